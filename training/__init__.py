@@ -1,0 +1,160 @@
+"""The peer recovery training and certification platform."""
+import logging
+import sqlite3
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from training.config import ROOT, TestConfig, check_production, config_from_environment
+from training.extensions import csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config=None):
+    """Build the app. ``config`` is a config class, or a dict laid over TestConfig for tests."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    if config is None:
+        app.config.from_object(config_from_environment())
+    elif isinstance(config, dict):
+        app.config.from_object(TestConfig)
+        app.config.update(config)
+    else:
+        app.config.from_object(config)
+    check_production(app.config)
+    app.instance_path and _ensure_instance_folder(app)
+    configure_logging(app)
+    configure_extensions(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_template_helpers(app)
+    register_cli(app)
+    return app
+
+
+def _ensure_instance_folder(app):
+    from pathlib import Path
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+
+def configure_logging(app):
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("training").setLevel(logging.INFO)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """Enforce foreign keys on SQLite, and use WAL so readers never wait for a writer."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def configure_extensions(app):
+    import training.models  # noqa: F401  (registers every table)
+    from training.auth.models import User
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "training" / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(session_token):
+        user = db.session.scalar(db.select(User).where(User.session_token == session_token))
+        return user if user is not None and user.active else None
+
+
+def register_blueprints(app):
+    from training.admin import bp as admin_bp
+    from training.auth import bp as auth_bp
+    from training.core import bp as core_bp
+    from training.courses import bp as courses_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(courses_bp, url_prefix="/courses")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def register_errors(app):
+    def page(code, title, message):
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        return page(400, "Something in that request was not right",
+                    "Please go back, check what you entered and try again.")
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return page(400, "This form has expired",
+                    "For your security, forms stop working after a while or when you sign in "
+                    "again. Go back, reload the page and send it once more.")
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return page(403, "You do not have access to this page",
+                    "Your account's roles do not include this page. If you think they should, "
+                    "ask an administrator of your programme.")
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return page(404, "Page not found",
+                    "The address may be mistyped, or the page may have moved.")
+
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        return page(405, "That action is not available here",
+                    "Please use the buttons and links on the page.")
+
+    @app.errorhandler(429)
+    def too_many_requests(error):
+        return page(429, "Too many attempts",
+                    "Please wait a minute before trying again.")
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return page(500, "Something went wrong on our side",
+                    "The error has been logged. Please try again in a moment.")
+
+
+def register_template_helpers(app):
+    from training.auth.models import ROLES
+    from training.templating import format_date, format_datetime, format_hours
+
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["hours"] = format_hours
+    app.jinja_env.globals["ROLES"] = ROLES
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    @app.context_processor
+    def inject_settings():
+        return {
+            "organisation_name": app.config["ORGANISATION_NAME"],
+            "self_registration": app.config["ALLOW_SELF_REGISTRATION"],
+            "current_path": request.path if request else "",
+        }
+
+
+def register_cli(app):
+    from training.cli import register
+
+    register(app)

@@ -1,0 +1,65 @@
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    EmailField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from training.auth.models import ROLES
+
+ROLE_CHOICES = list(ROLES.items())
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class InviteForm(FlaskForm):
+    full_name = StringField("Full name", [DataRequired(message="Enter the person's full name."), Length(max=120)])
+    email = EmailField("E-mail address", [DataRequired(message="Enter an e-mail address."),
+                                           Email(message="Enter an e-mail address like name@example.org."),
+                                           Length(max=254)])
+    roles = CheckboxesField("Roles", choices=ROLE_CHOICES, default=["trainee"],
+                            validators=[DataRequired(message="Choose at least one role.")])
+    submit = SubmitField("Send invitation")
+
+
+class RolesForm(FlaskForm):
+    roles = CheckboxesField("Roles", choices=ROLE_CHOICES,
+                            validators=[DataRequired(message="A person needs at least one role.")])
+    submit = SubmitField("Save roles")
+
+
+class DeactivateForm(FlaskForm):
+    reason = TextAreaField("Reason (kept in the audit log)", [Optional(), Length(max=500)])
+    submit = SubmitField("Deactivate")
+
+
+class AssignSupervisorForm(FlaskForm):
+    supervisor_id = SelectField("Supervisor", coerce=int,
+                                validators=[DataRequired(message="Choose a supervisor.")])
+    starts_on = DateField("Starts on", [DataRequired(message="Enter the start date.")])
+    ends_on = DateField("Ends on (optional)", [Optional()])
+    submit = SubmitField("Assign supervisor")
+
+
+class EndAssignmentForm(FlaskForm):
+    ends_on = DateField("Ends on", [DataRequired(message="Enter the last day of supervision.")])
+    submit = SubmitField("End assignment")
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    action = SelectField("Action", validators=[Optional()])
+    person = StringField("Person (name or e-mail)", [Optional(), Length(max=120)])
+    date_from = DateField("From", [Optional()])
+    date_to = DateField("To", [Optional()])

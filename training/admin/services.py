@@ -1,0 +1,148 @@
+"""Administration: people, roles, supervisor assignments and the audit log."""
+from datetime import date
+
+from sqlalchemy import func, or_, select
+
+from training import audit
+from training.audit import AuditEvent
+from training.auth.models import ROLES, SupervisorAssignment, User, UserRole
+from training.auth.services import AccountError
+from training.db_types import utcnow
+from training.extensions import db
+
+
+def people_query(search="", role="", status=""):
+    """People matching a free-text search, a role and a status, ordered by name."""
+    query = select(User).order_by(func.lower(User.full_name), User.id)
+    if search:
+        pattern = f"%{search.strip().lower()}%"
+        query = query.where(or_(func.lower(User.full_name).like(pattern),
+                                func.lower(User.email).like(pattern)))
+    if role in ROLES:
+        query = query.where(User.roles.any(UserRole.role == role))
+    if status == "active":
+        query = query.where(User.active, User.password_hash.is_not(None))
+    elif status == "invited":
+        query = query.where(User.active, User.password_hash.is_(None))
+    elif status == "deactivated":
+        query = query.where(User.active.is_(False))
+    return query
+
+
+def change_roles(actor, user, roles):
+    roles = set(roles)
+    if not roles:
+        raise AccountError("A person needs at least one role.", "roles")
+    if user.id == actor.id and "admin" not in roles:
+        raise AccountError("You cannot remove your own administrator role.", "roles")
+    before = sorted(user.role_names)
+    if before == sorted(roles):
+        return False
+    user.set_roles(roles)
+    if "trainee" in roles and user.programme_started_on is None:
+        user.programme_started_on = date.today()
+    audit.record("user.roles_changed", actor=actor, subject=user, before=before, after=sorted(roles))
+    db.session.commit()
+    return True
+
+
+def deactivate(actor, user, reason=""):
+    """Stop a person signing in; keep every record of what they did."""
+    if user.id == actor.id:
+        raise AccountError("You cannot deactivate your own account.")
+    if not user.active:
+        return False
+    user.active = False
+    user.deactivated_at = utcnow()
+    user.rotate_session_token()
+    audit.record("user.deactivated", actor=actor, subject=user, reason=reason.strip())
+    db.session.commit()
+    return True
+
+
+def reactivate(actor, user):
+    if user.active:
+        return False
+    user.active = True
+    user.deactivated_at = None
+    audit.record("user.reactivated", actor=actor, subject=user)
+    db.session.commit()
+    return True
+
+
+def assign_supervisor(actor, trainee, supervisor, starts_on, ends_on=None):
+    if supervisor.id == trainee.id:
+        raise AccountError("A person cannot supervise themselves.", "supervisor_id")
+    if not supervisor.has_role("supervisor") or not supervisor.active:
+        raise AccountError("Choose an active person with the supervisor role.", "supervisor_id")
+    if not trainee.has_role("trainee"):
+        raise AccountError("Only trainees can be given a supervisor.")
+    if ends_on is not None and ends_on < starts_on:
+        raise AccountError("The end date must be on or after the start date.", "ends_on")
+    overlapping = db.session.scalar(select(SupervisorAssignment).where(
+        SupervisorAssignment.trainee_id == trainee.id,
+        SupervisorAssignment.supervisor_id == supervisor.id,
+        or_(SupervisorAssignment.ends_on.is_(None), SupervisorAssignment.ends_on >= starts_on),
+        SupervisorAssignment.starts_on <= (ends_on or date.max),
+    ))
+    if overlapping is not None:
+        raise AccountError(f"{supervisor.full_name} already supervises {trainee.full_name} in that period.",
+                           "supervisor_id")
+    assignment = SupervisorAssignment(supervisor=supervisor, trainee=trainee,
+                                      starts_on=starts_on, ends_on=ends_on)
+    db.session.add(assignment)
+    audit.record("assignment.created", actor=actor, subject=trainee, supervisor=supervisor.email,
+                 starts_on=starts_on.isoformat(), ends_on=ends_on.isoformat() if ends_on else None)
+    db.session.commit()
+    return assignment
+
+
+def end_assignment(actor, assignment, ends_on):
+    if ends_on < assignment.starts_on:
+        raise AccountError("The end date must be on or after the start date.", "ends_on")
+    assignment.ends_on = ends_on
+    audit.record("assignment.ended", actor=actor, subject=assignment.trainee,
+                 supervisor=assignment.supervisor.email, ends_on=ends_on.isoformat())
+    db.session.commit()
+
+
+def assignments_of(user):
+    """Assignments where ``user`` is the trainee or the supervisor, newest first."""
+    return list(db.session.scalars(
+        select(SupervisorAssignment)
+        .where(or_(SupervisorAssignment.trainee_id == user.id, SupervisorAssignment.supervisor_id == user.id))
+        .order_by(SupervisorAssignment.starts_on.desc(), SupervisorAssignment.id.desc())
+    ))
+
+
+def supervisees_of(supervisor, on=None):
+    """Trainees currently assigned to ``supervisor``."""
+    current = select(SupervisorAssignment.trainee_id).where(
+        SupervisorAssignment.supervisor_id == supervisor.id, SupervisorAssignment.current_filter(on)
+    )
+    return list(db.session.scalars(
+        select(User).where(User.id.in_(current), User.active).order_by(func.lower(User.full_name))
+    ))
+
+
+def audit_query(action="", person="", date_from=None, date_to=None):
+    """Audit events filtered by action, a person (as actor or subject) and dates, newest first."""
+    query = select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if person:
+        pattern = f"%{person.strip().lower()}%"
+        people = select(User.id).where(or_(func.lower(User.email).like(pattern),
+                                           func.lower(User.full_name).like(pattern)))
+        query = query.where(or_(AuditEvent.actor_id.in_(people), AuditEvent.subject_id.in_(people)))
+    if date_from:
+        query = query.where(AuditEvent.created_at >= _start_of(date_from))
+    if date_to:
+        query = query.where(AuditEvent.created_at < _start_of(date_to, days=1))
+    return query
+
+
+def _start_of(day, days=0):
+    from datetime import UTC, datetime, time, timedelta
+
+    return datetime.combine(day + timedelta(days=days), time.min, tzinfo=UTC)

@@ -1,0 +1,245 @@
+from datetime import date
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from training.admin import bp
+from training.admin.forms import (
+    AssignSupervisorForm,
+    AuditFilterForm,
+    DeactivateForm,
+    EndAssignmentForm,
+    InviteForm,
+    RolesForm,
+)
+from training.admin.services import (
+    assign_supervisor,
+    assignments_of,
+    audit_query,
+    change_roles,
+    deactivate,
+    end_assignment,
+    people_query,
+    reactivate,
+)
+from training.audit import ACTIONS
+from training.auth.access import roles_required
+from training.auth.models import ROLES, SupervisorAssignment, User, UserRole
+from training.auth.services import AccountError, invite, send_invitation
+from training.courses.loader import ContentErrors
+from training.courses.models import CourseCompletion, ModuleCompletion
+from training.courses.services import active_courses, progress_for, sync_courses
+from training.extensions import db
+from training.forms import ConfirmForm
+
+
+@bp.before_request
+@roles_required("admin")
+def require_admin():
+    """Every page here is for administrators only."""
+
+
+def _person_or_404(user_id):
+    return db.get_or_404(User, user_id)
+
+
+def _form_error(form, error):
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [error.message]
+    else:
+        flash(error.message, "error")
+
+
+@bp.route("/people")
+def people():
+    """Everyone, searchable by name or e-mail and filterable by role and status."""
+    search = request.args.get("q", "")[:120]
+    role = request.args.get("role", "")
+    status = request.args.get("status", "")
+    page = request.args.get("page", 1, type=int)
+    pagination = db.paginate(people_query(search, role, status), page=max(page, 1),
+                             per_page=current_app.config["PEOPLE_PER_PAGE"], error_out=False)
+    return render_template("admin/people.html", pagination=pagination, search=search,
+                           role=role, status=status)
+
+
+@bp.route("/people/invite", methods=["GET", "POST"])
+def invite_person():
+    """Invite someone by e-mail with a one-time link."""
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            user = invite(current_user, form.email.data, form.full_name.data, form.roles.data)
+        except AccountError as error:
+            db.session.rollback()
+            _form_error(form, error)
+        else:
+            flash(f"Invitation sent to {user.email}.", "success")
+            return redirect(url_for("admin.person", user_id=user.id))
+    return render_template("admin/invite.html", form=form)
+
+
+def _supervisor_choices(user):
+    supervisors = db.session.scalars(
+        select(User).where(User.active, User.id != user.id, User.roles.any(UserRole.role == "supervisor"))
+        .order_by(func.lower(User.full_name))
+    )
+    return [(0, "Choose a supervisor")] + [(s.id, f"{s.full_name} ({s.email})") for s in supervisors]
+
+
+def _person_page(user, roles_form=None, assign_form=None, status=200):
+    roles_form = roles_form or RolesForm(roles=sorted(user.role_names))
+    if assign_form is None:
+        assign_form = AssignSupervisorForm(starts_on=date.today())
+    assign_form.supervisor_id.choices = _supervisor_choices(user)
+    progress = progress_for(user, active_courses()) if user.has_role("trainee") else []
+    counts = {
+        "modules": db.session.scalar(select(func.count()).where(ModuleCompletion.user_id == user.id)),
+        "courses": db.session.scalar(select(func.count()).where(CourseCompletion.user_id == user.id)),
+    }
+    return render_template(
+        "admin/person.html", person=user, roles_form=roles_form, assign_form=assign_form,
+        deactivate_form=DeactivateForm(), confirm_form=ConfirmForm(), end_form=EndAssignmentForm(),
+        assignments=assignments_of(user), progress=progress, counts=counts, today=date.today(),
+    ), status
+
+
+@bp.route("/people/<int:user_id>")
+def person(user_id):
+    """One person: roles, status, supervisor assignments and course progress."""
+    return _person_page(_person_or_404(user_id))
+
+
+@bp.route("/people/<int:user_id>/roles", methods=["POST"])
+def person_roles(user_id):
+    """Change a person's roles."""
+    user = _person_or_404(user_id)
+    form = RolesForm()
+    if form.validate_on_submit():
+        try:
+            changed = change_roles(current_user, user, form.roles.data)
+        except AccountError as error:
+            db.session.rollback()
+            _form_error(form, error)
+        else:
+            flash("Roles saved." if changed else "Roles unchanged.", "success")
+            return redirect(url_for("admin.person", user_id=user.id))
+    return _person_page(user, roles_form=form, status=400)
+
+
+@bp.route("/people/<int:user_id>/deactivate", methods=["POST"])
+def person_deactivate(user_id):
+    """Stop someone signing in; their history stays."""
+    user = _person_or_404(user_id)
+    form = DeactivateForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        deactivate(current_user, user, form.reason.data or "")
+    except AccountError as error:
+        flash(error.message, "error")
+    else:
+        flash(f"{user.full_name} can no longer sign in. Their records are kept.", "success")
+    return redirect(url_for("admin.person", user_id=user.id))
+
+
+@bp.route("/people/<int:user_id>/reactivate", methods=["POST"])
+def person_reactivate(user_id):
+    """Let a deactivated person sign in again."""
+    user = _person_or_404(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    reactivate(current_user, user)
+    flash(f"{user.full_name} can sign in again.", "success")
+    return redirect(url_for("admin.person", user_id=user.id))
+
+
+@bp.route("/people/<int:user_id>/resend-invitation", methods=["POST"])
+def person_resend_invitation(user_id):
+    """Send a fresh invitation link; the old one stops working."""
+    user = _person_or_404(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if user.has_accepted_invitation or not user.active:
+        flash("This person has already set up their account.", "info")
+    else:
+        send_invitation(current_user, user)
+        flash(f"A new invitation is on its way to {user.email}.", "success")
+    return redirect(url_for("admin.person", user_id=user.id))
+
+
+@bp.route("/people/<int:user_id>/assignments", methods=["POST"])
+def person_assign(user_id):
+    """Assign a supervisor to a trainee for a period."""
+    user = _person_or_404(user_id)
+    form = AssignSupervisorForm()
+    form.supervisor_id.choices = _supervisor_choices(user)
+    if form.validate_on_submit():
+        supervisor = db.session.get(User, form.supervisor_id.data)
+        try:
+            if supervisor is None:
+                raise AccountError("Choose a supervisor.", "supervisor_id")
+            assign_supervisor(current_user, user, supervisor, form.starts_on.data, form.ends_on.data)
+        except AccountError as error:
+            db.session.rollback()
+            _form_error(form, error)
+        else:
+            flash(f"{supervisor.full_name} now supervises {user.full_name}.", "success")
+            return redirect(url_for("admin.person", user_id=user.id))
+    return _person_page(user, assign_form=form, status=400)
+
+
+@bp.route("/assignments/<int:assignment_id>/end", methods=["POST"])
+def assignment_end(assignment_id):
+    """Set the last day of a supervisor assignment."""
+    assignment = db.get_or_404(SupervisorAssignment, assignment_id)
+    form = EndAssignmentForm()
+    if form.validate_on_submit():
+        try:
+            end_assignment(current_user, assignment, form.ends_on.data)
+        except AccountError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash("Assignment end date saved.", "success")
+    else:
+        flash("Enter a valid end date.", "error")
+    return redirect(url_for("admin.person", user_id=assignment.trainee_id))
+
+
+@bp.route("/courses")
+def courses():
+    """Courses loaded from the content folder, with their modules and credited hours."""
+    return render_template("admin/courses.html", courses=active_courses(), form=ConfirmForm())
+
+
+@bp.route("/courses/sync", methods=["POST"])
+def courses_sync():
+    """Reload every course from the content folder."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        report = sync_courses(current_app.config["COURSES_DIR"], actor=current_user)
+    except ContentErrors as errors:
+        db.session.rollback()
+        return render_template("admin/courses.html", courses=active_courses(), form=ConfirmForm(),
+                               errors=errors.errors), 422
+    flash(f"Courses reloaded: {report.summary()}.", "success")
+    return redirect(url_for("admin.courses"))
+
+
+@bp.route("/audit")
+def audit_log():
+    """The audit log, filtered by action, person and dates."""
+    form = AuditFilterForm(formdata=request.args)
+    form.action.choices = [("", "All actions")] + sorted(ACTIONS.items(), key=lambda item: item[1])
+    page = request.args.get("page", 1, type=int)
+    if form.validate():
+        query = audit_query(form.action.data or "", form.person.data or "",
+                            form.date_from.data, form.date_to.data)
+    else:
+        query = audit_query()
+    pagination = db.paginate(query, page=max(page, 1), per_page=50, error_out=False)
+    return render_template("admin/audit.html", form=form, pagination=pagination, roles=ROLES)

@@ -1,0 +1,25 @@
+"""Access rules shared by every blueprint."""
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+
+
+def roles_required(*roles):
+    """Allow signed-in people holding any of ``roles``; others get a 403 page."""
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
+
+
+def safe_next_url(target):
+    """Only follow ``next`` to a path on this site, never to another host."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target

@@ -1,0 +1,140 @@
+"""People, their roles, one-time account tokens and supervisor assignments."""
+import secrets
+from datetime import date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, func, or_, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from training.db_types import UTCDateTime, utcnow
+from training.extensions import db
+
+ROLES = {
+    "trainee": "Trainee",
+    "supervisor": "Supervisor",
+    "admin": "Administrator",
+}
+
+
+def new_session_token():
+    return secrets.token_urlsafe(24)
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Rotated on password change and deactivation so that every open session ends.
+    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
+    programme_started_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    roles: Mapped[list["UserRole"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def get_id(self):
+        return self.session_token
+
+    @property
+    def is_active(self):
+        return self.active
+
+    @property
+    def role_names(self):
+        return {role.role for role in self.roles}
+
+    def has_role(self, *names):
+        return bool(self.role_names.intersection(names))
+
+    @property
+    def is_admin(self):
+        return self.has_role("admin")
+
+    @property
+    def has_accepted_invitation(self):
+        return self.password_hash is not None
+
+    def set_roles(self, names):
+        wanted = set(names)
+        self.roles = [r for r in self.roles if r.role in wanted] + [
+            UserRole(role=name) for name in sorted(wanted - self.role_names)
+        ]
+
+    def rotate_session_token(self):
+        self.session_token = new_session_token()
+
+    def __repr__(self):
+        return f"<User {self.email}>"
+
+
+class UserRole(db.Model):
+    __table_args__ = (
+        CheckConstraint("role IN ('trainee', 'supervisor', 'admin')", name="known_role"),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="roles")
+
+
+class AccountToken(db.Model):
+    """A one-time link for accepting an invitation or resetting a password.
+
+    Only the SHA-256 of the token is stored, so a copy of the database cannot be used to
+    take over an account.
+    """
+
+    __table_args__ = (
+        CheckConstraint("purpose IN ('invitation', 'password_reset')", name="known_purpose"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class SupervisorAssignment(db.Model):
+    """A supervisor responsible for a trainee from ``starts_on`` until ``ends_on`` (inclusive)."""
+
+    __table_args__ = (
+        CheckConstraint("supervisor_id <> trainee_id", name="not_self"),
+        CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ends_after_start"),
+        UniqueConstraint("supervisor_id", "trainee_id", "starts_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supervisor_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    supervisor: Mapped[User] = relationship(foreign_keys=[supervisor_id])
+    trainee: Mapped[User] = relationship(foreign_keys=[trainee_id])
+
+    def is_current(self, on=None):
+        on = on or date.today()
+        return self.starts_on <= on and (self.ends_on is None or self.ends_on >= on)
+
+    @staticmethod
+    def current_filter(on=None):
+        on = on or date.today()
+        return (SupervisorAssignment.starts_on <= on) & or_(
+            SupervisorAssignment.ends_on.is_(None), SupervisorAssignment.ends_on >= on
+        )
+
+
+def user_by_email(email):
+    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))

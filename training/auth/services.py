@@ -1,0 +1,210 @@
+"""Account operations: passwords, sign-in, invitations, registration and resets.
+
+Validation problems a person can fix raise :class:`AccountError` with a message meant for
+them; the views turn it into a form error.
+"""
+import hashlib
+import secrets
+from datetime import date, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, url_for
+from sqlalchemy import select
+
+from training import audit
+from training.auth.models import AccountToken, User, user_by_email
+from training.db_types import utcnow
+from training.extensions import db
+from training.mail import send_mail
+
+
+class AccountError(Exception):
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _hasher():
+    config = current_app.config
+    return PasswordHasher(
+        time_cost=config["ARGON2_TIME_COST"],
+        memory_cost=config["ARGON2_MEMORY_COST"],
+        parallelism=config["ARGON2_PARALLELISM"],
+    )
+
+
+def hash_password(password):
+    return _hasher().hash(password)
+
+
+def check_password_strength(password, user_email=""):
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password) < minimum:
+        raise AccountError(f"Use at least {minimum} characters.", "password")
+    if len(password) > 256:
+        raise AccountError("Use at most 256 characters.", "password")
+    if user_email and password.strip().lower() == user_email.strip().lower():
+        raise AccountError("Your password cannot be your e-mail address.", "password")
+
+
+def set_password(user, password):
+    check_password_strength(password, user.email)
+    user.password_hash = hash_password(password)
+    user.rotate_session_token()
+
+
+def authenticate(email, password):
+    """Return the active user with this e-mail and password, or None.
+
+    A missing user still costs one hash check, so response time does not reveal which
+    e-mail addresses have accounts.
+    """
+    user = user_by_email(email)
+    hasher = _hasher()
+    if user is None or user.password_hash is None:
+        hasher.hash(password)
+        return None
+    try:
+        hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if not user.active:
+        return None
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+# --- One-time tokens ---------------------------------------------------------------------
+
+def _digest(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user, purpose, lifetime):
+    """Create a one-time token, retiring earlier unused ones of the same purpose."""
+    now = utcnow()
+    for old in db.session.scalars(select(AccountToken).where(
+        AccountToken.user_id == user.id, AccountToken.purpose == purpose, AccountToken.used_at.is_(None)
+    )):
+        old.used_at = now
+    token = secrets.token_urlsafe(32)
+    db.session.add(AccountToken(user=user, purpose=purpose, token_hash=_digest(token),
+                                expires_at=now + lifetime))
+    return token
+
+
+def find_token(token, purpose):
+    """The unused, unexpired token record for ``token``, or None."""
+    if not token or len(token) > 200:
+        return None
+    record = db.session.scalar(select(AccountToken).where(
+        AccountToken.token_hash == _digest(token), AccountToken.purpose == purpose
+    ))
+    if record is None or record.used_at is not None or record.expires_at <= utcnow():
+        return None
+    return record
+
+
+def _external_url(endpoint, **values):
+    """An absolute link for an e-mail, from the request when there is one."""
+    from flask import has_request_context
+
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    base = current_app.config["BASE_URL"].rstrip("/")
+    with current_app.test_request_context(base_url=base):
+        return url_for(endpoint, _external=True, **values)
+
+
+# --- Invitations ---------------------------------------------------------------------------
+
+def invite(actor, email, full_name, roles):
+    """Create an account waiting for its owner and e-mail them a one-time link."""
+    email = email.strip().lower()
+    if user_by_email(email) is not None:
+        raise AccountError("Someone with this e-mail address already has an account.", "email")
+    if not roles:
+        raise AccountError("Choose at least one role.", "roles")
+    user = User(email=email, full_name=full_name.strip(), active=True)
+    user.set_roles(roles)
+    if "trainee" in roles:
+        user.programme_started_on = date.today()
+    db.session.add(user)
+    send_invitation(actor, user, action="user.invited", roles=sorted(roles))
+    return user
+
+
+def send_invitation(actor, user, action="user.invitation_resent", **details):
+    hours = current_app.config["INVITATION_TTL_HOURS"]
+    token = issue_token(user, "invitation", timedelta(hours=hours))
+    audit.record(action, actor=actor, subject=user, email=user.email, **details)
+    db.session.commit()
+    link = _external_url("auth.accept_invitation", token=token)
+    organisation = current_app.config["ORGANISATION_NAME"]
+    send_mail(user.email, f"Your invitation to {organisation}", (
+        f"Hello {user.full_name},\n\n"
+        f"{actor.full_name if actor else 'An administrator'} has invited you to {organisation}'s "
+        f"training platform.\n\nChoose your password here (the link works once and expires "
+        f"in {hours} hours):\n{link}\n\nIf you were not expecting this, you can ignore it.\n"
+    ))
+    return link
+
+
+def accept_invitation(record, full_name, password):
+    user = record.user
+    set_password(user, password)
+    user.full_name = full_name.strip()
+    record.used_at = utcnow()
+    audit.record("user.invitation_accepted", actor=user, subject=user)
+    db.session.commit()
+    return user
+
+
+# --- Self-registration --------------------------------------------------------------------
+
+def register(email, full_name, password):
+    if not current_app.config["ALLOW_SELF_REGISTRATION"]:
+        raise AccountError("Self-registration is turned off on this site.")
+    email = email.strip().lower()
+    if user_by_email(email) is not None:
+        raise AccountError("Someone with this e-mail address already has an account.", "email")
+    user = User(email=email, full_name=full_name.strip(), programme_started_on=date.today())
+    set_password(user, password)
+    user.set_roles({"trainee"})
+    db.session.add(user)
+    audit.record("user.registered", actor=user, subject=user)
+    db.session.commit()
+    return user
+
+
+# --- Password reset -----------------------------------------------------------------------
+
+def request_password_reset(email):
+    """E-mail a reset link if an active account exists; say nothing either way."""
+    user = user_by_email(email)
+    if user is None or not user.active or user.password_hash is None:
+        return None
+    minutes = current_app.config["PASSWORD_RESET_TTL_MINUTES"]
+    token = issue_token(user, "password_reset", timedelta(minutes=minutes))
+    db.session.commit()
+    link = _external_url("auth.reset_password", token=token)
+    send_mail(user.email, "Reset your password", (
+        f"Hello {user.full_name},\n\nSomeone asked to reset the password of this account. "
+        f"Choose a new one here (the link works once and expires in {minutes} minutes):\n{link}\n\n"
+        "If it was not you, ignore this message; your password stays as it is.\n"
+    ))
+    return link
+
+
+def reset_password(record, password):
+    user = record.user
+    set_password(user, password)
+    record.used_at = utcnow()
+    audit.record("user.password_reset", actor=user, subject=user)
+    db.session.commit()
+    return user

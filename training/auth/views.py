@@ -1,0 +1,165 @@
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from training.auth import bp
+from training.auth.access import safe_next_url
+from training.auth.forms import (
+    AcceptInvitationForm,
+    AccountForm,
+    ForgotPasswordForm,
+    LoginForm,
+    RegistrationForm,
+    ResetPasswordForm,
+)
+from training.auth.services import (
+    AccountError,
+    accept_invitation,
+    authenticate,
+    find_token,
+    register,
+    request_password_reset,
+    reset_password,
+    set_password,
+)
+from training.extensions import db, limiter
+
+
+def _login_limit():
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _show_error(form, error):
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [error.message]
+    else:
+        flash(error.message, "error")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    """Sign in with e-mail and password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("core.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is None:
+            form.password.errors.append("That e-mail address and password do not match an active account.")
+        else:
+            login_user(user, remember=form.remember.data)
+            flash(f"Welcome back, {user.full_name}.", "success")
+            return redirect(safe_next_url(request.args.get("next")) or url_for("core.dashboard"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    """Sign out."""
+    logout_user()
+    flash("You are signed out.", "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"], endpoint="accept_invitation")
+@limiter.limit(_login_limit, methods=["POST"])
+def accept_invitation_page(token):
+    """Accept an invitation: confirm the name and choose a password."""
+    record = find_token(token, "invitation")
+    if record is None or not record.user.active:
+        return render_template("auth/link_invalid.html", what="invitation"), 404
+    if current_user.is_authenticated:
+        logout_user()
+    form = AcceptInvitationForm(full_name=record.user.full_name)
+    if form.validate_on_submit():
+        try:
+            user = accept_invitation(record, form.full_name.data, form.password.data)
+        except AccountError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            login_user(user)
+            flash("Your account is ready. Welcome!", "success")
+            return redirect(url_for("core.dashboard"))
+    return render_template("auth/accept_invitation.html", form=form, user=record.user)
+
+
+@bp.route("/register", methods=["GET", "POST"], endpoint="register")
+@limiter.limit(_login_limit, methods=["POST"])
+def register_page():
+    """Create a trainee account, where the site allows self-registration."""
+    if not current_app.config["ALLOW_SELF_REGISTRATION"]:
+        abort(404)
+    if current_user.is_authenticated:
+        return redirect(url_for("core.dashboard"))
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        try:
+            user = register(form.email.data, form.full_name.data, form.password.data)
+        except AccountError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            login_user(user)
+            flash("Your account is ready. Welcome!", "success")
+            return redirect(url_for("core.dashboard"))
+    return render_template("auth/register.html", form=form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def forgot_password():
+    """Ask for a password reset link by e-mail."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        request_password_reset(form.email.data)
+        flash("If an account uses that address, a reset link is on its way. It works once "
+              "and expires soon, so use it today.", "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"], endpoint="reset_password")
+@limiter.limit(_login_limit, methods=["POST"])
+def reset_password_page(token):
+    """Choose a new password with a one-time link."""
+    record = find_token(token, "password_reset")
+    if record is None or not record.user.active:
+        return render_template("auth/link_invalid.html", what="password reset link"), 404
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            reset_password(record, form.password.data)
+        except AccountError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            logout_user()
+            flash("Your password is changed. Please sign in with the new one.", "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """See one's own account and change the password."""
+    form = AccountForm()
+    if form.validate_on_submit():
+        if authenticate(current_user.email, form.current_password.data) is None:
+            form.current_password.errors.append("That is not your current password.")
+        else:
+            user = current_user._get_current_object()
+            try:
+                set_password(user, form.password.data)
+            except AccountError as error:
+                db.session.rollback()
+                _show_error(form, error)
+            else:
+                db.session.commit()
+                login_user(user)  # the session token changed; keep this session
+                flash("Your password is changed. Other devices have been signed out.", "success")
+                return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form)

@@ -1,0 +1,122 @@
+"""Configuration, read from the environment.
+
+The embedded default runs on SQLite in ``instance/`` with mail written to the log.
+Production (``TRAINING_ENV=production``) refuses to start without a real secret key
+and never loads demo data.
+"""
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
+def _bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def database_url(url):
+    """Normalise a database URL so PostgreSQL uses the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class Config:
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = database_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'training.db'}")
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    COURSES_DIR = os.environ.get("COURSES_DIR", str(ROOT / "courses"))
+
+    # Accounts
+    ALLOW_SELF_REGISTRATION = _bool("ALLOW_SELF_REGISTRATION")
+    INVITATION_TTL_HOURS = int(os.environ.get("INVITATION_TTL_HOURS", 72))
+    PASSWORD_RESET_TTL_MINUTES = int(os.environ.get("PASSWORD_RESET_TTL_MINUTES", 60))
+    PASSWORD_MIN_LENGTH = 10
+    # Argon2id cost; the defaults follow RFC 9106's second recommended option.
+    ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", 3))
+    ARGON2_MEMORY_COST = int(os.environ.get("ARGON2_MEMORY_COST", 65536))
+    ARGON2_PARALLELISM = 2
+
+    # Sessions
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+    # Mail: with no MAIL_SERVER, messages are written to the log.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", 587))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "training@localhost")
+
+    # Public address used in e-mailed links when there is no request to build them from.
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    ORGANISATION_NAME = os.environ.get("ORGANISATION_NAME", "Peer Recovery Training Programme")
+
+    # Rate limits: memory per process by default, Redis when REDIS_URL is set.
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+
+    DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "recovery-demo-2026")
+    DEMO_DATA_ALLOWED = True
+    PEOPLE_PER_PAGE = 25
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    DEMO_DATA_ALLOWED = False
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+
+
+class TestConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    ARGON2_PARALLELISM = 1
+    MAIL_SERVER = ""
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_ENABLED = False
+    BASE_URL = "http://localhost"
+    SERVER_NAME = None
+
+
+def config_from_environment():
+    """Pick the configuration class named by TRAINING_ENV (default: development)."""
+    name = os.environ.get("TRAINING_ENV", "development").lower()
+    if name == "production":
+        return ProductionConfig
+    return Config
+
+
+def check_production(config):
+    """Refuse to run a production configuration with a missing or placeholder secret key."""
+    if config.get("ENV_NAME") != "production":
+        return
+    key = config.get("SECRET_KEY") or ""
+    if key == DEV_SECRET_KEY or len(key) < 32:
+        raise RuntimeError(
+            "Production needs SECRET_KEY set to a random value of at least 32 characters "
+            "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+        )

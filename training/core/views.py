@@ -1,0 +1,46 @@
+from flask import redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from training.admin.services import supervisees_of
+from training.audit import AuditEvent
+from training.auth.models import User, UserRole
+from training.core import bp
+from training.courses.services import active_courses, progress_for, training_minutes_by_domain
+from training.extensions import db
+
+
+@bp.route("/")
+def index():
+    """Send people to their dashboard, or to sign in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("core.dashboard"))
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/dashboard")
+@login_required
+def dashboard():
+    """One dashboard with a section for each role the person holds."""
+    context = {}
+    if current_user.has_role("trainee"):
+        courses = active_courses()
+        progress = progress_for(current_user, courses)
+        context["progress"] = progress
+        context["next_step"] = next((p for p in progress if p.next_module), None)
+        context["training_minutes"] = training_minutes_by_domain(current_user)
+    if current_user.has_role("supervisor"):
+        supervisees = supervisees_of(current_user)
+        courses = active_courses()
+        context["supervisees"] = [(s, progress_for(s, courses)) for s in supervisees]
+    if current_user.has_role("admin"):
+        role_counts = dict(db.session.execute(
+            select(UserRole.role, func.count()).join(User).where(User.active).group_by(UserRole.role)
+        ).all())
+        context["role_counts"] = role_counts
+        context["invited_count"] = db.session.scalar(
+            select(func.count()).select_from(User).where(User.active, User.password_hash.is_(None)))
+        context["courses"] = active_courses()
+        context["recent_events"] = list(db.session.scalars(
+            select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(8)))
+    return render_template("core/dashboard.html", **context)

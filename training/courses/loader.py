@@ -1,0 +1,277 @@
+"""Read course content from ``courses/<slug>/`` and check it before anything is saved.
+
+A course folder holds ``course.yaml`` and ``modules/NN-<slug>.md`` files whose YAML front
+matter gives the title, estimated minutes, learning objectives and a reflection prompt.
+Every problem is reported with its file and line; one bad file means nothing is loaded.
+"""
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import yaml
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MODULE_FILE_RE = re.compile(r"^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
+COURSE_KEYS = {"slug", "title", "summary", "order", "prerequisites", "training_hours"}
+MODULE_KEYS = {"title", "estimated_minutes", "objectives", "reflection"}
+
+
+@dataclass
+class ContentError:
+    path: str
+    line: int
+    message: str
+
+    def __str__(self):
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class ContentErrors(Exception):
+    def __init__(self, errors):
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+@dataclass
+class ModuleData:
+    slug: str
+    position: int
+    title: str
+    estimated_minutes: int
+    objectives: list
+    reflection: str
+    body: str
+    path: str
+
+
+@dataclass
+class CourseData:
+    slug: str
+    title: str
+    summary: str
+    order: int
+    prerequisites: list
+    credits: dict  # domain -> minutes
+    path: str
+    modules: list = field(default_factory=list)
+
+
+class _Document:
+    """A YAML mapping with the line of each key, for precise error messages."""
+
+    def __init__(self, text, path, first_line, errors):
+        self.path = path
+        self.errors = errors
+        self.data = None
+        self.lines = {}
+        self.start = first_line
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+            line = first_line + (mark.line if mark else 0)
+            problem = getattr(exc, "problem", None) or str(exc)
+            self.error(line, f"invalid YAML: {problem}")
+            return
+        if not isinstance(data, dict):
+            self.error(first_line, "expected a mapping of keys to values")
+            return
+        self.data = data
+        for key_node, _ in node.value:
+            self.lines[key_node.value] = first_line + key_node.start_mark.line
+
+    def error(self, line, message):
+        self.errors.append(ContentError(self.path, line, message))
+
+    def line(self, key):
+        return self.lines.get(key, self.start)
+
+    def check_keys(self, allowed, required):
+        for key in self.data:
+            if key not in allowed:
+                self.error(self.line(key), f"unknown key '{key}' (allowed: {', '.join(sorted(allowed))})")
+        for key in required:
+            if key not in self.data:
+                self.error(self.start, f"missing required key '{key}'")
+
+    def text(self, key, required=True):
+        value = self.data.get(key)
+        if value is None:
+            return "" if not required else None
+        if not isinstance(value, str) or (required and not value.strip()):
+            self.error(self.line(key), f"'{key}' must be non-empty text")
+            return None
+        return value.strip()
+
+
+def _relative(path, root):
+    try:
+        return str(path.relative_to(root.parent))
+    except ValueError:
+        return str(path)
+
+
+def _hours_to_minutes(value):
+    try:
+        hours = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    if isinstance(value, bool) or hours <= 0 or (hours * 4) % 1 != 0:
+        return None
+    return int(hours * 60)
+
+
+def _load_course_yaml(folder, root, errors):
+    path = folder / "course.yaml"
+    shown = _relative(path, root)
+    if not path.is_file():
+        errors.append(ContentError(shown, 1, "missing course.yaml"))
+        return None
+    doc = _Document(path.read_text(encoding="utf-8"), shown, 1, errors)
+    if doc.data is None:
+        return None
+    doc.check_keys(COURSE_KEYS, {"title", "training_hours"})
+    slug = doc.data.get("slug", folder.name)
+    if slug != folder.name:
+        doc.error(doc.line("slug"), f"slug '{slug}' must match the folder name '{folder.name}'")
+    title = doc.text("title")
+    summary = doc.text("summary", required=False)
+    order = doc.data.get("order", 0)
+    if not isinstance(order, int) or isinstance(order, bool):
+        doc.error(doc.line("order"), "'order' must be a whole number")
+    prerequisites = doc.data.get("prerequisites") or []
+    if not isinstance(prerequisites, list) or not all(isinstance(p, str) for p in prerequisites):
+        doc.error(doc.line("prerequisites"), "'prerequisites' must be a list of course slugs")
+        prerequisites = []
+    credits = {}
+    hours = doc.data.get("training_hours")
+    if not isinstance(hours, dict) or not hours:
+        doc.error(doc.line("training_hours"), "'training_hours' must map each domain to hours")
+    else:
+        for domain, value in hours.items():
+            minutes = _hours_to_minutes(value)
+            if not isinstance(domain, str) or not domain.strip():
+                doc.error(doc.line("training_hours"), "domain names must be text")
+            elif minutes is None:
+                doc.error(
+                    doc.line("training_hours"),
+                    f"hours for '{domain}' must be a positive number in quarter hours, not {value!r}",
+                )
+            else:
+                credits[domain.strip()] = minutes
+    if title is None:
+        return None
+    return CourseData(slug, title, summary or "", order if isinstance(order, int) else 0,
+                      prerequisites, credits, shown)
+
+
+def _split_front_matter(text, shown, errors):
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        errors.append(ContentError(shown, 1, "a module must start with '---' and YAML front matter"))
+        return None, None, 0
+    for index, line in enumerate(lines[1:], start=1):
+        if line.strip() == "---":
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1:]), index + 1
+    errors.append(ContentError(shown, 1, "front matter is not closed with a '---' line"))
+    return None, None, 0
+
+
+def _load_module(path, root, errors):
+    shown = _relative(path, root)
+    match = MODULE_FILE_RE.match(path.name)
+    if not match:
+        errors.append(ContentError(shown, 1, "module files must be named NN-slug.md, e.g. 01-introduction.md"))
+        return None
+    front, body, body_line = _split_front_matter(path.read_text(encoding="utf-8"), shown, errors)
+    if front is None:
+        return None
+    doc = _Document(front, shown, 2, errors)
+    if doc.data is None:
+        return None
+    doc.check_keys(MODULE_KEYS, MODULE_KEYS)
+    title = doc.text("title")
+    reflection = doc.text("reflection")
+    minutes = doc.data.get("estimated_minutes")
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 600:
+        doc.error(doc.line("estimated_minutes"), "'estimated_minutes' must be a whole number from 1 to 600")
+    objectives = doc.data.get("objectives")
+    if not isinstance(objectives, list) or not objectives or not all(
+        isinstance(o, str) and o.strip() for o in objectives
+    ):
+        doc.error(doc.line("objectives"), "'objectives' must be a non-empty list of text")
+    if not body.strip():
+        errors.append(ContentError(shown, body_line, "the module has no text after its front matter"))
+    if None in (title, reflection) or not isinstance(objectives, list):
+        return None
+    return ModuleData(
+        slug=match.group(2),
+        position=int(match.group(1)),
+        title=title,
+        estimated_minutes=minutes if isinstance(minutes, int) else 0,
+        objectives=[str(o).strip() for o in objectives],
+        reflection=reflection,
+        body=body.strip() + "\n",
+        path=shown,
+    )
+
+
+def _check_prerequisites(courses, errors):
+    by_slug = {c.slug: c for c in courses}
+    for course in courses:
+        for slug in course.prerequisites:
+            if slug == course.slug:
+                errors.append(ContentError(course.path, 1, "a course cannot be its own prerequisite"))
+            elif slug not in by_slug:
+                errors.append(ContentError(course.path, 1, f"unknown prerequisite course '{slug}'"))
+    # A cycle would lock every course in it forever.
+    state = {}
+
+    def visit(slug, trail):
+        if state.get(slug) == "done" or slug not in by_slug:
+            return
+        if state.get(slug) == "visiting":
+            errors.append(ContentError(by_slug[slug].path, 1, "prerequisites form a cycle: "
+                                       + " -> ".join(trail + [slug])))
+            return
+        state[slug] = "visiting"
+        for prerequisite in by_slug[slug].prerequisites:
+            visit(prerequisite, trail + [slug])
+        state[slug] = "done"
+
+    for course in courses:
+        visit(course.slug, [])
+
+
+def load_courses(root):
+    """Read and check every course under ``root``; raise ContentErrors listing every problem."""
+    root = Path(root)
+    errors = []
+    courses = []
+    if not root.is_dir():
+        raise ContentErrors([ContentError(str(root), 1, "course folder not found")])
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if not SLUG_RE.match(folder.name):
+            errors.append(ContentError(_relative(folder, root), 1, "course folder names must be lowercase-hyphenated slugs"))
+            continue
+        course = _load_course_yaml(folder, root, errors)
+        module_dir = folder / "modules"
+        files = sorted(module_dir.glob("*.md")) if module_dir.is_dir() else []
+        if not files:
+            errors.append(ContentError(_relative(module_dir, root), 1, "a course needs at least one module"))
+        modules = [m for m in (_load_module(f, root, errors) for f in files) if m]
+        seen_positions, seen_slugs = {}, {}
+        for module in modules:
+            for seen, key, what in ((seen_positions, module.position, "number"), (seen_slugs, module.slug, "slug")):
+                if key in seen:
+                    errors.append(ContentError(module.path, 1, f"module {what} '{key}' is also used by {seen[key]}"))
+                seen[key] = module.path
+        if course:
+            course.modules = modules
+            courses.append(course)
+    _check_prerequisites(courses, errors)
+    if errors:
+        raise ContentErrors(errors)
+    return courses

@@ -1,0 +1,285 @@
+"""Course operations shared by the views, the CLI and the demo data."""
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from training import audit
+from training.courses.loader import load_courses
+from training.courses.models import (
+    Course,
+    CourseCompletion,
+    CourseCredit,
+    Module,
+    ModuleCompletion,
+    TrainingCredit,
+)
+from training.db_types import utcnow
+from training.extensions import db
+from training.rendering import markdown_to_html
+
+
+@dataclass
+class SyncReport:
+    created: list
+    updated: list
+    hidden: list
+    unchanged: int
+
+    @property
+    def changed(self):
+        return bool(self.created or self.updated or self.hidden)
+
+    def summary(self):
+        parts = [f"{len(self.created)} created", f"{len(self.updated)} updated",
+                 f"{len(self.hidden)} hidden", f"{self.unchanged} unchanged"]
+        return ", ".join(parts)
+
+
+def _apply(obj, values):
+    """Set attributes that differ; return True when anything changed."""
+    changed = False
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed = True
+    return changed
+
+
+def _sync_credits(course, credits):
+    current = {c.domain: c for c in course.credits}
+    changed = False
+    for domain, minutes in credits.items():
+        if domain in current:
+            changed |= _apply(current[domain], {"minutes": minutes})
+        else:
+            course.credits.append(CourseCredit(domain=domain, minutes=minutes))
+            changed = True
+    for domain, credit in current.items():
+        if domain not in credits:
+            course.credits.remove(credit)
+            changed = True
+    return changed
+
+
+def _sync_modules(course, modules, report):
+    existing = {m.slug: m for m in course.modules}
+    changed = False
+    for data in modules:
+        values = {
+            "position": data.position,
+            "title": data.title,
+            "estimated_minutes": data.estimated_minutes,
+            "objectives": data.objectives,
+            "reflection": data.reflection,
+            "body_markdown": data.body,
+            "body_html": markdown_to_html(data.body),
+            "source_path": data.path,
+            "active": True,
+        }
+        module = existing.pop(data.slug, None)
+        if module is None:
+            course.modules.append(Module(slug=data.slug, **values))
+            report.created.append(data.path)
+            changed = True
+        elif _apply(module, values):
+            report.updated.append(data.path)
+            changed = True
+    for module in existing.values():
+        if module.active:
+            module.active = False
+            report.hidden.append(module.source_path)
+            changed = True
+    return changed
+
+
+def sync_courses(root, actor=None):
+    """Load ``root`` into the database, creating, updating and hiding as needed.
+
+    Idempotent: a second run with the same files changes nothing. Courses and modules are
+    matched by slug, so renumbering or editing keeps every trainee's progress; what is no
+    longer on disk is hidden, never deleted. Raises ContentErrors, saving nothing, when any
+    file is malformed.
+    """
+    data = load_courses(root)
+    report = SyncReport([], [], [], 0)
+    courses = {c.slug: c for c in db.session.scalars(select(Course))}
+    for item in data:
+        course = courses.pop(item.slug, None)
+        values = {
+            "title": item.title,
+            "summary": item.summary,
+            "position": item.order,
+            "prerequisites": item.prerequisites,
+            "source_path": item.path,
+            "active": True,
+        }
+        if course is None:
+            course = Course(slug=item.slug, **values)
+            db.session.add(course)
+            report.created.append(item.path)
+            _sync_credits(course, item.credits)
+            _sync_modules(course, item.modules, report)
+            continue
+        changed = _apply(course, values)
+        changed |= _sync_credits(course, item.credits)
+        changed |= _sync_modules(course, item.modules, report)
+        if changed:
+            course.synced_at = utcnow()
+            if item.path not in report.updated:
+                report.updated.append(item.path)
+        else:
+            report.unchanged += 1
+    for course in courses.values():
+        if course.active:
+            course.active = False
+            report.hidden.append(course.source_path or course.slug)
+    if report.changed:
+        audit.record("courses.synced", actor=actor, created=report.created,
+                     updated=report.updated, hidden=report.hidden)
+    db.session.commit()
+    return report
+
+
+# --- Progress ---------------------------------------------------------------------------
+
+@dataclass
+class ModuleState:
+    module: Module
+    completed_at: object
+    unlocked: bool
+
+    @property
+    def completed(self):
+        return self.completed_at is not None
+
+
+@dataclass
+class CourseProgress:
+    course: Course
+    modules: list
+    completed_at: object
+    locked_by: list  # titles of unfinished prerequisite courses
+
+    @property
+    def done_count(self):
+        return sum(1 for m in self.modules if m.completed)
+
+    @property
+    def total(self):
+        return len(self.modules)
+
+    @property
+    def percent(self):
+        if self.completed_at:
+            return 100
+        return round(100 * self.done_count / self.total) if self.total else 0
+
+    @property
+    def next_module(self):
+        """The first module still to do, or None when everything is done."""
+        if self.locked_by:
+            return None
+        return next((m.module for m in self.modules if not m.completed and m.unlocked), None)
+
+    @property
+    def started(self):
+        return self.done_count > 0 or self.completed_at is not None
+
+    def state_of(self, module):
+        return next((m for m in self.modules if m.module.id == module.id), None)
+
+
+def active_courses():
+    return list(db.session.scalars(
+        select(Course).where(Course.active).order_by(Course.position, Course.title)
+    ))
+
+
+def progress_for(user, courses):
+    """Progress of one trainee through each course, in a fixed number of queries."""
+    course_ids = [c.id for c in courses]
+    done_modules = dict(db.session.execute(
+        select(ModuleCompletion.module_id, ModuleCompletion.completed_at)
+        .join(Module, Module.id == ModuleCompletion.module_id)
+        .where(ModuleCompletion.user_id == user.id, Module.course_id.in_(course_ids))
+    ).all())
+    done_courses = dict(db.session.execute(
+        select(Course.slug, CourseCompletion.completed_at)
+        .join(Course, Course.id == CourseCompletion.course_id)
+        .where(CourseCompletion.user_id == user.id)
+    ).all())
+    titles = {c.slug: c.title for c in db.session.scalars(select(Course))}
+    result = []
+    for course in courses:
+        locked_by = [titles.get(s, s) for s in course.prerequisites if s not in done_courses]
+        states, previous_done = [], not locked_by
+        for module in course.active_modules:
+            completed_at = done_modules.get(module.id)
+            states.append(ModuleState(module, completed_at, unlocked=previous_done or completed_at is not None))
+            previous_done = previous_done and completed_at is not None
+        result.append(CourseProgress(course, states, done_courses.get(course.slug), locked_by))
+    return result
+
+
+def course_progress(user, course):
+    return progress_for(user, [course])[0]
+
+
+class ModuleLocked(Exception):
+    """The trainee tried to complete a module before the ones it depends on."""
+
+
+def complete_module(user, module):
+    """Mark ``module`` done for ``user``; complete the course when it was the last one.
+
+    Safe to repeat: a double click or two tabs record one completion. Raises ModuleLocked
+    when earlier modules or prerequisite courses are unfinished. Returns the course
+    completion when this call completed the course, else None.
+    """
+    progress = course_progress(user, module.course)
+    state = progress.state_of(module)
+    if state is None or not state.unlocked:
+        raise ModuleLocked(module.title)
+    if not state.completed:
+        try:
+            with db.session.begin_nested():
+                db.session.add(ModuleCompletion(user_id=user.id, module_id=module.id))
+        except IntegrityError:
+            pass  # completed by a concurrent request
+    db.session.commit()
+    progress = course_progress(user, module.course)
+    if progress.done_count == progress.total and not progress.completed_at:
+        return complete_course(user, module.course)
+    return None
+
+
+def complete_course(user, course, completed_at=None):
+    """Record the course as completed and credit its training hours by domain, once."""
+    completion = CourseCompletion(user_id=user.id, course_id=course.id,
+                                  completed_at=completed_at or utcnow())
+    try:
+        with db.session.begin_nested():
+            db.session.add(completion)
+            for credit in course.credits:
+                db.session.add(TrainingCredit(
+                    user_id=user.id, course_id=course.id, domain=credit.domain,
+                    minutes=credit.minutes, credited_at=completion.completed_at,
+                ))
+            db.session.flush()
+    except IntegrityError:
+        return None  # completed by a concurrent request
+    audit.record("course.completed", actor=user, subject=user, course=course.slug,
+                 credited={c.domain: c.minutes for c in course.credits})
+    db.session.commit()
+    return completion
+
+
+def training_minutes_by_domain(user):
+    rows = db.session.execute(
+        select(TrainingCredit.domain, db.func.sum(TrainingCredit.minutes))
+        .where(TrainingCredit.user_id == user.id)
+        .group_by(TrainingCredit.domain)
+        .order_by(TrainingCredit.domain)
+    ).all()
+    return dict(rows)

@@ -1,0 +1,102 @@
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from training.forms import ConfirmForm
+from training.courses import bp
+from training.courses.models import Course, Module
+from training.courses.services import (
+    ModuleLocked,
+    active_courses,
+    complete_module,
+    course_progress,
+    progress_for,
+)
+from training.extensions import db
+
+
+def _course_or_404(slug):
+    course = db.session.scalar(select(Course).where(Course.slug == slug, Course.active))
+    if course is None:
+        abort(404)
+    return course
+
+
+def _module_or_404(course, module_slug):
+    module = db.session.scalar(select(Module).where(
+        Module.course_id == course.id, Module.slug == module_slug, Module.active))
+    if module is None:
+        abort(404)
+    return module
+
+
+def _is_learner():
+    return current_user.has_role("trainee")
+
+
+@bp.route("/")
+@login_required
+def catalogue():
+    """All courses, with the trainee's progress in each."""
+    courses = active_courses()
+    progress = progress_for(current_user, courses) if _is_learner() else None
+    return render_template("courses/catalogue.html", courses=courses, progress=progress)
+
+
+@bp.route("/<slug>")
+@login_required
+def course(slug):
+    """A course's modules, progress and what comes next."""
+    course = _course_or_404(slug)
+    progress = course_progress(current_user, course)
+    return render_template("courses/course.html", course=course, progress=progress,
+                           learner=_is_learner())
+
+
+@bp.route("/<slug>/<module_slug>")
+@login_required
+def module(slug, module_slug):
+    """Read a module; trainees see it once the modules before it are done."""
+    course = _course_or_404(slug)
+    module = _module_or_404(course, module_slug)
+    progress = course_progress(current_user, course)
+    state = progress.state_of(module)
+    learner = _is_learner()
+    if learner and not state.unlocked:
+        flash("Finish the earlier modules first; this one opens when they are done.", "info")
+        return redirect(url_for("courses.course", slug=course.slug))
+    modules = course.active_modules
+    index = modules.index(module)
+    previous = modules[index - 1] if index > 0 else None
+    following = modules[index + 1] if index + 1 < len(modules) else None
+    return render_template("courses/module.html", course=course, module=module, state=state,
+                           progress=progress, previous=previous, following=following,
+                           position=index + 1, learner=learner, form=ConfirmForm())
+
+
+@bp.route("/<slug>/<module_slug>/complete", methods=["POST"])
+@login_required
+def complete(slug, module_slug):
+    """Mark a module without a quiz as done."""
+    course = _course_or_404(slug)
+    module = _module_or_404(course, module_slug)
+    if not _is_learner():
+        abort(403)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        completion = complete_module(current_user, module)
+    except ModuleLocked:
+        flash("Finish the earlier modules first; this one opens when they are done.", "info")
+        return redirect(url_for("courses.course", slug=course.slug))
+    if completion is not None:
+        flash(f"Congratulations: you have completed {course.title}. Its training hours are "
+              "now on your record.", "success")
+        return redirect(url_for("courses.course", slug=course.slug))
+    progress = course_progress(current_user, course)
+    following = progress.next_module
+    flash(f"“{module.title}” is complete.", "success")
+    if following is not None:
+        return redirect(url_for("courses.module", slug=course.slug, module_slug=following.slug))
+    return redirect(url_for("courses.course", slug=course.slug))
