@@ -1,9 +1,19 @@
 """Forms used by several features."""
 from flask_wtf import FlaskForm
-from wtforms import SubmitField
+from wtforms import SelectChoice, SubmitField
 
 
 class ConfirmForm(FlaskForm):
     """A form with only a CSRF token, for buttons that change something."""
 
     submit = SubmitField("Confirm")
+
+
+def strip(value):
+    """A WTForms filter that trims surrounding spaces from text."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def choices(pairs):
+    """(value, label) pairs as WTForms select choices."""
+    return [SelectChoice(value, label) for value, label in pairs]

@@ -12,8 +12,9 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from training.auth.models import ROLES
+from training.forms import choices, strip
 
-ROLE_CHOICES = list(ROLES.items())
+ROLE_CHOICES = choices(ROLES.items())
 
 
 class CheckboxesField(SelectMultipleField):
@@ -22,8 +23,8 @@ class CheckboxesField(SelectMultipleField):
 
 
 class InviteForm(FlaskForm):
-    full_name = StringField("Full name", [DataRequired(message="Enter the person's full name."), Length(max=120)])
-    email = EmailField("E-mail address", [DataRequired(message="Enter an e-mail address."),
+    full_name = StringField("Full name", filters=[strip], validators=[DataRequired(message="Enter the person's full name."), Length(max=120)])
+    email = EmailField("E-mail address", filters=[strip], validators=[DataRequired(message="Enter an e-mail address."),
                                            Email(message="Enter an e-mail address like name@example.org."),
                                            Length(max=254)])
     roles = CheckboxesField("Roles", choices=ROLE_CHOICES, default=["trainee"],

@@ -31,7 +31,7 @@ from training.courses.loader import ContentErrors
 from training.courses.models import CourseCompletion, ModuleCompletion
 from training.courses.services import active_courses, progress_for, sync_courses
 from training.extensions import db
-from training.forms import ConfirmForm
+from training.forms import ConfirmForm, choices
 
 
 @bp.before_request
@@ -86,7 +86,7 @@ def _supervisor_choices(user):
         select(User).where(User.active, User.id != user.id, User.roles.any(UserRole.role == "supervisor"))
         .order_by(func.lower(User.full_name))
     )
-    return [(0, "Choose a supervisor")] + [(s.id, f"{s.full_name} ({s.email})") for s in supervisors]
+    return choices([(0, "Choose a supervisor")] + [(s.id, f"{s.full_name} ({s.email})") for s in supervisors])
 
 
 def _person_page(user, roles_form=None, assign_form=None, status=200):
@@ -234,7 +234,7 @@ def courses_sync():
 def audit_log():
     """The audit log, filtered by action, person and dates."""
     form = AuditFilterForm(formdata=request.args)
-    form.action.choices = [("", "All actions")] + sorted(ACTIONS.items(), key=lambda item: item[1])
+    form.action.choices = choices([("", "All actions")] + sorted(ACTIONS.items(), key=lambda item: item[1]))
     page = request.args.get("page", 1, type=int)
     if form.validate():
         query = audit_query(form.action.data or "", form.person.data or "",

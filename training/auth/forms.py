@@ -2,6 +2,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from training.forms import strip
+
 EMAIL = [DataRequired(message="Enter your e-mail address."),
          Email(message="Enter an e-mail address like name@example.org."), Length(max=254)]
 NAME = [DataRequired(message="Enter your full name."), Length(max=120)]
@@ -24,7 +26,7 @@ def new_password_fields():
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail address", EMAIL, render_kw={"autocomplete": "username"})
+    email = EmailField("E-mail address", EMAIL, filters=[strip], render_kw={"autocomplete": "username"})
     password = PasswordField("Password", [DataRequired(message="Enter your password.")],
                              render_kw={"autocomplete": "current-password"})
     remember = BooleanField("Keep me signed in on this device")
@@ -32,20 +34,20 @@ class LoginForm(FlaskForm):
 
 
 class AcceptInvitationForm(FlaskForm):
-    full_name = StringField("Full name", NAME, render_kw={"autocomplete": "name"})
+    full_name = StringField("Full name", NAME, filters=[strip], render_kw={"autocomplete": "name"})
     password, confirm = new_password_fields()
     submit = SubmitField("Create my account")
 
 
 class RegistrationForm(FlaskForm):
-    full_name = StringField("Full name", NAME, render_kw={"autocomplete": "name"})
-    email = EmailField("E-mail address", EMAIL, render_kw={"autocomplete": "email"})
+    full_name = StringField("Full name", NAME, filters=[strip], render_kw={"autocomplete": "name"})
+    email = EmailField("E-mail address", EMAIL, filters=[strip], render_kw={"autocomplete": "email"})
     password, confirm = new_password_fields()
     submit = SubmitField("Create my account")
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField("E-mail address", EMAIL, render_kw={"autocomplete": "email"})
+    email = EmailField("E-mail address", EMAIL, filters=[strip], render_kw={"autocomplete": "email"})
     submit = SubmitField("Send me a reset link")
 
 

@@ -2,7 +2,6 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from training.forms import ConfirmForm
 from training.courses import bp
 from training.courses.models import Course, Module
 from training.courses.services import (
@@ -13,6 +12,7 @@ from training.courses.services import (
     progress_for,
 )
 from training.extensions import db
+from training.forms import ConfirmForm
 
 
 def _course_or_404(slug):

@@ -1,0 +1,193 @@
+"""Fixtures: an app on SQLite and on PostgreSQL, clients, people and the first course.
+
+Every test that takes ``app`` (directly or through another fixture) runs once per
+database. PostgreSQL runs when TEST_DATABASE_URL is set; in CI a missing database is a
+failure, elsewhere the PostgreSQL half is skipped with the reason.
+"""
+import contextvars
+import os
+import re
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from training import create_app
+from training.auth.models import User
+from training.auth.services import hash_password
+from training.courses.services import sync_courses
+from training.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+COURSES_DIR = ROOT / "courses"
+PASSWORD = "a-long-test-password"
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _postgres_url():
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        if IN_CI:
+            pytest.fail("TEST_DATABASE_URL must be set in CI: the suite runs on PostgreSQL too.")
+        pytest.skip("PostgreSQL half skipped: set TEST_DATABASE_URL to run it.")
+    return url
+
+
+def _build_schema(url):
+    """Create the schema the way production does: by running the migrations."""
+    from flask_migrate import upgrade
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_urls(tmp_path_factory):
+    return {"sqlite": f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"}
+
+
+@pytest.fixture(scope="session")
+def schema_ready():
+    return set()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, database_urls, schema_ready):
+    from training.config import database_url as normalise
+
+    if request.param == "postgresql":
+        database_urls["postgresql"] = normalise(_postgres_url())
+    url = database_urls[request.param]
+    if url not in schema_ready:
+        _build_schema(url)
+        schema_ready.add(url)
+    return url
+
+
+def _empty_tables():
+    tables = [t for t in db.metadata.sorted_tables]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in reversed(tables):
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose requests run in their own app context, as in production.
+
+    The test body holds an app context for its own database work; without this, requests
+    would share its ``g`` and database session, hiding bugs that only show across requests.
+    """
+
+    _inside = False
+
+    def open(self, *args, **kwargs):
+        if self._inside:  # a followed redirect: already isolated
+            return super().open(*args, **kwargs)
+        self._inside = True
+        try:
+            response = contextvars.Context().run(super().open, *args, **kwargs)
+        finally:
+            self._inside = False
+        db.session.expire_all()
+        return response
+
+
+@pytest.fixture
+def app(request, database_url):
+    """The app on one database; ``@pytest.mark.config(KEY=value)`` overrides settings."""
+    overrides = {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "COURSES_DIR": str(COURSES_DIR),
+    }
+    marker = request.node.get_closest_marker("config")
+    if marker:
+        overrides.update(marker.kwargs)
+    app = create_app(overrides)
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        _empty_tables()
+        yield app
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a person: ``make_user("ana@example.org", roles={"trainee"})``."""
+    password_hash = hash_password(PASSWORD)
+
+    def factory(email, roles=("trainee",), name=None, active=True, accepted=True, **fields):
+        from datetime import date
+
+        user = User(email=email, full_name=name or email.split("@")[0].replace(".", " ").title(),
+                    password_hash=password_hash if accepted else None, active=active,
+                    programme_started_on=fields.pop("programme_started_on", date.today()), **fields)
+        user.set_roles(roles)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def people(make_user):
+    """One person per role of the access matrix."""
+    return {
+        "trainee": make_user("trainee@example.org", name="Tina Trainee"),
+        "other_trainee": make_user("other@example.org", name="Otto Other"),
+        "supervisor": make_user("supervisor@example.org", roles=("supervisor",), name="Sue Supervisor"),
+        "admin": make_user("admin@example.org", roles=("admin",), name="Ada Admin"),
+    }
+
+
+def login(client, user, password=PASSWORD):
+    response = client.post("/login", data={"email": user.email, "password": password})
+    assert response.status_code == 302, "sign-in failed"
+    return client
+
+
+@pytest.fixture
+def login_as(app):
+    """Return a fresh client signed in as ``user``."""
+    def factory(user):
+        return login(app.test_client(), user)
+    return factory
+
+
+@pytest.fixture
+def course(app):
+    """The first course, loaded from the repository's courses/ folder."""
+    from training.courses.models import Course
+
+    sync_courses(COURSES_DIR)
+    return db.session.scalar(db.select(Course).where(Course.slug == "foundations-of-peer-recovery-support"))
+
+
+def mailed_links(caplog):
+    """Links in the mail written to the log (the embedded default has no SMTP)."""
+    messages = [r.getMessage() for r in caplog.records if r.name == "training.mail"]
+    return re.findall(r"https?://\S+", "\n".join(messages))
