@@ -8,13 +8,15 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from training.auth.models import ROLES
 from training.forms import choices, strip
 
 ROLE_CHOICES = choices(ROLES.items())
+ROLE_INVALID = "Choose from the roles listed."
+DATE_INVALID = "Enter a date like 2026-03-31."
 
 
 class CheckboxesField(SelectMultipleField):
@@ -23,18 +25,37 @@ class CheckboxesField(SelectMultipleField):
 
 
 class InviteForm(FlaskForm):
-    full_name = StringField("Full name", filters=[strip], validators=[DataRequired(message="Enter the person's full name."), Length(max=120)])
-    email = EmailField("E-mail address", filters=[strip], validators=[DataRequired(message="Enter an e-mail address."),
-                                           Email(message="Enter an e-mail address like name@example.org."),
-                                           Length(max=254)])
-    roles = CheckboxesField("Roles", choices=ROLE_CHOICES, default=["trainee"],
-                            validators=[DataRequired(message="Choose at least one role.")])
+    full_name = StringField(
+        "Full name",
+        filters=[strip],
+        validators=[DataRequired(message="Enter the person's full name."), Length(max=120)],
+    )
+    email = EmailField(
+        "E-mail address",
+        filters=[strip],
+        validators=[
+            DataRequired(message="Enter an e-mail address."),
+            Email(message="Enter an e-mail address like name@example.org."),
+            Length(max=254),
+        ],
+    )
+    roles = CheckboxesField(
+        "Roles",
+        choices=ROLE_CHOICES,
+        default=["trainee"],
+        invalid_choice_message=ROLE_INVALID,
+        validators=[DataRequired(message="Choose at least one role.")],
+    )
     submit = SubmitField("Send invitation")
 
 
 class RolesForm(FlaskForm):
-    roles = CheckboxesField("Roles", choices=ROLE_CHOICES,
-                            validators=[DataRequired(message="A person needs at least one role.")])
+    roles = CheckboxesField(
+        "Roles",
+        choices=ROLE_CHOICES,
+        invalid_choice_message=ROLE_INVALID,
+        validators=[DataRequired(message="A person needs at least one role.")],
+    )
     submit = SubmitField("Save roles")
 
 
@@ -44,15 +65,26 @@ class DeactivateForm(FlaskForm):
 
 
 class AssignSupervisorForm(FlaskForm):
-    supervisor_id = SelectField("Supervisor", coerce=int,
-                                validators=[DataRequired(message="Choose a supervisor.")])
-    starts_on = DateField("Starts on", [DataRequired(message="Enter the start date.")])
-    ends_on = DateField("Ends on (optional)", [Optional()])
+    supervisor_id = SelectField(
+        "Supervisor",
+        coerce=int,
+        invalid_choice_message="Choose one of the supervisors listed.",
+        invalid_value_message="Choose one of the supervisors listed.",
+        validators=[DataRequired(message="Choose a supervisor.")],
+    )
+    starts_on = DateField(
+        "Starts on", invalid_value_message=DATE_INVALID, validators=[InputRequired(message="Enter the start date.")]
+    )
+    ends_on = DateField("Ends on (optional)", invalid_value_message=DATE_INVALID, validators=[Optional()])
     submit = SubmitField("Assign supervisor")
 
 
 class EndAssignmentForm(FlaskForm):
-    ends_on = DateField("Ends on", [DataRequired(message="Enter the last day of supervision.")])
+    ends_on = DateField(
+        "Ends on",
+        invalid_value_message=DATE_INVALID,
+        validators=[InputRequired(message="Enter the last day of supervision.")],
+    )
     submit = SubmitField("End assignment")
 
 
@@ -62,5 +94,5 @@ class AuditFilterForm(FlaskForm):
 
     action = SelectField("Action", validators=[Optional()])
     person = StringField("Person (name or e-mail)", [Optional(), Length(max=120)])
-    date_from = DateField("From", [Optional()])
-    date_to = DateField("To", [Optional()])
+    date_from = DateField("From", invalid_value_message=DATE_INVALID, validators=[Optional()])
+    date_to = DateField("To", invalid_value_message=DATE_INVALID, validators=[Optional()])

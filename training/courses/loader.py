@@ -174,7 +174,7 @@ def _split_front_matter(text, shown, errors):
         return None, None, 0
     for index, line in enumerate(lines[1:], start=1):
         if line.strip() == "---":
-            return "\n".join(lines[1:index]), "\n".join(lines[index + 1:]), index + 1
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1:]), index + 2
     errors.append(ContentError(shown, 1, "front matter is not closed with a '---' line"))
     return None, None, 0
 

@@ -1,0 +1,224 @@
+"""Browser tests: Debian's chromium, driven by Playwright, against a live server.
+
+The server runs in a thread of the test process on its own SQLite file, with the courses
+and the demo data loaded, CSRF protection on (the real forms must work) and rate limits off.
+These tests never use the root conftest's ``app``/``client`` fixtures: those are
+parametrised over two databases and emptied between tests.
+
+Without /usr/bin/chromium the browser tests are skipped, except in CI (CI=true), where
+they fail: a CI run must not pass silently without them.
+"""
+import logging
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+COURSES_DIR = ROOT / "courses"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+IN_CI = os.environ.get("CI", "").strip().lower() == "true"
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+TIMEOUT_MS = 10_000
+
+COURSE_SLUG = "foundations-of-peer-recovery-support"
+ADMIN = "admin@example.org"
+SUPERVISOR = "supervisor@example.org"
+TRAINEE = "trainee@example.org"            # modules 1-3 done
+READY = "ready@example.org"                # course complete
+NEW_TRAINEE = "new.trainee@example.org"    # nothing done
+
+
+class MailCollector(logging.Handler):
+    """Keeps every message written to the "training.mail" logger (mail is logged, not sent)."""
+
+    def __init__(self):
+        super().__init__(level=logging.INFO)
+        self.messages = []
+
+    def emit(self, record):
+        # Records arrive from the server's request threads; Handler.handle holds self.lock.
+        self.messages.append(record.getMessage())
+
+    def links_for(self, address):
+        """The links in every message sent to ``address``, oldest first."""
+        found = []
+        for message in list(self.messages):
+            if re.search(rf"^To: {re.escape(address)}$", message, re.MULTILINE):
+                found += re.findall(r"https?://\S+", message)
+        return found
+
+
+@dataclass(frozen=True)
+class Module:
+    slug: str
+    title: str
+    path: str
+
+
+@dataclass
+class LiveServer:
+    url: str
+    password: str
+    course_title: str
+    modules: list
+    user_ids: dict
+    mail: MailCollector = field(repr=False)
+
+    def module_path(self, number):
+        """The address of module ``number`` (1-based) of the first course."""
+        return self.modules[number - 1].path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _chromium_available():
+    """Skip (or, in CI, fail) the browser tests when Debian's chromium is not installed."""
+    if not CHROMIUM.is_file():
+        message = (f"{CHROMIUM} is missing: install Debian's chromium "
+                   "(apt-get install chromium) to run the browser tests.")
+        if IN_CI:
+            pytest.fail(f"CI=true and {message}", pytrace=False)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The app with demo data, served on a free port of 127.0.0.1 for the whole session."""
+    from flask_migrate import upgrade
+    from sqlalchemy import select
+    from werkzeug.serving import make_server
+
+    from training import create_app
+    from training.auth.models import User
+    from training.courses.models import Course
+    from training.courses.services import sync_courses
+    from training.demo import load_demo
+    from training.extensions import db
+
+    database = tmp_path_factory.mktemp("browser") / "browser.db"
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+        "WTF_CSRF_ENABLED": True,
+        "COURSES_DIR": str(COURSES_DIR),
+        "RATELIMIT_ENABLED": False,
+    })
+    with app.app_context():
+        upgrade()
+        sync_courses(COURSES_DIR)
+        load_demo()
+        course = db.session.scalar(select(Course).where(Course.slug == COURSE_SLUG))
+        modules = [Module(m.slug, m.title, f"/courses/{COURSE_SLUG}/{m.slug}")
+                   for m in course.active_modules]
+        course_title = course.title
+        user_ids = {u.email: u.id for u in db.session.scalars(select(User))}
+        db.session.remove()
+
+    mail = MailCollector()
+    mail_logger = logging.getLogger("training.mail")
+    mail_logger.addHandler(mail)
+    # Werkzeug logs every request to stderr; the tests do not need that noise.
+    werkzeug_logger = logging.getLogger("werkzeug")
+    werkzeug_level = werkzeug_logger.level
+    werkzeug_logger.setLevel(logging.WARNING)
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", password=app.config["DEMO_PASSWORD"],
+                         course_title=course_title, modules=modules, user_ids=user_ids, mail=mail)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+        mail_logger.removeHandler(mail)
+        werkzeug_logger.setLevel(werkzeug_level)
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                                             headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        playwright.stop()
+
+
+def fill_sign_in_form(page, email, password):
+    """Sign in through the real form, as a person would, and wait for the dashboard."""
+    page.goto("/login")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/dashboard")
+
+
+@pytest.fixture(scope="session")
+def signed_in_state(browser, live_server):
+    """``signed_in_state(email)``: cookies of a session signed in through the form (cached)."""
+    states = {}
+
+    def state_for(email):
+        if email not in states:
+            context = browser.new_context(base_url=live_server.url, viewport=DESKTOP)
+            context.set_default_timeout(TIMEOUT_MS)
+            try:
+                fill_sign_in_form(context.new_page(), email, live_server.password)
+                states[email] = context.storage_state()
+            finally:
+                context.close()
+        return states[email]
+
+    return state_for
+
+
+@pytest.fixture
+def open_page(browser, live_server, signed_in_state):
+    """``open_page(as_user=None, viewport=DESKTOP)``: a page in a browser context of its own.
+
+    With ``as_user`` the context starts signed in as that person; every context is closed
+    when the test ends.
+    """
+    contexts = []
+
+    def factory(as_user=None, viewport=DESKTOP):
+        state = signed_in_state(as_user) if as_user else None
+        context = browser.new_context(base_url=live_server.url, viewport=viewport,
+                                      storage_state=state)
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield factory
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def sign_in(live_server):
+    """``sign_in(page, email)``: sign in through the form with the demo password."""
+    def do_sign_in(page, email, password=None):
+        fill_sign_in_form(page, email, password or live_server.password)
+    return do_sign_in

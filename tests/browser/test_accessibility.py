@@ -1,0 +1,181 @@
+"""Accessibility in a real browser: axe-core on every main page, phone layout, keyboard use.
+
+axe runs with its default rules, which include the WCAG 2.0, 2.1 and 2.2 A and AA rules
+(and best practices); a page passes only with zero violations.
+"""
+from dataclasses import dataclass
+from typing import Callable
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from tests.browser.conftest import ADMIN, COURSE_SLUG, DESKTOP, PHONE, READY, SUPERVISOR, TRAINEE
+
+AXE = Axe()
+VIEWPORTS = [pytest.param(DESKTOP, id="desktop"), pytest.param(PHONE, id="phone")]
+
+
+def submit_empty_login(page):
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".field-invalid").first).to_be_visible()
+
+
+def submit_empty_invitation(page):
+    page.get_by_label("Trainee").uncheck()
+    page.get_by_role("button", name="Send invitation").click()
+    expect(page.get_by_role("heading", name="Please correct the following")).to_be_visible()
+
+
+@dataclass(frozen=True)
+class AuditedPage:
+    name: str
+    as_user: str | None
+    path: str | Callable
+    then: Callable | None = None   # what to do on the page before checking it
+    status: int = 200
+
+    def open(self, page, server):
+        path = self.path(server) if callable(self.path) else self.path
+        response = page.goto(path)
+        assert response.status == self.status, f"{path} answered {response.status}"
+        if self.then:
+            self.then(page)
+        return page
+
+
+PAGES = [
+    AuditedPage("login", None, "/login"),
+    AuditedPage("login-with-errors", None, "/login", then=submit_empty_login),
+    AuditedPage("forgot-password", None, "/password/forgot"),
+    AuditedPage("dashboard-trainee", TRAINEE, "/dashboard"),
+    AuditedPage("dashboard-supervisor", SUPERVISOR, "/dashboard"),
+    AuditedPage("dashboard-admin", ADMIN, "/dashboard"),
+    AuditedPage("courses", TRAINEE, "/courses/"),
+    AuditedPage("course", TRAINEE, f"/courses/{COURSE_SLUG}"),
+    AuditedPage("module", TRAINEE, lambda server: server.module_path(1)),
+    AuditedPage("account", TRAINEE, "/account"),
+    AuditedPage("admin-people", ADMIN, "/admin/people"),
+    AuditedPage("admin-person", ADMIN, lambda server: f"/admin/people/{server.user_ids[TRAINEE]}"),
+    AuditedPage("admin-invite", ADMIN, "/admin/people/invite"),
+    AuditedPage("admin-invite-with-errors", ADMIN, "/admin/people/invite", then=submit_empty_invitation),
+    AuditedPage("admin-courses", ADMIN, "/admin/courses"),
+    AuditedPage("admin-audit", ADMIN, "/admin/audit"),
+    AuditedPage("not-found", TRAINEE, "/no-such-page", status=404),
+]
+PAGE_PARAMS = [pytest.param(p, id=p.name) for p in PAGES]
+
+OVERFLOWING_ELEMENTS = """() => {
+  const limit = window.innerWidth;
+  return [...document.querySelectorAll('body *')]
+    .filter(el => el.getBoundingClientRect().right > limit + 0.5)
+    .slice(0, 8)
+    .map(el => `${el.tagName.toLowerCase()}${el.className ? '.' + el.className : ''} `
+               + `(right edge at ${Math.round(el.getBoundingClientRect().right)}px)`);
+}"""
+
+FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body || el === document.documentElement) return null;
+  const style = getComputedStyle(el);
+  return {
+    tag: el.tagName.toLowerCase(),
+    text: (el.innerText || el.value || el.getAttribute('aria-label') || '').trim().replace(/\\s+/g, ' ').slice(0, 50),
+    href: el.getAttribute('href'),
+    outlineStyle: style.outlineStyle,
+    outlineWidth: parseFloat(style.outlineWidth) || 0,
+    id: el.id,
+  };
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize("audited", PAGE_PARAMS)
+def test_page_has_no_axe_violations(audited, viewport, open_page, live_server):
+    page = audited.open(open_page(audited.as_user, viewport), live_server)
+
+    results = AXE.run(page)
+
+    assert results.violations_count == 0, (
+        f"{audited.name} at {viewport['width']}px wide:\n{results.generate_report()}")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("audited", PAGE_PARAMS)
+def test_page_does_not_scroll_sideways_on_a_phone(audited, open_page, live_server):
+    page = audited.open(open_page(audited.as_user, PHONE), live_server)
+
+    scroll_width, inner_width = page.evaluate(
+        "() => [document.documentElement.scrollWidth, window.innerWidth]")
+
+    assert scroll_width <= inner_width, (
+        f"{audited.name} is {scroll_width}px wide in a {inner_width}px window; too wide: "
+        f"{page.evaluate(OVERFLOWING_ELEMENTS)}")
+
+
+@pytest.mark.browser
+def test_first_tab_reaches_a_visible_skip_link_that_moves_focus_to_main(open_page):
+    page = open_page(TRAINEE)
+    page.goto("/dashboard")
+
+    page.keyboard.press("Tab")
+
+    skip_link = page.get_by_role("link", name="Skip to main content")
+    expect(skip_link).to_be_focused()
+    box = skip_link.bounding_box()
+    viewport = page.viewport_size
+    assert box and box["width"] > 10 and box["height"] > 10, f"skip link has no size: {box}"
+    assert 0 <= box["y"] and box["y"] + box["height"] <= viewport["height"], f"skip link off-screen: {box}"
+    assert 0 <= box["x"] and box["x"] + box["width"] <= viewport["width"], f"skip link off-screen: {box}"
+
+    page.keyboard.press("Enter")
+
+    expect(page.locator("main#main")).to_be_focused()
+    # The next Tab continues inside main, not back in the header.
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.querySelector('main').contains(document.activeElement)")
+
+
+@pytest.mark.browser
+def test_signing_in_works_with_the_keyboard_alone(open_page, live_server):
+    page = open_page()
+    page.goto("/login")
+
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.id") == "email":
+            break
+    expect(page.get_by_label("E-mail address")).to_be_focused()
+    page.keyboard.type(READY)
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Password")).to_be_focused()
+    page.keyboard.type(live_server.password)
+    page.keyboard.press("Enter")
+
+    page.wait_for_url("**/dashboard")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Casey")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("as_user, path", [
+    pytest.param(ADMIN, "/dashboard", id="dashboard-admin"),
+    pytest.param(TRAINEE, f"/courses/{COURSE_SLUG}", id="course-trainee"),
+    pytest.param(None, "/login", id="login"),
+])
+def test_every_focused_link_and_control_shows_an_outline(as_user, path, open_page):
+    page = open_page(as_user)
+    page.goto(path)
+
+    seen, invisible = [], []
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if focused is None or (seen and focused == seen[0]):
+            break  # focus left the page or came round again
+        seen.append(focused)
+        if focused["outlineStyle"] == "none" or focused["outlineWidth"] < 1:
+            invisible.append(focused)
+
+    assert sum(1 for f in seen if f["tag"] == "a") >= 3, f"too few links reached by Tab: {seen}"
+    assert not invisible, f"focused without a visible outline: {invisible}"

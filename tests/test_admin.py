@@ -1,0 +1,179 @@
+"""Administration: people, invitations, roles, deactivation, supervisors, audit log."""
+from datetime import date, timedelta
+
+from training.audit import AuditEvent
+from training.auth.models import SupervisorAssignment, User, user_by_email
+from training.extensions import db
+
+
+def events(action):
+    return list(db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == action)))
+
+
+def test_people_list_searches_by_name_and_email(people, login_as):
+    client = login_as(people["admin"])
+    page = client.get("/admin/people?q=otto")
+    assert "Otto Other" in page.text and "Tina Trainee" not in page.text
+    page = client.get("/admin/people?q=SUPERVISOR@")
+    assert "Sue Supervisor" in page.text and "1 person found" in page.text
+
+
+def test_people_list_filters_by_role_and_status(people, login_as, make_user):
+    make_user("left@example.org", name="Lee Left", active=False)
+    make_user("waiting@example.org", name="Wade Waiting", accepted=False)
+    client = login_as(people["admin"])
+    assert "Sue Supervisor" in client.get("/admin/people?role=supervisor").text
+    assert "Tina Trainee" not in client.get("/admin/people?role=supervisor").text
+    assert "Lee Left" in client.get("/admin/people?status=deactivated").text
+    invited = client.get("/admin/people?status=invited").text
+    assert "Wade Waiting" in invited and "Lee Left" not in invited
+
+
+def test_people_list_pages(app, people, login_as, make_user):
+    app.config["PEOPLE_PER_PAGE"] = 3
+    for n in range(5):
+        make_user(f"p{n}@example.org", name=f"Zed {n}")
+    client = login_as(people["admin"])
+    first = client.get("/admin/people")
+    assert "Page 1 of 3" in first.text and "Next page" in first.text
+    last = client.get("/admin/people?page=3")
+    assert "Zed 4" in last.text and "Zed 0" not in last.text
+    assert client.get("/admin/people?page=99").status_code == 200
+    assert client.get("/admin/people?page=-4").status_code == 200
+
+
+def test_invite_refuses_bad_input_and_saves_nothing(people, login_as):
+    client = login_as(people["admin"])
+    before = db.session.scalar(db.select(db.func.count()).select_from(User))
+    page = client.post("/admin/people/invite", data={"full_name": "", "email": "not-an-email", "roles": []})
+    assert "Enter the person&#39;s full name." in page.text
+    assert "Enter an e-mail address like name@example.org." in page.text
+    assert "Choose at least one role." in page.text
+    page = client.post("/admin/people/invite", data={"full_name": "X", "email": "trainee@example.org",
+                                                     "roles": ["trainee"]})
+    assert "already has an account" in page.text
+    page = client.post("/admin/people/invite", data={"full_name": "X", "email": "x@example.org",
+                                                     "roles": ["wizard"]})
+    assert "Choose from the roles listed." in page.text
+    assert db.session.scalar(db.select(db.func.count()).select_from(User)) == before
+
+
+def test_invite_with_several_roles(people, login_as, caplog):
+    caplog.set_level("INFO", logger="training.mail")
+    client = login_as(people["admin"])
+    client.post("/admin/people/invite", data={"full_name": "Dual Role", "email": "dual@example.org",
+                                              "roles": ["trainee", "supervisor"]})
+    user = user_by_email("dual@example.org")
+    assert user.role_names == {"trainee", "supervisor"} and not user.has_accepted_invitation
+    (event,) = events("user.invited")
+    assert event.actor_id == people["admin"].id and event.subject_id == user.id
+    assert event.details["roles"] == ["supervisor", "trainee"]
+
+
+def test_changing_roles_is_audited_with_before_and_after(people, login_as):
+    client = login_as(people["admin"])
+    target = people["supervisor"]
+    response = client.post(f"/admin/people/{target.id}/roles", data={"roles": ["supervisor", "trainee"]})
+    assert response.status_code == 302
+    assert user_by_email(target.email).role_names == {"supervisor", "trainee"}
+    (event,) = events("user.roles_changed")
+    assert event.details == {"before": ["supervisor"], "after": ["supervisor", "trainee"]}
+
+
+def test_a_person_needs_a_role_and_admins_keep_their_own(people, login_as):
+    client = login_as(people["admin"])
+    page = client.post(f"/admin/people/{people['trainee'].id}/roles", data={"roles": []})
+    assert page.status_code == 400 and "A person needs at least one role." in page.text
+    page = client.post(f"/admin/people/{people['admin'].id}/roles", data={"roles": ["trainee"]})
+    assert "You cannot remove your own administrator role." in page.text
+    assert user_by_email("admin@example.org").role_names == {"admin"}
+    assert events("user.roles_changed") == []
+
+
+def test_deactivation_keeps_history_and_is_audited(course, people, login_as):
+    trainee = people["trainee"]
+    login_as(trainee).post(f"/courses/{course.slug}/{course.active_modules[0].slug}/complete")
+    client = login_as(people["admin"])
+    client.post(f"/admin/people/{trainee.id}/deactivate", data={"reason": "Moved away"})
+    user = user_by_email(trainee.email)
+    assert not user.active and user.deactivated_at is not None
+    assert "1 of" in client.get(f"/admin/people/{trainee.id}").text  # progress kept
+    (event,) = events("user.deactivated")
+    assert event.details == {"reason": "Moved away"}
+    client.post(f"/admin/people/{trainee.id}/reactivate")
+    assert user_by_email(trainee.email).active
+    assert len(events("user.reactivated")) == 1
+
+
+def test_an_admin_cannot_deactivate_themselves(people, login_as):
+    client = login_as(people["admin"])
+    page = client.post(f"/admin/people/{people['admin'].id}/deactivate", data={}, follow_redirects=True)
+    assert "You cannot deactivate your own account." in page.text
+    assert user_by_email("admin@example.org").active
+
+
+def test_assigning_a_supervisor_with_dates(people, login_as):
+    client = login_as(people["admin"])
+    trainee, supervisor = people["trainee"], people["supervisor"]
+    start = date.today() - timedelta(days=10)
+    response = client.post(f"/admin/people/{trainee.id}/assignments", data={
+        "supervisor_id": supervisor.id, "starts_on": start.isoformat(), "ends_on": ""})
+    assert response.status_code == 302
+    (assignment,) = db.session.scalars(db.select(SupervisorAssignment))
+    assert assignment.starts_on == start and assignment.ends_on is None
+    assert "Tina Trainee" in login_as(supervisor).get("/dashboard").text
+    assert events("assignment.created")[0].details["supervisor"] == supervisor.email
+    # End it yesterday: the trainee leaves the supervisor's current list.
+    client.post(f"/admin/assignments/{assignment.id}/end",
+                data={"ends_on": (date.today() - timedelta(days=1)).isoformat()})
+    assert "Tina Trainee" not in login_as(supervisor).get("/dashboard").text
+    assert len(events("assignment.ended")) == 1
+
+
+def test_bad_assignments_are_refused_with_a_message(people, login_as):
+    client = login_as(people["admin"])
+    trainee = people["trainee"]
+    cases = [
+        ({"supervisor_id": people["other_trainee"].id, "starts_on": "2026-01-01"}, "Choose one of the supervisors listed."),
+        ({"supervisor_id": 0, "starts_on": "2026-01-01"}, "Choose a supervisor."),
+        ({"supervisor_id": people["supervisor"].id, "starts_on": "not a date"}, "Enter a date like 2026-03-31."),
+        ({"supervisor_id": people["supervisor"].id, "starts_on": "2026-03-01", "ends_on": "2026-02-01"},
+         "The end date must be on or after the start date."),
+    ]
+    for data, message in cases:
+        page = client.post(f"/admin/people/{trainee.id}/assignments", data=data)
+        assert page.status_code == 400 and message in page.text, message
+    assert db.session.scalar(db.select(db.func.count()).select_from(SupervisorAssignment)) == 0
+
+
+def test_overlapping_assignment_to_the_same_supervisor_is_refused(people, login_as):
+    client = login_as(people["admin"])
+    data = {"supervisor_id": people["supervisor"].id, "starts_on": "2026-01-01"}
+    client.post(f"/admin/people/{people['trainee'].id}/assignments", data=data)
+    page = client.post(f"/admin/people/{people['trainee'].id}/assignments", data=data)
+    assert "already supervises" in page.text
+
+
+def test_audit_log_filters_by_action_person_and_date(people, login_as):
+    client = login_as(people["admin"])
+    client.post(f"/admin/people/{people['trainee'].id}/deactivate", data={"reason": "r"})
+    client.post(f"/admin/people/{people['supervisor'].id}/roles", data={"roles": ["supervisor", "admin"]})
+    page = client.get("/admin/audit?action=user.deactivated")
+    assert "Deactivated" in page.text and "1 event." in page.text
+    page = client.get("/admin/audit?person=sue")
+    assert "Roles changed" in page.text and "Tina Trainee" not in page.text
+    today = date.today().isoformat()
+    assert "2 events." in client.get(f"/admin/audit?date_from={today}&date_to={today}").text
+    assert "0 events." in client.get("/admin/audit?date_to=2000-01-01").text
+    assert client.get("/admin/audit?date_from=garbage&action=nonsense").status_code == 200
+
+
+def test_course_content_page_reloads_and_reports_errors(app, course, people, login_as, tmp_path):
+    client = login_as(people["admin"])
+    page = client.get("/admin/courses")
+    assert course.title in page.text
+    assert client.post("/admin/courses/sync").status_code == 302
+    (tmp_path / "broken").mkdir()
+    app.config["COURSES_DIR"] = str(tmp_path)
+    page = client.post("/admin/courses/sync")
+    assert page.status_code == 422 and "Nothing was changed" in page.text and "course.yaml" in page.text

@@ -1,0 +1,119 @@
+"""Course delivery: catalogue, course page, modules in order, completion and credit."""
+from training.audit import AuditEvent
+from training.courses.models import CourseCompletion, ModuleCompletion, TrainingCredit
+from training.extensions import db
+
+SLUG = "foundations-of-peer-recovery-support"
+
+
+def module_url(course, index):
+    return f"/courses/{SLUG}/{course.active_modules[index].slug}"
+
+
+def test_catalogue_lists_the_course_with_progress(course, people, login_as):
+    page = login_as(people["trainee"]).get("/courses/")
+    assert "Foundations of Peer Recovery Support" in page.text
+    assert f"0 of {len(course.active_modules)} modules done" in page.text
+
+
+def test_course_page_shows_modules_and_what_comes_next(course, people, login_as):
+    page = login_as(people["trainee"]).get(f"/courses/{SLUG}")
+    assert page.status_code == 200
+    for module in course.active_modules:
+        assert module.title in page.text
+    assert f"Start with “{course.active_modules[0].title}”" in page.text
+    assert page.text.count(">Locked<") == len(course.active_modules) - 1
+
+
+def test_module_page_renders_markdown_objectives_and_reflection(course, people, login_as):
+    first = course.active_modules[0]
+    page = login_as(people["trainee"]).get(module_url(course, 0))
+    assert f"<h1>{first.title}</h1>" in page.text
+    assert "<h2>" in page.text and first.objectives[0] in page.text
+    assert "Reflection" in page.text
+    assert "Mark this module as complete" in page.text
+    assert "opens when this module is done" in page.text
+
+
+def test_finishing_module_one_unlocks_module_two(course, people, login_as):
+    client = login_as(people["trainee"])
+    second_url = module_url(course, 1)
+    locked = client.get(second_url)
+    assert locked.status_code == 302 and locked.location == f"/courses/{SLUG}"
+    response = client.post(module_url(course, 0) + "/complete")
+    assert response.status_code == 302 and response.location == second_url
+    page = client.get(second_url)
+    assert page.status_code == 200 and course.active_modules[1].title in page.text
+    assert "1 of" in client.get(f"/courses/{SLUG}").text
+
+
+def test_a_locked_module_cannot_be_completed(course, people, login_as):
+    client = login_as(people["trainee"])
+    client.post(module_url(course, 2) + "/complete")
+    assert db.session.scalar(db.select(db.func.count()).select_from(ModuleCompletion)) == 0
+
+
+def test_completing_twice_records_one_completion(course, people, login_as):
+    client = login_as(people["trainee"])
+    client.post(module_url(course, 0) + "/complete")
+    client.post(module_url(course, 0) + "/complete")
+    assert db.session.scalar(db.select(db.func.count()).select_from(ModuleCompletion)) == 1
+
+
+def test_completing_the_last_module_completes_the_course_and_credits_hours(course, people, login_as):
+    trainee = people["trainee"]
+    client = login_as(trainee)
+    for index in range(len(course.active_modules)):
+        client.post(module_url(course, index) + "/complete")
+    completion = db.session.scalar(db.select(CourseCompletion).where(CourseCompletion.user_id == trainee.id))
+    assert completion is not None and completion.completed_at is not None
+    credits = {c.domain: c.minutes for c in db.session.scalars(
+        db.select(TrainingCredit).where(TrainingCredit.user_id == trainee.id))}
+    assert credits == {c.domain: c.minutes for c in course.credits}
+    dashboard = client.get("/dashboard").text
+    assert "Completed" in dashboard and "Training hours credited" in dashboard
+    assert "course.completed" in set(db.session.scalars(db.select(AuditEvent.action)))
+    # Other trainees' pages are untouched by this trainee's progress.
+    other = login_as(people["other_trainee"]).get("/dashboard").text
+    assert "Completed" not in other and people["trainee"].full_name not in other
+
+
+def test_credit_is_frozen_when_course_hours_change_later(course, people, login_as):
+    trainee = people["trainee"]
+    client = login_as(trainee)
+    for index in range(len(course.active_modules)):
+        client.post(module_url(course, index) + "/complete")
+    before = db.session.scalar(db.select(db.func.sum(TrainingCredit.minutes)))
+    for credit in course.credits:
+        credit.minutes *= 2
+    db.session.commit()
+    assert db.session.scalar(db.select(db.func.sum(TrainingCredit.minutes))) == before
+
+
+def test_staff_can_preview_every_module_but_record_no_progress(course, people, login_as):
+    client = login_as(people["supervisor"])
+    page = client.get(module_url(course, 5))
+    assert page.status_code == 200 and "Mark this module as complete" not in page.text
+    assert client.post(module_url(course, 0) + "/complete").status_code == 403
+
+
+def test_unknown_course_and_module_are_404_inside_the_layout(course, people, login_as):
+    client = login_as(people["trainee"])
+    for url in ("/courses/nope", f"/courses/{SLUG}/nope", f"/courses/{SLUG}/nope/complete"):
+        response = client.get(url) if not url.endswith("complete") else client.post(url)
+        assert response.status_code == 404
+        assert "Page not found" in response.text and "Skip to main content" in response.text
+
+
+def test_hidden_modules_are_not_served(course, people, login_as):
+    module = course.active_modules[0]
+    module.active = False
+    db.session.commit()
+    assert login_as(people["trainee"]).get(f"/courses/{SLUG}/{module.slug}").status_code == 404
+
+
+def test_dashboard_points_to_the_next_module(course, people, login_as):
+    client = login_as(people["trainee"])
+    assert f"Start “{course.active_modules[0].title}”" in client.get("/dashboard").text
+    client.post(module_url(course, 0) + "/complete")
+    assert f"Continue “{course.active_modules[1].title}”" in client.get("/dashboard").text
