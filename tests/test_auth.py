@@ -219,7 +219,7 @@ def test_an_expired_reset_link_is_refused(app, client, make_user, caplog):
 
 
 def test_a_garbage_token_is_a_friendly_404(client):
-    for token in ("x", "a" * 500, "%00", "../../etc/passwd"):
+    for token in ("x", "a" * 500, "%FF", "..%2F..%2Fetc%2Fpasswd"):
         response = client.get(f"/password/reset/{token}")
         assert response.status_code == 404
 

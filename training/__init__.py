@@ -2,10 +2,11 @@
 import logging
 import sqlite3
 
-from flask import Flask, render_template, request
+from flask import Flask, abort, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.exceptions import BadRequest
 
 from training.config import ROOT, TestConfig, check_production, config_from_environment
 from training.extensions import csrf, db, limiter, login_manager, migrate
@@ -96,10 +97,18 @@ def register_errors(app):
     def page(code, title, message):
         return render_template("errors/error.html", code=code, title=title, message=message), code
 
+    @app.before_request
+    def refuse_nul_characters():
+        """No database stores a NUL character in text; refuse it before anything runs."""
+        values = list(request.args.values()) + list(request.form.values()) + [request.path]
+        if any("\x00" in value for value in values):
+            abort(400, "The request contained a character that cannot be saved (a NUL byte).")
+
     @app.errorhandler(400)
     def bad_request(error):
+        detail = error.description if error.description != BadRequest.description else ""
         return page(400, "Something in that request was not right",
-                    "Please go back, check what you entered and try again.")
+                    detail or "Please go back, check what you entered and try again.")
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

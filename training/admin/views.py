@@ -135,7 +135,8 @@ def person_deactivate(user_id):
     user = _person_or_404(user_id)
     form = DeactivateForm()
     if not form.validate_on_submit():
-        abort(400)
+        flash("The reason can be at most 500 characters. Nothing was changed.", "error")
+        return redirect(url_for("admin.person", user_id=user.id))
     try:
         deactivate(current_user, user, form.reason.data or "")
     except AccountError as error:

@@ -1,0 +1,198 @@
+"""Every route, for every role: who may see or do what. And CSRF on every form.
+
+A new route fails ``test_every_route_is_in_the_matrix`` until it is added here, so access
+rules are decided, never forgotten.
+"""
+from datetime import date
+
+import pytest
+
+from training.auth.models import SupervisorAssignment
+from training.extensions import db
+
+from .conftest import login
+
+ROLES = ["anonymous", "trainee", "other_trainee", "supervisor", "admin"]
+SIGNED_IN = {"anonymous": "login", "trainee": 200, "other_trainee": 200, "supervisor": 200, "admin": 200}
+ADMIN_ONLY = {"anonymous": "login", "trainee": 403, "other_trainee": 403, "supervisor": 403, "admin": 200}
+ADMIN_ACTION = {**ADMIN_ONLY, "admin": 302}
+
+# endpoint: (method, expected status per role; "login" means a redirect to the sign-in page)
+MATRIX = {
+    "core.index": ("GET", {r: 302 for r in ROLES}),
+    "core.dashboard": ("GET", SIGNED_IN),
+    "auth.login": ("GET", {"anonymous": 200, "trainee": 302, "other_trainee": 302, "supervisor": 302, "admin": 302}),
+    "auth.logout": ("POST", {**{r: 302 for r in ROLES}, "anonymous": "login"}),
+    "auth.account": ("GET", SIGNED_IN),
+    "auth.register": ("GET", {r: 404 for r in ROLES}),
+    "auth.forgot_password": ("GET", {r: 200 for r in ROLES}),
+    "auth.accept_invitation": ("GET", {r: 404 for r in ROLES}),
+    "auth.reset_password": ("GET", {r: 404 for r in ROLES}),
+    "courses.catalogue": ("GET", SIGNED_IN),
+    "courses.course": ("GET", SIGNED_IN),
+    "courses.module": ("GET", SIGNED_IN),
+    "courses.complete": ("POST", {"anonymous": "login", "trainee": 302, "other_trainee": 302,
+                                  "supervisor": 403, "admin": 403}),
+    "admin.people": ("GET", ADMIN_ONLY),
+    "admin.invite_person": ("GET", ADMIN_ONLY),
+    "admin.person": ("GET", ADMIN_ONLY),
+    "admin.person_roles": ("POST", ADMIN_ACTION),
+    "admin.person_deactivate": ("POST", ADMIN_ACTION),
+    "admin.person_reactivate": ("POST", ADMIN_ACTION),
+    "admin.person_resend_invitation": ("POST", ADMIN_ACTION),
+    "admin.person_assign": ("POST", ADMIN_ACTION),
+    "admin.assignment_end": ("POST", ADMIN_ACTION),
+    "admin.courses": ("GET", ADMIN_ONLY),
+    "admin.courses_sync": ("POST", ADMIN_ACTION),
+    "admin.audit_log": ("GET", ADMIN_ONLY),
+}
+
+# Valid form data for each POST, so that only access decides the answer.
+POST_DATA = {
+    "admin.person_roles": lambda ctx: {"roles": ["trainee"]},
+    "admin.person_deactivate": lambda ctx: {"reason": "test"},
+    "admin.person_assign": lambda ctx: {"supervisor_id": ctx["supervisor"].id, "starts_on": "2026-02-01"},
+    "admin.assignment_end": lambda ctx: {"ends_on": date.today().isoformat()},
+}
+
+
+def test_every_route_is_in_the_matrix(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+    assert endpoints == set(MATRIX), "decide who may use each route: add it to MATRIX"
+
+
+@pytest.fixture
+def context(app, course, people):
+    assignment = SupervisorAssignment(supervisor=people["supervisor"], trainee=people["other_trainee"],
+                                      starts_on=date(2026, 1, 1))
+    db.session.add(assignment)
+    db.session.commit()
+    return {**people, "course": course, "assignment": assignment}
+
+
+def url_for_endpoint(app, endpoint, ctx):
+    values = {
+        "slug": ctx["course"].slug,
+        "module_slug": ctx["course"].active_modules[0].slug,
+        "user_id": ctx["trainee"].id,
+        "assignment_id": ctx["assignment"].id,
+        "token": "not-a-real-token",
+    }
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    from flask import url_for
+
+    with app.test_request_context():
+        return url_for(endpoint, **{k: v for k, v in values.items() if k in rule.arguments})
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_access_matrix(app, context, role):
+    for endpoint, (method, expected_by_role) in MATRIX.items():
+        client = app.test_client()
+        if role != "anonymous":
+            login(client, context[role])
+        url = url_for_endpoint(app, endpoint, context)
+        data = POST_DATA.get(endpoint, lambda ctx: {})(context)
+        response = client.open(url, method=method, data=data)
+        expected = expected_by_role[role]
+        if expected == "login":
+            assert response.status_code == 302 and response.location.startswith("/login"), (endpoint, role)
+        else:
+            assert response.status_code == expected, (endpoint, role, response.status_code)
+
+
+def test_one_trainee_never_sees_another_trainees_progress(app, context, login_as):
+    course = context["course"]
+    mine = login_as(context["trainee"])
+    for module in course.active_modules[:2]:
+        mine.post(f"/courses/{course.slug}/{module.slug}/complete")
+    theirs = login_as(context["other_trainee"])
+    for url in ("/dashboard", "/courses/", f"/courses/{course.slug}"):
+        page = theirs.get(url).text
+        assert "2 of" not in page and context["trainee"].full_name not in page
+    assert theirs.get(f"/admin/people/{context['trainee'].id}").status_code == 403
+
+
+def test_supervisors_see_only_their_own_supervisees(app, context, login_as):
+    page = login_as(context["supervisor"]).get("/dashboard").text
+    assert context["other_trainee"].full_name in page
+    assert context["trainee"].full_name not in page
+
+
+# --- CSRF ----------------------------------------------------------------------------------
+
+CSRF_FORMS = {
+    "/login": {"email": "trainee@example.org", "password": "x"},
+    "/password/forgot": {"email": "trainee@example.org"},
+    "/account": {"current_password": "x", "password": "abcdefghijkl", "confirm": "abcdefghijkl"},
+    "/logout": {},
+    "complete": {},
+    "/admin/people/invite": {"full_name": "X", "email": "x@example.org", "roles": ["trainee"]},
+    "roles": {"roles": ["admin"]},
+    "deactivate": {"reason": "x"},
+    "reactivate": {},
+    "resend": {},
+    "assign": {"starts_on": "2026-01-01"},
+    "end": {"ends_on": "2026-12-01"},
+    "/admin/courses/sync": {},
+    "invitation": {"full_name": "X", "password": "abcdefghijkl", "confirm": "abcdefghijkl"},
+    "reset": {"password": "abcdefghijkl", "confirm": "abcdefghijkl"},
+    "/register": {"full_name": "X", "email": "y@example.org", "password": "abcdefghijkl",
+                  "confirm": "abcdefghijkl"},
+}
+
+
+def test_every_form_refuses_a_post_without_a_csrf_token(app, context, login_as, caplog):
+    """Each POST route answers 400 without the token and changes nothing."""
+    from datetime import timedelta
+
+    from training.auth.services import issue_token
+
+    caplog.set_level("INFO", logger="training.mail")
+    trainee = context["trainee"]
+    invitation = issue_token(context["other_trainee"], "invitation", timedelta(hours=1))
+    reset = issue_token(trainee, "password_reset", timedelta(hours=1))
+    db.session.commit()
+    course, a = context["course"], context["assignment"]
+    paths = {
+        "complete": f"/courses/{course.slug}/{course.active_modules[0].slug}/complete",
+        "roles": f"/admin/people/{trainee.id}/roles",
+        "deactivate": f"/admin/people/{trainee.id}/deactivate",
+        "reactivate": f"/admin/people/{trainee.id}/reactivate",
+        "resend": f"/admin/people/{trainee.id}/resend-invitation",
+        "assign": f"/admin/people/{trainee.id}/assignments",
+        "end": f"/admin/assignments/{a.id}/end",
+        "invitation": f"/invitation/{invitation}",
+        "reset": f"/password/reset/{reset}",
+    }
+    app.config["WTF_CSRF_ENABLED"] = True
+    app.config["ALLOW_SELF_REGISTRATION"] = True
+    post_routes = {r.rule for r in app.url_map.iter_rules() if "POST" in r.methods}
+    covered = {paths.get(k, k) for k in CSRF_FORMS}
+    assert len(covered) == len(post_routes), "every POST route needs a CSRF check here"
+    before = db.session.execute(db.text("SELECT count(*) FROM audit_event")).scalar()
+    for key, data in CSRF_FORMS.items():
+        for who in ("trainee", "admin"):
+            client = app.test_client()
+            app.config["WTF_CSRF_ENABLED"] = False
+            login(client, context[who])
+            app.config["WTF_CSRF_ENABLED"] = True
+            response = client.post(paths.get(key, key), data=data)
+            assert response.status_code == 400, (key, who, response.status_code)
+            assert "This form has expired" in response.text
+    after = db.session.execute(db.text("SELECT count(*) FROM audit_event")).scalar()
+    assert after == before
+    assert context["trainee"].active
+
+
+def test_a_form_with_its_csrf_token_is_accepted(app, context):
+    """The positive case: the token from the page makes the same POST work."""
+    import re
+
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = app.test_client()
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
+    response = client.post("/login", data={"email": context["trainee"].email,
+                                           "password": "a-long-test-password", "csrf_token": token})
+    assert response.status_code == 302
