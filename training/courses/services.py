@@ -31,9 +31,12 @@ class SyncReport:
         return bool(self.created or self.updated or self.hidden)
 
     def summary(self):
-        parts = [f"{len(self.created)} created", f"{len(self.updated)} updated",
-                 f"{len(self.hidden)} hidden", f"{self.unchanged} unchanged"]
-        return ", ".join(parts)
+        def count(paths):
+            courses = sum(1 for p in paths if p.endswith("course.yaml"))
+            return f"{courses} course(s) and {len(paths) - courses} module(s)"
+
+        return (f"created {count(self.created)}, updated {count(self.updated)}, "
+                f"hid {count(self.hidden)}; {self.unchanged} course(s) unchanged")
 
 
 def _apply(obj, values):
