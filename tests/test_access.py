@@ -9,6 +9,7 @@ import pytest
 
 from training.auth.models import SupervisorAssignment
 from training.extensions import db
+from training.quizzes.services import start_attempt, submit_attempt
 
 from .conftest import login
 
@@ -45,6 +46,20 @@ MATRIX = {
     "admin.courses": ("GET", ADMIN_ONLY),
     "admin.courses_sync": ("POST", ADMIN_ACTION),
     "admin.audit_log": ("GET", ADMIN_ONLY),
+    "quizzes.overview": ("GET", SIGNED_IN),
+    "quizzes.start": ("POST", {"anonymous": "login", "trainee": 302, "other_trainee": 302,
+                               "supervisor": 403, "admin": 403}),
+    # The trainee's own finished attempt: the owner is sent on to its review; anyone else's
+    # answers as a missing page.
+    "quizzes.attempt": ("GET", {"anonymous": "login", "trainee": 302, "other_trainee": 404,
+                                "supervisor": 403, "admin": 403}),
+    "quizzes.review": ("GET", {"anonymous": "login", "trainee": 200, "other_trainee": 404,
+                               "supervisor": 403, "admin": 403}),
+    "quizzes.bank": ("GET", ADMIN_ONLY),
+    "quizzes.import_bank": ("GET", ADMIN_ONLY),
+    "quizzes.import_confirm": ("POST", ADMIN_ACTION),
+    "quizzes.export_bank": ("GET", ADMIN_ONLY),
+    "quizzes.statistics": ("GET", ADMIN_ONLY),
 }
 
 # Valid form data for each POST, so that only access decides the answer.
@@ -53,6 +68,8 @@ POST_DATA = {
     "admin.person_deactivate": lambda ctx: {"reason": "test"},
     "admin.person_assign": lambda ctx: {"supervisor_id": ctx["supervisor"].id, "starts_on": "2026-02-01"},
     "admin.assignment_end": lambda ctx: {"ends_on": date.today().isoformat()},
+    "quizzes.import_confirm": lambda ctx: {"course": ctx["course"].slug, "format": "gift",
+                                           "content": "::Access check:: Is this true? {T}", "filename": "a.gift"},
 }
 
 
@@ -67,7 +84,10 @@ def context(app, course, people):
                                       starts_on=date(2026, 1, 1))
     db.session.add(assignment)
     db.session.commit()
-    return {**people, "course": course, "assignment": assignment}
+    quiz = course.active_modules[0].quiz
+    attempt = start_attempt(people["trainee"], quiz)
+    submit_attempt(attempt, {})
+    return {**people, "course": course, "assignment": assignment, "quiz": quiz, "attempt": attempt}
 
 
 def url_for_endpoint(app, endpoint, ctx):
@@ -77,6 +97,8 @@ def url_for_endpoint(app, endpoint, ctx):
         "user_id": ctx["trainee"].id,
         "assignment_id": ctx["assignment"].id,
         "token": "not-a-real-token",
+        "quiz_id": ctx["quiz"].id,
+        "attempt_id": ctx["attempt"].id,
     }
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     from flask import url_for
@@ -139,6 +161,10 @@ CSRF_FORMS = {
     "reset": {"password": "abcdefghijkl", "confirm": "abcdefghijkl"},
     "/register": {"full_name": "X", "email": "y@example.org", "password": "abcdefghijkl",
                   "confirm": "abcdefghijkl"},
+    "start": {},
+    "attempt": {"action": "submit"},
+    "/admin/questions/import": {"format": "gift"},
+    "/admin/questions/import/confirm": {"course": "x", "format": "gift", "content": "::A:: B {T}"},
 }
 
 
@@ -164,6 +190,8 @@ def test_every_form_refuses_a_post_without_a_csrf_token(app, context, login_as, 
         "end": f"/admin/assignments/{a.id}/end",
         "invitation": f"/invitation/{invitation}",
         "reset": f"/password/reset/{reset}",
+        "start": f"/quizzes/{context['quiz'].id}/start",
+        "attempt": f"/attempts/{context['attempt'].id}",
     }
     app.config["WTF_CSRF_ENABLED"] = True
     app.config["ALLOW_SELF_REGISTRATION"] = True

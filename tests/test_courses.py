@@ -1,13 +1,29 @@
-"""Course delivery: catalogue, course page, modules in order, completion and credit."""
+"""Course delivery: catalogue, course page, modules in order, completion and credit.
+
+Modules without a quiz are completed with a button; ``plain`` is such a course. The first
+course's modules have quizzes (see test_quizzes.py).
+"""
+import pytest
+
 from training.audit import AuditEvent
-from training.courses.models import CourseCompletion, ModuleCompletion, TrainingCredit
+from training.courses.models import Course, CourseCompletion, ModuleCompletion, TrainingCredit
+from training.courses.services import sync_courses
 from training.extensions import db
+
+from .test_content import write_course
 
 SLUG = "foundations-of-peer-recovery-support"
 
 
+@pytest.fixture
+def plain(app, tmp_path):
+    write_course(tmp_path, "plain-course", modules=("01-first", "02-second", "03-third"))
+    sync_courses(tmp_path)
+    return db.session.scalar(db.select(Course).where(Course.slug == "plain-course"))
+
+
 def module_url(course, index):
-    return f"/courses/{SLUG}/{course.active_modules[index].slug}"
+    return f"/courses/{course.slug}/{course.active_modules[index].slug}"
 
 
 def test_catalogue_lists_the_course_with_progress(course, people, login_as):
@@ -31,45 +47,57 @@ def test_module_page_renders_markdown_objectives_and_reflection(course, people, 
     assert f"<h1>{first.title}</h1>" in page.text
     assert "<h2>" in page.text and first.objectives[0] in page.text
     assert "Reflection" in page.text
-    assert "Mark this module as complete" in page.text
+    assert "Passing the quiz" in page.text and "Mark this module as complete" not in page.text
     assert "opens when this module is done" in page.text
 
 
-def test_finishing_module_one_unlocks_module_two(course, people, login_as):
+def test_a_module_without_a_quiz_offers_the_complete_button(plain, people, login_as):
+    page = login_as(people["trainee"]).get(module_url(plain, 0))
+    assert "Mark this module as complete" in page.text
+
+
+def test_a_module_with_a_quiz_cannot_be_completed_by_the_button(course, people, login_as):
     client = login_as(people["trainee"])
-    second_url = module_url(course, 1)
-    locked = client.get(second_url)
-    assert locked.status_code == 302 and locked.location == f"/courses/{SLUG}"
     response = client.post(module_url(course, 0) + "/complete")
-    assert response.status_code == 302 and response.location == second_url
-    page = client.get(second_url)
-    assert page.status_code == 200 and course.active_modules[1].title in page.text
-    assert "1 of" in client.get(f"/courses/{SLUG}").text
-
-
-def test_a_locked_module_cannot_be_completed(course, people, login_as):
-    client = login_as(people["trainee"])
-    client.post(module_url(course, 2) + "/complete")
+    assert response.status_code == 302 and "/quizzes/" in response.location
     assert db.session.scalar(db.select(db.func.count()).select_from(ModuleCompletion)) == 0
 
 
-def test_completing_twice_records_one_completion(course, people, login_as):
+def test_finishing_module_one_unlocks_module_two(plain, people, login_as):
     client = login_as(people["trainee"])
-    client.post(module_url(course, 0) + "/complete")
-    client.post(module_url(course, 0) + "/complete")
+    second_url = module_url(plain, 1)
+    locked = client.get(second_url)
+    assert locked.status_code == 302 and locked.location == f"/courses/{plain.slug}"
+    response = client.post(module_url(plain, 0) + "/complete")
+    assert response.status_code == 302 and response.location == second_url
+    page = client.get(second_url)
+    assert page.status_code == 200 and plain.active_modules[1].title in page.text
+    assert "1 of" in client.get(f"/courses/{plain.slug}").text
+
+
+def test_a_locked_module_cannot_be_completed(plain, people, login_as):
+    client = login_as(people["trainee"])
+    client.post(module_url(plain, 2) + "/complete")
+    assert db.session.scalar(db.select(db.func.count()).select_from(ModuleCompletion)) == 0
+
+
+def test_completing_twice_records_one_completion(plain, people, login_as):
+    client = login_as(people["trainee"])
+    client.post(module_url(plain, 0) + "/complete")
+    client.post(module_url(plain, 0) + "/complete")
     assert db.session.scalar(db.select(db.func.count()).select_from(ModuleCompletion)) == 1
 
 
-def test_completing_the_last_module_completes_the_course_and_credits_hours(course, people, login_as):
+def test_completing_the_last_module_completes_the_course_and_credits_hours(plain, people, login_as):
     trainee = people["trainee"]
     client = login_as(trainee)
-    for index in range(len(course.active_modules)):
-        client.post(module_url(course, index) + "/complete")
+    for index in range(len(plain.active_modules)):
+        client.post(module_url(plain, index) + "/complete")
     completion = db.session.scalar(db.select(CourseCompletion).where(CourseCompletion.user_id == trainee.id))
     assert completion is not None and completion.completed_at is not None
     credits = {c.domain: c.minutes for c in db.session.scalars(
         db.select(TrainingCredit).where(TrainingCredit.user_id == trainee.id))}
-    assert credits == {c.domain: c.minutes for c in course.credits}
+    assert credits == {c.domain: c.minutes for c in plain.credits}
     dashboard = client.get("/dashboard").text
     assert "Completed" in dashboard and "Training hours credited" in dashboard
     assert "course.completed" in set(db.session.scalars(db.select(AuditEvent.action)))
@@ -78,13 +106,13 @@ def test_completing_the_last_module_completes_the_course_and_credits_hours(cours
     assert "Completed" not in other and people["trainee"].full_name not in other
 
 
-def test_credit_is_frozen_when_course_hours_change_later(course, people, login_as):
+def test_credit_is_frozen_when_course_hours_change_later(plain, people, login_as):
     trainee = people["trainee"]
     client = login_as(trainee)
-    for index in range(len(course.active_modules)):
-        client.post(module_url(course, index) + "/complete")
+    for index in range(len(plain.active_modules)):
+        client.post(module_url(plain, index) + "/complete")
     before = db.session.scalar(db.select(db.func.sum(TrainingCredit.minutes)))
-    for credit in course.credits:
+    for credit in plain.credits:
         credit.minutes *= 2
     db.session.commit()
     assert db.session.scalar(db.select(db.func.sum(TrainingCredit.minutes))) == before
@@ -112,8 +140,8 @@ def test_hidden_modules_are_not_served(course, people, login_as):
     assert login_as(people["trainee"]).get(f"/courses/{SLUG}/{module.slug}").status_code == 404
 
 
-def test_dashboard_points_to_the_next_module(course, people, login_as):
+def test_dashboard_points_to_the_next_module(plain, people, login_as):
     client = login_as(people["trainee"])
-    assert f"Start “{course.active_modules[0].title}”" in client.get("/dashboard").text
-    client.post(module_url(course, 0) + "/complete")
-    assert f"Continue “{course.active_modules[1].title}”" in client.get("/dashboard").text
+    assert f"Start “{plain.active_modules[0].title}”" in client.get("/dashboard").text
+    client.post(module_url(plain, 0) + "/complete")
+    assert f"Continue “{plain.active_modules[1].title}”" in client.get("/dashboard").text

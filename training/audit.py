@@ -25,6 +25,7 @@ ACTIONS = {
     "assignment.ended": "Supervisor assignment ended",
     "courses.synced": "Courses loaded from files",
     "course.completed": "Course completed",
+    "questions.imported": "Questions imported",
 }
 
 

@@ -74,6 +74,11 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
 
+    # A submission this long after a quiz's time limit still counts (network delays).
+    QUIZ_GRACE_SECONDS = int(os.environ.get("QUIZ_GRACE_SECONDS", 60))
+    MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "recovery-demo-2026")
     DEMO_DATA_ALLOWED = True
     PEOPLE_PER_PAGE = 25

@@ -3,6 +3,7 @@
 Never available in a production configuration. Safe to run repeatedly: what exists is
 left alone.
 """
+import random
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
@@ -11,8 +12,8 @@ from sqlalchemy import select
 from training import audit
 from training.auth.models import SupervisorAssignment, User, user_by_email
 from training.auth.services import hash_password
-from training.courses.models import Course, ModuleCompletion
-from training.courses.services import complete_course
+from training.courses.models import Course, CourseCompletion, ModuleCompletion, TrainingCredit
+from training.courses.services import complete_course, final_exam
 from training.extensions import db
 
 FIRST_COURSE = "foundations-of-peer-recovery-support"
@@ -48,13 +49,45 @@ def _person(email, name, roles, months, password_hash):
     return user, True
 
 
-def _complete_modules(user, modules, first_day):
+def _pass_quiz(user, quiz, when, rng, wrong=1):
+    """A believable passed attempt: every answer right but ``wrong`` of them."""
+    from training.quizzes.grading import model_answer
+    from training.quizzes.services import attempts_of, start_attempt, submit_attempt
+
+    if attempts_of(user, quiz):
+        return
+    attempt = start_attempt(user, quiz, now=when, rng=rng)
+    responses = {slot.id: model_answer(slot.qtype, slot.data) for slot in attempt.slots[wrong:]}
+    submit_attempt(attempt, responses, now=when + timedelta(minutes=14))
+
+
+def _complete_modules(user, modules, first_day, rng):
+    from training.courses.services import active_quiz, record_module_completion
+
     for offset, module in enumerate(modules):
-        exists = db.session.scalar(select(ModuleCompletion).where(
+        day = _at(first_day + timedelta(days=4 * offset))
+        quiz = active_quiz(module)
+        if quiz is not None:
+            _pass_quiz(user, quiz, day, rng)
+        else:
+            record_module_completion(user, module)
+        completion = db.session.scalar(select(ModuleCompletion).where(
             ModuleCompletion.user_id == user.id, ModuleCompletion.module_id == module.id))
-        if exists is None:
-            db.session.add(ModuleCompletion(user_id=user.id, module_id=module.id,
-                                            completed_at=_at(first_day + timedelta(days=4 * offset))))
+        if completion is not None:
+            completion.completed_at = day + timedelta(minutes=15)
+    db.session.commit()
+
+
+def _backdate_completion(user, course, when):
+    """Demo trainees finished in the past; their records should say so."""
+    completion = db.session.scalar(select(CourseCompletion).where(
+        CourseCompletion.user_id == user.id, CourseCompletion.course_id == course.id))
+    if completion is not None:
+        completion.completed_at = when
+        for credit in db.session.scalars(select(TrainingCredit).where(
+                TrainingCredit.user_id == user.id, TrainingCredit.course_id == course.id)):
+            credit.credited_at = when
+    db.session.commit()
 
 
 def load_demo():
@@ -79,13 +112,18 @@ def load_demo():
 
     course = db.session.scalar(select(Course).where(Course.slug == FIRST_COURSE))
     if course is not None:
+        rng = random.Random(2026)
         modules = course.active_modules
         trainee, ready = people["trainee@example.org"], people["ready@example.org"]
-        _complete_modules(trainee, modules[:3], trainee.programme_started_on + timedelta(days=10))
+        _complete_modules(trainee, modules[:3], trainee.programme_started_on + timedelta(days=10), rng)
         first_day = ready.programme_started_on + timedelta(days=7)
-        _complete_modules(ready, modules, first_day)
-        db.session.commit()
-        complete_course(ready, course, completed_at=_at(first_day + timedelta(days=4 * len(modules))))
+        _complete_modules(ready, modules, first_day, rng)
+        finished_on = _at(first_day + timedelta(days=4 * len(modules)))
+        exam = final_exam(course)
+        if exam is not None:
+            _pass_quiz(ready, exam, finished_on, rng, wrong=3)
+        complete_course(ready, course)
+        _backdate_completion(ready, course, finished_on + timedelta(minutes=65))
     db.session.commit()
     note = "" if course else " (courses not loaded yet: run `flask --app app courses sync` first)"
     return f"Demo data ready: {created} account(s) created, {len(PEOPLE) - created} already there{note}."

@@ -9,3 +9,4 @@ from training.courses.models import (  # noqa: F401
     ModuleCompletion,
     TrainingCredit,
 )
+from training.quizzes.models import AttemptSlot, Question, Quiz, QuizAttempt  # noqa: F401

@@ -13,8 +13,14 @@ import yaml
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MODULE_FILE_RE = re.compile(r"^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
-COURSE_KEYS = {"slug", "title", "summary", "order", "prerequisites", "training_hours"}
-MODULE_KEYS = {"title", "estimated_minutes", "objectives", "reflection"}
+COURSE_KEYS = {"slug", "title", "summary", "order", "prerequisites", "training_hours", "final_exam"}
+MODULE_KEYS = {"title", "estimated_minutes", "objectives", "reflection", "quiz"}
+REQUIRED_MODULE_KEYS = MODULE_KEYS - {"quiz"}
+QUIZ_KEYS = {"questions", "categories", "pass_mark", "attempts", "wait_minutes", "time_limit_minutes",
+             "grading", "shuffle_questions", "shuffle_choices", "review"}
+GRADING = ("highest", "latest", "first", "average")
+REVIEW_WHEN = ("immediately", "after_pass", "after_last_attempt")
+REVIEW_SHOW = ("score", "correctness", "right_answers", "explanations")
 
 
 @dataclass
@@ -43,6 +49,7 @@ class ModuleData:
     reflection: str
     body: str
     path: str
+    quiz: dict | None = None
 
 
 @dataclass
@@ -55,6 +62,8 @@ class CourseData:
     credits: dict  # domain -> minutes
     path: str
     modules: list = field(default_factory=list)
+    final_exam: dict | None = None
+    question_files: list = field(default_factory=list)  # (path shown, ParseResult)
 
 
 class _Document:
@@ -104,6 +113,83 @@ class _Document:
             self.error(self.line(key), f"'{key}' must be non-empty text")
             return None
         return value.strip()
+
+
+def _quiz_settings(doc, key, default_categories):
+    """Check a ``quiz``/``final_exam`` mapping and fill in the documented defaults."""
+    raw = doc.data.get(key)
+    if raw is None:
+        return None
+    line = doc.line(key)
+    if not isinstance(raw, dict):
+        doc.error(line, f"'{key}' must be a mapping of quiz settings")
+        return None
+    for name in raw:
+        if name not in QUIZ_KEYS:
+            doc.error(line, f"unknown {key} setting '{name}' (allowed: {', '.join(sorted(QUIZ_KEYS))})")
+
+    def whole(name, default, low, high=None, optional=False):
+        value = raw.get(name, default)
+        if value is None and optional:
+            return None
+        if not isinstance(value, int) or isinstance(value, bool) or value < low or (high and value > high):
+            limit = f"from {low} to {high}" if high else f"of at least {low}"
+            doc.error(line, f"{key}.{name} must be a whole number {limit}")
+            return default
+        return value
+
+    def flag(name):
+        value = raw.get(name, True)
+        if not isinstance(value, bool):
+            doc.error(line, f"{key}.{name} must be true or false")
+            return True
+        return value
+
+    categories = raw.get("categories", default_categories)
+    if categories is None:  # a final exam draws from every module unless told otherwise
+        categories = {}
+    elif isinstance(categories, list) and all(isinstance(c, str) for c in categories):
+        categories = {c: 0 for c in categories}
+    elif not (isinstance(categories, dict) and all(
+            isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
+            for k, v in categories.items())):
+        doc.error(line, f"{key}.categories must be a list of categories, or map each to a number of questions")
+        categories = {}
+    if not categories and default_categories is not None:
+        doc.error(line, f"{key}.categories must name at least one question category")
+    grading = raw.get("grading", "highest")
+    if grading not in GRADING:
+        doc.error(line, f"{key}.grading must be one of {', '.join(GRADING)}")
+    review = raw.get("review") or {}
+    if not isinstance(review, dict):
+        doc.error(line, f"{key}.review must be a mapping with 'when' and 'show'")
+        review = {}
+    when = review.get("when", "immediately")
+    if when not in REVIEW_WHEN:
+        doc.error(line, f"{key}.review.when must be one of {', '.join(REVIEW_WHEN)}")
+    shows = review.get("show", list(REVIEW_SHOW))
+    if not isinstance(shows, list) or any(s not in REVIEW_SHOW for s in shows):
+        doc.error(line, f"{key}.review.show must list some of {', '.join(REVIEW_SHOW)}")
+        shows = list(REVIEW_SHOW)
+    settings = {
+        "question_count": whole("questions", 10, 1, 200),
+        "categories": categories,
+        "pass_mark": whole("pass_mark", 80, 0, 100),
+        "attempts_allowed": whole("attempts", 0, 0, 100),
+        "wait_minutes": whole("wait_minutes", 0, 0),
+        "time_limit_minutes": whole("time_limit_minutes", None, 1, 1440, optional=True),
+        "grading": grading,
+        "shuffle_questions": flag("shuffle_questions"),
+        "shuffle_choices": flag("shuffle_choices"),
+        "review_when": when,
+        "review_shows": shows,
+        "line": line,
+    }
+    fixed = sum(categories.values()) if isinstance(categories, dict) else 0
+    if fixed > settings["question_count"]:
+        doc.error(line, f"{key}.categories ask for {fixed} questions but the quiz has only "
+                        f"{settings['question_count']}")
+    return settings
 
 
 def _relative(path, root):
@@ -163,8 +249,10 @@ def _load_course_yaml(folder, root, errors):
                 credits[domain.strip()] = minutes
     if title is None:
         return None
-    return CourseData(slug, title, summary or "", order if isinstance(order, int) else 0,
-                      prerequisites, credits, shown)
+    course = CourseData(slug, title, summary or "", order if isinstance(order, int) else 0,
+                        prerequisites, credits, shown)
+    course.final_exam = _quiz_settings(doc, "final_exam", None)
+    return course
 
 
 def _split_front_matter(text, shown, errors):
@@ -191,7 +279,7 @@ def _load_module(path, root, errors):
     doc = _Document(front, shown, 2, errors)
     if doc.data is None:
         return None
-    doc.check_keys(MODULE_KEYS, MODULE_KEYS)
+    doc.check_keys(MODULE_KEYS, REQUIRED_MODULE_KEYS)
     title = doc.text("title")
     reflection = doc.text("reflection")
     minutes = doc.data.get("estimated_minutes")
@@ -215,7 +303,62 @@ def _load_module(path, root, errors):
         reflection=reflection,
         body=body.strip() + "\n",
         path=shown,
+        quiz=_quiz_settings(doc, "quiz", [match.group(2)]),
     )
+
+
+def _load_question_files(folder, root, errors):
+    """Parse ``questions/*.gift`` (GIFT) and ``questions/*.aiken.txt`` (Aiken) of a course."""
+    from training.quizzes.formats import parse_aiken, parse_gift
+
+    files = []
+    question_dir = folder / "questions"
+    if not question_dir.is_dir():
+        return files
+    for path in sorted(question_dir.iterdir()):
+        if path.name.endswith(".gift"):
+            parser = parse_gift
+        elif path.name.endswith(".aiken.txt"):
+            parser = parse_aiken
+        else:
+            continue
+        shown = _relative(path, root)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            errors.append(ContentError(shown, 1, "the file is not UTF-8 text"))
+            continue
+        result = parser(text, category=path.name.split(".")[0].split("-", 1)[-1])
+        errors.extend(ContentError(shown, e.line, e.message) for e in result.errors)
+        files.append((shown, result))
+    return files
+
+
+def _check_quiz_banks(course, errors):
+    """Every quiz must be able to draw its questions from the course's own files."""
+    from training.quizzes.grading import GRADERS
+
+    available = {}
+    for _, result in course.question_files:
+        for question in result.questions:
+            if question.type in GRADERS:
+                available[question.category] = available.get(question.category, 0) + 1
+    quizzes = [(m.path, m.quiz) for m in course.modules if m.quiz]
+    if course.final_exam:
+        if not course.final_exam["categories"]:
+            course.final_exam["categories"] = {m.slug: 0 for m in course.modules}
+        quizzes.append((course.path, course.final_exam))
+    for path, quiz in quizzes:
+        for category, wanted in quiz["categories"].items():
+            have = available.get(category, 0)
+            if have == 0 or have < wanted:
+                errors.append(ContentError(path, quiz["line"], f"question category '{category}' has {have} "
+                                           f"question(s) in the course's questions/ files; "
+                                           f"the quiz needs {max(wanted, 1)}"))
+        total = sum(available.get(c, 0) for c in quiz["categories"])
+        if total < quiz["question_count"]:
+            errors.append(ContentError(path, quiz["line"], f"the quiz draws {quiz['question_count']} questions "
+                                       f"but its categories hold only {total}"))
 
 
 def _check_prerequisites(courses, errors):
@@ -270,6 +413,8 @@ def load_courses(root):
                 seen[key] = module.path
         if course:
             course.modules = modules
+            course.question_files = _load_question_files(folder, root, errors)
+            _check_quiz_banks(course, errors)
             courses.append(course)
     _check_prerequisites(courses, errors)
     if errors:

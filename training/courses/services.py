@@ -32,10 +32,14 @@ class SyncReport:
 
     def summary(self):
         def count(paths):
-            courses = sum(1 for p in paths if p.endswith("course.yaml"))
-            return f"{courses} course(s) and {len(paths) - courses} module(s)"
+            kinds = {"course": 0, "module": 0, "question file": 0}
+            for path in set(paths):
+                kind = ("course" if path.endswith("course.yaml") else
+                        "module" if "/modules/" in path else "question file")
+                kinds[kind] += 1
+            return ", ".join(f"{n} {kind}(s)" for kind, n in kinds.items() if n) or "nothing"
 
-        return (f"created {count(self.created)}, updated {count(self.updated)}, "
+        return (f"created {count(self.created)}; updated {count(self.updated)}; "
                 f"hid {count(self.hidden)}; {self.unchanged} course(s) unchanged")
 
 
@@ -96,6 +100,59 @@ def _sync_modules(course, modules, report):
     return changed
 
 
+QUIZ_FIELDS = ("question_count", "categories", "pass_mark", "attempts_allowed", "wait_minutes",
+               "time_limit_minutes", "grading", "shuffle_questions", "shuffle_choices", "review_when",
+               "review_shows")
+
+
+def _sync_quiz(course, module, settings, report, path):
+    from training.quizzes.models import Quiz
+
+    query = select(Quiz).where(Quiz.course_id == course.id)
+    query = query.where(Quiz.module_id == module.id) if module else query.where(Quiz.module_id.is_(None))
+    quiz = db.session.scalar(query)
+    if settings is None:
+        if quiz is not None and quiz.active:
+            quiz.active = False
+            report.updated.append(path)
+        return
+    values = {name: settings[name] for name in QUIZ_FIELDS}
+    values["title"] = f"Quiz: {module.title}" if module else f"Final exam: {course.title}"
+    values["active"] = True
+    if quiz is None:
+        db.session.add(Quiz(course_id=course.id, module_id=module.id if module else None, **values))
+        report.updated.append(path)
+    elif _apply(quiz, values):
+        report.updated.append(path)
+
+
+def _sync_questions(course, item, report):
+    from training.quizzes.models import Question
+    from training.quizzes.services import import_questions, question_key
+
+    seen = set()
+    for path, result in item.question_files:
+        outcome = import_questions(course, result, path, record=False)
+        if outcome.created or outcome.updated:
+            report.updated.append(path)
+        seen.update(question_key(q) for q in result.delivered)
+    folder = item.path.rsplit("/", 1)[0] + "/questions/"
+    for question in db.session.scalars(select(Question).where(
+            Question.course_id == course.id, Question.active, Question.source_file.startswith(folder))):
+        if question.key not in seen:
+            question.active = False
+            report.hidden.append(f"{question.source_file}:{question.source_line}")
+
+
+def _sync_assessment(course, item, report):
+    db.session.flush()
+    _sync_questions(course, item, report)
+    modules = {m.slug: m for m in course.modules}
+    for data in item.modules:
+        _sync_quiz(course, modules[data.slug], data.quiz, report, data.path)
+    _sync_quiz(course, None, item.final_exam, report, item.path)
+
+
 def sync_courses(root, actor=None):
     """Load ``root`` into the database, creating, updating and hiding as needed.
 
@@ -123,10 +180,14 @@ def sync_courses(root, actor=None):
             report.created.append(item.path)
             _sync_credits(course, item.credits)
             _sync_modules(course, item.modules, report)
+            _sync_assessment(course, item, report)
             continue
         changed = _apply(course, values)
         changed |= _sync_credits(course, item.credits)
         changed |= _sync_modules(course, item.modules, report)
+        before = len(report.updated) + len(report.hidden)
+        _sync_assessment(course, item, report)
+        changed |= len(report.updated) + len(report.hidden) > before
         if changed:
             course.synced_at = utcnow()
             if item.path not in report.updated:
@@ -233,12 +294,38 @@ class ModuleLocked(Exception):
     """The trainee tried to complete a module before the ones it depends on."""
 
 
-def complete_module(user, module):
-    """Mark ``module`` done for ``user``; complete the course when it was the last one.
+class ModuleNeedsQuiz(Exception):
+    """A module with a quiz is completed by passing the quiz, not by a button."""
 
-    Safe to repeat: a double click or two tabs record one completion. Raises ModuleLocked
-    when earlier modules or prerequisite courses are unfinished. Returns the course
-    completion when this call completed the course, else None.
+
+def active_quiz(module):
+    quiz = getattr(module, "quiz", None)
+    return quiz if quiz is not None and quiz.active else None
+
+
+def final_exam(course):
+    from training.quizzes.models import Quiz
+
+    return db.session.scalar(select(Quiz).where(Quiz.course_id == course.id, Quiz.module_id.is_(None),
+                                                Quiz.active))
+
+
+def complete_module(user, module):
+    """Mark a module without a quiz done for ``user`` (the "Mark as complete" button).
+
+    Raises ModuleNeedsQuiz for a module with a quiz, ModuleLocked when earlier modules or
+    prerequisite courses are unfinished. Returns the course completion when this call
+    completed the course, else None.
+    """
+    if active_quiz(module) is not None:
+        raise ModuleNeedsQuiz(module.title)
+    return record_module_completion(user, module)
+
+
+def record_module_completion(user, module):
+    """Record a module as done, once, and complete the course when everything is done.
+
+    Safe to repeat: a double click or two tabs record one completion.
     """
     progress = course_progress(user, module.course)
     state = progress.state_of(module)
@@ -251,10 +338,20 @@ def complete_module(user, module):
         except IntegrityError:
             pass  # completed by a concurrent request
     db.session.commit()
-    progress = course_progress(user, module.course)
-    if progress.done_count == progress.total and not progress.completed_at:
-        return complete_course(user, module.course)
-    return None
+    return try_complete_course(user, module.course)
+
+
+def try_complete_course(user, course):
+    """Complete the course when every module is done and its final exam, if any, is passed."""
+    from training.quizzes.services import attempts_of, has_passed
+
+    progress = course_progress(user, course)
+    if progress.completed_at or progress.done_count < progress.total:
+        return None
+    exam = final_exam(course)
+    if exam is not None and not has_passed(exam, attempts_of(user, exam)):
+        return None
+    return complete_course(user, course)
 
 
 def complete_course(user, course, completed_at=None):

@@ -6,13 +6,16 @@ from training.courses import bp
 from training.courses.models import Course, Module
 from training.courses.services import (
     ModuleLocked,
+    ModuleNeedsQuiz,
     active_courses,
     complete_module,
     course_progress,
+    final_exam,
     progress_for,
 )
 from training.extensions import db
 from training.forms import ConfirmForm
+from training.quizzes.services import quiz_status
 
 
 def _course_or_404(slug):
@@ -49,8 +52,10 @@ def course(slug):
     """A course's modules, progress and what comes next."""
     course = _course_or_404(slug)
     progress = course_progress(current_user, course)
+    exam = final_exam(course)
+    exam_status = quiz_status(current_user, exam) if exam and _is_learner() else None
     return render_template("courses/course.html", course=course, progress=progress,
-                           learner=_is_learner())
+                           learner=_is_learner(), exam=exam, exam_status=exam_status)
 
 
 @bp.route("/<slug>/<module_slug>")
@@ -90,6 +95,9 @@ def complete(slug, module_slug):
     except ModuleLocked:
         flash("Finish the earlier modules first; this one opens when they are done.", "info")
         return redirect(url_for("courses.course", slug=course.slug))
+    except ModuleNeedsQuiz:
+        flash("This module is completed by passing its quiz.", "info")
+        return redirect(url_for("quizzes.overview", quiz_id=module.quiz.id))
     if completion is not None:
         flash(f"Congratulations: you have completed {course.title}. Its training hours are "
               "now on your record.", "success")

@@ -1,0 +1,446 @@
+"""Quiz operations: importing questions, drawing and grading attempts, statistics.
+
+Views, the CLI and the course sync all call these. Rules a trainee can run into raise
+:class:`QuizRefused` with a message meant for them.
+"""
+import hashlib
+import math
+import random
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from training import audit
+from training.db_types import utcnow
+from training.extensions import db
+from training.quizzes.formats import stem_html
+from training.quizzes.grading import GRADERS, grade
+from training.quizzes.models import AttemptSlot, Question, Quiz, QuizAttempt
+
+
+class QuizRefused(Exception):
+    def __init__(self, message, opens_at=None):
+        super().__init__(message)
+        self.message = message
+        self.opens_at = opens_at
+
+
+# --- Question bank ------------------------------------------------------------------------
+
+def question_key(parsed):
+    """A stable identity: the category and title, or the category and the stem's hash."""
+    if parsed.title:
+        return f"{parsed.category}/{parsed.title}"[:200]
+    digest = hashlib.sha256(" ".join(parsed.stem.split()).encode()).hexdigest()[:20]
+    return f"{parsed.category}/#{digest}"[:200]
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: list = field(default_factory=list)  # (line, type) of forms not delivered
+
+    def summary(self):
+        text = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+        if self.skipped:
+            lines = ", ".join(str(line) for line, _ in self.skipped)
+            text += f"; {len(self.skipped)} skipped (essay or description, lines {lines})"
+        return text
+
+
+def import_questions(course, result, source_file, actor=None, record=True):
+    """Add or update a course's bank from a parsed file; the caller commits.
+
+    Re-importing the same file updates questions in place (matched by ``question_key``)
+    instead of adding duplicates.
+    """
+    if result.errors:
+        raise ValueError("refusing to import a file with errors")
+    report = ImportReport()
+    existing = {q.key: q for q in db.session.scalars(select(Question).where(Question.course_id == course.id))}
+    for parsed in result.questions:
+        if not parsed.delivered:
+            report.skipped.append((parsed.line, parsed.type))
+            continue
+        key = question_key(parsed)
+        values = {
+            "category": parsed.category, "qtype": parsed.type, "title": parsed.title, "stem": parsed.stem,
+            "stem_format": parsed.format, "stem_html": stem_html(parsed), "data": parsed.data(),
+            "explanation": parsed.explanation, "source_file": source_file, "source_line": parsed.line,
+            "active": True,
+        }
+        question = existing.get(key)
+        if question is None:
+            question = Question(course_id=course.id, key=key, **values)
+            db.session.add(question)
+            existing[key] = question
+            report.created += 1
+        elif any(getattr(question, k) != v for k, v in values.items()):
+            for name, value in values.items():
+                setattr(question, name, value)
+            question.updated_at = utcnow()
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    if record and (report.created or report.updated):
+        audit.record("questions.imported", actor=actor, course=course.slug, file=source_file,
+                     created=report.created, updated=report.updated, skipped=len(report.skipped))
+    return report
+
+
+def question_as_json(question):
+    """A stored question in the JSON shape of the GIFT parser, for export."""
+    result = {"type": question.qtype, "title": question.title, "stem": question.stem,
+              "explanation": question.explanation, "category": question.category,
+              "format": question.stem_format}
+    data = question.data
+    if question.qtype in ("single_choice", "multiple_choice"):
+        result["choices"] = data["choices"]
+    elif question.qtype == "short_answer":
+        result["choices"] = data["answers"]
+    elif question.qtype == "true_false":
+        result["answer"] = data["answer"]
+        result["feedback"] = {"right": data.get("feedback_right", ""), "wrong": data.get("feedback_wrong", "")}
+    elif question.qtype == "matching":
+        result["pairs"], result["distractors"] = data["pairs"], data.get("distractors", [])
+    elif question.qtype == "numerical":
+        result["answers"] = data["answers"]
+    return result
+
+
+def bank_counts(course):
+    """Active questions per category."""
+    return dict(db.session.execute(
+        select(Question.category, func.count()).where(Question.course_id == course.id, Question.active)
+        .group_by(Question.category)
+    ).all())
+
+
+# --- Attempts -------------------------------------------------------------------------------
+
+def grace_period():
+    return timedelta(seconds=current_app.config["QUIZ_GRACE_SECONDS"])
+
+
+def attempts_of(user, quiz):
+    return list(db.session.scalars(select(QuizAttempt).where(
+        QuizAttempt.quiz_id == quiz.id, QuizAttempt.user_id == user.id).order_by(QuizAttempt.number)))
+
+
+def quiz_grade(quiz, attempts):
+    """The grade across finished attempts by the quiz's grading method (0.0 to 1.0), or None."""
+    scores = [a.score for a in attempts if a.finished and a.score is not None]
+    if not scores:
+        return None
+    return {"highest": max(scores), "latest": scores[-1], "first": scores[0],
+            "average": sum(scores) / len(scores)}[quiz.grading]
+
+
+def has_passed(quiz, attempts):
+    grade_ = quiz_grade(quiz, attempts)
+    return grade_ is not None and grade_ * 100 >= quiz.pass_mark - 1e-9
+
+
+@dataclass
+class QuizStatus:
+    quiz: Quiz
+    attempts: list
+    grade: float | None
+    passed: bool
+    in_progress: QuizAttempt | None
+    can_start: bool
+    refusal: str = ""
+    opens_at: object = None
+
+    @property
+    def attempts_left(self):
+        if not self.quiz.attempts_allowed:
+            return None
+        return max(0, self.quiz.attempts_allowed - len(self.attempts))
+
+
+def finish_overdue(attempt, now=None):
+    """Close an attempt whose time ran out, with the answers saved before the deadline."""
+    now = now or utcnow()
+    if attempt.finished or attempt.deadline_at is None or now <= attempt.deadline_at + grace_period():
+        return False
+    _finish(attempt, attempt.deadline_at)
+    return True
+
+
+def quiz_status(user, quiz, now=None):
+    now = now or utcnow()
+    attempts = attempts_of(user, quiz)
+    for attempt in attempts:
+        if finish_overdue(attempt, now):
+            db.session.commit()
+    in_progress = next((a for a in attempts if not a.finished), None)
+    finished = [a for a in attempts if a.finished]
+    status = QuizStatus(quiz, attempts, quiz_grade(quiz, finished), has_passed(quiz, finished), in_progress,
+                        can_start=False)
+    if in_progress:
+        status.refusal = "You have an attempt in progress."
+    elif quiz.attempts_allowed and len(attempts) >= quiz.attempts_allowed:
+        status.refusal = (f"You have used all {quiz.attempts_allowed} attempts allowed for this quiz. "
+                          "Ask your programme administrator if you need another.")
+    elif finished and quiz.wait_minutes:
+        opens_at = finished[-1].submitted_at + timedelta(minutes=quiz.wait_minutes)
+        if opens_at > now:
+            status.opens_at = opens_at
+            status.refusal = "Take a break before trying again: your next attempt opens at"
+    if not status.refusal:
+        status.can_start = True
+    return status
+
+
+def draw_questions(user, quiz, rng):
+    """Pick the quiz's questions, preferring ones this trainee has not seen before."""
+    seen = dict(db.session.execute(
+        select(AttemptSlot.question_id, func.count())
+        .join(QuizAttempt, QuizAttempt.id == AttemptSlot.attempt_id)
+        .where(QuizAttempt.user_id == user.id)
+        .group_by(AttemptSlot.question_id)
+    ).all())
+    bank = list(db.session.scalars(select(Question).where(
+        Question.course_id == quiz.course_id, Question.active, Question.qtype.in_(list(GRADERS)),
+        Question.category.in_(list(quiz.categories)))))
+    by_category = {}
+    for question in bank:
+        by_category.setdefault(question.category, []).append(question)
+    for questions in by_category.values():
+        rng.shuffle(questions)
+        questions.sort(key=lambda q: seen.get(q.id, 0))  # stable: unseen first, random within
+    wanted = {c: n for c, n in quiz.categories.items() if n}
+    picked = []
+    for category, count in wanted.items():
+        picked += by_category.get(category, [])[:count]
+    remaining = quiz.question_count - len(picked)
+    if remaining > 0:
+        pool = [q for c in quiz.categories if not wanted.get(c) for q in by_category.get(c, [])]
+        pool.sort(key=lambda q: seen.get(q.id, 0))
+        picked += pool[:remaining]
+    if len(picked) < quiz.question_count:
+        raise QuizRefused("This quiz is not ready yet: its question bank has too few questions. "
+                          "Please tell your programme administrator.")
+    return picked[:quiz.question_count]
+
+
+def _display_data(question, shuffle, rng):
+    data = dict(question.data)
+    if question.qtype in ("single_choice", "multiple_choice") and shuffle:
+        choices = list(data["choices"])
+        rng.shuffle(choices)
+        data["choices"] = choices
+    if question.qtype == "matching":
+        options = [p["match"] for p in data["pairs"]] + list(data.get("distractors", []))
+        rng.shuffle(options)
+        data["options"] = sorted(set(options), key=options.index)
+    return data
+
+
+def start_attempt(user, quiz, now=None, rng=None):
+    """Start an attempt: draw and freeze its questions and choice order on the server."""
+    now = now or utcnow()
+    rng = rng or random.SystemRandom()
+    status = quiz_status(user, quiz, now)
+    if status.in_progress:
+        return status.in_progress
+    if not status.can_start:
+        raise QuizRefused(status.refusal, status.opens_at)
+    questions = draw_questions(user, quiz, rng)
+    if quiz.shuffle_questions:
+        rng.shuffle(questions)
+    attempt = QuizAttempt(
+        quiz_id=quiz.id, user_id=user.id, number=len(status.attempts) + 1, started_at=now,
+        deadline_at=now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None,
+        pass_mark=quiz.pass_mark,
+    )
+    attempt.slots = [
+        AttemptSlot(question_id=q.id, position=i + 1, qtype=q.qtype, stem_html=q.stem_html,
+                    data=_display_data(q, quiz.shuffle_choices, rng), explanation=q.explanation)
+        for i, q in enumerate(questions)
+    ]
+    db.session.add(attempt)
+    try:
+        db.session.commit()
+    except IntegrityError:  # a concurrent start took this attempt number: use that attempt
+        db.session.rollback()
+        status = quiz_status(user, quiz, now)
+        if status.in_progress:
+            return status.in_progress
+        raise
+    return attempt
+
+
+# --- Responses --------------------------------------------------------------------------------
+
+class BadResponse(Exception):
+    pass
+
+
+def read_responses(attempt, form):
+    """Turn submitted form fields into responses per slot; refuse unknown questions.
+
+    Field names: ``q<slot id>`` (one value, or several for multiple answers) and
+    ``q<slot id>_<item>`` for matching items.
+    """
+    slots = {str(s.id): s for s in attempt.slots}
+    responses = {}
+    for name in form.keys():
+        if not name.startswith("q"):
+            continue
+        slot_id, _, item = name[1:].partition("_")
+        slot = slots.get(slot_id)
+        if slot is None:
+            raise BadResponse("An answer was sent for a question that is not part of this attempt. "
+                              "Nothing was saved.")
+        values = [v[:1000] for v in form.getlist(name)]
+        if slot.qtype == "matching":
+            pairs = slot.data["pairs"]
+            if not item.isdigit() or int(item) >= len(pairs):
+                raise BadResponse("An answer was sent for a part of a question that does not exist. "
+                                  "Nothing was saved.")
+            if values[-1]:
+                responses.setdefault(slot.id, {})[item] = values[-1]
+        elif slot.qtype == "multiple_choice":
+            responses[slot.id] = values
+        else:
+            responses[slot.id] = values[-1]
+    return responses
+
+
+def save_responses(attempt, responses, now=None):
+    now = now or utcnow()
+    if attempt.finished:
+        raise QuizRefused("This attempt is already submitted; it cannot be changed.")
+    if attempt.deadline_at and now > attempt.deadline_at + grace_period():
+        finish_overdue(attempt, now)
+        db.session.commit()
+        raise QuizRefused("The time limit has passed. Your attempt was submitted with the answers saved "
+                          "before the deadline.")
+    for slot in attempt.slots:
+        if slot.id in responses:
+            slot.response = responses[slot.id]
+    db.session.commit()
+
+
+def _finish(attempt, submitted_at):
+    total = 0.0
+    for slot in attempt.slots:
+        slot.score = grade(slot.qtype, slot.data, slot.response).score if slot.response is not None else 0.0
+        total += slot.score
+    attempt.score = total / len(attempt.slots) if attempt.slots else 0.0
+    attempt.submitted_at = submitted_at
+    attempt.passed = attempt.score * 100 >= attempt.pass_mark - 1e-9
+
+
+def submit_attempt(attempt, responses, now=None):
+    """Save the last answers and grade the attempt once; a finished attempt stays as it is."""
+    now = now or utcnow()
+    save_responses(attempt, responses, now)
+    submitted_at = min(now, attempt.deadline_at) if attempt.deadline_at else now
+    _finish(attempt, submitted_at)
+    db.session.commit()
+    after_attempt(attempt)
+    return attempt
+
+
+def after_attempt(attempt):
+    """Complete the module or course when the quiz is now passed."""
+    from training.auth.models import User
+    from training.courses.services import record_module_completion, try_complete_course
+
+    quiz = attempt.quiz
+    user = db.session.get(User, attempt.user_id)
+    if not has_passed(quiz, attempts_of(user, quiz)):
+        return
+    if quiz.module_id is not None:
+        record_module_completion(user, quiz.module)
+    else:
+        try_complete_course(user, quiz.course)
+
+
+def review_visibility(status, attempt):
+    """What the trainee may see of a finished attempt, by the quiz's review rules."""
+    quiz = status.quiz
+    if not attempt.finished:
+        return set()
+    allowed = {
+        "immediately": True,
+        "after_pass": status.passed,
+        "after_last_attempt": bool(quiz.attempts_allowed) and len(status.attempts) >= quiz.attempts_allowed,
+    }[quiz.review_when]
+    return set(quiz.review_shows) if allowed else {"score"} & set(quiz.review_shows)
+
+
+# --- Item statistics ---------------------------------------------------------------------------
+
+@dataclass
+class ItemStatistic:
+    question: Question
+    attempts: int
+    facility: float | None
+    discrimination: float | None
+    choice_rates: dict
+    flags: list
+
+
+def _correlation(xs, ys):
+    n = len(xs)
+    if n < 3:
+        return None
+    mx, my = sum(xs) / n, sum(ys) / n
+    sx = math.sqrt(sum((x - mx) ** 2 for x in xs))
+    sy = math.sqrt(sum((y - my) ** 2 for y in ys))
+    if sx == 0 or sy == 0:
+        return None
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / (sx * sy)
+
+
+def item_statistics(course, min_attempts=5):
+    """Per question: attempts, facility, discrimination and choice pick rates, with flags.
+
+    Facility is the mean share of the marks earned. Discrimination is the correlation
+    between the question's score and the score on the rest of the same attempt.
+    """
+    rows = db.session.execute(
+        select(AttemptSlot.question_id, AttemptSlot.attempt_id, AttemptSlot.score, AttemptSlot.response,
+               QuizAttempt.score, func.count().over(partition_by=AttemptSlot.attempt_id))
+        .join(QuizAttempt, QuizAttempt.id == AttemptSlot.attempt_id)
+        .join(Question, Question.id == AttemptSlot.question_id)
+        .where(Question.course_id == course.id, QuizAttempt.submitted_at.is_not(None))
+    ).all()
+    per_question = {}
+    for question_id, _attempt_id, score, response, attempt_score, slots in rows:
+        rest = (attempt_score * slots - (score or 0)) / max(slots - 1, 1)
+        per_question.setdefault(question_id, []).append((score or 0.0, rest, response))
+    questions = db.session.scalars(select(Question).where(Question.course_id == course.id, Question.active)
+                                   .order_by(Question.category, Question.title, Question.id))
+    result = []
+    for question in questions:
+        data = per_question.get(question.id, [])
+        scores = [d[0] for d in data]
+        facility = sum(scores) / len(scores) if scores else None
+        discrimination = _correlation(scores, [d[1] for d in data]) if data else None
+        rates = {}
+        if question.qtype in ("single_choice", "multiple_choice", "true_false") and data:
+            for _, _, response in data:
+                for value in (response if isinstance(response, list) else [response]):
+                    if value is not None:
+                        rates[value] = rates.get(value, 0) + 1
+            rates = {k: v / len(data) for k, v in rates.items()}
+        flags = []
+        if len(data) >= min_attempts:
+            if facility is not None and facility > 0.9:
+                flags.append("Too easy: nearly everyone gets it right.")
+            if facility is not None and facility < 0.3:
+                flags.append("Too hard: most people get it wrong. Check the key and the wording.")
+            if discrimination is not None and discrimination < 0:
+                flags.append("Negative discrimination: stronger trainees do worse on it than weaker ones.")
+        result.append(ItemStatistic(question, len(data), facility, discrimination, rates, flags))
+    return result

@@ -1,0 +1,258 @@
+import json
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from training.auth.access import roles_required
+from training.courses.models import Course
+from training.courses.services import active_courses, course_progress
+from training.extensions import db
+from training.forms import ConfirmForm, choices
+from training.quizzes import bp
+from training.quizzes.forms import ConfirmImportForm, ImportForm
+from training.quizzes.formats import parse_aiken, parse_gift, to_gift
+from training.quizzes.models import QUESTION_TYPES, Question, Quiz, QuizAttempt
+from training.quizzes.services import (
+    BadResponse,
+    QuizRefused,
+    bank_counts,
+    finish_overdue,
+    import_questions,
+    item_statistics,
+    quiz_status,
+    read_responses,
+    review_visibility,
+    save_responses,
+    start_attempt,
+    submit_attempt,
+)
+
+
+def _quiz_or_404(quiz_id):
+    quiz = db.session.get(Quiz, quiz_id)
+    if quiz is None or not quiz.active or not quiz.course.active:
+        abort(404)
+    return quiz
+
+
+def _quiz_is_open(quiz):
+    """A module's quiz opens with its module; the final exam once every module is done."""
+    progress = course_progress(current_user, quiz.course)
+    if progress.locked_by:
+        return False
+    if quiz.module_id is None:
+        return progress.done_count == progress.total
+    state = progress.state_of(quiz.module)
+    return state is not None and state.unlocked
+
+
+def _own_attempt_or_404(attempt_id):
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    # Another person's attempt answers exactly as a missing one does.
+    if attempt is None or attempt.user_id != current_user.id:
+        abort(404)
+    return attempt
+
+
+@bp.route("/quizzes/<int:quiz_id>")
+@login_required
+def overview(quiz_id):
+    """A quiz's rules, the trainee's attempts and the way to start one."""
+    quiz = _quiz_or_404(quiz_id)
+    learner = current_user.has_role("trainee")
+    status = quiz_status(current_user, quiz) if learner else None
+    counts = bank_counts(quiz.course) if current_user.is_admin else None
+    return render_template("quizzes/overview.html", quiz=quiz, status=status, learner=learner,
+                           is_open=learner and _quiz_is_open(quiz), form=ConfirmForm(), counts=counts)
+
+
+@bp.route("/quizzes/<int:quiz_id>/start", methods=["POST"])
+@roles_required("trainee")
+def start(quiz_id):
+    """Start (or resume) an attempt."""
+    quiz = _quiz_or_404(quiz_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if not _quiz_is_open(quiz):
+        flash("This quiz opens when the modules before it are done.", "info")
+        return redirect(url_for("quizzes.overview", quiz_id=quiz.id))
+    try:
+        attempt = start_attempt(current_user, quiz)
+    except QuizRefused as refusal:
+        when = f" {refusal.opens_at:%H:%M} UTC on {refusal.opens_at.day} {refusal.opens_at:%B}." \
+            if refusal.opens_at else ""
+        flash(refusal.message + when, "info")
+        return redirect(url_for("quizzes.overview", quiz_id=quiz.id))
+    return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+
+
+@bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
+@roles_required("trainee")
+def attempt(attempt_id):
+    """Answer the questions of an attempt; save for later or submit."""
+    attempt = _own_attempt_or_404(attempt_id)
+    if finish_overdue(attempt):
+        db.session.commit()
+        flash("The time limit passed, so the attempt was submitted with the answers saved in time.", "info")
+    if attempt.finished:
+        return redirect(url_for("quizzes.review", attempt_id=attempt.id))
+    form = ConfirmForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            responses = read_responses(attempt, request.form)
+            if request.form.get("action") == "save":
+                save_responses(attempt, responses)
+                flash("Your answers are saved. You can come back to this attempt later.", "success")
+                return redirect(url_for("quizzes.overview", quiz_id=attempt.quiz_id))
+            submit_attempt(attempt, responses)
+        except BadResponse as error:
+            db.session.rollback()
+            return render_template("errors/error.html", code=400, title="That answer could not be saved",
+                                   message=str(error)), 400
+        except QuizRefused as refusal:
+            flash(refusal.message, "info")
+        return redirect(url_for("quizzes.review", attempt_id=attempt.id))
+    return render_template("quizzes/attempt.html", attempt=attempt, quiz=attempt.quiz, form=form)
+
+
+@bp.route("/attempts/<int:attempt_id>/review")
+@roles_required("trainee")
+def review(attempt_id):
+    """What the review rules allow the trainee to see of a finished attempt."""
+    attempt = _own_attempt_or_404(attempt_id)
+    if not attempt.finished:
+        return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+    status = quiz_status(current_user, attempt.quiz)
+    shows = review_visibility(status, attempt)
+    return render_template("quizzes/review.html", attempt=attempt, quiz=attempt.quiz, status=status,
+                           shows=shows)
+
+
+# --- Administration of question banks ----------------------------------------------------------
+
+def _course_by_slug(slug):
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    if course is None:
+        abort(404)
+    return course
+
+
+def _course_choices():
+    return choices([(c.slug, c.title) for c in active_courses()])
+
+
+@bp.route("/admin/questions")
+@roles_required("admin")
+def bank():
+    """A course's question bank by category, with links to import, export and statistics."""
+    courses = active_courses()
+    slug = request.args.get("course") or (courses[0].slug if courses else "")
+    course = db.session.scalar(select(Course).where(Course.slug == slug)) if slug else None
+    category = request.args.get("category", "")
+    questions, counts = [], {}
+    if course is not None:
+        counts = bank_counts(course)
+        query = select(Question).where(Question.course_id == course.id, Question.active)
+        if category:
+            query = query.where(Question.category == category)
+        questions = list(db.session.scalars(query.order_by(Question.category, Question.source_file,
+                                                           Question.source_line)))
+    quizzes = list(db.session.scalars(select(Quiz).where(Quiz.course_id == course.id, Quiz.active))) \
+        if course else []
+    return render_template("quizzes/bank.html", courses=courses, course=course, category=category,
+                           questions=questions, counts=counts, quizzes=quizzes, types=QUESTION_TYPES)
+
+
+def _parse(text, fmt, category):
+    return (parse_aiken if fmt == "aiken" else parse_gift)(text, category=category)
+
+
+@bp.route("/admin/questions/import", methods=["GET", "POST"])
+@roles_required("admin")
+def import_bank():
+    """Upload a GIFT or Aiken file and preview it before importing."""
+    form = ImportForm()
+    form.course.choices = _course_choices()
+    if form.validate_on_submit():
+        upload = form.file.data
+        raw = upload.read(current_app.config["MAX_UPLOAD_BYTES"] + 1)
+        if len(raw) > current_app.config["MAX_UPLOAD_BYTES"]:
+            form.file.errors.append("The file is larger than 2 MB.")
+        else:
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                form.file.errors.append("The file is not UTF-8 text. Export it from Moodle again as UTF-8.")
+            else:
+                result = _parse(text, form.format.data, form.category.data or "")
+                confirm = ConfirmImportForm(course=form.course.data, format=form.format.data,
+                                            category=form.category.data or "", filename=upload.filename or "",
+                                            content=text)
+                return render_template("quizzes/import_preview.html", result=result, confirm=confirm,
+                                       course=_course_by_slug(form.course.data), filename=upload.filename,
+                                       types=QUESTION_TYPES)
+    return render_template("quizzes/import.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/admin/questions/import/confirm", methods=["POST"])
+@roles_required("admin")
+def import_confirm():
+    """Import the previewed file; a file with errors imports nothing."""
+    form = ConfirmImportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    course = _course_by_slug(form.course.data)
+    result = _parse(form.content.data or "", form.format.data, form.category.data or "")
+    if result.errors:
+        flash("The file has errors, so nothing was imported.", "error")
+        return redirect(url_for("quizzes.import_bank"))
+    source = f"upload:{(form.filename.data or 'questions')[:200]}"
+    report = import_questions(course, result, source, actor=current_user)
+    db.session.commit()
+    flash(f"Import finished: {report.summary()}.", "success")
+    return redirect(url_for("quizzes.bank", course=course.slug))
+
+
+@bp.route("/admin/questions/<slug>.gift")
+@roles_required("admin")
+def export_bank(slug):
+    """Download a course's active questions as GIFT."""
+    course = _course_by_slug(slug)
+    text = export_course(course)
+    return Response(text, mimetype="text/plain; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{course.slug}-questions.gift"'})
+
+
+def export_course(course):
+    from training.quizzes.services import question_as_json
+
+    questions = db.session.scalars(select(Question).where(Question.course_id == course.id, Question.active)
+                                   .order_by(Question.category, Question.source_file, Question.source_line))
+    return to_gift([question_as_json(q) for q in questions])
+
+
+@bp.route("/admin/questions/statistics")
+@roles_required("admin")
+def statistics():
+    """Item statistics per question, with weak questions flagged."""
+    courses = active_courses()
+    slug = request.args.get("course") or (courses[0].slug if courses else "")
+    course = db.session.scalar(select(Course).where(Course.slug == slug)) if slug else None
+    stats = item_statistics(course) if course else []
+    flagged_only = request.args.get("flagged") == "1"
+    if flagged_only:
+        stats = [s for s in stats if s.flags]
+    return render_template("quizzes/statistics.html", courses=courses, course=course, stats=stats,
+                           flagged_only=flagged_only, json=json)
