@@ -9,6 +9,7 @@ from training.extensions import db
 courses_cli = AppGroup("courses", help="Load course content from the courses/ folder.")
 users_cli = AppGroup("users", help="Create, invite and deactivate people.")
 demo_cli = AppGroup("demo", help="Demonstration data (never in production).")
+questions_cli = AppGroup("questions", help="Import and export question banks (Moodle GIFT and Aiken).")
 
 
 @courses_cli.command("sync")
@@ -116,7 +117,68 @@ def demo_load():
     click.echo(summary)
 
 
+@questions_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--course", "slug", help="Slug of the course whose bank receives the questions.")
+@click.option("--category", default="", help="Category for questions before any $CATEGORY line.")
+@click.option("--format", "fmt", type=click.Choice(["gift", "aiken"]), default=None,
+              help="File format (default: aiken for *.aiken.txt, otherwise gift).")
+@click.option("--dry-run", is_flag=True, help="Check and show the questions; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="With --dry-run, print the questions as JSON.")
+def questions_import(path, slug, category, fmt, dry_run, as_json):
+    """Import a question file into a course's bank; a file with any error imports nothing."""
+    import json
+    from pathlib import Path
+
+    from training.courses.models import Course
+    from training.quizzes.formats import parse_aiken, parse_gift
+    from training.quizzes.services import import_questions
+
+    if not slug and not dry_run:
+        raise click.UsageError("--course is needed unless --dry-run is given.")
+    fmt = fmt or ("aiken" if path.endswith(".aiken.txt") else "gift")
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{path} is not UTF-8 text.") from None
+    result = (parse_aiken if fmt == "aiken" else parse_gift)(text, category=category)
+    for error in result.errors:
+        click.echo(f"{path}:{error.line}: error: {error.message}", err=True)
+    for question in result.skipped:
+        click.echo(f"{path}:{question.line}: skipped: {question.type} questions are not delivered", err=True)
+    if result.errors:
+        raise click.ClickException(f"{len(result.errors)} error(s); nothing was imported.")
+    if dry_run:
+        if as_json:
+            click.echo(json.dumps([q.as_json() for q in result.questions], indent=2, ensure_ascii=False))
+        else:
+            click.echo(f"{len(result.delivered)} question(s) would be imported, {len(result.skipped)} skipped.")
+        return
+    course = db.session.scalar(db.select(Course).where(Course.slug == slug))
+    if course is None:
+        raise click.ClickException(f"No course with the slug '{slug}'.")
+    report = import_questions(course, result, Path(path).name)
+    db.session.commit()
+    click.echo(f"Imported into {course.slug}: {report.summary()}.")
+
+
+@questions_cli.command("export")
+@click.option("--course", "slug", required=True, help="Slug of the course.")
+@click.option("--output", type=click.Path(dir_okay=False), default="-", help="File to write (default: stdout).")
+def questions_export(slug, output):
+    """Write a course's active questions as GIFT."""
+    from training.courses.models import Course
+    from training.quizzes.views import export_course
+
+    course = db.session.scalar(db.select(Course).where(Course.slug == slug))
+    if course is None:
+        raise click.ClickException(f"No course with the slug '{slug}'.")
+    with click.open_file(output, "w", encoding="utf-8") as handle:
+        handle.write(export_course(course))
+
+
 def register(app):
+    app.cli.add_command(questions_cli)
     app.cli.add_command(courses_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)

@@ -120,20 +120,21 @@ def _restore(text):
 def _blocks(text):
     """Split a GIFT file into (first_line, lines) blocks at blank lines and category lines.
 
-    A blank line inside an open answer block does not end the question.
+    As in Moodle, a blank line always ends a question, so one unclosed brace is reported
+    on its own instead of swallowing the rest of the file.
     """
-    block, start, depth = [], 0, 0
+    block, start = [], 0
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.rstrip()
         stripped = line.strip()
-        if depth == 0 and stripped.startswith("//"):
+        if stripped.startswith("//"):
             continue
-        if depth == 0 and not stripped:
+        if not stripped:
             if block:
                 yield start, block
             block = []
             continue
-        if depth == 0 and stripped.startswith("$CATEGORY:"):
+        if stripped.startswith("$CATEGORY:"):
             if block:
                 yield start, block
             yield number, [stripped]
@@ -142,8 +143,6 @@ def _blocks(text):
         if not block:
             start = number
         block.append(line)
-        protected = _protect(line)
-        depth = max(0, depth + protected.count("{") - protected.count("}"))
     if block:
         yield start, block
 
@@ -428,7 +427,9 @@ def to_gift(questions):
         before, _, after = stem.partition(f" {BLANK} ") if f" {BLANK} " in stem else (stem, "", "")
         answers = _answers_gift(q)
         explanation = f"\n####{_escape(q['explanation'])}" if q.get("explanation") else ""
-        if answers and answers[0] == "#":
+        if q["type"] == "essay":
+            block = "{" + explanation.replace("\n", "") + "}"
+        elif answers and answers[0] == "#":
             block = "{#\n" + "\n".join(answers[1:]) + explanation + "\n}"
         elif q["type"] == "true_false":
             block = "{" + answers[0] + explanation.replace("\n", "") + "}"
@@ -449,6 +450,9 @@ def parse_aiken(text, category=""):
     for number, raw in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
         line = raw.strip()
         if not line:
+            if choices:  # a blank line after the choices ends the question
+                errors.append(ParseError(start, "the question has no ANSWER: line"))
+                stem_lines, choices, start = [], [], None
             continue
         if start is None:
             start = number

@@ -1,0 +1,202 @@
+"""GIFT and Aiken: parsing every form, reporting errors by line, export and round trips."""
+import json
+from pathlib import Path
+
+import pytest
+
+from training.extensions import db
+from training.quizzes.formats import parse_aiken, parse_gift, to_gift
+from training.quizzes.models import Question
+from training.quizzes.services import import_questions, question_as_json
+
+DATA = Path(__file__).parent / "data"
+
+
+def parsed(name):
+    return parse_gift((DATA / name).read_text(encoding="utf-8"))
+
+
+def by_title(result):
+    return {q.title: q for q in result.questions}
+
+
+def test_every_gift_form_parses():
+    result = parsed("all_forms.gift")
+    assert result.errors == []
+    q = by_title(result)
+    assert q["Single choice"].type == "single_choice"
+    assert [c["weight"] for c in q["Single choice"].choices] == [100, 0, 25]
+    assert q["Single choice"].choices[1]["feedback"] == "No: the peer supports, the person leads."
+    assert q["Single choice"].explanation == "Recovery belongs to the person in it."
+    assert q["Several answers"].type == "multiple_choice"
+    assert [c["weight"] for c in q["Several answers"].choices] == [50, 50, -100]
+    assert (q["True short form"].type, q["True short form"].answer) == ("true_false", True)
+    long_form = q["True long form"]
+    assert long_form.answer is False and long_form.feedback_wrong == "Peers never diagnose."
+    assert long_form.feedback_right == "Right: diagnosis is clinical."
+    assert long_form.explanation == "Diagnosis belongs to clinicians."
+    assert q["Lower-case true"].answer is True
+    short = q["Short answer"]
+    assert short.type == "short_answer" and [c["text"] for c in short.choices] == ["burnout", "burn*"]
+    matching = q["Matching"]
+    assert matching.pairs[2] == {"item": "Detox", "match": "Medical withdrawal care"}
+    assert matching.distractors == ["Legal advice"] and matching.explanation == "Each service has its own focus."
+    assert q["Numerical exact"].answers == [{"value": 25.0, "tolerance": 0.0, "weight": 100, "feedback": ""}]
+    assert q["Numerical tolerance"].answers[0]["tolerance"] == 0.01
+    assert q["Numerical range"].answers[0] == {"min": 4.0, "max": 6.0, "weight": 100, "feedback": ""}
+    several = q["Numerical several"].answers
+    assert several[1] == {"value": 490.0, "tolerance": 10.0, "weight": 50,
+                          "feedback": "Close, but check the number."}
+    assert q["Numerical several"].explanation == "Five hundred hours."
+    assert q["Inline"].stem == "A peer worker offers _____ as the basis of support."
+    assert q["Essay"].type == "essay" and q["Description"].type == "description"
+
+
+def test_categories_line_numbers_and_comments():
+    q = by_title(parsed("all_forms.gift"))
+    assert q["Single choice"].category == "$course$/Foundations/Basics"
+    assert q["Single choice"].line == 6
+    assert q["HTML format"].category == "formats"
+    assert all(not t.startswith("//") for t in q)
+
+
+def test_text_formats_and_sanitising():
+    from training.quizzes.formats import stem_html
+
+    q = by_title(parsed("all_forms.gift"))
+    html = stem_html(q["HTML format"])
+    assert "<strong>bold</strong>" in html and "<script" not in html
+    assert "<strong>this</strong>" in stem_html(q["Markdown format"])
+    assert "&lt;b&gt;" in stem_html(q["Plain format"])
+    assert q["Moodle format"].format == "moodle"
+
+
+def test_escaped_specials_stay_as_text():
+    q = by_title(parsed("all_forms.gift"))["Escapes"]
+    assert q.stem == "Escaped specials: ~ = # { } all stay as text."
+    assert q.choices[0] == {"id": "a", "text": "Yes: they do", "weight": 100, "feedback": "Right # really"}
+
+
+def test_multi_line_titles_and_questions():
+    q = [q for q in parsed("all_forms.gift").questions if q.title.startswith("Multi-line")][0]
+    assert q.stem == "A question\nover several\nlines."
+
+
+def test_a_file_with_errors_reports_every_error_with_its_line():
+    errors = [(e.line, e.message) for e in parsed("errors.gift").errors]
+    lines = [line for line, _ in errors]
+    assert lines == [3, 5, 7, 9, 11, 13, 15, 17], errors
+    messages = dict(errors)
+    assert "no answer is marked right" in messages[3]
+    assert "must add up to 100%" in messages[5]
+    assert "never closed" in messages[7]
+    assert "between -100% and 100%" in messages[9]
+    assert "'lots' is not a number" in messages[11]
+    assert "from low to high" in messages[13]
+    assert "unknown text format [rtf]" in messages[15]
+    assert "at least two pairs" in messages[17]
+
+
+def test_aiken_parses_and_reports_errors():
+    result = parse_aiken((DATA / "sample.aiken.txt").read_text(), category="aiken")
+    assert result.errors == []
+    assert [q.choices[1]["weight"] for q in result.questions] == [100, 100]
+    assert result.questions[1].line == 7 and result.questions[0].category == "aiken"
+    errors = parse_aiken((DATA / "errors.aiken.txt").read_text()).errors
+    assert [(e.line, e.message) for e in errors] == [
+        (1, "the question has no ANSWER: line"), (8, "ANSWER D is not one of the choices A, B")]
+
+
+def _without_lines(result):
+    return [{k: v for k, v in q.as_json().items() if k != "line"} for q in result.questions]
+
+
+def test_export_and_reimport_keeps_every_question():
+    first = parsed("all_forms.gift")
+    text = to_gift([dict(q.as_json(), format=q.format) for q in first.questions])
+    second = parse_gift(text)
+    assert second.errors == []
+    assert _without_lines(second) == _without_lines(first)
+
+
+def test_the_first_course_bank_round_trips_through_the_database(app, course):
+    questions = list(db.session.scalars(db.select(Question).where(Question.course_id == course.id)))
+    assert len(questions) >= 8 * 6
+    text = to_gift([question_as_json(q) for q in questions])
+    again = parse_gift(text)
+    assert again.errors == [] and len(again.questions) == len(questions)
+    originals = {(q.category, q.title): q for q in questions}
+    for parsed_question in again.questions:
+        original = originals[(parsed_question.category, parsed_question.title)]
+        assert parsed_question.type == original.qtype and parsed_question.data() == original.data
+
+
+def test_importing_the_same_file_twice_updates_instead_of_duplicating(app, course):
+    result = parsed("all_forms.gift")
+    first = import_questions(course, result, "all_forms.gift")
+    db.session.commit()
+    count = db.session.scalar(db.select(db.func.count()).select_from(Question))
+    second = import_questions(course, parsed("all_forms.gift"), "all_forms.gift")
+    db.session.commit()
+    lines = (DATA / "all_forms.gift").read_text().splitlines()
+    expected = [n for n, text in enumerate(lines, start=1) if text.startswith(("::Essay::", "::Description::"))]
+    assert first.created == len(result.delivered) and [line for line, _ in first.skipped] == expected
+    assert second.created == 0 and second.unchanged == len(result.delivered)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Question)) == count
+    changed = (DATA / "all_forms.gift").read_text().replace("Who leads", "Who guides")
+    third = import_questions(course, parse_gift(changed), "all_forms.gift")
+    db.session.commit()
+    assert third.updated == 1 and db.session.scalar(db.select(db.func.count()).select_from(Question)) == count
+
+
+# --- Command line ------------------------------------------------------------------------
+
+def test_dry_run_json_prints_one_object_per_question(runner):
+    result = runner.invoke(args=["questions", "import", str(DATA / "all_forms.gift"), "--dry-run", "--json"])
+    assert result.exit_code == 0, result.output
+    start = result.output.index("[")
+    items = json.loads(result.output[start:])
+    assert len(items) == len(parsed("all_forms.gift").questions)
+    types = {item["type"] for item in items}
+    assert types == {"single_choice", "multiple_choice", "true_false", "short_answer", "matching",
+                     "numerical", "essay", "description"}
+    single = next(i for i in items if i["title"] == "Single choice")
+    assert set(single) >= {"type", "title", "stem", "line", "explanation", "category", "choices"}
+    assert single["choices"][2] == {"text": "Their clinician", "weight": 25,
+                                    "feedback": "Partly: clinicians advise."}
+    assert next(i for i in items if i["title"] == "True long form")["answer"] is False
+    assert next(i for i in items if i["title"] == "Matching")["pairs"][0] == {"item": "Peer support",
+                                                                               "match": "Lived experience"}
+    assert next(i for i in items if i["title"] == "Numerical range")["answers"][0]["min"] == 4.0
+    assert "skipped: essay" in result.output
+
+
+def test_import_with_errors_exits_non_zero_and_imports_nothing(runner, course):
+    before = db.session.scalar(db.select(db.func.count()).select_from(Question))
+    result = runner.invoke(args=["questions", "import", str(DATA / "errors.gift"), "--course", course.slug])
+    assert result.exit_code != 0
+    assert "errors.gift:3: error: no answer is marked right" in result.output
+    assert db.session.scalar(db.select(db.func.count()).select_from(Question)) == before
+
+
+def test_import_needs_a_course_unless_dry_run(runner):
+    result = runner.invoke(args=["questions", "import", str(DATA / "all_forms.gift")])
+    assert result.exit_code != 0 and "--course is needed" in result.output
+
+
+def test_import_and_export_commands(runner, course, tmp_path):
+    result = runner.invoke(args=["questions", "import", str(DATA / "sample.aiken.txt"), "--course", course.slug,
+                                 "--category", "aiken-sample"])
+    assert result.exit_code == 0 and "2 created" in result.output
+    output = tmp_path / "bank.gift"
+    result = runner.invoke(args=["questions", "export", "--course", course.slug, "--output", str(output)])
+    assert result.exit_code == 0
+    exported = parse_gift(output.read_text(encoding="utf-8"))
+    assert exported.errors == []
+    assert sum(1 for q in exported.questions if q.category == "aiken-sample") == 2
+
+
+@pytest.mark.parametrize("name", ["all_forms.gift", "errors.gift"])
+def test_dry_run_without_json_summarises(runner, name):
+    result = runner.invoke(args=["questions", "import", str(DATA / name), "--dry-run"])
+    assert (result.exit_code == 0) == (name == "all_forms.gift")
