@@ -188,8 +188,10 @@ def import_bank():
     if form.validate_on_submit():
         upload = form.file.data
         raw = upload.read(current_app.config["MAX_UPLOAD_BYTES"] + 1)
+        upload.close()
         if len(raw) > current_app.config["MAX_UPLOAD_BYTES"]:
-            form.file.errors.append("The file is larger than 2 MB.")
+            limit = current_app.config["MAX_UPLOAD_BYTES"] / 1024 / 1024
+            form.file.errors.append(f"The file is larger than {limit:g} MB.")
         else:
             try:
                 text = raw.decode("utf-8-sig")
