@@ -18,10 +18,11 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-# Create or upgrade the database, load the courses, add the demo data.
+# Create or upgrade the database, load the courses and credentials, add the demo data.
 setup: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) courses sync
+	$(FLASK) credentials sync
 	$(FLASK) demo load
 
 run: setup

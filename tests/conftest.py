@@ -187,6 +187,14 @@ def course(app):
     return db.session.scalar(db.select(Course).where(Course.slug == "foundations-of-peer-recovery-support"))
 
 
+@pytest.fixture
+def credentials(app):
+    """The credentials shipped in certificates/credentials/, loaded."""
+    from training.credentials.loader import sync_credentials
+
+    sync_credentials(ROOT / "certificates" / "credentials")
+
+
 def mailed_links(caplog):
     """Links in the mail written to the log (the embedded default has no SMTP)."""
     messages = [r.getMessage() for r in caplog.records if r.name == "training.mail"]

@@ -10,6 +10,7 @@ import pytest
 from training.auth.models import SupervisorAssignment
 from training.extensions import db
 from training.quizzes.services import start_attempt, submit_attempt
+from training.supervision.models import Attachment, HourEntry
 
 from .conftest import login
 
@@ -17,6 +18,12 @@ ROLES = ["anonymous", "trainee", "other_trainee", "supervisor", "admin"]
 SIGNED_IN = {"anonymous": "login", "trainee": 200, "other_trainee": 200, "supervisor": 200, "admin": 200}
 ADMIN_ONLY = {"anonymous": "login", "trainee": 403, "other_trainee": 403, "supervisor": 403, "admin": 200}
 ADMIN_ACTION = {**ADMIN_ONLY, "admin": 302}
+TRAINEE_ONLY = {"anonymous": "login", "trainee": 200, "other_trainee": 200, "supervisor": 403, "admin": 403}
+SUPERVISOR_ONLY = {"anonymous": "login", "trainee": 403, "other_trainee": 403, "supervisor": 200, "admin": 403}
+# Routes about one supervisee: the supervisee here is other_trainee, supervised by supervisor.
+ABOUT_SUPERVISEE = {"anonymous": "login", "trainee": 403, "other_trainee": 403, "supervisor": 200, "admin": 200}
+# An hour entry of other_trainee's: only its owner may change it.
+OWN_ENTRY = {"anonymous": "login", "trainee": 404, "other_trainee": 200, "supervisor": 403, "admin": 403}
 
 # endpoint: (method, expected status per role; "login" means a redirect to the sign-in page)
 MATRIX = {
@@ -60,6 +67,22 @@ MATRIX = {
     "quizzes.import_confirm": ("POST", ADMIN_ACTION),
     "quizzes.export_bank": ("GET", ADMIN_ONLY),
     "quizzes.statistics": ("GET", ADMIN_ONLY),
+    "supervision.hours": ("GET", TRAINEE_ONLY),
+    "supervision.new_entry": ("GET", TRAINEE_ONLY),
+    "supervision.edit": ("GET", OWN_ENTRY),
+    "supervision.certificate": ("GET", {**OWN_ENTRY, "supervisor": 200, "admin": 200}),
+    "supervision.withdraw": ("POST", {**OWN_ENTRY, "other_trainee": 302}),
+    "supervision.progress": ("GET", TRAINEE_ONLY),
+    "supervision.export_own": ("GET", TRAINEE_ONLY),
+    "supervision.wellbeing": ("GET", TRAINEE_ONLY),
+    "supervision.wellbeing_sharing": ("POST", {**TRAINEE_ONLY, "trainee": 302, "other_trainee": 302}),
+    "supervision.supervisees": ("GET", SUPERVISOR_ONLY),
+    "supervision.review": ("GET", SUPERVISOR_ONLY),
+    "supervision.new_session": ("GET", SUPERVISOR_ONLY),
+    "supervision.supervisee": ("GET", ABOUT_SUPERVISEE),
+    "supervision.export_supervisee": ("GET", ABOUT_SUPERVISEE),
+    "supervision.report": ("GET", ABOUT_SUPERVISEE),
+    "supervision.correct": ("GET", ADMIN_ONLY),
 }
 
 # Valid form data for each POST, so that only access decides the answer.
@@ -68,6 +91,7 @@ POST_DATA = {
     "admin.person_deactivate": lambda ctx: {"reason": "test"},
     "admin.person_assign": lambda ctx: {"supervisor_id": ctx["supervisor"].id, "starts_on": "2026-02-01"},
     "admin.assignment_end": lambda ctx: {"ends_on": date.today().isoformat()},
+    "supervision.wellbeing_sharing": lambda ctx: {"shared": "y"},
     "quizzes.import_confirm": lambda ctx: {"course": ctx["course"].slug, "format": "gift",
                                            "content": "::Access check:: Is this true? {T}", "filename": "a.gift"},
 }
@@ -79,7 +103,7 @@ def test_every_route_is_in_the_matrix(app):
 
 
 @pytest.fixture
-def context(app, course, people):
+def context(app, course, people, credentials):
     assignment = SupervisorAssignment(supervisor=people["supervisor"], trainee=people["other_trainee"],
                                       starts_on=date(2026, 1, 1))
     db.session.add(assignment)
@@ -87,7 +111,15 @@ def context(app, course, people):
     quiz = course.active_modules[0].quiz
     attempt = start_attempt(people["trainee"], quiz)
     submit_attempt(attempt, {})
-    return {**people, "course": course, "assignment": assignment, "quiz": quiz, "attempt": attempt}
+    entry = HourEntry(trainee_id=people["other_trainee"].id, supervisor_id=people["supervisor"].id, kind="training",
+                      occurred_on=date.today(), minutes=60, domain="Advocacy", provider="Academy",
+                      attachment=Attachment(owner_id=people["other_trainee"].id, filename="c.pdf",
+                                            content_type="application/pdf", size=8, sha256="0" * 64,
+                                            data=b"%PDF-1.4"))
+    db.session.add(entry)
+    db.session.commit()
+    return {**people, "course": course, "assignment": assignment, "quiz": quiz, "attempt": attempt,
+            "entry": entry}
 
 
 def url_for_endpoint(app, endpoint, ctx):
@@ -99,7 +131,10 @@ def url_for_endpoint(app, endpoint, ctx):
         "token": "not-a-real-token",
         "quiz_id": ctx["quiz"].id,
         "attempt_id": ctx["attempt"].id,
+        "entry_id": ctx["entry"].id,
     }
+    if endpoint.startswith("supervision."):
+        values["user_id"] = ctx["other_trainee"].id
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     from flask import url_for
 
@@ -165,6 +200,14 @@ CSRF_FORMS = {
     "attempt": {"action": "submit"},
     "/admin/questions/import": {"format": "gift"},
     "/admin/questions/import/confirm": {"course": "x", "format": "gift", "content": "::A:: B {T}"},
+    "/hours/new": {"kind": "service", "occurred_on": "2026-01-01", "hours": "1", "domain": "Advocacy"},
+    "edit_entry": {"kind": "service", "occurred_on": "2026-01-01", "hours": "1", "domain": "Advocacy"},
+    "withdraw_entry": {},
+    "/wellbeing": {"energy": "3", "stress": "3", "workload": "3", "supported": "3", "rest": "3"},
+    "/wellbeing/sharing": {"shared": "y"},
+    "/supervision/review": {"decision": "approve", "signed_name": "Sue Supervisor", "entry": "1"},
+    "/supervision/sessions/new": {"format": "individual", "occurred_on": "2026-01-01", "hours": "1"},
+    "correct_entry": {"occurred_on": "2026-01-01", "hours": "1", "domain": "Advocacy", "reason": "x"},
 }
 
 
@@ -192,6 +235,9 @@ def test_every_form_refuses_a_post_without_a_csrf_token(app, context, login_as, 
         "reset": f"/password/reset/{reset}",
         "start": f"/quizzes/{context['quiz'].id}/start",
         "attempt": f"/attempts/{context['attempt'].id}",
+        "edit_entry": f"/hours/{context['entry'].id}/edit",
+        "withdraw_entry": f"/hours/{context['entry'].id}/withdraw",
+        "correct_entry": f"/admin/hours/{context['entry'].id}/correct",
     }
     app.config["WTF_CSRF_ENABLED"] = True
     app.config["ALLOW_SELF_REGISTRATION"] = True

@@ -87,12 +87,14 @@ def register_blueprints(app):
     from training.core import bp as core_bp
     from training.courses import bp as courses_bp
     from training.quizzes import bp as quizzes_bp
+    from training.supervision import bp as supervision_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(courses_bp, url_prefix="/courses")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(quizzes_bp)
+    app.register_blueprint(supervision_bp)
 
 
 def register_errors(app):

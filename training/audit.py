@@ -26,6 +26,14 @@ ACTIONS = {
     "courses.synced": "Courses loaded from files",
     "course.completed": "Course completed",
     "questions.imported": "Questions imported",
+    "hours.submitted": "Hours submitted",
+    "hours.edited": "Hours edited",
+    "hours.withdrawn": "Hours withdrawn",
+    "hours.approved": "Hours approved",
+    "hours.returned": "Hours returned",
+    "hours.corrected": "Approved hours corrected",
+    "supervision.logged": "Supervision session logged",
+    "wellbeing.sharing_changed": "Wellbeing sharing changed",
 }
 
 

@@ -9,6 +9,8 @@ from training.extensions import db
 courses_cli = AppGroup("courses", help="Load course content from the courses/ folder.")
 users_cli = AppGroup("users", help="Create, invite and deactivate people.")
 demo_cli = AppGroup("demo", help="Demonstration data (never in production).")
+credentials_cli = AppGroup("credentials", help="Load credential definitions from certificates/credentials/.")
+reminders_cli = AppGroup("reminders", help="E-mail reminders (run from a scheduler).")
 questions_cli = AppGroup("questions", help="Import and export question banks (Moodle GIFT and Aiken).")
 
 
@@ -177,7 +179,37 @@ def questions_export(slug, output):
         handle.write(export_course(course))
 
 
+@credentials_cli.command("sync")
+@click.option("--path", type=click.Path(file_okay=False), default=None,
+              help="Folder of credential files (default: CREDENTIALS_DIR).")
+def credentials_sync(path):
+    """Load or update every credential; a malformed file changes nothing."""
+    from training.courses.loader import ContentErrors
+    from training.credentials.loader import sync_credentials
+
+    try:
+        created, updated = sync_credentials(path or current_app.config["CREDENTIALS_DIR"])
+    except ContentErrors as errors:
+        db.session.rollback()
+        for error in errors.errors:
+            click.echo(f"error: {error}", err=True)
+        raise click.ClickException(f"{len(errors.errors)} problem(s) found; nothing was changed.") from None
+    click.echo(f"Credentials synced: {created} created, {updated} updated.")
+
+
+@reminders_cli.command("send")
+def reminders_send():
+    """Send due reminders; each goes out at most once per period however often this runs."""
+    from training.supervision.reminders import send_reminders
+
+    sent = send_reminders()
+    click.echo(f"Reminders sent: {sent['supervisor_digest']} supervisor digest(s), "
+               f"{sent['supervision_overdue']} overdue-supervision reminder(s).")
+
+
 def register(app):
+    app.cli.add_command(credentials_cli)
+    app.cli.add_command(reminders_cli)
     app.cli.add_command(questions_cli)
     app.cli.add_command(courses_cli)
     app.cli.add_command(users_cli)

@@ -79,6 +79,25 @@ class Config:
     MAX_UPLOAD_BYTES = 2 * 1024 * 1024
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
 
+    DEFAULT_CREDENTIAL = os.environ.get("DEFAULT_CREDENTIAL", "peer-recovery-specialist")
+    CREDENTIALS_DIR = os.environ.get("CREDENTIALS_DIR", str(ROOT / "certificates" / "credentials"))
+
+    # Hour entries
+    HOURS_BACKDATE_DAYS = int(os.environ.get("HOURS_BACKDATE_DAYS", 120))
+    ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024))
+
+    # Burnout signals. No published guidance sets one limit for peer workers, so each
+    # threshold is a setting; the defaults are the product's documented ones.
+    BURNOUT_EARLY_MONTHS = int(os.environ.get("BURNOUT_EARLY_MONTHS", 6))
+    BURNOUT_SUPERVISION_DAYS_EARLY = int(os.environ.get("BURNOUT_SUPERVISION_DAYS_EARLY", 7))
+    BURNOUT_SUPERVISION_DAYS_LATER = int(os.environ.get("BURNOUT_SUPERVISION_DAYS_LATER", 31))
+    BURNOUT_SERVICE_HOURS_PER_SUPERVISION_HOUR = float(
+        os.environ.get("BURNOUT_SERVICE_HOURS_PER_SUPERVISION_HOUR", 20))
+    BURNOUT_WEEKLY_SERVICE_CAP_HOURS = float(os.environ.get("BURNOUT_WEEKLY_SERVICE_CAP_HOURS", 40))
+    BURNOUT_WEEKS_CHECKED = int(os.environ.get("BURNOUT_WEEKS_CHECKED", 4))
+    BURNOUT_PENDING_DAYS = int(os.environ.get("BURNOUT_PENDING_DAYS", 14))
+    BURNOUT_WELLBEING_DROP = float(os.environ.get("BURNOUT_WELLBEING_DROP", 0.5))
+
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "recovery-demo-2026")
     DEMO_DATA_ALLOWED = True
     PEOPLE_PER_PAGE = 25

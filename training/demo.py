@@ -14,6 +14,7 @@ from training.auth.models import SupervisorAssignment, User, user_by_email
 from training.auth.services import hash_password
 from training.courses.models import Course, CourseCompletion, ModuleCompletion, TrainingCredit
 from training.courses.services import complete_course, final_exam
+from training.credentials.models import Credential
 from training.extensions import db
 
 FIRST_COURSE = "foundations-of-peer-recovery-support"
@@ -25,7 +26,12 @@ PEOPLE = [
     ("trainee@example.org", "Jordan Lee", {"trainee"}, 3),
     ("ready@example.org", "Casey Taylor", {"trainee"}, 14),
     ("new.trainee@example.org", "Robin Okafor", {"trainee"}, 0),
+    ("overdue.trainee@example.org", "Priya Shah", {"trainee"}, 4),
+    ("busy.trainee@example.org", "Marcus Bell", {"trainee"}, 9),
 ]
+SUPERVISEES = ["trainee@example.org", "ready@example.org", "new.trainee@example.org",
+               "overdue.trainee@example.org", "busy.trainee@example.org"]
+ORGANISATIONS = ["Riverside Recovery Community Centre", "Harbour Street Drop-in", "Northgate Peer Support Line"]
 
 
 class DemoRefused(Exception):
@@ -40,7 +46,7 @@ def _person(email, name, roles, months, password_hash):
     user = user_by_email(email)
     if user is not None:
         return user, False
-    started = date.today() - timedelta(days=30 * months) if months is not None else None
+    started = date.today() - timedelta(days=max(30 * months, 5)) if months is not None else None
     user = User(email=email, full_name=name, password_hash=password_hash,
                 programme_started_on=started)
     user.set_roles(roles)
@@ -90,6 +96,101 @@ def _backdate_completion(user, course, when):
     db.session.commit()
 
 
+def _entry(trainee, supervisor, day, kind, minutes, domain, status="approved", **extra):
+    from training.supervision.models import HourEntry
+    from training.supervision.services import entry_digest
+
+    entry = HourEntry(trainee_id=trainee.id, supervisor_id=supervisor.id, kind=kind, occurred_on=day,
+                      minutes=minutes, domain=domain, status=status,
+                      organisation=extra.pop("organisation", ORGANISATIONS[day.toordinal() % 3]),
+                      submitted_at=_at(day, 18), **extra)
+    db.session.add(entry)
+    if status == "approved":
+        db.session.flush()
+        entry.reviewed_at, entry.signed_name = _at(day + timedelta(days=3), 9), supervisor.full_name
+        entry.signature_hash = entry_digest(entry, entry.signed_name, entry.reviewed_at)
+    return entry
+
+
+def _weekly_work(trainee, supervisor, first, last, hours_per_week, domains, status="approved"):
+    """Peer support shifts, three a week, spread across the domains."""
+    day, index = first, 0
+    while day <= last:
+        if day.weekday() in (0, 2, 4):
+            _entry(trainee, supervisor, day, "service", int(hours_per_week * 60 / 3), domains[index % len(domains)],
+                   status=status)
+            index += 1
+        day += timedelta(days=1)
+
+
+def _monthly_supervision(trainee, supervisor, first, last, minutes, domains, every_days=14):
+    day, index = last, 0
+    while day >= first:
+        _entry(trainee, supervisor, day, "supervision", minutes, domains[index % len(domains)],
+               supervision_format="group" if index % 3 == 2 else "individual",
+               note="Reflective supervision: boundaries, self-care and recent conversations.")
+        day -= timedelta(days=every_days)
+        index += 1
+
+
+def _demo_certificate_pdf():
+    from weasyprint import HTML
+
+    return HTML(string="<h1 style='font-family:DejaVu Sans'>Certificate of attendance</h1>"
+                       "<p style='font-family:DejaVu Sans'>Demonstration training certificate.</p>").write_pdf()
+
+
+def _demo_hours(people, supervisor):
+    """A supervisee in each state: all fine, supervision overdue, over the weekly cap, entries pending."""
+    import hashlib
+
+    from training.supervision.models import Attachment, HourEntry, WellbeingCheckIn
+
+    today = date.today()
+    domains = db.session.scalar(select(Credential).where(Credential.slug == "peer-recovery-specialist")).domains
+    if db.session.scalar(select(HourEntry).limit(1)) is not None:
+        return
+    ready = people["ready@example.org"]
+    # Casey: every hour of the default credential approved, supervised regularly: all fine.
+    _weekly_work(ready, supervisor, today - timedelta(days=7 * 52), today - timedelta(days=3), 9.75, domains)
+    _monthly_supervision(ready, supervisor, today - timedelta(days=7 * 52), today - timedelta(days=10), 60,
+                         domains, every_days=14)
+    pdf = _demo_certificate_pdf()
+    for domain, hours in (("Advocacy", 8), ("Mentoring/Education", 7), ("Recovery/Wellness Support", 7),
+                          ("Ethical Responsibility", 14)):
+        attachment = Attachment(owner_id=ready.id, filename="certificate.pdf", content_type="application/pdf",
+                                size=len(pdf), sha256=hashlib.sha256(pdf).hexdigest(), data=pdf)
+        _entry(ready, supervisor, today - timedelta(days=200 + hours), "training", hours * 60, domain,
+               provider="Regional Peer Workforce Academy", attachment=attachment)
+    # Jordan: supervised last week, but three entries waiting, the oldest for 17 days.
+    jordan = people["trainee@example.org"]
+    _weekly_work(jordan, supervisor, today - timedelta(days=70), today - timedelta(days=20), 15, domains)
+    _monthly_supervision(jordan, supervisor, today - timedelta(days=70), today - timedelta(days=5), 60, domains,
+                         every_days=7)
+    for offset in (17, 9, 4):
+        _entry(jordan, supervisor, today - timedelta(days=offset), "service", 180, domains[offset % 4],
+               status="pending", note="Shift at the drop-in: welcome desk and one-to-one conversations.")
+    # Priya: no supervision for 23 days in her first months: at risk, at the top of the list.
+    priya = people["overdue.trainee@example.org"]
+    _weekly_work(priya, supervisor, today - timedelta(days=110), today - timedelta(days=2), 18, domains)
+    _monthly_supervision(priya, supervisor, today - timedelta(days=110), today - timedelta(days=23), 60, domains,
+                         every_days=7)
+    # Marcus: supervised, but 48 hours of peer support work last week, over the 40-hour cap.
+    marcus = people["busy.trainee@example.org"]
+    _weekly_work(marcus, supervisor, today - timedelta(days=250), today - timedelta(days=14), 24, domains)
+    last_monday = today - timedelta(days=today.weekday() + 7)
+    for offset in range(6):
+        _entry(marcus, supervisor, last_monday + timedelta(days=offset), "service", 8 * 60, domains[offset % 4])
+    _monthly_supervision(marcus, supervisor, today - timedelta(days=250), today - timedelta(days=12), 90, domains,
+                         every_days=7)
+    # Marcus shares his wellbeing flag, and his check-ins have been falling.
+    marcus.wellbeing_shared = True
+    for offset, (energy, stress) in enumerate([(3, 3), (3, 4), (3, 3), (4, 3), (4, 2), (4, 3)]):
+        db.session.add(WellbeingCheckIn(user_id=marcus.id, day=today - timedelta(days=offset * 2), energy=energy,
+                                        stress=stress, workload=stress, supported=3, rest=energy))
+    db.session.commit()
+
+
 def load_demo():
     """Create the demo people, a supervisor assignment and course progress."""
     if not current_app.config["DEMO_DATA_ALLOWED"]:
@@ -102,7 +203,7 @@ def load_demo():
     db.session.commit()
 
     supervisor = people["supervisor@example.org"]
-    for email in ("trainee@example.org", "ready@example.org", "new.trainee@example.org"):
+    for email in SUPERVISEES:
         trainee = people[email]
         if not db.session.scalar(select(SupervisorAssignment).where(
                 SupervisorAssignment.trainee_id == trainee.id)):
@@ -125,5 +226,7 @@ def load_demo():
         complete_course(ready, course)
         _backdate_completion(ready, course, finished_on + timedelta(minutes=65))
     db.session.commit()
+    if db.session.scalar(select(Credential)) is not None:
+        _demo_hours(people, supervisor)
     note = "" if course else " (courses not loaded yet: run `flask --app app courses sync` first)"
     return f"Demo data ready: {created} account(s) created, {len(PEOPLE) - created} already there{note}."

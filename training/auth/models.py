@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, func, or_, select
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from training.db_types import UTCDateTime, utcnow
@@ -29,6 +30,8 @@ class User(UserMixin, db.Model):
     # Rotated on password change and deactivation so that every open session ends.
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     programme_started_on: Mapped[date | None]
+    # The supervisor sees the derived wellbeing flag only when the trainee agrees.
+    wellbeing_shared: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

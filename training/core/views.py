@@ -8,6 +8,8 @@ from training.auth.models import User, UserRole
 from training.core import bp
 from training.courses.services import active_courses, progress_for, training_minutes_by_domain
 from training.extensions import db
+from training.supervision.risk import assess, own_flags
+from training.supervision.services import pending_for, requirement_progress
 
 
 @bp.route("/")
@@ -29,10 +31,15 @@ def dashboard():
         context["progress"] = progress
         context["next_step"] = next((p for p in progress if p.next_module), None)
         context["training_minutes"] = training_minutes_by_domain(current_user)
+        context["credential"], context["requirements"] = requirement_progress(current_user)
+        context["own_risk"] = own_flags(current_user)
     if current_user.has_role("supervisor"):
-        supervisees = supervisees_of(current_user)
-        courses = active_courses()
-        context["supervisees"] = [(s, progress_for(s, courses)) for s in supervisees]
+        risks = assess(supervisees_of(current_user))
+        for risk in risks:  # the wellbeing signal only with the trainee's consent
+            if not risk.trainee.wellbeing_shared:
+                risk.flags = [f for f in risk.flags if f.key != "wellbeing_falling"]
+        context["risks"] = risks
+        context["pending_count"] = len(pending_for(current_user))
     if current_user.has_role("admin"):
         role_counts = dict(db.session.execute(
             select(UserRole.role, func.count()).join(User).where(User.active).group_by(UserRole.role)

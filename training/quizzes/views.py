@@ -19,8 +19,8 @@ from training.courses.services import active_courses, course_progress
 from training.extensions import db
 from training.forms import ConfirmForm, choices
 from training.quizzes import bp
-from training.quizzes.forms import ConfirmImportForm, ImportForm
 from training.quizzes.formats import parse_aiken, parse_gift, to_gift
+from training.quizzes.forms import ConfirmImportForm, ImportForm
 from training.quizzes.models import QUESTION_TYPES, Question, Quiz, QuizAttempt
 from training.quizzes.services import (
     BadResponse,

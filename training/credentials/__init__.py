@@ -1,0 +1,1 @@
+"""Credentials: their domains and requirements, loaded from ``certificates/credentials/``."""

@@ -1,0 +1,89 @@
+"""Small accessible SVG charts drawn on the server; each page shows a table beside them."""
+from markupsafe import Markup, escape
+
+COLOURS = {"service": "#1f5f5b", "training": "#b4530a", "supervision": "#5b4a9e"}
+LABELS = {"service": "Peer support work", "training": "External training", "supervision": "Supervision"}
+
+
+def _svg(width, height, title, description, body):
+    return Markup(
+        f'<svg viewBox="0 0 {width} {height}" role="img" aria-labelledby="{title[0]} {title[0]}-desc" '
+        f'class="chart" xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMinYMin meet">'
+        f'<title id="{title[0]}">{escape(title[1])}</title><desc id="{title[0]}-desc">{escape(description)}</desc>'
+        f"{body}</svg>")
+
+
+def weekly_chart(weeks):
+    """Stacked bars of approved hours per week and kind."""
+    width, height, left, bottom = 720, 240, 40, 28
+    peak = max([sum(kinds.values()) for _, kinds in weeks] + [60])
+    top_hours = max(1, -(-peak // 60))
+    scale = (height - bottom - 10) / (top_hours * 60)
+    bar = (width - left) / max(len(weeks), 1)
+    parts = []
+    for step in range(0, top_hours + 1, max(1, top_hours // 4)):
+        y = height - bottom - step * 60 * scale
+        parts.append(f'<line x1="{left}" x2="{width}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d5dad2"/>'
+                     f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#4f5d6b">'
+                     f"{step}</text>")
+    for index, (start, kinds) in enumerate(weeks):
+        x, y = left + index * bar + 2, height - bottom
+        for kind in ("service", "training", "supervision"):
+            h = kinds[kind] * scale
+            if h:
+                y -= h
+                parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar - 4:.1f}" height="{h:.1f}" '
+                             f'fill="{COLOURS[kind]}"><title>{LABELS[kind]}, week of {start:%d %b}: '
+                             f"{kinds[kind] / 60:g} h</title></rect>")
+        if index % 4 == 0:
+            parts.append(f'<text x="{x + bar / 2:.1f}" y="{height - 10}" text-anchor="middle" font-size="11" '
+                         f'fill="#4f5d6b">{start:%d %b}</text>')
+    total = sum(sum(k.values()) for _, k in weeks) / 60
+    return _svg(width, height, ("weekly-title", "Approved hours per week, last 26 weeks"),
+                f"Stacked bars by kind of hours; {total:g} hours in all. The table below lists every week.",
+                "".join(parts))
+
+
+def progress_chart(requirements):
+    """Horizontal bars: share of each requirement done."""
+    row, width = 34, 720
+    height = row * max(len(requirements), 1) + 10
+    parts = []
+    for index, req in enumerate(requirements):
+        y = index * row + 6
+        parts.append(
+            f'<text x="0" y="{y + 15}" font-size="12" fill="#1d2733">{escape(req.label)}</text>'
+            f'<rect x="300" y="{y + 3}" width="340" height="16" rx="8" fill="#e2e6df"/>'
+            f'<rect x="300" y="{y + 3}" width="{3.4 * req.percent:.1f}" height="16" rx="8" '
+            f'fill="{"#1d6b35" if req.met else "#1f5f5b"}"/>'
+            f'<text x="{width}" y="{y + 15}" font-size="12" text-anchor="end" fill="#1d2733">{req.percent}%</text>')
+    return _svg(width, height, ("progress-title", "Progress toward each requirement"),
+                "Each bar shows the share of a requirement done; the table beside gives the hours.", "".join(parts))
+
+
+def wellbeing_chart(checkins):
+    """A line of the daily wellbeing score (1-5)."""
+    width, height, left = 720, 200, 30
+    if not checkins:
+        return Markup("")
+    first, last = checkins[0].day, checkins[-1].day
+    span = max((last - first).days, 1)
+
+    def point(c):
+        x = left + (c.day - first).days / span * (width - left - 10)
+        y = 10 + (5 - c.score) / 4 * (height - 40)
+        return x, y
+
+    parts = [f'<line x1="{left}" x2="{width}" y1="{10 + (5 - v) / 4 * (height - 40):.1f}" '
+             f'y2="{10 + (5 - v) / 4 * (height - 40):.1f}" stroke="#d5dad2"/>'
+             f'<text x="{left - 6}" y="{14 + (5 - v) / 4 * (height - 40):.1f}" font-size="11" text-anchor="end" '
+             f'fill="#4f5d6b">{v}</text>' for v in range(1, 6)]
+    points = " ".join(f"{x:.1f},{y:.1f}" for x, y in map(point, checkins))
+    parts.append(f'<polyline points="{points}" fill="none" stroke="#1f5f5b" stroke-width="2.5"/>')
+    parts += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="#1f5f5b"/>' for x, y in map(point, checkins)]
+    parts.append(f'<text x="{left}" y="{height - 6}" font-size="11" fill="#4f5d6b">{first:%d %b}</text>'
+                 f'<text x="{width}" y="{height - 6}" font-size="11" text-anchor="end" fill="#4f5d6b">'
+                 f"{last:%d %b}</text>")
+    return _svg(width, height, ("wellbeing-title", "Your wellbeing score over time"),
+                "Daily score from 1 (struggling) to 5 (doing well); the table below lists each check-in.",
+                "".join(parts))

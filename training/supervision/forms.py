@@ -1,0 +1,128 @@
+from decimal import Decimal
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from training.forms import choices, strip
+from training.supervision.models import FORMATS, KINDS
+from training.supervision.wellbeing import QUESTIONS
+
+DATE_INVALID = "Enter a date like 2026-03-31."
+NOTE_HINT = ("Never identify the people you support: no names, phone numbers, e-mail addresses, dates of birth "
+             "or record numbers.")
+
+
+def hours_field(label="Hours"):
+    return DecimalField(label, places=2, invalid_value_message="Enter hours as a number, such as 1.5.",
+                        validators=[InputRequired(message="Enter how many hours."),
+                                    NumberRange(min=Decimal("0.25"), max=24,
+                                                message="Enter between 0.25 and 24 hours.")],
+                        description="In hours and quarters: 0.25, 0.5, 0.75, 1, 1.25 …",
+                        render_kw={"step": "0.25", "min": "0.25", "max": "24", "inputmode": "decimal"})
+
+
+class EntryForm(FlaskForm):
+    kind = RadioField("What kind of hours?", choices=choices(KINDS.items()), default="service",
+                      validators=[InputRequired(message="Choose what kind of hours these are.")])
+    occurred_on = DateField("Date", invalid_value_message=DATE_INVALID,
+                            validators=[InputRequired(message="Enter the date.")])
+    hours = hours_field()
+    domain = SelectField("Domain", validators=[DataRequired(message="Choose a domain.")])
+    organisation = StringField("Organisation or setting", filters=[strip],
+                               validators=[Optional(), Length(max=200)],
+                               description="Where the work or supervision happened, e.g. a recovery community centre.")
+    supervision_format = RadioField("Supervision format", choices=choices(FORMATS.items()), default="individual",
+                                    validators=[Optional()],
+                                    description="Only for supervision received.")
+    provider = StringField("Training provider", filters=[strip], validators=[Optional(), Length(max=200)],
+                           description="Only for external training.")
+    certificate = FileField("Training certificate", description="Only for external training: PDF, PNG or JPEG, "
+                                                                "at most 5 MB.")
+    note = TextAreaField("Note (optional)", filters=[strip], validators=[Optional(), Length(max=2000)],
+                         description=NOTE_HINT)
+    submit = SubmitField("Send for approval")
+
+    @property
+    def minutes(self):
+        return int(self.hours.data * 60) if self.hours.data is not None else None
+
+
+class ReviewForm(FlaskForm):
+    decision = RadioField("Decision", choices=choices([("approve", "Approve and sign"),
+                                                       ("return", "Return for changes")]),
+                          validators=[InputRequired(message="Choose approve or return.")])
+    signed_name = StringField("Your full name, as your signature", filters=[strip],
+                              validators=[Optional(), Length(max=120)],
+                              description="Needed to approve. Typing your name signs each selected entry.")
+    comment = TextAreaField("Comment", filters=[strip], validators=[Optional(), Length(max=1000)],
+                            description="Needed to return an entry: say what should change. " + NOTE_HINT)
+    submit = SubmitField("Apply to selected entries")
+
+
+class SessionForm(FlaskForm):
+    format = RadioField("Format", choices=choices(FORMATS.items()), default="individual",
+                        validators=[InputRequired(message="Choose individual or group.")])
+    occurred_on = DateField("Date", invalid_value_message=DATE_INVALID,
+                            validators=[InputRequired(message="Enter the date.")])
+    hours = hours_field("Length in hours")
+    domain = SelectField("Domain", validators=[DataRequired(message="Choose a domain.")])
+    topics = TextAreaField("Topics", filters=[strip], validators=[Optional(), Length(max=2000)], description=NOTE_HINT)
+    signed_name = StringField("Your full name, as your signature", filters=[strip],
+                              validators=[DataRequired(message="Type your full name to sign."), Length(max=120)])
+    submit = SubmitField("Log and sign session")
+
+    @property
+    def minutes(self):
+        return int(self.hours.data * 60) if self.hours.data is not None else None
+
+
+class CorrectionForm(FlaskForm):
+    occurred_on = DateField("Date", invalid_value_message=DATE_INVALID,
+                            validators=[InputRequired(message="Enter the date.")])
+    hours = hours_field()
+    domain = SelectField("Domain", validators=[DataRequired(message="Choose a domain.")])
+    reason = TextAreaField("Reason for the correction", filters=[strip],
+                           validators=[DataRequired(message="Give the reason for the correction."), Length(max=1000)])
+    submit = SubmitField("Save correction")
+
+    @property
+    def minutes(self):
+        return int(self.hours.data * 60) if self.hours.data is not None else None
+
+
+def scale_field(label, low, high):
+    return RadioField(label, choices=choices([(str(i), str(i)) for i in range(1, 6)]),
+                      validators=[InputRequired(message="Choose a number from 1 to 5.")],
+                      description=f"1 = {low}, 5 = {high}")
+
+
+class CheckInForm(FlaskForm):
+    submit = SubmitField("Save today's check-in")
+
+
+for _name, _label, _low, _high in QUESTIONS:
+    setattr(CheckInForm, _name, scale_field(_label, _low, _high))
+
+
+class SharingForm(FlaskForm):
+    shared = BooleanField("Let my supervisor see whether my check-ins are falling (never the answers themselves)")
+    submit = SubmitField("Save")
+
+
+class ReportForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    date_from = DateField("From", invalid_value_message=DATE_INVALID, validators=[Optional()])
+    date_to = DateField("To", invalid_value_message=DATE_INVALID, validators=[Optional()])

@@ -1,0 +1,143 @@
+"""Hour entries, supervision sessions, uploaded certificates, wellbeing check-ins, reminders."""
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from training.db_types import UTCDateTime, utcnow
+from training.extensions import db
+
+KINDS = {"service": "Peer support work", "training": "External training", "supervision": "Supervision received"}
+STATUSES = {"pending": "Waiting for approval", "approved": "Approved", "returned": "Returned for changes",
+            "withdrawn": "Withdrawn"}
+FORMATS = {"individual": "Individual", "group": "Group"}
+
+
+class Attachment(db.Model):
+    """An uploaded file (a training certificate), kept in the database so app servers stay stateless."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SupervisionSession(db.Model):
+    """Supervision a supervisor gave, to one supervisee or a group; signed when logged."""
+
+    __table_args__ = (CheckConstraint("minutes > 0", name="positive"),
+                      CheckConstraint("format IN ('individual', 'group')", name="known_format"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supervisor_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    format: Mapped[str] = mapped_column(String(12))
+    occurred_on: Mapped[date]
+    minutes: Mapped[int]
+    domain: Mapped[str] = mapped_column(String(100))
+    topics: Mapped[str] = mapped_column(Text, default="")
+    signed_name: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    supervisor = relationship("User")
+    entries: Mapped[list["HourEntry"]] = relationship(back_populates="session")
+
+
+class HourEntry(db.Model):
+    """Time a trainee spent on peer support work, external training or receiving supervision."""
+
+    __table_args__ = (
+        CheckConstraint("minutes > 0 AND minutes <= 1440", name="minutes_in_a_day"),
+        CheckConstraint("kind IN ('service', 'training', 'supervision')", name="known_kind"),
+        CheckConstraint("status IN ('pending', 'approved', 'returned', 'withdrawn')", name="known_status"),
+        Index("ix_hour_entry_trainee_status_date", "trainee_id", "status", "occurred_on"),
+        Index("ix_hour_entry_supervisor_status", "supervisor_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    kind: Mapped[str] = mapped_column(String(12))
+    occurred_on: Mapped[date]
+    minutes: Mapped[int]
+    domain: Mapped[str] = mapped_column(String(100))
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    provider: Mapped[str] = mapped_column(String(200), default="")  # external training only
+    supervision_format: Mapped[str | None] = mapped_column(String(12))  # supervision only
+    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id"))
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("supervision_session.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signed_name: Mapped[str] = mapped_column(String(120), default="")
+    signature_hash: Mapped[str] = mapped_column(String(64), default="")
+    corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    correction_reason: Mapped[str] = mapped_column(Text, default="")
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    trainee = relationship("User", foreign_keys=[trainee_id])
+    supervisor = relationship("User", foreign_keys=[supervisor_id])
+    attachment: Mapped[Attachment | None] = relationship()
+    session: Mapped[SupervisionSession | None] = relationship(back_populates="entries")
+
+    @property
+    def kind_label(self):
+        return KINDS[self.kind]
+
+    @property
+    def status_label(self):
+        return STATUSES[self.status]
+
+    @property
+    def editable(self):
+        return self.status in ("pending", "returned") and self.session_id is None
+
+
+class WellbeingCheckIn(db.Model):
+    """A trainee's private self-check on a 1-5 scale; one a day."""
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "day"),
+        *(CheckConstraint(f"{name} BETWEEN 1 AND 5", name=f"{name}_scale")
+          for name in ("energy", "stress", "workload", "supported", "rest")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    day: Mapped[date]
+    energy: Mapped[int]
+    stress: Mapped[int]
+    workload: Mapped[int]
+    supported: Mapped[int]
+    rest: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def score(self):
+        """1 (struggling) to 5 (doing well): stress and workload count the other way round."""
+        return (self.energy + (6 - self.stress) + (6 - self.workload) + self.supported + self.rest) / 5
+
+
+class ReminderLog(db.Model):
+    """A reminder sent, so that each goes out at most once per period however often the job runs."""
+
+    __table_args__ = (UniqueConstraint("user_id", "kind", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    period: Mapped[str] = mapped_column(String(20))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,202 @@
+"""Early, plain-language signs that a supervisee may be heading for burnout.
+
+Every threshold is a setting (see config.py) with the product's documented default, and
+every flag says why it fired. The numbers of SQL statements do not grow with the number
+of trainees or entries: each signal is one aggregate query over all trainees at once.
+"""
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, case, func, select
+
+from training.extensions import db
+from training.supervision.models import HourEntry, WellbeingCheckIn
+
+LEVELS = {"ok": 0, "attention": 1, "at_risk": 2}
+LEVEL_LABELS = {"ok": "All fine", "attention": "Needs attention", "at_risk": "At risk"}
+
+
+@dataclass
+class Flag:
+    key: str
+    level: str
+    reason: str
+    next_step: str = ""
+
+    @property
+    def label(self):
+        return LEVEL_LABELS[self.level]
+
+
+@dataclass
+class TraineeRisk:
+    trainee: object
+    flags: list = field(default_factory=list)
+    last_supervision: date | None = None
+    hours_this_month: int = 0  # minutes
+    pending: int = 0
+
+    @property
+    def level(self):
+        return max((f.level for f in self.flags), key=LEVELS.get, default="ok")
+
+    @property
+    def label(self):
+        return LEVEL_LABELS[self.level]
+
+    @property
+    def sort_key(self):
+        return (-LEVELS[self.level], -sum(LEVELS[f.level] for f in self.flags), self.trainee.full_name.lower())
+
+
+def _months_between(start, end):
+    return (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day)
+
+
+def _supervision_flag(trainee, last, today, cfg):
+    early = trainee.programme_started_on and _months_between(trainee.programme_started_on, today) < \
+        cfg["BURNOUT_EARLY_MONTHS"]
+    limit = cfg["BURNOUT_SUPERVISION_DAYS_EARLY"] if early else cfg["BURNOUT_SUPERVISION_DAYS_LATER"]
+    expected = "weekly" if limit <= 7 else ("monthly" if limit <= 31 else f"every {limit} days")
+    period = f"during the first {cfg['BURNOUT_EARLY_MONTHS']} months" if early else "after the first months"
+    since = (today - (last or trainee.programme_started_on or today)).days
+    if since <= limit:
+        return None
+    level = "at_risk" if since > 2 * limit else "attention"
+    what = f"No supervision logged for {since} days" if last else f"No supervision logged in {since} days " \
+                                                                  "since starting"
+    return Flag("supervision_overdue", level, f"{what}; {period} it is expected {expected}.",
+                "Book a supervision session with your supervisor this week.")
+
+
+def _ratio_flag(service, supervision, cfg):
+    per_hour = cfg["BURNOUT_SERVICE_HOURS_PER_SUPERVISION_HOUR"]
+    if service < per_hour * 60:  # too little work yet to judge a ratio
+        return None
+    needed = service / per_hour
+    if supervision >= needed:
+        return None
+    level = "at_risk" if supervision < needed / 2 else "attention"
+    return Flag("supervision_ratio", level,
+                f"{supervision / 60:g} hours of supervision for {service / 60:g} hours of peer support work; "
+                f"the standard is at least 1 hour of supervision for every {per_hour:g} hours of work.",
+                "Ask your supervisor for more supervision time to match your hours of work.")
+
+
+def _week_flag(weeks, cfg):
+    cap = cfg["BURNOUT_WEEKLY_SERVICE_CAP_HOURS"] * 60
+    over = {start: minutes for start, minutes in weeks.items() if minutes > cap}
+    if not over:
+        return None
+    start, minutes = max(over.items(), key=lambda item: item[1])
+    level = "at_risk" if minutes > cap * 1.25 or len(over) > 1 else "attention"
+    return Flag("weekly_cap", level,
+                f"{minutes / 60:g} hours of peer support work in the week of {start.day} {start:%B}; the cap is "
+                f"{cap / 60:g} hours a week." + (f" {len(over)} recent weeks went over it." if len(over) > 1 else ""),
+                "Talk with your supervisor about your workload and plan some time off.")
+
+
+def _pending_flag(oldest, count, today, cfg):
+    days = (today - oldest).days
+    limit = cfg["BURNOUT_PENDING_DAYS"]
+    if days <= limit:
+        return None
+    level = "at_risk" if days > 2 * limit else "attention"
+    return Flag("pending_too_long", level,
+                f"{count} hour entr{'y' if count == 1 else 'ies'} waiting for approval, the oldest for {days} days; "
+                f"entries should be reviewed within {limit} days.",
+                "Remind your supervisor that some of your hours are waiting for approval.")
+
+
+def _wellbeing_flag(scores, cfg):
+    """Compare the average of the latest three check-ins with the three before."""
+    if len(scores) < 4:
+        return None
+    recent, earlier = scores[:3], scores[3:6]
+    drop = sum(earlier) / len(earlier) - sum(recent) / len(recent)
+    if drop < cfg["BURNOUT_WELLBEING_DROP"]:
+        return None
+    level = "at_risk" if drop >= 2 * cfg["BURNOUT_WELLBEING_DROP"] else "attention"
+    return Flag("wellbeing_falling", level,
+                f"Wellbeing check-ins have fallen by {drop:.1f} points (on a 1-5 scale) over the latest three.",
+                "Consider raising how you are feeling at your next supervision session.")
+
+
+def assess(trainees, today=None, include_wellbeing=True):
+    """Burnout signals for each trainee, sorted with the most at risk first."""
+    today = today or date.today()
+    cfg = current_app.config
+    ids = [t.id for t in trainees]
+    results = {t.id: TraineeRisk(t) for t in trainees}
+    if not ids:
+        return []
+    month_start = today.replace(day=1)
+    first_week = today - timedelta(days=today.weekday()) - timedelta(weeks=cfg["BURNOUT_WEEKS_CHECKED"] - 1)
+
+    # 1. Totals, last supervision and this month's hours, per trainee.
+    approved = HourEntry.status == "approved"
+    live = HourEntry.status.in_(("approved", "pending"))
+    rows = db.session.execute(
+        select(HourEntry.trainee_id,
+               func.sum(case((and_(approved, HourEntry.kind == "service"), HourEntry.minutes), else_=0)),
+               func.sum(case((and_(approved, HourEntry.kind == "supervision"), HourEntry.minutes), else_=0)),
+               func.max(case((and_(live, HourEntry.kind == "supervision"), HourEntry.occurred_on), else_=None)),
+               func.sum(case((and_(approved, HourEntry.occurred_on >= month_start), HourEntry.minutes), else_=0)),
+               func.sum(case((HourEntry.status == "pending", 1), else_=0)),
+               func.min(case((HourEntry.status == "pending", HourEntry.submitted_at), else_=None)))
+        .where(HourEntry.trainee_id.in_(ids)).group_by(HourEntry.trainee_id)
+    ).all()
+    totals = {}
+    for trainee_id, service, supervision, last, month, pending, oldest in rows:
+        risk = results[trainee_id]
+        risk.last_supervision, risk.hours_this_month, risk.pending = last, int(month or 0), int(pending or 0)
+        totals[trainee_id] = (int(service or 0), int(supervision or 0), oldest)
+
+    # 2. Service minutes per day over the weeks checked (folded into weeks below).
+    weeks = {}
+    for trainee_id, day, minutes in db.session.execute(
+        select(HourEntry.trainee_id, HourEntry.occurred_on, func.sum(HourEntry.minutes))
+        .where(HourEntry.trainee_id.in_(ids), HourEntry.kind == "service", HourEntry.status.in_(("approved",
+               "pending")), HourEntry.occurred_on >= first_week)
+        .group_by(HourEntry.trainee_id, HourEntry.occurred_on)
+    ):
+        start = day - timedelta(days=day.weekday())
+        weeks.setdefault(trainee_id, {}).setdefault(start, 0)
+        weeks[trainee_id][start] += int(minutes)
+
+    # 3. The latest six check-ins of trainees who share their wellbeing flag.
+    scores = {}
+    sharing = [t.id for t in trainees if t.wellbeing_shared] if include_wellbeing else []
+    if sharing:
+        ranked = select(WellbeingCheckIn, func.row_number().over(
+            partition_by=WellbeingCheckIn.user_id, order_by=WellbeingCheckIn.day.desc()).label("rank")
+        ).where(WellbeingCheckIn.user_id.in_(sharing)).subquery()
+        latest = db.aliased(WellbeingCheckIn, ranked)
+        for checkin in db.session.scalars(select(latest).where(ranked.c.rank <= 6).order_by(
+                ranked.c.user_id, ranked.c.day.desc())):
+            scores.setdefault(checkin.user_id, []).append(checkin.score)
+
+    for trainee in trainees:
+        risk = results[trainee.id]
+        service, supervision, oldest = totals.get(trainee.id, (0, 0, None))
+        candidates = [
+            _supervision_flag(trainee, risk.last_supervision, today, cfg),
+            _ratio_flag(service, supervision, cfg),
+            _week_flag(weeks.get(trainee.id, {}), cfg),
+            _pending_flag(oldest.date(), risk.pending, today, cfg) if oldest else None,
+            _wellbeing_flag(scores.get(trainee.id, []), cfg),
+        ]
+        risk.flags = [f for f in candidates if f is not None]
+    return sorted(results.values(), key=lambda r: r.sort_key)
+
+
+def own_flags(trainee, today=None):
+    """A trainee's own signals, wellbeing included whether or not they share it."""
+    risk = assess([trainee], today, include_wellbeing=False)[0]
+    from training.supervision.wellbeing import recent_scores
+
+    flag = _wellbeing_flag(recent_scores(trainee), current_app.config)
+    if flag:
+        risk.flags.append(flag)
+    return risk

@@ -1,0 +1,441 @@
+"""Hours: logging, supervision sessions, approval, corrections and progress.
+
+Problems a person can fix raise :class:`EntryError` naming the form field, and nothing is
+saved. Views, the CLI and the demo data all go through these functions.
+"""
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import case, func, or_, select
+
+from training import audit
+from training.auth.models import SupervisorAssignment, User
+from training.courses.models import TrainingCredit
+from training.credentials.services import credential_for
+from training.db_types import utcnow
+from training.extensions import db
+from training.supervision.models import Attachment, HourEntry, SupervisionSession
+from training.supervision.privacy import identifier_message
+
+COUNTED = ("pending", "approved", "returned")  # entries that take up time in a day
+ALLOWED_UPLOADS = {
+    b"%PDF-": ("application/pdf", ".pdf"),
+    b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
+    b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
+}
+
+
+class EntryError(Exception):
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# --- Checks ----------------------------------------------------------------------------------
+
+def check_text(value, field):
+    message = identifier_message(value or "")
+    if message:
+        raise EntryError(message, field)
+
+
+def check_day(occurred_on, today=None, field="occurred_on"):
+    today = today or date.today()
+    if occurred_on > today:
+        raise EntryError("The date cannot be in the future.", field)
+    window = current_app.config["HOURS_BACKDATE_DAYS"]
+    if occurred_on < today - timedelta(days=window):
+        raise EntryError(f"Hours can be logged up to {window} days back. For older hours, ask your "
+                         "programme administrator.", field)
+
+
+def check_minutes(minutes, field="hours"):
+    if minutes is None or minutes <= 0:
+        raise EntryError("Enter a duration greater than zero.", field)
+    if minutes % 15:
+        raise EntryError("Enter the duration in quarter hours, such as 1.25 or 2.5.", field)
+    if minutes > 24 * 60:
+        raise EntryError("A day has only 24 hours.", field)
+
+
+def check_day_total(trainee, occurred_on, minutes, exclude_id=None, field="hours"):
+    query = select(func.coalesce(func.sum(HourEntry.minutes), 0)).where(
+        HourEntry.trainee_id == trainee.id, HourEntry.occurred_on == occurred_on, HourEntry.status.in_(COUNTED))
+    if exclude_id:
+        query = query.where(HourEntry.id != exclude_id)
+    logged = db.session.scalar(query)
+    if logged + minutes > 24 * 60:
+        left = max(0, 24 * 60 - logged) / 60
+        raise EntryError(f"{trainee.full_name} already has {logged / 60:g} hours on that day; "
+                         f"at most {left:g} more fit in 24 hours.", field)
+
+
+def check_domain(trainee, domain, field="domain"):
+    credential = credential_for(trainee)
+    if credential is None or domain not in credential.domains:
+        raise EntryError("Choose one of the domains listed.", field)
+
+
+def read_upload(storage, owner):
+    """Check an uploaded certificate by its content and size; return an unsaved Attachment."""
+    limit = current_app.config["ATTACHMENT_MAX_BYTES"]
+    data = storage.read(limit + 1)
+    storage.close()
+    if not data:
+        raise EntryError("The file is empty.", "certificate")
+    if len(data) > limit:
+        raise EntryError(f"The file is larger than {limit // (1024 * 1024)} MB.", "certificate")
+    kind = next((v for magic, v in ALLOWED_UPLOADS.items() if data.startswith(magic)), None)
+    if kind is None:
+        raise EntryError("Upload the certificate as a PDF, PNG or JPEG file.", "certificate")
+    content_type, extension = kind
+    name = (storage.filename or "certificate").rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:200]
+    if not name.lower().endswith(extension) and not (extension == ".jpg" and name.lower().endswith(".jpeg")):
+        name += extension
+    return Attachment(owner_id=owner.id, filename=name, content_type=content_type, size=len(data),
+                      sha256=hashlib.sha256(data).hexdigest(), data=data)
+
+
+# --- Entries ---------------------------------------------------------------------------------
+
+def current_supervisor(trainee, on=None):
+    return db.session.scalar(
+        select(User).join(SupervisorAssignment, SupervisorAssignment.supervisor_id == User.id)
+        .where(SupervisorAssignment.trainee_id == trainee.id, SupervisorAssignment.current_filter(on), User.active)
+        .order_by(SupervisorAssignment.starts_on.desc()).limit(1))
+
+
+@dataclass
+class EntryInput:
+    kind: str
+    occurred_on: date
+    minutes: int
+    domain: str
+    organisation: str = ""
+    note: str = ""
+    provider: str = ""
+    supervision_format: str | None = None
+
+
+def _check_entry(trainee, data, exclude_id=None, has_attachment=False):
+    if data.kind not in ("service", "training", "supervision"):
+        raise EntryError("Choose what kind of hours these are.", "kind")
+    check_day(data.occurred_on)
+    check_minutes(data.minutes)
+    check_domain(trainee, data.domain)
+    check_day_total(trainee, data.occurred_on, data.minutes, exclude_id)
+    for field in ("organisation", "note", "provider"):
+        check_text(getattr(data, field), field)
+    if data.kind == "training":
+        if not data.provider.strip():
+            raise EntryError("Enter who provided the training.", "provider")
+        if not has_attachment:
+            raise EntryError("Upload the training certificate (PDF, PNG or JPEG).", "certificate")
+    if data.kind == "supervision" and data.supervision_format not in ("individual", "group"):
+        raise EntryError("Say whether the supervision was individual or in a group.", "supervision_format")
+
+
+def _values(data):
+    return {"kind": data.kind, "occurred_on": data.occurred_on, "minutes": data.minutes, "domain": data.domain,
+            "organisation": data.organisation.strip(), "note": data.note.strip(),
+            "provider": data.provider.strip() if data.kind == "training" else "",
+            "supervision_format": data.supervision_format if data.kind == "supervision" else None}
+
+
+def log_entry(trainee, data, upload=None):
+    """Record hours for approval by the trainee's current supervisor."""
+    attachment = read_upload(upload, trainee) if upload is not None and upload.filename else None
+    _check_entry(trainee, data, has_attachment=attachment is not None)
+    entry = HourEntry(trainee_id=trainee.id, supervisor_id=getattr(current_supervisor(trainee), "id", None),
+                      attachment=attachment if data.kind == "training" else None, **_values(data))
+    db.session.add(entry)
+    db.session.flush()
+    audit.record("hours.submitted", actor=trainee, subject=trainee, entry=entry.id, kind=entry.kind,
+                 minutes=entry.minutes, occurred_on=entry.occurred_on.isoformat())
+    db.session.commit()
+    return entry
+
+
+def edit_entry(trainee, entry, data, upload=None):
+    """Change a pending or returned entry; it goes back to the supervisor for approval."""
+    if entry.trainee_id != trainee.id or not entry.editable:
+        raise EntryError("Only your own entries waiting for approval or returned to you can be changed.")
+    attachment = read_upload(upload, trainee) if upload is not None and upload.filename else None
+    _check_entry(trainee, data, exclude_id=entry.id, has_attachment=bool(attachment or entry.attachment_id))
+    for name, value in _values(data).items():
+        setattr(entry, name, value)
+    if attachment is not None:
+        entry.attachment = attachment
+    entry.status, entry.submitted_at = "pending", utcnow()
+    entry.supervisor_id = getattr(current_supervisor(trainee), "id", None)
+    audit.record("hours.edited", actor=trainee, subject=trainee, entry=entry.id)
+    db.session.commit()
+    return entry
+
+
+def withdraw_entry(trainee, entry):
+    if entry.trainee_id != trainee.id or not entry.editable:
+        raise EntryError("Only your own entries waiting for approval or returned to you can be withdrawn.")
+    entry.status = "withdrawn"
+    audit.record("hours.withdrawn", actor=trainee, subject=trainee, entry=entry.id)
+    db.session.commit()
+
+
+# --- Approval --------------------------------------------------------------------------------
+
+def _same_name(typed, user):
+    return " ".join(typed.split()).casefold() == " ".join(user.full_name.split()).casefold()
+
+
+def entry_digest(entry, signed_name, signed_at):
+    """SHA-256 over the entry's facts and the signature, so later changes are detectable."""
+    facts = {"entry": entry.id, "trainee": entry.trainee_id, "kind": entry.kind,
+             "occurred_on": entry.occurred_on.isoformat(), "minutes": entry.minutes, "domain": entry.domain,
+             "organisation": entry.organisation, "note": entry.note, "provider": entry.provider,
+             "format": entry.supervision_format, "signed_name": signed_name, "signed_at": signed_at.isoformat()}
+    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
+
+
+def can_review(supervisor, entry):
+    """The entry's supervisor, or whoever supervises the trainee now, may review it."""
+    if entry.supervisor_id == supervisor.id:
+        return True
+    current = current_supervisor(entry.trainee)
+    return current is not None and current.id == supervisor.id
+
+
+def review_entries(supervisor, entries, decision, comment="", signed_name=""):
+    """Approve or return each entry on its own; every approval carries its own signature.
+
+    Approving needs the supervisor's full name typed as a signature; returning needs a
+    comment saying what to change. Entries that are no longer pending are left alone.
+    Returns the entries changed.
+    """
+    comment = (comment or "").strip()
+    if decision not in ("approve", "return"):
+        raise EntryError("Choose approve or return.", "decision")
+    if decision == "approve" and not _same_name(signed_name or "", supervisor):
+        raise EntryError(f"Type your full name exactly as it appears on your account ({supervisor.full_name}) "
+                         "to sign.", "signed_name")
+    if decision == "return" and not comment:
+        raise EntryError("Say what needs to change so the trainee can correct it.", "comment")
+    check_text(comment, "comment")
+    changed = []
+    now = utcnow()
+    for entry in entries:
+        if entry.status != "pending" or not can_review(supervisor, entry):
+            continue
+        entry.supervisor_id, entry.reviewed_at, entry.review_comment = supervisor.id, now, comment
+        if decision == "approve":
+            entry.status, entry.signed_name = "approved", " ".join(signed_name.split())
+            entry.signature_hash = entry_digest(entry, entry.signed_name, now)
+        else:
+            entry.status = "returned"
+        audit.record(f"hours.{'approved' if decision == 'approve' else 'returned'}", actor=supervisor,
+                     subject=entry.trainee, entry=entry.id, minutes=entry.minutes, comment=comment)
+        changed.append(entry)
+    db.session.commit()
+    return changed
+
+
+def correct_entry(admin, entry, data, reason):
+    """An administrator's correction of an approved entry, with a reason, in the audit log."""
+    reason = (reason or "").strip()
+    if entry.status != "approved":
+        raise EntryError("Only approved entries are corrected here; others go back to the trainee.")
+    if not reason:
+        raise EntryError("Give the reason for the correction.", "reason")
+    check_text(reason, "reason")
+    check_day(data.occurred_on, field="occurred_on")
+    check_minutes(data.minutes)
+    check_domain(entry.trainee, data.domain)
+    check_day_total(entry.trainee, data.occurred_on, data.minutes, exclude_id=entry.id)
+    before = {"occurred_on": entry.occurred_on.isoformat(), "minutes": entry.minutes, "domain": entry.domain}
+    entry.occurred_on, entry.minutes, entry.domain = data.occurred_on, data.minutes, data.domain
+    entry.corrected_at, entry.correction_reason = utcnow(), reason
+    audit.record("hours.corrected", actor=admin, subject=entry.trainee, entry=entry.id, reason=reason,
+                 before=before, after={"occurred_on": entry.occurred_on.isoformat(), "minutes": entry.minutes,
+                                       "domain": entry.domain})
+    db.session.commit()
+    return entry
+
+
+# --- Supervision sessions -----------------------------------------------------------------------
+
+def supervisee_ids(supervisor, on=None):
+    return set(db.session.scalars(select(SupervisorAssignment.trainee_id).where(
+        SupervisorAssignment.supervisor_id == supervisor.id, SupervisorAssignment.current_filter(on))))
+
+
+def log_session(supervisor, fmt, occurred_on, minutes, domain, topics, trainee_ids, signed_name):
+    """Record a supervision session and, for each supervisee present, a signed hour entry."""
+    if fmt not in ("individual", "group"):
+        raise EntryError("Choose individual or group supervision.", "format")
+    check_day(occurred_on)
+    check_minutes(minutes)
+    check_text(topics, "topics")
+    trainee_ids = sorted(set(trainee_ids))
+    allowed = supervisee_ids(supervisor, occurred_on) | supervisee_ids(supervisor)
+    if not trainee_ids:
+        raise EntryError("Choose who was present.", "trainees")
+    if any(t not in allowed for t in trainee_ids):
+        raise EntryError("You can log supervision only for your own supervisees.", "trainees")
+    if fmt == "individual" and len(trainee_ids) != 1:
+        raise EntryError("Individual supervision is with one supervisee; choose group for more.", "trainees")
+    if fmt == "group" and len(trainee_ids) < 2:
+        raise EntryError("A group session needs at least two supervisees present.", "trainees")
+    if not _same_name(signed_name or "", supervisor):
+        raise EntryError(f"Type your full name exactly as it appears on your account ({supervisor.full_name}) "
+                         "to sign.", "signed_name")
+    trainees = [db.session.get(User, t) for t in trainee_ids]
+    for trainee in trainees:
+        check_domain(trainee, domain)
+        check_day_total(trainee, occurred_on, minutes, field="trainees")
+    now = utcnow()
+    session = SupervisionSession(supervisor_id=supervisor.id, format=fmt, occurred_on=occurred_on, minutes=minutes,
+                                 domain=domain, topics=(topics or "").strip(), signed_name=signed_name.strip())
+    db.session.add(session)
+    for trainee in trainees:
+        entry = HourEntry(trainee_id=trainee.id, kind="supervision", occurred_on=occurred_on, minutes=minutes,
+                          domain=domain, supervision_format=fmt, session=session, status="approved",
+                          supervisor_id=supervisor.id, reviewed_at=now, signed_name=session.signed_name,
+                          note=session.topics)
+        db.session.add(entry)
+        db.session.flush()
+        entry.signature_hash = entry_digest(entry, entry.signed_name, now)
+    audit.record("supervision.logged", actor=supervisor, session=session.id, format=fmt, minutes=minutes,
+                 trainees=[t.email for t in trainees])
+    db.session.commit()
+    return session
+
+
+# --- Progress ----------------------------------------------------------------------------------
+
+@dataclass
+class Requirement:
+    key: str
+    label: str
+    done: int      # minutes
+    required: int  # minutes
+
+    @property
+    def percent(self):
+        return 100 if not self.required else min(100, round(100 * self.done / self.required))
+
+    @property
+    def remaining(self):
+        return max(0, self.required - self.done)
+
+    @property
+    def met(self):
+        return self.done >= self.required
+
+
+def approved_minutes(trainee):
+    """Approved minutes by (kind, domain, supervision format), in one query."""
+    rows = db.session.execute(
+        select(HourEntry.kind, HourEntry.domain, HourEntry.supervision_format, func.sum(HourEntry.minutes))
+        .where(HourEntry.trainee_id == trainee.id, HourEntry.status == "approved")
+        .group_by(HourEntry.kind, HourEntry.domain, HourEntry.supervision_format)
+    ).all()
+    return [(kind, domain, fmt, int(total)) for kind, domain, fmt, total in rows]
+
+
+def _service_minutes(trainee, credential, rows):
+    spec = credential.requirements.get("service_hours") or {}
+    months = spec.get("within_months_of_start")
+    if not months:
+        return sum(m for kind, _, _, m in rows if kind == "service")
+    started = trainee.programme_started_on or date.today()
+    until = started + timedelta(days=round(months * 30.44))
+    return int(db.session.scalar(select(func.coalesce(func.sum(HourEntry.minutes), 0)).where(
+        HourEntry.trainee_id == trainee.id, HourEntry.status == "approved", HourEntry.kind == "service",
+        HourEntry.occurred_on >= started, HourEntry.occurred_on <= until)))
+
+
+def requirement_progress(trainee):
+    """Hours toward each hour requirement of the trainee's credential."""
+    credential = credential_for(trainee)
+    if credential is None:
+        return None, []
+    rows = approved_minutes(trainee)
+    course_credit = dict(db.session.execute(
+        select(TrainingCredit.domain, func.sum(TrainingCredit.minutes))
+        .where(TrainingCredit.user_id == trainee.id).group_by(TrainingCredit.domain)).all())
+    result = []
+    spec = credential.requirements.get("training_hours") or {}
+    training = {d: int(course_credit.get(d, 0)) for d in credential.domains}
+    for kind, domain, _, minutes in rows:
+        if kind == "training" and domain in training:
+            training[domain] += minutes
+    if "total" in spec:
+        result.append(Requirement("training", "Training hours", sum(training.values()), int(spec["total"] * 60)))
+    else:
+        for domain, hours in spec.items():
+            result.append(Requirement(f"training:{domain}", f"Training: {domain}", training.get(domain, 0),
+                                      int(hours * 60)))
+    if credential.requirements.get("service_hours"):
+        result.append(Requirement("service", "Supervised peer support work",
+                                  _service_minutes(trainee, credential, rows),
+                                  int(credential.requirements["service_hours"]["total"] * 60)))
+    supervision = credential.requirements.get("supervision_hours")
+    if supervision:
+        individual = sum(m for k, _, f, m in rows if k == "supervision" and f != "group")
+        group = sum(m for k, _, f, m in rows if k == "supervision" and f == "group")
+        if supervision.get("group_cap") is not None:
+            group = min(group, int(supervision["group_cap"] * 60))
+        result.append(Requirement("supervision", "Supervision received", individual + group,
+                                  int(supervision["total"] * 60)))
+    return credential, result
+
+
+def week_start(day):
+    return day - timedelta(days=day.weekday())
+
+
+def weekly_minutes(trainee, weeks=26, today=None):
+    """Approved minutes per week and kind for the last ``weeks`` weeks, oldest first."""
+    today = today or date.today()
+    first = week_start(today) - timedelta(weeks=weeks - 1)
+    rows = db.session.execute(
+        select(HourEntry.occurred_on, HourEntry.kind, func.sum(HourEntry.minutes))
+        .where(HourEntry.trainee_id == trainee.id, HourEntry.status == "approved", HourEntry.occurred_on >= first)
+        .group_by(HourEntry.occurred_on, HourEntry.kind)
+    ).all()
+    series = {first + timedelta(weeks=i): {"service": 0, "training": 0, "supervision": 0} for i in range(weeks)}
+    for day, kind, minutes in rows:
+        series[week_start(day)][kind] += int(minutes)
+    return list(series.items())
+
+
+def entries_of(trainee, status=None):
+    query = select(HourEntry).where(HourEntry.trainee_id == trainee.id)
+    if status:
+        query = query.where(HourEntry.status == status)
+    return list(db.session.scalars(query.order_by(HourEntry.occurred_on.desc(), HourEntry.id.desc()).limit(200)))
+
+
+def pending_for(supervisor):
+    """Entries waiting for this supervisor: sent to them, or from their current supervisees."""
+    current = select(SupervisorAssignment.trainee_id).where(
+        SupervisorAssignment.supervisor_id == supervisor.id, SupervisorAssignment.current_filter())
+    return list(db.session.scalars(
+        select(HourEntry).where(HourEntry.status == "pending",
+                                or_(HourEntry.supervisor_id == supervisor.id, HourEntry.trainee_id.in_(current)))
+        .order_by(HourEntry.submitted_at, HourEntry.id)))
+
+
+def _external_url(endpoint, **values):
+    from training.auth.services import _external_url as external
+
+    return external(endpoint, **values)
+
+
+def kind_totals_case():
+    """SUM(CASE ...) columns per kind, for aggregate queries over many trainees."""
+    return {kind: func.coalesce(func.sum(case((HourEntry.kind == kind, HourEntry.minutes), else_=0)), 0)
+            for kind in ("service", "training", "supervision")}

@@ -1,0 +1,367 @@
+from datetime import date
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from training.auth.access import roles_required
+from training.auth.models import User
+from training.credentials.services import credential_for
+from training.extensions import db
+from training.forms import ConfirmForm, choices
+from training.supervision import bp
+from training.supervision.charts import progress_chart, weekly_chart
+from training.supervision.exports import hours_csv, verification_report_pdf
+from training.supervision.forms import (
+    CheckInForm,
+    CorrectionForm,
+    EntryForm,
+    ReportForm,
+    ReviewForm,
+    SessionForm,
+    SharingForm,
+)
+from training.supervision.models import HourEntry
+from training.supervision.risk import assess, own_flags
+from training.supervision.services import (
+    EntryError,
+    EntryInput,
+    can_review,
+    correct_entry,
+    edit_entry,
+    entries_of,
+    log_entry,
+    log_session,
+    pending_for,
+    requirement_progress,
+    review_entries,
+    supervisee_ids,
+    weekly_minutes,
+    withdraw_entry,
+)
+from training.supervision.wellbeing import (
+    QUESTIONS,
+    AlreadyCheckedIn,
+    history,
+    record_checkin,
+    set_sharing,
+    today_checkin,
+)
+
+
+def _show_error(form, error):
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [error.message]
+    else:
+        flash(error.message, "error")
+
+
+def _domain_choices(user):
+    credential = credential_for(user)
+    return choices([(d, d) for d in (credential.domains if credential else [])])
+
+
+def _own_entry_or_404(entry_id):
+    entry = db.session.get(HourEntry, entry_id)
+    if entry is None or entry.trainee_id != current_user.id:
+        abort(404)
+    return entry
+
+
+def _entry_input(form):
+    return EntryInput(kind=form.kind.data, occurred_on=form.occurred_on.data, minutes=form.minutes,
+                      domain=form.domain.data, organisation=form.organisation.data or "", note=form.note.data or "",
+                      provider=form.provider.data or "", supervision_format=form.supervision_format.data)
+
+
+# --- Trainees ------------------------------------------------------------------------------------
+
+@bp.route("/hours")
+@roles_required("trainee")
+def hours():
+    """The trainee's hour entries with their approval state."""
+    status = request.args.get("status", "")
+    entries = entries_of(current_user, status if status in ("pending", "approved", "returned", "withdrawn")
+                         else None)
+    return render_template("supervision/hours.html", entries=entries, status=status, form=ConfirmForm())
+
+
+@bp.route("/hours/new", methods=["GET", "POST"])
+@roles_required("trainee")
+def new_entry():
+    """Log peer support work, external training or supervision received."""
+    form = EntryForm()
+    form.domain.choices = _domain_choices(current_user)
+    if request.method == "GET":
+        form.occurred_on.data = date.today()
+    if form.validate_on_submit():
+        try:
+            log_entry(current_user, _entry_input(form), form.certificate.data)
+        except EntryError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            flash("Hours sent to your supervisor for approval.", "success")
+            return redirect(url_for("supervision.hours"))
+    return render_template("supervision/entry_form.html", form=form, entry=None), 400 if form.errors else 200
+
+
+@bp.route("/hours/<int:entry_id>/edit", methods=["GET", "POST"])
+@roles_required("trainee")
+def edit(entry_id):
+    """Change an entry that is waiting for approval or was returned."""
+    entry = _own_entry_or_404(entry_id)
+    if not entry.editable:
+        flash("Approved and withdrawn entries cannot be changed. Ask an administrator to correct an approved "
+              "entry.", "info")
+        return redirect(url_for("supervision.hours"))
+    form = EntryForm(obj=entry if request.method == "GET" else None)
+    form.domain.choices = _domain_choices(current_user)
+    if request.method == "GET":
+        form.hours.data = entry.minutes / 60
+    if form.validate_on_submit():
+        try:
+            edit_entry(current_user, entry, _entry_input(form), form.certificate.data)
+        except EntryError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            flash("Entry updated and sent for approval again.", "success")
+            return redirect(url_for("supervision.hours"))
+    return render_template("supervision/entry_form.html", form=form, entry=entry), 400 if form.errors else 200
+
+
+@bp.route("/hours/<int:entry_id>/withdraw", methods=["POST"])
+@roles_required("trainee")
+def withdraw(entry_id):
+    """Withdraw a pending or returned entry."""
+    entry = _own_entry_or_404(entry_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        withdraw_entry(current_user, entry)
+    except EntryError as error:
+        flash(error.message, "error")
+    else:
+        flash("Entry withdrawn.", "success")
+    return redirect(url_for("supervision.hours"))
+
+
+@bp.route("/hours/<int:entry_id>/certificate")
+@roles_required("trainee", "supervisor", "admin")
+def certificate(entry_id):
+    """The uploaded training certificate, for its owner, their supervisor and administrators."""
+    entry = db.session.get(HourEntry, entry_id)
+    if entry is None or entry.attachment is None:
+        abort(404)
+    allowed = entry.trainee_id == current_user.id or current_user.is_admin or (
+        current_user.has_role("supervisor") and can_review(current_user, entry))
+    if not allowed:
+        abort(404)
+    file = entry.attachment
+    return Response(file.data, mimetype=file.content_type, headers={
+        "Content-Disposition": f'attachment; filename="{file.filename}"', "X-Content-Type-Options": "nosniff"})
+
+
+def _progress_context(trainee):
+    credential, requirements = requirement_progress(trainee)
+    weeks = weekly_minutes(trainee)
+    return {"credential": credential, "requirements": requirements, "weeks": weeks,
+            "weekly_svg": weekly_chart(weeks), "progress_svg": progress_chart(requirements)}
+
+
+@bp.route("/progress")
+@roles_required("trainee")
+def progress():
+    """Approved hours against the credential's requirements, with charts."""
+    return render_template("supervision/progress.html", trainee=current_user, risk=own_flags(current_user),
+                           own=True, **_progress_context(current_user))
+
+
+@bp.route("/hours/export.csv")
+@roles_required("trainee")
+def export_own():
+    """The trainee's approved hours as CSV."""
+    return _csv_response(current_user)
+
+
+def _csv_response(trainee):
+    filename = f"approved-hours-{trainee.full_name.lower().replace(' ', '-')}.csv"
+    return Response(hours_csv(trainee), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.route("/wellbeing", methods=["GET", "POST"])
+@roles_required("trainee")
+def wellbeing():
+    """The private daily check-in and its trend."""
+    form = CheckInForm()
+    done_today = today_checkin(current_user)
+    if form.validate_on_submit():
+        try:
+            record_checkin(current_user, {name: getattr(form, name).data for name, *_ in QUESTIONS})
+        except AlreadyCheckedIn:
+            flash("You have already checked in today. Come back tomorrow.", "info")
+        else:
+            flash("Thank you. Your check-in is saved, and only you can see it.", "success")
+        return redirect(url_for("supervision.wellbeing"))
+    from training.supervision.charts import wellbeing_chart
+
+    checkins = history(current_user)
+    return render_template("supervision/wellbeing.html", form=form, done_today=done_today, checkins=checkins,
+                           chart=wellbeing_chart(checkins), questions=QUESTIONS,
+                           sharing=SharingForm(shared=current_user.wellbeing_shared)), 400 if form.errors else 200
+
+
+@bp.route("/wellbeing/sharing", methods=["POST"])
+@roles_required("trainee")
+def wellbeing_sharing():
+    """Choose whether the supervisor sees the derived wellbeing flag."""
+    form = SharingForm()
+    if not form.validate_on_submit():
+        abort(400)
+    set_sharing(current_user, bool(form.shared.data))
+    flash("Saved. Your supervisor " + ("now sees" if form.shared.data else "no longer sees")
+          + " whether your check-ins are falling, never your answers.", "success")
+    return redirect(url_for("supervision.wellbeing"))
+
+
+# --- Supervisors ---------------------------------------------------------------------------------
+
+def _supervisees():
+    ids = supervisee_ids(current_user)
+    return list(db.session.scalars(select(User).where(User.id.in_(ids), User.active))) if ids else []
+
+
+@bp.route("/supervision")
+@roles_required("supervisor")
+def supervisees():
+    """Supervisees sorted by burnout risk, each flag with its reason."""
+    risks = assess(_supervisees())
+    return render_template("supervision/supervisees.html", risks=risks, pending=len(pending_for(current_user)))
+
+
+def _supervisee_or_404(user_id):
+    if user_id not in supervisee_ids(current_user) and not current_user.is_admin:
+        abort(404)
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/supervision/review", methods=["GET", "POST"])
+@roles_required("supervisor")
+def review():
+    """Approve or return each pending entry on its own, with a comment."""
+    form = ReviewForm()
+    entries = pending_for(current_user)
+    if form.validate_on_submit():
+        wanted = {int(i) for i in request.form.getlist("entry") if i.isdigit()}
+        chosen = [e for e in entries if e.id in wanted]
+        if not chosen:
+            flash("Select at least one entry.", "error")
+        else:
+            try:
+                changed = review_entries(current_user, chosen, form.decision.data, form.comment.data,
+                                         form.signed_name.data)
+            except EntryError as error:
+                db.session.rollback()
+                _show_error(form, error)
+            else:
+                verb = "approved and signed" if form.decision.data == "approve" else "returned"
+                flash(f"{len(changed)} entr{'y' if len(changed) == 1 else 'ies'} {verb}.", "success")
+                return redirect(url_for("supervision.review"))
+    selected = {int(i) for i in request.form.getlist("entry") if i.isdigit()}
+    return render_template("supervision/review.html", form=form, entries=entries, selected=selected), \
+        400 if request.method == "POST" else 200
+
+
+@bp.route("/supervision/sessions/new", methods=["GET", "POST"])
+@roles_required("supervisor")
+def new_session():
+    """Log an individual or group supervision session and sign it."""
+    form = SessionForm()
+    people = sorted(_supervisees(), key=lambda u: u.full_name.lower())
+    credential = credential_for(people[0]) if people else None
+    form.domain.choices = choices([(d, d) for d in (credential.domains if credential else [])])
+    present = {int(i) for i in request.form.getlist("trainees") if i.isdigit()}
+    if request.method == "GET":
+        form.occurred_on.data = date.today()
+        if request.args.get("trainee", "").isdigit():
+            present = {int(request.args["trainee"])}
+    if form.validate_on_submit():
+        try:
+            log_session(current_user, form.format.data, form.occurred_on.data, form.minutes, form.domain.data,
+                        form.topics.data or "", present, form.signed_name.data)
+        except EntryError as error:
+            db.session.rollback()
+            if error.field == "trainees":
+                flash(error.message, "error")
+            else:
+                _show_error(form, error)
+        else:
+            flash("Supervision session logged and signed.", "success")
+            return redirect(url_for("supervision.supervisees"))
+    return render_template("supervision/session_form.html", form=form, people=people, present=present), \
+        400 if request.method == "POST" else 200
+
+
+@bp.route("/supervisees/<int:user_id>")
+@roles_required("supervisor", "admin")
+def supervisee(user_id):
+    """A supervisee's flags, progress and entries."""
+    trainee = _supervisee_or_404(user_id)
+    risk = assess([trainee])[0]
+    if not trainee.wellbeing_shared:
+        risk.flags = [f for f in risk.flags if f.key != "wellbeing_falling"]
+    return render_template("supervision/progress.html", trainee=trainee, risk=risk, own=False,
+                           entries=entries_of(trainee), report_form=ReportForm(), **_progress_context(trainee))
+
+
+@bp.route("/supervisees/<int:user_id>/hours.csv")
+@roles_required("supervisor", "admin")
+def export_supervisee(user_id):
+    """A supervisee's approved hours as CSV."""
+    return _csv_response(_supervisee_or_404(user_id))
+
+
+@bp.route("/supervisees/<int:user_id>/report.pdf")
+@roles_required("supervisor", "admin")
+def report(user_id):
+    """The supervision verification report for a period, as PDF."""
+    trainee = _supervisee_or_404(user_id)
+    form = ReportForm(formdata=request.args)
+    if not form.validate() or (form.date_from.data and form.date_to.data and form.date_from.data >
+                                                                              form.date_to.data):
+        flash("Enter a valid period: the start must be on or before the end.", "error")
+        return redirect(url_for("supervision.supervisee", user_id=trainee.id))
+    pdf = verification_report_pdf(trainee, form.date_from.data, form.date_to.data)
+    filename = f"supervision-report-{trainee.full_name.lower().replace(' ', '-')}.pdf"
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# --- Administrators --------------------------------------------------------------------------------
+
+@bp.route("/admin/hours/<int:entry_id>/correct", methods=["GET", "POST"])
+@roles_required("admin")
+def correct(entry_id):
+    """Correct an approved entry, with a reason kept in the audit log."""
+    entry = db.get_or_404(HourEntry, entry_id)
+    form = CorrectionForm(obj=entry if request.method == "GET" else None)
+    form.domain.choices = _domain_choices(entry.trainee)
+    if request.method == "GET":
+        form.hours.data = entry.minutes / 60
+    if form.validate_on_submit():
+        try:
+            correct_entry(current_user, entry, EntryInput("service", form.occurred_on.data, form.minutes,
+                                                          form.domain.data), form.reason.data)
+        except EntryError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            flash("Correction saved and recorded in the audit log.", "success")
+            return redirect(url_for("supervision.supervisee", user_id=entry.trainee_id))
+    return render_template("supervision/correct.html", form=form, entry=entry), 400 if form.errors else 200

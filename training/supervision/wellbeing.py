@@ -1,0 +1,61 @@
+"""The private wellbeing check-in: five questions of our own on a 1-5 scale, once a day."""
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from training import audit
+from training.extensions import db
+from training.supervision.models import WellbeingCheckIn
+
+QUESTIONS = [
+    ("energy", "How much energy have you had today?", "Very little", "Plenty"),
+    ("stress", "How stressed have you felt?", "Not at all", "Very"),
+    ("workload", "How heavy has your workload felt?", "Light", "Overwhelming"),
+    ("supported", "How supported have you felt in your work?", "Not at all", "Very"),
+    ("rest", "How well have you been resting and sleeping?", "Badly", "Well"),
+]
+
+
+class AlreadyCheckedIn(Exception):
+    pass
+
+
+def today_checkin(user, today=None):
+    return db.session.scalar(select(WellbeingCheckIn).where(
+        WellbeingCheckIn.user_id == user.id, WellbeingCheckIn.day == (today or date.today())))
+
+
+def record_checkin(user, answers, today=None):
+    """Save today's check-in; a second one on the same day is refused."""
+    day = today or date.today()
+    if today_checkin(user, day) is not None:
+        raise AlreadyCheckedIn()
+    checkin = WellbeingCheckIn(user_id=user.id, day=day, **{k: int(answers[k]) for k, *_ in QUESTIONS})
+    try:
+        with db.session.begin_nested():
+            db.session.add(checkin)
+    except IntegrityError:
+        raise AlreadyCheckedIn() from None
+    db.session.commit()
+    return checkin
+
+
+def history(user, days=90, today=None):
+    since = (today or date.today()) - timedelta(days=days)
+    return list(db.session.scalars(select(WellbeingCheckIn).where(
+        WellbeingCheckIn.user_id == user.id, WellbeingCheckIn.day >= since).order_by(WellbeingCheckIn.day)))
+
+
+def recent_scores(user):
+    rows = db.session.scalars(select(WellbeingCheckIn).where(WellbeingCheckIn.user_id == user.id)
+                              .order_by(WellbeingCheckIn.day.desc()).limit(6))
+    return [r.score for r in rows]
+
+
+def set_sharing(user, shared):
+    if user.wellbeing_shared == shared:
+        return
+    user.wellbeing_shared = shared
+    audit.record("wellbeing.sharing_changed", actor=user, subject=user, shared=shared)
+    db.session.commit()
