@@ -80,6 +80,12 @@ def check_domain(trainee, domain, field="domain"):
         raise EntryError("Choose one of the domains listed.", field)
 
 
+def readable_size(size):
+    if size >= 1024 * 1024:
+        return f"{size / 1024 / 1024:g} MB"
+    return f"{size / 1024:.0f} KB" if size >= 1024 else f"{size} bytes"
+
+
 def read_upload(storage, owner):
     """Check an uploaded certificate by its content and size; return an unsaved Attachment."""
     limit = current_app.config["ATTACHMENT_MAX_BYTES"]
@@ -88,7 +94,7 @@ def read_upload(storage, owner):
     if not data:
         raise EntryError("The file is empty.", "certificate")
     if len(data) > limit:
-        raise EntryError(f"The file is larger than {limit // (1024 * 1024)} MB.", "certificate")
+        raise EntryError(f"The file is larger than {readable_size(limit)}.", "certificate")
     kind = next((v for magic, v in ALLOWED_UPLOADS.items() if data.startswith(magic)), None)
     if kind is None:
         raise EntryError("Upload the certificate as a PDF, PNG or JPEG file.", "certificate")

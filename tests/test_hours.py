@@ -1,0 +1,323 @@
+"""Hours: logging with honest refusals, signed per-entry approval, sessions, progress, exports."""
+import csv
+import io
+from datetime import date, timedelta
+
+import pytest
+
+from training.audit import AuditEvent
+from training.auth.models import SupervisorAssignment
+from training.extensions import db
+from training.supervision.models import HourEntry, SupervisionSession
+from training.supervision.services import EntryInput, log_entry, requirement_progress, review_entries
+
+TODAY = date.today()
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
+
+
+@pytest.fixture
+def team(app, people, credentials):
+    """The trainee supervised by the supervisor since 60 days ago."""
+    db.session.add(SupervisorAssignment(supervisor=people["supervisor"], trainee=people["trainee"],
+                                        starts_on=TODAY - timedelta(days=60)))
+    db.session.commit()
+    return people
+
+
+def entry_form(**overrides):
+    data = {"kind": "service", "occurred_on": (TODAY - timedelta(days=1)).isoformat(), "hours": "3",
+            "domain": "Advocacy", "organisation": "Riverside Centre", "note": "", "supervision_format": "individual"}
+    data.update(overrides)
+    return data
+
+
+def count_entries():
+    return db.session.scalar(db.select(db.func.count()).select_from(HourEntry))
+
+
+def test_a_trainee_logs_three_hours_which_go_to_their_supervisor(team, login_as):
+    client = login_as(team["trainee"])
+    response = client.post("/hours/new", data=entry_form())
+    assert response.status_code == 302
+    entry = db.session.scalar(db.select(HourEntry))
+    assert (entry.minutes, entry.status, entry.supervisor_id) == (180, "pending", team["supervisor"].id)
+    assert "Waiting for approval" in client.get("/hours").text
+    assert "hours.submitted" in set(db.session.scalars(db.select(AuditEvent.action)))
+
+
+@pytest.mark.parametrize("overrides, field_message", [
+    ({"occurred_on": (TODAY + timedelta(days=1)).isoformat()}, "The date cannot be in the future."),
+    ({"occurred_on": (TODAY - timedelta(days=400)).isoformat()}, "Hours can be logged up to 120 days back."),
+    ({"occurred_on": "yesterday"}, "Enter a date like 2026-03-31."),
+    ({"hours": "0"}, "Enter between 0.25 and 24 hours."),
+    ({"hours": "-2"}, "Enter between 0.25 and 24 hours."),
+    ({"hours": "25"}, "Enter between 0.25 and 24 hours."),
+    ({"hours": "1.1"}, "Enter the duration in quarter hours"),
+    ({"hours": "lots"}, "Enter hours as a number, such as 1.5."),
+    ({"domain": "Astrology"}, "Not a valid choice") ,
+    ({"note": "Called her on 555-123-4567 after the group."}, "a phone number"),
+    ({"note": "Follow up at jo.client@example.com"}, "an e-mail address"),
+    ({"note": "Client DOB 04/05/1988, very anxious"}, "a date of birth"),
+    ({"note": "See MRN 4412345 for history"}, "a record or case number"),
+    ({"organisation": "Ward 4, patient ID: 99812"}, "a record or case number"),
+    ({"kind": "training", "provider": ""}, "Enter who provided the training."),
+    ({"kind": "training", "provider": "Academy"}, "Upload the training certificate"),
+    ({"kind": "holiday"}, "Not a valid choice"),
+])
+def test_bad_entries_are_refused_with_a_message_and_nothing_saved(team, login_as, overrides, field_message):
+    response = login_as(team["trainee"]).post("/hours/new", data=entry_form(**overrides))
+    assert response.status_code == 400
+    assert field_message in response.text.replace("&#39;", "'")
+    assert count_entries() == 0
+
+
+def test_the_identifier_message_says_why(team, login_as):
+    page = login_as(team["trainee"]).post("/hours/new", data=entry_form(note="ring 07700 900123")).text
+    assert "Notes must never identify the people you support" in page
+
+
+def test_more_than_24_hours_in_a_day_is_refused(team, login_as):
+    client = login_as(team["trainee"])
+    assert client.post("/hours/new", data=entry_form(hours="20")).status_code == 302
+    page = client.post("/hours/new", data=entry_form(hours="4.25"))
+    assert page.status_code == 400 and "at most 4 more fit in 24 hours" in page.text
+    assert client.post("/hours/new", data=entry_form(hours="4")).status_code == 302
+    assert count_entries() == 2
+
+
+def _upload(client, content, name="certificate.pdf", **extra):
+    data = entry_form(kind="training", provider="Regional Academy", **extra)
+    data["certificate"] = (io.BytesIO(content), name)
+    return client.post("/hours/new", data=data, content_type="multipart/form-data")
+
+
+def test_external_training_with_a_certificate(team, login_as):
+    client = login_as(team["trainee"])
+    assert _upload(client, PDF).status_code == 302
+    entry = db.session.scalar(db.select(HourEntry))
+    assert entry.attachment.content_type == "application/pdf" and entry.provider == "Regional Academy"
+    download = client.get(f"/hours/{entry.id}/certificate")
+    assert download.data == PDF and download.headers["X-Content-Type-Options"] == "nosniff"
+    assert login_as(team["other_trainee"]).get(f"/hours/{entry.id}/certificate").status_code == 404
+
+
+@pytest.mark.parametrize("content, name, message", [
+    (b"MZ\x90\x00 not a pdf at all", "certificate.pdf", "Upload the certificate as a PDF, PNG or JPEG file."),
+    (b"<html><script>alert(1)</script></html>", "certificate.png", "as a PDF, PNG or JPEG file"),
+])
+def test_uploads_are_checked_by_content_not_by_name(team, login_as, content, name, message):
+    response = _upload(login_as(team["trainee"]), content, name)
+    assert response.status_code == 400 and message in response.text and count_entries() == 0
+
+
+@pytest.mark.config(ATTACHMENT_MAX_BYTES=2048)
+def test_oversized_uploads_are_refused(team, login_as):
+    response = _upload(login_as(team["trainee"]), PDF + b"0" * 2048, "big.pdf")
+    assert response.status_code == 400 and "larger than 2 KB" in response.text and count_entries() == 0
+
+
+# --- Approval ------------------------------------------------------------------------------------
+
+def _log(trainee, days_ago=1, minutes=120, kind="service", **extra):
+    return log_entry(trainee, EntryInput(kind=kind, occurred_on=TODAY - timedelta(days=days_ago), minutes=minutes,
+                                         domain="Advocacy", **extra))
+
+
+def test_the_supervisor_approves_one_entry_and_progress_moves(team, login_as):
+    entry = _log(team["trainee"], minutes=180)
+    client = login_as(team["supervisor"])
+    assert "Tina Trainee" in client.get("/supervision/review").text
+    _, before = requirement_progress(team["trainee"])
+    response = client.post("/supervision/review", data={"entry": [entry.id], "decision": "approve",
+                                                        "signed_name": "  sue   SUPERVISOR "})
+    assert response.status_code == 302
+    entry = db.session.get(HourEntry, entry.id)
+    assert entry.status == "approved" and entry.signed_name == "sue SUPERVISOR" and len(entry.signature_hash) == 64
+    _, after = requirement_progress(team["trainee"])
+    service = {r.key: r.done for r in after}["service"]
+    assert service == {r.key: r.done for r in before}["service"] + 180
+    assert "3 h of 500 h" in login_as(team["trainee"]).get("/dashboard").text
+
+
+def test_approving_needs_the_supervisors_own_name(team, login_as):
+    entry = _log(team["trainee"])
+    page = login_as(team["supervisor"]).post("/supervision/review", data={
+        "entry": [entry.id], "decision": "approve", "signed_name": "Someone Else"})
+    assert page.status_code == 400 and "Type your full name exactly" in page.text
+    assert db.session.get(HourEntry, entry.id).status == "pending"
+
+
+def test_returning_needs_a_comment_and_reaches_the_trainee(team, login_as):
+    entry = _log(team["trainee"])
+    client = login_as(team["supervisor"])
+    page = client.post("/supervision/review", data={"entry": [entry.id], "decision": "return"})
+    assert "Say what needs to change" in page.text
+    client.post("/supervision/review", data={"entry": [entry.id], "decision": "return",
+                                             "comment": "Please split this into two days."})
+    assert db.session.get(HourEntry, entry.id).status == "returned"
+    assert "Please split this into two days." in login_as(team["trainee"]).get("/hours").text
+
+
+def test_bulk_approval_signs_each_entry_on_its_own(team, login_as):
+    entries = [_log(team["trainee"], days_ago=d) for d in (1, 2, 3)]
+    login_as(team["supervisor"]).post("/supervision/review", data={
+        "entry": [e.id for e in entries[:2]], "decision": "approve", "signed_name": "Sue Supervisor"})
+    statuses = [db.session.get(HourEntry, e.id).status for e in entries]
+    assert statuses == ["approved", "approved", "pending"]
+    hashes = {db.session.get(HourEntry, e.id).signature_hash for e in entries[:2]}
+    assert len(hashes) == 2
+    assert len(list(db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "hours.approved")))) == 2
+
+
+def test_a_supervisor_cannot_review_someone_elses_supervisee(team, login_as, make_user):
+    stranger = _log(team["other_trainee"])
+    review_entries(team["supervisor"], [stranger], "approve", signed_name="Sue Supervisor")
+    assert db.session.get(HourEntry, stranger.id).status == "pending"
+    page = login_as(team["supervisor"]).get("/supervision/review").text
+    assert "Otto Other" not in page
+
+
+def test_approved_entries_are_locked_and_pending_ones_editable(team, login_as):
+    approved, pending = _log(team["trainee"], days_ago=2), _log(team["trainee"], days_ago=1)
+    review_entries(team["supervisor"], [approved], "approve", signed_name="Sue Supervisor")
+    client = login_as(team["trainee"])
+    response = client.post(f"/hours/{approved.id}/edit", data=entry_form(hours="9"), follow_redirects=True)
+    assert "cannot be changed" in response.text
+    assert db.session.get(HourEntry, approved.id).minutes == 120
+    client.post(f"/hours/{approved.id}/withdraw")
+    assert db.session.get(HourEntry, approved.id).status == "approved"
+    assert client.post(f"/hours/{pending.id}/edit", data=entry_form(hours="2.5")).status_code == 302
+    assert db.session.get(HourEntry, pending.id).minutes == 150
+    client.post(f"/hours/{pending.id}/withdraw")
+    assert db.session.get(HourEntry, pending.id).status == "withdrawn"
+
+
+def test_an_administrator_corrects_an_approved_entry_with_a_reason(team, login_as):
+    entry = _log(team["trainee"])
+    review_entries(team["supervisor"], [entry], "approve", signed_name="Sue Supervisor")
+    client = login_as(team["admin"])
+    form = {"occurred_on": entry.occurred_on.isoformat(), "hours": "1.5", "domain": "Advocacy"}
+    page = client.post(f"/admin/hours/{entry.id}/correct", data=form)
+    assert page.status_code == 400 and "Give the reason for the correction." in page.text
+    assert client.post(f"/admin/hours/{entry.id}/correct", data=form | {"reason": "Typo in hours"}).status_code == 302
+    entry = db.session.get(HourEntry, entry.id)
+    assert entry.minutes == 90 and entry.correction_reason == "Typo in hours"
+    event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "hours.corrected"))
+    assert event.details["before"]["minutes"] == 120 and event.details["after"]["minutes"] == 90
+
+
+# --- Supervision sessions --------------------------------------------------------------------------
+
+def test_a_group_session_records_time_for_each_supervisee_present(team, login_as):
+    db.session.add(SupervisorAssignment(supervisor=team["supervisor"], trainee=team["other_trainee"],
+                                        starts_on=TODAY - timedelta(days=10)))
+    db.session.commit()
+    client = login_as(team["supervisor"])
+    response = client.post("/supervision/sessions/new", data={
+        "format": "group", "occurred_on": TODAY.isoformat(), "hours": "1.5", "domain": "Ethical Responsibility",
+        "topics": "Boundaries when supporting friends", "signed_name": "Sue Supervisor",
+        "trainees": [team["trainee"].id, team["other_trainee"].id]})
+    assert response.status_code == 302
+    session = db.session.scalar(db.select(SupervisionSession))
+    entries = list(db.session.scalars(db.select(HourEntry)))
+    assert {e.trainee_id for e in entries} == {team["trainee"].id, team["other_trainee"].id}
+    assert all(e.minutes == 90 and e.status == "approved" and e.session_id == session.id and
+               e.supervision_format == "group" for e in entries)
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"format": "individual", "trainees": []}, "Choose who was present."),
+    ({"format": "group", "trainees": ["TRAINEE"]}, "A group session needs at least two supervisees"),
+    ({"format": "individual", "trainees": ["OTHER"]}, "only for your own supervisees"),
+    ({"format": "individual", "trainees": ["TRAINEE"], "topics": "Rang her at 555 123 4567"}, "a phone number"),
+    ({"format": "individual", "trainees": ["TRAINEE"], "signed_name": "Nobody"}, "Type your full name exactly"),
+])
+def test_bad_sessions_are_refused(team, login_as, data, message):
+    ids = {"TRAINEE": team["trainee"].id, "OTHER": team["other_trainee"].id}
+    form = {"occurred_on": TODAY.isoformat(), "hours": "1", "domain": "Advocacy", "signed_name": "Sue Supervisor",
+            **data, "trainees": [ids[t] for t in data["trainees"]]}
+    page = login_as(team["supervisor"]).post("/supervision/sessions/new", data=form)
+    assert page.status_code == 400 and message in page.text
+    assert count_entries() == 0
+
+
+# --- Progress and the state-style credential ---------------------------------------------------------
+
+def _approved(trainee, supervisor, kind, minutes, days_ago=5, **extra):
+    entry = HourEntry(trainee_id=trainee.id, supervisor_id=supervisor.id, kind=kind, minutes=minutes,
+                      occurred_on=TODAY - timedelta(days=days_ago), domain="Advocacy", status="approved", **extra)
+    db.session.add(entry)
+    db.session.commit()
+    return entry
+
+
+def test_only_approved_hours_count_toward_requirements(team):
+    trainee, supervisor = team["trainee"], team["supervisor"]
+    _approved(trainee, supervisor, "service", 600)
+    _log(trainee, minutes=240)
+    _approved(trainee, supervisor, "training", 120)
+    _, reqs = requirement_progress(trainee)
+    done = {r.key: r.done for r in reqs}
+    assert done["service"] == 600 and done["training:Advocacy"] == 120
+
+
+def test_the_state_credential_counts_work_in_its_window_and_caps_group_supervision(team):
+    from training.credentials.models import Credential, Enrolment
+
+    trainee, supervisor = team["trainee"], team["supervisor"]
+    trainee.programme_started_on = TODAY - timedelta(days=300)
+    state = db.session.scalar(db.select(Credential).where(Credential.slug == "state-peer-support-specialist"))
+    db.session.add(Enrolment(user_id=trainee.id, credential_id=state.id, started_on=trainee.programme_started_on))
+    _approved(trainee, supervisor, "service", 600, days_ago=250)  # inside the first 6 months
+    _approved(trainee, supervisor, "service", 900, days_ago=20)   # after them: does not count
+    _approved(trainee, supervisor, "supervision", 600, days_ago=200, supervision_format="group")
+    _approved(trainee, supervisor, "supervision", 60, days_ago=190, supervision_format="individual")
+    credential, reqs = requirement_progress(trainee)
+    done = {r.key: r.done for r in reqs}
+    assert credential.slug == "state-peer-support-specialist"
+    assert done["service"] == 600
+    assert done["supervision"] == 6 * 60 + 60  # group capped at 6 hours
+
+
+def test_progress_page_has_charts_with_tables(team, login_as):
+    _approved(team["trainee"], team["supervisor"], "service", 300)
+    page = login_as(team["trainee"]).get("/progress").text
+    assert page.count('role="img"') == 2 and "<title" in page
+    assert "Weekly hours as a table" in page and "Supervised peer support work" in page
+
+
+# --- Exports ---------------------------------------------------------------------------------------
+
+def test_csv_export_neutralises_formulas(team, login_as):
+    _approved(team["trainee"], team["supervisor"], "service", 60, organisation="=HYPERLINK(\"http://x\")",
+              note="+1 good day")
+    _approved(team["trainee"], team["supervisor"], "service", 60, organisation="@SUM(A1)", note="-minus")
+    response = login_as(team["trainee"]).get("/hours/export.csv")
+    assert response.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0][0] == "Date" and len(rows) == 3
+    cells = [cell for row in rows[1:] for cell in row]
+    assert all(not cell.startswith(("=", "+", "-", "@")) for cell in cells)
+    assert "'=HYPERLINK(\"http://x\")" in cells and "'-minus" in cells
+
+
+def test_verification_report_pdf(team, login_as):
+    from pypdf import PdfReader
+
+    _approved(team["trainee"], team["supervisor"], "service", 600, organisation="Riverside Centre",
+              signed_name="Sue Supervisor", signature_hash="ab" * 32)
+    _approved(team["trainee"], team["supervisor"], "supervision", 60, supervision_format="group",
+              signed_name="Sue Supervisor", signature_hash="cd" * 32)
+    response = login_as(team["supervisor"]).get(f"/supervisees/{team['trainee'].id}/report.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    for expected in ("Supervision verification report", "Tina Trainee", "Riverside Centre", "Sue Supervisor",
+                     "supervisor@example.org", "Advocacy", "10 h", "Group", "Supervisor signature"):
+        assert expected in text, expected
+
+
+def test_report_with_a_backwards_period_gets_a_message(team, login_as):
+    client = login_as(team["supervisor"])
+    response = client.get(f"/supervisees/{team['trainee'].id}/report.pdf?date_from=2026-05-01&date_to=2026-01-01",
+                          follow_redirects=True)
+    assert "the start must be on or before the end" in response.text
