@@ -282,7 +282,8 @@ def test_the_state_credential_counts_work_in_its_window_and_caps_group_supervisi
 def test_progress_page_has_charts_with_tables(team, login_as):
     _approved(team["trainee"], team["supervisor"], "service", 300)
     page = login_as(team["trainee"]).get("/progress").text
-    assert page.count('role="img"') == 2 and "<title" in page
+    assert page.count('role="img"') == 3 and "<title" in page
+    assert "Progress over time as a table" in page
     assert "Weekly hours as a table" in page and "Supervised peer support work" in page
 
 

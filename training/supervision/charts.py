@@ -87,3 +87,33 @@ def wellbeing_chart(checkins):
     return _svg(width, height, ("wellbeing-title", "Your wellbeing score over time"),
                 "Daily score from 1 (struggling) to 5 (doing well); the table below lists each check-in.",
                 "".join(parts))
+
+
+def cumulative_chart(lines):
+    """Lines of the share of each requirement done, week by week."""
+    width, height, left, bottom = 720, 220, 40, 28
+    if not lines:
+        return Markup("")
+    weeks = len(lines[0][1])
+    step = (width - left - 10) / max(weeks - 1, 1)
+    colours = ["#1f5f5b", "#5b4a9e", "#b4530a"]
+
+    def y(percent):
+        return 10 + (100 - percent) / 100 * (height - bottom - 10)
+
+    parts = [f'<line x1="{left}" x2="{width}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#d5dad2"/>'
+             f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" font-size="11" fill="#4f5d6b">{v}%</text>'
+             for v in (0, 25, 50, 75, 100)]
+    for index, (req, points) in enumerate(lines):
+        coords = " ".join(f"{left + i * step:.1f},{y(p):.1f}" for i, (_, p) in enumerate(points))
+        colour = colours[index % len(colours)]
+        dash = ' stroke-dasharray="6 4"' if index % 2 else ""
+        parts.append(f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2.5"{dash}>'
+                     f"<title>{escape(req.label)}</title></polyline>")
+    for i, (start, _) in enumerate(lines[0][1]):
+        if i % 4 == 0:
+            parts.append(f'<text x="{left + i * step:.1f}" y="{height - 10}" text-anchor="middle" font-size="11" '
+                         f'fill="#4f5d6b">{start:%d %b}</text>')
+    return _svg(width, height, ("cumulative-title", "Cumulative progress toward the work and supervision requirements"),
+                "Lines show the share of each requirement done at the end of each week; the table lists the values.",
+                "".join(parts))

@@ -418,6 +418,25 @@ def weekly_minutes(trainee, weeks=26, today=None):
     return list(series.items())
 
 
+def cumulative_progress(trainee, requirements, weeks):
+    """Per hour requirement (work, supervision), the share done at the end of each week shown."""
+    first = weeks[0][0]
+    before = dict(db.session.execute(
+        select(HourEntry.kind, func.sum(HourEntry.minutes))
+        .where(HourEntry.trainee_id == trainee.id, HourEntry.status == "approved", HourEntry.occurred_on < first)
+        .group_by(HourEntry.kind)).all())
+    lines = []
+    for req in requirements:
+        if req.key not in ("service", "supervision") or not req.required:
+            continue
+        total, points = int(before.get(req.key, 0)), []
+        for start, kinds in weeks:
+            total += kinds[req.key]
+            points.append((start, min(100.0, 100 * total / req.required)))
+        lines.append((req, points))
+    return lines
+
+
 def entries_of(trainee, status=None):
     query = select(HourEntry).where(HourEntry.trainee_id == trainee.id)
     if status:

@@ -10,7 +10,7 @@ from training.credentials.services import credential_for
 from training.extensions import db
 from training.forms import ConfirmForm, choices
 from training.supervision import bp
-from training.supervision.charts import progress_chart, weekly_chart
+from training.supervision.charts import cumulative_chart, progress_chart, weekly_chart
 from training.supervision.exports import hours_csv, verification_report_pdf
 from training.supervision.forms import (
     CheckInForm,
@@ -28,6 +28,7 @@ from training.supervision.services import (
     EntryInput,
     can_review,
     correct_entry,
+    cumulative_progress,
     edit_entry,
     entries_of,
     log_entry,
@@ -167,8 +168,10 @@ def certificate(entry_id):
 def _progress_context(trainee):
     credential, requirements = requirement_progress(trainee)
     weeks = weekly_minutes(trainee)
-    return {"credential": credential, "requirements": requirements, "weeks": weeks,
-            "weekly_svg": weekly_chart(weeks), "progress_svg": progress_chart(requirements)}
+    cumulative = cumulative_progress(trainee, requirements, weeks)
+    return {"credential": credential, "requirements": requirements, "weeks": weeks, "cumulative": cumulative,
+            "weekly_svg": weekly_chart(weeks), "progress_svg": progress_chart(requirements),
+            "cumulative_svg": cumulative_chart(cumulative)}
 
 
 @bp.route("/progress")
