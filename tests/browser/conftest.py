@@ -69,18 +69,49 @@ class Module:
     path: str
 
 
+@dataclass(frozen=True)
+class ModelAnswer:
+    """The full-marks answer to one question of an attempt, with the question as shown."""
+    position: int
+    qtype: str
+    data: dict
+    answer: object
+
+
 @dataclass
 class LiveServer:
     url: str
     password: str
     course_title: str
     modules: list
+    quiz_ids: dict          # module number -> quiz id; "exam" -> the final exam's id
     user_ids: dict
+    app: object = field(repr=False)
     mail: MailCollector = field(repr=False)
 
     def module_path(self, number):
         """The address of module ``number`` (1-based) of the first course."""
         return self.modules[number - 1].path
+
+    def quiz_path(self, number):
+        return f"/quizzes/{self.quiz_ids[number]}"
+
+    def model_answers(self, attempt_id):
+        """The right answer to every question of an attempt, read from the server's database.
+
+        The browser never sees right answers before submitting, so the tests look them up
+        the way the graders do.
+        """
+        from training.extensions import db
+        from training.quizzes.grading import model_answer
+        from training.quizzes.models import QuizAttempt
+
+        with self.app.app_context():
+            attempt = db.session.get(QuizAttempt, attempt_id)
+            answers = [ModelAnswer(slot.position, slot.qtype, slot.data, model_answer(slot.qtype, slot.data))
+                       for slot in attempt.slots]
+            db.session.remove()
+        return answers
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -104,7 +135,7 @@ def live_server(tmp_path_factory):
     from training import create_app
     from training.auth.models import User
     from training.courses.models import Course
-    from training.courses.services import sync_courses
+    from training.courses.services import active_quiz, final_exam, sync_courses
     from training.demo import load_demo
     from training.extensions import db
 
@@ -123,6 +154,10 @@ def live_server(tmp_path_factory):
         modules = [Module(m.slug, m.title, f"/courses/{COURSE_SLUG}/{m.slug}")
                    for m in course.active_modules]
         course_title = course.title
+        quiz_ids = {number: active_quiz(m).id for number, m in enumerate(course.active_modules, start=1)
+                    if active_quiz(m) is not None}
+        if final_exam(course) is not None:
+            quiz_ids["exam"] = final_exam(course).id
         user_ids = {u.email: u.id for u in db.session.scalars(select(User))}
         db.session.remove()
 
@@ -139,7 +174,8 @@ def live_server(tmp_path_factory):
     thread.start()
     try:
         yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", password=app.config["DEMO_PASSWORD"],
-                         course_title=course_title, modules=modules, user_ids=user_ids, mail=mail)
+                         course_title=course_title, modules=modules, quiz_ids=quiz_ids,
+                         user_ids=user_ids, app=app, mail=mail)
     finally:
         server.shutdown()
         server.server_close()
@@ -210,6 +246,31 @@ def open_page(browser, live_server, signed_in_state):
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         return context.new_page()
+
+    yield factory
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def shared_page(browser, live_server, signed_in_state):
+    """``shared_page(as_user=None, viewport=DESKTOP)``: one page per person and size, reused.
+
+    For read-only checks only (it saves a new context per test): the tests of a module
+    that take it share its cookies and history, so they must not change anything.
+    """
+    pages, contexts = {}, []
+
+    def factory(as_user=None, viewport=DESKTOP):
+        key = (as_user, viewport["width"], viewport["height"])
+        if key not in pages:
+            state = signed_in_state(as_user) if as_user else None
+            context = browser.new_context(base_url=live_server.url, viewport=viewport,
+                                          storage_state=state)
+            context.set_default_timeout(TIMEOUT_MS)
+            contexts.append(context)
+            pages[key] = context.new_page()
+        return pages[key]
 
     yield factory
     for context in contexts:
