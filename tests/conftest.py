@@ -22,6 +22,7 @@ from training.extensions import db
 ROOT = Path(__file__).resolve().parent.parent
 COURSES_DIR = ROOT / "courses"
 PASSWORD = "a-long-test-password"
+SIGNING_KEY_FILE = Path(__import__("tempfile").mkdtemp(prefix="signing-")) / "test-signing-key.pem"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
@@ -107,6 +108,7 @@ class IsolatedClient(FlaskClient):
 def app(request, database_url):
     """The app on one database; ``@pytest.mark.config(KEY=value)`` overrides settings."""
     overrides = {
+        "SIGNING_KEY_FILE": str(SIGNING_KEY_FILE),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "COURSES_DIR": str(COURSES_DIR),

@@ -8,6 +8,9 @@ from datetime import date
 import pytest
 
 from training.auth.models import SupervisorAssignment
+from training.certificates.models import BulkIssueJob
+from training.certificates.services import issue
+from training.credentials.models import Credential
 from training.extensions import db
 from training.quizzes.services import start_attempt, submit_attempt
 from training.supervision.models import Attachment, HourEntry
@@ -83,6 +86,27 @@ MATRIX = {
     "supervision.export_supervisee": ("GET", ABOUT_SUPERVISEE),
     "supervision.report": ("GET", ABOUT_SUPERVISEE),
     "supervision.correct": ("GET", ADMIN_ONLY),
+    "certificates.verify_form": ("GET", {r: 200 for r in ROLES}),
+    "certificates.verify": ("GET", {r: 200 for r in ROLES}),
+    "certificates.verify_json": ("GET", {r: 200 for r in ROLES}),
+    "certificates.verify_pdf": ("GET", {r: 200 for r in ROLES}),
+    "certificates.issuer": ("GET", {r: 200 for r in ROLES}),
+    "certificates.jwks": ("GET", {r: 200 for r in ROLES}),
+    "certificates.revocations": ("GET", {r: 200 for r in ROLES}),
+    "certificates.mine": ("GET", TRAINEE_ONLY),
+    "certificates.download": ("GET", {**OWN_ENTRY, "admin": 200}),
+    "certificates.sharing": ("POST", {**OWN_ENTRY, "other_trainee": 302}),
+    "certificates.transcript": ("GET", TRAINEE_ONLY),
+    "certificates.admin_list": ("GET", ADMIN_ONLY),
+    "certificates.admin_zip": ("GET", ADMIN_ONLY),
+    "certificates.eligible": ("GET", ADMIN_ONLY),
+    "certificates.admin_issue": ("POST", ADMIN_ACTION),
+    "certificates.admin_job": ("GET", ADMIN_ONLY),
+    "certificates.admin_detail": ("GET", ADMIN_ONLY),
+    "certificates.admin_revoke": ("POST", ADMIN_ACTION),
+    "certificates.admin_reinstate": ("POST", ADMIN_ACTION),
+    "certificates.admin_renew": ("POST", ADMIN_ACTION),
+    "certificates.admin_eligibility": ("GET", ADMIN_ONLY),
 }
 
 # Valid form data for each POST, so that only access decides the answer.
@@ -92,6 +116,9 @@ POST_DATA = {
     "admin.person_assign": lambda ctx: {"supervisor_id": ctx["supervisor"].id, "starts_on": "2026-02-01"},
     "admin.assignment_end": lambda ctx: {"ends_on": date.today().isoformat()},
     "supervision.wellbeing_sharing": lambda ctx: {"shared": "y"},
+    "certificates.sharing": lambda ctx: {"pdf_public": "y"},
+    "certificates.admin_issue": lambda ctx: {"credential": "peer-recovery-specialist", "user": ctx["trainee"].id},
+    "certificates.admin_revoke": lambda ctx: {"reason": "Issued in error"},
     "quizzes.import_confirm": lambda ctx: {"course": ctx["course"].slug, "format": "gift",
                                            "content": "::Access check:: Is this true? {T}", "filename": "a.gift"},
 }
@@ -118,8 +145,14 @@ def context(app, course, people, credentials):
                                             data=b"%PDF-1.4"))
     db.session.add(entry)
     db.session.commit()
+    credential = db.session.scalar(db.select(Credential).where(Credential.slug == "peer-recovery-specialist"))
+    certificate, _ = issue(people["other_trainee"], credential, check=False)
+    certificate.pdf_public = True
+    job = BulkIssueJob(credential_id=credential.id, user_ids=[], total=0, status="finished")
+    db.session.add(job)
+    db.session.commit()
     return {**people, "course": course, "assignment": assignment, "quiz": quiz, "attempt": attempt,
-            "entry": entry}
+            "entry": entry, "certificate": certificate, "job": job}
 
 
 def url_for_endpoint(app, endpoint, ctx):
@@ -132,6 +165,9 @@ def url_for_endpoint(app, endpoint, ctx):
         "quiz_id": ctx["quiz"].id,
         "attempt_id": ctx["attempt"].id,
         "entry_id": ctx["entry"].id,
+        "code": ctx["certificate"].grouped_code,
+        "certificate_id": ctx["certificate"].id,
+        "job_id": ctx["job"].id,
     }
     if endpoint.startswith("supervision."):
         values["user_id"] = ctx["other_trainee"].id
@@ -208,6 +244,12 @@ CSRF_FORMS = {
     "/supervision/review": {"decision": "approve", "signed_name": "Sue Supervisor", "entry": "1"},
     "/supervision/sessions/new": {"format": "individual", "occurred_on": "2026-01-01", "hours": "1"},
     "correct_entry": {"occurred_on": "2026-01-01", "hours": "1", "domain": "Advocacy", "reason": "x"},
+    "cert_sharing": {"pdf_public": "y"},
+    "/certificates": {"legal_name": "X"},
+    "/admin/certificates/issue": {"credential": "peer-recovery-specialist", "user": "1"},
+    "cert_revoke": {"reason": "x"},
+    "cert_reinstate": {},
+    "cert_renew": {},
 }
 
 
@@ -238,6 +280,10 @@ def test_every_form_refuses_a_post_without_a_csrf_token(app, context, login_as, 
         "edit_entry": f"/hours/{context['entry'].id}/edit",
         "withdraw_entry": f"/hours/{context['entry'].id}/withdraw",
         "correct_entry": f"/admin/hours/{context['entry'].id}/correct",
+        "cert_sharing": f"/certificates/{context['certificate'].id}/sharing",
+        "cert_revoke": f"/admin/certificates/{context['certificate'].id}/revoke",
+        "cert_reinstate": f"/admin/certificates/{context['certificate'].id}/reinstate",
+        "cert_renew": f"/admin/certificates/{context['certificate'].id}/renew",
     }
     app.config["WTF_CSRF_ENABLED"] = True
     app.config["ALLOW_SELF_REGISTRATION"] = True

@@ -227,8 +227,8 @@ def test_reminders_arrive_by_smtp_once_per_period(app, team):
         deadline = time.time() + 5
         while len(inbox.messages) < 2 and time.time() < deadline:
             time.sleep(0.05)
-    assert first == {"supervisor_digest": 1, "supervision_overdue": 1}
-    assert second == {"supervisor_digest": 0, "supervision_overdue": 0}
+    assert first == {"supervisor_digest": 1, "supervision_overdue": 1, "certificate_expiry": 0}
+    assert second == {"supervisor_digest": 0, "supervision_overdue": 0, "certificate_expiry": 0}
     recipients = sorted(r for rcpts, _ in inbox.messages for r in rcpts)
     assert recipients == ["supervisor@example.org", "trainee@example.org"]
     digest = next(body for rcpts, body in inbox.messages if rcpts == ["supervisor@example.org"])

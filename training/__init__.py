@@ -84,6 +84,7 @@ def configure_extensions(app):
 def register_blueprints(app):
     from training.admin import bp as admin_bp
     from training.auth import bp as auth_bp
+    from training.certificates import bp as certificates_bp
     from training.core import bp as core_bp
     from training.courses import bp as courses_bp
     from training.quizzes import bp as quizzes_bp
@@ -95,6 +96,7 @@ def register_blueprints(app):
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(supervision_bp)
+    app.register_blueprint(certificates_bp)
 
 
 def register_errors(app):

@@ -34,6 +34,10 @@ ACTIONS = {
     "hours.corrected": "Approved hours corrected",
     "supervision.logged": "Supervision session logged",
     "wellbeing.sharing_changed": "Wellbeing sharing changed",
+    "certificate.issued": "Certificate issued",
+    "certificate.renewed": "Certificate renewed",
+    "certificate.revoked": "Certificate revoked",
+    "certificate.reinstated": "Certificate reinstated",
 }
 
 

@@ -11,6 +11,7 @@ users_cli = AppGroup("users", help="Create, invite and deactivate people.")
 demo_cli = AppGroup("demo", help="Demonstration data (never in production).")
 credentials_cli = AppGroup("credentials", help="Load credential definitions from certificates/credentials/.")
 reminders_cli = AppGroup("reminders", help="E-mail reminders (run from a scheduler).")
+certificates_cli = AppGroup("certificates", help="Issue certificates and fetch their PDFs.")
 questions_cli = AppGroup("questions", help="Import and export question banks (Moodle GIFT and Aiken).")
 
 
@@ -204,10 +205,71 @@ def reminders_send():
 
     sent = send_reminders()
     click.echo(f"Reminders sent: {sent['supervisor_digest']} supervisor digest(s), "
-               f"{sent['supervision_overdue']} overdue-supervision reminder(s).")
+               f"{sent['supervision_overdue']} overdue-supervision reminder(s), "
+               f"{sent['certificate_expiry']} certificate expiry reminder(s).")
+
+
+@certificates_cli.command("issue")
+@click.option("--credential", "slug", required=True, help="Slug of the credential.")
+@click.option("--email", help="Issue to this trainee.")
+@click.option("--all-eligible", is_flag=True, help="Issue to every eligible trainee without a certificate.")
+def certificates_issue(slug, email, all_eligible):
+    """Issue certificates; prints each certificate number and verification code."""
+    from training.certificates.eligibility import eligible_trainees
+    from training.certificates.services import CertificateError, issue
+    from training.credentials.models import Credential
+
+    credential = db.session.scalar(db.select(Credential).where(Credential.slug == slug))
+    if credential is None:
+        raise click.ClickException(f"No credential with the slug '{slug}'.")
+    if bool(email) == bool(all_eligible):
+        raise click.UsageError("Give either --email or --all-eligible.")
+    if email:
+        user = user_by_email(email)
+        if user is None:
+            raise click.ClickException(f"No account for {email}.")
+        try:
+            certificate, created = issue(user, credential)
+        except CertificateError as error:
+            raise click.ClickException(error.message) from None
+        click.echo(f"{'Issued' if created else 'Already issued'}: {certificate.number} {certificate.grouped_code}")
+        return
+    people = eligible_trainees(credential)
+    issued = 0
+    with click.progressbar(people, label=f"Issuing {len(people)} certificate(s)") as bar:
+        for user in bar:
+            certificate, created = issue(user, credential)
+            issued += created
+    click.echo(f"{issued} certificate(s) issued.")
+
+
+@certificates_cli.command("pdf")
+@click.argument("code")
+@click.option("--output", required=True, type=click.Path(dir_okay=False), help="File to write.")
+def certificates_pdf(code, output):
+    """Write the stored PDF of the certificate with this verification code."""
+    from training.certificates.services import find_by_code
+
+    certificate = find_by_code(code)
+    if certificate is None:
+        raise click.ClickException("No certificate has this verification code.")
+    with open(output, "wb") as handle:
+        handle.write(certificate.pdf)
+    click.echo(f"Wrote {certificate.number} ({len(certificate.pdf)} bytes, sha256 {certificate.pdf_sha256}).")
+
+
+@certificates_cli.command("keygen")
+def certificates_keygen():
+    """Print a new P-256 signing key in PEM, for the SIGNING_KEY setting."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    click.echo(ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode())
 
 
 def register(app):
+    app.cli.add_command(certificates_cli)
     app.cli.add_command(credentials_cli)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(questions_cli)

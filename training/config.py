@@ -98,6 +98,17 @@ class Config:
     BURNOUT_PENDING_DAYS = int(os.environ.get("BURNOUT_PENDING_DAYS", 14))
     BURNOUT_WELLBEING_DROP = float(os.environ.get("BURNOUT_WELLBEING_DROP", 0.5))
 
+    # Certificates
+    VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute;300 per hour")
+    SIGNING_KEY = os.environ.get("SIGNING_KEY", "")
+    SIGNING_KEY_FILE = os.environ.get("SIGNING_KEY_FILE", "")
+    CERTIFICATE_SIGNATORY_NAME = os.environ.get("CERTIFICATE_SIGNATORY_NAME", "")
+    CERTIFICATE_SIGNATORY_TITLE = os.environ.get("CERTIFICATE_SIGNATORY_TITLE", "")
+    EXPIRY_REMINDER_DAYS = (60, 30, 7)
+    # Background jobs go to RQ workers when Redis is configured; otherwise a thread runs them.
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    RQ_ENABLED = _bool("RQ_ENABLED")
+
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "recovery-demo-2026")
     DEMO_DATA_ALLOWED = True
     PEOPLE_PER_PAGE = 25

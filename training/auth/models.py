@@ -25,6 +25,8 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     full_name: Mapped[str] = mapped_column(String(120))
+    # The name as it should be printed on certificates, when it differs from the display name.
+    legal_name: Mapped[str | None] = mapped_column(String(200))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     # Rotated on password change and deactivation so that every open session ends.
@@ -53,6 +55,10 @@ class User(UserMixin, db.Model):
 
     def has_role(self, *names):
         return bool(self.role_names.intersection(names))
+
+    @property
+    def printed_name(self):
+        return (self.legal_name or "").strip() or self.full_name
 
     @property
     def is_admin(self):

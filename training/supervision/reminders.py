@@ -37,7 +37,7 @@ def _claim(user, kind, period):
 def send_reminders(today=None):
     today = today or date.today()
     period = _period(today)
-    sent = {"supervisor_digest": 0, "supervision_overdue": 0}
+    sent = {"supervisor_digest": 0, "supervision_overdue": 0, "certificate_expiry": 0}
     supervisors = db.session.scalars(select(User).where(
         User.active, User.password_hash.is_not(None), User.roles.any(UserRole.role == "supervisor")))
     for supervisor in supervisors:
@@ -73,4 +73,28 @@ def send_reminders(today=None):
                 f"burnout and counts toward your credential. {flag.next_step}\n\n"
                 f"Your progress: {_external_url('supervision.progress')}\n"))
             sent["supervision_overdue"] += 1
+    sent["certificate_expiry"] = send_expiry_reminders(today)
+    return sent
+
+
+def send_expiry_reminders(today=None):
+    """Tell holders 60, 30 and 7 days before a certificate expires; each reminder once."""
+    from flask import current_app
+
+    from training.certificates.services import expiry_due
+
+    today = today or date.today()
+    sent = 0
+    for days in sorted(current_app.config["EXPIRY_REMINDER_DAYS"]):
+        for certificate in expiry_due(days, today):
+            left = (certificate.expires_on - today).days
+            window = min(d for d in current_app.config["EXPIRY_REMINDER_DAYS"] if d >= left)
+            if window != days or not _claim(certificate.holder, f"expiry-{days}", certificate.number):
+                continue
+            send_mail(certificate.holder.email, f"Your certificate expires in {left} days", (
+                f"Hello {certificate.holder.full_name},\n\nYour {certificate.credential_title} certificate "
+                f"{certificate.number} expires on {certificate.expires_on.isoformat()}. To renew it you need "
+                f"continuing education hours logged and approved; see your certificates page: "
+                f"{_external_url('certificates.mine')}\n"))
+            sent += 1
     return sent

@@ -363,9 +363,9 @@ def _service_minutes(trainee, credential, rows):
         HourEntry.occurred_on >= started, HourEntry.occurred_on <= until)))
 
 
-def requirement_progress(trainee):
-    """Hours toward each hour requirement of the trainee's credential."""
-    credential = credential_for(trainee)
+def requirement_progress(trainee, credential=None):
+    """Hours toward each hour requirement of ``credential`` (by default the trainee's own)."""
+    credential = credential or credential_for(trainee)
     if credential is None:
         return None, []
     rows = approved_minutes(trainee)

@@ -1,0 +1,84 @@
+"""Issued certificates, frozen at issue, and bulk issuing jobs."""
+from datetime import date, datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from training.db_types import UTCDateTime, utcnow
+from training.extensions import db
+
+
+class Certificate(db.Model):
+    """A certificate as issued: everything printed on it is stored here and never recomputed.
+
+    One certificate per trainee, credential and cycle (1 for the first award, 2 for the
+    first renewal, ...), enforced by the database so that double clicks, two administrators
+    or a retried job can never make two.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "credential_id", "cycle"),
+        CheckConstraint("status IN ('valid', 'revoked')", name="known_status"),
+        CheckConstraint("expires_on >= issued_on", name="expires_after_issue"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id"), index=True)
+    cycle: Mapped[int] = mapped_column(default=1)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)  # normalised, without separators
+    holder_name: Mapped[str] = mapped_column(String(200))
+    credential_slug: Mapped[str] = mapped_column(String(100))
+    credential_title: Mapped[str] = mapped_column(String(200))
+    credential_description: Mapped[str] = mapped_column(Text, default="")
+    hours: Mapped[dict] = mapped_column(JSON)
+    issued_on: Mapped[date]
+    expires_on: Mapped[date]
+    issuer_name: Mapped[str] = mapped_column(String(200))
+    signatory_name: Mapped[str] = mapped_column(String(200))
+    signatory_title: Mapped[str] = mapped_column(String(200))
+    verify_url: Mapped[str] = mapped_column(String(500))
+    design: Mapped[str] = mapped_column(String(50))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    pdf_sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(10), default="valid")
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str] = mapped_column(Text, default="")  # shown publicly
+    revoked_note: Mapped[str] = mapped_column(Text, default="")    # for administrators only
+    pdf_public: Mapped[bool] = mapped_column(default=False)        # the holder's choice
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    holder = relationship("User", foreign_keys=[user_id])
+    credential = relationship("Credential")
+    previous: Mapped["Certificate | None"] = relationship(remote_side=[id])
+
+    def state(self, today=None):
+        """'valid', 'expired' or 'revoked' as of ``today``."""
+        if self.status == "revoked":
+            return "revoked"
+        return "expired" if self.expires_on < (today or date.today()) else "valid"
+
+    @property
+    def grouped_code(self):
+        return "-".join(self.code[i:i + 4] for i in range(0, len(self.code), 4))
+
+
+class BulkIssueJob(db.Model):
+    """Issuing to many trainees in the background, with progress for the page to show."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id"))
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    user_ids: Mapped[list] = mapped_column(JSON)
+    total: Mapped[int]
+    done: Mapped[int] = mapped_column(default=0)
+    issued: Mapped[int] = mapped_column(default=0)
+    failures: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(12), default="queued")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    credential = relationship("Credential")

@@ -1,0 +1,226 @@
+"""Issuing, revoking, reinstating and renewing certificates.
+
+A certificate is frozen at issue: the printed name, the credential, the hours and the
+dates are copied onto it, and its PDF is stored with its SHA-256. Later changes to the
+trainee's profile or to the credential never change an issued certificate.
+"""
+import secrets
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from training import audit
+from training.certificates.eligibility import Check, checklist
+from training.certificates.models import Certificate
+from training.certificates.render import design_metadata, qr_png, render_pdf, sha256
+from training.db_types import utcnow
+from training.extensions import db
+from training.supervision.services import requirement_progress
+from training.templating import format_date
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O or U: easy to read aloud
+CODE_LENGTH = 20  # 100 random bits
+DESIGN = "classic"
+
+
+class CertificateError(Exception):
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def new_code():
+    return "".join(secrets.choice(CROCKFORD) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(text):
+    """Read a code as people type it: any case, with or without separators, O for 0."""
+    text = (text or "").upper()
+    text = "".join(ch for ch in text if ch.isalnum())
+    return text.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))[:64]
+
+
+def find_by_code(text):
+    code = normalise_code(text)
+    if len(code) != CODE_LENGTH:
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.code == code))
+
+
+def add_months(day, months):
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for candidate in (31, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, candidate))
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+def verify_url(code):
+    return f"{current_app.config['BASE_URL'].rstrip('/')}/verify/{'-'.join(code[i:i + 4] for i in range(0, len(code), 4))}"
+
+
+def hours_snapshot(trainee, credential):
+    _, requirements = requirement_progress(trainee, credential)
+    snapshot = {"training": {}, "service": 0, "supervision": 0}
+    for req in requirements:
+        if req.key.startswith("training:"):
+            snapshot["training"][req.key.split(":", 1)[1]] = req.done
+        elif req.key == "training":
+            snapshot["training"]["All domains"] = req.done
+        else:
+            snapshot[req.key] = req.done
+    return snapshot
+
+
+def _hours_text(minutes):
+    return f"{minutes / 60:g}"
+
+
+def pdf_context(certificate):
+    """Plain values for the design's template: nothing with behaviour reaches it."""
+    hours = certificate.hours
+    base = current_app.config["BASE_URL"].rstrip("/")
+    return {
+        "number": certificate.number, "holder_name": certificate.holder_name,
+        "credential_title": certificate.credential_title, "issuer_name": certificate.issuer_name,
+        "training": [(domain, _hours_text(minutes)) for domain, minutes in hours.get("training", {}).items()],
+        "service": _hours_text(hours.get("service", 0)), "supervision": _hours_text(hours.get("supervision", 0)),
+        "issued_on": format_date(certificate.issued_on), "expires_on": format_date(certificate.expires_on),
+        "signatory_name": certificate.signatory_name, "signatory_title": certificate.signatory_title,
+        "verify_url": certificate.verify_url, "verify_base": base.split("://", 1)[-1] + "/verify",
+        "grouped_code": certificate.grouped_code, "qr_png": qr_png(certificate.verify_url),
+    }
+
+
+def _number(credential, issued_on, certificate_id):
+    return f"{credential.certificate_prefix}-{issued_on.year}-{certificate_id:06d}"
+
+
+def issue(trainee, credential, actor=None, today=None, check=True, previous=None):
+    """Issue a certificate, or return the one this trainee already has for this cycle.
+
+    Idempotent: the database allows one certificate per trainee, credential and cycle, so
+    a double click, two administrators or a retried job end with exactly one. Returns
+    (certificate, created).
+    """
+    cycle = (previous.cycle + 1) if previous else 1
+    existing = db.session.scalar(select(Certificate).where(
+        Certificate.user_id == trainee.id, Certificate.credential_id == credential.id, Certificate.cycle == cycle))
+    if existing is not None:
+        return existing, False
+    if check and previous is None:
+        missing = [c.label for c in checklist(trainee, credential) if not c.met]
+        if missing:
+            raise CertificateError(f"{trainee.full_name} does not yet meet: {', '.join(missing)}.")
+    today = today or date.today()
+    metadata = design_metadata(DESIGN)
+    code = new_code()
+    certificate = Certificate(
+        user_id=trainee.id, credential_id=credential.id, cycle=cycle, number=f"pending-{code}", code=code,
+        holder_name=trainee.printed_name, credential_slug=credential.slug, credential_title=credential.title,
+        credential_description=credential.description, hours=hours_snapshot(trainee, credential),
+        issued_on=today, expires_on=add_months(today, credential.validity_months),
+        issuer_name=current_app.config["ORGANISATION_NAME"],
+        signatory_name=current_app.config.get("CERTIFICATE_SIGNATORY_NAME") or metadata.get("signatory_name", ""),
+        signatory_title=current_app.config.get("CERTIFICATE_SIGNATORY_TITLE") or metadata.get("signatory_title", ""),
+        verify_url=verify_url(code), design=DESIGN, pdf=b"", pdf_sha256="", previous_id=getattr(previous, "id", None),
+        issued_by_id=getattr(actor, "id", None),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(certificate)
+            db.session.flush()
+            certificate.number = _number(credential, today, certificate.id)
+            certificate.pdf = render_pdf(DESIGN, pdf_context(certificate))
+            certificate.pdf_sha256 = sha256(certificate.pdf)
+            db.session.flush()
+    except IntegrityError:
+        # Another request issued it first: use that certificate.
+        db.session.rollback()
+        existing = db.session.scalar(select(Certificate).where(
+            Certificate.user_id == trainee.id, Certificate.credential_id == credential.id,
+            Certificate.cycle == cycle))
+        if existing is None:
+            raise
+        return existing, False
+    audit.record("certificate.renewed" if previous else "certificate.issued", actor=actor, subject=trainee,
+                 number=certificate.number, credential=credential.slug, pdf_sha256=certificate.pdf_sha256)
+    db.session.commit()
+    return certificate, True
+
+
+def revoke(actor, certificate, public_reason, private_note=""):
+    public_reason = (public_reason or "").strip()
+    if not public_reason:
+        raise CertificateError("Give the reason that the verification page will show.")
+    if certificate.status == "revoked":
+        raise CertificateError("This certificate is already revoked.")
+    certificate.status, certificate.revoked_at = "revoked", utcnow()
+    certificate.revoked_reason, certificate.revoked_note = public_reason[:500], (private_note or "").strip()[:2000]
+    audit.record("certificate.revoked", actor=actor, subject=certificate.holder, number=certificate.number,
+                 reason=certificate.revoked_reason, note=certificate.revoked_note)
+    db.session.commit()
+
+
+def reinstate(actor, certificate, note=""):
+    if certificate.status != "revoked":
+        raise CertificateError("Only a revoked certificate can be reinstated.")
+    certificate.status, certificate.revoked_at, certificate.revoked_reason = "valid", None, ""
+    audit.record("certificate.reinstated", actor=actor, subject=certificate.holder, number=certificate.number,
+                 note=(note or "").strip())
+    db.session.commit()
+
+
+def renewal_checklist(certificate, today=None):
+    """Whether the renewal rules are met: continuing-education hours since the last issue."""
+    from training.supervision.models import HourEntry
+
+    credential = certificate.credential
+    rules = credential.renewal or {}
+    rows = dict(db.session.execute(
+        select(HourEntry.domain, func.sum(HourEntry.minutes)).where(
+            HourEntry.trainee_id == certificate.user_id, HourEntry.status == "approved",
+            HourEntry.kind == "training", HourEntry.occurred_on > certificate.issued_on)
+        .group_by(HourEntry.domain)).all())
+    total = int(sum(rows.values()))
+    ethics = int(sum(v for k, v in rows.items() if "ethic" in k.lower()))
+    checks = []
+    if rules.get("continuing_education_hours"):
+        need = int(rules["continuing_education_hours"] * 60)
+        checks.append(Check("Continuing education since the last certificate", total >= need,
+                            f"{total / 60:g} h of {need / 60:g} h", "" if total >= need else
+                            f"{(need - total) / 60:g} h to go"))
+    if rules.get("ethics_hours"):
+        need = int(rules["ethics_hours"] * 60)
+        checks.append(Check("of which ethics", ethics >= need, f"{ethics / 60:g} h of {need / 60:g} h",
+                            "" if ethics >= need else f"{(need - ethics) / 60:g} h to go"))
+    if certificate.status == "revoked":
+        checks.append(Check("Certificate in good standing", False, "Revoked", "A revoked certificate is not renewed"))
+    return checks
+
+
+def renew(actor, certificate, today=None):
+    """Issue the next certificate, linked to this one, once the renewal rules are met."""
+    missing = [c.label for c in renewal_checklist(certificate, today) if not c.met]
+    if missing:
+        raise CertificateError(f"The renewal rules are not met yet: {', '.join(missing)}.")
+    newer = db.session.scalar(select(Certificate).where(Certificate.previous_id == certificate.id))
+    if newer is not None:
+        return newer, False
+    today = today or date.today()
+    return issue(certificate.holder, certificate.credential, actor=actor, today=max(today, certificate.issued_on),
+                 check=False, previous=certificate)
+
+
+def expiry_due(days, today=None):
+    """Valid certificates expiring in exactly ``days`` days or fewer, not yet renewed."""
+    today = today or date.today()
+    renewed = select(Certificate.previous_id).where(Certificate.previous_id.is_not(None))
+    return list(db.session.scalars(select(Certificate).where(
+        Certificate.status == "valid", Certificate.expires_on >= today,
+        Certificate.expires_on <= today + timedelta(days=days), Certificate.id.not_in(renewed))))

@@ -1,0 +1,387 @@
+import io
+import zipfile
+from datetime import date
+from urllib.parse import urlencode
+
+from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from training.auth.access import roles_required
+from training.auth.models import User
+from training.certificates import bp
+from training.certificates.badges import issuer_profile, public_jwks, revocation_list, signed_credential
+from training.certificates.eligibility import checklist, eligible_trainees
+from training.certificates.forms import (
+    CertificateFilterForm,
+    LegalNameForm,
+    ReinstateForm,
+    RevokeForm,
+    SharingForm,
+    VerifyForm,
+)
+from training.certificates.jobs import start_bulk_issue
+from training.certificates.models import BulkIssueJob, Certificate
+from training.certificates.render import qr_svg
+from training.certificates.services import (
+    CertificateError,
+    find_by_code,
+    issue,
+    reinstate,
+    renew,
+    renewal_checklist,
+    revoke,
+)
+from training.certificates.transcript import transcript_pdf
+from training.credentials.models import Credential
+from training.credentials.services import credential_for
+from training.extensions import db, limiter
+from training.forms import ConfirmForm, choices
+
+
+def _verify_limit():
+    return current_app.config["VERIFY_RATE_LIMIT"]
+
+
+def _pdf_response(data, filename, inline=False):
+    disposition = "inline" if inline else "attachment"
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'{disposition}; filename="{filename}"'})
+
+
+def pdf_filename(certificate):
+    def slug(text):
+        return "-".join("".join(ch if ch.isalnum() else " " for ch in text).split())
+
+    return f"{slug(certificate.holder_name)}-{slug(certificate.credential_title)}-{certificate.number}.pdf"
+
+
+# --- Public verification (printed URLs: never change them) -------------------------------
+
+@bp.route("/verify", methods=["GET"])
+@limiter.limit(_verify_limit)
+def verify_form():
+    """Check a certificate by its code."""
+    form = VerifyForm(formdata=request.args if request.args else None)
+    if request.args and form.validate():
+        certificate = find_by_code(form.code.data)
+        if certificate is not None:
+            return redirect(url_for("certificates.verify", code=certificate.grouped_code))
+        form.code.errors.append("No certificate has this code. Check each character; the code is not case "
+                                "sensitive and the dashes are optional.")
+    return render_template("certificates/verify_form.html", form=form), 404 if form.errors else 200
+
+
+def _certificate_or_404(code):
+    certificate = find_by_code(code)
+    if certificate is None:
+        form = VerifyForm(code=code[:64])
+        form.code.errors.append("No certificate has this code. Check each character and try again.")
+        abort(Response(render_template("certificates/verify_form.html", form=form, unknown=True), 404))
+    return certificate
+
+
+@bp.route("/verify/<code>")
+@limiter.limit(_verify_limit)
+def verify(code):
+    """The public verification page of one certificate."""
+    certificate = _certificate_or_404(code)
+    if code != certificate.grouped_code:
+        return redirect(url_for("certificates.verify", code=certificate.grouped_code), 301)
+    newer = db.session.scalar(select(Certificate).where(Certificate.previous_id == certificate.id))
+    return render_template("certificates/verify.html", c=certificate, state=certificate.state(), newer=newer,
+                           json_url=url_for("certificates.verify_json", code=certificate.grouped_code))
+
+
+@bp.route("/verify/<code>.json")
+@limiter.limit(_verify_limit)
+def verify_json(code):
+    """The certificate as a signed Open Badges 3.0 credential."""
+    certificate = _certificate_or_404(code)
+    response = jsonify(signed_credential(certificate))
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.route("/verify/<code>/certificate.pdf")
+@limiter.limit(_verify_limit)
+def verify_pdf(code):
+    """The stored PDF, when its holder has chosen to share it."""
+    certificate = _certificate_or_404(code)
+    if not certificate.pdf_public:
+        abort(404)
+    return _pdf_response(certificate.pdf, pdf_filename(certificate), inline=True)
+
+
+@bp.route("/issuer")
+def issuer():
+    """The issuer's Open Badges profile."""
+    return jsonify(issuer_profile())
+
+
+@bp.route("/issuer/jwks.json")
+def jwks():
+    """The public keys that sign credentials."""
+    response = jsonify(public_jwks())
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.route("/issuer/revocations.json")
+def revocations():
+    """Every revoked credential, with the public reason."""
+    revoked = db.session.scalars(select(Certificate).where(Certificate.status == "revoked"))
+    response = jsonify(revocation_list(list(revoked)))
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+# --- Trainees --------------------------------------------------------------------------------
+
+def linkedin_url(certificate):
+    return "https://www.linkedin.com/profile/add?" + urlencode({
+        "startTask": "CERTIFICATION_NAME", "name": certificate.credential_title,
+        "organizationName": certificate.issuer_name, "issueYear": certificate.issued_on.year,
+        "issueMonth": certificate.issued_on.month, "expirationYear": certificate.expires_on.year,
+        "expirationMonth": certificate.expires_on.month, "certUrl": certificate.verify_url,
+        "certId": certificate.number})
+
+
+@bp.route("/certificates", methods=["GET", "POST"])
+@roles_required("trainee")
+def mine():
+    """The trainee's certificates, eligibility checklist and transcript."""
+    name_form = LegalNameForm(legal_name=current_user.legal_name)
+    if name_form.validate_on_submit():
+        current_user.legal_name = name_form.legal_name.data or None
+        db.session.commit()
+        flash("Saved. New certificates will print this name.", "success")
+        return redirect(url_for("certificates.mine"))
+    certificates = list(db.session.scalars(select(Certificate).where(Certificate.user_id == current_user.id)
+                                           .order_by(Certificate.issued_on.desc(), Certificate.id.desc())))
+    credential = credential_for(current_user)
+    held = {c.credential_id for c in certificates}
+    checks = checklist(current_user, credential) if credential and credential.id not in held else []
+    return render_template("certificates/mine.html", certificates=certificates, credential=credential, checks=checks,
+                           name_form=name_form, qr=qr_svg, linkedin=linkedin_url, form=ConfirmForm(),
+                           sharing_form=SharingForm, renewal=renewal_checklist), 400 if name_form.errors else 200
+
+
+def _own_certificate_or_404(certificate_id):
+    certificate = db.session.get(Certificate, certificate_id)
+    if certificate is None or (certificate.user_id != current_user.id and not current_user.is_admin):
+        abort(404)
+    return certificate
+
+
+@bp.route("/certificates/<int:certificate_id>.pdf")
+@roles_required("trainee", "admin")
+def download(certificate_id):
+    """Download a certificate's stored PDF."""
+    certificate = _own_certificate_or_404(certificate_id)
+    return _pdf_response(certificate.pdf, pdf_filename(certificate))
+
+
+@bp.route("/certificates/<int:certificate_id>/sharing", methods=["POST"])
+@roles_required("trainee")
+def sharing(certificate_id):
+    """Choose whether the verification page offers the PDF."""
+    certificate = _own_certificate_or_404(certificate_id)
+    form = SharingForm()
+    if not form.validate_on_submit():
+        abort(400)
+    certificate.pdf_public = bool(form.pdf_public.data)
+    db.session.commit()
+    flash("Saved.", "success")
+    return redirect(url_for("certificates.mine"))
+
+
+@bp.route("/certificates/transcript.pdf")
+@roles_required("trainee")
+def transcript():
+    """A transcript: courses, exam scores and approved hours."""
+    name = "-".join(current_user.printed_name.split())
+    return _pdf_response(transcript_pdf(current_user), f"Transcript-{name}.pdf")
+
+
+# --- Administrators ---------------------------------------------------------------------------
+
+def _filtered(form):
+    query = select(Certificate).order_by(Certificate.issued_on.desc(), Certificate.id.desc())
+    today = date.today()
+    if form.status.data == "revoked":
+        query = query.where(Certificate.status == "revoked")
+    elif form.status.data == "expired":
+        query = query.where(Certificate.status == "valid", Certificate.expires_on < today)
+    elif form.status.data == "valid":
+        query = query.where(Certificate.status == "valid", Certificate.expires_on >= today)
+    if form.credential.data:
+        query = query.where(Certificate.credential_slug == form.credential.data)
+    if form.issued_from.data:
+        query = query.where(Certificate.issued_on >= form.issued_from.data)
+    if form.issued_to.data:
+        query = query.where(Certificate.issued_on <= form.issued_to.data)
+    return query
+
+
+def _filter_form():
+    form = CertificateFilterForm(formdata=request.args)
+    credentials = db.session.scalars(select(Credential).where(Credential.active).order_by(Credential.title))
+    form.credential.choices = choices([("", "Any credential")] + [(c.slug, c.title) for c in credentials])
+    if not form.validate():
+        flash("Some filters were not valid and were ignored.", "error")
+        form = CertificateFilterForm(formdata=None)
+        form.credential.choices = choices([("", "Any credential")])
+    return form
+
+
+@bp.route("/admin/certificates")
+@roles_required("admin")
+def admin_list():
+    """Certificates filtered by status, credential and date."""
+    form = _filter_form()
+    page = request.args.get("page", 1, type=int)
+    pagination = db.paginate(_filtered(form), page=max(page, 1), per_page=50, error_out=False)
+    jobs = list(db.session.scalars(select(BulkIssueJob).order_by(BulkIssueJob.id.desc()).limit(3)))
+    return render_template("certificates/admin_list.html", form=form, pagination=pagination, jobs=jobs,
+                           args=request.args.to_dict())
+
+
+@bp.route("/admin/certificates/download.zip")
+@roles_required("admin")
+def admin_zip():
+    """Every certificate matching the filters, as one zip of their stored PDFs."""
+    form = _filter_form()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for certificate in db.session.scalars(_filtered(form).limit(5000)):
+            archive.writestr(pdf_filename(certificate), certificate.pdf)
+    return Response(buffer.getvalue(), mimetype="application/zip",
+                    headers={"Content-Disposition": 'attachment; filename="certificates.zip"'})
+
+
+def _credential_or_404(slug):
+    credential = db.session.scalar(select(Credential).where(Credential.slug == slug))
+    if credential is None:
+        abort(404)
+    return credential
+
+
+@bp.route("/admin/certificates/eligible")
+@roles_required("admin")
+def eligible():
+    """Trainees who meet every requirement and hold no certificate yet, with a preview before issuing."""
+    credentials = list(db.session.scalars(select(Credential).where(Credential.active).order_by(Credential.title)))
+    slug = request.args.get("credential") or (credentials[0].slug if credentials else "")
+    credential = _credential_or_404(slug) if slug else None
+    people = eligible_trainees(credential) if credential else []
+    return render_template("certificates/eligible.html", credentials=credentials, credential=credential,
+                           people=people, form=ConfirmForm())
+
+
+@bp.route("/admin/certificates/issue", methods=["POST"])
+@roles_required("admin")
+def admin_issue():
+    """Issue to the selected trainees: one at once, many in the background."""
+    credential = _credential_or_404(request.form.get("credential", ""))
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    ids = {int(i) for i in request.form.getlist("user") if i.isdigit()}
+    users = list(db.session.scalars(select(User).where(User.id.in_(ids)))) if ids else []
+    if not users:
+        flash("Select at least one person.", "error")
+        return redirect(url_for("certificates.eligible", credential=credential.slug))
+    if len(users) == 1:
+        try:
+            certificate, created = issue(users[0], credential, actor=current_user)
+        except CertificateError as error:
+            flash(error.message, "error")
+            return redirect(url_for("certificates.eligible", credential=credential.slug))
+        flash(f"Certificate {certificate.number} issued to {certificate.holder_name}." if created else
+              f"{certificate.holder_name} already holds certificate {certificate.number}.", "success")
+        return redirect(url_for("certificates.admin_detail", certificate_id=certificate.id))
+    job = start_bulk_issue(current_user, credential, users)
+    flash(f"Issuing {len(users)} certificates in the background. This page shows the progress.", "success")
+    return redirect(url_for("certificates.admin_job", job_id=job.id))
+
+
+@bp.route("/admin/certificates/jobs/<int:job_id>")
+@roles_required("admin")
+def admin_job(job_id):
+    """Progress of a bulk issue."""
+    job = db.get_or_404(BulkIssueJob, job_id)
+    return render_template("certificates/job.html", job=job)
+
+
+@bp.route("/admin/certificates/<int:certificate_id>")
+@roles_required("admin")
+def admin_detail(certificate_id):
+    """One certificate, with revoke, reinstate and renew."""
+    certificate = db.get_or_404(Certificate, certificate_id)
+    newer = db.session.scalar(select(Certificate).where(Certificate.previous_id == certificate.id))
+    return render_template("certificates/admin_detail.html", c=certificate, newer=newer, revoke_form=RevokeForm(),
+                           reinstate_form=ReinstateForm(), form=ConfirmForm(), renewal=renewal_checklist(certificate))
+
+
+@bp.route("/admin/certificates/<int:certificate_id>/revoke", methods=["POST"])
+@roles_required("admin")
+def admin_revoke(certificate_id):
+    """Revoke with a public reason and a private note; the record stays."""
+    certificate = db.get_or_404(Certificate, certificate_id)
+    form = RevokeForm()
+    if form.validate_on_submit():
+        try:
+            revoke(current_user, certificate, form.reason.data, form.note.data)
+        except CertificateError as error:
+            flash(error.message, "error")
+        else:
+            flash(f"Certificate {certificate.number} is revoked. The verification page now says so.", "success")
+            return redirect(url_for("certificates.admin_detail", certificate_id=certificate.id))
+    newer = db.session.scalar(select(Certificate).where(Certificate.previous_id == certificate.id))
+    return render_template("certificates/admin_detail.html", c=certificate, newer=newer, revoke_form=form,
+                           reinstate_form=ReinstateForm(), form=ConfirmForm(),
+                           renewal=renewal_checklist(certificate)), 400
+
+
+@bp.route("/admin/certificates/<int:certificate_id>/reinstate", methods=["POST"])
+@roles_required("admin")
+def admin_reinstate(certificate_id):
+    """Reinstate a revoked certificate."""
+    certificate = db.get_or_404(Certificate, certificate_id)
+    form = ReinstateForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        reinstate(current_user, certificate, form.note.data)
+    except CertificateError as error:
+        flash(error.message, "error")
+    else:
+        flash(f"Certificate {certificate.number} is valid again.", "success")
+    return redirect(url_for("certificates.admin_detail", certificate_id=certificate.id))
+
+
+@bp.route("/admin/certificates/<int:certificate_id>/renew", methods=["POST"])
+@roles_required("admin")
+def admin_renew(certificate_id):
+    """Issue the renewal, linked to this certificate, once the renewal rules are met."""
+    certificate = db.get_or_404(Certificate, certificate_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        newer, created = renew(current_user, certificate)
+    except CertificateError as error:
+        flash(error.message, "error")
+        return redirect(url_for("certificates.admin_detail", certificate_id=certificate.id))
+    flash(f"Renewal {newer.number} issued." if created else f"Already renewed as {newer.number}.", "success")
+    return redirect(url_for("certificates.admin_detail", certificate_id=newer.id))
+
+
+@bp.route("/admin/people/<int:user_id>/eligibility")
+@roles_required("admin")
+def admin_eligibility(user_id):
+    """A trainee's checklist for their credential, as the trainee sees it."""
+    person = db.get_or_404(User, user_id)
+    credential = credential_for(person)
+    held = db.session.scalar(select(func.count()).select_from(Certificate).where(Certificate.user_id == person.id))
+    return render_template("certificates/eligibility.html", person=person, credential=credential,
+                           checks=checklist(person, credential) if credential else [], held=held, form=ConfirmForm())
