@@ -75,8 +75,8 @@ def verify_form():
 def _certificate_or_404(code):
     certificate = find_by_code(code)
     if certificate is None:
-        form = VerifyForm(code=code[:64])
-        form.code.errors.append("No certificate has this code. Check each character and try again.")
+        form = VerifyForm(formdata=None, code=code[:64])
+        form.code.errors = ["No certificate has this code. Check each character and try again."]
         abort(Response(render_template("certificates/verify_form.html", form=form, unknown=True), 404))
     return certificate
 

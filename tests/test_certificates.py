@@ -1,0 +1,393 @@
+"""Certificates: eligibility, frozen PDF/A issue, verification, signed badges, lifecycle."""
+import hashlib
+import io
+import json
+import threading
+from datetime import date, timedelta
+from pathlib import Path
+
+import jwt as pyjwt
+import pikepdf
+import pytest
+from jsonschema import Draft201909Validator
+from pypdf import PdfReader
+
+from training.audit import AuditEvent
+from training.certificates.eligibility import checklist, eligible_trainees
+from training.certificates.models import Certificate
+from training.certificates.services import CertificateError, issue, normalise_code, reinstate, renew, revoke
+from training.courses.services import final_exam, record_module_completion
+from training.credentials.models import Credential
+from training.extensions import db
+from training.quizzes.grading import model_answer
+from training.quizzes.services import start_attempt, submit_attempt
+from training.supervision.models import HourEntry
+
+TODAY = date.today()
+SCHEMA = json.loads((Path(__file__).parent / "data" / "ob_v3p0_achievementcredential_schema.json").read_text())
+
+
+def approved(trainee, kind, minutes, days_ago, domain="Advocacy", **extra):
+    db.session.add(HourEntry(trainee_id=trainee.id, kind=kind, minutes=minutes, domain=domain, status="approved",
+                             occurred_on=TODAY - timedelta(days=days_ago), signed_name="Sue Supervisor", **extra))
+
+
+def make_eligible(trainee, course):
+    for module in course.active_modules:
+        record_module_completion(trainee, module)
+    exam = final_exam(course)
+    attempt = start_attempt(trainee, exam)
+    submit_attempt(attempt, {s.id: model_answer(s.qtype, s.data) for s in attempt.slots})
+    for domain, hours in (("Advocacy", 8), ("Mentoring/Education", 7), ("Recovery/Wellness Support", 7),
+                          ("Ethical Responsibility", 14)):
+        approved(trainee, "training", hours * 60, 300, domain=domain, provider="Academy")
+    for day in range(50):
+        approved(trainee, "service", 600, 10 + day * 5)
+    for day in range(25):
+        approved(trainee, "supervision", 60, 12 + day * 7, supervision_format="individual")
+    db.session.commit()
+
+
+@pytest.fixture
+def credential(app, credentials):
+    return db.session.scalar(db.select(Credential).where(Credential.slug == "peer-recovery-specialist"))
+
+
+@pytest.fixture
+def ready(people, course, credential):
+    trainee = people["trainee"]
+    make_eligible(trainee, course)
+    return trainee
+
+
+@pytest.fixture
+def certificate(ready, credential, people):
+    cert, created = issue(ready, credential, actor=people["admin"])
+    assert created
+    return cert
+
+
+def test_the_checklist_says_what_is_done_and_what_remains(people, course, credential):
+    checks = {c.label: c for c in checklist(people["other_trainee"], credential)}
+    assert not checks["Supervised peer support work"].met
+    assert checks["Supervised peer support work"].remaining == "500 h to go"
+    assert checks["Final exam: Foundations of Peer Recovery Support"].done == "Not taken yet"
+    assert checks["Course: Foundations of Peer Recovery Support"].remaining.startswith("Complete")
+
+
+def test_an_eligible_trainee_is_listed_until_certified(ready, credential, people, login_as):
+    assert all(c.met for c in checklist(ready, credential))
+    assert [u.id for u in eligible_trainees(credential)] == [ready.id]
+    page = login_as(people["admin"]).get("/admin/certificates/eligible").text
+    assert ready.full_name in page and "Issue certificates to the selected trainees" in page
+    issue(ready, credential)
+    assert eligible_trainees(credential) == []
+
+
+def test_issuing_to_someone_not_eligible_is_refused(people, credential):
+    with pytest.raises(CertificateError, match="does not yet meet"):
+        issue(people["other_trainee"], credential)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Certificate)) == 0
+
+
+def test_issue_freezes_a_snapshot_with_number_code_and_pdf_hash(certificate, ready):
+    assert certificate.number == f"PRS-{TODAY.year}-{certificate.id:06d}"
+    assert len(certificate.code) == 20 and set(certificate.code) <= set("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+    assert certificate.grouped_code.count("-") == 4
+    assert certificate.pdf_sha256 == hashlib.sha256(certificate.pdf).hexdigest()
+    assert certificate.hours["service"] == 500 * 60 and certificate.hours["training"]["Ethical Responsibility"] == 16 * 60
+    assert certificate.expires_on.year == TODAY.year + 2
+    ready.full_name, ready.legal_name = "Someone Else", "Another Name"
+    db.session.commit()
+    again = db.session.get(Certificate, certificate.id)
+    assert again.holder_name == "Tina Trainee" and hashlib.sha256(again.pdf).hexdigest() == certificate.pdf_sha256
+    event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "certificate.issued"))
+    assert event.details["number"] == certificate.number
+
+
+def test_the_legal_name_is_printed(ready, credential, login_as):
+    login_as(ready).post("/certificates", data={"legal_name": "Tina M. Trainee"})
+    cert, _ = issue(ready, credential)
+    assert cert.holder_name == "Tina M. Trainee"
+
+
+def test_issuing_twice_returns_the_same_certificate(ready, credential, people, login_as):
+    first, created = issue(ready, credential)
+    second, created_again = issue(ready, credential)
+    assert created and not created_again and first.id == second.id
+    client = login_as(people["admin"])
+    for _ in range(2):  # a double click
+        client.post("/admin/certificates/issue", data={"credential": credential.slug, "user": ready.id})
+    assert db.session.scalar(db.select(db.func.count()).select_from(Certificate)) == 1
+
+
+def test_concurrent_issuing_makes_exactly_one(app, ready, credential):
+    """Several requests at once, each in its own session and connection."""
+    results, errors = [], []
+    barrier = threading.Barrier(4)
+
+    def attempt():
+        try:
+            with app.app_context():
+                from training.auth.models import User
+
+                user, cred = db.session.get(User, ready.id), db.session.get(Credential, credential.id)
+                barrier.wait(timeout=10)
+                cert, _ = issue(user, cred)
+                results.append(cert.number)
+                db.session.remove()
+        except Exception as error:  # reported below
+            errors.append(repr(error))
+
+    threads = [threading.Thread(target=attempt) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    if db.engine.dialect.name == "sqlite" and errors:
+        # SQLite serialises writers; a writer that times out waiting is not a duplicate.
+        assert all("locked" in e for e in errors), errors
+    else:
+        assert errors == []
+    assert len(set(results)) == 1
+    assert db.session.scalar(db.select(db.func.count()).select_from(Certificate)) == 1
+
+
+# --- The PDF -------------------------------------------------------------------------------------
+
+def test_the_pdf_is_pdfa3_with_embedded_fonts_and_the_facts_as_text(certificate):
+    pdf = pikepdf.open(io.BytesIO(certificate.pdf))
+    assert len(pdf.pages) == 1
+    width, height = (float(v) for v in pdf.pages[0].mediabox[2:])
+    assert width > height  # landscape
+    xmp = pdf.open_metadata()
+    assert xmp.get("pdfaid:part") == "3" and xmp.get("pdfaid:conformance") == "U"
+    assert "Peer Recovery Specialist" in str(pdf.docinfo.get("/Title"))
+    assert pdf.docinfo.get("/Author") is not None
+    assert str(pdf.Root.get("/Lang")) == "en"
+    fonts = [font for page in pdf.pages for font in page.Resources.Font.values()]
+    assert fonts
+    for font in fonts:
+        descriptor = font.DescendantFonts[0].FontDescriptor if "/DescendantFonts" in font else font.FontDescriptor
+        assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")), font
+    text = PdfReader(io.BytesIO(certificate.pdf)).pages[0].extract_text()
+    for expected in ("Tina Trainee", certificate.number, "Peer Recovery Specialist", certificate.grouped_code):
+        assert expected in text, expected
+
+
+def test_the_qr_code_opens_the_verification_page(certificate):
+    import zxingcpp
+    from PIL import Image
+
+    pdf = pikepdf.open(io.BytesIO(certificate.pdf))
+    images = [pikepdf.PdfImage(image).as_pil_image() for image in pdf.pages[0].get_images().values()]
+    decoded = [r.text for image in images for r in zxingcpp.read_barcodes(image.convert("L").resize(
+        (image.width * 4, image.height * 4), Image.NEAREST))]
+    assert decoded == [certificate.verify_url]
+    assert certificate.verify_url.startswith("http://localhost/verify/")
+
+
+def test_designs_cannot_load_files_or_remote_urls(app):
+    from training.certificates.render import refuse_urls
+
+    for url in ("file:///etc/passwd", "https://example.org/x.png", "http://127.0.0.1/"):
+        with pytest.raises(ValueError):
+            refuse_urls(url)
+    assert refuse_urls("data:text/plain;base64,aGk=").read() == b"hi"
+
+
+# --- Verification ------------------------------------------------------------------------------------
+
+def test_the_verify_page_shows_a_valid_certificate(certificate, client):
+    page = client.get(f"/verify/{certificate.grouped_code}")
+    assert page.status_code == 200
+    for expected in ("Valid certificate", "Tina Trainee", certificate.number, "Peer Recovery Specialist", "500 h"):
+        assert expected in page.text
+
+
+@pytest.mark.parametrize("variant", ["lower", "bare", "spaces"])
+def test_codes_are_read_case_insensitively_without_separators(certificate, client, variant):
+    code = {"lower": certificate.grouped_code.lower(), "bare": certificate.code,
+            "spaces": certificate.grouped_code.replace("-", " ")}[variant]
+    response = client.get("/verify", query_string={"code": code})
+    assert response.status_code == 302 and response.location == f"/verify/{certificate.grouped_code}"
+    assert client.get(f"/verify/{certificate.code.lower()}").status_code == 301
+
+
+def test_an_altered_or_unknown_code_gets_a_helpful_404(certificate, client):
+    altered = certificate.code[:-1] + ("A" if certificate.code[-1] != "A" else "B")
+    for code in (altered, "NOT-A-CODE", "x" * 300):
+        page = client.get(f"/verify/{code}")
+        assert page.status_code == 404 and "Certificate not found" in page.text
+    form = client.get("/verify", query_string={"code": altered})
+    assert form.status_code == 404 and "No certificate has this code" in form.text
+    assert client.get("/verify/" + altered + ".json").status_code == 404
+
+
+def test_normalising_codes():
+    assert normalise_code(" abcd-efgh o1l ") == "ABCDEFGH011"
+
+
+def test_a_revoked_certificate_says_so_everywhere(certificate, client, people):
+    revoke(people["admin"], certificate, "Issued in error", private_note="Duplicate account")
+    page = client.get(f"/verify/{certificate.grouped_code}").text
+    assert "Revoked certificate" in page and "Issued in error" in page and "Duplicate account" not in page
+    document = client.get(f"/verify/{certificate.grouped_code}.json").get_json()
+    assert document["credentialStatus"]["status"] == "revoked"
+    revoked = client.get("/issuer/revocations.json").get_json()["revokedCredentials"]
+    assert revoked == [{"id": certificate.verify_url, "revocationReason": "Issued in error"}]
+    reinstate(people["admin"], certificate, "Checked again")
+    assert "Valid certificate" in client.get(f"/verify/{certificate.grouped_code}").text
+    actions = set(db.session.scalars(db.select(AuditEvent.action)))
+    assert {"certificate.revoked", "certificate.reinstated"} <= actions
+
+
+def test_revoking_needs_a_public_reason(certificate, people, login_as):
+    page = login_as(people["admin"]).post(f"/admin/certificates/{certificate.id}/revoke", data={"reason": ""})
+    assert page.status_code == 400 and "Give the reason the verification page will show." in page.text
+    assert db.session.get(Certificate, certificate.id).status == "valid"
+
+
+def test_an_expired_certificate_says_expired(certificate, client):
+    certificate.issued_on, certificate.expires_on = TODAY - timedelta(days=800), TODAY - timedelta(days=70)
+    db.session.commit()
+    page = client.get(f"/verify/{certificate.grouped_code}").text
+    assert "Expired certificate" in page
+    assert client.get(f"/verify/{certificate.grouped_code}.json").get_json()["credentialStatus"]["status"] == "expired"
+
+
+@pytest.mark.config(RATELIMIT_ENABLED=True, VERIFY_RATE_LIMIT="3 per minute")
+def test_verification_is_rate_limited(certificate, client):
+    statuses = [client.get(f"/verify/{certificate.grouped_code}").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_the_pdf_is_public_only_if_the_holder_allows(certificate, client, login_as, ready):
+    assert client.get(f"/verify/{certificate.grouped_code}/certificate.pdf").status_code == 404
+    login_as(ready).post(f"/certificates/{certificate.id}/sharing", data={"pdf_public": "y"})
+    response = client.get(f"/verify/{certificate.grouped_code}/certificate.pdf")
+    assert response.status_code == 200 and response.data == certificate.pdf
+
+
+# --- Open Badges 3.0 ------------------------------------------------------------------------------------
+
+def test_the_json_is_an_openbadgecredential_valid_against_the_official_schema(certificate, client):
+    document = client.get(f"/verify/{certificate.grouped_code}.json").get_json()
+    assert document["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
+    assert document["@context"][:2] == ["https://www.w3.org/ns/credentials/v2",
+                                        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+    assert document["validFrom"].startswith(certificate.issued_on.isoformat())
+    assert document["validUntil"].startswith(certificate.expires_on.isoformat())
+    achievement = document["credentialSubject"]["achievement"]
+    assert achievement["name"] == "Peer Recovery Specialist" and achievement["criteria"]["narrative"]
+    errors = sorted(Draft201909Validator(SCHEMA).iter_errors(document), key=str)
+    assert errors == [], [e.message for e in errors]
+
+
+def test_the_signature_checks_out_with_an_independent_library(certificate, client):
+    document = client.get(f"/verify/{certificate.grouped_code}.json").get_json()
+    jwks = client.get("/issuer/jwks.json").get_json()
+    token = document["proof"][0]["jwt"]
+    header = pyjwt.get_unverified_header(token)
+    key = next(pyjwt.PyJWK(k) for k in jwks["keys"] if k["kid"] == header["kid"])
+    claims = pyjwt.decode(token, key.key, algorithms=["ES256"], options={"verify_aud": False})
+    unsigned = {k: v for k, v in document.items() if k != "proof"}
+    assert {k: claims[k] for k in unsigned} == unsigned
+    assert claims["iss"] == document["issuer"]["id"] == "http://localhost/issuer"
+    tampered = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    with pytest.raises(pyjwt.InvalidSignatureError):
+        pyjwt.decode(tampered, key.key, algorithms=["ES256"], options={"verify_aud": False})
+    issuer = client.get("/issuer").get_json()
+    assert issuer["id"] == claims["iss"] and "Profile" in issuer["type"]
+
+
+# --- Renewal and reminders -------------------------------------------------------------------------------
+
+def test_renewal_needs_continuing_education_and_links_to_the_previous(certificate, ready, people):
+    with pytest.raises(CertificateError, match="renewal rules are not met"):
+        renew(people["admin"], certificate)
+    certificate.issued_on = TODAY - timedelta(days=400)
+    db.session.commit()
+    approved(ready, "training", 14 * 60, 30, domain="Advocacy", provider="Academy")
+    approved(ready, "training", 6 * 60, 20, domain="Ethical Responsibility", provider="Academy")
+    db.session.commit()
+    newer, created = renew(people["admin"], certificate)
+    again, created_again = renew(people["admin"], certificate)
+    assert created and not created_again and again.id == newer.id
+    assert newer.previous_id == certificate.id and newer.cycle == 2 and newer.number != certificate.number
+    assert "certificate.renewed" in set(db.session.scalars(db.select(AuditEvent.action)))
+
+
+def test_expiry_reminders_go_out_60_30_and_7_days_before_each_once(certificate, caplog):
+    from training.supervision.reminders import send_expiry_reminders
+
+    caplog.set_level("INFO", logger="training.mail")
+    expires = certificate.expires_on
+    sent = [send_expiry_reminders(expires - timedelta(days=d)) for d in (61, 60, 59, 45, 30, 29, 7, 6, 1)]
+    assert sent == [0, 1, 0, 0, 1, 0, 1, 0, 0]
+    subjects = [r.getMessage().split("Subject: ")[1].split("\n")[0] for r in caplog.records if "Subject" in
+                r.getMessage()]
+    assert subjects == ["Your certificate expires in 60 days", "Your certificate expires in 30 days",
+                        "Your certificate expires in 7 days"]
+
+
+# --- Pages ---------------------------------------------------------------------------------------------
+
+def test_the_trainees_certificates_page(certificate, ready, login_as, people):
+    client = login_as(ready)
+    page = client.get("/certificates").text
+    assert certificate.number in page and certificate.verify_url in page
+    assert "linkedin.com/profile/add?" in page and "certId=" in page and "<svg" in page
+    download = client.get(f"/certificates/{certificate.id}.pdf")
+    assert download.data == certificate.pdf
+    assert 'filename="Tina-Trainee-Peer-Recovery-Specialist-' in download.headers["Content-Disposition"]
+    assert login_as(people["other_trainee"]).get(f"/certificates/{certificate.id}.pdf").status_code == 404
+    transcript = client.get("/certificates/transcript.pdf")
+    text = PdfReader(io.BytesIO(transcript.data)).pages[0].extract_text()
+    assert "Transcript" in text and "Foundations of Peer Recovery Support" in text and "Final exam" in text
+
+
+def test_the_administrators_page_filters_and_zips(certificate, people, login_as):
+    import zipfile
+
+    client = login_as(people["admin"])
+    assert certificate.number in client.get("/admin/certificates?status=valid").text
+    assert certificate.number not in client.get("/admin/certificates?status=revoked").text
+    assert certificate.number not in client.get(f"/admin/certificates?issued_to={TODAY - timedelta(days=1)}").text
+    assert client.get("/admin/certificates?issued_from=nonsense").status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/admin/certificates/download.zip?status=valid").data))
+    assert [info.filename for info in archive.infolist()] == [f"Tina-Trainee-Peer-Recovery-Specialist-"
+                                                              f"{certificate.number}.pdf"]
+
+
+def test_bulk_issue_runs_as_a_job_with_progress(ready, people, credential, course, login_as):
+    make_eligible(people["other_trainee"], course)
+    client = login_as(people["admin"])
+    response = client.post("/admin/certificates/issue", data={
+        "credential": credential.slug, "user": [ready.id, people["other_trainee"].id, people["supervisor"].id]})
+    assert "/admin/certificates/jobs/" in response.location
+    page = client.get(response.location).text
+    assert "3 of 3 processed · 2 issued · 1 not issued" in page and "supervisor@example.org" in page
+
+
+# --- Command line -----------------------------------------------------------------------------------------
+
+def test_cli_issue_and_pdf(ready, runner, tmp_path):
+    result = runner.invoke(args=["certificates", "issue", "--credential", "peer-recovery-specialist",
+                                 "--email", ready.email])
+    assert result.exit_code == 0, result.output
+    number, code = result.output.strip().split(": ")[1].split()
+    output = tmp_path / "cert.pdf"
+    result = runner.invoke(args=["certificates", "pdf", code.lower(), "--output", str(output)])
+    assert result.exit_code == 0
+    stored = db.session.scalar(db.select(Certificate).where(Certificate.number == number))
+    assert output.read_bytes() == stored.pdf
+    again = runner.invoke(args=["certificates", "issue", "--credential", "peer-recovery-specialist",
+                                "--email", ready.email])
+    assert "Already issued" in again.output
+
+
+def test_cli_all_eligible(ready, runner):
+    result = runner.invoke(args=["certificates", "issue", "--credential", "peer-recovery-specialist",
+                                 "--all-eligible"])
+    assert result.exit_code == 0 and "1 certificate(s) issued." in result.output
