@@ -9,7 +9,7 @@ from training.core import bp
 from training.courses.services import active_courses, progress_for, training_minutes_by_domain
 from training.extensions import db
 from training.supervision.risk import assess, own_flags
-from training.supervision.services import pending_for, requirement_progress
+from training.supervision.services import pending_count, requirement_progress
 
 
 @bp.route("/")
@@ -39,7 +39,7 @@ def dashboard():
             if not risk.trainee.wellbeing_shared:
                 risk.flags = [f for f in risk.flags if f.key != "wellbeing_falling"]
         context["risks"] = risks
-        context["pending_count"] = len(pending_for(current_user))
+        context["pending_count"] = pending_count(current_user)
     if current_user.has_role("admin"):
         role_counts = dict(db.session.execute(
             select(UserRole.role, func.count()).join(User).where(User.active).group_by(UserRole.role)

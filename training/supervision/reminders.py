@@ -14,7 +14,7 @@ from training.extensions import db
 from training.mail import send_mail
 from training.supervision.models import ReminderLog
 from training.supervision.risk import assess
-from training.supervision.services import _external_url, pending_for
+from training.supervision.services import _external_url, pending_count
 
 
 def _period(today):
@@ -49,11 +49,11 @@ def send_reminders(today=None):
             if not risk.trainee.wellbeing_shared:
                 risk.flags = [f for f in risk.flags if f.key != "wellbeing_falling"]
         risks = [r for r in risks if r.flags]
-        pending = pending_for(supervisor)
+        pending = pending_count(supervisor)
         if (pending or risks) and _claim(supervisor, "supervisor_digest", period):
             lines = [f"Hello {supervisor.full_name},", ""]
             if pending:
-                lines.append(f"{len(pending)} hour entr{'y is' if len(pending) == 1 else 'ies are'} waiting for "
+                lines.append(f"{pending} hour entr{'y is' if pending == 1 else 'ies are'} waiting for "
                              f"your review: {_external_url('supervision.review')}")
             if risks:
                 lines += ["", "Supervisees who may need your attention:"]

@@ -444,14 +444,22 @@ def entries_of(trainee, status=None):
     return list(db.session.scalars(query.order_by(HourEntry.occurred_on.desc(), HourEntry.id.desc()).limit(200)))
 
 
-def pending_for(supervisor):
-    """Entries waiting for this supervisor: sent to them, or from their current supervisees."""
+def _pending_filter(supervisor):
     current = select(SupervisorAssignment.trainee_id).where(
         SupervisorAssignment.supervisor_id == supervisor.id, SupervisorAssignment.current_filter())
+    return (HourEntry.status == "pending") & or_(HourEntry.supervisor_id == supervisor.id,
+                                                 HourEntry.trainee_id.in_(current))
+
+
+def pending_for(supervisor, limit=200):
+    """Entries waiting for this supervisor (sent to them, or from their current supervisees), oldest first."""
     return list(db.session.scalars(
-        select(HourEntry).where(HourEntry.status == "pending",
-                                or_(HourEntry.supervisor_id == supervisor.id, HourEntry.trainee_id.in_(current)))
-        .order_by(HourEntry.submitted_at, HourEntry.id)))
+        select(HourEntry).where(_pending_filter(supervisor))
+        .order_by(HourEntry.submitted_at, HourEntry.id).limit(limit)))
+
+
+def pending_count(supervisor):
+    return db.session.scalar(select(func.count()).select_from(HourEntry).where(_pending_filter(supervisor)))
 
 
 def _external_url(endpoint, **values):

@@ -33,6 +33,7 @@ from training.supervision.services import (
     entries_of,
     log_entry,
     log_session,
+    pending_count,
     pending_for,
     requirement_progress,
     review_entries,
@@ -242,7 +243,7 @@ def _supervisees():
 def supervisees():
     """Supervisees sorted by burnout risk, each flag with its reason."""
     risks = assess(_supervisees())
-    return render_template("supervision/supervisees.html", risks=risks, pending=len(pending_for(current_user)))
+    return render_template("supervision/supervisees.html", risks=risks, pending=pending_count(current_user))
 
 
 def _supervisee_or_404(user_id):
@@ -277,7 +278,8 @@ def review():
                 flash(f"{len(changed)} entr{'y' if len(changed) == 1 else 'ies'} {verb}.", "success")
                 return redirect(url_for("supervision.review"))
     selected = {int(i) for i in request.form.getlist("entry") if i.isdigit()}
-    return render_template("supervision/review.html", form=form, entries=entries, selected=selected), \
+    return render_template("supervision/review.html", form=form, entries=entries, selected=selected,
+                           total=pending_count(current_user)), \
         400 if request.method == "POST" else 200
 
 
