@@ -34,7 +34,11 @@ def _run_in_app(app, job_id):
 
 
 def run_bulk_issue_job(job_id):
-    """Entry point for an RQ worker (``rq worker certificates``)."""
+    """Entry point for an RQ worker (``rq worker certificates``): builds the app from the environment."""
+    from flask import has_app_context
+
+    if has_app_context():  # a worker running inside an app, as the tests do
+        return run_bulk_issue(job_id)
     from training import create_app
 
     _run_in_app(create_app(), job_id)
