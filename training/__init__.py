@@ -152,11 +152,12 @@ def register_errors(app):
 
 def register_template_helpers(app):
     from training.auth.models import ROLES
-    from training.templating import format_date, format_datetime, format_hours
+    from training.templating import audit_value, format_date, format_datetime, format_hours
 
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["hours"] = format_hours
+    app.jinja_env.filters["audit_value"] = audit_value
     app.jinja_env.globals["ROLES"] = ROLES
     app.jinja_env.add_extension("jinja2.ext.do")
 

@@ -20,3 +20,17 @@ def format_hours(minutes):
     hours = minutes / 60
     text = f"{hours:.2f}".rstrip("0").rstrip(".")
     return f"{text} h"
+
+
+def audit_value(value):
+    """An audit detail in words: lists joined, mappings as 'key: value', minutes left as numbers."""
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {audit_value(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        shown = [audit_value(v) for v in value[:8]]
+        return ", ".join(shown) + (f" and {len(value) - 8} more" if len(value) > 8 else "")
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    return str(value)

@@ -40,6 +40,7 @@ SUPERVISOR = "supervisor@example.org"
 TRAINEE = "trainee@example.org"            # modules 1-3 done
 READY = "ready@example.org"                # course complete
 NEW_TRAINEE = "new.trainee@example.org"    # nothing done
+QUIZ_TAKER = "overdue.trainee@example.org"  # no course progress; used only for the attempt page
 
 
 class MailCollector(logging.Handler):

@@ -12,7 +12,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from .conftest import ADMIN, COURSE_SLUG, DESKTOP, PHONE, READY, SUPERVISOR, TRAINEE
+from .conftest import ADMIN, COURSE_SLUG, DESKTOP, PHONE, QUIZ_TAKER, READY, SUPERVISOR, TRAINEE
 
 AXE = Axe()
 AXE_OPTIONS = {"resultTypes": ["violations"], "rules": {"target-size": {"enabled": True}}}
@@ -32,7 +32,7 @@ def submit_empty_invitation(page):
 
 def start_or_continue_an_attempt(page):
     # A new attempt, or the one left open by an earlier run against the same account.
-    page.get_by_role("button", name=re.compile(r"^Start attempt")).or_(
+    page.get_by_role("button", name=re.compile(r"^Start (attempt|the quiz)")).or_(
         page.get_by_role("link", name=re.compile(r"^Continue attempt"))).first.click()
     expect(page.locator("fieldset.question").first).to_be_visible()
 
@@ -71,7 +71,7 @@ PAGES = [
     AuditedPage("module", TRAINEE, lambda server: server.module_path(1)),
     AuditedPage("account", TRAINEE, "/account"),
     AuditedPage("quiz", TRAINEE, lambda server: server.quiz_path(4)),
-    AuditedPage("quiz-attempt", READY, lambda server: server.quiz_path(1), then=start_or_continue_an_attempt),
+    AuditedPage("quiz-attempt", QUIZ_TAKER, lambda server: server.quiz_path(1), then=start_or_continue_an_attempt),
     AuditedPage("quiz-review", READY, lambda server: server.quiz_path(1), then=open_the_first_review),
     AuditedPage("final-exam", READY, lambda server: server.quiz_path("exam")),
     AuditedPage("hours", TRAINEE, "/hours"),

@@ -17,7 +17,7 @@ def answer_text(slot):
     if slot.qtype == "single_choice":
         return ", ".join(_choice_texts(slot, [response])) or NO_ANSWER
     if slot.qtype == "multiple_choice":
-        return "; ".join(_choice_texts(slot, response if isinstance(response, list) else [response])) or NO_ANSWER
+        return " · ".join(_choice_texts(slot, response if isinstance(response, list) else [response])) or NO_ANSWER
     if slot.qtype == "true_false":
         return {"true": "True", "false": "False"}.get(response, NO_ANSWER)
     if slot.qtype == "matching":
@@ -33,7 +33,7 @@ def right_text(slot):
         best = max(data["choices"], key=lambda c: c["weight"])
         return best["text"]
     if slot.qtype == "multiple_choice":
-        return "; ".join(c["text"] for c in data["choices"] if c["weight"] > 0)
+        return " · ".join(c["text"] for c in data["choices"] if c["weight"] > 0)
     if slot.qtype == "true_false":
         return "True" if data["answer"] else "False"
     if slot.qtype == "short_answer":

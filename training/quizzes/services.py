@@ -185,6 +185,8 @@ def quiz_status(user, quiz, now=None):
                         can_start=False)
     if in_progress:
         status.refusal = "You have an attempt in progress."
+    elif status.passed:
+        status.refusal = "You have passed. No more attempts are needed."
     elif quiz.attempts_allowed and len(attempts) >= quiz.attempts_allowed:
         status.refusal = (f"You have used all {quiz.attempts_allowed} attempts allowed for this quiz. "
                           "Ask your programme administrator if you need another.")
