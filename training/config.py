@@ -65,7 +65,7 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "training@localhost")
 
     # Public address used in e-mailed links when there is no request to build them from.
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    BASE_URL = os.environ.get("BASE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}")
     ORGANISATION_NAME = os.environ.get("ORGANISATION_NAME", "Peer Recovery Training Programme")
 
     # Rate limits: memory per process by default, Redis when REDIS_URL is set.
