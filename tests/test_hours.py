@@ -322,3 +322,16 @@ def test_report_with_a_backwards_period_gets_a_message(team, login_as):
     response = client.get(f"/supervisees/{team['trainee'].id}/report.pdf?date_from=2026-05-01&date_to=2026-01-01",
                           follow_redirects=True)
     assert "the start must be on or before the end" in response.text
+
+
+def test_supervised_work_can_be_required_per_domain(team):
+    from training.credentials.models import Credential
+
+    credential = db.session.scalar(db.select(Credential).where(Credential.slug == "peer-recovery-specialist"))
+    credential.requirements = dict(credential.requirements, service_hours={"Advocacy": 10, "Ethical Responsibility": 5})
+    db.session.commit()
+    _approved(team["trainee"], team["supervisor"], "service", 240)
+    _, reqs = requirement_progress(team["trainee"])
+    done = {r.key: (r.done, r.required) for r in reqs}
+    assert done["service:Advocacy"] == (240, 600) and done["service:Ethical Responsibility"] == (0, 300)
+    assert "service" not in done

@@ -72,6 +72,8 @@ def hours_snapshot(trainee, credential):
             snapshot["training"][req.key.split(":", 1)[1]] = req.done
         elif req.key == "training":
             snapshot["training"]["All domains"] = req.done
+        elif req.key.startswith("service:"):
+            snapshot["service"] += req.done
         else:
             snapshot[req.key] = req.done
     return snapshot

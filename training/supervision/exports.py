@@ -43,11 +43,6 @@ def hours_csv(trainee):
     return "\ufeff" + out.getvalue()
 
 
-def _refuse_urls(url, *args, **kwargs):
-    """The report needs no outside resources; refuse every URL, files included."""
-    raise ValueError(f"external resources are not allowed in reports: {url[:60]}")
-
-
 def report_context(trainee, date_from=None, date_to=None):
     entries = approved_entries(trainee, date_from, date_to)
     credential = credential_for(trainee)
@@ -70,7 +65,7 @@ def report_context(trainee, date_from=None, date_to=None):
 
 def verification_report_pdf(trainee, date_from=None, date_to=None):
     """The verification report a board application can use, rendered by WeasyPrint."""
-    from weasyprint import HTML
+    from training.certificates.render import render_html_pdf
 
-    html = render_template("supervision/report_pdf.html", **report_context(trainee, date_from, date_to))
-    return HTML(string=html, url_fetcher=_refuse_urls).write_pdf()
+    return render_html_pdf(render_template("supervision/report_pdf.html",
+                                           **report_context(trainee, date_from, date_to)))

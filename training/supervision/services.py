@@ -384,10 +384,15 @@ def requirement_progress(trainee, credential=None):
         for domain, hours in spec.items():
             result.append(Requirement(f"training:{domain}", f"Training: {domain}", training.get(domain, 0),
                                       int(hours * 60)))
-    if credential.requirements.get("service_hours"):
+    service = credential.requirements.get("service_hours") or {}
+    if "total" in service:
         result.append(Requirement("service", "Supervised peer support work",
-                                  _service_minutes(trainee, credential, rows),
-                                  int(credential.requirements["service_hours"]["total"] * 60)))
+                                  _service_minutes(trainee, credential, rows), int(service["total"] * 60)))
+    for domain in credential.domains:
+        if domain in service:  # supervised work required per domain
+            done = sum(m for kind, d, _, m in rows if kind == "service" and d == domain)
+            result.append(Requirement(f"service:{domain}", f"Supervised work: {domain}", done,
+                                      int(service[domain] * 60)))
     supervision = credential.requirements.get("supervision_hours")
     if supervision:
         individual = sum(m for k, _, f, m in rows if k == "supervision" and f != "group")
