@@ -153,8 +153,8 @@ def main():
         report("Signed Open Badges credential", value, 100)
 
         # Bulk issue in the background while a supervisor keeps using the site.
-        from training.certificates.services import CODE_LENGTH  # noqa: F401 (imports the renderer first)
         from training.auth.models import User
+        from training.certificates.services import CODE_LENGTH  # noqa: F401 (imports the renderer first)
 
         people = list(db.session.scalars(db.select(User).where(User.email.like("%@bench.example")).limit(bulk)))
         original = issue.__globals__["checklist"]

@@ -29,7 +29,7 @@ def courses_sync(path):
         db.session.rollback()
         for error in errors.errors:
             click.echo(f"error: {error}", err=True)
-        raise click.ClickException(f"{len(errors.errors)} problem(s) found; nothing was changed.")
+        raise click.ClickException(f"{len(errors.errors)} problem(s) found; nothing was changed.") from None
     click.echo(f"Courses synced: {report.summary()}.")
 
 
@@ -50,7 +50,7 @@ def users_create(email, name, roles, password):
     from training.auth.services import AccountError, set_password
 
     if user_by_email(email):
-        raise click.ClickException(f"{email} already has an account.")
+        raise click.ClickException(f"{email} already has an account.") from None
     user = User(email=email.strip().lower(), full_name=name.strip())
     user.set_roles(roles)
     if "trainee" in roles:
@@ -58,7 +58,7 @@ def users_create(email, name, roles, password):
     try:
         set_password(user, password)
     except AccountError as error:
-        raise click.ClickException(error.message)
+        raise click.ClickException(error.message) from None
     db.session.add(user)
     audit.record("user.created", subject=user, roles=sorted(roles))
     db.session.commit()
@@ -76,7 +76,7 @@ def users_invite(email, name, roles):
     try:
         user = invite(None, email, name, set(roles))
     except AccountError as error:
-        raise click.ClickException(error.message)
+        raise click.ClickException(error.message) from None
     click.echo(f"Invited {user.email}. The link is in the e-mail (or the log, without MAIL_SERVER).")
 
 
@@ -90,7 +90,7 @@ def users_deactivate(email, reason):
 
     user = user_by_email(email)
     if user is None:
-        raise click.ClickException(f"No account for {email}.")
+        raise click.ClickException(f"No account for {email}.") from None
     if user.active:
         user.active = False
         user.deactivated_at = utcnow()
@@ -116,7 +116,7 @@ def demo_load():
     try:
         summary = load_demo()
     except DemoRefused as error:
-        raise click.ClickException(str(error))
+        raise click.ClickException(str(error)) from None
     click.echo(summary)
 
 
@@ -150,7 +150,7 @@ def questions_import(path, slug, category, fmt, dry_run, as_json):
     for question in result.skipped:
         click.echo(f"{path}:{question.line}: skipped: {question.type} questions are not delivered", err=True)
     if result.errors:
-        raise click.ClickException(f"{len(result.errors)} error(s); nothing was imported.")
+        raise click.ClickException(f"{len(result.errors)} error(s); nothing was imported.") from None
     if dry_run:
         if as_json:
             click.echo(json.dumps([q.as_json() for q in result.questions], indent=2, ensure_ascii=False))
@@ -159,7 +159,7 @@ def questions_import(path, slug, category, fmt, dry_run, as_json):
         return
     course = db.session.scalar(db.select(Course).where(Course.slug == slug))
     if course is None:
-        raise click.ClickException(f"No course with the slug '{slug}'.")
+        raise click.ClickException(f"No course with the slug '{slug}'.") from None
     report = import_questions(course, result, Path(path).name)
     db.session.commit()
     click.echo(f"Imported into {course.slug}: {report.summary()}.")
@@ -175,7 +175,7 @@ def questions_export(slug, output):
 
     course = db.session.scalar(db.select(Course).where(Course.slug == slug))
     if course is None:
-        raise click.ClickException(f"No course with the slug '{slug}'.")
+        raise click.ClickException(f"No course with the slug '{slug}'.") from None
     with click.open_file(output, "w", encoding="utf-8") as handle:
         handle.write(export_course(course))
 
@@ -221,13 +221,13 @@ def certificates_issue(slug, email, all_eligible):
 
     credential = db.session.scalar(db.select(Credential).where(Credential.slug == slug))
     if credential is None:
-        raise click.ClickException(f"No credential with the slug '{slug}'.")
+        raise click.ClickException(f"No credential with the slug '{slug}'.") from None
     if bool(email) == bool(all_eligible):
         raise click.UsageError("Give either --email or --all-eligible.")
     if email:
         user = user_by_email(email)
         if user is None:
-            raise click.ClickException(f"No account for {email}.")
+            raise click.ClickException(f"No account for {email}.") from None
         try:
             certificate, created = issue(user, credential)
         except CertificateError as error:
@@ -252,7 +252,7 @@ def certificates_pdf(code, output):
 
     certificate = find_by_code(code)
     if certificate is None:
-        raise click.ClickException("No certificate has this verification code.")
+        raise click.ClickException("No certificate has this verification code.") from None
     with open(output, "wb") as handle:
         handle.write(certificate.pdf)
     click.echo(f"Wrote {certificate.number} ({len(certificate.pdf)} bytes, sha256 {certificate.pdf_sha256}).")
