@@ -107,6 +107,7 @@ MATRIX = {
     "certificates.admin_reinstate": ("POST", ADMIN_ACTION),
     "certificates.admin_renew": ("POST", ADMIN_ACTION),
     "certificates.admin_eligibility": ("GET", ADMIN_ONLY),
+    "certificates.admin_preview": ("GET", ADMIN_ONLY),
 }
 
 # Valid form data for each POST, so that only access decides the answer.
@@ -174,8 +175,15 @@ def url_for_endpoint(app, endpoint, ctx):
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     from flask import url_for
 
+    query = QUERY.get(endpoint, lambda ctx: {})(ctx)
     with app.test_request_context():
-        return url_for(endpoint, **{k: v for k, v in values.items() if k in rule.arguments})
+        return url_for(endpoint, **{k: v for k, v in values.items() if k in rule.arguments}, **query)
+
+
+# Query strings that routes need to answer at all.
+QUERY = {
+    "certificates.admin_preview": lambda ctx: {"credential": "peer-recovery-specialist", "user": ctx["trainee"].id},
+}
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -391,3 +391,13 @@ def test_cli_all_eligible(ready, runner):
     result = runner.invoke(args=["certificates", "issue", "--credential", "peer-recovery-specialist",
                                  "--all-eligible"])
     assert result.exit_code == 0 and "1 certificate(s) issued." in result.output
+
+
+def test_a_preview_shows_the_certificate_without_issuing(ready, credential, people, login_as):
+    response = login_as(people["admin"]).get(
+        f"/admin/certificates/preview.pdf?credential={credential.slug}&user={ready.id}")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    text = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
+    assert "Tina Trainee" in text and "PREVIEW" in text
+    assert db.session.scalar(db.select(db.func.count()).select_from(Certificate)) == 0
+    assert login_as(people["admin"]).get("/admin/certificates/preview.pdf?credential=nope&user=1").status_code == 404

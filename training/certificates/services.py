@@ -99,6 +99,21 @@ def pdf_context(certificate):
     }
 
 
+def preview_pdf(trainee, credential, today=None):
+    """The certificate as it would be printed today, marked as a preview; nothing is saved."""
+    today = today or date.today()
+    metadata = design_metadata(DESIGN)
+    draft = Certificate(
+        number=f"{credential.certificate_prefix}-{today.year}-PREVIEW", code="PREVIEWPREVIEWPREVIE",
+        holder_name=trainee.printed_name, credential_title=credential.title, hours=hours_snapshot(trainee, credential),
+        issued_on=today, expires_on=add_months(today, credential.validity_months),
+        issuer_name=current_app.config["ORGANISATION_NAME"],
+        signatory_name=current_app.config.get("CERTIFICATE_SIGNATORY_NAME") or metadata.get("signatory_name", ""),
+        signatory_title=current_app.config.get("CERTIFICATE_SIGNATORY_TITLE") or metadata.get("signatory_title", ""),
+        verify_url=f"{current_app.config['BASE_URL'].rstrip('/')}/verify", design=DESIGN)
+    return render_pdf(DESIGN, pdf_context(draft))
+
+
 def _number(credential, issued_on, certificate_id):
     return f"{credential.certificate_prefix}-{issued_on.year}-{certificate_id:06d}"
 

@@ -279,6 +279,20 @@ def eligible():
                            people=people, form=ConfirmForm())
 
 
+@bp.route("/admin/certificates/preview.pdf")
+@roles_required("admin")
+def admin_preview():
+    """What a trainee's certificate would look like, without issuing anything."""
+    from training.certificates.services import preview_pdf
+
+    credential = _credential_or_404(request.args.get("credential", ""))
+    user_id = request.args.get("user", type=int)
+    person = db.session.get(User, user_id) if user_id else None
+    if person is None:
+        abort(404)
+    return _pdf_response(preview_pdf(person, credential), "certificate-preview.pdf", inline=True)
+
+
 @bp.route("/admin/certificates/issue", methods=["POST"])
 @roles_required("admin")
 def admin_issue():
