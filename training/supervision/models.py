@@ -62,6 +62,8 @@ class HourEntry(db.Model):
         CheckConstraint("kind IN ('service', 'training', 'supervision')", name="known_kind"),
         CheckConstraint("status IN ('pending', 'approved', 'returned', 'withdrawn')", name="known_status"),
         Index("ix_hour_entry_trainee_status_date", "trainee_id", "status", "occurred_on"),
+        # Covers the per-trainee sums of the dashboards and burnout signals without table lookups.
+        Index("ix_hour_entry_trainee_totals", "trainee_id", "kind", "status", "occurred_on", "minutes"),
         Index("ix_hour_entry_supervisor_status", "supervisor_id", "status"),
     )
 
