@@ -14,6 +14,8 @@ from training.extensions import csrf, db, limiter, login_manager, migrate
 
 def create_app(config=None):
     """Build the app. ``config`` is a config class, or a dict laid over TestConfig for tests."""
+    from training.http import BoundedIntConverter
+
     app = Flask(
         __name__,
         instance_path=str(ROOT / "instance"),
@@ -27,6 +29,7 @@ def create_app(config=None):
         app.config.update(config)
     else:
         app.config.from_object(config)
+    app.url_map.converters["int"] = BoundedIntConverter
     check_production(app.config)
     app.instance_path and _ensure_instance_folder(app)
     configure_logging(app)
@@ -107,6 +110,7 @@ def register_errors(app):
     def refuse_nul_characters():
         """No database stores a NUL character in text; refuse it before anything runs."""
         values = list(request.args.values()) + list(request.form.values()) + [request.path]
+        values += [upload.filename or "" for upload in request.files.values()]
         if any("\x00" in value for value in values):
             abort(400, "The request contained a character that cannot be saved (a NUL byte).")
 

@@ -32,6 +32,7 @@ from training.courses.models import CourseCompletion, ModuleCompletion
 from training.courses.services import active_courses, progress_for, sync_courses
 from training.extensions import db
 from training.forms import ConfirmForm, choices
+from training.http import page_number
 
 
 @bp.before_request
@@ -59,7 +60,7 @@ def people():
     role = request.args.get("role", "")
     status = request.args.get("status", "")
     page = request.args.get("page", 1, type=int)
-    pagination = db.paginate(people_query(search, role, status), page=max(page, 1),
+    pagination = db.paginate(people_query(search, role, status), page=page_number(page),
                              per_page=current_app.config["PEOPLE_PER_PAGE"], error_out=False)
     return render_template("admin/people.html", pagination=pagination, search=search,
                            role=role, status=status)
@@ -242,5 +243,5 @@ def audit_log():
                             form.date_from.data, form.date_to.data)
     else:
         query = audit_query()
-    pagination = db.paginate(query, page=max(page, 1), per_page=50, error_out=False)
+    pagination = db.paginate(query, page=page_number(page), per_page=50, error_out=False)
     return render_template("admin/audit.html", form=form, pagination=pagination, roles=ROLES)

@@ -20,6 +20,13 @@ def roles_required(*roles):
 
 def safe_next_url(target):
     """Only follow ``next`` to a path on this site, never to another host."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    from urllib.parse import urlsplit
+
+    if not target or not target.startswith("/") or "\\" in target:
+        return None
+    if any(not ch.isprintable() or ch.isspace() for ch in target):
+        return None  # browsers and servers drop tabs and newlines, turning "/\t/x" into "//x"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
         return None
     return target

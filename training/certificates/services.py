@@ -118,7 +118,7 @@ def _number(credential, issued_on, certificate_id):
     return f"{credential.certificate_prefix}-{issued_on.year}-{certificate_id:06d}"
 
 
-def issue(trainee, credential, actor=None, today=None, check=True, previous=None):
+def issue(trainee, credential, actor=None, today=None, check=True, previous=None, valid_from=None):
     """Issue a certificate, or return the one this trainee already has for this cycle.
 
     Idempotent: the database allows one certificate per trainee, credential and cycle, so
@@ -141,7 +141,7 @@ def issue(trainee, credential, actor=None, today=None, check=True, previous=None
         user_id=trainee.id, credential_id=credential.id, cycle=cycle, number=f"pending-{code}", code=code,
         holder_name=trainee.printed_name, credential_slug=credential.slug, credential_title=credential.title,
         credential_description=credential.description, hours=hours_snapshot(trainee, credential),
-        issued_on=today, expires_on=add_months(today, credential.validity_months),
+        issued_on=today, expires_on=add_months(max(valid_from or today, today), credential.validity_months),
         issuer_name=current_app.config["ORGANISATION_NAME"],
         signatory_name=current_app.config.get("CERTIFICATE_SIGNATORY_NAME") or metadata.get("signatory_name", ""),
         signatory_title=current_app.config.get("CERTIFICATE_SIGNATORY_TITLE") or metadata.get("signatory_title", ""),
@@ -230,8 +230,9 @@ def renew(actor, certificate, today=None):
     if newer is not None:
         return newer, False
     today = today or date.today()
+    # Renewing early keeps the rest of the current term: the new validity starts when the old one ends.
     return issue(certificate.holder, certificate.credential, actor=actor, today=max(today, certificate.issued_on),
-                 check=False, previous=certificate)
+                 check=False, previous=certificate, valid_from=certificate.expires_on)
 
 
 def expiry_due(days, today=None):

@@ -37,6 +37,7 @@ from training.credentials.models import Credential
 from training.credentials.services import credential_for
 from training.extensions import db, limiter
 from training.forms import ConfirmForm, choices
+from training.http import content_disposition, page_number
 
 
 def _verify_limit():
@@ -44,9 +45,8 @@ def _verify_limit():
 
 
 def _pdf_response(data, filename, inline=False):
-    disposition = "inline" if inline else "attachment"
     return Response(data, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'{disposition}; filename="{filename}"'})
+                    headers={"Content-Disposition": content_disposition(filename, inline)})
 
 
 def pdf_filename(certificate):
@@ -241,7 +241,7 @@ def admin_list():
     """Certificates filtered by status, credential and date."""
     form = _filter_form()
     page = request.args.get("page", 1, type=int)
-    pagination = db.paginate(_filtered(form), page=max(page, 1), per_page=50, error_out=False)
+    pagination = db.paginate(_filtered(form), page=page_number(page), per_page=50, error_out=False)
     jobs = list(db.session.scalars(select(BulkIssueJob).order_by(BulkIssueJob.id.desc()).limit(3)))
     return render_template("certificates/admin_list.html", form=form, pagination=pagination, jobs=jobs,
                            args=request.args.to_dict())
@@ -257,7 +257,7 @@ def admin_zip():
         for certificate in db.session.scalars(_filtered(form).limit(5000)):
             archive.writestr(pdf_filename(certificate), certificate.pdf)
     return Response(buffer.getvalue(), mimetype="application/zip",
-                    headers={"Content-Disposition": 'attachment; filename="certificates.zip"'})
+                    headers={"Content-Disposition": content_disposition("certificates.zip")})
 
 
 def _credential_or_404(slug):

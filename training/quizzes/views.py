@@ -18,6 +18,7 @@ from training.courses.models import Course
 from training.courses.services import active_courses, course_progress
 from training.extensions import db
 from training.forms import ConfirmForm, choices
+from training.http import content_disposition
 from training.quizzes import bp
 from training.quizzes.formats import parse_aiken, parse_gift, to_gift
 from training.quizzes.forms import ConfirmImportForm, ImportForm
@@ -234,7 +235,7 @@ def export_bank(slug):
     course = _course_by_slug(slug)
     text = export_course(course)
     return Response(text, mimetype="text/plain; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{course.slug}-questions.gift"'})
+                    headers={"Content-Disposition": content_disposition(f"{course.slug}-questions.gift")})
 
 
 def export_course(course):

@@ -12,7 +12,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation
 
 from training.forms import choices, strip
 from training.supervision.models import FORMATS, KINDS
@@ -23,9 +23,18 @@ NOTE_HINT = ("Never identify the people you support: no names, phone numbers, e-
              "or record numbers.")
 
 
+def finite_quarter_hours(form, field):
+    """Refuse NaN, infinities and anything that is not a whole number of quarter hours."""
+    value = field.data
+    if value is None or not value.is_finite():
+        raise StopValidation("Enter hours as a number, such as 1.5.")
+    if (value * 4) % 1 != 0:
+        raise StopValidation("Enter the duration in quarter hours, such as 1.25 or 2.5.")
+
+
 def hours_field(label="Hours"):
     return DecimalField(label, places=2, invalid_value_message="Enter hours as a number, such as 1.5.",
-                        validators=[InputRequired(message="Enter how many hours."),
+                        validators=[InputRequired(message="Enter how many hours."), finite_quarter_hours,
                                     NumberRange(min=Decimal("0.25"), max=24,
                                                 message="Enter between 0.25 and 24 hours.")],
                         description="In hours and quarters: 0.25, 0.5, 0.75, 1, 1.25 …",

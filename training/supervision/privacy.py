@@ -12,7 +12,9 @@ PATTERNS = [
     ("a record or case number", re.compile(
         r"\b(?:mrn|nhs|ssn|record|case|file|patient|client|member|medicaid|id)\s*(?:no\.?|number|#|id)?\s*[:#]?\s*"
         r"[A-Z]{0,3}\d[\d-]{3,}\b", re.IGNORECASE)),
-    ("a phone number", re.compile(r"(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,5}\)[\s.-]?)?\d{2,5}[\s.-]?\d{3,4}[\s.-]?\d{3,4}\b")),
+    ("a phone number", re.compile(
+        r"(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,5}\)[\s.-]?)?\d{2,5}[\s.-]?\d{3,4}[\s.-]?\d{3,4}\b"
+        r"|\(\d{3}\)\s*\d{3}[\s.-]?\d{4}\b|\b\d{3}[.-]\d{4}\b")),
     ("a long number that may identify someone", re.compile(r"\b\d{7,}\b")),
 ]
 LONG_NUMBER = PATTERNS[-1][0]

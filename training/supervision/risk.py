@@ -136,12 +136,11 @@ def assess(trainees, today=None, include_wellbeing=True):
 
     # 1. Totals, last supervision and this month's hours, per trainee.
     approved = HourEntry.status == "approved"
-    live = HourEntry.status.in_(("approved", "pending"))
     rows = db.session.execute(
         select(HourEntry.trainee_id,
                func.sum(case((and_(approved, HourEntry.kind == "service"), HourEntry.minutes), else_=0)),
                func.sum(case((and_(approved, HourEntry.kind == "supervision"), HourEntry.minutes), else_=0)),
-               func.max(case((and_(live, HourEntry.kind == "supervision"), HourEntry.occurred_on), else_=None)),
+               func.max(case((and_(approved, HourEntry.kind == "supervision"), HourEntry.occurred_on), else_=None)),
                func.sum(case((and_(approved, HourEntry.occurred_on >= month_start), HourEntry.minutes), else_=0)),
                func.sum(case((HourEntry.status == "pending", 1), else_=0)),
                func.min(case((HourEntry.status == "pending", HourEntry.submitted_at), else_=None)))
@@ -171,7 +170,7 @@ def assess(trainees, today=None, include_wellbeing=True):
     if sharing:
         ranked = select(WellbeingCheckIn, func.row_number().over(
             partition_by=WellbeingCheckIn.user_id, order_by=WellbeingCheckIn.day.desc()).label("rank")
-        ).where(WellbeingCheckIn.user_id.in_(sharing)).subquery()
+        ).where(WellbeingCheckIn.user_id.in_(sharing), WellbeingCheckIn.day >= today - timedelta(days=30)).subquery()
         latest = db.aliased(WellbeingCheckIn, ranked)
         for checkin in db.session.scalars(select(latest).where(ranked.c.rank <= 6).order_by(
                 ranked.c.user_id, ranked.c.day.desc())):

@@ -100,6 +100,7 @@ def read_upload(storage, owner):
         raise EntryError("Upload the certificate as a PDF, PNG or JPEG file.", "certificate")
     content_type, extension = kind
     name = (storage.filename or "certificate").rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:200]
+    name = "".join(ch for ch in name if ch.isprintable()) or "certificate"
     if not name.lower().endswith(extension) and not (extension == ".jpg" and name.lower().endswith(".jpeg")):
         name += extension
     return Attachment(owner_id=owner.id, filename=name, content_type=content_type, size=len(data),
@@ -176,6 +177,8 @@ def edit_entry(trainee, entry, data, upload=None):
         setattr(entry, name, value)
     if attachment is not None:
         entry.attachment = attachment
+    if data.kind != "training":
+        entry.attachment = None
     entry.status, entry.submitted_at = "pending", utcnow()
     entry.supervisor_id = getattr(current_supervisor(trainee), "id", None)
     audit.record("hours.edited", actor=trainee, subject=trainee, entry=entry.id)
@@ -256,7 +259,8 @@ def correct_entry(admin, entry, data, reason):
     if not reason:
         raise EntryError("Give the reason for the correction.", "reason")
     check_text(reason, "reason")
-    check_day(data.occurred_on, field="occurred_on")
+    if data.occurred_on > date.today():  # corrections may reach back beyond the trainees' window
+        raise EntryError("The date cannot be in the future.", "occurred_on")
     check_minutes(data.minutes)
     check_domain(entry.trainee, data.domain)
     check_day_total(entry.trainee, data.occurred_on, data.minutes, exclude_id=entry.id)

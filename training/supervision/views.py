@@ -9,6 +9,7 @@ from training.auth.models import User
 from training.credentials.services import credential_for
 from training.extensions import db
 from training.forms import ConfirmForm, choices
+from training.http import content_disposition
 from training.supervision import bp
 from training.supervision.charts import cumulative_chart, progress_chart, weekly_chart
 from training.supervision.exports import hours_csv, verification_report_pdf
@@ -163,7 +164,7 @@ def certificate(entry_id):
         abort(404)
     file = entry.attachment
     return Response(file.data, mimetype=file.content_type, headers={
-        "Content-Disposition": f'attachment; filename="{file.filename}"', "X-Content-Type-Options": "nosniff"})
+        "Content-Disposition": content_disposition(file.filename), "X-Content-Type-Options": "nosniff"})
 
 
 def _progress_context(trainee):
@@ -193,7 +194,7 @@ def export_own():
 def _csv_response(trainee):
     filename = f"approved-hours-{trainee.full_name.lower().replace(' ', '-')}.csv"
     return Response(hours_csv(trainee), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+                    headers={"Content-Disposition": content_disposition(filename)})
 
 
 @bp.route("/wellbeing", methods=["GET", "POST"])
@@ -319,7 +320,8 @@ def supervisee(user_id):
     """A supervisee's flags, progress and entries."""
     trainee = _supervisee_or_404(user_id)
     risk = assess([trainee])[0]
-    if not trainee.wellbeing_shared:
+    # Only the trainee's own supervisor sees the wellbeing signal, and only with consent.
+    if not (trainee.wellbeing_shared and trainee.id in supervisee_ids(current_user)):
         risk.flags = [f for f in risk.flags if f.key != "wellbeing_falling"]
     return render_template("supervision/progress.html", trainee=trainee, risk=risk, own=False,
                            entries=entries_of(trainee), report_form=ReportForm(), **_progress_context(trainee))
@@ -345,7 +347,7 @@ def report(user_id):
     pdf = verification_report_pdf(trainee, form.date_from.data, form.date_to.data)
     filename = f"supervision-report-{trainee.full_name.lower().replace(' ', '-')}.pdf"
     return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+                    headers={"Content-Disposition": content_disposition(filename)})
 
 
 # --- Administrators --------------------------------------------------------------------------------

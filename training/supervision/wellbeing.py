@@ -47,9 +47,12 @@ def history(user, days=90, today=None):
         WellbeingCheckIn.user_id == user.id, WellbeingCheckIn.day >= since).order_by(WellbeingCheckIn.day)))
 
 
-def recent_scores(user):
-    rows = db.session.scalars(select(WellbeingCheckIn).where(WellbeingCheckIn.user_id == user.id)
-                              .order_by(WellbeingCheckIn.day.desc()).limit(6))
+def recent_scores(user, today=None):
+    """Scores of the latest six check-ins within the last 30 days, newest first."""
+    since = (today or date.today()) - timedelta(days=30)
+    rows = db.session.scalars(select(WellbeingCheckIn).where(
+        WellbeingCheckIn.user_id == user.id, WellbeingCheckIn.day >= since)
+        .order_by(WellbeingCheckIn.day.desc()).limit(6))
     return [r.score for r in rows]
 
 

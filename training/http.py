@@ -1,0 +1,29 @@
+"""Small HTTP helpers shared by the blueprints."""
+import unicodedata
+from urllib.parse import quote
+
+from werkzeug.routing import IntegerConverter
+
+
+def content_disposition(filename, inline=False):
+    """A Content-Disposition header that works for any file name (RFC 6266 / RFC 5987).
+
+    Browsers use the UTF-8 ``filename*``; older clients get an ASCII fallback.
+    """
+    cleaned = "".join(ch for ch in filename if ch.isprintable() and ch not in '"\\/') or "download"
+    fallback = unicodedata.normalize("NFKD", cleaned).encode("ascii", "ignore").decode() or "download"
+    disposition = "inline" if inline else "attachment"
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(cleaned)}"
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` that answers 404, not a database overflow, for ids beyond 64 bits."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def page_number(value):
+    """A page number from the query string, kept within sensible bounds."""
+    return min(max(value or 1, 1), 100_000)
