@@ -17,3 +17,17 @@ def strip(value):
 def choices(pairs):
     """(value, label) pairs as WTForms select choices."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def show_error(form, error):
+    """Put a service's error next to the field it names, or flash it when it names none.
+
+    Services raise errors with ``message`` and ``field`` attributes; views call this.
+    """
+    from flask import flash
+
+    field = getattr(form, error.field, None) if getattr(error, "field", None) else None
+    if field is not None:
+        field.errors = list(field.errors) + [error.message]
+    else:
+        flash(error.message, "error")

@@ -31,7 +31,7 @@ from training.courses.loader import ContentErrors
 from training.courses.models import CourseCompletion, ModuleCompletion
 from training.courses.services import active_courses, progress_for, sync_courses
 from training.extensions import db
-from training.forms import ConfirmForm, choices
+from training.forms import ConfirmForm, choices, show_error
 from training.http import page_number
 
 
@@ -43,14 +43,6 @@ def require_admin():
 
 def _person_or_404(user_id):
     return db.get_or_404(User, user_id)
-
-
-def _form_error(form, error):
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [error.message]
-    else:
-        flash(error.message, "error")
 
 
 @bp.route("/people")
@@ -75,7 +67,7 @@ def invite_person():
             user = invite(current_user, form.email.data, form.full_name.data, form.roles.data)
         except AccountError as error:
             db.session.rollback()
-            _form_error(form, error)
+            show_error(form, error)
         else:
             flash(f"Invitation sent to {user.email}.", "success")
             return redirect(url_for("admin.person", user_id=user.id))
@@ -123,7 +115,7 @@ def person_roles(user_id):
             changed = change_roles(current_user, user, form.roles.data)
         except AccountError as error:
             db.session.rollback()
-            _form_error(form, error)
+            show_error(form, error)
         else:
             flash("Roles saved." if changed else "Roles unchanged.", "success")
             return redirect(url_for("admin.person", user_id=user.id))
@@ -186,7 +178,7 @@ def person_assign(user_id):
             assign_supervisor(current_user, user, supervisor, form.starts_on.data, form.ends_on.data)
         except AccountError as error:
             db.session.rollback()
-            _form_error(form, error)
+            show_error(form, error)
         else:
             flash(f"{supervisor.full_name} now supervises {user.full_name}.", "success")
             return redirect(url_for("admin.person", user_id=user.id))

@@ -22,18 +22,11 @@ from training.auth.services import (
     set_password,
 )
 from training.extensions import db, limiter
+from training.forms import show_error
 
 
 def _login_limit():
     return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def _show_error(form, error):
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [error.message]
-    else:
-        flash(error.message, "error")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -78,7 +71,7 @@ def accept_invitation_page(token):
             user = accept_invitation(record, form.full_name.data, form.password.data)
         except AccountError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error)
         else:
             login_user(user)
             flash("Your account is ready. Welcome!", "success")
@@ -100,7 +93,7 @@ def register_page():
             user = register(form.email.data, form.full_name.data, form.password.data)
         except AccountError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error)
         else:
             login_user(user)
             flash("Your account is ready. Welcome!", "success")
@@ -134,7 +127,7 @@ def reset_password_page(token):
             reset_password(record, form.password.data)
         except AccountError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error)
         else:
             logout_user()
             flash("Your password is changed. Please sign in with the new one.", "success")
@@ -156,7 +149,7 @@ def account():
                 set_password(user, form.password.data)
             except AccountError as error:
                 db.session.rollback()
-                _show_error(form, error)
+                show_error(form, error)
             else:
                 db.session.commit()
                 login_user(user)  # the session token changed; keep this session

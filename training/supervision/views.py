@@ -8,7 +8,7 @@ from training.auth.access import roles_required
 from training.auth.models import User
 from training.credentials.services import credential_for
 from training.extensions import db
-from training.forms import ConfirmForm, choices
+from training.forms import ConfirmForm, choices, show_error
 from training.http import content_disposition
 from training.supervision import bp
 from training.supervision.charts import cumulative_chart, progress_chart, weekly_chart
@@ -50,14 +50,6 @@ from training.supervision.wellbeing import (
     set_sharing,
     today_checkin,
 )
-
-
-def _show_error(form, error):
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [error.message]
-    else:
-        flash(error.message, "error")
 
 
 def _domain_choices(user):
@@ -103,7 +95,7 @@ def new_entry():
             log_entry(current_user, _entry_input(form), form.certificate.data)
         except EntryError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error)
         else:
             flash("Hours sent to your supervisor for approval.", "success")
             return redirect(url_for("supervision.hours"))
@@ -128,7 +120,7 @@ def edit(entry_id):
             edit_entry(current_user, entry, _entry_input(form), form.certificate.data)
         except EntryError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error)
         else:
             flash("Entry updated and sent for approval again.", "success")
             return redirect(url_for("supervision.hours"))
@@ -273,7 +265,7 @@ def review():
                                          form.signed_name.data)
             except EntryError as error:
                 db.session.rollback()
-                _show_error(form, error)
+                show_error(form, error)
             else:
                 verb = "approved and signed" if form.decision.data == "approve" else "returned"
                 flash(f"{len(changed)} entr{'y' if len(changed) == 1 else 'ies'} {verb}.", "success")
@@ -306,7 +298,7 @@ def new_session():
             if error.field == "trainees":
                 flash(error.message, "error")
             else:
-                _show_error(form, error)
+                show_error(form, error)
         else:
             flash("Supervision session logged and signed.", "success")
             return redirect(url_for("supervision.supervisees"))
@@ -367,7 +359,7 @@ def correct(entry_id):
                                                           form.domain.data), form.reason.data)
         except EntryError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error)
         else:
             flash("Correction saved and recorded in the audit log.", "success")
             return redirect(url_for("supervision.supervisee", user_id=entry.trainee_id))
