@@ -122,24 +122,30 @@ def test_issuing_twice_returns_the_same_certificate(ready, credential, people, l
 
 
 def test_concurrent_issuing_makes_exactly_one(app, ready, credential):
-    """Several requests at once, each in its own session and connection."""
+    """Four app servers issue the same certificate at the same moment."""
+    from training import create_app
+
+    servers = [create_app({key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI", "SIGNING_KEY_FILE",
+                                                             "COURSES_DIR")}) for _ in range(4)]
     results, errors = [], []
     barrier = threading.Barrier(4)
+    user_id, credential_id = ready.id, credential.id  # read here: the test's own session is not shared
 
-    def attempt():
+    def attempt(server):
         try:
-            with app.app_context():
+            with server.app_context():
                 from training.auth.models import User
 
-                user, cred = db.session.get(User, ready.id), db.session.get(Credential, credential.id)
+                user, cred = db.session.get(User, user_id), db.session.get(Credential, credential_id)
                 barrier.wait(timeout=10)
                 cert, _ = issue(user, cred)
                 results.append(cert.number)
                 db.session.remove()
+                db.engine.dispose()
         except Exception as error:  # reported below
             errors.append(repr(error))
 
-    threads = [threading.Thread(target=attempt) for _ in range(4)]
+    threads = [threading.Thread(target=attempt, args=(server,)) for server in servers]
     for thread in threads:
         thread.start()
     for thread in threads:
