@@ -235,3 +235,27 @@ def test_every_focused_link_and_control_shows_an_outline(as_user, path, open_pag
 
     assert sum(1 for f in seen if f["tag"] == "a") >= 3, f"too few links reached by Tab: {seen}"
     assert not invisible, f"focused without a visible outline: {invisible}"
+
+
+@pytest.mark.browser
+def test_the_menu_folds_behind_a_button_on_phones_and_opens_by_keyboard(open_page):
+    page = open_page(TRAINEE, viewport=PHONE)
+    page.goto("/dashboard")
+    menu = page.get_by_role("button", name="Menu")
+    courses = page.get_by_role("navigation", name="Main").get_by_role("link", name="Courses")
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(courses).to_be_hidden()
+    menu.focus()
+    page.keyboard.press("Enter")
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    expect(courses).to_be_visible()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard")).to_be_focused()
+
+
+@pytest.mark.browser
+def test_the_menu_is_always_open_on_wide_screens(open_page):
+    page = open_page(TRAINEE, viewport=DESKTOP)
+    page.goto("/dashboard")
+    expect(page.get_by_role("button", name="Menu")).to_be_hidden()
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Courses")).to_be_visible()
