@@ -3,7 +3,7 @@ import logging
 import smtplib
 from email.message import EmailMessage
 
-from flask import current_app
+from flask import current_app, has_request_context, url_for
 
 log = logging.getLogger("training.mail")
 
@@ -27,3 +27,12 @@ def send_mail(to, subject, body):
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
         smtp.send_message(message)
     return message
+
+
+def external_url(endpoint, **values):
+    """An absolute link for an e-mail: from the request when there is one, else from BASE_URL."""
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    base = current_app.config["BASE_URL"].rstrip("/")
+    with current_app.test_request_context(base_url=base):
+        return url_for(endpoint, _external=True, **values)

@@ -28,7 +28,6 @@ from training.auth.access import roles_required
 from training.auth.models import ROLES, SupervisorAssignment, User, UserRole
 from training.auth.services import AccountError, invite, send_invitation
 from training.courses.loader import ContentErrors
-from training.courses.models import CourseCompletion, ModuleCompletion
 from training.courses.services import active_courses, progress_for, sync_courses
 from training.extensions import db
 from training.forms import ConfirmForm, choices, show_error
@@ -88,14 +87,10 @@ def _person_page(user, roles_form=None, assign_form=None, status=200):
         assign_form = AssignSupervisorForm(starts_on=date.today())
     assign_form.supervisor_id.choices = _supervisor_choices(user)
     progress = progress_for(user, active_courses()) if user.has_role("trainee") else []
-    counts = {
-        "modules": db.session.scalar(select(func.count()).where(ModuleCompletion.user_id == user.id)),
-        "courses": db.session.scalar(select(func.count()).where(CourseCompletion.user_id == user.id)),
-    }
     return render_template(
         "admin/person.html", person=user, roles_form=roles_form, assign_form=assign_form,
         deactivate_form=DeactivateForm(), confirm_form=ConfirmForm(), end_form=EndAssignmentForm(),
-        assignments=assignments_of(user), progress=progress, counts=counts, today=date.today(),
+        assignments=assignments_of(user), progress=progress, today=date.today(),
     ), status
 
 

@@ -9,14 +9,14 @@ from datetime import date, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import select
 
 from training import audit
 from training.auth.models import AccountToken, User, user_by_email
 from training.db_types import utcnow
 from training.extensions import db
-from training.mail import send_mail
+from training.mail import external_url, send_mail
 
 
 class AccountError(Exception):
@@ -110,17 +110,6 @@ def find_token(token, purpose):
     return record
 
 
-def _external_url(endpoint, **values):
-    """An absolute link for an e-mail, from the request when there is one."""
-    from flask import has_request_context
-
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    base = current_app.config["BASE_URL"].rstrip("/")
-    with current_app.test_request_context(base_url=base):
-        return url_for(endpoint, _external=True, **values)
-
-
 # --- Invitations ---------------------------------------------------------------------------
 
 def invite(actor, email, full_name, roles):
@@ -144,7 +133,7 @@ def send_invitation(actor, user, action="user.invitation_resent", **details):
     token = issue_token(user, "invitation", timedelta(hours=hours))
     audit.record(action, actor=actor, subject=user, email=user.email, **details)
     db.session.commit()
-    link = _external_url("auth.accept_invitation", token=token)
+    link = external_url("auth.accept_invitation", token=token)
     organisation = current_app.config["ORGANISATION_NAME"]
     send_mail(user.email, f"Your invitation to {organisation}", (
         f"Hello {user.full_name},\n\n"
@@ -192,7 +181,7 @@ def request_password_reset(email):
     minutes = current_app.config["PASSWORD_RESET_TTL_MINUTES"]
     token = issue_token(user, "password_reset", timedelta(minutes=minutes))
     db.session.commit()
-    link = _external_url("auth.reset_password", token=token)
+    link = external_url("auth.reset_password", token=token)
     send_mail(user.email, "Reset your password", (
         f"Hello {user.full_name},\n\nSomeone asked to reset the password of this account. "
         f"Choose a new one here (the link works once and expires in {minutes} minutes):\n{link}\n\n"

@@ -47,13 +47,15 @@ def _private_pem():
 
 
 def signing_key():
-    pem = _private_pem()
+    """The parsed key, read once per process for each configured source."""
+    config = current_app.config
+    source = config.get("SIGNING_KEY") or config.get("SIGNING_KEY_FILE") or current_app.instance_path
     with _lock:
-        if pem not in _keys:
-            key = ECKey.import_key(pem)
+        if source not in _keys:
+            key = ECKey.import_key(_private_pem())
             key.ensure_kid()
-            _keys[pem] = key
-        return _keys[pem]
+            _keys[source] = key
+        return _keys[source]
 
 
 def public_jwks():

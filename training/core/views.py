@@ -34,11 +34,7 @@ def dashboard():
         context["credential"], context["requirements"] = requirement_progress(current_user)
         context["own_risk"] = own_flags(current_user)
     if current_user.has_role("supervisor"):
-        risks = assess(supervisees_of(current_user))
-        for risk in risks:  # the wellbeing signal only with the trainee's consent
-            if not risk.trainee.wellbeing_shared:
-                risk.flags = [f for f in risk.flags if f.key != "wellbeing_falling"]
-        context["risks"] = risks
+        context["risks"] = assess(supervisees_of(current_user))  # wellbeing only where shared
         context["pending_count"] = pending_count(current_user)
     if current_user.has_role("admin"):
         role_counts = dict(db.session.execute(

@@ -154,13 +154,18 @@ def _course_choices():
     return choices([(c.slug, c.title) for c in active_courses()])
 
 
+def _courses_and_selected():
+    """Active courses, and the one named by ``?course=`` (the first by default)."""
+    courses = active_courses()
+    slug = request.args.get("course") or (courses[0].slug if courses else "")
+    return courses, next((c for c in courses if c.slug == slug), None)
+
+
 @bp.route("/admin/questions")
 @roles_required("admin")
 def bank():
     """A course's question bank by category, with links to import, export and statistics."""
-    courses = active_courses()
-    slug = request.args.get("course") or (courses[0].slug if courses else "")
-    course = db.session.scalar(select(Course).where(Course.slug == slug)) if slug else None
+    courses, course = _courses_and_selected()
     category = request.args.get("category", "")
     questions, counts = [], {}
     if course is not None:
@@ -250,9 +255,7 @@ def export_course(course):
 @roles_required("admin")
 def statistics():
     """Item statistics per question, with weak questions flagged."""
-    courses = active_courses()
-    slug = request.args.get("course") or (courses[0].slug if courses else "")
-    course = db.session.scalar(select(Course).where(Course.slug == slug)) if slug else None
+    courses, course = _courses_and_selected()
     stats = item_statistics(course) if course else []
     flagged_only = request.args.get("flagged") == "1"
     if flagged_only:

@@ -11,10 +11,10 @@ from sqlalchemy.exc import IntegrityError
 
 from training.auth.models import SupervisorAssignment, User, UserRole
 from training.extensions import db
-from training.mail import send_mail
+from training.mail import external_url, send_mail
 from training.supervision.models import ReminderLog
 from training.supervision.risk import assess
-from training.supervision.services import _external_url, pending_count
+from training.supervision.services import pending_count
 
 
 def _period(today):
@@ -44,23 +44,20 @@ def send_reminders(today=None):
         trainee_ids = select(SupervisorAssignment.trainee_id).where(
             SupervisorAssignment.supervisor_id == supervisor.id, SupervisorAssignment.current_filter(today))
         trainees = list(db.session.scalars(select(User).where(User.id.in_(trainee_ids), User.active)))
-        risks = [r for r in assess(trainees, today) if r.level != "ok"]
-        for risk in risks:  # the supervisor sees the wellbeing signal only with consent
-            if not risk.trainee.wellbeing_shared:
-                risk.flags = [f for f in risk.flags if f.key != "wellbeing_falling"]
-        risks = [r for r in risks if r.flags]
+        # assess() includes the wellbeing signal only for trainees who share it.
+        risks = [r for r in assess(trainees, today) if r.flags]
         pending = pending_count(supervisor)
         if (pending or risks) and _claim(supervisor, "supervisor_digest", period):
             lines = [f"Hello {supervisor.full_name},", ""]
             if pending:
                 lines.append(f"{pending} hour entr{'y is' if pending == 1 else 'ies are'} waiting for "
-                             f"your review: {_external_url('supervision.review')}")
+                             f"your review: {external_url('supervision.review')}")
             if risks:
                 lines += ["", "Supervisees who may need your attention:"]
                 for risk in risks:
                     lines.append(f"- {risk.trainee.full_name} ({risk.label}):")
                     lines += [f"    {flag.reason}" for flag in risk.flags]
-            lines += ["", f"Your supervisees: {_external_url('supervision.supervisees')}"]
+            lines += ["", f"Your supervisees: {external_url('supervision.supervisees')}"]
             send_mail(supervisor.email, "Your weekly supervision digest", "\n".join(lines) + "\n")
             sent["supervisor_digest"] += 1
     trainees = list(db.session.scalars(select(User).where(
@@ -71,7 +68,7 @@ def send_reminders(today=None):
             send_mail(risk.trainee.email, "Time for supervision", (
                 f"Hello {risk.trainee.full_name},\n\n{flag.reason}\n\nRegular supervision protects you from "
                 f"burnout and counts toward your credential. {flag.next_step}\n\n"
-                f"Your progress: {_external_url('supervision.progress')}\n"))
+                f"Your progress: {external_url('supervision.progress')}\n"))
             sent["supervision_overdue"] += 1
     sent["certificate_expiry"] = send_expiry_reminders(today)
     return sent
@@ -95,6 +92,6 @@ def send_expiry_reminders(today=None):
                 f"Hello {certificate.holder.full_name},\n\nYour {certificate.credential_title} certificate "
                 f"{certificate.number} expires on {certificate.expires_on.isoformat()}. To renew it you need "
                 f"continuing education hours logged and approved; see your certificates page: "
-                f"{_external_url('certificates.mine')}\n"))
+                f"{external_url('certificates.mine')}\n"))
             sent += 1
     return sent

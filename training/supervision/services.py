@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, or_, select
 
 from training import audit
 from training.auth.models import SupervisorAssignment, User
@@ -469,15 +469,3 @@ def pending_for(supervisor, limit=200):
 
 def pending_count(supervisor):
     return db.session.scalar(select(func.count()).select_from(HourEntry).where(_pending_filter(supervisor)))
-
-
-def _external_url(endpoint, **values):
-    from training.auth.services import _external_url as external
-
-    return external(endpoint, **values)
-
-
-def kind_totals_case():
-    """SUM(CASE ...) columns per kind, for aggregate queries over many trainees."""
-    return {kind: func.coalesce(func.sum(case((HourEntry.kind == kind, HourEntry.minutes), else_=0)), 0)
-            for kind in ("service", "training", "supervision")}

@@ -311,10 +311,8 @@ def new_session():
 def supervisee(user_id):
     """A supervisee's flags, progress and entries."""
     trainee = _supervisee_or_404(user_id)
-    risk = assess([trainee])[0]
-    # Only the trainee's own supervisor sees the wellbeing signal, and only with consent.
-    if not (trainee.wellbeing_shared and trainee.id in supervisee_ids(current_user)):
-        risk.flags = [f for f in risk.flags if f.key != "wellbeing_falling"]
+    # Only the trainee's own supervisor sees the wellbeing signal (assess() also requires consent).
+    risk = assess([trainee], include_wellbeing=trainee.id in supervisee_ids(current_user))[0]
     return render_template("supervision/progress.html", trainee=trainee, risk=risk, own=False,
                            entries=entries_of(trainee), report_form=ReportForm(), **_progress_context(trainee))
 
