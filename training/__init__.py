@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.exceptions import BadRequest
 
 from training.config import ROOT, TestConfig, check_production, config_from_environment
-from training.extensions import csrf, db, limiter, login_manager, migrate
+from training.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
 def create_app(config=None):
@@ -64,6 +64,13 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.close()
 
 
+def select_locale():
+    """The language a page is shown in: the site default until people can choose one."""
+    from flask import current_app
+
+    return current_app.config["DEFAULT_LOCALE"]
+
+
 def configure_extensions(app):
     import training.models  # noqa: F401  (registers every table)
     from training.auth.models import User
@@ -72,6 +79,7 @@ def configure_extensions(app):
     migrate.init_app(app, db, directory=str(ROOT / "training" / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "training" / "translations"))
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."

@@ -67,6 +67,8 @@ class Config:
     # Public address used in e-mailed links when there is no request to build them from.
     BASE_URL = os.environ.get("BASE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}")
     ORGANISATION_NAME = os.environ.get("ORGANISATION_NAME", "Peer Recovery Training Programme")
+    # The language pages are shown in when a person has not chosen one (English or Spanish).
+    DEFAULT_LOCALE = os.environ.get("DEFAULT_LOCALE", "en")
 
     # Rate limits: memory per process by default, Redis when REDIS_URL is set.
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
