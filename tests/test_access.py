@@ -10,7 +10,8 @@ import pytest
 from training.auth.models import SupervisorAssignment
 from training.certificates.models import BulkIssueJob
 from training.certificates.services import issue
-from training.credentials.models import Credential
+from training.credentials.models import Credential, Enrolment, Evidence
+from training.credentials.schema import parse
 from training.extensions import db
 from training.quizzes.services import start_attempt, submit_attempt
 from training.supervision.models import Attachment, HourEntry
@@ -108,6 +109,13 @@ MATRIX = {
     "certificates.admin_renew": ("POST", ADMIN_ACTION),
     "certificates.admin_eligibility": ("GET", ADMIN_ONLY),
     "certificates.admin_preview": ("GET", ADMIN_ONLY),
+    "credentials.evidence": ("GET", TRAINEE_ONLY),
+    "credentials.evidence_file": ("GET", {**OWN_ENTRY, "admin": 200}),
+    "credentials.admin_list": ("GET", ADMIN_ONLY),
+    "credentials.admin_evidence": ("GET", ADMIN_ONLY),
+    "credentials.admin_review": ("POST", ADMIN_ACTION),
+    "credentials.admin_person": ("GET", ADMIN_ONLY),
+    "credentials.admin_end": ("POST", ADMIN_ACTION),
 }
 
 # Valid form data for each POST, so that only access decides the answer.
@@ -120,6 +128,8 @@ POST_DATA = {
     "certificates.sharing": lambda ctx: {"pdf_public": "y"},
     "certificates.admin_issue": lambda ctx: {"credential": "peer-recovery-specialist", "user": ctx["trainee"].id},
     "certificates.admin_revoke": lambda ctx: {"reason": "Issued in error"},
+    "credentials.admin_review": lambda ctx: {f"e{ctx['evidence'].id}-decision": "accept"},
+    "credentials.admin_end": lambda ctx: {"end-ended_on": date.today().isoformat()},
     "quizzes.import_confirm": lambda ctx: {"course": ctx["course"].slug, "format": "gift",
                                            "content": "::Access check:: Is this true? {T}", "filename": "a.gift"},
 }
@@ -151,9 +161,31 @@ def context(app, course, people, credentials):
     certificate.pdf_public = True
     job = BulkIssueJob(credential_id=credential.id, user_ids=[], total=0, status="finished")
     db.session.add(job)
+    signing = Credential(slug="signature", title="Signature", certificate_prefix="SIG", domains=["Advocacy"],
+                         definition=parse(SIGNATURE_CREDENTIAL).model_dump(mode="json"), validity_months=12)
+    evidence = Evidence(user_id=people["other_trainee"].id, key="diploma", title="Diploma",
+                        attachment=Attachment(owner_id=people["other_trainee"].id, filename="d.pdf",
+                                              content_type="application/pdf", size=8, sha256="0" * 64,
+                                              data=b"%PDF-1.4"))
+    db.session.add_all([signing, evidence])
     db.session.commit()
+    enrolment = db.session.scalar(db.select(Enrolment).where(Enrolment.user_id == people["trainee"].id))
     return {**people, "course": course, "assignment": assignment, "quiz": quiz, "attempt": attempt,
-            "entry": entry, "certificate": certificate, "job": job}
+            "entry": entry, "certificate": certificate, "job": job, "evidence": evidence, "enrolment": enrolment}
+
+
+SIGNATURE_CREDENTIAL = """
+slug: signature
+title: Signature
+certificate_prefix: SIG
+domains: [Advocacy]
+validity_months: 12
+requirements:
+  - kind: signature
+    key: code_of_ethics
+    title: Code of ethics
+    text: I will keep clear boundaries.
+"""
 
 
 def url_for_endpoint(app, endpoint, ctx):
@@ -169,6 +201,10 @@ def url_for_endpoint(app, endpoint, ctx):
         "code": ctx["certificate"].grouped_code,
         "certificate_id": ctx["certificate"].id,
         "job_id": ctx["job"].id,
+        "credential_slug": "signature",
+        "key": "code_of_ethics",
+        "evidence_id": ctx["evidence"].id,
+        "enrolment_id": ctx["enrolment"].id,
     }
     if endpoint.startswith("supervision."):
         values["user_id"] = ctx["other_trainee"].id

@@ -1,12 +1,20 @@
 """Forms used by several features."""
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SubmitField
+from wtforms import SelectChoice, SelectMultipleField, SubmitField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class ConfirmForm(FlaskForm):
     """A form with only a CSRF token, for buttons that change something."""
 
     submit = SubmitField("Confirm")
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as a list of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 def strip(value):

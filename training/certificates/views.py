@@ -5,13 +5,12 @@ from urllib.parse import urlencode
 
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from training.auth.access import roles_required
 from training.auth.models import User
 from training.certificates import bp
 from training.certificates.badges import issuer_profile, public_jwks, revocation_list, signed_credential
-from training.certificates.eligibility import checklist, eligible_trainees
 from training.certificates.forms import (
     CertificateFilterForm,
     LegalNameForm,
@@ -33,8 +32,9 @@ from training.certificates.services import (
     revoke,
 )
 from training.certificates.transcript import transcript_pdf
+from training.credentials.eligibility import FILTERS, eligibility_page, eligible_count
+from training.credentials.evaluation import evaluate
 from training.credentials.models import Credential
-from training.credentials.services import credential_for
 from training.extensions import db, limiter
 from training.forms import ConfirmForm, choices
 from training.http import content_disposition, page_number
@@ -159,10 +159,9 @@ def mine():
         return redirect(url_for("certificates.mine"))
     certificates = list(db.session.scalars(select(Certificate).where(Certificate.user_id == current_user.id)
                                            .order_by(Certificate.issued_on.desc(), Certificate.id.desc())))
-    credential = credential_for(current_user)
     held = {c.credential_id for c in certificates}
-    checks = checklist(current_user, credential) if credential and credential.id not in held else []
-    return render_template("certificates/mine.html", certificates=certificates, credential=credential, checks=checks,
+    evaluations = [e for e in evaluate([current_user]).get(current_user.id, []) if e.credential.id not in held]
+    return render_template("certificates/mine.html", certificates=certificates, evaluations=evaluations,
                            name_form=name_form, qr=qr_svg, linkedin=linkedin_url, form=ConfirmForm(),
                            sharing_form=SharingForm, renewal=renewal_checklist), 400 if name_form.errors else 200
 
@@ -274,9 +273,14 @@ def eligible():
     credentials = list(db.session.scalars(select(Credential).where(Credential.active).order_by(Credential.title)))
     slug = request.args.get("credential") or (credentials[0].slug if credentials else "")
     credential = _credential_or_404(slug) if slug else None
-    people = eligible_trainees(credential) if credential else []
-    return render_template("certificates/eligible.html", credentials=credentials, credential=credential,
-                           people=people, form=ConfirmForm())
+    status = request.args.get("status", "eligible")
+    status = status if status in FILTERS else "eligible"
+    search = request.args.get("q", "")[:100]
+    page = eligibility_page(credential, status, search, page_number(request.args.get("page", type=int))) \
+        if credential else None
+    return render_template("certificates/eligible.html", credentials=credentials, credential=credential, page=page,
+                           status=status, search=search, filters=FILTERS, form=ConfirmForm(),
+                           eligible_total=eligible_count(credential) if credential else 0)
 
 
 @bp.route("/admin/certificates/preview.pdf")
@@ -395,7 +399,7 @@ def admin_renew(certificate_id):
 def admin_eligibility(user_id):
     """A trainee's checklist for their credential, as the trainee sees it."""
     person = db.get_or_404(User, user_id)
-    credential = credential_for(person)
-    held = db.session.scalar(select(func.count()).select_from(Certificate).where(Certificate.user_id == person.id))
-    return render_template("certificates/eligibility.html", person=person, credential=credential,
-                           checks=checklist(person, credential) if credential else [], held=held, form=ConfirmForm())
+    held = {c.credential_id: c for c in db.session.scalars(select(Certificate).where(Certificate.user_id == person.id)
+                                                          .order_by(Certificate.cycle))}
+    return render_template("certificates/eligibility.html", person=person, held=held,
+                           evaluations=evaluate([person]).get(person.id, []), form=ConfirmForm())
