@@ -198,7 +198,7 @@ def downgrade():
         batch_op.drop_column('attributes')
 
     with op.batch_alter_table('enrolment', schema=None) as batch_op:
-        batch_op.drop_constraint('ck_enrolment_ends_after_start', type_='check')
+        batch_op.drop_constraint(op.f('ck_enrolment_ends_after_start'), type_='check')
         batch_op.drop_index('ix_enrolment_credential_eligible')
         batch_op.drop_column('evaluated_at')
         batch_op.drop_column('next_step')
@@ -223,7 +223,7 @@ def downgrade():
         batch_op.drop_column('definition')
 
     with op.batch_alter_table('certificate', schema=None) as batch_op:
-        batch_op.drop_constraint('ck_certificate_known_issue', type_='check')
+        batch_op.drop_constraint(op.f('ck_certificate_known_issue'), type_='check')
         batch_op.drop_column('issued_as')
 
     with op.batch_alter_table('evidence', schema=None) as batch_op:
