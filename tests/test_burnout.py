@@ -9,8 +9,8 @@ from sqlalchemy import event, insert
 
 from training.auth.models import SupervisorAssignment, User, UserRole
 from training.extensions import db
-from training.supervision.models import HourEntry, ReminderLog, WellbeingCheckIn
-from training.supervision.reminders import send_reminders
+from training.reminders import ReminderLog, send_reminders
+from training.supervision.models import HourEntry, WellbeingCheckIn
 from training.supervision.risk import assess
 
 TODAY = date.today()

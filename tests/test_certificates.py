@@ -328,7 +328,7 @@ def test_renewal_needs_continuing_education_and_links_to_the_previous(certificat
 
 
 def test_expiry_reminders_go_out_60_30_and_7_days_before_each_once(certificate, caplog):
-    from training.supervision.reminders import send_expiry_reminders
+    from training.certificates.reminders import send_expiry_reminders
 
     caplog.set_level("INFO", logger="training.mail")
     expires = certificate.expires_on

@@ -227,7 +227,7 @@ def credentials_refresh():
 @reminders_cli.command("send")
 def reminders_send():
     """Send due reminders; each goes out at most once per period however often this runs."""
-    from training.supervision.reminders import send_reminders
+    from training.reminders import send_reminders
 
     sent = send_reminders()
     click.echo(f"Reminders sent: {sent['supervisor_digest']} supervisor digest(s), "

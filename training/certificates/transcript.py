@@ -6,11 +6,11 @@ from sqlalchemy import select
 
 from training.courses.models import Course, CourseCompletion
 from training.credentials.evaluation import evaluate_one
+from training.credentials.facts import approved_minutes
 from training.extensions import db
 from training.pdf import render_html_pdf
 from training.quizzes.models import Quiz
 from training.quizzes.services import attempts_of, quiz_grade
-from training.supervision.services import approved_minutes
 
 
 def transcript_context(trainee):

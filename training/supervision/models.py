@@ -139,15 +139,3 @@ class WellbeingCheckIn(db.Model):
     def score(self):
         """1 (struggling) to 5 (doing well): stress and workload count the other way round."""
         return (self.energy + (6 - self.stress) + (6 - self.workload) + self.supported + self.rest) / 5
-
-
-class ReminderLog(db.Model):
-    """A reminder sent, so that each goes out at most once per period however often the job runs."""
-
-    __table_args__ = (UniqueConstraint("user_id", "kind", "period"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(40))
-    period: Mapped[str] = mapped_column(String(20))
-    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

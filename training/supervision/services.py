@@ -330,16 +330,6 @@ def log_session(supervisor, fmt, occurred_on, minutes, domain, topics, trainee_i
 
 # --- Progress ----------------------------------------------------------------------------------
 
-def approved_minutes(trainee):
-    """Approved minutes by (kind, domain, supervision format), in one query."""
-    rows = db.session.execute(
-        select(HourEntry.kind, HourEntry.domain, HourEntry.supervision_format, func.sum(HourEntry.minutes))
-        .where(HourEntry.trainee_id == trainee.id, HourEntry.status == "approved")
-        .group_by(HourEntry.kind, HourEntry.domain, HourEntry.supervision_format)
-    ).all()
-    return [(kind, domain, fmt, int(total)) for kind, domain, fmt, total in rows]
-
-
 def week_start(day):
     return day - timedelta(days=day.weekday())
 
