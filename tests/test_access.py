@@ -107,6 +107,7 @@ MATRIX = {
     "certificates.admin_revoke": ("POST", ADMIN_ACTION),
     "certificates.admin_reinstate": ("POST", ADMIN_ACTION),
     "certificates.admin_renew": ("POST", ADMIN_ACTION),
+    "certificates.admin_extend": ("POST", ADMIN_ACTION),
     "certificates.admin_eligibility": ("GET", ADMIN_ONLY),
     "certificates.admin_preview": ("GET", ADMIN_ONLY),
     "credentials.evidence": ("GET", TRAINEE_ONLY),

@@ -421,8 +421,11 @@ def test_an_initial_certification_can_be_extended_once(app, people, credentials,
     sync_credentials(folder)
     stage = credential("initial-stage")
     first, _ = issue(people["trainee"], stage, check=False)
+    admin = login_as(people["admin"])
+    assert "This credential allows 1 more extension" in admin.get(f"/admin/certificates/{first.id}").text
+    assert admin.post(f"/admin/certificates/{first.id}/extend").status_code == 302
     extended, created = extend(people["admin"], first)
-    assert created and extended.issued_as == "extension" and extended.previous_id == first.id
+    assert not created and extended.issued_as == "extension" and extended.previous_id == first.id
     assert (extended.expires_on.year * 12 + extended.expires_on.month) - \
         (first.expires_on.year * 12 + first.expires_on.month) == 3
     with pytest.raises(CertificateError, match="cannot be extended"):

@@ -4,6 +4,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -24,6 +25,8 @@ from training.certificates.models import BulkIssueJob, Certificate
 from training.certificates.render import qr_svg
 from training.certificates.services import (
     CertificateError,
+    extend,
+    extensions_left,
     find_by_code,
     issue,
     reinstate,
@@ -38,6 +41,7 @@ from training.credentials.models import Credential
 from training.extensions import db, limiter
 from training.forms import ConfirmForm, choices
 from training.http import content_disposition, page_number
+from training.templating import format_date
 
 
 def _verify_limit():
@@ -338,7 +342,8 @@ def admin_detail(certificate_id):
     certificate = db.get_or_404(Certificate, certificate_id)
     newer = db.session.scalar(select(Certificate).where(Certificate.previous_id == certificate.id))
     return render_template("certificates/admin_detail.html", c=certificate, newer=newer, revoke_form=RevokeForm(),
-                           reinstate_form=ReinstateForm(), form=ConfirmForm(), renewal=renewal_checklist(certificate))
+                           reinstate_form=ReinstateForm(), form=ConfirmForm(), renewal=renewal_checklist(certificate),
+                           extensions=extensions_left(certificate))
 
 
 @bp.route("/admin/certificates/<int:certificate_id>/revoke", methods=["POST"])
@@ -391,6 +396,23 @@ def admin_renew(certificate_id):
         flash(error.message, "error")
         return redirect(url_for("certificates.admin_detail", certificate_id=certificate.id))
     flash(f"Renewal {newer.number} issued." if created else f"Already renewed as {newer.number}.", "success")
+    return redirect(url_for("certificates.admin_detail", certificate_id=newer.id))
+
+
+@bp.route("/admin/certificates/<int:certificate_id>/extend", methods=["POST"])
+@roles_required("admin")
+def admin_extend(certificate_id):
+    """Extend a certificate as its credential allows (an initial certification, say)."""
+    certificate = db.get_or_404(Certificate, certificate_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        newer, created = extend(current_user, certificate)
+    except CertificateError as error:
+        flash(error.message, "error")
+        return redirect(url_for("certificates.admin_detail", certificate_id=certificate.id))
+    flash(_("Extended until %(day)s as %(number)s.", day=format_date(newer.expires_on), number=newer.number)
+          if created else _("Already followed by %(number)s.", number=newer.number), "success")
     return redirect(url_for("certificates.admin_detail", certificate_id=newer.id))
 
 
