@@ -169,8 +169,12 @@ def context(app, course, people, credentials):
                                               content_type="application/pdf", size=8, sha256="0" * 64,
                                               data=b"%PDF-1.4"))
     db.session.add_all([signing, evidence])
+    db.session.flush()
+    db.session.add_all([Enrolment(user_id=people[who].id, credential_id=signing.id, started_on=date.today())
+                        for who in ("trainee", "other_trainee")])
     db.session.commit()
-    enrolment = db.session.scalar(db.select(Enrolment).where(Enrolment.user_id == people["trainee"].id))
+    enrolment = db.session.scalar(db.select(Enrolment).where(Enrolment.user_id == people["trainee"].id,
+                                                             Enrolment.credential_id == signing.id))
     return {**people, "course": course, "assignment": assignment, "quiz": quiz, "attempt": attempt,
             "entry": entry, "certificate": certificate, "job": job, "evidence": evidence, "enrolment": enrolment}
 

@@ -223,6 +223,9 @@ def test_all_but_the_lived_experience_hours_is_not_eligible_and_is_told_so(lived
 def test_signing_needs_the_trainees_own_name_and_is_audited(lived, people, login_as):
     trainee = people["trainee"]
     client = login_as(trainee)
+    assert client.get("/credentials/lived-experience/evidence/code_of_ethics").status_code == 404  # not enrolled
+    db.session.add(Enrolment(user_id=trainee.id, credential_id=lived.id, started_on=TODAY))
+    db.session.commit()
     page = client.get("/credentials/lived-experience/evidence/code_of_ethics")
     assert "keep clear boundaries" in page.text
     wrong = client.post("/credentials/lived-experience/evidence/code_of_ethics", data={"sign-signed_name": "Someone"})

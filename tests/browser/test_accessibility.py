@@ -88,6 +88,13 @@ PAGES = [
     AuditedPage("admin-questions", ADMIN, "/admin/questions"),
     AuditedPage("admin-question-statistics", ADMIN, "/admin/questions/statistics"),
     AuditedPage("admin-question-import", ADMIN, "/admin/questions/import"),
+    AuditedPage("certificates-trainee", TRAINEE, "/certificates"),
+    AuditedPage("admin-credentials", ADMIN, "/admin/credentials"),
+    AuditedPage("admin-eligibility-list", ADMIN, "/admin/certificates/eligible?status=all"),
+    AuditedPage("admin-person-credentials", ADMIN,
+                lambda server: f"/admin/people/{server.user_ids[TRAINEE]}/credentials"),
+    AuditedPage("admin-evidence", ADMIN, "/admin/evidence"),
+    AuditedPage("evidence-signature", TRAINEE, "/credentials/state-peer-support-specialist/evidence/code_of_ethics"),
     AuditedPage("not-found", TRAINEE, "/no-such-page", status=404),
 ]
 PAGE_PARAMS = [pytest.param(p, id=p.name) for p in PAGES]

@@ -14,6 +14,7 @@ from training.credentials.models import Credential, Enrolment, Evidence
 from training.credentials.schema import walk
 from training.credentials.services import (
     credential_by_slug,
+    credentials_for,
     end_enrolment,
     enrol,
     evidence_waiting,
@@ -47,7 +48,7 @@ def evidence(credential_slug, key):
     """Sign a text or upload a document that a credential asks for, and see what was sent."""
     credential = _credential_or_404(credential_slug)
     spec = requirement_spec(credential, key)
-    if spec is None or spec.kind not in EVIDENCE_KINDS:
+    if spec is None or spec.kind not in EVIDENCE_KINDS or credential not in credentials_for(current_user):
         abort(404)
     form = SignForm(prefix="sign") if spec.kind == "signature" else UploadForm(prefix="upload")
     if spec.kind != "external_exam" and getattr(spec, "provided_by", "trainee") == "trainee" \
