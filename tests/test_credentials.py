@@ -2,12 +2,11 @@
 stored results, the eligibility list at a fixed number of statements, snapshots and extensions."""
 import io
 import json
-from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 
 from training.audit import AuditEvent
 from training.auth.models import SupervisorAssignment, User, UserRole
@@ -18,7 +17,7 @@ from training.credentials.models import Credential, Enrolment, Evidence
 from training.extensions import db
 from training.supervision.models import HourEntry
 
-from .conftest import ROOT
+from .conftest import ROOT, count_statements
 
 TODAY = date.today()
 CREDENTIALS_DIR = ROOT / "certificates" / "credentials"
@@ -314,18 +313,6 @@ def test_an_administrator_records_an_external_exam_result(documents, people, log
 
 # --- The eligibility list at a programme's size ---------------------------------------------------------------
 
-@contextmanager
-def count_statements():
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def add_trainees(count, start, credential_id):
