@@ -299,6 +299,12 @@ CSRF_FORMS = {
     "cert_revoke": {"reason": "x"},
     "cert_reinstate": {},
     "cert_renew": {},
+    "cert_extend": {},
+    "evidence": {"sign-signed_name": "Tina Trainee"},
+    "evidence_review": {"decision": "accept"},
+    "person_credentials": {"action": "enrol", "enrol-credential": "peer-recovery-specialist",
+                           "enrol-started_on": "2026-01-01"},
+    "enrolment_end": {"end-ended_on": "2026-11-01"},
 }
 
 
@@ -333,6 +339,11 @@ def test_every_form_refuses_a_post_without_a_csrf_token(app, context, login_as, 
         "cert_revoke": f"/admin/certificates/{context['certificate'].id}/revoke",
         "cert_reinstate": f"/admin/certificates/{context['certificate'].id}/reinstate",
         "cert_renew": f"/admin/certificates/{context['certificate'].id}/renew",
+        "cert_extend": f"/admin/certificates/{context['certificate'].id}/extend",
+        "evidence": "/credentials/signature/evidence/code_of_ethics",
+        "evidence_review": f"/admin/evidence/{context['evidence'].id}",
+        "person_credentials": f"/admin/people/{trainee.id}/credentials",
+        "enrolment_end": f"/admin/enrolments/{context['enrolment'].id}/end",
     }
     app.config["WTF_CSRF_ENABLED"] = True
     app.config["ALLOW_SELF_REGISTRATION"] = True
