@@ -109,6 +109,22 @@ def test_aiken_parses_and_reports_errors():
         (1, "the question has no ANSWER: line"), (8, "ANSWER D is not one of the choices A, B")]
 
 
+def test_aiken_letters_past_z_are_one_clear_error_however_long_the_list():
+    # Letters were once counted on past Z into punctuation and, far enough, into characters
+    # that cannot be written out at all.
+    lines = ["How many?"] + [f"{chr(ord('A') + i % 26)}. choice {i}" for i in range(60_000)] + ["ANSWER: A", "",
+                                                                                            "Next?", "A. x", "B. y",
+                                                                                            "ANSWER: B"]
+    result = parse_aiken("\n".join(lines))
+    assert [(e.line, e.message) for e in result.errors] == [
+        (28, "a question can have at most 26 choices, A to Z; this one goes on past Z")]
+    assert [q.stem for q in result.questions] == ["Next?"]
+    wrong_letter = parse_aiken("Q?\nA. one\nC. two\nANSWER: A\n")
+    assert [(e.line, e.message) for e in wrong_letter.errors] == [(3, "expected choice B, found C")]
+    assert parse_aiken("Q?\nA. one\nB. two\nANSWER: AA\n").errors[0].message == (
+        "ANSWER AA is not one of the choices A, B")
+
+
 def _without_lines(result):
     return [{k: v for k, v in q.as_json().items() if k != "line"} for q in result.questions]
 

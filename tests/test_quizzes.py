@@ -509,7 +509,7 @@ def test_the_preview_lists_warnings_and_still_imports(course, people, login_as):
 
 
 def test_an_aiken_file_whose_letters_run_past_z_gets_a_clear_message(course, people, login_as):
-    letters = [chr(ord("A") + i % 26) for i in range(60_000)]
+    letters = [chr(ord("A") + i % 26) for i in range(100)]
     text = "How many?\n" + "\n".join(f"{letter}. choice {i}" for i, letter in enumerate(letters)) + "\nANSWER: A\n"
     response = _upload(login_as(people["admin"]), course, text.encode(), name="big.txt", fmt="aiken")
     assert response.status_code == 200
