@@ -2,7 +2,8 @@
 import logging
 import sqlite3
 
-from flask import Flask, abort, render_template, request
+from flask import Flask, Response, abort, render_template, request
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -112,6 +113,8 @@ def register_blueprints(app):
 
 def register_errors(app):
     def page(code, title, message):
+        if request_ctx.url_adapter is None:  # a Host header that is not ours or not usable: no link can be built
+            return Response("This site does not answer to that host name.\n", code, mimetype="text/plain")
         return render_template("errors/error.html", code=code, title=title, message=message), code
 
     @app.before_request

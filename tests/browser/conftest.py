@@ -171,6 +171,7 @@ def live_server(tmp_path_factory):
     werkzeug_logger.setLevel(logging.WARNING)
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"  # e-mailed links come from it
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:

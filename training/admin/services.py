@@ -6,7 +6,7 @@ from sqlalchemy import func, or_, select
 from training import audit
 from training.audit import AuditEvent
 from training.auth.models import ROLES, SupervisorAssignment, User, UserRole
-from training.auth.services import AccountError
+from training.auth.services import AccountError, retire_tokens
 from training.db_types import utcnow
 from training.extensions import db
 
@@ -55,6 +55,7 @@ def deactivate(actor, user, reason=""):
     user.active = False
     user.deactivated_at = utcnow()
     user.rotate_session_token()
+    retire_tokens(user)  # reactivation must not bring an old invitation or reset link back to life
     audit.record("user.deactivated", actor=actor, subject=user, reason=reason.strip())
     db.session.commit()
     return True
@@ -65,6 +66,7 @@ def reactivate(actor, user):
         return False
     user.active = True
     user.deactivated_at = None
+    retire_tokens(user)  # links from before the deactivation stay dead; send a new invitation if needed
     audit.record("user.reactivated", actor=actor, subject=user)
     db.session.commit()
     return True

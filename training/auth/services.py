@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from training import audit
 from training.auth.models import AccountToken, User, user_by_email
@@ -50,9 +50,11 @@ def check_password_strength(password, user_email=""):
 
 
 def set_password(user, password):
+    """Change the password, ending every open session and every link sent before."""
     check_password_strength(password, user.email)
     user.password_hash = hash_password(password)
     user.rotate_session_token()
+    retire_tokens(user)
 
 
 def authenticate(email, password):
@@ -85,13 +87,20 @@ def _digest(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def retire_tokens(user, purpose=None):
+    """Stop every unused link of ``user`` (of one purpose, or all) from working."""
+    if user.id is None:
+        return
+    query = update(AccountToken).where(AccountToken.user_id == user.id, AccountToken.used_at.is_(None))
+    if purpose:
+        query = query.where(AccountToken.purpose == purpose)
+    db.session.execute(query.values(used_at=utcnow()))
+
+
 def issue_token(user, purpose, lifetime):
     """Create a one-time token, retiring earlier unused ones of the same purpose."""
     now = utcnow()
-    for old in db.session.scalars(select(AccountToken).where(
-        AccountToken.user_id == user.id, AccountToken.purpose == purpose, AccountToken.used_at.is_(None)
-    )):
-        old.used_at = now
+    retire_tokens(user, purpose)
     token = secrets.token_urlsafe(32)
     db.session.add(AccountToken(user=user, purpose=purpose, token_hash=_digest(token),
                                 expires_at=now + lifetime))
