@@ -14,7 +14,7 @@ from training.auth.models import AccountToken, User, user_by_email
 from training.config import DEV_SECRET_KEY, Config, ProductionConfig, config_from_environment, trusted_hosts
 from training.extensions import db
 
-from .conftest import PASSWORD, login, mailed_links
+from .conftest import PASSWORD, ROOT, login, mailed_links
 
 
 def _path(link):
@@ -241,3 +241,87 @@ def test_csv_export_quotes_every_cell_so_separators_stay_inside(app, people, log
     assert '"good day;=1+1"' in body and "\"';=HYPERLINK(1)\"" in body
     rows = list(csv.reader(io.StringIO(body)))
     assert len(rows) == 2 and all(not cell.startswith((";", "=")) for cell in rows[1])
+
+
+# --- Security headers -----------------------------------------------------------------------------
+
+def _assert_page_headers(response):
+    policy = response.headers["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["script-src"] == "'self'" and "unsafe-inline" not in policy
+    assert directives["frame-ancestors"] == "'none'" and directives["object-src"] == "'none'"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.parametrize("path, status", [("/login", 200), ("/dashboard", 302), ("/no-such-page", 404),
+                                          ("/static/style.css", 200), ("/static/menu.js", 200),
+                                          ("/issuer/jwks.json", 200), ("/logout", 405)])
+def test_every_response_carries_the_security_headers(client, path, status):
+    response = client.get(path)
+    response.close()  # static files are streamed from an open file
+    assert response.status_code == status
+    _assert_page_headers(response)
+    assert "Strict-Transport-Security" not in response.headers  # HSTS only in production
+
+
+def test_error_pages_carry_the_security_headers_too(client):
+    _assert_page_headers(client.get("/login", headers={"Host": "a" * 5000}))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("boom")
+
+    app.testing = False  # let the 500 handler answer, as in production
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    _assert_page_headers(response)
+
+
+def test_production_adds_hsts_to_every_response():
+    client = create_app(_Production).test_client()
+    for path in ("/login", "/no-such-page", "/static/style.css"):
+        response = client.get(path, base_url="https://training.example.org")
+        response.close()
+        assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+        _assert_page_headers(response)
+
+
+def test_a_pdf_shown_in_the_browser_may_not_be_framed(app):
+    from training.security import set_security_headers
+
+    with app.test_request_context():
+        response = set_security_headers(app.response_class(b"%PDF-1.7", mimetype="application/pdf"))
+    assert response.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+TEMPLATES = ROOT / "templates"
+# Rendered into PDFs by WeasyPrint, never served as pages.
+PDF_TEMPLATES = {"certificates/transcript_pdf.html", "supervision/report_pdf.html"}
+
+
+def _page_templates():
+    for path in sorted(TEMPLATES.rglob("*.html")):
+        name = path.relative_to(TEMPLATES).as_posix()
+        if name not in PDF_TEMPLATES and not name.endswith("_pdf.html"):
+            yield pytest.param(path, id=name)
+
+
+@pytest.mark.parametrize("path", list(_page_templates()))
+def test_page_templates_have_nothing_inline_that_the_policy_would_block(path):
+    source = path.read_text(encoding="utf-8")
+    assert not re.search(r"<script(?![^>]*\bsrc=)", source), "inline <script>: move it to static/"
+    assert not re.search(r"\sstyle=", source), "style attribute: use a class in static/style.css"
+    assert not re.search(r"<style", source), "<style> element: use static/style.css"
+    assert not re.search(r"\son[a-z]+=", source), "inline event handler: use static/ JavaScript"
+    assert "javascript:" not in source
+
+
+def test_course_tables_align_with_classes_not_inline_styles():
+    from training.rendering import markdown_to_html
+
+    html = markdown_to_html("| a | b |\n|:--|--:|\n| 1 | 2 |\n")
+    assert 'class="align-right"' in html and "style=" not in html

@@ -9,6 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import BadRequest
 
+from training import security
 from training.config import ROOT, TestConfig, check_production, config_from_environment
 from training.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -35,6 +36,7 @@ def create_app(config=None):
     app.instance_path and _ensure_instance_folder(app)
     configure_logging(app)
     configure_extensions(app)
+    security.init_app(app)
     register_blueprints(app)
     register_errors(app)
     register_template_helpers(app)
