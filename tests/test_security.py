@@ -325,3 +325,70 @@ def test_course_tables_align_with_classes_not_inline_styles():
 
     html = markdown_to_html("| a | b |\n|:--|--:|\n| 1 | 2 |\n")
     assert 'class="align-right"' in html and "style=" not in html
+
+
+# --- Forgot-password does the same work for every address ------------------------------------------
+
+def _forgot(client, email, monkeypatch):
+    """Post the form with the background job recorded instead of run; returns (response, jobs, statements)."""
+    from sqlalchemy import event
+
+    from training import jobs
+
+    started, statements = [], []
+    monkeypatch.setattr(jobs, "start", lambda *args, **kwargs: started.append((args, kwargs)))
+
+    def count(conn, cursor, statement, *rest):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.post("/password/forgot", data={"email": email})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return response, started, statements
+
+
+def test_forgot_password_does_the_same_work_for_known_and_unknown_addresses(app, make_user, monkeypatch):
+    make_user("ana@example.org")
+    known = _forgot(app.test_client(), "ana@example.org", monkeypatch)
+    unknown = _forgot(app.test_client(), "nobody@example.org", monkeypatch)
+    for response, started, statements in (known, unknown):
+        assert response.status_code == 302 and response.location == "/login"
+        assert statements == []  # the request itself never looks the address up
+        assert len(started) == 1
+    assert known[1][0][0][0] == unknown[1][0][0][0] == "training.auth.services.send_password_reset"
+    assert [known[1][0][0][1], unknown[1][0][0][1]] == ["ana@example.org", "nobody@example.org"]
+    assert known[0].headers.get("Set-Cookie") is not None and unknown[0].headers.get("Set-Cookie") is not None
+
+
+def test_the_reset_job_mails_only_registered_active_addresses(app, make_user, caplog):
+    from training.auth.services import send_password_reset
+
+    caplog.set_level("INFO", logger="training.mail")
+    make_user("ana@example.org")
+    make_user("gone@example.org", active=False)
+    for email in ("nobody@example.org", "gone@example.org", "ANA@example.org"):
+        send_password_reset(email)
+    links = mailed_links(caplog)
+    assert len(links) == 1 and links[0].startswith("http://localhost/password/reset/")
+
+
+@pytest.mark.config(RQ_ENABLED=True)
+def test_with_workers_the_reset_is_queued_for_them(app, make_user, monkeypatch):
+    import rq
+
+    queued = []
+
+    class FakeQueue:
+        def __init__(self, name, connection):
+            self.name = name
+
+        def enqueue(self, *args, **kwargs):
+            queued.append((self.name, args))
+
+    monkeypatch.setattr(rq, "Queue", FakeQueue)
+    app.config["REDIS_URL"] = "redis://127.0.0.1:6379/2"
+    app.test_client().post("/password/forgot", data={"email": "nobody@example.org"})
+    assert queued == [("mail", ("training.jobs.run", "training.auth.services.send_password_reset",
+                                "nobody@example.org"))]

@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import select, update
 
-from training import audit
+from training import audit, jobs
 from training.auth.models import AccountToken, User, user_by_email
 from training.db_types import utcnow
 from training.extensions import db
@@ -183,6 +183,15 @@ def register(email, full_name, password):
 # --- Password reset -----------------------------------------------------------------------
 
 def request_password_reset(email):
+    """Send a reset link in a background job, whether or not an account uses ``email``.
+
+    The request does the same work for every address, so neither its answer nor its timing
+    tells anyone who is registered: being enrolled in a recovery programme is sensitive.
+    """
+    jobs.start("training.auth.services.send_password_reset", email.strip())
+
+
+def send_password_reset(email):
     """E-mail a reset link if an active account exists; say nothing either way."""
     user = user_by_email(email)
     if user is None or not user.active or user.password_hash is None:
