@@ -17,7 +17,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from training.auth.models import SupervisorAssignment, User
+from training.auth.services import issue_token
+from training.certificates.models import Certificate
+from training.certificates.services import issue
+from training.courses.models import Course
+from training.credentials.models import Credential
 from training.extensions import db
+from training.quizzes.models import Quiz, QuizAttempt
 from training.quizzes.services import start_attempt
 from training.supervision.models import Attachment, HourEntry
 
@@ -31,7 +37,7 @@ HOSTILE = ["", " ", "0", "-1", "1e309", "1e28", "-1e28", "NaN", "Infinity", "0.0
 QUERY_NAMES = ["page", "user", "trainee", "status", "credential", "course", "category", "q", "role", "flagged",
                "next", "person", "action", "date_from", "date_to", "issued_from", "issued_to"]
 FILES = [b"", b"%PDF-1.4\n%%EOF", b"\x89PNG\r\n\x1a\n\x00", b"\xff\xd8\xff\xe0" + b"\x00" * 10,
-         "::Q:: 2+2 {=4}\n".encode(), b"\xff\xfe\x00\x00garbage"]
+         b"::Q:: 2+2 {=4}\n", b"\xff\xfe\x00\x00garbage"]
 ROLES = ["anonymous", "trainee", "supervisor", "admin"]
 SKIP_ACTIONS = {"/logout"}  # signing out only ends the fuzzing client's own session
 
@@ -99,9 +105,6 @@ def scenario(app, people, course, credentials):
                              signed_name="Sue Supervisor"))
     db.session.commit()
     start_attempt(trainee, course.active_modules[0].quiz)
-    from training.certificates.services import issue
-    from training.credentials.models import Credential
-
     credential = db.session.scalar(db.select(Credential).where(Credential.slug == "peer-recovery-specialist"))
     issue(people["other_trainee"], credential, check=False)
     return people
@@ -115,34 +118,45 @@ def _signed_in(app, people, role):
     return client if role == "anonymous" else login(client, people[role])
 
 
+def _token(purpose):
+    """A working one-time link, so the invitation and reset forms are fuzzed too."""
+    user = User(email=f"{purpose}@example.org", full_name="Link Holder")
+    user.set_roles({"trainee"})
+    db.session.add(user)
+    db.session.flush()
+    token = issue_token(user, purpose, timedelta(days=1))
+    db.session.commit()
+    return token
+
+
 def _pages(app, scenario):
     """Every GET page, with the ids of the scenario's records filled in."""
     from flask import url_for
 
-    ids = {"user_id": scenario["trainee"].id, "entry_id": db.session.scalar(db.select(HourEntry.id).limit(1))}
-    for model, key in [("training.quizzes.models.QuizAttempt", "attempt_id"),
-                       ("training.quizzes.models.Quiz", "quiz_id"),
-                       ("training.certificates.models.Certificate", "certificate_id"),
-                       ("training.auth.models.SupervisorAssignment", "assignment_id")]:
-        module, name = model.rsplit(".", 1)
-        cls = getattr(__import__(module, fromlist=[name]), name)
-        ids[key] = db.session.scalar(db.select(cls.id).limit(1))
-    course = db.session.scalar(db.select(__import__("training.courses.models", fromlist=["Course"]).Course))
+    first = {model: db.session.scalar(db.select(model.id).limit(1))
+             for model in (HourEntry, QuizAttempt, Quiz, Certificate, SupervisorAssignment)}
+    ids = {"user_id": scenario["trainee"].id, "entry_id": first[HourEntry], "attempt_id": first[QuizAttempt],
+           "quiz_id": first[Quiz], "certificate_id": first[Certificate], "assignment_id": first[SupervisorAssignment]}
+    course = db.session.scalar(db.select(Course))
     ids.update(slug=course.slug, module_slug=course.active_modules[0].slug, token="x")
+    tokens = {"auth.accept_invitation": _token("invitation"), "auth.reset_password": _token("password_reset")}
     pages = []
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
             if "GET" not in rule.methods or rule.endpoint == "static" or not set(rule.arguments) <= set(ids):
                 continue
-            pages.append(url_for(rule.endpoint, **{k: ids[k] for k in rule.arguments}))
+            values = {k: ids[k] for k in rule.arguments}
+            if rule.endpoint in tokens:
+                values["token"] = tokens[rule.endpoint]
+            pages.append(url_for(rule.endpoint, **values))
     return sorted(set(pages))
 
 
 def _discover(app, scenario):
-    forms, seen, readable = [], set(), {}
+    forms, seen, readable, pages = [], set(), {}, _pages(app, scenario)
     for role in ROLES:
         client = _signed_in(app, scenario, role)
-        for page in _pages(app, scenario):
+        for page in pages:
             response = client.get(page)
             if response.status_code != 200 or not response.mimetype == "text/html":
                 continue
