@@ -104,8 +104,8 @@ class LiveServer:
         the way the graders do.
         """
         from training.extensions import db
-        from training.quizzes.grading import model_answer
         from training.quizzes.models import QuizAttempt
+        from training.quizzes.types import model_answer
 
         with self.app.app_context():
             attempt = db.session.get(QuizAttempt, attempt_id)
