@@ -1,6 +1,5 @@
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     EmailField,
     SelectField,
     StringField,
@@ -10,7 +9,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from training.auth.models import ROLES
-from training.forms import CheckboxesField, choices, strip
+from training.forms import CheckboxesField, DateField, choices, strip
 
 ROLE_CHOICES = choices(ROLES.items())
 ROLE_INVALID = "Choose from the roles listed."
