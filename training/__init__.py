@@ -95,6 +95,7 @@ def configure_extensions(app):
 def register_blueprints(app):
     from training.admin import bp as admin_bp
     from training.auth import bp as auth_bp
+    from training.badges import bp as badges_bp
     from training.certificates import bp as certificates_bp
     from training.core import bp as core_bp
     from training.courses import bp as courses_bp
@@ -108,6 +109,7 @@ def register_blueprints(app):
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(supervision_bp)
     app.register_blueprint(certificates_bp)
+    app.register_blueprint(badges_bp)
 
 
 def register_errors(app):

@@ -102,6 +102,9 @@ class Config:
 
     # Certificates
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute;300 per hour")
+    # Issuer keys live in the database, their private halves encrypted with this secret.
+    SIGNING_KEYS_SECRET = os.environ.get("SIGNING_KEYS_SECRET", "")
+    # A P-256 key that signed credentials before keys moved to the database: still published.
     SIGNING_KEY = os.environ.get("SIGNING_KEY", "")
     SIGNING_KEY_FILE = os.environ.get("SIGNING_KEY_FILE", "")
     CERTIFICATE_SIGNATORY_NAME = os.environ.get("CERTIFICATE_SIGNATORY_NAME", "")

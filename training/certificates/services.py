@@ -12,6 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from training import audit
+from training.badges.keys import current_keys
+from training.badges.services import holder_url, sign_certificate
+from training.badges.status import publish as publish_status
 from training.certificates.eligibility import Check, checklist
 from training.certificates.models import Certificate
 from training.certificates.render import design_metadata, qr_png, render_pdf, sha256
@@ -136,6 +139,7 @@ def issue(trainee, credential, actor=None, today=None, check=True, previous=None
             raise CertificateError(f"{trainee.full_name} does not yet meet: {', '.join(missing)}.")
     today = today or date.today()
     metadata = design_metadata(DESIGN)
+    current_keys(), holder_url(trainee.id)  # made (and committed) before the certificate, if missing
     code = new_code()
     certificate = Certificate(
         user_id=trainee.id, credential_id=credential.id, cycle=cycle, number=f"pending-{code}", code=code,
@@ -155,6 +159,7 @@ def issue(trainee, credential, actor=None, today=None, check=True, previous=None
             certificate.number = _number(credential, today, certificate.id)
             certificate.pdf = render_pdf(DESIGN, pdf_context(certificate))
             certificate.pdf_sha256 = sha256(certificate.pdf)
+            certificate.signed_json, certificate.signed_jwt = sign_certificate(certificate)
             db.session.flush()
     except IntegrityError:
         # Another request issued it first: use that certificate.
@@ -179,6 +184,7 @@ def revoke(actor, certificate, public_reason, private_note=""):
         raise CertificateError("This certificate is already revoked.")
     certificate.status, certificate.revoked_at = "revoked", utcnow()
     certificate.revoked_reason, certificate.revoked_note = public_reason[:500], (private_note or "").strip()[:2000]
+    publish_status(certificate.id)
     audit.record("certificate.revoked", actor=actor, subject=certificate.holder, number=certificate.number,
                  reason=certificate.revoked_reason, note=certificate.revoked_note)
     db.session.commit()
@@ -188,6 +194,7 @@ def reinstate(actor, certificate, note=""):
     if certificate.status != "revoked":
         raise CertificateError("Only a revoked certificate can be reinstated.")
     certificate.status, certificate.revoked_at, certificate.revoked_reason = "valid", None, ""
+    publish_status(certificate.id)
     audit.record("certificate.reinstated", actor=actor, subject=certificate.holder, number=certificate.number,
                  note=(note or "").strip())
     db.session.commit()
