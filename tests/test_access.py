@@ -92,6 +92,7 @@ MATRIX = {
     "certificates.verify_json": ("GET", {r: 200 for r in ROLES}),
     "certificates.verify_pdf": ("GET", {r: 200 for r in ROLES}),
     "certificates.verify_jwt": ("GET", {r: 200 for r in ROLES}),
+    "certificates.verify_image": ("GET", {r: 200 for r in ROLES}),
     "badges.issuer": ("GET", {r: 200 for r in ROLES}),
     "badges.jwks": ("GET", {r: 200 for r in ROLES}),
     "badges.key": ("GET", {r: 200 for r in ROLES}),

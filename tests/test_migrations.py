@@ -41,7 +41,8 @@ def test_open_badges_migration_with_certificates_down_and_up(certificate, client
             assert conn.execute(text("SELECT number FROM certificate")).scalars().all() == [number]
         upgrade()
         stored = db.session.get(Certificate, certificate_id)
-        assert stored.signed_json is None and stored.pdf_sha256 == pdf_sha256
+        assert stored.signed_json is None and stored.image_png is None and stored.pdf_sha256 == pdf_sha256
+        assert stored.credential.design == "classic"
         first = client.get(f"/verify/{code}.json")
         verify_data_integrity(client, first.get_json())
         db.session.expire_all()

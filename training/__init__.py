@@ -8,7 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import BadRequest
 
-from training.config import ROOT, TestConfig, check_production, config_from_environment
+from training.config import ROOT, TestConfig, check_paper_size, check_production, config_from_environment
 from training.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -31,6 +31,7 @@ def create_app(config=None):
         app.config.from_object(config)
     app.url_map.converters["int"] = BoundedIntConverter
     check_production(app.config)
+    check_paper_size(app.config)
     app.instance_path and _ensure_instance_folder(app)
     configure_logging(app)
     configure_extensions(app)

@@ -110,6 +110,8 @@ class Config:
     CERTIFICATE_SIGNATORY_NAME = os.environ.get("CERTIFICATE_SIGNATORY_NAME", "")
     CERTIFICATE_SIGNATORY_TITLE = os.environ.get("CERTIFICATE_SIGNATORY_TITLE", "")
     EXPIRY_REMINDER_DAYS = (60, 30, 7)
+    # Paper for printed documents: "letter" (US Letter) or "a4".
+    PAPER_SIZE = os.environ.get("PAPER_SIZE", "letter").strip().lower()
     # Background jobs go to RQ workers when Redis is configured; otherwise a thread runs them.
     REDIS_URL = os.environ.get("REDIS_URL", "")
     RQ_ENABLED = _bool("RQ_ENABLED")
@@ -160,3 +162,9 @@ def check_production(config):
             "Production needs SECRET_KEY set to a random value of at least 32 characters "
             "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
         )
+
+
+def check_paper_size(config):
+    """Refuse to start with a paper size no document can be printed on."""
+    if str(config.get("PAPER_SIZE", "letter")).lower() not in {"letter", "a4"}:
+        raise RuntimeError(f"PAPER_SIZE must be 'letter' or 'a4', not {config.get('PAPER_SIZE')!r}.")

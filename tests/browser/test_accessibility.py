@@ -88,6 +88,8 @@ PAGES = [
     AuditedPage("admin-questions", ADMIN, "/admin/questions"),
     AuditedPage("admin-question-statistics", ADMIN, "/admin/questions/statistics"),
     AuditedPage("admin-question-import", ADMIN, "/admin/questions/import"),
+    AuditedPage("verify-certificate", None, lambda server: server.verify_path()),
+    AuditedPage("credential-achievement", None, lambda server: server.achievement_path()),
     AuditedPage("not-found", TRAINEE, "/no-such-page", status=404),
 ]
 PAGE_PARAMS = [pytest.param(p, id=p.name) for p in PAGES]

@@ -50,6 +50,7 @@ class Certificate(db.Model):
     # The Open Badges credential, signed once and served byte for byte (None until signed).
     signed_json: Mapped[str | None] = mapped_column(Text)
     signed_jwt: Mapped[str | None] = mapped_column(Text)
+    image_png: Mapped[bytes | None] = mapped_column(LargeBinary)  # page 1 of the PDF, made when first shown
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -25,7 +25,7 @@ from training.templating import format_date
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O or U: easy to read aloud
 CODE_LENGTH = 20  # 100 random bits
-DESIGN = "classic"
+DESIGN = "classic"  # when a credential names none
 
 
 class CertificateError(Exception):
@@ -86,7 +86,7 @@ def _hours_text(minutes):
     return f"{minutes / 60:g}"
 
 
-def pdf_context(certificate):
+def pdf_context(certificate, preview=False):
     """Plain values for the design's template: nothing with behaviour reaches it."""
     hours = certificate.hours
     base = current_app.config["BASE_URL"].rstrip("/")
@@ -98,14 +98,15 @@ def pdf_context(certificate):
         "issued_on": format_date(certificate.issued_on), "expires_on": format_date(certificate.expires_on),
         "signatory_name": certificate.signatory_name, "signatory_title": certificate.signatory_title,
         "verify_url": certificate.verify_url, "verify_base": base.split("://", 1)[-1] + "/verify",
-        "grouped_code": certificate.grouped_code, "qr_png": qr_png(certificate.verify_url),
+        "grouped_code": certificate.grouped_code, "qr_png": qr_png(certificate.verify_url), "preview": preview,
     }
 
 
 def preview_pdf(trainee, credential, today=None):
     """The certificate as it would be printed today, marked as a preview; nothing is saved."""
     today = today or date.today()
-    metadata = design_metadata(DESIGN)
+    design = credential.design or DESIGN
+    metadata = design_metadata(design)
     draft = Certificate(
         number=f"{credential.certificate_prefix}-{today.year}-PREVIEW", code="PREVIEWPREVIEWPREVIE",
         holder_name=trainee.printed_name, credential_title=credential.title, hours=hours_snapshot(trainee, credential),
@@ -113,8 +114,8 @@ def preview_pdf(trainee, credential, today=None):
         issuer_name=current_app.config["ORGANISATION_NAME"],
         signatory_name=current_app.config.get("CERTIFICATE_SIGNATORY_NAME") or metadata.get("signatory_name", ""),
         signatory_title=current_app.config.get("CERTIFICATE_SIGNATORY_TITLE") or metadata.get("signatory_title", ""),
-        verify_url=f"{current_app.config['BASE_URL'].rstrip('/')}/verify", design=DESIGN)
-    return render_pdf(DESIGN, pdf_context(draft))
+        verify_url=f"{current_app.config['BASE_URL'].rstrip('/')}/verify", design=design)
+    return render_pdf(design, pdf_context(draft, preview=True))
 
 
 def _number(credential, issued_on, certificate_id):
@@ -138,7 +139,8 @@ def issue(trainee, credential, actor=None, today=None, check=True, previous=None
         if missing:
             raise CertificateError(f"{trainee.full_name} does not yet meet: {', '.join(missing)}.")
     today = today or date.today()
-    metadata = design_metadata(DESIGN)
+    design = credential.design or DESIGN
+    metadata = design_metadata(design)
     current_keys(), holder_url(trainee.id)  # made (and committed) before the certificate, if missing
     code = new_code()
     certificate = Certificate(
@@ -149,7 +151,7 @@ def issue(trainee, credential, actor=None, today=None, check=True, previous=None
         issuer_name=current_app.config["ORGANISATION_NAME"],
         signatory_name=current_app.config.get("CERTIFICATE_SIGNATORY_NAME") or metadata.get("signatory_name", ""),
         signatory_title=current_app.config.get("CERTIFICATE_SIGNATORY_TITLE") or metadata.get("signatory_title", ""),
-        verify_url=verify_url(code), design=DESIGN, pdf=b"", pdf_sha256="", previous_id=getattr(previous, "id", None),
+        verify_url=verify_url(code), design=design, pdf=b"", pdf_sha256="", previous_id=getattr(previous, "id", None),
         issued_by_id=getattr(actor, "id", None),
     )
     try:
@@ -157,7 +159,7 @@ def issue(trainee, credential, actor=None, today=None, check=True, previous=None
             db.session.add(certificate)
             db.session.flush()
             certificate.number = _number(credential, today, certificate.id)
-            certificate.pdf = render_pdf(DESIGN, pdf_context(certificate))
+            certificate.pdf = render_pdf(design, pdf_context(certificate))
             certificate.pdf_sha256 = sha256(certificate.pdf)
             certificate.signed_json, certificate.signed_jwt = sign_certificate(certificate)
             db.session.flush()

@@ -114,10 +114,13 @@ def verify(code):
     if code != certificate.grouped_code:
         return redirect(url_for("certificates.verify", code=certificate.grouped_code), 301)
     newer = db.session.scalar(select(Certificate).where(Certificate.previous_id == certificate.id))
+    is_holder = current_user.is_authenticated and current_user.id == certificate.user_id
     response = Response(render_template(
         "certificates/verify.html", c=certificate, state=certificate.state(), newer=newer,
         json_url=url_for("certificates.verify_json", code=certificate.grouped_code),
-        jwt_url=url_for("certificates.verify_jwt", code=certificate.grouped_code)))
+        jwt_url=url_for("certificates.verify_jwt", code=certificate.grouped_code),
+        jwks_url=f"{current_app.config['BASE_URL'].rstrip('/')}/issuer/jwks.json",
+        is_holder=is_holder, linkedin_url=linkedin_url(certificate) if is_holder else ""))
     response.vary.add("Accept")
     return response
 
@@ -136,6 +139,19 @@ def verify_jwt(code):
     """The certificate as an Open Badges 3.0 VC-JWT."""
     _, signed_jwt = stored_credential(_certificate_or_404(code))
     return _credential_response(signed_jwt, JWT_MEDIA_TYPE)
+
+
+@bp.route("/verify/<code>/certificate.png")
+@limiter.limit(_verify_limit)
+def verify_image(code):
+    """An image of the certificate as issued, for its verification page and link previews."""
+    from training.certificates.image import certificate_png
+
+    certificate = _certificate_or_404(code)
+    response = Response(certificate_png(certificate), mimetype="image/png")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    response.set_etag(certificate.pdf_sha256)
+    return response.make_conditional(request)
 
 
 @bp.route("/verify/<code>/certificate.pdf")

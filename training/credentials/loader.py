@@ -3,12 +3,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from training.certificates.render import designs
 from training.courses.loader import SLUG_RE, ContentError, ContentErrors, _Document, _relative
 from training.credentials.models import Credential
 from training.extensions import db
 
 KEYS = {"slug", "title", "description", "certificate_prefix", "domains", "requirements",
-        "initial_period_months", "supervision_expected_every_days", "validity_months", "renewal"}
+        "initial_period_months", "supervision_expected_every_days", "validity_months", "renewal", "design"}
 REQUIREMENT_KEYS = {"courses", "training_hours", "service_hours", "supervision_hours", "exam"}
 
 
@@ -62,6 +63,9 @@ def _load_file(path, root, errors):
                      extra=("within_months_of_start", "supervision_counts_as_work"))
     if "supervision_hours" in requirements:
         _check_hours(doc, "supervision_hours", requirements["supervision_hours"], domains, extra=("group_cap",))
+    design = data.get("design", "classic")
+    if design not in designs():
+        doc.error(doc.line("design"), f"design must name a certificate design in certificates/: {', '.join(designs())}")
     frequency = data.get("supervision_expected_every_days") or {}
     return {
         "slug": slug, "title": doc.text("title"), "description": (data.get("description") or "").strip(),
@@ -69,7 +73,7 @@ def _load_file(path, root, errors):
         "initial_period_months": data.get("initial_period_months", 6),
         "supervision_initial_days": frequency.get("initial", 7), "supervision_after_days": frequency.get("after", 31),
         "validity_months": data.get("validity_months", 24), "renewal": data.get("renewal") or {},
-        "source_path": shown,
+        "design": design, "source_path": shown,
     }
 
 

@@ -21,6 +21,7 @@ class Credential(db.Model):
     supervision_after_days: Mapped[int] = mapped_column(default=31)
     validity_months: Mapped[int] = mapped_column(default=24)
     renewal: Mapped[dict] = mapped_column(JSON, default=dict)
+    design: Mapped[str] = mapped_column(String(50), default="classic", server_default="classic")  # certificates/<design>/
     active: Mapped[bool] = mapped_column(default=True)
     source_path: Mapped[str] = mapped_column(String(500), default="")
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

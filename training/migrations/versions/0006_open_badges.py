@@ -1,4 +1,4 @@
-"""open badges: issuer keys, status lists, holders, stored signed credentials
+"""open badges: issuer keys, status lists, holders, stored signed credentials; certificate designs and images
 
 Revision ID: 0006
 Revises: 0005
@@ -54,10 +54,16 @@ def upgrade():
     with op.batch_alter_table('certificate', schema=None) as batch_op:
         batch_op.add_column(sa.Column('signed_json', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('signed_jwt', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('image_png', sa.LargeBinary(), nullable=True))
+    with op.batch_alter_table('credential', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('design', sa.String(length=50), server_default='classic', nullable=False))
 
 
 def downgrade():
+    with op.batch_alter_table('credential', schema=None) as batch_op:
+        batch_op.drop_column('design')
     with op.batch_alter_table('certificate', schema=None) as batch_op:
+        batch_op.drop_column('image_png')
         batch_op.drop_column('signed_jwt')
         batch_op.drop_column('signed_json')
     op.drop_table('badge_holder')
