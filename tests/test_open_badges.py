@@ -266,14 +266,22 @@ def test_an_unknown_key_is_404(app, client):
     assert client.get("/issuer/keys/nope").status_code == 404
 
 
-def test_a_changed_secret_asks_for_rotation_instead_of_signing(certificate, app, people, course, credential):  # noqa: F811
+def test_a_changed_secret_asks_for_rotation_instead_of_signing(certificate, app, people, course, credential,  # noqa: F811
+                                                               login_as, runner):
     from training.badges.keys import SigningKeyUnavailable
 
     app.config["SIGNING_KEYS_SECRET"] = "another-secret-entirely"
     make_eligible(people["other_trainee"], course)
     with pytest.raises(SigningKeyUnavailable, match="rotate-key"):
         issue(people["other_trainee"], credential)
+    db.session.rollback()  # as the error handler does for a request
     assert db.session.scalar(db.select(db.func.count()).select_from(Certificate)) == 1
+    page = login_as(people["admin"]).post(f"/admin/certificates/{certificate.id}/revoke", data={"reason": "Error"})
+    assert page.status_code == 503 and "certificates rotate-key" in page.text
+    assert db.session.get(Certificate, certificate.id).status == "valid"
+    assert runner.invoke(args=["certificates", "rotate-key"]).exit_code == 0
+    revoke(people["admin"], certificate, "Error")
+    assert is_revoked(app.test_client(), credential_of(app.test_client(), certificate).get_json())
 
 
 # --- Revocation by status list ---------------------------------------------------------------------

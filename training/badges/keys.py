@@ -15,6 +15,7 @@ import base64
 import secrets
 import threading
 from datetime import UTC, datetime
+from pathlib import Path
 
 import base58
 from cryptography.fernet import Fernet, InvalidToken
@@ -114,8 +115,6 @@ def _publish_legacy_key():
     ``/issuer/jwks.json`` so they still verify. Nothing is signed with it any more.
     """
     config = current_app.config
-    from pathlib import Path
-
     pem = config.get("SIGNING_KEY", "").encode()
     path = Path(config.get("SIGNING_KEY_FILE") or Path(current_app.instance_path) / "signing-key.pem")
     if not pem and path.is_file():

@@ -3,10 +3,11 @@ import json
 from datetime import date
 
 from flask import Response, abort, current_app, render_template, request
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from training.badges import bp
-from training.badges.keys import base_url, key_document, public_jwk, published_keys
+from training.badges.keys import SigningKeyUnavailable, base_url, key_document, public_jwk, published_keys
 from training.badges.models import BadgeHolder, IssuerKey
 from training.badges.services import achievement, criteria, domain_anchor, domain_hours_required, issuer_profile
 from training.badges.status import LIST_SIZE, status_list_credential, status_list_url
@@ -26,6 +27,17 @@ def _public_json(body, mimetype="application/json", max_age=3600):
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = f"public, max-age={max_age}"
     return response
+
+
+@bp.app_errorhandler(SigningKeyUnavailable)
+def signing_key_unavailable(error):
+    """Signing is impossible until the keys are rotated: say so, change nothing."""
+    db.session.rollback()
+    current_app.logger.error("Signing key unavailable: %s", error)
+    return render_template("errors/error.html", code=503, title=_("Signing is unavailable for a moment"),
+                           message=_("The issuer's signing key cannot be used on this server. Nothing was changed. "
+                                     "An administrator needs to run the command that starts new signing keys "
+                                     "(certificates rotate-key).")), 503
 
 
 def wants_json():

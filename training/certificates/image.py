@@ -26,7 +26,7 @@ def render_png(pdf, width=IMAGE_WIDTH):
         finally:
             document.close()
     output = io.BytesIO()
-    image.convert("RGB").save(output, "PNG", optimize=True)
+    image.convert("RGB").save(output, "PNG")
     return output.getvalue()
 
 

@@ -60,8 +60,8 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('credential', schema=None) as batch_op:
-        batch_op.drop_column('design')
+    # Plain ALTER TABLE (SQLite 3.35+): a batch copy would drop `credential`, which other tables reference.
+    op.drop_column('credential', 'design')
     with op.batch_alter_table('certificate', schema=None) as batch_op:
         batch_op.drop_column('image_png')
         batch_op.drop_column('signed_jwt')
