@@ -47,10 +47,11 @@ class Certificate(db.Model):
     revoked_reason: Mapped[str] = mapped_column(Text, default="")  # shown publicly
     revoked_note: Mapped[str] = mapped_column(Text, default="")    # for administrators only
     pdf_public: Mapped[bool] = mapped_column(default=False)        # the holder's choice
-    # The Open Badges credential, signed once and served byte for byte (None until signed).
-    signed_json: Mapped[str | None] = mapped_column(Text)
-    signed_jwt: Mapped[str | None] = mapped_column(Text)
-    image_png: Mapped[bytes | None] = mapped_column(LargeBinary)  # page 1 of the PDF, made when first shown
+    # The Open Badges credential, signed once and served byte for byte (None until signed), and
+    # page 1 of the PDF as an image (made when first shown). Loaded only when used: lists never need them.
+    signed_json: Mapped[str | None] = mapped_column(Text, deferred=True)
+    signed_jwt: Mapped[str | None] = mapped_column(Text, deferred=True)
+    image_png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
