@@ -131,7 +131,8 @@ def render_pdf(design_name, context, paper=None):
     size = page_size(paper)
     html = template.render(**design_images(design_name), paper=size.lower(), **context)
     document = _design_html_class()(string=html, url_fetcher=refuse_urls, base_url=None)
-    stylesheets = [css, _page_css(size, metadata.get("orientation", "landscape"))]
+    # A design that states its orientation prints on PAPER_SIZE; one that does not keeps its own @page.
+    stylesheets = [css, _page_css(size, metadata["orientation"])] if metadata.get("orientation") else [css]
     return document.write_pdf(stylesheets=stylesheets, font_config=_font_config(), pdf_variant="pdf/a-3u",
                               uncompressed_pdf=False)
 

@@ -87,11 +87,11 @@ JSON_TYPES = ["application/vc", "application/vc+ld+json", "application/ld+json",
 
 
 def _negotiated(accept):
-    """The representation a client prefers: 'jwt', 'json' or 'html' (browsers get the page)."""
+    """The media type a client prefers: the VC-JWT's, a JSON one, or None for the page (browsers)."""
     best = accept.best_match(["text/html", JWT_MEDIA_TYPE, *JSON_TYPES])
     if best is None or best == "text/html" or accept[best] <= accept["text/html"]:
-        return "html"
-    return "jwt" if best == JWT_MEDIA_TYPE else "json"
+        return None
+    return best
 
 
 def _credential_response(body, mimetype):
@@ -107,10 +107,9 @@ def verify(code):
     """The public verification page of one certificate, or its signed credential if asked for."""
     certificate = _certificate_or_404(code)
     wanted = _negotiated(request.accept_mimetypes)
-    if wanted != "html":
+    if wanted:
         signed_json, signed_jwt = stored_credential(certificate)
-        return _credential_response(signed_jwt, JWT_MEDIA_TYPE) if wanted == "jwt" else \
-            _credential_response(signed_json, "application/vc")
+        return _credential_response(signed_jwt if wanted == JWT_MEDIA_TYPE else signed_json, wanted)
     if code != certificate.grouped_code:
         return redirect(url_for("certificates.verify", code=certificate.grouped_code), 301)
     newer = db.session.scalar(select(Certificate).where(Certificate.previous_id == certificate.id))
