@@ -11,7 +11,8 @@ from training.auth.models import SupervisorAssignment
 from training.badges.models import BadgeHolder, IssuerKey
 from training.certificates.models import BulkIssueJob
 from training.certificates.services import issue
-from training.credentials.models import Credential
+from training.credentials.models import Credential, Enrolment, Evidence
+from training.credentials.schema import parse
 from training.extensions import db
 from training.quizzes.services import start_attempt, submit_attempt
 from training.supervision.models import Attachment, HourEntry
@@ -115,8 +116,16 @@ MATRIX = {
     "certificates.admin_revoke": ("POST", ADMIN_ACTION),
     "certificates.admin_reinstate": ("POST", ADMIN_ACTION),
     "certificates.admin_renew": ("POST", ADMIN_ACTION),
+    "certificates.admin_extend": ("POST", ADMIN_ACTION),
     "certificates.admin_eligibility": ("GET", ADMIN_ONLY),
     "certificates.admin_preview": ("GET", ADMIN_ONLY),
+    "credentials.evidence": ("GET", TRAINEE_ONLY),
+    "credentials.evidence_file": ("GET", {**OWN_ENTRY, "admin": 200}),
+    "credentials.admin_list": ("GET", ADMIN_ONLY),
+    "credentials.admin_evidence": ("GET", ADMIN_ONLY),
+    "credentials.admin_review": ("POST", ADMIN_ACTION),
+    "credentials.admin_person": ("GET", ADMIN_ONLY),
+    "credentials.admin_end": ("POST", ADMIN_ACTION),
 }
 
 # Valid form data for each POST, so that only access decides the answer.
@@ -129,6 +138,8 @@ POST_DATA = {
     "certificates.sharing": lambda ctx: {"pdf_public": "y"},
     "certificates.admin_issue": lambda ctx: {"credential": "peer-recovery-specialist", "user": ctx["trainee"].id},
     "certificates.admin_revoke": lambda ctx: {"reason": "Issued in error"},
+    "credentials.admin_review": lambda ctx: {f"e{ctx['evidence'].id}-decision": "accept"},
+    "credentials.admin_end": lambda ctx: {"end-ended_on": date.today().isoformat()},
     "quizzes.import_confirm": lambda ctx: {"course": ctx["course"].slug, "format": "gift",
                                            "content": "::Access check:: Is this true? {T}", "filename": "a.gift"},
 }
@@ -160,9 +171,35 @@ def context(app, course, people, credentials):
     certificate.pdf_public = True
     job = BulkIssueJob(credential_id=credential.id, user_ids=[], total=0, status="finished")
     db.session.add(job)
+    signing = Credential(slug="signature", title="Signature", certificate_prefix="SIG", domains=["Advocacy"],
+                         definition=parse(SIGNATURE_CREDENTIAL).model_dump(mode="json"), validity_months=12)
+    evidence = Evidence(user_id=people["other_trainee"].id, key="diploma", title="Diploma",
+                        attachment=Attachment(owner_id=people["other_trainee"].id, filename="d.pdf",
+                                              content_type="application/pdf", size=8, sha256="0" * 64,
+                                              data=b"%PDF-1.4"))
+    db.session.add_all([signing, evidence])
+    db.session.flush()
+    db.session.add_all([Enrolment(user_id=people[who].id, credential_id=signing.id, started_on=date.today())
+                        for who in ("trainee", "other_trainee")])
     db.session.commit()
+    enrolment = db.session.scalar(db.select(Enrolment).where(Enrolment.user_id == people["trainee"].id,
+                                                             Enrolment.credential_id == signing.id))
     return {**people, "course": course, "assignment": assignment, "quiz": quiz, "attempt": attempt,
-            "entry": entry, "certificate": certificate, "job": job}
+            "entry": entry, "certificate": certificate, "job": job, "evidence": evidence, "enrolment": enrolment}
+
+
+SIGNATURE_CREDENTIAL = """
+slug: signature
+title: Signature
+certificate_prefix: SIG
+domains: [Advocacy]
+validity_months: 12
+requirements:
+  - kind: signature
+    key: code_of_ethics
+    title: Code of ethics
+    text: I will keep clear boundaries.
+"""
 
 
 def url_for_endpoint(app, endpoint, ctx):
@@ -181,6 +218,10 @@ def url_for_endpoint(app, endpoint, ctx):
         "name": db.session.scalars(db.select(IssuerKey.name)).first(),
         "list_id": 1,
         "public_id": db.session.scalars(db.select(BadgeHolder.public_id)).first(),
+        "credential_slug": "signature",
+        "key": "code_of_ethics",
+        "evidence_id": ctx["evidence"].id,
+        "enrolment_id": ctx["enrolment"].id,
     }
     if endpoint == "badges.achievement_page":
         values["slug"] = "peer-recovery-specialist"
@@ -272,6 +313,12 @@ CSRF_FORMS = {
     "cert_revoke": {"reason": "x"},
     "cert_reinstate": {},
     "cert_renew": {},
+    "cert_extend": {},
+    "evidence": {"sign-signed_name": "Tina Trainee"},
+    "evidence_review": {"decision": "accept"},
+    "person_credentials": {"action": "enrol", "enrol-credential": "peer-recovery-specialist",
+                           "enrol-started_on": "2026-01-01"},
+    "enrolment_end": {"end-ended_on": "2026-11-01"},
 }
 
 
@@ -306,6 +353,11 @@ def test_every_form_refuses_a_post_without_a_csrf_token(app, context, login_as, 
         "cert_revoke": f"/admin/certificates/{context['certificate'].id}/revoke",
         "cert_reinstate": f"/admin/certificates/{context['certificate'].id}/reinstate",
         "cert_renew": f"/admin/certificates/{context['certificate'].id}/renew",
+        "cert_extend": f"/admin/certificates/{context['certificate'].id}/extend",
+        "evidence": "/credentials/signature/evidence/code_of_ethics",
+        "evidence_review": f"/admin/evidence/{context['evidence'].id}",
+        "person_credentials": f"/admin/people/{trainee.id}/credentials",
+        "enrolment_end": f"/admin/enrolments/{context['enrolment'].id}/end",
     }
     app.config["WTF_CSRF_ENABLED"] = True
     app.config["ALLOW_SELF_REGISTRATION"] = True

@@ -90,6 +90,13 @@ PAGES = [
     AuditedPage("admin-question-import", ADMIN, "/admin/questions/import"),
     AuditedPage("verify-certificate", None, lambda server: server.verify_path()),
     AuditedPage("credential-achievement", None, lambda server: server.achievement_path()),
+    AuditedPage("certificates-trainee", TRAINEE, "/certificates"),
+    AuditedPage("admin-credentials", ADMIN, "/admin/credentials"),
+    AuditedPage("admin-eligibility-list", ADMIN, "/admin/certificates/eligible?status=all"),
+    AuditedPage("admin-person-credentials", ADMIN,
+                lambda server: f"/admin/people/{server.user_ids[TRAINEE]}/credentials"),
+    AuditedPage("admin-evidence", ADMIN, "/admin/evidence"),
+    AuditedPage("evidence-signature", TRAINEE, "/credentials/state-peer-support-specialist/evidence/code_of_ethics"),
     AuditedPage("not-found", TRAINEE, "/no-such-page", status=404),
 ]
 PAGE_PARAMS = [pytest.param(p, id=p.name) for p in PAGES]

@@ -42,47 +42,25 @@ def domain_anchor(index):
 def criteria(credential):
     """The credential's requirements, one sentence each, for the achievement's criteria.
 
-    The one place that turns a credential definition into words for Open Badges: the
-    achievement page and every newly signed credential read it.
+    Read from the credential rules, the one owner of what a requirement means; the
+    achievement page and every newly signed credential use it.
     """
-    requirements = credential.requirements or {}
-    lines = []
-    training = requirements.get("training_hours") or {}
-    if "total" in training:
-        lines.append(f"{_hours(training['total'] * 60)} hours of training across the credential's domains.")
-    for domain in credential.domains:
-        if domain in training:
-            lines.append(f"{_hours(training[domain] * 60)} hours of training in {domain}.")
-    for course in requirements.get("courses") or []:
-        lines.append(f"Completion of the course “{_course_title(course)}”.")
-    service = requirements.get("service_hours") or {}
-    if service:
-        text = f"{_hours(credential.minutes_required('service_hours'))} hours of supervised peer support work"
-        if service.get("within_months_of_start"):
-            text += f" within {service['within_months_of_start']} months of starting"
-        if service.get("supervision_counts_as_work") is False:
-            text += ", not counting time spent receiving supervision"
-        lines.append(text + ".")
-    supervision = requirements.get("supervision_hours") or {}
-    if supervision:
-        text = f"{_hours(credential.minutes_required('supervision_hours'))} hours of supervision"
-        if supervision.get("group_cap"):
-            text += f", of which at most {_hours(supervision['group_cap'] * 60)} hours in groups"
-        lines.append(text + ".")
-    if requirements.get("exam"):
-        lines.append(f"A pass in the final exam of “{_course_title(requirements['exam'])}”.")
-    return lines
+    from training.credentials.evaluation import compile_credentials
+
+    return [_sentence(text) for text in compile_credentials([credential])[credential.id].criteria()]
 
 
-def _course_title(slug):
-    from training.courses.models import Course
-
-    return db.session.scalar(select(Course.title).where(Course.slug == slug)) or slug
+def _sentence(text):
+    text = text.strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
 
 
 def domain_hours_required(credential, domain):
-    training = (credential.requirements or {}).get("training_hours") or {}
-    return training.get(domain)
+    """Training hours the credential asks for in ``domain`` (None when it sets no minimum there)."""
+    for requirement in credential.spec.requirements:
+        if getattr(requirement, "kind", None) == "training_hours" and domain in requirement.domains:
+            return requirement.domains[domain]
+    return None
 
 
 def achievement_url(slug):

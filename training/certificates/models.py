@@ -19,6 +19,7 @@ class Certificate(db.Model):
     __table_args__ = (
         UniqueConstraint("user_id", "credential_id", "cycle"),
         CheckConstraint("status IN ('valid', 'revoked')", name="known_status"),
+        CheckConstraint("issued_as IN ('award', 'renewal', 'extension')", name="known_issue"),
         CheckConstraint("expires_on >= issued_on", name="expires_after_issue"),
     )
 
@@ -53,6 +54,8 @@ class Certificate(db.Model):
     signed_jwt: Mapped[str | None] = mapped_column(Text, deferred=True)
     image_png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
+    # How this certificate came about: the first award, a renewal, or an extension of the previous one.
+    issued_as: Mapped[str] = mapped_column(String(10), default="award", server_default="award")
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

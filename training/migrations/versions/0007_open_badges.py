@@ -1,7 +1,7 @@
-"""open badges: issuer keys, status lists, holders, stored signed credentials; certificate designs and images
+"""open badges: issuer keys, status lists, holders, stored signed credentials; certificate images
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-29 16:30:00
 
 Certificates issued before this revision get their signed credentials the first time they
@@ -14,8 +14,8 @@ import training.db_types  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
-revision = '0006'
-down_revision = '0005'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
@@ -55,13 +55,9 @@ def upgrade():
         batch_op.add_column(sa.Column('signed_json', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('signed_jwt', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('image_png', sa.LargeBinary(), nullable=True))
-    with op.batch_alter_table('credential', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('design', sa.String(length=50), server_default='classic', nullable=False))
 
 
 def downgrade():
-    # Plain ALTER TABLE (SQLite 3.35+): a batch copy would drop `credential`, which other tables reference.
-    op.drop_column('credential', 'design')
     with op.batch_alter_table('certificate', schema=None) as batch_op:
         batch_op.drop_column('image_png')
         batch_op.drop_column('signed_jwt')
