@@ -96,7 +96,6 @@ PAGES = [
     AuditedPage("admin-person-credentials", ADMIN,
                 lambda server: f"/admin/people/{server.user_ids[TRAINEE]}/credentials"),
     AuditedPage("admin-evidence", ADMIN, "/admin/evidence"),
-    AuditedPage("evidence-signature", TRAINEE, "/credentials/state-peer-support-specialist/evidence/code_of_ethics"),
     AuditedPage("not-found", TRAINEE, "/no-such-page", status=404),
 ]
 PAGE_PARAMS = [pytest.param(p, id=p.name) for p in PAGES]
