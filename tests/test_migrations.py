@@ -132,7 +132,7 @@ def test_0006_converts_credentials_enrols_trainees_and_goes_back(scratch_databas
         assert spec.renewal.cycle == "calendar_year" and spec.renewal.categories["ethics"].hours == 3
         assert (enrolment[0], enrolment[1], str(enrolment[2])[:10]) == (1, 1, "2026-02-01")
         assert category == "ethics"
-        downgrade(revision="0006")
+        downgrade(revision="0005")
         with db.engine.connect() as conn:
             requirements = conn.execute(text("SELECT requirements FROM credential")).scalar()
             renewal = conn.execute(text("SELECT renewal FROM credential")).scalar()
