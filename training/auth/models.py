@@ -3,7 +3,7 @@ import secrets
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, func, or_, select
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, func, or_, select, text
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -22,6 +22,9 @@ def new_session_token():
 
 
 class User(UserMixin, db.Model):
+    # Lists of people are shown in name order, a page at a time.
+    __table_args__ = (Index("ix_user_name_lower", func.lower(text("full_name")), "id"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     full_name: Mapped[str] = mapped_column(String(120))

@@ -19,7 +19,7 @@ from sqlalchemy import event, select
 
 from training.credentials import facts as facts_module
 from training.credentials.models import Credential, Enrolment
-from training.credentials.rules import Context, RenewalRule, SupervisionFrequencyRule, build
+from training.credentials.rules import Context, RenewalRule, SupervisionFrequencyRule, build, messages
 from training.db_types import utcnow
 from training.extensions import db
 
@@ -34,22 +34,11 @@ class Compiled:
     course_titles: dict = field(default_factory=dict)
     credential_titles: dict = field(default_factory=dict)
     exam_pass_marks: dict = field(default_factory=dict)
-
-    @property
-    def id(self):
-        return self.credential.id
-
-    @property
-    def slug(self):
-        return self.credential.slug
-
-    @property
-    def domains(self):
-        return list(self.credential.domains)
-
-    @property
-    def attribute_labels(self):
-        return {a.key: a.label for a in self.credential.spec.hour_attributes}
+    # Plain copies, so a compiled credential outlives the database session it was read in.
+    id: int = 0
+    slug: str = ""
+    domains: list = field(default_factory=list)
+    attribute_labels: dict = field(default_factory=dict)
 
     def all_rules(self):
         """Every rule, those inside alternatives and groups included."""
@@ -94,9 +83,12 @@ def compile_credentials(credentials):
 
 def compile_definition(credential, course_titles=None, exam_pass_marks=None, credential_titles=None):
     """Build a credential's rules with the names given (no database): for evaluation and tests."""
-    compiled = Compiled(credential, [], None, course_titles or {}, credential_titles or {}, exam_pass_marks or {})
-    compiled.rules = [build(spec, compiled) for spec in credential.spec.requirements]
-    compiled.renewal = RenewalRule(credential.spec.renewal) if credential.spec.renewal else None
+    spec = credential.spec
+    compiled = Compiled(credential, [], None, course_titles or {}, credential_titles or {}, exam_pass_marks or {},
+                        credential.id, credential.slug, list(spec.domains),
+                        {a.key: a.label for a in spec.hour_attributes})
+    compiled.rules = [build(requirement, compiled) for requirement in spec.requirements]
+    compiled.renewal = RenewalRule(spec.renewal) if spec.renewal else None
     return compiled
 
 
@@ -181,7 +173,10 @@ def evaluate_facts(facts, comp, enrolment=None, today=None):
     started = enrolment.started_on if enrolment else _started_on(facts.user)
     ctx = Context(today, started, _prior_issued(facts))
     items = [item for rule in comp.rules for item in rule.evaluate(facts, ctx)]
-    return Evaluation(facts.user, comp.credential, comp, enrolment, started, items, _snapshot(comp, facts, ctx))
+    # The credential as this session loaded it (a compiled one may come from an earlier session).
+    credential = getattr(enrolment, "credential", None) if isinstance(enrolment, Enrolment) else None
+    return Evaluation(facts.user, credential or comp.credential, comp, enrolment, started, items,
+                      _snapshot(comp, facts, ctx))
 
 
 def evaluate(users, credential=None, today=None):
@@ -190,6 +185,11 @@ def evaluate(users, credential=None, today=None):
     A trainee with no enrolment at all is evaluated against the site's default credential
     from the day their programme started.
     """
+    with messages():
+        return _evaluate(users, credential, today)
+
+
+def _evaluate(users, credential, today):
     today = today or date.today()
     users = list(users)
     if not users:
@@ -210,13 +210,17 @@ def evaluate(users, credential=None, today=None):
     for user_id, f in facts.items():
         out = []
         if credential is not None:
-            out.append(evaluate_facts(f, comps[credential.id], f.enrolment(credential.id), today))
+            result = evaluate_facts(f, comps[credential.id], f.enrolment(credential.id), today)
+            result.credential = credential
+            out.append(result)
         elif f.enrolments:
             for enrolment in f.enrolments:
                 if enrolment.ended_on is None or enrolment.ended_on >= today:
                     out.append(evaluate_facts(f, comps[enrolment.credential_id], enrolment, today))
         elif fallback is not None:
-            out.append(evaluate_facts(f, comps[fallback.id], None, today))
+            result = evaluate_facts(f, comps[fallback.id], None, today)
+            result.credential = fallback
+            out.append(result)
         results[user_id] = out
     return results
 
@@ -264,6 +268,13 @@ def refresh(user_ids, today=None):
     comps = compile_credentials(list({e.credential_id: e.credential for f in facts.values() for e in f.enrolments}
                                      .values()))
     now = utcnow()
+    with messages():
+        _store(facts, comps, today, now)
+    db.session.flush()
+    return len(users)
+
+
+def _store(facts, comps, today, now):
     for f in facts.values():
         for enrolment in f.enrolments:
             result = evaluate_facts(f, comps[enrolment.credential_id], enrolment, today)
@@ -272,8 +283,6 @@ def refresh(user_ids, today=None):
             enrolment.items_total = len(result.items)
             enrolment.next_step = result.next_step[:300]
             enrolment.evaluated_at = now
-    db.session.flush()
-    return len(users)
 
 
 def refresh_all(batch=500, today=None):

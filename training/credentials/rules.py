@@ -6,14 +6,38 @@ facts and the dates they are given, never the database, so a whole page of train
 evaluated from one fetch, and the same code decides the checklist, eligibility, the
 certificate's frozen hours and renewal.
 """
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
-from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import get_translations
 
 from training.templating import format_date, format_hours
+
+# Rules write many short messages; the catalogue is looked up once per evaluation, not per message.
+_catalogue = ContextVar("credential_messages", default=None)
+
+
+def _(text, **variables):
+    translated = (_catalogue.get() or get_translations()).ugettext(text)
+    return translated % variables if variables else translated
+
+
+def ngettext(singular, plural, num, **variables):
+    variables.setdefault("num", num)
+    return (_catalogue.get() or get_translations()).ungettext(singular, plural, num) % variables
+
+
+@contextmanager
+def messages():
+    """Within this block, rules look up the catalogue of the current language once."""
+    token = _catalogue.set(get_translations())
+    try:
+        yield
+    finally:
+        _catalogue.reset(token)
 
 
 @dataclass

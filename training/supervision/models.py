@@ -65,6 +65,9 @@ class HourEntry(db.Model):
         # Covers the per-trainee sums of the dashboards and burnout signals without table lookups.
         Index("ix_hour_entry_trainee_totals", "trainee_id", "kind", "status", "occurred_on", "minutes"),
         Index("ix_hour_entry_supervisor_status", "supervisor_id", "status"),
+        # Covers the facts credential rules read for a page of trainees, without table lookups.
+        Index("ix_hour_entry_trainee_facts", "trainee_id", "status", "kind", "domain", "supervision_format",
+              "attributes", "category", "occurred_on", "minutes"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
