@@ -96,6 +96,7 @@ def register_blueprints(app):
     from training.admin import bp as admin_bp
     from training.auth import bp as auth_bp
     from training.certificates import bp as certificates_bp
+    from training.cohorts import bp as cohorts_bp
     from training.core import bp as core_bp
     from training.courses import bp as courses_bp
     from training.quizzes import bp as quizzes_bp
@@ -108,6 +109,7 @@ def register_blueprints(app):
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(supervision_bp)
     app.register_blueprint(certificates_bp)
+    app.register_blueprint(cohorts_bp, url_prefix="/cohorts")
 
 
 def register_errors(app):

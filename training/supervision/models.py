@@ -79,6 +79,9 @@ class HourEntry(db.Model):
     supervision_format: Mapped[str | None] = mapped_column(String(12))  # supervision only
     attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id"))
     session_id: Mapped[int | None] = mapped_column(ForeignKey("supervision_session.id"), index=True)
+    # Training credited by confirmed attendance at a live session; changes to that attendance
+    # update or remove exactly these entries.
+    attendance_id: Mapped[int | None] = mapped_column(ForeignKey("attendance.id"), index=True)
     status: Mapped[str] = mapped_column(String(10), default="pending")
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     review_comment: Mapped[str] = mapped_column(Text, default="")
