@@ -193,6 +193,9 @@ def detail(cohort_id):
     elif member is not None and member.status == "enrolled":
         records = [r for r in attendance_report(cohort) if r.user.id == current_user.id]
         context["own"] = records[0] if records else None
+        marks = context["own"].marks if context["own"] else {}
+        context["open_session"] = next((s for s in cohort.sessions if checkin_open(s) and not (
+            s.id in marks and marks[s.id].checked_in_at)), None)
         context["certificate"] = db.session.scalar(select(TrainingCertificate).where(
             TrainingCertificate.cohort_id == cohort.id, TrainingCertificate.user_id == current_user.id))
     return render_template("cohorts/detail.html", **context)
