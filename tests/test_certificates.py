@@ -193,7 +193,7 @@ def test_the_qr_code_opens_the_verification_page(certificate):
 
 
 def test_designs_cannot_load_files_or_remote_urls(app):
-    from training.certificates.render import refuse_urls
+    from training.pdf import refuse_urls
 
     for url in ("file:///etc/passwd", "https://example.org/x.png", "http://127.0.0.1/"):
         with pytest.raises(ValueError):

@@ -1,62 +1,18 @@
-"""PDFs from HTML/CSS designs kept as files in ``certificates/<design>/``.
+"""Certificates from HTML/CSS designs kept as files in ``certificates/<design>/``.
 
-Each process keeps one warm font configuration and each design's CSS parsed once, so a
-render costs only layout and writing. The URL fetcher refuses every URL (files and remote
-hosts alike): a design may use only what is inline. Templates run in a sandboxed Jinja
-environment and receive plain values only.
+Each design's CSS is parsed once per process, so a render costs only layout and writing.
+Templates run in a sandboxed Jinja environment and receive plain values only; the shared
+renderer in ``training.pdf`` refuses every URL, so a design may use only what is inline.
 """
-import atexit
-import base64
-import hashlib
-import threading
-from pathlib import Path
-from urllib.parse import unquote_to_bytes
-
 import segno
 import yaml
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from training.config import ROOT
+from training.pdf import _cache, _font_config, _lock, refuse_urls, render_html_pdf, sha256
 
 DESIGNS_DIR = ROOT / "certificates"
-_lock = threading.Lock()
-_cache = {}
-# The font configuration must be released while Pango and fontconfig are still loaded;
-# left to interpreter teardown, its finaliser crashes the process on exit.
-atexit.register(_cache.clear)
-
-
-class InlineDataOnly:
-    """A WeasyPrint URL fetcher that serves ``data:`` URLs and refuses everything else.
-
-    Written out rather than built on WeasyPrint's urllib-based fetcher: that one sets up
-    HTTPS (and so OpenSSL) in every process that renders, which designs never need.
-    """
-
-    _fail_on_errors = True  # a design that reaches for a file or the network fails loudly
-
-    def __call__(self, url):
-        from weasyprint.urls import URLFetcherResponse
-
-        if not url.startswith("data:"):
-            raise ValueError(f"certificate designs may use inline data only, not {url[:80]}")
-        header, _, payload = url[5:].partition(",")
-        mime = header.split(";")[0] or "text/plain"
-        body = base64.b64decode(payload) if header.endswith(";base64") else unquote_to_bytes(payload)
-        return URLFetcherResponse(url, body=body, headers={"Content-Type": mime})
-
-
-refuse_urls = InlineDataOnly()
-
-
-def _font_config():
-    from weasyprint.text.fonts import FontConfiguration
-
-    with _lock:
-        if "fonts" not in _cache:
-            _cache["fonts"] = FontConfiguration()
-        return _cache["fonts"]
 
 
 def design(name):
@@ -139,16 +95,4 @@ def design_metadata(design_name):
     return design(design_name)[1]
 
 
-def sha256(data):
-    return hashlib.sha256(data).hexdigest()
-
-
-def render_html_pdf(html):
-    """A PDF/A-3u document from a full HTML page (reports, transcripts)."""
-    from weasyprint import HTML
-
-    return HTML(string=html, url_fetcher=refuse_urls).write_pdf(font_config=_font_config(),
-                                                                  pdf_variant="pdf/a-3u")
-
-
-__all__ = ["Path", "design", "design_metadata", "qr_svg", "render_html_pdf", "render_pdf", "sha256"]
+__all__ = ["design", "design_metadata", "qr_png", "qr_svg", "render_html_pdf", "render_pdf", "sha256"]

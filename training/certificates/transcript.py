@@ -4,9 +4,9 @@ from datetime import date
 from flask import current_app, render_template
 from sqlalchemy import select
 
-from training.certificates.render import render_html_pdf
 from training.courses.models import Course, CourseCompletion
 from training.extensions import db
+from training.pdf import render_html_pdf
 from training.quizzes.models import Quiz
 from training.quizzes.services import attempts_of, quiz_grade
 from training.supervision.services import approved_minutes, requirement_progress

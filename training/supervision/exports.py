@@ -65,7 +65,7 @@ def report_context(trainee, date_from=None, date_to=None):
 
 def verification_report_pdf(trainee, date_from=None, date_to=None):
     """The verification report a board application can use, rendered by WeasyPrint."""
-    from training.certificates.render import render_html_pdf
+    from training.pdf import render_html_pdf
 
     return render_html_pdf(render_template("supervision/report_pdf.html",
                                            **report_context(trainee, date_from, date_to)))
