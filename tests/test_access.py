@@ -183,8 +183,7 @@ def cohort_context(people, course, make_user):
     from datetime import timedelta
 
     from training.cohorts.calendar import feed_url
-    from training.cohorts.models import Cohort, CohortMember, CohortSession, CohortTrainer, LiveTraining
-    from training.cohorts.models import TrainingCertificate
+    from training.cohorts.models import Cohort, CohortMember, CohortSession, CohortTrainer, LiveTraining, TrainingCertificate
     from training.courses.models import Reflection
     from training.db_types import utcnow
 

@@ -145,13 +145,12 @@ def live_server(tmp_path_factory):
 
     from training import create_app
     from training.auth.models import User
+    from training.cohorts.loader import sync_trainings
     from training.courses.models import Course
     from training.courses.services import active_quiz, final_exam, sync_courses
+    from training.credentials.loader import sync_credentials
     from training.demo import load_demo
     from training.extensions import db
-
-    from training.cohorts.loader import sync_trainings
-    from training.credentials.loader import sync_credentials
 
     database = tmp_path_factory.mktemp("browser") / "browser.db"
     app = create_app({

@@ -7,9 +7,9 @@ from datetime import date
 from flask import current_app, render_template
 from flask_babel import gettext as _
 
-from training.certificates.render import render_html_pdf
 from training.cohorts.forms import ATTENDANCE_CHOICES
 from training.cohorts.services import attendance_rate, attendance_report, local, roster
+from training.pdf import render_html_pdf
 
 LABELS = dict(ATTENDANCE_CHOICES)
 
