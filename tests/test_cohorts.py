@@ -548,3 +548,35 @@ def test_administrators_give_the_trainer_role_beside_others(people, login_as):
     page = client.get("/admin/people?role=trainer").text
     assert "Sue Supervisor" in page and "Tina Trainee" not in page
     assert "Supervisor, Trainer" in page
+
+
+def test_credited_hours_read_as_live_training_and_are_corrected_through_the_roster(running, people, trainer):
+    from training.supervision.services import EntryError, EntryInput, correct_entry
+
+    mark(trainer, running.sessions[0], people["trainee"], "present")
+    confirm(trainer, running.sessions[0], "Tia Trainer")
+    entry = db.session.scalar(db.select(HourEntry).where(HourEntry.domain == ADVOCACY))
+    assert entry.kind_label == "Live training"
+    with pytest.raises(EntryError, match="correct the attendance"):
+        correct_entry(people["admin"], entry, EntryInput("training", entry.occurred_on, 60, ADVOCACY), "Typo")
+
+
+def test_a_persons_page_lists_the_cohorts_they_train_or_take(running, people, trainer, login_as):
+    client = login_as(people["admin"])
+    for person in (trainer, people["trainee"]):
+        assert running.title in client.get(f"/admin/people/{person.id}").text
+    assert running.title not in client.get(f"/admin/people/{people['supervisor'].id}").text
+
+
+def test_sessions_link_to_modules_as_materials(running, trainer, course, login_as):
+    client = login_as(trainer)
+    module = course.active_modules[1]
+    session = running.sessions[1]
+    start = session.starts_at
+    response = client.post(f"/cohorts/sessions/{session.id}/edit", data={
+        "topic": "Empathy", "day": start.date().isoformat(), "start": "09:00", "end": "12:00", "credit_1": "3",
+        "materials": [str(module.id)],
+        "makeup_of_id": "0"})
+    assert response.status_code == 302, response.text
+    page = client.get(f"/cohorts/{running.id}").text
+    assert f'href="/courses/{course.slug}/{module.slug}">{module.title}</a>' in page

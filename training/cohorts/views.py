@@ -179,7 +179,8 @@ def detail(cohort_id):
         abort(404)
     context = {"cohort": cohort, "manager": manager, "member": member, "form": ConfirmForm(),
                "enrolled": enrolled_count(cohort), "local": local, "today": date.today(), "now": utcnow(),
-               "checkin_lead": CHECKIN_EARLY}
+               "checkin_lead": CHECKIN_EARLY,
+               "modules": {m.id: m for m in _material_modules(cohort)}}
     if manager:
         records = attendance_report(cohort)
         context.update(records=records, rate=attendance_rate(records, cohort), risky=at_risk(records, cohort),
@@ -315,8 +316,7 @@ def _session_form(cohort, session=None):
             render_kw={"step": "0.25", "min": "0", "max": "24", "inputmode": "decimal"}))
     form = Form(obj=None)
     form.domains = domains
-    course = cohort.course
-    form.materials.choices = choices([(m.id, m.title) for m in course.active_modules] if course else [])
+    form.materials.choices = choices([(m.id, f"{m.course.title}: {m.title}") for m in _material_modules(cohort)])
     others = [s for s in cohort.sessions if s.makeup_of_id is None and (session is None or s.id != session.id)]
     form.makeup_of_id.choices = choices([(0, _("Not a make-up session"))] + [
         (s.id, f"{local(s.starts_at):%Y-%m-%d} · {s.topic}") for s in others])
@@ -330,6 +330,12 @@ def _session_form(cohort, session=None):
         for index, domain in enumerate(domains):
             getattr(form, f"credit_{index}").data = (session.credits.get(domain, 0) / 60) if session else 0
     return form
+
+
+def _material_modules(cohort):
+    """Modules a session can point to: its course's, or every course's for a live training."""
+    courses = [cohort.course] if cohort.course else active_courses()
+    return [m for course in courses for m in course.active_modules]
 
 
 def _session_input(form):

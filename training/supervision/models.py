@@ -100,6 +100,8 @@ class HourEntry(db.Model):
 
     @property
     def kind_label(self):
+        if self.attendance_id is not None:
+            return "Live training"
         return KINDS[self.kind]
 
     @property
