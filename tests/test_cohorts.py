@@ -580,3 +580,14 @@ def test_sessions_link_to_modules_as_materials(running, trainer, course, login_a
     assert response.status_code == 302, response.text
     page = client.get(f"/cohorts/{running.id}").text
     assert f'href="/courses/{course.slug}/{module.slug}">{module.title}</a>' in page
+
+
+def test_adding_an_unknown_email_says_so_next_to_the_field(running, people, login_as):
+    response = login_as(people["admin"]).post(f"/cohorts/{running.id}/members",
+                                              data={"email": "nobody@example.org", "action": "enrol"})
+    assert response.status_code == 400
+    assert 'id="email-error"' in response.text and "Invite by e-mail" in response.text
+    response = login_as(people["admin"]).post(f"/cohorts/{running.id}/members",
+                                              data={"email": "nobody@example.org", "action": "invite"})
+    assert response.status_code == 400 and 'id="full_name-error"' in response.text
+    assert db.session.scalar(db.select(db.func.count()).select_from(CohortMember)) == 2

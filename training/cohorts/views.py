@@ -172,7 +172,10 @@ def edit(cohort_id):
 @roles_required("trainee", "trainer", "admin")
 def detail(cohort_id):
     """A cohort: its sessions, and for those who run it the roster and attendance."""
-    cohort = _cohort_or_404(cohort_id)
+    return _detail_page(_cohort_or_404(cohort_id))
+
+
+def _detail_page(cohort, enrol_form=None, status=200):
     manager = can_manage(current_user, cohort)
     member = member_of(cohort, current_user)
     if not manager and member is None and not cohort.self_enrolment:
@@ -183,10 +186,11 @@ def detail(cohort_id):
                "modules": {m.id: m for m in _material_modules(cohort)}}
     if manager:
         records = attendance_report(cohort)
+        certificates = db.session.scalars(select(TrainingCertificate).where(TrainingCertificate.cohort_id == cohort.id))
         context.update(records=records, rate=attendance_rate(records, cohort), risky=at_risk(records, cohort),
                        others=[m for m in cohort.members if m.status != "enrolled"],
-                       enrol_form=EnrolForm(), certificates={c.user_id: c for c in db.session.scalars(
-                           select(TrainingCertificate).where(TrainingCertificate.cohort_id == cohort.id))})
+                       enrol_form=enrol_form or EnrolForm(formdata=None),
+                       certificates={c.user_id: c for c in certificates})
         if current_user.has_role("admin"):
             trainers_form = TrainersForm(trainers=[t.id for t in cohort.trainers])
             trainers_form.trainers.choices = _trainer_choices()
@@ -199,7 +203,7 @@ def detail(cohort_id):
             s.id in marks and marks[s.id].checked_in_at)), None)
         context["certificate"] = db.session.scalar(select(TrainingCertificate).where(
             TrainingCertificate.cohort_id == cohort.id, TrainingCertificate.user_id == current_user.id))
-    return render_template("cohorts/detail.html", **context)
+    return render_template("cohorts/detail.html", **context), status
 
 
 @bp.route("/<int:cohort_id>/trainers", methods=["POST"])
@@ -247,10 +251,7 @@ def add_member(cohort_id):
                         "invited": _("Invitation sent to %(name)s.")}
             flash(messages[member.status] % {"name": member.user.full_name}, "success")
             return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
-    for field in form:
-        for error in field.errors:
-            flash(f"{field.label.text}: {error}", "error")
-    return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
+    return _detail_page(cohort, enrol_form=form, status=400)
 
 
 @bp.route("/<int:cohort_id>/members/<int:member_id>/withdraw", methods=["POST"])
