@@ -101,7 +101,9 @@ class HourEntry(db.Model):
     @property
     def kind_label(self):
         if self.attendance_id is not None:
-            return "Live training"
+            from flask_babel import gettext as _
+
+            return _("Live training")
         return KINDS[self.kind]
 
     @property
