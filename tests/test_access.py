@@ -92,7 +92,8 @@ MATRIX = {
     "supervision.wellbeing": ("GET", TRAINEE_ONLY),
     "supervision.wellbeing_sharing": ("POST", {**TRAINEE_ONLY, "trainee": 302, "other_trainee": 302}),
     "supervision.supervisees": ("GET", SUPERVISOR_ONLY),
-    "supervision.review": ("GET", SUPERVISOR_ONLY),
+    # Administrators review the entries of trainees nobody supervises.
+    "supervision.review": ("GET", {**SUPERVISOR_ONLY, "admin": 200}),
     "supervision.new_session": ("GET", SUPERVISOR_ONLY),
     "supervision.supervisee": ("GET", ABOUT_SUPERVISEE),
     "supervision.export_supervisee": ("GET", ABOUT_SUPERVISEE),

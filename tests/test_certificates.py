@@ -19,8 +19,8 @@ from training.certificates.services import CertificateError, issue, normalise_co
 from training.courses.services import final_exam, record_module_completion
 from training.credentials.models import Credential
 from training.extensions import db
-from training.quizzes.grading import model_answer
 from training.quizzes.services import start_attempt, submit_attempt
+from training.quizzes.types import model_answer
 from training.supervision.models import HourEntry
 
 TODAY = date.today()

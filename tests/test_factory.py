@@ -14,7 +14,7 @@ def test_production_refuses_to_start_without_a_real_secret_key():
 
 
 def test_production_starts_with_a_real_secret_key():
-    app = create_app({"ENV_NAME": "production", "SECRET_KEY": "x" * 48})
+    app = create_app({"ENV_NAME": "production", "SECRET_KEY": __import__("secrets").token_urlsafe(48)})
     assert app.config["ENV_NAME"] == "production"
 
 

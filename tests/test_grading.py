@@ -1,11 +1,14 @@
-"""The graders: pure functions that score a response and change nothing."""
+"""The graders: pure methods of the question types that score a response and change nothing."""
 import copy
+import random
+import re
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from training.quizzes.grading import GRADERS, grade, model_answer, short_answer_matches
+from training.quizzes.grading import StepCounter, short_answer_matches, wildcard_match
+from training.quizzes.types import DELIVERED, QUESTION_TYPES, grade, model_answer
 
 SINGLE = {"choices": [
     {"id": "a", "text": "Right", "weight": 100, "feedback": "Yes"},
@@ -91,7 +94,7 @@ junk = st.one_of(st.none(), st.text(max_size=30), st.integers(), st.lists(st.tex
                  st.dictionaries(st.text(max_size=3), st.text(max_size=5), max_size=4), st.floats())
 
 
-@pytest.mark.parametrize("qtype", sorted(GRADERS))
+@pytest.mark.parametrize("qtype", DELIVERED)
 @given(response=junk)
 def test_any_response_scores_between_zero_and_one_and_changes_nothing(qtype, response):
     data = SAMPLES[qtype]
@@ -101,7 +104,7 @@ def test_any_response_scores_between_zero_and_one_and_changes_nothing(qtype, res
     assert data == before
 
 
-@pytest.mark.parametrize("qtype", sorted(GRADERS))
+@pytest.mark.parametrize("qtype", DELIVERED)
 def test_the_model_answer_earns_full_marks(qtype):
     assert grade(qtype, SAMPLES[qtype], model_answer(qtype, SAMPLES[qtype])).score == 1.0
 
@@ -140,3 +143,93 @@ def test_a_short_answer_matches_itself_trimmed_and_in_any_case(text, ascii_word)
         if answer.strip():
             data = {"answers": [{"text": answer, "weight": 100, "feedback": ""}]}
             assert grade("short_answer", data, response).score == 1.0
+
+
+def test_every_delivered_type_is_one_registered_class_with_all_its_parts():
+    for name in DELIVERED:
+        qtype = QUESTION_TYPES[name]
+        assert qtype.name == name and qtype.template and qtype.review_template
+        cls = type(qtype)
+        for method in ("parse_gift", "gift_answers", "prepare", "read_response", "grade", "model_answer",
+                       "right_html", "preview"):
+            assert callable(getattr(cls, method))
+    assert {name for name, t in QUESTION_TYPES.items() if not t.delivered} == {"essay", "description"}
+
+
+# --- Moodle grades short answers and numbers by the first matching answer ------------------------
+
+def test_short_answer_takes_the_first_matching_answer_in_order():
+    data = {"answers": [{"text": "*cat*", "weight": 50, "feedback": "Some cat"},
+                        {"text": "cat", "weight": 100, "feedback": "Exactly"}]}
+    result = grade("short_answer", data, "cat")
+    assert result.score == 0.5 and result.feedback == ["Some cat"]
+
+
+def test_numerical_takes_the_first_matching_answer_in_order():
+    data = {"answers": [{"value": 3, "tolerance": 2, "weight": 50, "feedback": "Near"},
+                        {"value": 3, "tolerance": 0, "weight": 100, "feedback": "Exact"}]}
+    assert grade("numerical", data, "3").score == 0.5
+
+
+def test_numerical_any_answer_catches_every_other_number_with_its_feedback():
+    data = {"format": "moodle", "answers": [{"value": 3, "tolerance": 2, "weight": 100, "feedback": ""},
+                                            {"any": True, "weight": 0, "feedback": "Completely wrong"}]}
+    assert grade("numerical", data, "4").score == 1.0
+    wrong = grade("numerical", data, "40")
+    assert wrong.score == 0.0 and wrong.feedback == ["Completely wrong"]
+    assert not grade("numerical", data, "forty").feedback
+
+
+def test_a_literal_star_is_written_backslash_star():
+    assert short_answer_matches("5 \\* 3", "5 * 3") and not short_answer_matches("5 \\* 3", "5 x 3")
+    assert short_answer_matches("5 * 3", "5 x 3")
+
+
+def test_matching_describes_each_pair_right_or_wrong():
+    rows = QUESTION_TYPES["matching"].rows(MATCH, {"0": "meow", "1": "quack"})
+    assert [(r["given"], r["right"], r["correct"]) for r in rows] == [
+        ("meow", "meow", True), ("quack", "woof", False), (None, "moo", False)]
+
+
+# --- Wildcards in linear time --------------------------------------------------------------------
+
+def _steps(pattern, text):
+    counter = StepCounter()
+    wildcard_match(pattern, text, counter)
+    return counter.steps
+
+
+@pytest.mark.parametrize("pattern, text", [
+    ("*a*a*a*a*b", "a" * 200),            # the pattern that took seconds with a backtracking regex
+    ("*a*a*a*a*a*a*a*a*a*a*b", "a" * 1000),
+    ("*aaaaaaaaab", "a" * 1000),           # a long part that almost matches everywhere
+    ("a*" * 100 + "b", "a" * 1000),
+])
+def test_wildcard_matching_does_work_linear_in_the_input(pattern, text):
+    assert not wildcard_match(pattern, text)
+    # At most a few comparisons per character of pattern and text, whatever their shape.
+    assert _steps(pattern, text) <= 4 * (len(pattern) + len(text))
+
+
+def test_wildcard_work_grows_linearly_when_the_input_doubles():
+    pattern = "*a*a*a*a*b"
+    small, large = _steps(pattern, "a" * 500), _steps(pattern, "a" * 1000)
+    assert large <= 2.1 * small
+
+
+def _reference(pattern, text):
+    parts = [re.escape(p) for p in pattern.split("*")]
+    return re.fullmatch(".*".join(parts), text, flags=re.DOTALL) is not None
+
+
+@given(pattern=st.text(alphabet="ab*", max_size=12), text=st.text(alphabet="ab", max_size=12))
+def test_wildcard_matching_agrees_with_a_regular_expression(pattern, text):
+    assert wildcard_match(pattern, text) == _reference(pattern, text)
+
+
+@given(seed=st.integers(min_value=0, max_value=10_000))
+def test_wildcard_matching_stays_linear_on_random_hard_inputs(seed):
+    rng = random.Random(seed)
+    pattern = "*".join("a" * rng.randint(0, 5) + rng.choice(["", "b"]) for _ in range(rng.randint(1, 8)))
+    text = "a" * rng.randint(0, 300) + rng.choice(["", "b"])
+    assert _steps(pattern, text) <= 4 * (len(pattern) + len(text)) + 10

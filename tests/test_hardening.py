@@ -117,3 +117,40 @@ def test_renewing_early_keeps_the_rest_of_the_term(team, credentials):
     renewal, _ = renew(team["admin"], first)
     assert renewal.issued_on == TODAY
     assert renewal.expires_on == first.expires_on.replace(year=first.expires_on.year + 2)
+
+
+@pytest.mark.parametrize("hours", ["1e309", "1e28", "-1e28", "1e5", "99999999999999999999999"])
+def test_absurd_hour_values_get_a_message(team, login_as, hours):
+    response = login_as(team["trainee"]).post("/hours/new", data={
+        "kind": "service", "occurred_on": TODAY.isoformat(), "hours": hours, "domain": "Advocacy"})
+    assert response.status_code == 400 and "Enter between 0.25 and 24 hours." in response.text
+    assert f'value="{hours}"' in response.text  # shown back as typed
+    assert db.session.scalar(db.select(db.func.count()).select_from(HourEntry)) == 0
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_dates_nobody_means_get_a_message_in_filters_and_forms(team, login_as, day):
+    admin = login_as(team["admin"])
+    response = admin.get(f"/admin/audit?date_from={day}&date_to={day}")
+    assert response.status_code == 200 and "Enter a date between 1900 and 2199." in response.text
+    assert admin.get(f"/admin/certificates?issued_from={day}&issued_to={day}").status_code == 200
+    response = login_as(team["trainee"]).post("/hours/new", data={
+        "kind": "service", "occurred_on": day, "hours": "1", "domain": "Advocacy"})
+    assert response.status_code == 400 and "Enter a date between 1900 and 2199." in response.text
+
+
+@pytest.mark.parametrize("huge", ["99999999999999999999999", str(2**63)])
+def test_ids_beyond_64_bits_in_forms_and_query_strings_are_harmless(team, login_as, huge):
+    admin = login_as(team["admin"])
+    assert admin.get(f"/admin/certificates/preview.pdf?credential=peer-recovery-specialist&user={huge}"
+                     ).status_code == 404
+    response = admin.post("/admin/certificates/issue", data={"credential": "peer-recovery-specialist", "user": huge})
+    assert response.status_code == 302
+    assert "Select at least one person." in admin.get(response.location).text
+    response = admin.post(f"/admin/people/{team['trainee'].id}/assignments",
+                          data={"supervisor_id": huge, "starts_on": TODAY.isoformat()})
+    assert response.status_code == 400 and "Choose one of the supervisors listed." in response.text
+    supervisor = login_as(team["supervisor"])
+    assert supervisor.get(f"/supervision/sessions/new?trainee={huge}").status_code == 200
+    assert supervisor.post("/supervision/review", data={"entry": [huge], "decision": "return",
+                                                        "comment": "x"}).status_code == 400

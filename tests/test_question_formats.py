@@ -7,7 +7,7 @@ import pytest
 from training.extensions import db
 from training.quizzes.formats import parse_aiken, parse_gift, to_gift
 from training.quizzes.models import Question
-from training.quizzes.services import import_questions, question_as_json
+from training.quizzes.services import as_parsed, import_questions
 
 DATA = Path(__file__).parent / "data"
 
@@ -25,26 +25,28 @@ def test_every_gift_form_parses():
     assert result.errors == []
     q = by_title(result)
     assert q["Single choice"].type == "single_choice"
-    assert [c["weight"] for c in q["Single choice"].choices] == [100, 0, 25]
-    assert q["Single choice"].choices[1]["feedback"] == "No: the peer supports, the person leads."
+    assert [c["weight"] for c in q["Single choice"].data["choices"]] == [100, 0, 25]
+    assert q["Single choice"].data["choices"][1]["feedback"] == "No: the peer supports, the person leads."
     assert q["Single choice"].explanation == "Recovery belongs to the person in it."
     assert q["Several answers"].type == "multiple_choice"
-    assert [c["weight"] for c in q["Several answers"].choices] == [50, 50, -100]
-    assert (q["True short form"].type, q["True short form"].answer) == ("true_false", True)
-    long_form = q["True long form"]
-    assert long_form.answer is False and long_form.feedback_wrong == "Peers never diagnose."
-    assert long_form.feedback_right == "Right: diagnosis is clinical."
-    assert long_form.explanation == "Diagnosis belongs to clinicians."
-    assert q["Lower-case true"].answer is True
+    assert [c["weight"] for c in q["Several answers"].data["choices"]] == [50, 50, -100]
+    assert (q["True short form"].type, q["True short form"].data["answer"]) == ("true_false", True)
+    long_form = q["True long form"].data
+    assert long_form["answer"] is False and long_form["feedback_wrong"] == "Peers never diagnose."
+    assert long_form["feedback_right"] == "Right: diagnosis is clinical."
+    assert q["True long form"].explanation == "Diagnosis belongs to clinicians."
+    # Moodle recognises only T, TRUE, F and FALSE in capitals; {true} is a short answer.
+    assert q["Lower-case true"].type == "short_answer"
     short = q["Short answer"]
-    assert short.type == "short_answer" and [c["text"] for c in short.choices] == ["burnout", "burn*"]
+    assert short.type == "short_answer" and [a["text"] for a in short.data["answers"]] == ["burnout", "burn*"]
     matching = q["Matching"]
-    assert matching.pairs[2] == {"item": "Detox", "match": "Medical withdrawal care"}
-    assert matching.distractors == ["Legal advice"] and matching.explanation == "Each service has its own focus."
-    assert q["Numerical exact"].answers == [{"value": 25.0, "tolerance": 0.0, "weight": 100, "feedback": ""}]
-    assert q["Numerical tolerance"].answers[0]["tolerance"] == 0.01
-    assert q["Numerical range"].answers[0] == {"min": 4.0, "max": 6.0, "weight": 100, "feedback": ""}
-    several = q["Numerical several"].answers
+    assert matching.data["pairs"][2] == {"item": "Detox", "match": "Medical withdrawal care"}
+    assert matching.data["distractors"] == ["Legal advice"]
+    assert matching.explanation == "Each service has its own focus."
+    assert q["Numerical exact"].data["answers"] == [{"value": 25.0, "tolerance": 0.0, "weight": 100, "feedback": ""}]
+    assert q["Numerical tolerance"].data["answers"][0]["tolerance"] == 0.01
+    assert q["Numerical range"].data["answers"][0] == {"min": 4.0, "max": 6.0, "weight": 100, "feedback": ""}
+    several = q["Numerical several"].data["answers"]
     assert several[1] == {"value": 490.0, "tolerance": 10.0, "weight": 50,
                           "feedback": "Close, but check the number."}
     assert q["Numerical several"].explanation == "Five hundred hours."
@@ -74,7 +76,7 @@ def test_text_formats_and_sanitising():
 def test_escaped_specials_stay_as_text():
     q = by_title(parsed("all_forms.gift"))["Escapes"]
     assert q.stem == "Escaped specials: ~ = # { } all stay as text."
-    assert q.choices[0] == {"id": "a", "text": "Yes: they do", "weight": 100, "feedback": "Right # really"}
+    assert q.data["choices"][0] == {"id": "a", "text": "Yes: they do", "weight": 100, "feedback": "Right # really"}
 
 
 def test_multi_line_titles_and_questions():
@@ -90,21 +92,37 @@ def test_a_file_with_errors_reports_every_error_with_its_line():
     assert "no answer is marked right" in messages[3]
     assert "must add up to 100%" in messages[5]
     assert "never closed" in messages[7]
-    assert "between -100% and 100%" in messages[9]
+    assert "'%100.5%' is not a weight Moodle can read" in messages[9]
     assert "'lots' is not a number" in messages[11]
     assert "from low to high" in messages[13]
-    assert "unknown text format [rtf]" in messages[15]
+    assert "= always means 100%" in messages[15]
     assert "at least two pairs" in messages[17]
 
 
 def test_aiken_parses_and_reports_errors():
     result = parse_aiken((DATA / "sample.aiken.txt").read_text(), category="aiken")
     assert result.errors == []
-    assert [q.choices[1]["weight"] for q in result.questions] == [100, 100]
+    assert [q.data["choices"][1]["weight"] for q in result.questions] == [100, 100]
     assert result.questions[1].line == 7 and result.questions[0].category == "aiken"
     errors = parse_aiken((DATA / "errors.aiken.txt").read_text()).errors
     assert [(e.line, e.message) for e in errors] == [
         (1, "the question has no ANSWER: line"), (8, "ANSWER D is not one of the choices A, B")]
+
+
+def test_aiken_letters_past_z_are_one_clear_error_however_long_the_list():
+    # Letters were once counted on past Z into punctuation and, far enough, into characters
+    # that cannot be written out at all.
+    lines = ["How many?"] + [f"{chr(ord('A') + i % 26)}. choice {i}" for i in range(60_000)] + ["ANSWER: A", "",
+                                                                                            "Next?", "A. x", "B. y",
+                                                                                            "ANSWER: B"]
+    result = parse_aiken("\n".join(lines))
+    assert [(e.line, e.message) for e in result.errors] == [
+        (28, "a question can have at most 26 choices, A to Z; this one goes on past Z")]
+    assert [q.stem for q in result.questions] == ["Next?"]
+    wrong_letter = parse_aiken("Q?\nA. one\nC. two\nANSWER: A\n")
+    assert [(e.line, e.message) for e in wrong_letter.errors] == [(3, "expected choice B, found C")]
+    assert parse_aiken("Q?\nA. one\nB. two\nANSWER: AA\n").errors[0].message == (
+        "ANSWER AA is not one of the choices A, B")
 
 
 def _without_lines(result):
@@ -113,7 +131,7 @@ def _without_lines(result):
 
 def test_export_and_reimport_keeps_every_question():
     first = parsed("all_forms.gift")
-    text = to_gift([dict(q.as_json(), format=q.format) for q in first.questions])
+    text = to_gift(first.questions)
     second = parse_gift(text)
     assert second.errors == []
     assert _without_lines(second) == _without_lines(first)
@@ -122,13 +140,13 @@ def test_export_and_reimport_keeps_every_question():
 def test_the_first_course_bank_round_trips_through_the_database(app, course):
     questions = list(db.session.scalars(db.select(Question).where(Question.course_id == course.id)))
     assert len(questions) >= 8 * 6
-    text = to_gift([question_as_json(q) for q in questions])
+    text = to_gift([as_parsed(q) for q in questions])
     again = parse_gift(text)
     assert again.errors == [] and len(again.questions) == len(questions)
     originals = {(q.category, q.title): q for q in questions}
     for parsed_question in again.questions:
         original = originals[(parsed_question.category, parsed_question.title)]
-        assert parsed_question.type == original.qtype and parsed_question.data() == original.data
+        assert parsed_question.type == original.qtype and parsed_question.data == original.data
 
 
 def test_importing_the_same_file_twice_updates_instead_of_duplicating(app, course):
@@ -200,3 +218,13 @@ def test_import_and_export_commands(runner, course, tmp_path):
 def test_dry_run_without_json_summarises(runner, name):
     result = runner.invoke(args=["questions", "import", str(DATA / name), "--dry-run"])
     assert (result.exit_code == 0) == (name == "all_forms.gift")
+
+
+def test_import_prints_warnings_with_their_lines_and_still_imports(runner, course, tmp_path):
+    path = tmp_path / "weights.gift"
+    path.write_text("::W:: Pick.{=right ~%85%partly ~wrong}\n\n::T:: Hope can be shared.{true}\n", encoding="utf-8")
+    result = runner.invoke(args=["questions", "import", str(path), "--course", course.slug])
+    assert result.exit_code == 0, result.output
+    assert "weights.gift:1: warning: weight 85% is not one of Moodle's weights; it is read as 83.33333%" in result.output
+    assert "weights.gift:3: warning: {true} is read, as Moodle reads it, as a short-answer question" in result.output
+    assert "2 created" in result.output

@@ -2,12 +2,14 @@
 import logging
 import sqlite3
 
-from flask import Flask, abort, render_template, request
+from flask import Flask, Response, abort, render_template, request
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import BadRequest
 
+from training import security
 from training.config import ROOT, TestConfig, check_production, config_from_environment
 from training.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -34,6 +36,7 @@ def create_app(config=None):
     app.instance_path and _ensure_instance_folder(app)
     configure_logging(app)
     configure_extensions(app)
+    security.init_app(app)
     register_blueprints(app)
     register_errors(app)
     register_template_helpers(app)
@@ -114,6 +117,8 @@ def register_blueprints(app):
 
 def register_errors(app):
     def page(code, title, message):
+        if request_ctx.url_adapter is None:  # a Host header that is not ours or not usable: no link can be built
+            return Response("This site does not answer to that host name.\n", code, mimetype="text/plain")
         return render_template("errors/error.html", code=code, title=title, message=message), code
 
     @app.before_request

@@ -148,6 +148,8 @@ def questions_import(path, slug, category, fmt, dry_run, as_json):
     result = (parse_aiken if fmt == "aiken" else parse_gift)(text, category=category)
     for error in result.errors:
         click.echo(f"{path}:{error.line}: error: {error.message}", err=True)
+    for warning in result.warnings:
+        click.echo(f"{path}:{warning.line}: warning: {warning.message}", err=True)
     for question in result.skipped:
         click.echo(f"{path}:{question.line}: skipped: {question.type} questions are not delivered", err=True)
     if result.errors:
@@ -172,7 +174,7 @@ def questions_import(path, slug, category, fmt, dry_run, as_json):
 def questions_export(slug, output):
     """Write a course's active questions as GIFT."""
     from training.courses.models import Course
-    from training.quizzes.views import export_course
+    from training.quizzes.services import export_course
 
     course = db.session.scalar(db.select(Course).where(Course.slug == slug))
     if course is None:

@@ -4,8 +4,12 @@ The embedded default runs on SQLite in ``instance/`` with mail written to the lo
 Production (``TRAINING_ENV=production``) refuses to start without a real secret key
 and never loads demo data.
 """
+import math
 import os
+from collections import Counter
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-only-not-secret"
@@ -53,6 +57,8 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
+    # "Keep me signed in" lasts this long, on the cookie and on the server alike.
+    REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("REMEMBER_ME_DAYS", 14)))
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
     # Mail: with no MAIL_SERVER, messages are written to the log.
@@ -119,12 +125,19 @@ class Config:
     PEOPLE_PER_PAGE = 25
 
 
+def trusted_hosts(base_url, extra=""):
+    """The host names this site answers to: BASE_URL's, plus any listed in ``extra`` (comma-separated)."""
+    hosts = [urlsplit(base_url).hostname or ""] + [h.strip() for h in extra.split(",")]
+    return [host for host in dict.fromkeys(hosts) if host]
+
+
 class ProductionConfig(Config):
     ENV_NAME = "production"
     DEMO_DATA_ALLOWED = False
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
-
+    # A request naming any other host is refused, so no link can be built from a forged Host header.
+    TRUSTED_HOSTS = trusted_hosts(Config.BASE_URL, os.environ.get("TRUSTED_HOSTS", ""))
 
 
 class TestConfig(Config):
@@ -142,21 +155,42 @@ class TestConfig(Config):
     SERVER_NAME = None
 
 
+ENVIRONMENTS = {"development": Config, "production": ProductionConfig}
+
+
 def config_from_environment():
-    """Pick the configuration class named by TRAINING_ENV (default: development)."""
-    name = os.environ.get("TRAINING_ENV", "development").lower()
-    if name == "production":
-        return ProductionConfig
-    return Config
+    """Pick the configuration class named by TRAINING_ENV (default: development).
+
+    A name that is not known stops the start: a typo such as ``prod`` must never quietly
+    run the development configuration in production.
+    """
+    name = os.environ.get("TRAINING_ENV", "development").strip().lower()
+    if name not in ENVIRONMENTS:
+        raise RuntimeError(f"TRAINING_ENV={name!r} is not known: use one of {', '.join(ENVIRONMENTS)}.")
+    return ENVIRONMENTS[name]
+
+
+def estimated_bits(key):
+    """A rough estimate of a key's randomness: its length times the entropy of its characters."""
+    counts = Counter(key)
+    return -len(key) * sum(n / len(key) * math.log2(n / len(key)) for n in counts.values())
+
+
+def repeats_itself(key):
+    """Whether ``key`` is a shorter string written out again and again ("abcabcabc")."""
+    return any(len(key) % size == 0 and key == key[:size] * (len(key) // size) for size in range(1, len(key) // 2 + 1))
+
+
+def weak_secret(key):
+    return key == DEV_SECRET_KEY or len(key) < 32 or repeats_itself(key) or estimated_bits(key) < 80
 
 
 def check_production(config):
-    """Refuse to run a production configuration with a missing or placeholder secret key."""
+    """Refuse to run a production configuration with a missing, placeholder or guessable secret key."""
     if config.get("ENV_NAME") != "production":
         return
-    key = config.get("SECRET_KEY") or ""
-    if key == DEV_SECRET_KEY or len(key) < 32:
+    if weak_secret(config.get("SECRET_KEY") or ""):
         raise RuntimeError(
-            "Production needs SECRET_KEY set to a random value of at least 32 characters "
-            "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+            "Production needs SECRET_KEY set to a random value of at least 32 characters, not a "
+            "repeated pattern (for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
         )

@@ -1,6 +1,20 @@
 """Forms used by several features."""
+import wtforms
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SubmitField
+from wtforms.validators import StopValidation
+
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+
+
+class DateField(wtforms.DateField):
+    """A date field that also refuses years nobody means (0001, 9999): they overflow date arithmetic."""
+
+    def pre_validate(self, form):
+        if self.data is not None and not FIRST_YEAR <= self.data.year <= LAST_YEAR:
+            self.data = None
+            raise StopValidation(_l("Enter a date between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR))
 
 
 class ConfirmForm(FlaskForm):

@@ -24,6 +24,15 @@ class BoundedIntConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def record_id(value):
+    """An id from a form or query string, or None: no database stores a key beyond 64 bits."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**63 else None
+
+
 def page_number(value):
     """A page number from the query string, kept within sensible bounds."""
     return min(max(value or 1, 1), 100_000)

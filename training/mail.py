@@ -2,8 +2,9 @@
 import logging
 import smtplib
 from email.message import EmailMessage
+from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 
 log = logging.getLogger("training.mail")
 
@@ -30,9 +31,12 @@ def send_mail(to, subject, body):
 
 
 def external_url(endpoint, **values):
-    """An absolute link for an e-mail: from the request when there is one, else from BASE_URL."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    base = current_app.config["BASE_URL"].rstrip("/")
-    with current_app.test_request_context(base_url=base):
-        return url_for(endpoint, _external=True, **values)
+    """An absolute link for an e-mail or a document, always from BASE_URL.
+
+    Never from the request: its Host header is whatever the sender wrote, and a reset link
+    pointing at another host would hand that host a working token.
+    """
+    parts = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path.rstrip("/") or "/",
+                                       url_scheme=parts.scheme or "https")
+    return adapter.build(endpoint, values, force_external=True)

@@ -1,4 +1,6 @@
 """Markdown to safe HTML, for course text and anything else written by people."""
+import re
+
 import nh3
 from markdown_it import MarkdownIt
 
@@ -10,7 +12,11 @@ ALLOWED_TAGS = {
     "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "code", "pre",
     "blockquote", "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td",
 }
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"style"}, "td": {"style"}}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
+# Table cell alignment becomes a class: pages allow no inline styles.
+ALIGNMENT = re.compile(r' style="text-align:(left|center|right)"')
+ALIGN_CLASSES = {"align-left", "align-center", "align-right"}
+ALLOWED_CLASSES = {"th": ALIGN_CLASSES, "td": ALIGN_CLASSES}
 
 
 def markdown_to_html(text):
@@ -22,10 +28,12 @@ def markdown_to_html(text):
     """
     html = _markdown.render(text)
     html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+    html = ALIGNMENT.sub(r' class="align-\1"', html)
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        allowed_classes=ALLOWED_CLASSES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
     )

@@ -105,8 +105,8 @@ class LiveServer:
         the way the graders do.
         """
         from training.extensions import db
-        from training.quizzes.grading import model_answer
         from training.quizzes.models import QuizAttempt
+        from training.quizzes.types import model_answer
 
         with self.app.app_context():
             attempt = db.session.get(QuizAttempt, attempt_id)
@@ -188,6 +188,7 @@ def live_server(tmp_path_factory):
     werkzeug_logger.setLevel(logging.WARNING)
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"  # e-mailed links come from it
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
@@ -248,6 +249,18 @@ def signed_in_state(browser, live_server):
     return state_for
 
 
+BLOCKED_BY_POLICY = "Content Security Policy"
+
+
+def watch_for_blocked_content(page, blocked):
+    """Note every console message saying the page's Content-Security-Policy blocked something."""
+    def check(message):
+        if BLOCKED_BY_POLICY in message.text:
+            blocked.append(f"{page.url}: {message.text}")
+    page.on("console", check)
+    return page
+
+
 @pytest.fixture
 def open_page(browser, live_server, signed_in_state):
     """``open_page(as_user=None, viewport=DESKTOP)``: a page in a browser context of its own.
@@ -255,7 +268,7 @@ def open_page(browser, live_server, signed_in_state):
     With ``as_user`` the context starts signed in as that person; every context is closed
     when the test ends.
     """
-    contexts = []
+    contexts, blocked = [], []
 
     def factory(as_user=None, viewport=DESKTOP):
         state = signed_in_state(as_user) if as_user else None
@@ -263,11 +276,12 @@ def open_page(browser, live_server, signed_in_state):
                                       storage_state=state)
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
-        return context.new_page()
+        return watch_for_blocked_content(context.new_page(), blocked)
 
     yield factory
     for context in contexts:
         context.close()
+    assert not blocked, f"the security policy blocked part of a page: {blocked}"
 
 
 @pytest.fixture(scope="module")
@@ -277,7 +291,7 @@ def shared_page(browser, live_server, signed_in_state):
     For read-only checks only (it saves a new context per test): the tests of a module
     that take it share its cookies and history, so they must not change anything.
     """
-    pages, contexts = {}, []
+    pages, contexts, blocked = {}, [], []
 
     def factory(as_user=None, viewport=DESKTOP):
         key = (as_user, viewport["width"], viewport["height"])
@@ -287,12 +301,13 @@ def shared_page(browser, live_server, signed_in_state):
                                           storage_state=state)
             context.set_default_timeout(TIMEOUT_MS)
             contexts.append(context)
-            pages[key] = context.new_page()
+            pages[key] = watch_for_blocked_content(context.new_page(), blocked)
         return pages[key]
 
     yield factory
     for context in contexts:
         context.close()
+    assert not blocked, f"the security policy blocked part of a page: {blocked}"
 
 
 @pytest.fixture

@@ -36,7 +36,8 @@ def answer_right(question, model):
                 question.get_by_label(choice["text"], exact=True).check()
     elif model.qtype == "matching":
         for index, pair in enumerate(model.data["pairs"]):
-            question.get_by_label(pair["item"], exact=True).select_option(value=model.answer[str(index)])
+            item = question.get_by_role("group", name=pair["item"], exact=True)
+            item.get_by_label(model.answer[str(index)], exact=True).check()
     else:  # short_answer, numerical
         question.get_by_label("Your answer").fill(model.answer)
 
@@ -75,6 +76,7 @@ def test_trainee_continues_the_course_from_the_dashboard(open_page, sign_in, liv
     expect(page.get_by_text("Module 4 of 8")).to_be_visible()
 
     pass_the_module_quiz(page, live_server)
+    expect(page.get_by_role("link", name=f"Next module: {fifth.title}")).to_be_visible()
 
     page.get_by_role("link", name="Back to the course").click()
     expect(page).to_have_url(path_is(COURSE_PATH))
@@ -121,6 +123,7 @@ def test_a_new_trainee_completes_the_first_module_and_the_second_opens(open_page
     expect(modules_nav.get_by_role("link", name=re.compile("Next"))).to_have_count(0)
 
     pass_the_module_quiz(page, live_server)
+    expect(page.get_by_role("link", name=f"Next module: {second.title}")).to_be_visible()
 
     page.get_by_role("link", name="Back to the course").click()
     page.get_by_role("link", name=first.title, exact=True).click()

@@ -1,6 +1,5 @@
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     EmailField,
     SelectField,
     SelectMultipleField,
@@ -12,7 +11,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from training.auth.models import ROLES
-from training.forms import choices, strip
+from training.forms import DateField, choices, strip
 
 ROLE_CHOICES = choices(ROLES.items())
 ROLE_INVALID = "Choose from the roles listed."

@@ -6,9 +6,10 @@ from sqlalchemy import func, or_, select
 from training import audit
 from training.audit import AuditEvent
 from training.auth.models import ROLES, SupervisorAssignment, User, UserRole
-from training.auth.services import AccountError
+from training.auth.services import AccountError, retire_tokens
 from training.db_types import utcnow
 from training.extensions import db
+from training.supervision.services import reassign_pending
 
 
 def people_query(search="", role="", status=""):
@@ -41,7 +42,10 @@ def change_roles(actor, user, roles):
     user.set_roles(roles)
     if "trainee" in roles and user.programme_started_on is None:
         user.programme_started_on = date.today()
-    audit.record("user.roles_changed", actor=actor, subject=user, before=before, after=sorted(roles))
+    db.session.flush()
+    moved = _move_pending_of_supervisees(user) if "supervisor" in before and "supervisor" not in roles else 0
+    audit.record("user.roles_changed", actor=actor, subject=user, before=before, after=sorted(roles),
+                 **({"entries_moved": moved} if moved else {}))
     db.session.commit()
     return True
 
@@ -55,7 +59,11 @@ def deactivate(actor, user, reason=""):
     user.active = False
     user.deactivated_at = utcnow()
     user.rotate_session_token()
-    audit.record("user.deactivated", actor=actor, subject=user, reason=reason.strip())
+    retire_tokens(user)  # reactivation must not bring an old invitation or reset link back to life
+    db.session.flush()
+    moved = _move_pending_of_supervisees(user)
+    audit.record("user.deactivated", actor=actor, subject=user, reason=reason.strip(),
+                 **({"entries_moved": moved} if moved else {}))
     db.session.commit()
     return True
 
@@ -65,6 +73,9 @@ def reactivate(actor, user):
         return False
     user.active = True
     user.deactivated_at = None
+    retire_tokens(user)  # links from before the deactivation stay dead; send a new invitation if needed
+    db.session.flush()
+    _move_pending_of_supervisees(user)
     audit.record("user.reactivated", actor=actor, subject=user)
     db.session.commit()
     return True
@@ -91,19 +102,34 @@ def assign_supervisor(actor, trainee, supervisor, starts_on, ends_on=None):
     assignment = SupervisorAssignment(supervisor=supervisor, trainee=trainee,
                                       starts_on=starts_on, ends_on=ends_on)
     db.session.add(assignment)
+    db.session.flush()
+    moved = reassign_pending(trainee)
     audit.record("assignment.created", actor=actor, subject=trainee, supervisor=supervisor.email,
-                 starts_on=starts_on.isoformat(), ends_on=ends_on.isoformat() if ends_on else None)
+                 starts_on=starts_on.isoformat(), ends_on=ends_on.isoformat() if ends_on else None,
+                 **({"entries_moved": moved} if moved else {}))
     db.session.commit()
     return assignment
 
 
 def end_assignment(actor, assignment, ends_on):
+    """End an assignment; the trainee's waiting entries go to their supervisor today, or to the administrators."""
     if ends_on < assignment.starts_on:
         raise AccountError("The end date must be on or after the start date.", "ends_on")
     assignment.ends_on = ends_on
+    db.session.flush()
+    moved = reassign_pending(assignment.trainee)
     audit.record("assignment.ended", actor=actor, subject=assignment.trainee,
-                 supervisor=assignment.supervisor.email, ends_on=ends_on.isoformat())
+                 supervisor=assignment.supervisor.email, ends_on=ends_on.isoformat(),
+                 **({"entries_moved": moved} if moved else {}))
     db.session.commit()
+    return moved
+
+
+def _move_pending_of_supervisees(supervisor):
+    """After a supervisor stops (or starts again) being able to act, re-route their supervisees' waiting entries."""
+    trainees = db.session.scalars(select(User).where(User.id.in_(select(SupervisorAssignment.trainee_id).where(
+        SupervisorAssignment.supervisor_id == supervisor.id, SupervisorAssignment.current_filter()))))
+    return sum(reassign_pending(trainee) for trainee in trainees)
 
 
 def assignments_of(user):

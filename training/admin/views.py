@@ -1,6 +1,8 @@
 from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -32,6 +34,7 @@ from training.courses.services import active_courses, progress_for, sync_courses
 from training.extensions import db
 from training.forms import ConfirmForm, choices, show_error
 from training.http import page_number
+from training.supervision.services import current_supervisor
 
 
 @bp.before_request
@@ -190,12 +193,17 @@ def assignment_end(assignment_id):
     form = EndAssignmentForm()
     if form.validate_on_submit():
         try:
-            end_assignment(current_user, assignment, form.ends_on.data)
+            moved = end_assignment(current_user, assignment, form.ends_on.data)
         except AccountError as error:
             db.session.rollback()
             flash(error.message, "error")
         else:
-            flash("Assignment end date saved.", "success")
+            flash(_("Assignment end date saved."), "success")
+            if moved:
+                now = current_supervisor(assignment.trainee)
+                flash(ngettext("%(num)d entry waiting for approval now goes to %(who)s.",
+                               "%(num)d entries waiting for approval now go to %(who)s.", moved,
+                               who=now.full_name if now else _("the administrators")), "info")
     else:
         flash("Enter a valid end date.", "error")
     return redirect(url_for("admin.person", user_id=assignment.trainee_id))

@@ -10,9 +10,9 @@ from datetime import date, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from training import audit
+from training import audit, jobs
 from training.auth.models import AccountToken, User, user_by_email
 from training.db_types import utcnow
 from training.extensions import db
@@ -50,9 +50,11 @@ def check_password_strength(password, user_email=""):
 
 
 def set_password(user, password):
+    """Change the password, ending every open session and every link sent before."""
     check_password_strength(password, user.email)
     user.password_hash = hash_password(password)
     user.rotate_session_token()
+    retire_tokens(user)
 
 
 def authenticate(email, password):
@@ -85,13 +87,20 @@ def _digest(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def retire_tokens(user, purpose=None):
+    """Stop every unused link of ``user`` (of one purpose, or all) from working."""
+    if user.id is None:
+        return
+    query = update(AccountToken).where(AccountToken.user_id == user.id, AccountToken.used_at.is_(None))
+    if purpose:
+        query = query.where(AccountToken.purpose == purpose)
+    db.session.execute(query.values(used_at=utcnow()))
+
+
 def issue_token(user, purpose, lifetime):
     """Create a one-time token, retiring earlier unused ones of the same purpose."""
     now = utcnow()
-    for old in db.session.scalars(select(AccountToken).where(
-        AccountToken.user_id == user.id, AccountToken.purpose == purpose, AccountToken.used_at.is_(None)
-    )):
-        old.used_at = now
+    retire_tokens(user, purpose)
     token = secrets.token_urlsafe(32)
     db.session.add(AccountToken(user=user, purpose=purpose, token_hash=_digest(token),
                                 expires_at=now + lifetime))
@@ -174,6 +183,15 @@ def register(email, full_name, password):
 # --- Password reset -----------------------------------------------------------------------
 
 def request_password_reset(email):
+    """Send a reset link in a background job, whether or not an account uses ``email``.
+
+    The request does the same work for every address, so neither its answer nor its timing
+    tells anyone who is registered: being enrolled in a recovery programme is sensitive.
+    """
+    jobs.start("training.auth.services.send_password_reset", email.strip())
+
+
+def send_password_reset(email):
     """E-mail a reset link if an active account exists; say nothing either way."""
     user = user_by_email(email)
     if user is None or not user.active or user.password_hash is None:

@@ -29,8 +29,13 @@ def _login_limit():
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+# One budget for every route that checks a password or a one-time link, so an attacker
+# cannot get ten tries on each of them.
+sign_in_limit = limiter.shared_limit(_login_limit, scope="sign-in", methods=["POST"])
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@sign_in_limit
 def login():
     """Sign in with e-mail and password."""
     if current_user.is_authenticated:
@@ -50,21 +55,24 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """Sign out."""
+    """Sign out, here and on every device: a copied cookie stops working too."""
+    current_user.rotate_session_token()
+    db.session.commit()
     logout_user()
     flash("You are signed out.", "success")
-    return redirect(url_for("auth.login"))
+    return redirect(safe_next_url(request.args.get("next")) or url_for("auth.login"))
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"], endpoint="accept_invitation")
-@limiter.limit(_login_limit, methods=["POST"])
+@sign_in_limit
 def accept_invitation_page(token):
     """Accept an invitation: confirm the name and choose a password."""
     record = find_token(token, "invitation")
     if record is None or not record.user.active:
         return render_template("auth/link_invalid.html", what="invitation"), 404
     if current_user.is_authenticated:
-        logout_user()
+        # Opening a link must never sign anyone out by itself: ask, and sign out only on a POST.
+        return render_template("auth/invitation_signed_in.html", user=record.user)
     form = AcceptInvitationForm(full_name=record.user.full_name)
     if form.validate_on_submit():
         try:
@@ -80,7 +88,7 @@ def accept_invitation_page(token):
 
 
 @bp.route("/register", methods=["GET", "POST"], endpoint="register")
-@limiter.limit(_login_limit, methods=["POST"])
+@sign_in_limit
 def register_page():
     """Create a trainee account, where the site allows self-registration."""
     if not current_app.config["ALLOW_SELF_REGISTRATION"]:
@@ -102,7 +110,7 @@ def register_page():
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@sign_in_limit
 def forgot_password():
     """Ask for a password reset link by e-mail."""
     form = ForgotPasswordForm()
@@ -115,7 +123,7 @@ def forgot_password():
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"], endpoint="reset_password")
-@limiter.limit(_login_limit, methods=["POST"])
+@sign_in_limit
 def reset_password_page(token):
     """Choose a new password with a one-time link."""
     record = find_token(token, "password_reset")
@@ -136,6 +144,7 @@ def reset_password_page(token):
 
 
 @bp.route("/account", methods=["GET", "POST"])
+@sign_in_limit
 @login_required
 def account():
     """See one's own account and change the password."""

@@ -37,7 +37,7 @@ from training.credentials.models import Credential
 from training.credentials.services import credential_for
 from training.extensions import db, limiter
 from training.forms import ConfirmForm, choices
-from training.http import content_disposition, page_number
+from training.http import content_disposition, page_number, record_id
 
 
 def _verify_limit():
@@ -298,7 +298,7 @@ def admin_preview():
     from training.certificates.services import preview_pdf
 
     credential = _credential_or_404(request.args.get("credential", ""))
-    user_id = request.args.get("user", type=int)
+    user_id = record_id(request.args.get("user"))
     person = db.session.get(User, user_id) if user_id else None
     if person is None:
         abort(404)
@@ -312,7 +312,7 @@ def admin_issue():
     credential = _credential_or_404(request.form.get("credential", ""))
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    ids = {int(i) for i in request.form.getlist("user") if i.isdigit()}
+    ids = {record_id(i) for i in request.form.getlist("user")} - {None}
     users = list(db.session.scalars(select(User).where(User.id.in_(ids)))) if ids else []
     if not users:
         flash("Select at least one person.", "error")

@@ -10,7 +10,7 @@ from training.core import bp
 from training.courses.services import active_courses, progress_for, training_minutes_by_domain
 from training.extensions import db
 from training.supervision.risk import assess, own_flags
-from training.supervision.services import pending_count, requirement_progress
+from training.supervision.services import pending_count, requirement_progress, unsupervised_pending_count
 
 
 @bp.route("/")
@@ -50,6 +50,7 @@ def dashboard():
         context["role_counts"] = role_counts
         context["invited_count"] = db.session.scalar(
             select(func.count()).select_from(User).where(User.active, User.password_hash.is_(None)))
+        context["unsupervised_pending"] = unsupervised_pending_count()
         context["courses"] = active_courses()
         context["recent_events"] = list(db.session.scalars(
             select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(8)))

@@ -341,13 +341,10 @@ def _load_question_files(folder, root, errors):
 
 def _check_quiz_banks(course, errors):
     """Every quiz must be able to draw its questions from the course's own files."""
-    from training.quizzes.grading import GRADERS
-
     available = {}
     for _, result in course.question_files:
-        for question in result.questions:
-            if question.type in GRADERS:
-                available[question.category] = available.get(question.category, 0) + 1
+        for question in result.delivered:
+            available[question.category] = available.get(question.category, 0) + 1
     quizzes = [(m.path, m.quiz) for m in course.modules if m.quiz]
     if course.final_exam:
         if not course.final_exam["categories"]:

@@ -1,56 +1,32 @@
-"""Plain-language descriptions of answers, for the review page."""
-from training.quizzes.grading import grade
+"""Answers in words for the review page; each question type describes its own."""
+from flask_babel import gettext as _
 
-NO_ANSWER = "No answer"
+from training.quizzes.text import piece
 
 
-def _choice_texts(slot, ids):
-    by_id = {c["id"]: c["text"] for c in slot.data.get("choices", [])}
-    return [by_id[i] for i in ids if i in by_id]
+def _empty(response):
+    return response in (None, "", [], {})
 
 
 def answer_text(slot):
-    """The trainee's answer in words."""
-    response = slot.response
-    if response in (None, "", [], {}):
-        return NO_ANSWER
-    if slot.qtype == "single_choice":
-        return ", ".join(_choice_texts(slot, [response])) or NO_ANSWER
-    if slot.qtype == "multiple_choice":
-        return " · ".join(_choice_texts(slot, response if isinstance(response, list) else [response])) or NO_ANSWER
-    if slot.qtype == "true_false":
-        return {"true": "True", "false": "False"}.get(response, NO_ANSWER)
-    if slot.qtype == "matching":
-        return "; ".join(f"{pair['item']} → {response.get(str(i), '(none)')}"
-                         for i, pair in enumerate(slot.data["pairs"]))
-    return str(response)
+    """The trainee's answer in words (HTML)."""
+    if _empty(slot.response):
+        return _("No answer")
+    return slot.question_type.answer_html(slot.data, slot.response) or _("No answer")
 
 
 def right_text(slot):
-    """The answer that earns full marks, in words."""
-    data = slot.data
-    if slot.qtype == "single_choice":
-        best = max(data["choices"], key=lambda c: c["weight"])
-        return best["text"]
-    if slot.qtype == "multiple_choice":
-        return " · ".join(c["text"] for c in data["choices"] if c["weight"] > 0)
-    if slot.qtype == "true_false":
-        return "True" if data["answer"] else "False"
-    if slot.qtype == "short_answer":
-        return " or ".join(a["text"].replace("*", "…") for a in data["answers"] if a["weight"] == 100)
-    if slot.qtype == "matching":
-        return "; ".join(f"{p['item']} → {p['match']}" for p in data["pairs"])
-    if slot.qtype == "numerical":
-        answer = max(data["answers"], key=lambda a: a["weight"])
-        if "min" in answer:
-            return f"between {answer['min']:g} and {answer['max']:g}"
-        tolerance = f" (± {answer['tolerance']:g})" if answer.get("tolerance") else ""
-        return f"{answer['value']:g}{tolerance}"
-    return ""
+    """The answer that earns full marks, in words (HTML)."""
+    return slot.question_type.right_html(slot.data)
 
 
 def feedback_for(slot):
-    """Feedback written for the answer the trainee gave."""
+    """Feedback written for the answer the trainee gave (HTML)."""
     if slot.response is None:
         return []
-    return [text for text in grade(slot.qtype, slot.data, slot.response).feedback if text]
+    return slot.question_type.feedback(slot.data, slot.response)
+
+
+def explanation_html(slot):
+    """The question's general feedback, in its own format."""
+    return piece(slot.data, {**slot.data, "explanation": slot.explanation}, "explanation")

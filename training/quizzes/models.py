@@ -6,15 +6,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from training.db_types import UTCDateTime, utcnow
 from training.extensions import db
+from training.quizzes.types import QUESTION_TYPES
 
-QUESTION_TYPES = {
-    "single_choice": "Single choice",
-    "multiple_choice": "Multiple answers",
-    "true_false": "True or false",
-    "short_answer": "Short answer",
-    "matching": "Matching",
-    "numerical": "Numerical",
-}
 GRADING_METHODS = {"highest": "Highest attempt", "latest": "Latest attempt",
                    "first": "First attempt", "average": "Average of attempts"}
 REVIEW_TIMES = {"immediately": "straight after each attempt", "after_pass": "once you pass",
@@ -47,8 +40,12 @@ class Question(db.Model):
     course = relationship("Course")
 
     @property
+    def question_type(self):
+        return QUESTION_TYPES[self.qtype]
+
+    @property
     def type_label(self):
-        return QUESTION_TYPES.get(self.qtype, self.qtype)
+        return self.question_type.label
 
 
 class Quiz(db.Model):
@@ -134,3 +131,7 @@ class AttemptSlot(db.Model):
 
     attempt: Mapped[QuizAttempt] = relationship(back_populates="slots")
     question: Mapped[Question] = relationship()
+
+    @property
+    def question_type(self):
+        return QUESTION_TYPES[self.qtype]

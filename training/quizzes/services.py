@@ -16,9 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from training import audit
 from training.db_types import utcnow
 from training.extensions import db
-from training.quizzes.formats import stem_html
-from training.quizzes.grading import GRADERS, grade
+from training.quizzes.formats import ParsedQuestion, stem_html, to_gift
 from training.quizzes.models import AttemptSlot, Question, Quiz, QuizAttempt
+from training.quizzes.types import DELIVERED, BadResponse, question_type
 
 
 class QuizRefused(Exception):
@@ -70,7 +70,7 @@ def import_questions(course, result, source_file, actor=None, record=True):
         key = question_key(parsed)
         values = {
             "category": parsed.category, "qtype": parsed.type, "title": parsed.title, "stem": parsed.stem,
-            "stem_format": parsed.format, "stem_html": stem_html(parsed), "data": parsed.data(),
+            "stem_format": parsed.format, "stem_html": stem_html(parsed), "data": parsed.data,
             "explanation": parsed.explanation, "source_file": source_file, "source_line": parsed.line,
             "active": True,
         }
@@ -93,23 +93,28 @@ def import_questions(course, result, source_file, actor=None, record=True):
     return report
 
 
-def question_as_json(question):
-    """A stored question in the JSON shape of the GIFT parser, for export."""
-    result = {"type": question.qtype, "title": question.title, "stem": question.stem,
-              "explanation": question.explanation, "category": question.category,
-              "format": question.stem_format}
-    data = question.data
-    if question.qtype in ("single_choice", "multiple_choice"):
-        result["choices"] = data["choices"]
-    elif question.qtype == "short_answer":
-        result["choices"] = data["answers"]
-    elif question.qtype == "true_false":
-        result["answer"] = data["answer"]
-        result["feedback"] = {"right": data.get("feedback_right", ""), "wrong": data.get("feedback_wrong", "")}
-    elif question.qtype == "matching":
-        result["pairs"], result["distractors"] = data["pairs"], data.get("distractors", [])
-    elif question.qtype == "numerical":
-        result["answers"] = data["answers"]
+def as_parsed(question):
+    """A stored question in the shape the GIFT writer takes."""
+    return ParsedQuestion(type=question.qtype, title=question.title, stem=question.stem, line=question.source_line,
+                          explanation=question.explanation, category=question.category,
+                          format=question.stem_format, data=question.data)
+
+
+def export_course(course):
+    """A course's active questions as GIFT, by category and in the order of their files."""
+    questions = db.session.scalars(select(Question).where(Question.course_id == course.id, Question.active)
+                                   .order_by(Question.category, Question.source_file, Question.source_line))
+    return to_gift([as_parsed(q) for q in questions])
+
+
+def quizzes_by_category(course):
+    """For each category of the course's bank, the active quizzes that draw questions from it."""
+    result = {}
+    quizzes = db.session.scalars(select(Quiz).where(Quiz.course_id == course.id, Quiz.active)
+                                 .order_by(Quiz.module_id.is_(None), Quiz.id))
+    for quiz in quizzes:
+        for category in quiz.categories:
+            result.setdefault(category, []).append(quiz)
     return result
 
 
@@ -209,7 +214,7 @@ def draw_questions(user, quiz, rng):
         .group_by(AttemptSlot.question_id)
     ).all())
     bank = list(db.session.scalars(select(Question).where(
-        Question.course_id == quiz.course_id, Question.active, Question.qtype.in_(list(GRADERS)),
+        Question.course_id == quiz.course_id, Question.active, Question.qtype.in_(DELIVERED),
         Question.category.in_(list(quiz.categories)))))
     by_category = {}
     for question in bank:
@@ -232,19 +237,6 @@ def draw_questions(user, quiz, rng):
     return picked[:quiz.question_count]
 
 
-def _display_data(question, shuffle, rng):
-    data = dict(question.data)
-    if question.qtype in ("single_choice", "multiple_choice") and shuffle:
-        choices = list(data["choices"])
-        rng.shuffle(choices)
-        data["choices"] = choices
-    if question.qtype == "matching":
-        options = [p["match"] for p in data["pairs"]] + list(data.get("distractors", []))
-        rng.shuffle(options)
-        data["options"] = sorted(set(options), key=options.index)
-    return data
-
-
 def start_attempt(user, quiz, now=None, rng=None):
     """Start an attempt: draw and freeze its questions and choice order on the server."""
     now = now or utcnow()
@@ -264,7 +256,7 @@ def start_attempt(user, quiz, now=None, rng=None):
     )
     attempt.slots = [
         AttemptSlot(question_id=q.id, position=i + 1, qtype=q.qtype, stem_html=q.stem_html,
-                    data=_display_data(q, quiz.shuffle_choices, rng), explanation=q.explanation)
+                    data=question_type(q.qtype).prepare(q.data, quiz.shuffle_choices, rng), explanation=q.explanation)
         for i, q in enumerate(questions)
     ]
     db.session.add(attempt)
@@ -281,39 +273,24 @@ def start_attempt(user, quiz, now=None, rng=None):
 
 # --- Responses --------------------------------------------------------------------------------
 
-class BadResponse(Exception):
-    pass
-
-
 def read_responses(attempt, form):
     """Turn submitted form fields into responses per slot; refuse unknown questions.
 
-    Field names: ``q<slot id>`` (one value, or several for multiple answers) and
-    ``q<slot id>_<item>`` for matching items.
+    Field names: ``q<slot id>`` and, for parts of a question, ``q<slot id>_<part>``; each
+    question's type reads its own fields.
     """
     slots = {str(s.id): s for s in attempt.slots}
-    responses = {}
+    fields = {}
     for name in form.keys():
         if not name.startswith("q"):
             continue
-        slot_id, _, item = name[1:].partition("_")
+        slot_id, underscore, part = name[1:].partition("_")
         slot = slots.get(slot_id)
         if slot is None:
             raise BadResponse("An answer was sent for a question that is not part of this attempt. "
                               "Nothing was saved.")
-        values = [v[:1000] for v in form.getlist(name)]
-        if slot.qtype == "matching":
-            pairs = slot.data["pairs"]
-            if not item.isdigit() or int(item) >= len(pairs):
-                raise BadResponse("An answer was sent for a part of a question that does not exist. "
-                                  "Nothing was saved.")
-            if values[-1]:
-                responses.setdefault(slot.id, {})[item] = values[-1]
-        elif slot.qtype == "multiple_choice":
-            responses[slot.id] = values
-        else:
-            responses[slot.id] = values[-1]
-    return responses
+        fields.setdefault(slot, {})[underscore + part] = [v[:1000] for v in form.getlist(name)]
+    return {slot.id: slot.question_type.read_response(slot.data, values) for slot, values in fields.items()}
 
 
 def save_responses(attempt, responses, now=None):
@@ -334,7 +311,7 @@ def save_responses(attempt, responses, now=None):
 def _finish(attempt, submitted_at):
     total = 0.0
     for slot in attempt.slots:
-        slot.score = grade(slot.qtype, slot.data, slot.response).score if slot.response is not None else 0.0
+        slot.score = slot.question_type.grade(slot.data, slot.response).score if slot.response is not None else 0.0
         total += slot.score
     attempt.score = total / len(attempt.slots) if attempt.slots else 0.0
     attempt.submitted_at = submitted_at
@@ -367,6 +344,29 @@ def after_attempt(attempt):
         try_complete_course(user, quiz.course)
 
 
+@dataclass
+class NextStep:
+    module: object = None  # the next module to read, or
+    exam: Quiz | None = None  # the course's final exam, once it is open
+
+
+def next_step(user, quiz):
+    """What follows a passed module quiz: the module after it, else the final exam when open."""
+    from training.courses.services import course_progress, final_exam
+
+    if quiz.module_id is None:
+        return None
+    progress = course_progress(user, quiz.course)
+    ids = [state.module.id for state in progress.modules]
+    if quiz.module_id in ids and ids.index(quiz.module_id) + 1 < len(ids):
+        state = progress.modules[ids.index(quiz.module_id) + 1]
+        return NextStep(module=state.module) if state.unlocked else None
+    exam = final_exam(quiz.course)
+    if exam is not None and not progress.locked_by and progress.done_count == progress.total:
+        return NextStep(exam=exam)
+    return None
+
+
 def review_visibility(status, attempt):
     """What the trainee may see of a finished attempt, by the quiz's review rules."""
     quiz = status.quiz
@@ -388,7 +388,7 @@ class ItemStatistic:
     attempts: int
     facility: float | None
     discrimination: float | None
-    choice_rates: dict
+    choice_rates: list  # (option, share of attempts that picked it)
     flags: list
 
 
@@ -430,12 +430,12 @@ def item_statistics(course, min_attempts=5):
         facility = sum(scores) / len(scores) if scores else None
         discrimination = _correlation(scores, [d[1] for d in data]) if data else None
         rates = {}
-        if question.qtype in ("single_choice", "multiple_choice", "true_false") and data:
-            for _, _, response in data:
-                for value in (response if isinstance(response, list) else [response]):
-                    if value is not None:
-                        rates[value] = rates.get(value, 0) + 1
-            rates = {k: v / len(data) for k, v in rates.items()}
+        qtype = question_type(question.qtype)
+        for _, _, response in data:
+            for key in qtype.picked_options(response):
+                rates[key] = rates.get(key, 0) + 1
+        labels = qtype.option_labels(question.data)
+        rates = [(labels.get(key, key), count / len(data)) for key, count in sorted(rates.items())]
         flags = []
         if len(data) >= min_attempts:
             if facility is not None and facility > 0.9:

@@ -1,5 +1,3 @@
-import json
-
 from flask import (
     Response,
     abort,
@@ -10,6 +8,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -20,17 +19,20 @@ from training.extensions import db
 from training.forms import ConfirmForm, choices
 from training.http import content_disposition
 from training.quizzes import bp
-from training.quizzes.formats import parse_aiken, parse_gift, to_gift
+from training.quizzes.formats import parse_aiken, parse_gift
 from training.quizzes.forms import ConfirmImportForm, ImportForm
-from training.quizzes.models import QUESTION_TYPES, Question, Quiz, QuizAttempt
+from training.quizzes.models import Question, Quiz, QuizAttempt
 from training.quizzes.services import (
     BadResponse,
     QuizRefused,
     bank_counts,
+    export_course,
     finish_overdue,
     import_questions,
     item_statistics,
+    next_step,
     quiz_status,
+    quizzes_by_category,
     read_responses,
     review_visibility,
     save_responses,
@@ -140,7 +142,19 @@ def review(attempt_id):
     module = attempt.quiz.module
     reflection_done = module is None or reflection_accepted(current_user, module)
     return render_template("quizzes/review.html", attempt=attempt, quiz=attempt.quiz, status=status,
-                           shows=shows, reflection_done=reflection_done)
+                           shows=shows, reflection_done=reflection_done,
+                           next_step=_next_step_link(attempt.quiz) if status.passed else None)
+
+
+def _next_step_link(quiz):
+    """Where a trainee goes after passing a module's quiz: the next module, or the final exam."""
+    step = next_step(current_user, quiz)
+    if step is None:
+        return None
+    if step.module is not None:
+        return {"label": _("Next module: %(title)s", title=step.module.title),
+                "url": url_for("courses.module", slug=quiz.course.slug, module_slug=step.module.slug)}
+    return {"label": _("Go to the final exam"), "url": url_for("quizzes.overview", quiz_id=step.exam.id)}
 
 
 # --- Administration of question banks ----------------------------------------------------------
@@ -180,7 +194,7 @@ def bank():
     quizzes = list(db.session.scalars(select(Quiz).where(Quiz.course_id == course.id, Quiz.active))) \
         if course else []
     return render_template("quizzes/bank.html", courses=courses, course=course, category=category,
-                           questions=questions, counts=counts, quizzes=quizzes, types=QUESTION_TYPES)
+                           questions=questions, counts=counts, quizzes=quizzes)
 
 
 def _parse(text, fmt, category):
@@ -191,7 +205,7 @@ def _parse(text, fmt, category):
 @roles_required("admin")
 def import_bank():
     """Upload a GIFT or Aiken file and preview it before importing."""
-    form = ImportForm()
+    form = ImportForm(course=request.args.get("course"))
     form.course.choices = _course_choices()
     if form.validate_on_submit():
         upload = form.file.data
@@ -210,10 +224,16 @@ def import_bank():
                 confirm = ConfirmImportForm(course=form.course.data, format=form.format.data,
                                             category=form.category.data or "", filename=upload.filename or "",
                                             content=text)
+                course = _course_by_slug(form.course.data)
                 return render_template("quizzes/import_preview.html", result=result, confirm=confirm,
-                                       course=_course_by_slug(form.course.data), filename=upload.filename,
-                                       types=QUESTION_TYPES)
-    return render_template("quizzes/import.html", form=form), 400 if form.errors else 200
+                                       course=course, filename=upload.filename,
+                                       drawn_by=quizzes_by_category(course), counts=bank_counts(course))
+    course = db.session.scalar(select(Course).where(Course.slug == form.course.data, Course.active)) \
+        if form.course.data else None
+    course = course or next(iter(active_courses()), None)
+    return render_template("quizzes/import.html", form=form, course=course,
+                           drawn_by=quizzes_by_category(course) if course else {},
+                           counts=bank_counts(course) if course else {}), 400 if form.errors else 200
 
 
 @bp.route("/admin/questions/import/confirm", methods=["POST"])
@@ -245,14 +265,6 @@ def export_bank(slug):
                     headers={"Content-Disposition": content_disposition(f"{course.slug}-questions.gift")})
 
 
-def export_course(course):
-    from training.quizzes.services import question_as_json
-
-    questions = db.session.scalars(select(Question).where(Question.course_id == course.id, Question.active)
-                                   .order_by(Question.category, Question.source_file, Question.source_line))
-    return to_gift([question_as_json(q) for q in questions])
-
-
 @bp.route("/admin/questions/statistics")
 @roles_required("admin")
 def statistics():
@@ -263,4 +275,4 @@ def statistics():
     if flagged_only:
         stats = [s for s in stats if s.flags]
     return render_template("quizzes/statistics.html", courses=courses, course=course, stats=stats,
-                           flagged_only=flagged_only, json=json)
+                           flagged_only=flagged_only)

@@ -11,7 +11,8 @@ from training.extensions import db
 from training.supervision.models import KINDS, HourEntry
 from training.supervision.services import current_supervisor
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Where a spreadsheet reads ";" as the cell separator, a value starting with it begins a new cell.
+FORMULA_STARTS = ("=", "+", "-", "@", ";", "\t", "\r")
 
 
 def safe_cell(value):
@@ -32,7 +33,7 @@ def approved_entries(trainee, date_from=None, date_to=None):
 def hours_csv(trainee):
     """Approved hours, one row per entry; opens cleanly in a spreadsheet (UTF-8 with BOM)."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL)  # quoted, so no separator inside a value splits it
     writer.writerow(["Date", "Kind", "Supervision format", "Domain", "Hours", "Organisation or setting",
                      "Training provider", "Note", "Approved by", "Approved at (UTC)", "Signature hash"])
     for e in approved_entries(trainee):

@@ -1,10 +1,9 @@
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DateField,
     DecimalField,
     RadioField,
     SelectField,
@@ -12,33 +11,43 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 
-from training.forms import choices, strip
+from training.forms import DateField, choices, strip
 from training.supervision.models import FORMATS, KINDS
 from training.supervision.wellbeing import QUESTIONS
 
 DATE_INVALID = "Enter a date like 2026-03-31."
-NOTE_HINT = ("Never identify the people you support: no names, phone numbers, e-mail addresses, dates of birth "
-             "or record numbers.")
+NOTE_HINT = ("Never identify the people you support: no names, phone numbers, e-mail or street addresses, "
+             "dates of birth or record numbers.")
+
+
+class HoursField(DecimalField):
+    """Hours as a decimal; a value too large to show with two decimals is shown as it was typed."""
+
+    def _value(self):
+        try:
+            return super()._value()
+        except InvalidOperation:
+            return self.raw_data[0] if self.raw_data else ""
 
 
 def finite_quarter_hours(form, field):
-    """Refuse NaN, infinities and anything that is not a whole number of quarter hours."""
+    """Refuse NaN, infinities, absurd sizes and anything that is not a whole number of quarter hours."""
     value = field.data
     if value is None or not value.is_finite():
         raise StopValidation("Enter hours as a number, such as 1.5.")
+    if not Decimal("0.25") <= value <= 24:  # before any arithmetic: 1e28 * 4 overflows the decimal context
+        raise StopValidation("Enter between 0.25 and 24 hours.")
     if (value * 4) % 1 != 0:
         raise StopValidation("Enter the duration in quarter hours, such as 1.25 or 2.5.")
 
 
 def hours_field(label="Hours"):
-    return DecimalField(label, places=2, invalid_value_message="Enter hours as a number, such as 1.5.",
-                        validators=[InputRequired(message="Enter how many hours."), finite_quarter_hours,
-                                    NumberRange(min=Decimal("0.25"), max=24,
-                                                message="Enter between 0.25 and 24 hours.")],
-                        description="In hours and quarters: 0.25, 0.5, 0.75, 1, 1.25 …",
-                        render_kw={"step": "0.25", "min": "0.25", "max": "24", "inputmode": "decimal"})
+    return HoursField(label, places=2, invalid_value_message="Enter hours as a number, such as 1.5.",
+                      validators=[InputRequired(message="Enter how many hours."), finite_quarter_hours],
+                      description="In hours and quarters: 0.25, 0.5, 0.75, 1, 1.25 …",
+                      render_kw={"step": "0.25", "min": "0.25", "max": "24", "inputmode": "decimal"})
 
 
 class EntryForm(FlaskForm):

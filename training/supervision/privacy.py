@@ -1,46 +1,107 @@
 """Refuse notes that identify the people a trainee supports.
 
-A heuristic, not a guarantee: it catches the obvious identifiers (phone numbers, e-mail
-addresses, dates of birth, record numbers) and says which one it found.
+A heuristic, not a guarantee: it catches the usual shapes of names, contact details, dates
+of birth, addresses and record numbers, including the ones people write to get past a
+simple check ("jo at mail dot com", a phone number in words), and says what it found.
+Ordinary notes about work and supervision must pass: every shape is anchored on something
+an ordinary note does not contain (a client word right before a capitalised name, a
+keyword before a date, a street type after a number).
 """
 import re
+from datetime import date
 
-PATTERNS = [
-    ("an e-mail address", re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")),
-    ("a date of birth", re.compile(r"\b(?:d\.?o\.?b\.?|date of birth|birthday|born(?: on| in)?)\b[:\s]*\d",
-                                   re.IGNORECASE)),
-    ("a record or case number", re.compile(
-        r"\b(?:mrn|nhs|ssn|record|case|file|patient|client|member|medicaid|id)\s*(?:no\.?|number|#|id)?\s*[:#]?\s*"
-        r"[A-Z]{0,3}\d[\d-]{3,}\b", re.IGNORECASE)),
-    ("a phone number", re.compile(
-        r"(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,5}\)[\s.-]?)?\d{2,5}[\s.-]?\d{3,4}[\s.-]?\d{3,4}\b"
-        r"|\(\d{3}\)\s*\d{3}[\s.-]?\d{4}\b|\b\d{3}[.-]\d{4}\b")),
-    ("a long number that may identify someone", re.compile(r"\b\d{7,}\b")),
-]
-LONG_NUMBER = PATTERNS[-1][0]
+from flask_babel import gettext as _
+
+MONTHS = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|" \
+         r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+DIGIT_WORD = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
+# People a trainee supports, as notes usually call them.
+SUPPORTED = r"(?i:clients?|patients?|participants?|mentees?|service users?|consumers?|peers? supported)"
+CAPITALISED = r"[A-Z][a-z]+(?:['’-][A-Za-z][a-z]+)?"
+# Capitalised words that follow "client" in ordinary notes and are not names.
+NOT_NAMES = {
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today", "tomorrow",
+    "yesterday", "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "on", "in", "at", "and", "but", "the", "this", "that", "after", "before",
+    "during", "when", "then", "later", "also", "she", "he", "they", "we", "it", "his", "her", "their", "our",
+    "was", "is", "had", "has", "said", "says", "reported", "shared", "asked", "felt", "group", "session",
+    "sessions", "meeting", "meetings", "plan", "plans", "intake", "services", "service", "support", "recovery",
+    "centre", "center", "care", "team", "file", "record", "notes", "goals", "goal", "progress", "check",
+    "did", "does", "will", "would", "could", "can", "not", "no", "yes", "okay", "ok", "agreed", "attended",
+    "advocacy", "mentoring", "education", "wellness", "ethical", "ethics", "responsibility", "harm", "reduction",
+    "handbook", "rights", "bill", "guide", "agreement", "consent", "form", "forms", "survey", "feedback",
+    "orientation", "workbook", "safety", "crisis", "housing", "employment", "benefits", "health", "mental",
+}
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"
+                   r"|\b[\w.+-]+\s*[(\[{<]?\s*(?i:at)\s*[)\]}>]?\s*[\w-]+(?:\s*[(\[{<]?\s*(?i:dot)\s*[)\]}>]?\s*[\w-]+)*"
+                   r"\s*[(\[{<]?\s*(?i:dot)\s*[)\]}>]?\s*(?i:com|org|net|edu|gov|co|uk|io|us|ca|au|info|me)\b")
+BIRTH = re.compile(r"\b(?:d\.?o\.?b\b\.?|date of birth|birth\s?date|birthday|born)\W{0,3}"
+                   rf"(?:(?:is|was|on|in|of)\W{{1,3}}){{0,2}}(?:\d|{MONTHS}\b)", re.IGNORECASE)
+NUMERIC_DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]((?:19|20)\d{2})\b|\b((?:19|20)\d{2})-\d{1,2}-\d{1,2}\b")
+WORDED_DATE = re.compile(rf"\b(?:{MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?"
+                         rf"{MONTHS}\.?,?)\s+((?:19|20)\d{{2}})\b", re.IGNORECASE)
+RECORD = re.compile(
+    r"\b(?:mrn|nhs|ssn|sin|record|case|file|patient|client|member|medicaid|medicare|insurance|policy|id)\s*"
+    r"(?:no\.?|number|#|id)?\s*[:#]?\s*[A-Z]{0,3}\d[\d -]{3,}\d[A-Z]{0,2}\b", re.IGNORECASE)
+SSN = re.compile(r"\b\d{3}-\d{2}-\d{4}\b")
+PHONE = re.compile(r"(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,5}\)[\s.-]?)?\d{2,5}[\s.-]?\d{3,4}[\s.-]?\d{3,4}\b"
+                   r"|\(\d{3}\)\s*\d{3}[\s.-]?\d{4}\b|\b\d{3}[.-]\d{4}\b")
+PHONE_IN_WORDS = re.compile(rf"\b{DIGIT_WORD}(?:[\s,.-]+{DIGIT_WORD}){{6,}}\b", re.IGNORECASE)
+STREET = re.compile(r"\b\d{1,5}[A-Za-z]?\s+(?:(?:[A-Z][a-z]+|\d+(?:st|nd|rd|th))\s+){1,3}"
+                    r"(?i:street|st|avenue|ave|road|rd|lane|ln|drive|dr|boulevard|blvd|court|ct|place|pl|way|"
+                    r"terrace|close|crescent|highway|hwy|parkway|pkwy)\b")
+POSTCODE = re.compile(r"\b(?:A[LKZR]|C[AOT]|D[EC]|FL|GA|HI|I[ADLN]|K[SY]|LA|M[ADEINOST]|N[CDEHJMVY]|O[HKR]|PA|RI|"
+                      r"S[CD]|T[NX]|UT|V[AT]|W[AIVY])\s+\d{5}(?:-\d{4})?\b"  # a US state and ZIP code
+                      r"|\b[A-Z]{1,2}\d[A-Z\d]?\s+\d[A-Z]{2}\b")  # a UK postcode
+NAME_AFTER_CLIENT = re.compile(rf"\b{SUPPORTED}\b[,:]?\s+(?:(?i:named|called)\s+)?({CAPITALISED}(?:\s+{CAPITALISED})?)")
+NAME_BEFORE_CLIENT = re.compile(rf"\b({CAPITALISED}\s+{CAPITALISED})\s*(?:\(|,|-|–|—)\s*(?:(?i:my|a|the|our)\s+)?"
+                                rf"{SUPPORTED}\b")
+TITLED_NAME = re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+{CAPITALISED}")
+LONG_NUMBER = re.compile(r"\b\d{7,}\b")
 
 
-FULL_DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]((?:19|20)\d{2})\b|\b((?:19|20)\d{2})-\d{2}-\d{2}\b")
-
-
-def _old_full_date(text):
-    """A full date ten or more years ago is most likely someone's date of birth."""
-    from datetime import date
-
-    for match in FULL_DATE.finditer(text):
-        year = int(match.group(1) or match.group(2))
-        if year <= date.today().year - 10:
+def _names(pattern, text):
+    for match in pattern.finditer(text):
+        words = match.group(1).split()
+        while words and words[-1].lower() in NOT_NAMES:
+            words.pop()
+        if words and not any(word.lower() in NOT_NAMES for word in words):
             return True
     return False
 
 
+def _date_of_birth(text):
+    if BIRTH.search(text):
+        return True
+    # A full date ten or more years ago is most likely someone's date of birth.
+    oldest = date.today().year - 10
+    for pattern in (NUMERIC_DATE, WORDED_DATE):
+        for match in pattern.finditer(text):
+            if int(next(group for group in match.groups() if group)) <= oldest:
+                return True
+    return False
+
+
+CHECKS = [
+    ("a name", lambda text: _names(NAME_AFTER_CLIENT, text) or _names(NAME_BEFORE_CLIENT, text)
+     or bool(TITLED_NAME.search(text))),
+    ("an e-mail address", lambda text: bool(EMAIL.search(text))),
+    ("a date of birth", _date_of_birth),
+    ("a record or case number", lambda text: bool(RECORD.search(text) or SSN.search(text))),
+    ("a street address", lambda text: bool(STREET.search(text) or POSTCODE.search(text))),
+    ("a phone number", lambda text: bool(PHONE.search(text) or PHONE_IN_WORDS.search(text))),
+    ("a long number that may identify someone", lambda text: bool(LONG_NUMBER.search(text))),
+]
+
+
 def find_identifiers(text):
     """Names of the kinds of identifier found in ``text``, in a fixed order."""
-    found = [label for label, pattern in PATTERNS if text and pattern.search(text)]
-    if text and "a date of birth" not in found and _old_full_date(text):
-        found.insert(1 if "an e-mail address" in found else 0, "a date of birth")
-    if "a phone number" in found and LONG_NUMBER in found:
-        found.remove(LONG_NUMBER)
+    if not text:
+        return []
+    found = [label for label, check in CHECKS if check(text)]
+    if len(found) > 1 and found[-1] == CHECKS[-1][0]:
+        found.pop()  # a long number already explained by another kind
     return found
 
 
@@ -49,5 +110,6 @@ def identifier_message(text):
     found = find_identifiers(text)
     if not found:
         return None
-    return (f"This looks like it contains {' and '.join(found)}. Notes must never identify the people you "
-            "support: describe what happened without names, contact details, dates of birth or record numbers.")
+    return _("This looks like it contains %(kinds)s. Notes must never identify the people you support: describe "
+             "what happened without names, contact details, dates of birth, addresses or record numbers "
+             "(a letter such as \u201cclient A\u201d is fine).", kinds=_(" and ").join(_(kind) for kind in found))

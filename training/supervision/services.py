@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select
 
 from training import audit
-from training.auth.models import SupervisorAssignment, User
+from training.auth.models import SupervisorAssignment, User, UserRole
 from training.courses.models import TrainingCredit
 from training.credentials.services import credential_for
 from training.db_types import utcnow
@@ -109,11 +109,36 @@ def read_upload(storage, owner):
 
 # --- Entries ---------------------------------------------------------------------------------
 
+def _acting_supervisors(on=None):
+    """Assignments in force whose supervisor can still act: active and holding the supervisor role."""
+    return select(SupervisorAssignment.trainee_id, SupervisorAssignment.supervisor_id).join(
+        User, User.id == SupervisorAssignment.supervisor_id).where(
+        SupervisorAssignment.current_filter(on), User.active, User.roles.any(UserRole.role == "supervisor"))
+
+
 def current_supervisor(trainee, on=None):
+    """The trainee's supervisor today (the most recent assignment in force), or None."""
     return db.session.scalar(
         select(User).join(SupervisorAssignment, SupervisorAssignment.supervisor_id == User.id)
-        .where(SupervisorAssignment.trainee_id == trainee.id, SupervisorAssignment.current_filter(on), User.active)
-        .order_by(SupervisorAssignment.starts_on.desc()).limit(1))
+        .where(SupervisorAssignment.trainee_id == trainee.id, SupervisorAssignment.current_filter(on), User.active,
+               User.roles.any(UserRole.role == "supervisor"))
+        .order_by(SupervisorAssignment.starts_on.desc(), SupervisorAssignment.id.desc()).limit(1))
+
+
+def reassign_pending(trainee):
+    """Send the trainee's entries waiting for approval to their supervisor today, or to nobody.
+
+    Called when an assignment starts or ends: an entry with no supervisor waits for the
+    administrators. Returns how many entries moved.
+    """
+    supervisor = current_supervisor(trainee)
+    target = supervisor.id if supervisor else None
+    moved = 0
+    for entry in db.session.scalars(select(HourEntry).where(HourEntry.trainee_id == trainee.id,
+                                                            HourEntry.status == "pending")):
+        if entry.supervisor_id != target:
+            entry.supervisor_id, moved = target, moved + 1
+    return moved
 
 
 @dataclass
@@ -209,12 +234,14 @@ def entry_digest(entry, signed_name, signed_at):
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
 
 
-def can_review(supervisor, entry):
-    """The entry's supervisor, or whoever supervises the trainee now, may review it."""
-    if entry.supervisor_id == supervisor.id:
+def can_review(user, entry):
+    """Whoever supervises the trainee today may review the entry; when nobody does, an administrator.
+
+    A supervisor whose assignment has ended keeps no access, whatever the entry says it was sent to.
+    """
+    if user.has_role("supervisor") and entry.trainee_id in supervisee_ids(user):
         return True
-    current = current_supervisor(entry.trainee)
-    return current is not None and current.id == supervisor.id
+    return user.is_admin and current_supervisor(entry.trainee) is None
 
 
 def review_entries(supervisor, entries, decision, comment="", signed_name=""):
@@ -294,7 +321,7 @@ def log_session(supervisor, fmt, occurred_on, minutes, domain, topics, trainee_i
     check_minutes(minutes)
     check_text(topics, "topics")
     trainee_ids = sorted(set(trainee_ids))
-    allowed = supervisee_ids(supervisor, occurred_on) | supervisee_ids(supervisor)
+    allowed = supervisee_ids(supervisor)  # only supervisees today: an ended assignment grants nothing
     if not trainee_ids:
         raise EntryError("Choose who was present.", "trainees")
     if any(t not in allowed for t in trainee_ids):
@@ -458,19 +485,34 @@ def entries_of(trainee, status=None):
     return list(db.session.scalars(query.order_by(HourEntry.occurred_on.desc(), HourEntry.id.desc()).limit(200)))
 
 
-def _pending_filter(supervisor):
-    current = select(SupervisorAssignment.trainee_id).where(
-        SupervisorAssignment.supervisor_id == supervisor.id, SupervisorAssignment.current_filter())
-    return (HourEntry.status == "pending") & or_(HourEntry.supervisor_id == supervisor.id,
-                                                 HourEntry.trainee_id.in_(current))
+def _pending_filter(user):
+    """Entries ``user`` reviews: from their supervisees today, and, for administrators, from
+    trainees nobody supervises today."""
+    reviews = []
+    if user.has_role("supervisor"):
+        reviews.append(HourEntry.trainee_id.in_(select(SupervisorAssignment.trainee_id).where(
+            SupervisorAssignment.supervisor_id == user.id, SupervisorAssignment.current_filter())))
+    if user.is_admin:
+        reviews.append(_unsupervised())
+    return (HourEntry.status == "pending") & or_(false(), *reviews)
 
 
-def pending_for(supervisor, limit=200):
-    """Entries waiting for this supervisor (sent to them, or from their current supervisees), oldest first."""
+def pending_for(user, limit=200):
+    """Entries waiting for ``user``'s review, oldest first."""
     return list(db.session.scalars(
-        select(HourEntry).where(_pending_filter(supervisor))
+        select(HourEntry).where(_pending_filter(user))
         .order_by(HourEntry.submitted_at, HourEntry.id).limit(limit)))
 
 
-def pending_count(supervisor):
-    return db.session.scalar(select(func.count()).select_from(HourEntry).where(_pending_filter(supervisor)))
+def _unsupervised():
+    return HourEntry.trainee_id.not_in(select(_acting_supervisors().subquery().c.trainee_id))
+
+
+def unsupervised_pending_count():
+    """Entries waiting for approval from trainees nobody supervises today: the administrators review them."""
+    return db.session.scalar(select(func.count()).select_from(HourEntry).where(
+        HourEntry.status == "pending", _unsupervised()))
+
+
+def pending_count(user):
+    return db.session.scalar(select(func.count()).select_from(HourEntry).where(_pending_filter(user)))

@@ -249,9 +249,9 @@ def _supervisee_or_404(user_id):
 
 
 @bp.route("/supervision/review", methods=["GET", "POST"])
-@roles_required("supervisor")
+@roles_required("supervisor", "admin")
 def review():
-    """Approve or return each pending entry on its own, with a comment."""
+    """Approve or return each pending entry on its own, with a comment (administrators: entries nobody supervises)."""
     form = ReviewForm()
     entries = pending_for(current_user)
     if form.validate_on_submit():

@@ -1,0 +1,128 @@
+"""Supervision rights follow the assignment in force today: an ended assignment grants nothing,
+and entries waiting for approval go to the trainee's supervisor today, or to the administrators."""
+from datetime import date, timedelta
+
+import pytest
+
+from training.auth.models import SupervisorAssignment
+from training.extensions import db
+from training.supervision.models import Attachment, HourEntry
+
+TODAY = date.today()
+
+
+@pytest.fixture
+def team(app, people, make_user, credentials):
+    people["new_supervisor"] = make_user("new.supervisor@example.org", roles=("supervisor",), name="Nell New")
+    people["assignment"] = SupervisorAssignment(supervisor=people["supervisor"], trainee=people["trainee"],
+                                                starts_on=TODAY - timedelta(days=100))
+    db.session.add(people["assignment"])
+    db.session.commit()
+    return people
+
+
+def _pending(team, **extra):
+    extra.setdefault("supervisor_id", team["supervisor"].id)
+    entry = HourEntry(trainee_id=team["trainee"].id, kind="training",
+                      occurred_on=TODAY - timedelta(days=2), minutes=60, domain="Advocacy", provider="Academy",
+                      attachment=Attachment(owner_id=team["trainee"].id, filename="c.pdf",
+                                            content_type="application/pdf", size=8, sha256="0" * 64,
+                                            data=b"%PDF-1.4"), **extra)
+    db.session.add(entry)
+    db.session.commit()
+    return entry
+
+
+def _approve(client, entry, name):
+    return client.post("/supervision/review", data={"entry": [entry.id], "decision": "approve", "signed_name": name})
+
+
+def _end(team, login_as, ends_on=TODAY - timedelta(days=1)):
+    return login_as(team["admin"]).post(f"/admin/assignments/{team['assignment'].id}/end",
+                                        data={"ends_on": ends_on.isoformat()}, follow_redirects=True)
+
+
+def test_an_ended_assignment_grants_the_former_supervisor_nothing(team, login_as):
+    entry = _pending(team)
+    former = login_as(team["supervisor"])
+    assert entry.trainee.full_name in former.get("/supervision/review").text  # before: theirs to review
+    _end(team, login_as)
+    assert team["trainee"].full_name not in former.get("/supervision/review").text
+    assert _approve(former, entry, "Sue Supervisor").status_code == 400
+    assert db.session.get(HourEntry, entry.id).status == "pending"
+    assert former.get(f"/hours/{entry.id}/certificate").status_code == 404
+    assert former.get(f"/supervisees/{team['trainee'].id}").status_code == 404
+    assert former.get(f"/supervisees/{team['trainee'].id}/hours.csv").status_code == 404
+    assert former.get(f"/supervisees/{team['trainee'].id}/report.pdf").status_code == 404
+    response = former.post("/supervision/sessions/new", data={
+        "format": "individual", "occurred_on": TODAY.isoformat(), "hours": "1", "domain": "Advocacy",
+        "trainees": [team["trainee"].id], "signed_name": "Sue Supervisor"})
+    assert response.status_code == 400
+    assert db.session.scalar(db.select(db.func.count()).select_from(HourEntry)) == 1
+
+
+def test_an_entry_sent_to_a_supervisor_is_not_theirs_once_the_assignment_has_lapsed(team, login_as):
+    """An end date set ahead of time takes effect on its own, without anyone moving the entries."""
+    entry = _pending(team)
+    team["assignment"].ends_on = TODAY - timedelta(days=1)
+    db.session.commit()
+    assert db.session.get(HourEntry, entry.id).supervisor_id == team["supervisor"].id
+    former = login_as(team["supervisor"])
+    assert _approve(former, entry, "Sue Supervisor").status_code == 400
+    assert former.get(f"/hours/{entry.id}/certificate").status_code == 404
+    page = login_as(team["admin"]).get("/supervision/review").text
+    assert team["trainee"].full_name in page
+
+
+def test_ending_an_assignment_sends_waiting_entries_to_the_current_supervisor(team, login_as):
+    entry = _pending(team)
+    db.session.add(SupervisorAssignment(supervisor=team["new_supervisor"], trainee=team["trainee"],
+                                        starts_on=TODAY - timedelta(days=1)))
+    db.session.commit()
+    page = _end(team, login_as).text
+    assert "1 entry waiting for approval now goes to Nell New." in page
+    assert db.session.get(HourEntry, entry.id).supervisor_id == team["new_supervisor"].id
+    current = login_as(team["new_supervisor"])
+    assert current.get(f"/hours/{entry.id}/certificate").status_code == 200
+    assert _approve(current, entry, "Nell New").status_code == 302
+    assert db.session.get(HourEntry, entry.id).status == "approved"
+
+
+def test_with_no_supervisor_left_the_administrators_review_waiting_entries(team, login_as):
+    entry = _pending(team)
+    page = _end(team, login_as).text
+    assert "1 entry waiting for approval now goes to the administrators." in page
+    assert db.session.get(HourEntry, entry.id).supervisor_id is None
+    admin = login_as(team["admin"])
+    assert "1 hour entry is waiting with no supervisor to review it." in admin.get("/dashboard").text
+    review = admin.get("/supervision/review").text
+    assert team["trainee"].full_name in review and "no supervisor today" in review
+    assert _approve(admin, entry, "Ada Admin").status_code == 302
+    approved = db.session.get(HourEntry, entry.id)
+    assert approved.status == "approved" and approved.supervisor_id == team["admin"].id
+    assert "with no supervisor" not in admin.get("/dashboard").text
+
+
+def test_administrators_do_not_see_entries_that_a_supervisor_reviews(team, login_as):
+    _pending(team)
+    admin = login_as(team["admin"])
+    assert "Nothing is waiting for your review." in admin.get("/supervision/review").text
+    assert "with no supervisor" not in admin.get("/dashboard").text
+
+
+def test_assigning_a_supervisor_sends_them_the_waiting_entries(team, login_as):
+    team["assignment"].ends_on = TODAY - timedelta(days=10)
+    db.session.commit()
+    entry = _pending(team, supervisor_id=None)
+    response = login_as(team["admin"]).post(f"/admin/people/{team['trainee'].id}/assignments", data={
+        "supervisor_id": team["new_supervisor"].id, "starts_on": TODAY.isoformat()})
+    assert response.status_code == 302
+    assert db.session.get(HourEntry, entry.id).supervisor_id == team["new_supervisor"].id
+    assert team["trainee"].full_name in login_as(team["new_supervisor"]).get("/supervision/review").text
+
+
+def test_deactivating_a_supervisor_sends_their_supervisees_entries_to_the_administrators(team, login_as):
+    entry = _pending(team)
+    login_as(team["admin"]).post(f"/admin/people/{team['supervisor'].id}/deactivate", data={"reason": "left"})
+    assert db.session.get(HourEntry, entry.id).supervisor_id is None
+    assert team["trainee"].full_name in login_as(team["admin"]).get("/supervision/review").text

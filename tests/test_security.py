@@ -1,0 +1,394 @@
+"""Security and privacy rules: links from BASE_URL only, sessions that end, links that retire,
+a strict production start, shared rate limits and safe exports."""
+import csv
+import io
+import re
+import secrets
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+import pytest
+
+from training import create_app
+from training.auth.models import AccountToken, User, user_by_email
+from training.config import DEV_SECRET_KEY, Config, ProductionConfig, config_from_environment, trusted_hosts
+from training.extensions import db
+
+from .conftest import PASSWORD, ROOT, login, mailed_links
+
+
+def _path(link):
+    return re.sub(r"^https?://[^/]+", "", link)
+
+
+# --- Production start ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["prod", "production2", "staging", ""])
+def test_an_unknown_environment_name_stops_the_start(monkeypatch, name):
+    monkeypatch.setenv("TRAINING_ENV", name)
+    with pytest.raises(RuntimeError, match="TRAINING_ENV"):
+        config_from_environment()
+
+
+@pytest.mark.parametrize("name, config", [("production", ProductionConfig), (" Production ", ProductionConfig),
+                                          ("development", Config)])
+def test_known_environment_names_pick_their_configuration(monkeypatch, name, config):
+    monkeypatch.setenv("TRAINING_ENV", name)
+    assert config_from_environment() is config
+
+
+@pytest.mark.parametrize("key", ["", DEV_SECRET_KEY, "x" * 32, "x" * 64, "ab" * 16, "0123456789abcdef" * 2,
+                                 "password" * 4, "short-but-random-Qz8"])
+def test_production_refuses_a_guessable_secret_key(key):
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"ENV_NAME": "production", "SECRET_KEY": key})
+
+
+@pytest.mark.parametrize("key", [secrets.token_urlsafe(48), secrets.token_urlsafe(32), secrets.token_hex(16)])
+def test_production_accepts_a_random_secret_key(key):
+    assert create_app({"ENV_NAME": "production", "SECRET_KEY": key}).config["ENV_NAME"] == "production"
+
+
+# --- Links come from BASE_URL, and production answers only to its own host ------------------------
+
+def test_trusted_hosts_come_from_base_url():
+    assert trusted_hosts("https://training.example.org/") == ["training.example.org"]
+    assert trusted_hosts("https://training.example.org:8443/app", "health.internal, ") == [
+        "training.example.org", "health.internal"]
+    assert ProductionConfig.TRUSTED_HOSTS == trusted_hosts(Config.BASE_URL)
+
+
+def test_a_reset_requested_through_a_forged_host_still_links_to_base_url(client, make_user, caplog):
+    caplog.set_level("INFO", logger="training.mail")
+    make_user("ana@example.org")
+    client.post("/password/forgot", data={"email": "ana@example.org"}, headers={"Host": "attacker.example"})
+    links = mailed_links(caplog)
+    assert len(links) == 1 and links[0].startswith("http://localhost/password/reset/")
+
+
+def test_invitation_links_come_from_base_url_whatever_the_host(app, people, caplog):
+    caplog.set_level("INFO", logger="training.mail")
+    admin, forged = app.test_client(), "http://attacker.example"
+    admin.post("/login", data={"email": people["admin"].email, "password": PASSWORD}, base_url=forged)
+    response = admin.post("/admin/people/invite", base_url=forged,
+                          data={"full_name": "New Person", "email": "new@example.org", "roles": ["trainee"]})
+    assert response.status_code == 302
+    assert [link.split("/invitation/")[0] for link in mailed_links(caplog)] == ["http://localhost"]
+
+
+class _Production(ProductionConfig):
+    SECRET_KEY = secrets.token_urlsafe(48)
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    TRUSTED_HOSTS = trusted_hosts("https://training.example.org")
+
+
+@pytest.mark.parametrize("host, status", [("training.example.org", 200), ("attacker.example", 400),
+                                          ("training.example.org.attacker.example", 400), ("a" * 5000, 400)])
+def test_production_answers_only_to_its_own_host(host, status):
+    response = create_app(_Production).test_client().get("/login", headers={"Host": host},
+                                                          base_url="https://training.example.org")
+    assert response.status_code == status
+    if status == 400:
+        assert response.text == "This site does not answer to that host name.\n"
+
+
+@pytest.mark.parametrize("host", ["a" * 5000, "a" * 64 + ".example", "b" * 300])
+def test_a_huge_or_malformed_host_header_gets_a_400_not_a_500(client, host):
+    response = client.get("/login", headers={"Host": host})
+    assert response.status_code == 400 and "host name" in response.text
+
+
+# --- Sessions end on sign-out -------------------------------------------------------------------
+
+def _copy_cookies(source, target, names=("session", "remember_token")):
+    for name in names:
+        cookie = source.get_cookie(name)
+        if cookie is not None:
+            target.set_cookie(name, cookie.value)
+
+
+def test_signing_out_ends_a_copied_session_cookie(app, make_user):
+    user = make_user("ana@example.org")
+    browser = login(app.test_client(), user)
+    copy = app.test_client()
+    _copy_cookies(browser, copy, names=("session",))
+    assert copy.get("/dashboard").status_code == 200
+    browser.post("/logout")
+    assert copy.get("/dashboard").status_code == 302
+
+
+def test_signing_out_ends_remember_me_on_other_browsers(app, make_user):
+    user = make_user("ana@example.org")
+    laptop = login(app.test_client(), user)
+    phone = app.test_client()
+    assert phone.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y"}).status_code == 302
+    only_remembered = app.test_client()
+    _copy_cookies(phone, only_remembered, names=("remember_token",))
+    assert only_remembered.get("/dashboard").status_code == 200  # the cookie alone signs in
+    laptop.post("/logout")
+    assert app.test_client().get("/dashboard").status_code == 302
+    fresh = app.test_client()
+    _copy_cookies(phone, fresh, names=("remember_token",))
+    assert fresh.get("/dashboard").status_code == 302
+    assert phone.get("/dashboard").status_code == 302
+
+
+def test_remember_me_lasts_fourteen_days_by_default(app, client, make_user):
+    assert app.config["REMEMBER_COOKIE_DURATION"] == timedelta(days=14)
+    make_user("ana@example.org")
+    response = client.post("/login", data={"email": "ana@example.org", "password": PASSWORD, "remember": "y"})
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_token="))
+    expires = parsedate_to_datetime(re.search(r"Expires=([^;]+)", cookie).group(1))
+    assert abs(expires - datetime.now(UTC) - timedelta(days=14)) < timedelta(minutes=1) and "HttpOnly" in cookie
+
+
+def test_the_remember_me_lifetime_is_a_setting(monkeypatch):
+    import importlib
+
+    import training.config
+
+    monkeypatch.setenv("REMEMBER_ME_DAYS", "3")
+    try:
+        assert importlib.reload(training.config).Config.REMEMBER_COOKIE_DURATION == timedelta(days=3)
+    finally:
+        monkeypatch.delenv("REMEMBER_ME_DAYS")
+        importlib.reload(training.config)
+
+
+# --- One-time links retire ----------------------------------------------------------------------
+
+def test_a_reset_link_made_before_a_password_change_stops_working(app, make_user, caplog):
+    caplog.set_level("INFO", logger="training.mail")
+    user = make_user("ana@example.org")
+    app.test_client().post("/password/forgot", data={"email": user.email})
+    link = _path(mailed_links(caplog)[-1])
+    assert app.test_client().get(link).status_code == 200
+    login(app.test_client(), user).post("/account", data={
+        "current_password": PASSWORD, "password": "another long one", "confirm": "another long one"})
+    response = app.test_client().get(link)
+    assert response.status_code == 404 and "no longer works" in response.text
+
+
+def test_an_invitation_does_not_come_back_after_deactivation_and_reactivation(app, people, login_as, caplog):
+    caplog.set_level("INFO", logger="training.mail")
+    admin = login_as(people["admin"])
+    admin.post("/admin/people/invite", data={"full_name": "New Person", "email": "new@example.org",
+                                             "roles": ["trainee"]})
+    link = _path(mailed_links(caplog)[-1])
+    invited = user_by_email("new@example.org")
+    admin.post(f"/admin/people/{invited.id}/deactivate", data={"reason": "sent by mistake"})
+    admin.post(f"/admin/people/{invited.id}/reactivate")
+    assert db.session.get(User, invited.id).active
+    assert app.test_client().get(link).status_code == 404
+    assert db.session.scalar(db.select(db.func.count()).select_from(AccountToken)
+                             .where(AccountToken.used_at.is_(None))) == 0
+
+
+# --- Opening an invitation never signs anyone out by itself ---------------------------------------
+
+def test_opening_an_invitation_while_signed_in_asks_before_signing_out(app, people, login_as, caplog):
+    caplog.set_level("INFO", logger="training.mail")
+    admin = login_as(people["admin"])
+    admin.post("/admin/people/invite", data={"full_name": "New Person", "email": "new@example.org",
+                                             "roles": ["trainee"]})
+    link = _path(mailed_links(caplog)[-1])
+    page = admin.get(link)
+    assert page.status_code == 200 and "You are signed in as someone else" in page.text
+    assert "new@example.org" in page.text and "admin@example.org" in page.text
+    assert admin.get("/admin/people").status_code == 200  # still signed in
+    # Posting the form while signed in changes nothing either.
+    admin.post(link, data={"full_name": "X", "password": "brand new password", "confirm": "brand new password"})
+    assert user_by_email("new@example.org").password_hash is None
+    assert admin.get("/admin/people").status_code == 200
+    # Choosing to sign out leads back to the invitation.
+    response = admin.post(f"/logout?next={link}")
+    assert response.status_code == 302 and response.location == link
+    assert "Choose your password" not in page.text and "Create my account" in admin.get(link).text
+
+
+# --- Rate limits shared by the sign-in family ---------------------------------------------------
+
+@pytest.mark.config(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="6 per minute")
+def test_sign_in_routes_share_one_rate_limit(client):
+    attempts = [("/login", {"email": "x@example.org", "password": "wrong-password"}),
+                ("/password/forgot", {"email": "x@example.org"}),
+                ("/password/reset/not-a-token", {"password": "p" * 12, "confirm": "p" * 12}),
+                ("/invitation/not-a-token", {"full_name": "X", "password": "p" * 12, "confirm": "p" * 12})]
+    statuses = [client.post(url, data=data).status_code for url, data in attempts + attempts[:2]]
+    assert 429 not in statuses
+    assert [client.post(url, data=data).status_code for url, data in attempts] == [429] * 4
+
+
+# --- Exports ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value", [";=1+1", "=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"])
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(value):
+    from training.supervision.exports import safe_cell
+
+    assert safe_cell(value) == "'" + value
+
+
+def test_csv_export_quotes_every_cell_so_separators_stay_inside(app, people, login_as):
+    from datetime import date
+
+    from training.supervision.models import HourEntry
+
+    db.session.add(HourEntry(trainee_id=people["trainee"].id, kind="service", minutes=60, domain="Advocacy",
+                             status="approved", occurred_on=date.today(), note="good day;=1+1",
+                             organisation=";=HYPERLINK(1)"))
+    db.session.commit()
+    body = login_as(people["trainee"]).get("/hours/export.csv").data.decode("utf-8-sig")
+    assert '"good day;=1+1"' in body and "\"';=HYPERLINK(1)\"" in body
+    rows = list(csv.reader(io.StringIO(body)))
+    assert len(rows) == 2 and all(not cell.startswith((";", "=")) for cell in rows[1])
+
+
+# --- Security headers -----------------------------------------------------------------------------
+
+def _assert_page_headers(response):
+    policy = response.headers["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["script-src"] == "'self'" and "unsafe-inline" not in policy
+    assert directives["frame-ancestors"] == "'none'" and directives["object-src"] == "'none'"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.parametrize("path, status", [("/login", 200), ("/dashboard", 302), ("/no-such-page", 404),
+                                          ("/static/style.css", 200), ("/static/menu.js", 200),
+                                          ("/issuer/jwks.json", 200), ("/logout", 405)])
+def test_every_response_carries_the_security_headers(client, path, status):
+    response = client.get(path)
+    response.close()  # static files are streamed from an open file
+    assert response.status_code == status
+    _assert_page_headers(response)
+    assert "Strict-Transport-Security" not in response.headers  # HSTS only in production
+
+
+def test_error_pages_carry_the_security_headers_too(client):
+    _assert_page_headers(client.get("/login", headers={"Host": "a" * 5000}))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("boom")
+
+    app.testing = False  # let the 500 handler answer, as in production
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    _assert_page_headers(response)
+
+
+def test_production_adds_hsts_to_every_response():
+    client = create_app(_Production).test_client()
+    for path in ("/login", "/no-such-page", "/static/style.css"):
+        response = client.get(path, base_url="https://training.example.org")
+        response.close()
+        assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+        _assert_page_headers(response)
+
+
+def test_a_pdf_shown_in_the_browser_may_not_be_framed(app):
+    from training.security import set_security_headers
+
+    with app.test_request_context():
+        response = set_security_headers(app.response_class(b"%PDF-1.7", mimetype="application/pdf"))
+    assert response.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+TEMPLATES = ROOT / "templates"
+# Rendered into PDFs by WeasyPrint, never served as pages.
+PDF_TEMPLATES = {"certificates/transcript_pdf.html", "supervision/report_pdf.html"}
+
+
+def _page_templates():
+    for path in sorted(TEMPLATES.rglob("*.html")):
+        name = path.relative_to(TEMPLATES).as_posix()
+        if name not in PDF_TEMPLATES and not name.endswith("_pdf.html"):
+            yield pytest.param(path, id=name)
+
+
+@pytest.mark.parametrize("path", list(_page_templates()))
+def test_page_templates_have_nothing_inline_that_the_policy_would_block(path):
+    source = path.read_text(encoding="utf-8")
+    assert not re.search(r"<script(?![^>]*\bsrc=)", source), "inline <script>: move it to static/"
+    assert not re.search(r"\sstyle=", source), "style attribute: use a class in static/style.css"
+    assert not re.search(r"<style", source), "<style> element: use static/style.css"
+    assert not re.search(r"\son[a-z]+=", source), "inline event handler: use static/ JavaScript"
+    assert "javascript:" not in source
+
+
+def test_course_tables_align_with_classes_not_inline_styles():
+    from training.rendering import markdown_to_html
+
+    html = markdown_to_html("| a | b |\n|:--|--:|\n| 1 | 2 |\n")
+    assert 'class="align-right"' in html and "style=" not in html
+
+
+# --- Forgot-password does the same work for every address ------------------------------------------
+
+def _forgot(client, email, monkeypatch):
+    """Post the form with the background job recorded instead of run; returns (response, jobs, statements)."""
+    from sqlalchemy import event
+
+    from training import jobs
+
+    started, statements = [], []
+    monkeypatch.setattr(jobs, "start", lambda *args, **kwargs: started.append((args, kwargs)))
+
+    def count(conn, cursor, statement, *rest):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.post("/password/forgot", data={"email": email})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return response, started, statements
+
+
+def test_forgot_password_does_the_same_work_for_known_and_unknown_addresses(app, make_user, monkeypatch):
+    make_user("ana@example.org")
+    known = _forgot(app.test_client(), "ana@example.org", monkeypatch)
+    unknown = _forgot(app.test_client(), "nobody@example.org", monkeypatch)
+    for response, started, statements in (known, unknown):
+        assert response.status_code == 302 and response.location == "/login"
+        assert statements == []  # the request itself never looks the address up
+        assert len(started) == 1
+    assert known[1][0][0][0] == unknown[1][0][0][0] == "training.auth.services.send_password_reset"
+    assert [known[1][0][0][1], unknown[1][0][0][1]] == ["ana@example.org", "nobody@example.org"]
+    assert known[0].headers.get("Set-Cookie") is not None and unknown[0].headers.get("Set-Cookie") is not None
+
+
+def test_the_reset_job_mails_only_registered_active_addresses(app, make_user, caplog):
+    from training.auth.services import send_password_reset
+
+    caplog.set_level("INFO", logger="training.mail")
+    make_user("ana@example.org")
+    make_user("gone@example.org", active=False)
+    for email in ("nobody@example.org", "gone@example.org", "ANA@example.org"):
+        send_password_reset(email)
+    links = mailed_links(caplog)
+    assert len(links) == 1 and links[0].startswith("http://localhost/password/reset/")
+
+
+@pytest.mark.config(RQ_ENABLED=True)
+def test_with_workers_the_reset_is_queued_for_them(app, make_user, monkeypatch):
+    import rq
+
+    queued = []
+
+    class FakeQueue:
+        def __init__(self, name, connection):
+            self.name = name
+
+        def enqueue(self, *args, **kwargs):
+            queued.append((self.name, args))
+
+    monkeypatch.setattr(rq, "Queue", FakeQueue)
+    app.config["REDIS_URL"] = "redis://127.0.0.1:6379/2"
+    app.test_client().post("/password/forgot", data={"email": "nobody@example.org"})
+    assert queued == [("mail", ("training.jobs.run", "training.auth.services.send_password_reset",
+                                "nobody@example.org"))]
