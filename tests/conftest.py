@@ -7,11 +7,12 @@ failure, elsewhere the PostgreSQL half is skipped with the reason.
 import contextvars
 import os
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from training import create_app
 from training.auth.models import User
@@ -201,3 +202,18 @@ def mailed_links(caplog):
     """Links in the mail written to the log (the embedded default has no SMTP)."""
     messages = [r.getMessage() for r in caplog.records if r.name == "training.mail"]
     return re.findall(r"https?://\S+", "\n".join(messages))
+
+
+@contextmanager
+def count_statements():
+    """The SQL statements run inside the block, to show a page's count stays fixed as data grows."""
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)

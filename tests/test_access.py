@@ -10,7 +10,8 @@ import pytest
 from training.auth.models import SupervisorAssignment
 from training.certificates.models import BulkIssueJob
 from training.certificates.services import issue
-from training.credentials.models import Credential
+from training.credentials.models import Credential, Enrolment, Evidence
+from training.credentials.schema import parse
 from training.extensions import db
 from training.quizzes.services import start_attempt, submit_attempt
 from training.supervision.models import Attachment, HourEntry
@@ -119,8 +120,16 @@ MATRIX = {
     "certificates.admin_revoke": ("POST", ADMIN_ACTION),
     "certificates.admin_reinstate": ("POST", ADMIN_ACTION),
     "certificates.admin_renew": ("POST", ADMIN_ACTION),
+    "certificates.admin_extend": ("POST", ADMIN_ACTION),
     "certificates.admin_eligibility": ("GET", ADMIN_ONLY),
     "certificates.admin_preview": ("GET", ADMIN_ONLY),
+    "credentials.evidence": ("GET", TRAINEE_ONLY),
+    "credentials.evidence_file": ("GET", {**OWN_ENTRY, "admin": 200}),
+    "credentials.admin_list": ("GET", ADMIN_ONLY),
+    "credentials.admin_evidence": ("GET", ADMIN_ONLY),
+    "credentials.admin_review": ("POST", ADMIN_ACTION),
+    "credentials.admin_person": ("GET", ADMIN_ONLY),
+    "credentials.admin_end": ("POST", ADMIN_ACTION),
     "cohorts.index": ("GET", COHORT_PEOPLE),
     "cohorts.new": ("GET", ADMIN_ONLY),
     "cohorts.edit": ("GET", ADMIN_ONLY),
@@ -164,6 +173,8 @@ POST_DATA = {
     "certificates.sharing": lambda ctx: {"pdf_public": "y"},
     "certificates.admin_issue": lambda ctx: {"credential": "peer-recovery-specialist", "user": ctx["trainee"].id},
     "certificates.admin_revoke": lambda ctx: {"reason": "Issued in error"},
+    "credentials.admin_review": lambda ctx: {f"e{ctx['evidence'].id}-decision": "accept"},
+    "credentials.admin_end": lambda ctx: {"end-ended_on": date.today().isoformat()},
     "quizzes.import_confirm": lambda ctx: {"course": ctx["course"].slug, "format": "gift",
                                            "content": "::Access check:: Is this true? {T}", "filename": "a.gift"},
     "cohorts.trainers": lambda ctx: {"trainers": [ctx["trainer"].id]},
@@ -243,9 +254,36 @@ def context(app, course, people, credentials, make_user):
     certificate.pdf_public = True
     job = BulkIssueJob(credential_id=credential.id, user_ids=[], total=0, status="finished")
     db.session.add(job)
+    signing = Credential(slug="signature", title="Signature", certificate_prefix="SIG", domains=["Advocacy"],
+                         definition=parse(SIGNATURE_CREDENTIAL).model_dump(mode="json"), validity_months=12)
+    evidence = Evidence(user_id=people["other_trainee"].id, key="diploma", title="Diploma",
+                        attachment=Attachment(owner_id=people["other_trainee"].id, filename="d.pdf",
+                                              content_type="application/pdf", size=8, sha256="0" * 64,
+                                              data=b"%PDF-1.4"))
+    db.session.add_all([signing, evidence])
+    db.session.flush()
+    db.session.add_all([Enrolment(user_id=people[who].id, credential_id=signing.id, started_on=date.today())
+                        for who in ("trainee", "other_trainee")])
     db.session.commit()
+    enrolment = db.session.scalar(db.select(Enrolment).where(Enrolment.user_id == people["trainee"].id,
+                                                             Enrolment.credential_id == signing.id))
     return {**people, "course": course, "assignment": assignment, "quiz": quiz, "attempt": attempt,
-            "entry": entry, "certificate": certificate, "job": job, **cohort_context(people, course, make_user)}
+            "entry": entry, "certificate": certificate, "job": job, "evidence": evidence, "enrolment": enrolment,
+            **cohort_context(people, course, make_user)}
+
+
+SIGNATURE_CREDENTIAL = """
+slug: signature
+title: Signature
+certificate_prefix: SIG
+domains: [Advocacy]
+validity_months: 12
+requirements:
+  - kind: signature
+    key: code_of_ethics
+    title: Code of ethics
+    text: I will keep clear boundaries.
+"""
 
 
 def url_for_endpoint(app, endpoint, ctx):
@@ -265,6 +303,10 @@ def url_for_endpoint(app, endpoint, ctx):
         "member_id": ctx["member"].id,
         "session_id": ctx["session"].id,
         "reflection_id": ctx["reflection"].id,
+        "credential_slug": "signature",
+        "key": "code_of_ethics",
+        "evidence_id": ctx["evidence"].id,
+        "enrolment_id": ctx["enrolment"].id,
     }
     if endpoint == "cohorts.feed":
         values["token"] = ctx["token"]
@@ -378,6 +420,12 @@ CSRF_FORMS = {
     "reflection_review": {"decision": "accept"},
     "/cohorts/calendar/reset": {},
     "/cohorts/trainings/sync": {},
+    "cert_extend": {},
+    "evidence": {"sign-signed_name": "Tina Trainee"},
+    "evidence_review": {"decision": "accept"},
+    "person_credentials": {"action": "enrol", "enrol-credential": "peer-recovery-specialist",
+                           "enrol-started_on": "2026-01-01"},
+    "enrolment_end": {"end-ended_on": "2026-11-01"},
 }
 
 
@@ -427,6 +475,11 @@ def test_every_form_refuses_a_post_without_a_csrf_token(app, context, login_as, 
         "session_check_in": f"/cohorts/sessions/{context['session'].id}/check-in",
         "cohort_certificates": f"/cohorts/{context['cohort'].id}/certificates",
         "reflection_review": f"/cohorts/reflections/{context['reflection'].id}",
+        "cert_extend": f"/admin/certificates/{context['certificate'].id}/extend",
+        "evidence": "/credentials/signature/evidence/code_of_ethics",
+        "evidence_review": f"/admin/evidence/{context['evidence'].id}",
+        "person_credentials": f"/admin/people/{trainee.id}/credentials",
+        "enrolment_end": f"/admin/enrolments/{context['enrolment'].id}/end",
     }
     app.config["WTF_CSRF_ENABLED"] = True
     app.config["ALLOW_SELF_REGISTRATION"] = True

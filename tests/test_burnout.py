@@ -5,13 +5,15 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 
 from training.auth.models import SupervisorAssignment, User, UserRole
 from training.extensions import db
-from training.supervision.models import HourEntry, ReminderLog, WellbeingCheckIn
-from training.supervision.reminders import send_reminders
+from training.reminders import ReminderLog, send_reminders
+from training.supervision.models import HourEntry, WellbeingCheckIn
 from training.supervision.risk import assess
+
+from .conftest import count_statements
 
 TODAY = date.today()
 
@@ -245,18 +247,6 @@ def test_reminders_command(runner, team, caplog):
 
 # --- Dashboards stay within a fixed number of SQL statements -----------------------------------------
 
-@contextmanager
-def count_statements():
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def _add_supervisees(supervisor, count, start):

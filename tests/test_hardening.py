@@ -110,9 +110,10 @@ def test_renewing_early_keeps_the_rest_of_the_term(team, credentials):
 
     credential = db.session.scalar(db.select(Credential).where(Credential.slug == "peer-recovery-specialist"))
     first, _ = issue(team["trainee"], credential, check=False, today=TODAY - timedelta(days=700))
-    for domain, hours in (("Advocacy", 14), ("Ethical Responsibility", 6)):
+    for domain, hours, category in (("Advocacy", 14, ""), ("Ethical Responsibility", 6, "ethics")):
         db.session.add(HourEntry(trainee_id=team["trainee"].id, kind="training", minutes=hours * 60, domain=domain,
-                                 status="approved", occurred_on=TODAY - timedelta(days=10), provider="Academy"))
+                                 status="approved", occurred_on=TODAY - timedelta(days=10), provider="Academy",
+                                 category=category))
     db.session.commit()
     renewal, _ = renew(team["admin"], first)
     assert renewal.issued_on == TODAY

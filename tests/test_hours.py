@@ -7,9 +7,10 @@ import pytest
 
 from training.audit import AuditEvent
 from training.auth.models import SupervisorAssignment
+from training.credentials.evaluation import evaluate_one
 from training.extensions import db
 from training.supervision.models import HourEntry, SupervisionSession
-from training.supervision.services import EntryInput, log_entry, requirement_progress, review_entries
+from training.supervision.services import EntryInput, log_entry, review_entries
 
 TODAY = date.today()
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
@@ -29,6 +30,11 @@ def entry_form(**overrides):
             "domain": "Advocacy", "organisation": "Riverside Centre", "note": "", "supervision_format": "individual"}
     data.update(overrides)
     return data
+
+
+def hours_done(trainee, credential=None):
+    """Minutes counted toward each hour requirement of the trainee's credential, by item key."""
+    return {item.key: item.minutes_done for item in evaluate_one(trainee, credential).hour_items}
 
 
 def count_entries():
@@ -127,15 +133,13 @@ def test_the_supervisor_approves_one_entry_and_progress_moves(team, login_as):
     entry = _log(team["trainee"], minutes=180)
     client = login_as(team["supervisor"])
     assert "Tina Trainee" in client.get("/supervision/review").text
-    _, before = requirement_progress(team["trainee"])
+    before = hours_done(team["trainee"])
     response = client.post("/supervision/review", data={"entry": [entry.id], "decision": "approve",
                                                         "signed_name": "  sue   SUPERVISOR "})
     assert response.status_code == 302
     entry = db.session.get(HourEntry, entry.id)
     assert entry.status == "approved" and entry.signed_name == "sue SUPERVISOR" and len(entry.signature_hash) == 64
-    _, after = requirement_progress(team["trainee"])
-    service = {r.key: r.done for r in after}["service"]
-    assert service == {r.key: r.done for r in before}["service"] + 180
+    assert hours_done(team["trainee"])["work"] == before["work"] + 180
     assert "3 h of 500 h" in login_as(team["trainee"]).get("/dashboard").text
 
 
@@ -256,9 +260,8 @@ def test_only_approved_hours_count_toward_requirements(team):
     _approved(trainee, supervisor, "service", 600)
     _log(trainee, minutes=240)
     _approved(trainee, supervisor, "training", 120)
-    _, reqs = requirement_progress(trainee)
-    done = {r.key: r.done for r in reqs}
-    assert done["service"] == 600 and done["training:Advocacy"] == 120
+    done = hours_done(trainee)
+    assert done["work"] == 600 and done["training:Advocacy"] == 120
 
 
 def test_the_state_credential_counts_work_in_its_window_and_caps_group_supervision(team):
@@ -272,10 +275,8 @@ def test_the_state_credential_counts_work_in_its_window_and_caps_group_supervisi
     _approved(trainee, supervisor, "service", 900, days_ago=20)   # after them: does not count
     _approved(trainee, supervisor, "supervision", 600, days_ago=200, supervision_format="group")
     _approved(trainee, supervisor, "supervision", 60, days_ago=190, supervision_format="individual")
-    credential, reqs = requirement_progress(trainee)
-    done = {r.key: r.done for r in reqs}
-    assert credential.slug == "state-peer-support-specialist"
-    assert done["service"] == 600
+    done = hours_done(trainee, state)
+    assert done["work"] == 600
     assert done["supervision"] == 6 * 60 + 60  # group capped at 6 hours
 
 
@@ -328,10 +329,11 @@ def test_supervised_work_can_be_required_per_domain(team):
     from training.credentials.models import Credential
 
     credential = db.session.scalar(db.select(Credential).where(Credential.slug == "peer-recovery-specialist"))
-    credential.requirements = dict(credential.requirements, service_hours={"Advocacy": 10, "Ethical Responsibility": 5})
+    requirements = [dict(r, domains={"Advocacy": 10, "Ethical Responsibility": 5}, total=None)
+                    if r["kind"] == "work_hours" else r for r in credential.definition["requirements"]]
+    credential.definition = dict(credential.definition, requirements=requirements)
     db.session.commit()
     _approved(team["trainee"], team["supervisor"], "service", 240)
-    _, reqs = requirement_progress(team["trainee"])
-    done = {r.key: (r.done, r.required) for r in reqs}
-    assert done["service:Advocacy"] == (240, 600) and done["service:Ethical Responsibility"] == (0, 300)
-    assert "service" not in done
+    done = {i.key: (i.minutes_done, i.minutes_required) for i in evaluate_one(team["trainee"]).hour_items}
+    assert done["work:Advocacy"] == (240, 600) and done["work:Ethical Responsibility"] == (0, 300)
+    assert "work" not in done

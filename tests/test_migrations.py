@@ -1,6 +1,10 @@
 """The migrations build exactly the schema the models describe, on both databases."""
+import json
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 
 from training.extensions import db
 
@@ -18,7 +22,7 @@ def test_upgrade_command_is_idempotent(app, runner):
 
 
 def test_the_cohorts_migration_keeps_rows_and_the_trainer_role_up_and_down(app):
-    """0006 on a database holding people, roles, modules and hours: upgrade, downgrade, upgrade."""
+    """0007 on a database holding people, roles, modules and hours: upgrade, downgrade, upgrade."""
     from flask_migrate import downgrade, upgrade
     from sqlalchemy import text
     from sqlalchemy.exc import IntegrityError
@@ -32,14 +36,14 @@ def test_the_cohorts_migration_keeps_rows_and_the_trainer_role_up_and_down(app):
             conn.execute(text(sql), params)
 
     db.session.remove()
-    downgrade(revision="0005")
+    downgrade(revision="0006")
     try:
         run("INSERT INTO \"user\" (id, email, full_name, active, session_token, wellbeing_shared, created_at) "
             "VALUES (1, 'ana@example.org', 'Ana', :t, 'tok1', :f, '2026-01-01 00:00:00')", t=True, f=False)
         run("INSERT INTO user_role (user_id, role) VALUES (1, 'trainee')")
         try:
             run("INSERT INTO user_role (user_id, role) VALUES (1, 'trainer')")
-            raise AssertionError("before 0006 the trainer role must be refused")
+            raise AssertionError("before 0007 the trainer role must be refused")
         except IntegrityError:
             pass
         run("INSERT INTO course (id, slug, title, summary, position, prerequisites, active, source_path, synced_at) "
@@ -52,14 +56,14 @@ def test_the_cohorts_migration_keeps_rows_and_the_trainer_role_up_and_down(app):
             "VALUES (1, 1, 'service', '2026-01-02', 60, 'Advocacy', '', '', '', 'approved', '', 'S', '', '', "
             "'2026-01-02 00:00:00', '2026-01-02 00:00:00')")
 
-        upgrade(revision="0006")
+        upgrade(revision="0007")
         assert scalar("SELECT minutes FROM hour_entry WHERE id = 1") == 60
         assert scalar("SELECT attendance_id FROM hour_entry WHERE id = 1") is None
         assert scalar("SELECT reflection_required FROM module WHERE id = 1") in (False, 0)
         run("INSERT INTO user_role (user_id, role) VALUES (1, 'trainer')")
         assert scalar("SELECT count(*) FROM user_role WHERE user_id = 1") == 2
 
-        downgrade(revision="0005")
+        downgrade(revision="0006")
         assert scalar("SELECT count(*) FROM user_role WHERE user_id = 1 AND role = 'trainee'") == 1
         assert scalar("SELECT count(*) FROM user_role WHERE role = 'trainer'") == 0
         assert scalar("SELECT minutes FROM hour_entry WHERE id = 1") == 60
@@ -67,3 +71,92 @@ def test_the_cohorts_migration_keeps_rows_and_the_trainer_role_up_and_down(app):
     finally:
         upgrade()
     assert scalar("SELECT email FROM \"user\" WHERE id = 1") == "ana@example.org"
+
+
+# --- Revision 0006 moves credential definitions and enrols trainees, with rows in place --------------
+
+OLD_REQUIREMENTS = {
+    "courses": ["foundations-of-peer-recovery-support"],
+    "training_hours": {"Advocacy": 10, "Ethical Responsibility": 16},
+    "service_hours": {"total": 250, "within_months_of_start": 6, "supervision_counts_as_work": False},
+    "supervision_hours": {"total": 12, "group_cap": 6},
+    "exam": "foundations-of-peer-recovery-support",
+}
+OLD_RENEWAL = {"period_months": 12, "continuing_education_hours": 10, "ethics_hours": 3}
+
+
+@pytest.fixture
+def scratch_database(database_url, tmp_path):
+    """An empty database of the same kind as ``database_url``, for running migrations step by step."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'scratch.db'}"
+        return
+    url = make_url(database_url)
+    name = f"{url.database}_migrations"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_0006_converts_credentials_enrols_trainees_and_goes_back(scratch_database):
+    from flask_migrate import downgrade, upgrade
+
+    from training import create_app
+    from training.credentials.schema import CredentialFile
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": scratch_database})
+    with app.app_context():
+        upgrade(revision="0005")
+        with db.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO \"user\" (id, email, full_name, active, session_token, programme_started_on, created_at, "
+                "wellbeing_shared) VALUES (1, 'ana@example.org', 'Ana', :yes, 'tok', '2026-02-01', "
+                "'2026-01-15 10:00:00', :no)"), {"yes": True, "no": False})
+            conn.execute(text("INSERT INTO user_role (user_id, role) VALUES (1, 'trainee')"))
+            conn.execute(text(
+                "INSERT INTO credential (id, slug, title, description, certificate_prefix, domains, requirements, "
+                "initial_period_months, supervision_initial_days, supervision_after_days, validity_months, renewal, "
+                "active, source_path, synced_at) VALUES (1, 'peer-recovery-specialist', 'PRS', '', 'PRS', :domains, "
+                ":requirements, 6, 7, 31, 12, :renewal, :yes, 'x.yaml', '2026-01-01 00:00:00')"),
+                {"domains": json.dumps(["Advocacy", "Ethical Responsibility"]), "yes": True,
+                 "requirements": json.dumps(OLD_REQUIREMENTS), "renewal": json.dumps(OLD_RENEWAL)})
+            conn.execute(text(
+                "INSERT INTO hour_entry (trainee_id, kind, occurred_on, minutes, domain, organisation, note, provider, "
+                "status, review_comment, signed_name, signature_hash, correction_reason, submitted_at, created_at) "
+                "VALUES (1, 'training', '2026-03-01', 120, 'Ethical Responsibility', '', '', 'Academy', 'approved', "
+                "'', '', '', '', '2026-03-01 00:00:00', '2026-03-01 00:00:00')"))
+        upgrade(revision="0006")
+        with db.engine.connect() as conn:
+            definition = conn.execute(text("SELECT definition FROM credential")).scalar()
+            definition = json.loads(definition) if isinstance(definition, str) else definition
+            enrolment = conn.execute(text("SELECT user_id, credential_id, started_on FROM enrolment")).one()
+            category = conn.execute(text("SELECT category FROM hour_entry")).scalar()
+        spec = CredentialFile.model_validate(definition, strict=False)
+        kinds = [r.kind for r in spec.requirements]
+        assert kinds == ["course", "training_hours", "work_hours", "supervision_hours", "exam"]
+        work = spec.requirements[2]
+        assert work.total == 250 and work.window.months == 6 and work.supervision_counts_as_work is False
+        assert spec.requirements[3].group_at_most == 6
+        assert spec.renewal.cycle == "calendar_year" and spec.renewal.categories["ethics"].hours == 3
+        assert (enrolment[0], enrolment[1], str(enrolment[2])[:10]) == (1, 1, "2026-02-01")
+        assert category == "ethics"
+        downgrade(revision="0005")
+        with db.engine.connect() as conn:
+            requirements = conn.execute(text("SELECT requirements FROM credential")).scalar()
+            renewal = conn.execute(text("SELECT renewal FROM credential")).scalar()
+        requirements = json.loads(requirements) if isinstance(requirements, str) else requirements
+        renewal = json.loads(renewal) if isinstance(renewal, str) else renewal
+        assert requirements == OLD_REQUIREMENTS
+        assert renewal == OLD_RENEWAL
+        upgrade()
+        db.engine.dispose()

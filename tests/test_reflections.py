@@ -6,8 +6,8 @@ from training.cohorts.models import Cohort, CohortMember, CohortTrainer, LiveTra
 from training.courses.models import Course, ModuleCompletion, Reflection
 from training.courses.services import sync_courses
 from training.extensions import db
-from training.quizzes.types import model_answer
 from training.quizzes.services import start_attempt, submit_attempt
+from training.quizzes.types import model_answer
 
 TEXT = "Listening without fixing was harder than I expected; next time I will ask before offering advice."
 

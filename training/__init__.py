@@ -79,6 +79,9 @@ def configure_extensions(app):
     from training.auth.models import User
 
     db.init_app(app)
+    from training.credentials.evaluation import install as keep_credential_results_current
+
+    keep_credential_results_current()
     migrate.init_app(app, db, directory=str(ROOT / "training" / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -102,6 +105,7 @@ def register_blueprints(app):
     from training.cohorts import bp as cohorts_bp
     from training.core import bp as core_bp
     from training.courses import bp as courses_bp
+    from training.credentials.views import bp as credentials_bp
     from training.quizzes import bp as quizzes_bp
     from training.supervision import bp as supervision_bp
 
@@ -113,6 +117,7 @@ def register_blueprints(app):
     app.register_blueprint(supervision_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(cohorts_bp, url_prefix="/cohorts")
+    app.register_blueprint(credentials_bp)
 
 
 def register_errors(app):
@@ -170,13 +175,17 @@ def register_errors(app):
 
 
 def register_template_helpers(app):
+    from markupsafe import Markup
+
     from training.auth.models import ROLES
+    from training.rendering import markdown_to_html
     from training.templating import audit_value, format_date, format_datetime, format_hours
 
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["hours"] = format_hours
     app.jinja_env.filters["audit_value"] = audit_value
+    app.jinja_env.filters["markdown"] = lambda text: Markup(markdown_to_html(text or ""))
     app.jinja_env.globals["ROLES"] = ROLES
     app.jinja_env.add_extension("jinja2.ext.do")
 

@@ -201,11 +201,37 @@ def credentials_sync(path):
     click.echo(f"Credentials synced: {created} created, {updated} updated.")
 
 
+@credentials_cli.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def credentials_check(files):
+    """Validate credential files and print their rules as JSON; every problem is listed with its line."""
+    import json
+
+    from training.credentials.loader import check_files
+
+    definitions, errors = check_files(files, use_database=False)
+    for error in errors:
+        click.echo(f"error: {error}", err=True)
+    if errors:
+        raise click.ClickException(f"{len(errors)} problem(s) found.")
+    parsed = [definition.model_dump(mode="json") for definition, _ in definitions]
+    click.echo(json.dumps(parsed[0] if len(parsed) == 1 else parsed, indent=2, ensure_ascii=False))
+
+
+@credentials_cli.command("refresh")
+def credentials_refresh():
+    """Re-evaluate every trainee's enrolments (daily, and after loading hours in bulk)."""
+    from training.credentials.evaluation import refresh_all
+
+    count = refresh_all()
+    click.echo(f"Evaluated the enrolments of {count} trainee(s).")
+
+
 @reminders_cli.command("send")
 def reminders_send():
     """Send due reminders; each goes out at most once per period however often this runs."""
     from training.cohorts.reminders import send_session_reminders
-    from training.supervision.reminders import send_reminders
+    from training.reminders import send_reminders
 
     sent = send_reminders()
     sessions = send_session_reminders()
@@ -221,8 +247,8 @@ def reminders_send():
 @click.option("--all-eligible", is_flag=True, help="Issue to every eligible trainee without a certificate.")
 def certificates_issue(slug, email, all_eligible):
     """Issue certificates; prints each certificate number and verification code."""
-    from training.certificates.eligibility import eligible_trainees
     from training.certificates.services import CertificateError, issue
+    from training.credentials.eligibility import eligible_trainees
     from training.credentials.models import Credential
 
     credential = db.session.scalar(db.select(Credential).where(Credential.slug == slug))

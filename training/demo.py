@@ -14,7 +14,7 @@ from training.auth.models import SupervisorAssignment, User, user_by_email
 from training.auth.services import hash_password
 from training.courses.models import Course, CourseCompletion, ModuleCompletion, TrainingCredit
 from training.courses.services import complete_course, final_exam
-from training.credentials.models import Credential
+from training.credentials.models import Credential, Enrolment
 from training.extensions import db
 
 FIRST_COURSE = "foundations-of-peer-recovery-support"
@@ -201,7 +201,7 @@ def _demo_cohort(people):
     from training.cohorts.loader import sync_trainings
     from training.cohorts.models import Cohort, LiveTraining
     from training.cohorts.services import CohortInput, confirm, create_cohort, enrol, mark
-    from training.credentials.services import default_credential
+    from training.credentials.evaluation import default_credential
     from training.db_types import utcnow
 
     if db.session.scalar(select(Cohort).where(Cohort.title == DEMO_COHORT)) is not None:
@@ -242,6 +242,16 @@ def _demo_cohort(people):
             mark(trainer, session, trainee, status, missed)
         confirm(trainer, session, trainer.full_name, now=session.ends_at)
         session.confirmed_at = session.ends_at
+
+
+def _demo_second_credential(trainee):
+    """Jordan also works toward the state-shaped credential, which asks for a signed code of ethics."""
+    state = db.session.scalar(select(Credential).where(Credential.slug == "state-peer-support-specialist"))
+    if state is None or db.session.scalar(select(Enrolment).where(Enrolment.user_id == trainee.id,
+                                                                  Enrolment.credential_id == state.id)):
+        return
+    db.session.add(Enrolment(user_id=trainee.id, credential_id=state.id,
+                             started_on=trainee.programme_started_on + timedelta(days=14)))
     db.session.commit()
 
 
@@ -283,5 +293,6 @@ def load_demo():
     if db.session.scalar(select(Credential)) is not None:
         _demo_hours(people, supervisor)
         _demo_cohort(people)
+        _demo_second_credential(people["trainee@example.org"])
     note = "" if course else " (courses not loaded yet: run `flask --app app courses sync` first)"
     return f"Demo data ready: {created} account(s) created, {len(PEOPLE) - created} already there{note}."

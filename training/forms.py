@@ -2,8 +2,9 @@
 import wtforms
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SubmitField
+from wtforms import SelectChoice, SelectMultipleField, SubmitField
 from wtforms.validators import StopValidation
+from wtforms.widgets import CheckboxInput, ListWidget
 
 FIRST_YEAR, LAST_YEAR = 1900, 2199
 
@@ -21,6 +22,13 @@ class ConfirmForm(FlaskForm):
     """A form with only a CSRF token, for buttons that change something."""
 
     submit = SubmitField("Confirm")
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as a list of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 def strip(value):

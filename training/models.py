@@ -21,12 +21,12 @@ from training.courses.models import (  # noqa: F401
     Reflection,
     TrainingCredit,
 )
-from training.credentials.models import Credential, Enrolment  # noqa: F401
+from training.credentials.models import Credential, Enrolment, Evidence  # noqa: F401
 from training.quizzes.models import AttemptSlot, Question, Quiz, QuizAttempt  # noqa: F401
+from training.reminders import ReminderLog  # noqa: F401
 from training.supervision.models import (  # noqa: F401
     Attachment,
     HourEntry,
-    ReminderLog,
     SupervisionSession,
     WellbeingCheckIn,
 )

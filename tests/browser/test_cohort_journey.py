@@ -16,13 +16,13 @@ ADVOCACY, ETHICS = "Advocacy", "Ethical Responsibility"
 
 def training_minutes(server, email):
     from training.auth.models import user_by_email
+    from training.credentials.evaluation import evaluate_one
     from training.extensions import db
-    from training.supervision.services import requirement_progress
 
     with server.app.app_context():
-        _, requirements = requirement_progress(user_by_email(email))
+        items = evaluate_one(user_by_email(email)).items
         db.session.remove()
-    return {r.key.split(":", 1)[1]: r.done for r in requirements if r.key.startswith("training:")}
+    return {i.key.split(":", 1)[1]: i.minutes_done for i in items if i.key.startswith("training:")}
 
 
 @pytest.mark.browser

@@ -2,25 +2,18 @@ from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from training.auth.models import ROLES
-from training.forms import DateField, choices, strip
+from training.forms import CheckboxesField, DateField, choices, strip
 
 ROLE_CHOICES = choices(ROLES.items())
 ROLE_INVALID = "Choose from the roles listed."
 DATE_INVALID = "Enter a date like 2026-03-31."
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class InviteForm(FlaskForm):

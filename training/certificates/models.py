@@ -19,6 +19,7 @@ class Certificate(db.Model):
     __table_args__ = (
         UniqueConstraint("user_id", "credential_id", "cycle"),
         CheckConstraint("status IN ('valid', 'revoked')", name="known_status"),
+        CheckConstraint("issued_as IN ('award', 'renewal', 'extension')", name="known_issue"),
         CheckConstraint("expires_on >= issued_on", name="expires_after_issue"),
     )
 
@@ -48,6 +49,8 @@ class Certificate(db.Model):
     revoked_note: Mapped[str] = mapped_column(Text, default="")    # for administrators only
     pdf_public: Mapped[bool] = mapped_column(default=False)        # the holder's choice
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
+    # How this certificate came about: the first award, a renewal, or an extension of the previous one.
+    issued_as: Mapped[str] = mapped_column(String(10), default="award", server_default="award")
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -8,16 +8,17 @@ import secrets
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from training import audit
-from training.certificates.eligibility import Check, checklist
 from training.certificates.models import Certificate
 from training.certificates.render import design_metadata, qr_png, render_pdf, sha256
+from training.credentials.evaluation import evaluate_one, renewal_items
+from training.credentials.rules import Item
 from training.db_types import utcnow
+from training.errors import ServiceError
 from training.extensions import db
-from training.supervision.services import requirement_progress
 from training.templating import format_date
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O or U: easy to read aloud
@@ -25,10 +26,8 @@ CODE_LENGTH = 20  # 100 random bits
 DESIGN = "classic"
 
 
-class CertificateError(Exception):
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
+class CertificateError(ServiceError):
+    """Issuing, renewing or revoking refused, with the reason in words."""
 
 
 def new_code():
@@ -65,18 +64,8 @@ def verify_url(code):
 
 
 def hours_snapshot(trainee, credential):
-    _, requirements = requirement_progress(trainee, credential)
-    snapshot = {"training": {}, "service": 0, "supervision": 0}
-    for req in requirements:
-        if req.key.startswith("training:"):
-            snapshot["training"][req.key.split(":", 1)[1]] = req.done
-        elif req.key == "training":
-            snapshot["training"]["All domains"] = req.done
-        elif req.key.startswith("service:"):
-            snapshot["service"] += req.done
-        else:
-            snapshot[req.key] = req.done
-    return snapshot
+    """The hours a certificate freezes, as the credential's rules count them."""
+    return evaluate_one(trainee, credential).snapshot
 
 
 def _hours_text(minutes):
@@ -118,7 +107,8 @@ def _number(credential, issued_on, certificate_id):
     return f"{credential.certificate_prefix}-{issued_on.year}-{certificate_id:06d}"
 
 
-def issue(trainee, credential, actor=None, today=None, check=True, previous=None, valid_from=None):
+def issue(trainee, credential, actor=None, today=None, check=True, previous=None, valid_from=None, months=None,
+          issued_as=None):
     """Issue a certificate, or return the one this trainee already has for this cycle.
 
     Idempotent: the database allows one certificate per trainee, credential and cycle, so
@@ -130,8 +120,9 @@ def issue(trainee, credential, actor=None, today=None, check=True, previous=None
         Certificate.user_id == trainee.id, Certificate.credential_id == credential.id, Certificate.cycle == cycle))
     if existing is not None:
         return existing, False
+    evaluation = evaluate_one(trainee, credential, today)
     if check and previous is None:
-        missing = [c.label for c in checklist(trainee, credential) if not c.met]
+        missing = [item.label for item in evaluation.unmet]
         if missing:
             raise CertificateError(f"{trainee.full_name} does not yet meet: {', '.join(missing)}.")
     today = today or date.today()
@@ -140,8 +131,9 @@ def issue(trainee, credential, actor=None, today=None, check=True, previous=None
     certificate = Certificate(
         user_id=trainee.id, credential_id=credential.id, cycle=cycle, number=f"pending-{code}", code=code,
         holder_name=trainee.printed_name, credential_slug=credential.slug, credential_title=credential.title,
-        credential_description=credential.description, hours=hours_snapshot(trainee, credential),
-        issued_on=today, expires_on=add_months(max(valid_from or today, today), credential.validity_months),
+        credential_description=credential.description, hours=evaluation.snapshot,
+        issued_on=today, expires_on=add_months(max(valid_from or today, today), months or credential.validity_months),
+        issued_as=issued_as or ("renewal" if previous else "award"),
         issuer_name=current_app.config["ORGANISATION_NAME"],
         signatory_name=current_app.config.get("CERTIFICATE_SIGNATORY_NAME") or metadata.get("signatory_name", ""),
         signatory_title=current_app.config.get("CERTIFICATE_SIGNATORY_TITLE") or metadata.get("signatory_title", ""),
@@ -165,7 +157,8 @@ def issue(trainee, credential, actor=None, today=None, check=True, previous=None
         if existing is None:
             raise
         return existing, False
-    audit.record("certificate.renewed" if previous else "certificate.issued", actor=actor, subject=trainee,
+    audit.record({"award": "certificate.issued", "renewal": "certificate.renewed", "extension": "certificate.extended"}
+                 [certificate.issued_as], actor=actor, subject=trainee,
                  number=certificate.number, credential=credential.slug, pdf_sha256=certificate.pdf_sha256)
     db.session.commit()
     return certificate, True
@@ -194,31 +187,12 @@ def reinstate(actor, certificate, note=""):
 
 
 def renewal_checklist(certificate, today=None):
-    """Whether the renewal rules are met: continuing-education hours since the last issue."""
-    from training.supervision.models import HourEntry
-
-    credential = certificate.credential
-    rules = credential.renewal or {}
-    rows = dict(db.session.execute(
-        select(HourEntry.domain, func.sum(HourEntry.minutes)).where(
-            HourEntry.trainee_id == certificate.user_id, HourEntry.status == "approved",
-            HourEntry.kind == "training", HourEntry.occurred_on > certificate.issued_on)
-        .group_by(HourEntry.domain)).all())
-    total = int(sum(rows.values()))
-    ethics = int(sum(v for k, v in rows.items() if "ethic" in k.lower()))
-    checks = []
-    if rules.get("continuing_education_hours"):
-        need = int(rules["continuing_education_hours"] * 60)
-        checks.append(Check("Continuing education since the last certificate", total >= need,
-                            f"{total / 60:g} h of {need / 60:g} h", "" if total >= need else
-                            f"{(need - total) / 60:g} h to go"))
-    if rules.get("ethics_hours"):
-        need = int(rules["ethics_hours"] * 60)
-        checks.append(Check("of which ethics", ethics >= need, f"{ethics / 60:g} h of {need / 60:g} h",
-                            "" if ethics >= need else f"{(need - ethics) / 60:g} h to go"))
+    """Whether the renewal rules are met: continuing education in the credential's cycle."""
+    items = renewal_items(certificate, today)
     if certificate.status == "revoked":
-        checks.append(Check("Certificate in good standing", False, "Revoked", "A revoked certificate is not renewed"))
-    return checks
+        items.append(Item("good_standing", "Certificate in good standing", False, "Revoked",
+                          "A revoked certificate is not renewed."))
+    return items
 
 
 def renew(actor, certificate, today=None):
@@ -230,9 +204,36 @@ def renew(actor, certificate, today=None):
     if newer is not None:
         return newer, False
     today = today or date.today()
+    renewal = certificate.credential.renewal
     # Renewing early keeps the rest of the current term: the new validity starts when the old one ends.
     return issue(certificate.holder, certificate.credential, actor=actor, today=max(today, certificate.issued_on),
-                 check=False, previous=certificate, valid_from=certificate.expires_on)
+                 check=False, previous=certificate, valid_from=certificate.expires_on,
+                 months=renewal.validity_months if renewal else None)
+
+
+def extensions_left(certificate):
+    """How many more times this certificate's stage may be extended (an initial certification, say)."""
+    extension = certificate.credential.spec.extension
+    if extension is None or certificate.status == "revoked":
+        return 0
+    used, link = 0, certificate
+    while link is not None and link.issued_as == "extension":
+        used, link = used + 1, link.previous
+    return max(0, extension.count - used)
+
+
+def extend(actor, certificate, today=None):
+    """Extend a certificate once more, as its credential allows: a new certificate, linked, that
+    starts when this one ends and runs for the extension's months."""
+    if not extensions_left(certificate):
+        raise CertificateError("This certificate cannot be extended (again).")
+    newer = db.session.scalar(select(Certificate).where(Certificate.previous_id == certificate.id))
+    if newer is not None:
+        return newer, False
+    today = today or date.today()
+    return issue(certificate.holder, certificate.credential, actor=actor, today=max(today, certificate.issued_on),
+                 check=False, previous=certificate, valid_from=certificate.expires_on,
+                 months=certificate.credential.spec.extension.months, issued_as="extension")
 
 
 def expiry_due(days, today=None):

@@ -5,11 +5,12 @@ from flask import current_app, render_template
 from sqlalchemy import select
 
 from training.courses.models import Course, CourseCompletion
+from training.credentials.evaluation import evaluate_one
+from training.credentials.facts import approved_minutes
 from training.extensions import db
 from training.pdf import render_html_pdf
 from training.quizzes.models import Quiz
 from training.quizzes.services import attempts_of, quiz_grade
-from training.supervision.services import approved_minutes, requirement_progress
 
 
 def transcript_context(trainee):
@@ -21,9 +22,11 @@ def transcript_context(trainee):
         attempts = [a for a in attempts_of(trainee, quiz) if a.finished]
         if attempts:
             exams.append((quiz.title, quiz_grade(quiz, attempts), len(attempts), quiz.pass_mark))
-    credential, requirements = requirement_progress(trainee)
-    return {"trainee": trainee, "completions": completions, "exams": exams, "credential": credential,
-            "requirements": requirements, "hours": approved_minutes(trainee), "today": date.today(),
+    evaluation = evaluate_one(trainee)
+    return {"trainee": trainee, "completions": completions, "exams": exams,
+            "credential": evaluation.credential if evaluation else None,
+            "requirements": evaluation.hour_items if evaluation else [], "hours": approved_minutes(trainee),
+            "today": date.today(),
             "organisation_name": current_app.config["ORGANISATION_NAME"]}
 
 

@@ -4,14 +4,14 @@ from datetime import date
 from urllib.parse import urlencode
 
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from training.auth.access import roles_required
 from training.auth.models import User
 from training.certificates import bp
 from training.certificates.badges import issuer_profile, public_jwks, revocation_list, signed_credential
-from training.certificates.eligibility import checklist, eligible_trainees
 from training.certificates.forms import (
     CertificateFilterForm,
     LegalNameForm,
@@ -25,6 +25,8 @@ from training.certificates.models import BulkIssueJob, Certificate
 from training.certificates.render import qr_svg
 from training.certificates.services import (
     CertificateError,
+    extend,
+    extensions_left,
     find_by_code,
     issue,
     reinstate,
@@ -33,11 +35,13 @@ from training.certificates.services import (
     revoke,
 )
 from training.certificates.transcript import transcript_pdf
+from training.credentials.eligibility import FILTERS, eligibility_page, eligible_count
+from training.credentials.evaluation import evaluate
 from training.credentials.models import Credential
-from training.credentials.services import credential_for
 from training.extensions import db, limiter
 from training.forms import ConfirmForm, choices
 from training.http import content_disposition, page_number, record_id
+from training.templating import format_date
 
 
 def _verify_limit():
@@ -171,10 +175,9 @@ def mine():
         return redirect(url_for("certificates.mine"))
     certificates = list(db.session.scalars(select(Certificate).where(Certificate.user_id == current_user.id)
                                            .order_by(Certificate.issued_on.desc(), Certificate.id.desc())))
-    credential = credential_for(current_user)
     held = {c.credential_id for c in certificates}
-    checks = checklist(current_user, credential) if credential and credential.id not in held else []
-    return render_template("certificates/mine.html", certificates=certificates, credential=credential, checks=checks,
+    evaluations = [e for e in evaluate([current_user]).get(current_user.id, []) if e.credential.id not in held]
+    return render_template("certificates/mine.html", certificates=certificates, evaluations=evaluations,
                            name_form=name_form, qr=qr_svg, linkedin=linkedin_url, form=ConfirmForm(),
                            sharing_form=SharingForm, renewal=renewal_checklist), 400 if name_form.errors else 200
 
@@ -286,9 +289,14 @@ def eligible():
     credentials = list(db.session.scalars(select(Credential).where(Credential.active).order_by(Credential.title)))
     slug = request.args.get("credential") or (credentials[0].slug if credentials else "")
     credential = _credential_or_404(slug) if slug else None
-    people = eligible_trainees(credential) if credential else []
-    return render_template("certificates/eligible.html", credentials=credentials, credential=credential,
-                           people=people, form=ConfirmForm())
+    status = request.args.get("status", "eligible")
+    status = status if status in FILTERS else "eligible"
+    search = request.args.get("q", "")[:100]
+    page = eligibility_page(credential, status, search, page_number(request.args.get("page", type=int))) \
+        if credential else None
+    return render_template("certificates/eligible.html", credentials=credentials, credential=credential, page=page,
+                           status=status, search=search, filters=FILTERS, form=ConfirmForm(),
+                           eligible_total=eligible_count(credential) if credential else 0)
 
 
 @bp.route("/admin/certificates/preview.pdf")
@@ -346,7 +354,8 @@ def admin_detail(certificate_id):
     certificate = db.get_or_404(Certificate, certificate_id)
     newer = db.session.scalar(select(Certificate).where(Certificate.previous_id == certificate.id))
     return render_template("certificates/admin_detail.html", c=certificate, newer=newer, revoke_form=RevokeForm(),
-                           reinstate_form=ReinstateForm(), form=ConfirmForm(), renewal=renewal_checklist(certificate))
+                           reinstate_form=ReinstateForm(), form=ConfirmForm(), renewal=renewal_checklist(certificate),
+                           extensions=extensions_left(certificate))
 
 
 @bp.route("/admin/certificates/<int:certificate_id>/revoke", methods=["POST"])
@@ -402,12 +411,29 @@ def admin_renew(certificate_id):
     return redirect(url_for("certificates.admin_detail", certificate_id=newer.id))
 
 
+@bp.route("/admin/certificates/<int:certificate_id>/extend", methods=["POST"])
+@roles_required("admin")
+def admin_extend(certificate_id):
+    """Extend a certificate as its credential allows (an initial certification, say)."""
+    certificate = db.get_or_404(Certificate, certificate_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        newer, created = extend(current_user, certificate)
+    except CertificateError as error:
+        flash(error.message, "error")
+        return redirect(url_for("certificates.admin_detail", certificate_id=certificate.id))
+    flash(_("Extended until %(day)s as %(number)s.", day=format_date(newer.expires_on), number=newer.number)
+          if created else _("Already followed by %(number)s.", number=newer.number), "success")
+    return redirect(url_for("certificates.admin_detail", certificate_id=newer.id))
+
+
 @bp.route("/admin/people/<int:user_id>/eligibility")
 @roles_required("admin")
 def admin_eligibility(user_id):
     """A trainee's checklist for their credential, as the trainee sees it."""
     person = db.get_or_404(User, user_id)
-    credential = credential_for(person)
-    held = db.session.scalar(select(func.count()).select_from(Certificate).where(Certificate.user_id == person.id))
-    return render_template("certificates/eligibility.html", person=person, credential=credential,
-                           checks=checklist(person, credential) if credential else [], held=held, form=ConfirmForm())
+    held = {c.credential_id: c for c in db.session.scalars(select(Certificate).where(Certificate.user_id == person.id)
+                                                          .order_by(Certificate.cycle))}
+    return render_template("certificates/eligibility.html", person=person, held=held,
+                           evaluations=evaluate([person]).get(person.id, []), form=ConfirmForm())

@@ -31,7 +31,7 @@ def _message(session, person):
 
 def send_session_reminders(today=None):
     """E-mail everyone in a session that takes place tomorrow (programme time); returns the count."""
-    from training.supervision.reminders import _claim
+    from training.reminders import claim as _claim
 
     today = today or date.today()
     tomorrow = today + timedelta(days=1)

@@ -60,7 +60,7 @@ from training.cohorts.services import (
 )
 from training.courses.models import Course, Reflection
 from training.courses.services import ReflectionError, active_courses, review_reflection
-from training.credentials.services import default_credential
+from training.credentials.evaluation import default_credential
 from training.db_types import utcnow
 from training.extensions import db, limiter
 from training.forms import ConfirmForm, choices, show_error

@@ -8,9 +8,10 @@ from training.auth.models import User, UserRole
 from training.cohorts.dashboard import trainer_overview
 from training.core import bp
 from training.courses.services import active_courses, progress_for, training_minutes_by_domain
+from training.credentials.evaluation import evaluate
 from training.extensions import db
 from training.supervision.risk import assess, own_flags
-from training.supervision.services import pending_count, requirement_progress, unsupervised_pending_count
+from training.supervision.services import pending_count, unsupervised_pending_count
 
 
 @bp.route("/")
@@ -32,7 +33,7 @@ def dashboard():
         context["progress"] = progress
         context["next_step"] = next((p for p in progress if p.next_module), None)
         context["training_minutes"] = training_minutes_by_domain(current_user)
-        context["credential"], context["requirements"] = requirement_progress(current_user)
+        context["evaluations"] = evaluate([current_user]).get(current_user.id, [])
         context["own_risk"] = own_flags(current_user)
     if current_user.has_role("supervisor"):
         context["risks"] = assess(supervisees_of(current_user))  # wellbeing only where shared

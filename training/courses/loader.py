@@ -13,6 +13,10 @@ import yaml
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MODULE_FILE_RE = re.compile(r"^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
+# A translation beside its file: "01-name.es.md", "01-name.es.gift", "course.es.yaml". The
+# language versions are read with their file; the course itself is defined by the files without.
+TRANSLATION_RE = re.compile(r"\.[a-z]{2}\.(md|gift|yaml|aiken\.txt)$")
+
 COURSE_KEYS = {"slug", "title", "summary", "order", "prerequisites", "training_hours", "final_exam"}
 MODULE_KEYS = {"title", "estimated_minutes", "objectives", "reflection", "written_reflection", "quiz"}
 REQUIRED_MODULE_KEYS = MODULE_KEYS - {"quiz", "written_reflection"}
@@ -21,6 +25,11 @@ QUIZ_KEYS = {"questions", "categories", "pass_mark", "attempts", "wait_minutes",
 GRADING = ("highest", "latest", "first", "average")
 REVIEW_WHEN = ("immediately", "after_pass", "after_last_attempt")
 REVIEW_SHOW = ("score", "correctness", "right_answers", "explanations")
+
+
+def is_translation(path):
+    """Whether a content file is a language version of another (read with it, not on its own)."""
+    return bool(TRANSLATION_RE.search(path.name))
 
 
 @dataclass
@@ -321,6 +330,8 @@ def _load_question_files(folder, root, errors):
     if not question_dir.is_dir():
         return files
     for path in sorted(question_dir.iterdir()):
+        if is_translation(path):
+            continue
         if path.name.endswith(".gift"):
             parser = parse_gift
         elif path.name.endswith(".aiken.txt"):
@@ -403,7 +414,7 @@ def load_courses(root):
             continue
         course = _load_course_yaml(folder, root, errors)
         module_dir = folder / "modules"
-        files = sorted(module_dir.glob("*.md")) if module_dir.is_dir() else []
+        files = sorted(f for f in module_dir.glob("*.md") if not is_translation(f)) if module_dir.is_dir() else []
         if not files:
             errors.append(ContentError(_relative(module_dir, root), 1, "a course needs at least one module"))
         modules = [m for m in (_load_module(f, root, errors) for f in files) if m]

@@ -1,105 +1,105 @@
 """Read and check credential files; one bad file means nothing is loaded."""
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import select
 
-from training.courses.loader import SLUG_RE, ContentError, ContentErrors, _Document, _relative
+from training.courses.loader import ContentError, ContentErrors, _relative
 from training.credentials.models import Credential
+from training.credentials.schema import FileError, describe_path, parse
+from training.db_types import utcnow
 from training.extensions import db
 
-KEYS = {"slug", "title", "description", "certificate_prefix", "domains", "requirements",
-        "initial_period_months", "supervision_expected_every_days", "validity_months", "renewal"}
-REQUIREMENT_KEYS = {"courses", "training_hours", "service_hours", "supervision_hours", "exam"}
+
+def known_courses(use_database=True):
+    """Course slugs that exist: folders in the courses folder, and courses already loaded."""
+    from training.courses.models import Course
+
+    root = Path(current_app.config["COURSES_DIR"])
+    on_disk = {p.parent.name for p in root.glob("*/course.yaml")} if root.is_dir() else set()
+    return on_disk | (set(db.session.scalars(select(Course.slug))) if use_database else set())
 
 
-def _positive(value):
-    return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+def known_credentials(use_database=True):
+    """Credential slugs that exist: files in the credentials folder, and credentials already loaded."""
+    root = Path(current_app.config["CREDENTIALS_DIR"])
+    on_disk = {p.stem for p in root.glob("*.yaml")} if root.is_dir() else set()
+    return on_disk | (set(db.session.scalars(select(Credential.slug))) if use_database else set())
 
 
-def _check_hours(doc, name, spec, domains, extra=()):
-    line = doc.line("requirements")
-    if not isinstance(spec, dict) or not spec:
-        doc.error(line, f"requirements.{name} must map 'total' or each domain to hours")
-        return
-    for key, value in spec.items():
-        if key in extra:
+def _errors(shown, error):
+    return [ContentError(shown, line, f"{describe_path(path)}: {message}" if path else message)
+            for line, path, message in error.problems]
+
+
+def check_files(paths, root=None, credentials=None, use_database=True):
+    """Validate credential files as one set: (definitions, errors), each error with file and line.
+
+    ``credentials`` are other slugs a file may refer to (default: the credentials folder's and
+    those already loaded); ``use_database=False`` checks against the folders alone.
+    """
+    paths = [Path(p) for p in paths]
+    courses = known_courses(use_database)
+    texts = {}
+    errors = []
+    for path in paths:
+        try:
+            texts[path] = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            errors.append(ContentError(str(path), 1, f"cannot be read: {error}"))
+    slugs = set(credentials if credentials is not None else known_credentials(use_database))
+    slugs |= {p.stem for p in texts}
+    definitions = []
+    for path, text in texts.items():
+        shown = _relative(path, root) if root else str(path)
+        try:
+            definition = parse(text, courses=courses, credentials=slugs)
+        except FileError as error:
+            errors.extend(_errors(shown, error))
             continue
-        if key != "total" and key not in domains:
-            doc.error(line, f"requirements.{name}: '{key}' is not one of this credential's domains")
-        elif not _positive(value):
-            doc.error(line, f"requirements.{name}.{key} must be a positive number of hours")
-
-
-def _load_file(path, root, errors):
-    shown = _relative(path, root)
-    doc = _Document(path.read_text(encoding="utf-8"), shown, 1, errors)
-    if doc.data is None:
-        return None
-    doc.check_keys(KEYS, {"slug", "title", "certificate_prefix", "domains", "requirements"})
-    data = doc.data
-    slug = data.get("slug", "")
-    if not isinstance(slug, str) or not SLUG_RE.match(slug) or slug != path.stem:
-        doc.error(doc.line("slug"), f"slug must be lowercase-hyphenated and match the file name '{path.stem}'")
-    domains = data.get("domains")
-    if not isinstance(domains, list) or not domains or not all(isinstance(d, str) and d for d in domains) \
-            or len(set(domains)) != len(domains):
-        doc.error(doc.line("domains"), "domains must be a list of distinct names")
-        domains = []
-    prefix = data.get("certificate_prefix")
-    if not isinstance(prefix, str) or not prefix.isalpha() or not prefix.isupper() or len(prefix) > 10:
-        doc.error(doc.line("certificate_prefix"), "certificate_prefix must be up to 10 capital letters")
-    requirements = data.get("requirements") or {}
-    if not isinstance(requirements, dict):
-        doc.error(doc.line("requirements"), "requirements must be a mapping")
-        requirements = {}
-    for key in requirements:
-        if key not in REQUIREMENT_KEYS:
-            doc.error(doc.line("requirements"), f"unknown requirement '{key}'")
-    if "training_hours" in requirements:
-        _check_hours(doc, "training_hours", requirements["training_hours"], domains)
-    if "service_hours" in requirements:
-        _check_hours(doc, "service_hours", requirements["service_hours"], domains,
-                     extra=("within_months_of_start", "supervision_counts_as_work"))
-    if "supervision_hours" in requirements:
-        _check_hours(doc, "supervision_hours", requirements["supervision_hours"], domains, extra=("group_cap",))
-    frequency = data.get("supervision_expected_every_days") or {}
-    return {
-        "slug": slug, "title": doc.text("title"), "description": (data.get("description") or "").strip(),
-        "certificate_prefix": prefix, "domains": domains, "requirements": requirements,
-        "initial_period_months": data.get("initial_period_months", 6),
-        "supervision_initial_days": frequency.get("initial", 7), "supervision_after_days": frequency.get("after", 31),
-        "validity_months": data.get("validity_months", 24), "renewal": data.get("renewal") or {},
-        "source_path": shown,
-    }
+        if definition.slug != path.stem:
+            errors.append(ContentError(shown, 1, f"slug '{definition.slug}' must match the file name '{path.stem}'"))
+            continue
+        definitions.append((definition, shown))
+    return definitions, errors
 
 
 def load_credentials(root):
+    """Every credential file of a folder, validated; ``ContentErrors`` lists every problem."""
     root = Path(root)
-    errors, items = [], []
-    for path in sorted(root.glob("*.yaml")):
-        item = _load_file(path, root, errors)
-        if item:
-            items.append(item)
+    paths = sorted(root.glob("*.yaml"))
+    if not paths:
+        raise ContentErrors([ContentError(str(root), 1, "no credential files found")])
+    definitions, errors = check_files(paths, root, credentials=())
     if errors:
         raise ContentErrors(errors)
-    if not items:
-        raise ContentErrors([ContentError(str(root), 1, "no credential files found")])
-    return items
+    return definitions
 
 
 def sync_credentials(root):
-    """Create or update credentials from files; idempotent. Returns (created, updated)."""
-    items = load_credentials(root)
+    """Create or update credentials from files; idempotent; any error changes nothing.
+
+    Returns (created, updated). Enrolments are re-evaluated for changed credentials.
+    """
+    from training.credentials.evaluation import refresh_all
+
     existing = {c.slug: c for c in db.session.scalars(select(Credential))}
     created = updated = 0
-    for item in items:
-        credential = existing.get(item["slug"])
+    for definition, shown in load_credentials(root):
+        values = {"title": definition.title, "description": definition.description.strip(),
+                  "certificate_prefix": definition.certificate_prefix, "domains": list(definition.domains),
+                  "definition": definition.model_dump(mode="json"), "validity_months": definition.validity_months,
+                  "source_path": shown}
+        credential = existing.get(definition.slug)
         if credential is None:
-            db.session.add(Credential(**item))
+            db.session.add(Credential(slug=definition.slug, **values))
             created += 1
-        elif any(getattr(credential, k) != v for k, v in item.items()):
-            for key, value in item.items():
+        elif any(getattr(credential, k) != v for k, v in values.items()):
+            for key, value in values.items():
                 setattr(credential, key, value)
+            credential.synced_at = utcnow()
             updated += 1
     db.session.commit()
+    if created or updated:
+        refresh_all()
     return created, updated

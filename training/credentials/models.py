@@ -1,7 +1,8 @@
-"""Credentials as data, and which credential each trainee is working toward."""
+"""Credentials as data, trainees' enrolments in them, and the evidence their rules ask for."""
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from training.db_types import UTCDateTime, utcnow
@@ -9,39 +10,120 @@ from training.extensions import db
 
 
 class Credential(db.Model):
+    """A credential as its file defines it; ``definition`` holds the whole validated file."""
+
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(100), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     certificate_prefix: Mapped[str] = mapped_column(String(10))
     domains: Mapped[list] = mapped_column(JSON)
-    requirements: Mapped[dict] = mapped_column(JSON)
-    initial_period_months: Mapped[int] = mapped_column(default=6)
-    supervision_initial_days: Mapped[int] = mapped_column(default=7)
-    supervision_after_days: Mapped[int] = mapped_column(default=31)
+    definition: Mapped[dict] = mapped_column(JSON)
     validity_months: Mapped[int] = mapped_column(default=24)
-    renewal: Mapped[dict] = mapped_column(JSON, default=dict)
     active: Mapped[bool] = mapped_column(default=True)
     source_path: Mapped[str] = mapped_column(String(500), default="")
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    def minutes_required(self, requirement):
-        """Total minutes a requirement asks for (hours in the file), or 0."""
-        spec = self.requirements.get(requirement) or {}
-        if "total" in spec:
-            return int(spec["total"] * 60)
-        return int(sum(v for k, v in spec.items() if k in self.domains) * 60)
+    @property
+    def spec(self):
+        """The definition as validated schema objects (``schema.CredentialFile``)."""
+        from training.credentials.schema import CredentialFile
+
+        cached = self.__dict__.get("_spec")
+        if cached is None or cached[0] != repr(self.definition):
+            cached = (repr(self.definition), CredentialFile.model_validate(self.definition, strict=False))
+            self.__dict__["_spec"] = cached
+        return cached[1]
+
+    @property
+    def hour_attributes(self):
+        return self.spec.hour_attributes
+
+    @property
+    def renewal(self):
+        return self.spec.renewal
+
+    @property
+    def design(self):
+        return self.spec.design
 
 
 class Enrolment(db.Model):
-    """A trainee working toward a credential since ``started_on``."""
+    """A trainee working toward a credential since ``started_on``; windows start there.
 
-    __table_args__ = (UniqueConstraint("user_id", "credential_id"),)
+    The last evaluation is kept here (eligible, items met), refreshed in the same transaction
+    as every change to the facts it depends on, so that counting everyone eligible for a
+    credential is one indexed query.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "credential_id"),
+        CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="ends_after_start"),
+        Index("ix_enrolment_credential_eligible", "credential_id", "eligible"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id"))
     started_on: Mapped[date]
+    ended_on: Mapped[date | None]
+    eligible: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    items_met: Mapped[int] = mapped_column(default=0, server_default="0")
+    items_total: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_step: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     credential: Mapped[Credential] = relationship()
+    user = relationship("User")
+
+    @property
+    def current(self):
+        return self.ended_on is None or self.ended_on >= date.today()
+
+
+EVIDENCE_STATUSES = {"submitted": "Waiting for review", "accepted": "Accepted", "returned": "Returned",
+                     "withdrawn": "Withdrawn"}
+
+
+class Evidence(db.Model):
+    """A document, signature or external exam result that a credential's rules ask for.
+
+    Keyed by the requirement's ``key``, so evidence given once (a background check) counts for
+    every credential that asks for the same key.
+    """
+
+    __table_args__ = (
+        CheckConstraint("status IN ('submitted', 'accepted', 'returned', 'withdrawn')", name="known_status"),
+        Index("ix_evidence_user_key", "user_id", "key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    key: Mapped[str] = mapped_column(String(50))
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(12), default="submitted")
+    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id"))
+    # A signature: the name typed, and the SHA-256 of the exact text that was shown.
+    signed_name: Mapped[str] = mapped_column(String(120), default="")
+    text_sha256: Mapped[str] = mapped_column(String(64), default="")
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    quantity: Mapped[float | None] = mapped_column(Float)  # an exam score, a number of college credits
+    occurred_on: Mapped[date | None]                       # the exam's or the document's date
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user = relationship("User", foreign_keys=[user_id])
+    reviewer = relationship("User", foreign_keys=[reviewer_id])
+    recorded_by = relationship("User", foreign_keys=[recorded_by_id])
+    attachment = relationship("Attachment")
+
+    @property
+    def status_label(self):
+        return EVIDENCE_STATUSES[self.status]
+
+

@@ -1,23 +1,188 @@
-"""Which credential a trainee works toward."""
-from flask import current_app
+"""Enrolments in credentials, and the evidence their rules ask for (documents, signatures, exams)."""
+import hashlib
+from datetime import date
+
 from sqlalchemy import select
 
-from training.credentials.models import Credential, Enrolment
+from training import audit
+from training.credentials.evaluation import default_credential
+from training.credentials.models import Credential, Enrolment, Evidence
+from training.db_types import utcnow
+from training.errors import ServiceError
 from training.extensions import db
 
 
-def default_credential():
-    slug = current_app.config["DEFAULT_CREDENTIAL"]
-    return db.session.scalar(select(Credential).where(Credential.slug == slug, Credential.active))
+def current_enrolments(user, today=None):
+    """The enrolments a trainee is working under today, oldest first."""
+    today = today or date.today()
+    return [e for e in db.session.scalars(select(Enrolment).where(Enrolment.user_id == user.id)
+                                          .order_by(Enrolment.started_on, Enrolment.id))
+            if e.ended_on is None or e.ended_on >= today]
 
 
 def credential_for(user):
-    """The credential a trainee is enrolled in, else the site's default credential."""
-    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.user_id == user.id)
-                                  .order_by(Enrolment.started_on.desc()).limit(1))
-    return enrolment.credential if enrolment else default_credential()
+    """The credential a trainee works toward first: their earliest current enrolment, else the default."""
+    enrolments = current_enrolments(user)
+    return enrolments[0].credential if enrolments else default_credential()
+
+
+def credentials_for(user):
+    enrolments = current_enrolments(user)
+    if enrolments:
+        return [e.credential for e in enrolments]
+    default = default_credential()
+    return [default] if default else []
 
 
 def domains_for(user):
-    credential = credential_for(user)
-    return credential.domains if credential else []
+    """Every domain of every credential the trainee works toward, in file order, without repeats."""
+    seen = []
+    for credential in credentials_for(user):
+        seen += [d for d in credential.domains if d not in seen]
+    return seen
+
+
+def hour_attributes_for(user, kind=None):
+    """The yes/no attributes the trainee's credentials ask of hour entries (of ``kind``)."""
+    found = {}
+    for credential in credentials_for(user):
+        for attribute in credential.spec.hour_attributes:
+            if kind is None or kind in attribute.kinds:
+                found.setdefault(attribute.key, attribute)
+    return list(found.values())
+
+
+def categories_for(user):
+    """Continuing-education categories (key -> label) of the trainee's credentials."""
+    found = {}
+    for credential in credentials_for(user):
+        if credential.spec.renewal:
+            for key, category in credential.spec.renewal.categories.items():
+                found.setdefault(key, category.label)
+    return found
+
+
+def enrol(actor, user, credential, started_on):
+    """Enrol a trainee in a credential from ``started_on``; enrolling again changes the date."""
+    if not user.has_role("trainee"):
+        raise ServiceError("Only trainees can be enrolled in a credential.", "credential")
+    if started_on > date.today():
+        raise ServiceError("The enrolment date cannot be in the future.", "started_on")
+    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.user_id == user.id,
+                                                          Enrolment.credential_id == credential.id))
+    if enrolment is None:
+        enrolment = Enrolment(user_id=user.id, credential_id=credential.id, started_on=started_on)
+        db.session.add(enrolment)
+        event = "credential.enrolled"
+    else:
+        enrolment.started_on, enrolment.ended_on = started_on, None
+        event = "credential.enrolment_changed"
+    audit.record(event, actor=actor, subject=user, credential=credential.slug, started_on=started_on.isoformat())
+    db.session.commit()
+    return enrolment
+
+
+def end_enrolment(actor, enrolment, ended_on=None):
+    ended_on = ended_on or date.today()
+    if ended_on < enrolment.started_on:
+        raise ServiceError("An enrolment cannot end before it started.", "ended_on")
+    enrolment.ended_on = ended_on
+    audit.record("credential.enrolment_ended", actor=actor, subject=enrolment.user,
+                 credential=enrolment.credential.slug, ended_on=ended_on.isoformat())
+    db.session.commit()
+
+
+# --- Evidence -----------------------------------------------------------------------------------------
+
+def requirement_spec(credential, key):
+    """The evidence requirement (document, signature, external exam) with ``key``, or None."""
+    from training.credentials.schema import walk
+
+    return next((spec for _, spec in walk(credential.spec.requirements) if getattr(spec, "key", None) == key), None)
+
+
+def text_digest(text):
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def sign(user, credential, key, typed_name):
+    """The trainee signs the text a signature requirement shows, by typing their name."""
+    spec = requirement_spec(credential, key)
+    if spec is None or spec.kind != "signature":
+        raise ServiceError("There is nothing to sign here.", "signed_name")
+    typed = " ".join((typed_name or "").split())
+    if typed.casefold() not in {user.full_name.casefold(), user.printed_name.casefold()}:
+        raise ServiceError("Type your name exactly as it appears on your account to sign.", "signed_name")
+    evidence = Evidence(user_id=user.id, key=key, title=spec.title, status="accepted", signed_name=typed,
+                        text_sha256=text_digest(spec.text), signed_at=utcnow())
+    db.session.add(evidence)
+    audit.record("evidence.signed", actor=user, subject=user, key=key, title=spec.title,
+                 text_sha256=evidence.text_sha256)
+    db.session.commit()
+    return evidence
+
+
+def submit_document(user, credential, key, attachment, note=""):
+    """The trainee uploads a document for an administrator to review."""
+    spec = requirement_spec(credential, key)
+    if spec is None or spec.kind != "document" or spec.provided_by != "trainee":
+        raise ServiceError("This document is recorded by your programme administrator.", "file")
+    if attachment is None:
+        raise ServiceError("Choose a file to upload.", "file")
+    evidence = Evidence(user_id=user.id, key=key, title=spec.title, attachment_id=attachment.id,
+                        note=(note or "").strip())
+    db.session.add(evidence)
+    db.session.flush()
+    audit.record("evidence.submitted", actor=user, subject=user, key=key, title=spec.title, evidence=evidence.id)
+    db.session.commit()
+    return evidence
+
+
+def record_evidence(admin, user, credential, key, occurred_on=None, quantity=None, attachment=None, note=""):
+    """An administrator records evidence they verified themselves (a background check, an exam result)."""
+    spec = requirement_spec(credential, key)
+    if spec is None or spec.kind not in ("document", "external_exam"):
+        raise ServiceError("That credential asks for no such evidence.", "key")
+    if spec.kind == "external_exam" and (occurred_on is None or quantity is None and spec.pass_score is not None):
+        raise ServiceError("Give the exam's date and score.", "occurred_on" if occurred_on is None else "quantity")
+    if occurred_on and occurred_on > date.today():
+        raise ServiceError("The date cannot be in the future.", "occurred_on")
+    if spec.kind == "document" and getattr(spec, "quantity_at_least", None) is not None and quantity is None:
+        raise ServiceError(f"Give the number of {spec.quantity_label}.", "quantity")
+    title = spec.title
+    evidence = Evidence(user_id=user.id, key=key, title=title, status="accepted", occurred_on=occurred_on,
+                        quantity=quantity, attachment_id=attachment.id if attachment else None,
+                        note=(note or "").strip(), recorded_by_id=admin.id, reviewer_id=admin.id, reviewed_at=utcnow())
+    db.session.add(evidence)
+    db.session.flush()
+    audit.record("evidence.recorded", actor=admin, subject=user, key=key, title=title, evidence=evidence.id,
+                 occurred_on=occurred_on.isoformat() if occurred_on else "", quantity=quantity)
+    db.session.commit()
+    return evidence
+
+
+def review_evidence(admin, evidence, decision, reason="", quantity=None):
+    """Accept a submitted document, or return it with a reason the trainee sees."""
+    if evidence.status != "submitted":
+        raise ServiceError("This has already been reviewed.", "decision")
+    reason = (reason or "").strip()
+    if decision == "return" and not reason:
+        raise ServiceError("Say why it is returned, so the trainee knows what to send instead.", "reason")
+    if decision not in ("accept", "return"):
+        raise ServiceError("Choose accept or return.", "decision")
+    evidence.status = "accepted" if decision == "accept" else "returned"
+    evidence.review_reason, evidence.reviewer_id, evidence.reviewed_at = reason, admin.id, utcnow()
+    if quantity is not None:
+        evidence.quantity = quantity
+    audit.record(f"evidence.{'accepted' if decision == 'accept' else 'returned'}", actor=admin, subject=evidence.user,
+                 key=evidence.key, title=evidence.title, evidence=evidence.id, reason=reason)
+    db.session.commit()
+
+
+def evidence_waiting(limit=200):
+    return list(db.session.scalars(select(Evidence).where(Evidence.status == "submitted")
+                                   .order_by(Evidence.created_at, Evidence.id).limit(limit)))
+
+
+def credential_by_slug(slug):
+    return db.session.scalar(select(Credential).where(Credential.slug == slug))

@@ -92,14 +92,35 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by rebuilding it (create, copy, drop, rename). With
+            # foreign keys enforced, dropping a table that other rows refer to fails or
+            # cascades, so they are off while migrating and checked whole before the
+            # commit. The pragma is ignored inside a transaction, so none is open here.
+            connection.commit()
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if problems:
+                        raise RuntimeError(
+                            "the migration left rows pointing at missing rows "
+                            f"(table, rowid, parent, key): {problems[:10]}")
+        finally:
+            if sqlite:
+                connection.rollback()  # nothing left to roll back after a successful run
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 if context.is_offline_mode():

@@ -6,7 +6,7 @@ from datetime import date
 from flask import current_app, render_template
 from sqlalchemy import select
 
-from training.credentials.services import credential_for
+from training.credentials.evaluation import evaluate_one
 from training.extensions import db
 from training.supervision.models import KINDS, HourEntry
 from training.supervision.services import current_supervisor
@@ -46,7 +46,8 @@ def hours_csv(trainee):
 
 def report_context(trainee, date_from=None, date_to=None):
     entries = approved_entries(trainee, date_from, date_to)
-    credential = credential_for(trainee)
+    evaluation = evaluate_one(trainee)
+    credential = evaluation.credential if evaluation else None
     domains = list(credential.domains) if credential else sorted({e.domain for e in entries})
     table = {d: {"work": 0, "individual": 0, "group": 0, "training": 0} for d in domains}
     for e in entries:
@@ -60,6 +61,7 @@ def report_context(trainee, date_from=None, date_to=None):
     first = date_from or (entries[0].occurred_on if entries else None)
     last = date_to or (entries[-1].occurred_on if entries else None)
     return {"trainee": trainee, "credential": credential, "entries": entries, "table": table, "totals": totals,
+            "requirements": evaluation.items if evaluation else [],
             "supervisor": supervisor, "organisations": organisations, "period": (first, last),
             "generated_on": date.today(), "organisation_name": current_app.config["ORGANISATION_NAME"]}
 

@@ -13,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 
-from training.forms import DateField, choices, strip
+from training.forms import CheckboxesField, DateField, choices, strip
 from training.supervision.models import FORMATS, KINDS
 from training.supervision.wellbeing import QUESTIONS
 
@@ -67,6 +67,10 @@ class EntryForm(FlaskForm):
                            description="Only for external training.")
     certificate = FileField("Training certificate", description="Only for external training: PDF, PNG or JPEG, "
                                                                 "at most 5 MB.")
+    attributes = CheckboxesField("What applies to these hours", validators=[Optional()],
+                                 description="Your credential counts hours with these separately. Tick what applies.")
+    category = SelectField("Continuing-education category", validators=[Optional()],
+                           description="Only for external training: the category it counts toward at renewal.")
     note = TextAreaField("Note (optional)", filters=[strip], validators=[Optional(), Length(max=2000)],
                          description=NOTE_HINT)
     submit = SubmitField("Send for approval")

@@ -77,6 +77,10 @@ class HourEntry(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     provider: Mapped[str] = mapped_column(String(200), default="")  # external training only
     supervision_format: Mapped[str | None] = mapped_column(String(12))  # supervision only
+    # Yes/no facts a credential asks about the entry (keys of its ``hour_attributes``), comma-separated.
+    attributes: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    # The continuing-education category chosen for external training (a key of a renewal's categories).
+    category: Mapped[str] = mapped_column(String(50), default="", server_default="")
     attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id"))
     session_id: Mapped[int | None] = mapped_column(ForeignKey("supervision_session.id"), index=True)
     # Training credited by confirmed attendance at a live session; changes to that attendance
@@ -111,6 +115,10 @@ class HourEntry(db.Model):
         return STATUSES[self.status]
 
     @property
+    def attribute_keys(self):
+        return [key for key in (self.attributes or "").split(",") if key]
+
+    @property
     def editable(self):
         return self.status in ("pending", "returned") and self.session_id is None
 
@@ -138,15 +146,3 @@ class WellbeingCheckIn(db.Model):
     def score(self):
         """1 (struggling) to 5 (doing well): stress and workload count the other way round."""
         return (self.energy + (6 - self.stress) + (6 - self.workload) + self.supported + self.rest) / 5
-
-
-class ReminderLog(db.Model):
-    """A reminder sent, so that each goes out at most once per period however often the job runs."""
-
-    __table_args__ = (UniqueConstraint("user_id", "kind", "period"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(40))
-    period: Mapped[str] = mapped_column(String(20))
-    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

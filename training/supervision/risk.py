@@ -54,13 +54,17 @@ def _months_between(start, end):
     return (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day)
 
 
-def _supervision_flag(trainee, last, today, cfg):
-    early = trainee.programme_started_on and _months_between(trainee.programme_started_on, today) < \
-        cfg["BURNOUT_EARLY_MONTHS"]
-    limit = cfg["BURNOUT_SUPERVISION_DAYS_EARLY"] if early else cfg["BURNOUT_SUPERVISION_DAYS_LATER"]
+def _supervision_flag(trainee, last, today, cfg, expected_by=None):
+    """``expected_by`` is the (start, months, days early, days later) of the trainee's credential's
+    supervision frequency, when it sets one; the settings apply otherwise."""
+    start, months, early_days, later_days = expected_by or (
+        trainee.programme_started_on, cfg["BURNOUT_EARLY_MONTHS"], cfg["BURNOUT_SUPERVISION_DAYS_EARLY"],
+        cfg["BURNOUT_SUPERVISION_DAYS_LATER"])
+    early = start and _months_between(start, today) < months
+    limit = early_days if early else (later_days or cfg["BURNOUT_SUPERVISION_DAYS_LATER"])
     expected = "weekly" if limit <= 7 else ("monthly" if limit <= 31 else f"every {limit} days")
-    period = f"during the first {cfg['BURNOUT_EARLY_MONTHS']} months" if early else "after the first months"
-    since = (today - (last or trainee.programme_started_on or today)).days
+    period = f"during the first {months} months" if early else "after the first months"
+    since = (today - (last or start or today)).days
     if since <= limit:
         return None
     level = "at_risk" if since > 2 * limit else "attention"
@@ -123,6 +127,29 @@ def _wellbeing_flag(scores, cfg):
                 "Consider raising how you are feeling at your next supervision session.")
 
 
+def supervision_expected(trainees, today):
+    """For trainees whose credential sets a supervision frequency: (start, months, days early, days
+    later), read from the credential's rules in two statements."""
+    from training.credentials.evaluation import compile_credentials
+    from training.credentials.models import Enrolment
+
+    ids = [t.id for t in trainees]
+    enrolments = list(db.session.scalars(select(Enrolment).where(
+        Enrolment.user_id.in_(ids), (Enrolment.ended_on.is_(None)) | (Enrolment.ended_on >= today))
+        .order_by(Enrolment.started_on, Enrolment.id)))
+    if not enrolments:
+        return {}
+    compiled = compile_credentials(list({e.credential_id: e.credential for e in enrolments}.values()))
+    expected = {}
+    for enrolment in enrolments:
+        rule = compiled[enrolment.credential_id].frequency
+        if rule is not None and enrolment.user_id not in expected:
+            spec = rule.spec
+            expected[enrolment.user_id] = (enrolment.started_on, spec.initial_months, spec.initial_every_days,
+                                           spec.after_every_days)
+    return expected
+
+
 def assess(trainees, today=None, include_wellbeing=True):
     """Burnout signals for each trainee, sorted with the most at risk first."""
     today = today or date.today()
@@ -176,11 +203,12 @@ def assess(trainees, today=None, include_wellbeing=True):
                 ranked.c.user_id, ranked.c.day.desc())):
             scores.setdefault(checkin.user_id, []).append(checkin.score)
 
+    expected = supervision_expected(trainees, today)
     for trainee in trainees:
         risk = results[trainee.id]
         service, supervision, oldest = totals.get(trainee.id, (0, 0, None))
         candidates = [
-            _supervision_flag(trainee, risk.last_supervision, today, cfg),
+            _supervision_flag(trainee, risk.last_supervision, today, cfg, expected.get(trainee.id)),
             _ratio_flag(service, supervision, cfg),
             _week_flag(weeks.get(trainee.id, {}), cfg),
             _pending_flag(oldest.date(), risk.pending, today, cfg) if oldest else None,

@@ -13,9 +13,9 @@ from sqlalchemy import false, func, or_, select
 
 from training import audit
 from training.auth.models import SupervisorAssignment, User, UserRole
-from training.courses.models import TrainingCredit
-from training.credentials.services import credential_for
+from training.credentials.services import categories_for, domains_for, hour_attributes_for
 from training.db_types import utcnow
+from training.errors import ServiceError
 from training.extensions import db
 from training.supervision.models import Attachment, HourEntry, SupervisionSession
 from training.supervision.privacy import identifier_message
@@ -28,11 +28,8 @@ ALLOWED_UPLOADS = {
 }
 
 
-class EntryError(Exception):
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class EntryError(ServiceError):
+    """An hour entry, review or session refused, with the field it concerns."""
 
 
 # --- Checks ----------------------------------------------------------------------------------
@@ -75,8 +72,7 @@ def check_day_total(trainee, occurred_on, minutes, exclude_id=None, field="hours
 
 
 def check_domain(trainee, domain, field="domain"):
-    credential = credential_for(trainee)
-    if credential is None or domain not in credential.domains:
+    if domain not in domains_for(trainee):
         raise EntryError("Choose one of the domains listed.", field)
 
 
@@ -86,21 +82,21 @@ def readable_size(size):
     return f"{size / 1024:.0f} KB" if size >= 1024 else f"{size} bytes"
 
 
-def read_upload(storage, owner):
-    """Check an uploaded certificate by its content and size; return an unsaved Attachment."""
+def read_upload(storage, owner, field="certificate", what="certificate"):
+    """Check an uploaded file by its content and size; return an unsaved Attachment."""
     limit = current_app.config["ATTACHMENT_MAX_BYTES"]
     data = storage.read(limit + 1)
     storage.close()
     if not data:
-        raise EntryError("The file is empty.", "certificate")
+        raise EntryError("The file is empty.", field)
     if len(data) > limit:
-        raise EntryError(f"The file is larger than {readable_size(limit)}.", "certificate")
+        raise EntryError(f"The file is larger than {readable_size(limit)}.", field)
     kind = next((v for magic, v in ALLOWED_UPLOADS.items() if data.startswith(magic)), None)
     if kind is None:
-        raise EntryError("Upload the certificate as a PDF, PNG or JPEG file.", "certificate")
+        raise EntryError(f"Upload the {what} as a PDF, PNG or JPEG file.", field)
     content_type, extension = kind
-    name = (storage.filename or "certificate").rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:200]
-    name = "".join(ch for ch in name if ch.isprintable()) or "certificate"
+    name = (storage.filename or what).rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:200]
+    name = "".join(ch for ch in name if ch.isprintable()) or what
     if not name.lower().endswith(extension) and not (extension == ".jpg" and name.lower().endswith(".jpeg")):
         name += extension
     return Attachment(owner_id=owner.id, filename=name, content_type=content_type, size=len(data),
@@ -151,6 +147,8 @@ class EntryInput:
     note: str = ""
     provider: str = ""
     supervision_format: str | None = None
+    attributes: tuple = ()   # keys of the credential's hour_attributes that apply
+    category: str = ""       # continuing-education category of external training
 
 
 def _check_entry(trainee, data, exclude_id=None, has_attachment=False):
@@ -169,13 +167,20 @@ def _check_entry(trainee, data, exclude_id=None, has_attachment=False):
             raise EntryError("Upload the training certificate (PDF, PNG or JPEG).", "certificate")
     if data.kind == "supervision" and data.supervision_format not in ("individual", "group"):
         raise EntryError("Say whether the supervision was individual or in a group.", "supervision_format")
+    allowed = {a.key for a in hour_attributes_for(trainee, data.kind)}
+    if set(data.attributes) - allowed:
+        raise EntryError("Tick only the statements listed for this kind of hours.", "attributes")
+    if data.category and (data.kind != "training" or data.category not in categories_for(trainee)):
+        raise EntryError("Choose one of the continuing-education categories listed.", "category")
 
 
 def _values(data):
     return {"kind": data.kind, "occurred_on": data.occurred_on, "minutes": data.minutes, "domain": data.domain,
             "organisation": data.organisation.strip(), "note": data.note.strip(),
             "provider": data.provider.strip() if data.kind == "training" else "",
-            "supervision_format": data.supervision_format if data.kind == "supervision" else None}
+            "supervision_format": data.supervision_format if data.kind == "supervision" else None,
+            "attributes": ",".join(sorted(set(data.attributes))),
+            "category": data.category if data.kind == "training" else ""}
 
 
 def log_entry(trainee, data, upload=None):
@@ -357,89 +362,6 @@ def log_session(supervisor, fmt, occurred_on, minutes, domain, topics, trainee_i
 
 # --- Progress ----------------------------------------------------------------------------------
 
-@dataclass
-class Requirement:
-    key: str
-    label: str
-    done: int      # minutes
-    required: int  # minutes
-
-    @property
-    def percent(self):
-        return 100 if not self.required else min(100, round(100 * self.done / self.required))
-
-    @property
-    def remaining(self):
-        return max(0, self.required - self.done)
-
-    @property
-    def met(self):
-        return self.done >= self.required
-
-
-def approved_minutes(trainee):
-    """Approved minutes by (kind, domain, supervision format), in one query."""
-    rows = db.session.execute(
-        select(HourEntry.kind, HourEntry.domain, HourEntry.supervision_format, func.sum(HourEntry.minutes))
-        .where(HourEntry.trainee_id == trainee.id, HourEntry.status == "approved")
-        .group_by(HourEntry.kind, HourEntry.domain, HourEntry.supervision_format)
-    ).all()
-    return [(kind, domain, fmt, int(total)) for kind, domain, fmt, total in rows]
-
-
-def _service_minutes(trainee, credential, rows):
-    spec = credential.requirements.get("service_hours") or {}
-    months = spec.get("within_months_of_start")
-    if not months:
-        return sum(m for kind, _, _, m in rows if kind == "service")
-    started = trainee.programme_started_on or date.today()
-    until = started + timedelta(days=round(months * 30.44))
-    return int(db.session.scalar(select(func.coalesce(func.sum(HourEntry.minutes), 0)).where(
-        HourEntry.trainee_id == trainee.id, HourEntry.status == "approved", HourEntry.kind == "service",
-        HourEntry.occurred_on >= started, HourEntry.occurred_on <= until)))
-
-
-def requirement_progress(trainee, credential=None):
-    """Hours toward each hour requirement of ``credential`` (by default the trainee's own)."""
-    credential = credential or credential_for(trainee)
-    if credential is None:
-        return None, []
-    rows = approved_minutes(trainee)
-    course_credit = dict(db.session.execute(
-        select(TrainingCredit.domain, func.sum(TrainingCredit.minutes))
-        .where(TrainingCredit.user_id == trainee.id).group_by(TrainingCredit.domain)).all())
-    result = []
-    spec = credential.requirements.get("training_hours") or {}
-    training = {d: int(course_credit.get(d, 0)) for d in credential.domains}
-    for kind, domain, _, minutes in rows:
-        if kind == "training" and domain in training:
-            training[domain] += minutes
-    if "total" in spec:
-        result.append(Requirement("training", "Training hours", sum(training.values()), int(spec["total"] * 60)))
-    else:
-        for domain, hours in spec.items():
-            result.append(Requirement(f"training:{domain}", f"Training: {domain}", training.get(domain, 0),
-                                      int(hours * 60)))
-    service = credential.requirements.get("service_hours") or {}
-    if "total" in service:
-        result.append(Requirement("service", "Supervised peer support work",
-                                  _service_minutes(trainee, credential, rows), int(service["total"] * 60)))
-    for domain in credential.domains:
-        if domain in service:  # supervised work required per domain
-            done = sum(m for kind, d, _, m in rows if kind == "service" and d == domain)
-            result.append(Requirement(f"service:{domain}", f"Supervised work: {domain}", done,
-                                      int(service[domain] * 60)))
-    supervision = credential.requirements.get("supervision_hours")
-    if supervision:
-        individual = sum(m for k, _, f, m in rows if k == "supervision" and f != "group")
-        group = sum(m for k, _, f, m in rows if k == "supervision" and f == "group")
-        if supervision.get("group_cap") is not None:
-            group = min(group, int(supervision["group_cap"] * 60))
-        result.append(Requirement("supervision", "Supervision received", individual + group,
-                                  int(supervision["total"] * 60)))
-    return credential, result
-
-
 def week_start(day):
     return day - timedelta(days=day.weekday())
 
@@ -459,22 +381,23 @@ def weekly_minutes(trainee, weeks=26, today=None):
     return list(series.items())
 
 
-def cumulative_progress(trainee, requirements, weeks):
-    """Per hour requirement (work, supervision), the share done at the end of each week shown."""
+def cumulative_progress(trainee, items, weeks):
+    """Per hour requirement of work and supervision, the share done at the end of each week shown."""
     first = weeks[0][0]
     before = dict(db.session.execute(
         select(HourEntry.kind, func.sum(HourEntry.minutes))
         .where(HourEntry.trainee_id == trainee.id, HourEntry.status == "approved", HourEntry.occurred_on < first)
         .group_by(HourEntry.kind)).all())
     lines = []
-    for req in requirements:
-        if req.key not in ("service", "supervision") or not req.required:
+    for item in items:
+        kind = {"work": "service", "supervision": "supervision"}.get(item.key)
+        if kind is None or not item.minutes_required:
             continue
-        total, points = int(before.get(req.key, 0)), []
+        total, points = int(before.get(kind, 0)), []
         for start, kinds in weeks:
-            total += kinds[req.key]
-            points.append((start, min(100.0, 100 * total / req.required)))
-        lines.append((req, points))
+            total += kinds[kind]
+            points.append((start, min(100.0, 100 * total / item.minutes_required)))
+        lines.append((item, points))
     return lines
 
 

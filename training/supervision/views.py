@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from training.auth.access import roles_required
 from training.auth.models import User
-from training.credentials.services import credential_for
+from training.credentials.evaluation import evaluate
+from training.credentials.services import categories_for, credential_for, domains_for, hour_attributes_for
 from training.extensions import db
 from training.forms import ConfirmForm, choices, show_error
 from training.http import content_disposition
@@ -36,7 +37,6 @@ from training.supervision.services import (
     log_session,
     pending_count,
     pending_for,
-    requirement_progress,
     review_entries,
     supervisee_ids,
     weekly_minutes,
@@ -53,8 +53,22 @@ from training.supervision.wellbeing import (
 
 
 def _domain_choices(user):
-    credential = credential_for(user)
-    return choices([(d, d) for d in (credential.domains if credential else [])])
+    return choices([(d, d) for d in domains_for(user)])
+
+
+def _entry_form(entry=None):
+    """The hour form with the domains, attributes and categories of the trainee's credentials."""
+    form = EntryForm(obj=entry if request.method == "GET" else None)
+    form.domain.choices = _domain_choices(current_user)
+    kinds = {"service": "work", "training": "training", "supervision": "supervision"}
+    form.attributes.choices = choices(
+        (a.key, a.label + (" (" + ", ".join(kinds[k] for k in a.kinds) + ")" if len(a.kinds) < 3 else ""))
+        for a in hour_attributes_for(current_user))
+    form.category.choices = choices([("", "None"), *categories_for(current_user).items()])
+    if entry is not None and request.method == "GET":
+        form.attributes.data = entry.attribute_keys
+        form.hours.data = entry.minutes / 60
+    return form
 
 
 def _own_entry_or_404(entry_id):
@@ -67,7 +81,8 @@ def _own_entry_or_404(entry_id):
 def _entry_input(form):
     return EntryInput(kind=form.kind.data, occurred_on=form.occurred_on.data, minutes=form.minutes,
                       domain=form.domain.data, organisation=form.organisation.data or "", note=form.note.data or "",
-                      provider=form.provider.data or "", supervision_format=form.supervision_format.data)
+                      provider=form.provider.data or "", supervision_format=form.supervision_format.data,
+                      attributes=tuple(form.attributes.data or ()), category=form.category.data or "")
 
 
 # --- Trainees ------------------------------------------------------------------------------------
@@ -86,8 +101,7 @@ def hours():
 @roles_required("trainee")
 def new_entry():
     """Log peer support work, external training or supervision received."""
-    form = EntryForm()
-    form.domain.choices = _domain_choices(current_user)
+    form = _entry_form()
     if request.method == "GET":
         form.occurred_on.data = date.today()
     if form.validate_on_submit():
@@ -111,10 +125,7 @@ def edit(entry_id):
         flash("Approved and withdrawn entries cannot be changed. Ask an administrator to correct an approved "
               "entry.", "info")
         return redirect(url_for("supervision.hours"))
-    form = EntryForm(obj=entry if request.method == "GET" else None)
-    form.domain.choices = _domain_choices(current_user)
-    if request.method == "GET":
-        form.hours.data = entry.minutes / 60
+    form = _entry_form(entry)
     if form.validate_on_submit():
         try:
             edit_entry(current_user, entry, _entry_input(form), form.certificate.data)
@@ -160,11 +171,11 @@ def certificate(entry_id):
 
 
 def _progress_context(trainee):
-    credential, requirements = requirement_progress(trainee)
+    evaluations = evaluate([trainee]).get(trainee.id, [])
     weeks = weekly_minutes(trainee)
-    cumulative = cumulative_progress(trainee, requirements, weeks)
-    return {"credential": credential, "requirements": requirements, "weeks": weeks, "cumulative": cumulative,
-            "weekly_svg": weekly_chart(weeks), "progress_svg": progress_chart(requirements),
+    cumulative = cumulative_progress(trainee, evaluations[0].hour_items, weeks) if evaluations else []
+    return {"evaluations": evaluations, "weeks": weeks, "cumulative": cumulative,
+            "weekly_svg": weekly_chart(weeks), "progress_svgs": [progress_chart(e.hour_items) for e in evaluations],
             "cumulative_svg": cumulative_chart(cumulative)}
 
 

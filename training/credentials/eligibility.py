@@ -1,0 +1,95 @@
+"""Who meets a credential's requirements: a trainee's checklist and the administrators' list.
+
+Both read ``training.credentials.evaluation``; nothing here decides a requirement. The list
+is paginated: a page of trainees is evaluated in a fixed number of statements, and the
+number of everyone eligible comes from the enrolments' stored results in one query.
+"""
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from training.auth.models import User, UserRole
+from training.credentials.evaluation import evaluate, evaluate_one
+from training.credentials.models import Enrolment
+from training.extensions import db
+
+FILTERS = {"eligible": "Eligible, not yet certified", "working": "Still working toward it", "certified": "Certified",
+           "all": "Everyone enrolled"}
+
+
+def checklist(trainee, credential):
+    """Every requirement with what is done and the next step, as checklist items."""
+    evaluation = evaluate_one(trainee, credential) if credential else None
+    return evaluation.items if evaluation else []
+
+
+def is_eligible(trainee, credential):
+    evaluation = evaluate_one(trainee, credential)
+    return evaluation is not None and evaluation.eligible
+
+
+def _certified(credential):
+    from training.certificates.models import Certificate
+
+    return select(Certificate.user_id).where(Certificate.credential_id == credential.id)
+
+
+def _enrolled(credential, status="eligible", search=""):
+    query = (select(User, Enrolment).join(Enrolment, Enrolment.user_id == User.id)
+             .where(Enrolment.credential_id == credential.id, Enrolment.ended_on.is_(None), User.active,
+                    User.roles.any(UserRole.role == "trainee")))
+    if status == "eligible":
+        query = query.where(Enrolment.eligible, User.id.not_in(_certified(credential)))
+    elif status == "working":
+        query = query.where(~Enrolment.eligible, User.id.not_in(_certified(credential)))
+    elif status == "certified":
+        query = query.where(User.id.in_(_certified(credential)))
+    search = " ".join((search or "").split())[:100]
+    if search:
+        pattern = f"%{search.lower()}%"
+        query = query.where(func.lower(User.full_name).like(pattern) | func.lower(User.email).like(pattern))
+    return query
+
+
+def eligible_count(credential):
+    """Everyone eligible for ``credential`` who holds no certificate of it yet, in one query."""
+    return db.session.scalar(_enrolled(credential).with_only_columns(func.count()).order_by(None))
+
+
+@dataclass
+class Page:
+    rows: list          # (user, evaluation) for the trainees on this page
+    total: int          # how many match the filter
+    page: int
+    per_page: int
+
+    @property
+    def pages(self):
+        return max(1, -(-self.total // self.per_page))
+
+
+def eligibility_page(credential, status="eligible", search="", page=1, per_page=50):
+    """One page of the trainees enrolled in ``credential``, each evaluated now."""
+    query = _enrolled(credential, status if status in FILTERS else "eligible", search)
+    total = db.session.scalar(query.with_only_columns(func.count()).order_by(None))
+    page = max(1, min(page, max(1, -(-total // per_page))))
+    rows = db.session.execute(query.order_by(func.lower(User.full_name), User.id)
+                              .offset((page - 1) * per_page).limit(per_page)).all()
+    users = [user for user, _ in rows]
+    results = evaluate(users, credential)
+    return Page([(user, results[user.id][0]) for user in users], total, page, per_page)
+
+
+def eligible_trainees(credential, exclude_certified=True, batch=200):
+    """Every trainee who meets every requirement (and by default holds no certificate yet),
+    confirmed by a fresh evaluation, in name order."""
+    query = _enrolled(credential, "eligible" if exclude_certified else "all").order_by(func.lower(User.full_name))
+    if not exclude_certified:
+        query = query.where(Enrolment.eligible)
+    users = [user for user, _ in db.session.execute(query).all()]
+    found = []
+    for start in range(0, len(users), batch):
+        chunk = users[start:start + batch]
+        results = evaluate(chunk, credential)
+        found += [u for u in chunk if results[u.id] and results[u.id][0].eligible]
+    return found

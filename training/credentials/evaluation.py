@@ -1,0 +1,353 @@
+"""Evaluate credentials for many trainees at once: the one place requirements are decided.
+
+The checklist, the progress page and dashboard, the eligibility list, a certificate's frozen
+hours, renewal, the Open Badges criteria, the burnout frequency signal and the supervision
+report all read ``evaluate`` (or the compiled credential's rules); nothing else computes
+requirements.
+
+Each enrolment keeps its latest result (eligible, items met, the next step). It is refreshed
+in the same transaction as any change to the facts it depends on (hour entries, course
+completions and credits, exam attempts, evidence, certificates, enrolments), so counting
+everyone eligible is one indexed query. ``flask --app app credentials refresh`` re-evaluates
+everyone; run it daily, as windows close with time alone.
+"""
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import current_app, g, has_app_context
+from sqlalchemy import event, select
+
+from training.credentials import facts as facts_module
+from training.credentials.models import Credential, Enrolment
+from training.credentials.rules import Context, RenewalRule, SupervisionFrequencyRule, build
+from training.db_types import utcnow
+from training.extensions import db
+
+
+@dataclass
+class Compiled:
+    """A credential with its rules built and the names its checklist needs."""
+
+    credential: Credential
+    rules: list
+    renewal: RenewalRule | None
+    course_titles: dict = field(default_factory=dict)
+    credential_titles: dict = field(default_factory=dict)
+    exam_pass_marks: dict = field(default_factory=dict)
+
+    @property
+    def id(self):
+        return self.credential.id
+
+    @property
+    def slug(self):
+        return self.credential.slug
+
+    @property
+    def domains(self):
+        return list(self.credential.domains)
+
+    @property
+    def attribute_labels(self):
+        return {a.key: a.label for a in self.credential.spec.hour_attributes}
+
+    def all_rules(self):
+        """Every rule, those inside alternatives and groups included."""
+        stack = list(self.rules)
+        while stack:
+            rule = stack.pop(0)
+            yield rule
+            stack[0:0] = getattr(rule, "rules", None) or getattr(rule, "options", None) or []
+
+    def first(self, kind):
+        return next((r for r in self.all_rules() if r.kind == kind), None)
+
+    def criteria(self):
+        """Every requirement in words, in the file's order: the credential page and the badge's criteria."""
+        return [rule.describe() for rule in self.rules]
+
+    @property
+    def frequency(self):
+        rule = self.first("supervision_frequency")
+        return rule if isinstance(rule, SupervisionFrequencyRule) else None
+
+
+def compile_credentials(credentials):
+    """``Compiled`` for each credential, by id, with course and credential names in two statements."""
+    from training.courses.models import Course
+    from training.quizzes.models import Quiz
+
+    cache = g.setdefault("_compiled_credentials", {}) if has_app_context() else {}
+    version = {c.id: (c.id, c.synced_at, repr(c.definition)) for c in credentials}
+    wanted = [c for c in credentials if version[c.id] not in cache]
+    if wanted:
+        courses = {slug: (title, mark) for slug, title, mark in db.session.execute(
+            select(Course.slug, Course.title, Quiz.pass_mark).outerjoin(
+                Quiz, (Quiz.course_id == Course.id) & Quiz.module_id.is_(None) & Quiz.active))}
+        titles = dict(db.session.execute(select(Credential.slug, Credential.title)).all())
+        for credential in wanted:
+            cache[version[credential.id]] = compile_definition(
+                credential, {slug: title for slug, (title, _) in courses.items()},
+                {slug: mark for slug, (_, mark) in courses.items() if mark is not None}, titles)
+    return {c.id: cache[version[c.id]] for c in credentials}
+
+
+def compile_definition(credential, course_titles=None, exam_pass_marks=None, credential_titles=None):
+    """Build a credential's rules with the names given (no database): for evaluation and tests."""
+    compiled = Compiled(credential, [], None, course_titles or {}, credential_titles or {}, exam_pass_marks or {})
+    compiled.rules = [build(spec, compiled) for spec in credential.spec.requirements]
+    compiled.renewal = RenewalRule(credential.spec.renewal) if credential.spec.renewal else None
+    return compiled
+
+
+def compiled(credential):
+    return compile_credentials([credential])[credential.id]
+
+
+@dataclass
+class Evaluation:
+    """Where one trainee stands toward one credential."""
+
+    user: object
+    credential: Credential
+    compiled: Compiled
+    enrolment: Enrolment | None
+    started_on: date
+    items: list
+    snapshot: dict
+
+    @property
+    def eligible(self):
+        return all(item.met for item in self.items)
+
+    @property
+    def unmet(self):
+        return [item for item in self.items if not item.met]
+
+    @property
+    def next_step(self):
+        return next((item.next_step for item in self.items if not item.met and item.next_step), "")
+
+    @property
+    def hour_items(self):
+        """Items measured in hours, for progress bars and charts."""
+        return [item for item in self.items if item.is_hours]
+
+
+def default_credential():
+    slug = current_app.config["DEFAULT_CREDENTIAL"]
+    return db.session.scalar(select(Credential).where(Credential.slug == slug, Credential.active))
+
+
+def _started_on(user):
+    return user.programme_started_on or (user.created_at.date() if user.created_at else date.today())
+
+
+def _prior_issued(facts):
+    issued = {}
+    for certificate in facts.certificates:
+        if certificate.status != "revoked":
+            issued[certificate.credential] = min(issued.get(certificate.credential, certificate.issued_on),
+                                                 certificate.issued_on)
+    return issued
+
+
+def _snapshot(comp, facts, ctx):
+    """Hours frozen on a certificate: training by domain, supervised work and supervision counted."""
+    training = comp.first("training_hours")
+    if training is not None:
+        by_domain = training.counted(facts, ctx)
+    else:
+        by_domain = {d: 0 for d in comp.domains}
+        for credit in facts.credits:
+            if credit.domain in by_domain:
+                by_domain[credit.domain] += credit.minutes
+        for row in facts.hours:
+            if row.kind == "training" and row.domain in by_domain:
+                by_domain[row.domain] += row.minutes
+    work = comp.first("work_hours")
+    supervision = comp.first("supervision_hours")
+    return {
+        "training": {domain: minutes for domain, minutes in by_domain.items() if minutes},
+        "service": work.snapshot_minutes(facts, ctx) if work else sum(r.minutes for r in facts.hours
+                                                                      if r.kind == "service"),
+        "supervision": supervision.counted(facts, ctx) if supervision else sum(r.minutes for r in facts.hours
+                                                                               if r.kind == "supervision"),
+    }
+
+
+def evaluate_facts(facts, comp, enrolment=None, today=None):
+    today = today or date.today()
+    started = enrolment.started_on if enrolment else _started_on(facts.user)
+    ctx = Context(today, started, _prior_issued(facts))
+    items = [item for rule in comp.rules for item in rule.evaluate(facts, ctx)]
+    return Evaluation(facts.user, comp.credential, comp, enrolment, started, items, _snapshot(comp, facts, ctx))
+
+
+def evaluate(users, credential=None, today=None):
+    """Every current enrolment of each user (or only ``credential``), by user id.
+
+    A trainee with no enrolment at all is evaluated against the site's default credential
+    from the day their programme started.
+    """
+    today = today or date.today()
+    users = list(users)
+    if not users:
+        return {}
+    facts = facts_module.fetch(users)
+    wanted = {credential.id: credential} if credential else {}
+    for f in facts.values():
+        for enrolment in f.enrolments:
+            if credential is None and (enrolment.ended_on is None or enrolment.ended_on >= today):
+                wanted[enrolment.credential_id] = enrolment.credential
+    fallback = None
+    if credential is None and any(not f.enrolments for f in facts.values()):
+        fallback = default_credential()
+        if fallback is not None:
+            wanted[fallback.id] = fallback
+    comps = compile_credentials(list(wanted.values()))
+    results = {}
+    for user_id, f in facts.items():
+        out = []
+        if credential is not None:
+            out.append(evaluate_facts(f, comps[credential.id], f.enrolment(credential.id), today))
+        elif f.enrolments:
+            for enrolment in f.enrolments:
+                if enrolment.ended_on is None or enrolment.ended_on >= today:
+                    out.append(evaluate_facts(f, comps[enrolment.credential_id], enrolment, today))
+        elif fallback is not None:
+            out.append(evaluate_facts(f, comps[fallback.id], None, today))
+        results[user_id] = out
+    return results
+
+
+def evaluate_one(user, credential=None, today=None):
+    """One trainee toward ``credential`` (by default their first current credential), or None."""
+    found = evaluate([user], credential, today).get(user.id) or []
+    return found[0] if found else None
+
+
+def renewal_items(certificate, today=None):
+    """Whether the renewal rules of a certificate's credential are met, as checklist items."""
+    today = today or date.today()
+    comp = compiled(certificate.credential)
+    if comp.renewal is None:
+        return []
+    facts = facts_module.fetch([certificate.holder])[certificate.user_id]
+    return comp.renewal.evaluate(facts, certificate.issued_on, today)
+
+
+# --- Stored status ----------------------------------------------------------------------------------
+
+def refresh(user_ids, today=None):
+    """Re-evaluate the enrolments of ``user_ids`` and store the results; enrol trainees who have
+    no enrolment in the default credential. Runs a fixed number of statements per 500 people."""
+    from training.auth.models import User, UserRole
+
+    ids = sorted(set(user_ids))
+    if not ids:
+        return 0
+    users = list(db.session.scalars(select(User).where(User.id.in_(ids))))
+    trainees = set(db.session.scalars(select(UserRole.user_id).where(UserRole.user_id.in_(ids),
+                                                                     UserRole.role == "trainee")))
+    default = None
+    enrolled = set(db.session.scalars(select(Enrolment.user_id).where(Enrolment.user_id.in_(ids))))
+    for user in users:
+        if user.id in trainees and user.id not in enrolled:
+            default = default or default_credential()
+            if default is None:
+                break
+            db.session.add(Enrolment(user_id=user.id, credential_id=default.id, started_on=_started_on(user)))
+    db.session.flush()
+    today = today or date.today()
+    facts = facts_module.fetch(users)
+    comps = compile_credentials(list({e.credential_id: e.credential for f in facts.values() for e in f.enrolments}
+                                     .values()))
+    now = utcnow()
+    for f in facts.values():
+        for enrolment in f.enrolments:
+            result = evaluate_facts(f, comps[enrolment.credential_id], enrolment, today)
+            enrolment.eligible = result.eligible
+            enrolment.items_met = sum(1 for i in result.items if i.met)
+            enrolment.items_total = len(result.items)
+            enrolment.next_step = result.next_step[:300]
+            enrolment.evaluated_at = now
+    db.session.flush()
+    return len(users)
+
+
+def refresh_all(batch=500, today=None):
+    """Re-evaluate every trainee; returns how many. For a daily job and after credential changes."""
+    from training.auth.models import UserRole
+
+    ids = list(db.session.scalars(select(UserRole.user_id).where(UserRole.role == "trainee").order_by(UserRole.user_id)))
+    for start in range(0, len(ids), batch):
+        with _refreshing():
+            refresh(ids[start:start + batch], today)
+        db.session.commit()
+    return len(ids)
+
+
+class _refreshing:
+    def __enter__(self):
+        db.session.info["credentials_refreshing"] = True
+
+    def __exit__(self, *exc):
+        db.session.info.pop("credentials_refreshing", None)
+
+
+def _affected(instance):
+    """The trainee whose credential facts a changed row touches, or None."""
+    from training.auth.models import UserRole
+    from training.certificates.models import Certificate
+    from training.courses.models import CourseCompletion, TrainingCredit
+    from training.credentials.models import Evidence
+    from training.quizzes.models import QuizAttempt
+    from training.supervision.models import HourEntry
+
+    if isinstance(instance, HourEntry):
+        return instance.trainee_id
+    if isinstance(instance, QuizAttempt):
+        return instance.user_id if instance.submitted_at is not None else None
+    if isinstance(instance, UserRole):
+        return instance.user_id if instance.role == "trainee" else None
+    if isinstance(instance, CourseCompletion | TrainingCredit | Evidence | Enrolment | Certificate):
+        return instance.user_id
+    return None
+
+
+def _after_flush(session, flush_context):
+    if session.info.get("credentials_refreshing"):
+        return
+    pending = session.info.setdefault("credentials_pending", set())
+    for instance in (*session.new, *session.dirty, *session.deleted):
+        user_id = _affected(instance)
+        if user_id is not None:
+            pending.add(user_id)
+
+
+def _before_commit(session):
+    if session.info.get("credentials_refreshing"):
+        return
+    session.flush()  # collects the last changes
+    pending = session.info.pop("credentials_pending", None)
+    if not pending:
+        return
+    session.info["credentials_refreshing"] = True
+    try:
+        refresh(pending)
+    finally:
+        session.info.pop("credentials_refreshing", None)
+        session.info.pop("credentials_pending", None)
+
+
+def _after_rollback(session):
+    session.info.pop("credentials_pending", None)
+
+
+def install():
+    """Keep enrolments' stored results in step with every commit (called once by the factory)."""
+    if not event.contains(db.session, "after_flush", _after_flush):
+        event.listen(db.session, "after_flush", _after_flush)
+        event.listen(db.session, "before_commit", _before_commit)
+        event.listen(db.session, "after_soft_rollback", lambda session, previous: _after_rollback(session))

@@ -1,0 +1,405 @@
+"""The shape of a credential file, checked whole before anything is saved.
+
+A credential file is YAML: the credential's domains, the attributes its hour entries may
+carry, a list of requirements (each a mapping with a ``kind``), validity, stages and
+renewal. Types, ranges and unknown keys are checked by pydantic; references between parts
+(domains, attributes, courses, other credentials, evidence keys) by ``cross_check``. Every
+problem is reported with its file, line and path, and one bad file loads nothing.
+"""
+import re
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+KEY = r"^[a-z][a-z0-9_]*$"
+ENTRY_KINDS = ("service", "training", "supervision")
+
+Hours = Annotated[float, Field(gt=0, le=100_000, description="hours")]
+CapHours = Annotated[float, Field(ge=0, le=100_000, description="hours, 0 for none")]
+Months = Annotated[int, Field(gt=0, le=600)]
+Days = Annotated[int, Field(gt=0, le=3650)]
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+Slug = Annotated[str, Field(pattern=SLUG, max_length=100)]
+Key = Annotated[str, Field(pattern=KEY, max_length=50)]
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors, and values are never coerced ("24" is not 24)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True, frozen=True)
+
+
+class Window(Strict):
+    """A period that starts at the trainee's enrolment or when a prior credential was issued."""
+
+    months: Months
+    start: Literal["enrolment"] | Annotated[str, Field(pattern=r"^credential:[a-z0-9]+(?:-[a-z0-9]+)*$")] = "enrolment"
+
+    @property
+    def prior_credential(self):
+        return self.start.split(":", 1)[1] if self.start.startswith("credential:") else None
+
+
+class HourAttribute(Strict):
+    """A yes/no fact about an hour entry that the hour form asks for (for example "with people
+    who share a similar lived experience")."""
+
+    key: Key
+    label: Text
+    kinds: list[Literal["service", "training", "supervision"]] = Field(default=["service"], min_length=1)
+    help: str = Field(default="", max_length=500)
+
+
+class _Requirement(Strict):
+    label: Text | None = None
+
+
+class CourseRequirement(_Requirement):
+    kind: Literal["course"]
+    course: Slug
+
+
+class TrainingHours(_Requirement):
+    """Training hours: a total and per-domain minimums together, from courses and approved training."""
+
+    kind: Literal["training_hours"]
+    total: Hours | None = None
+    domains: dict[str, Hours] = {}
+    # Course credit in a domain the credential names differently counts in the mapped domain.
+    course_domains: dict[str, str] = {}
+    within_years: Annotated[int, Field(gt=0, le=50)] | None = None
+
+    @model_validator(mode="after")
+    def _something_required(self):
+        if self.total is None and not self.domains:
+            raise ValueError("give a total, hours per domain, or both")
+        if self.total is not None and self.domains and self.total < sum(self.domains.values()):
+            raise ValueError("the total is less than the sum of the per-domain minimums")
+        return self
+
+
+class WorkHours(_Requirement):
+    """Supervised peer-support work: a total, per domain, in a window, with sub-minimums and caps
+    over the attributes of hour entries."""
+
+    kind: Literal["work_hours"]
+    total: Hours | None = None
+    domains: dict[str, Hours] = {}
+    window: Window | None = None
+    supervision_counts_as_work: bool = False
+    at_least: dict[str, Hours] = {}
+    at_most: dict[str, CapHours] = {}
+
+    @model_validator(mode="after")
+    def _something_required(self):
+        if self.total is None and not self.domains:
+            raise ValueError("give a total, hours per domain, or both")
+        return self
+
+
+class SupervisionHours(_Requirement):
+    kind: Literal["supervision_hours"]
+    total: Hours
+    individual_at_least: Hours | None = None
+    group_at_most: CapHours | None = None
+    domains: dict[str, Hours] = {}
+    window: Window | None = None
+
+
+class SupervisionFrequency(_Requirement):
+    """Supervision at least every N days in an initial period, and every M days after it."""
+
+    kind: Literal["supervision_frequency"]
+    initial_months: Months
+    initial_every_days: Days
+    after_every_days: Days | None = None
+    start: Literal["enrolment"] = "enrolment"
+
+
+class ExamRequirement(_Requirement):
+    """A course's final exam, with this credential's own pass mark and a window after training."""
+
+    kind: Literal["exam"]
+    course: Slug
+    pass_mark: Annotated[int, Field(ge=1, le=100)] | None = None
+    within_months_of_training: Months | None = None
+
+
+class ExternalExam(_Requirement):
+    """An exam taken elsewhere; an administrator records the result, its date and evidence."""
+
+    kind: Literal["external_exam"]
+    key: Key
+    title: Text
+    pass_score: Annotated[float, Field(ge=0, le=1000)] | None = None
+    within_months: Months | None = None
+
+
+class Document(_Requirement):
+    """Evidence an administrator verifies: a diploma, a background check, letters of recommendation."""
+
+    kind: Literal["document"]
+    key: Key
+    title: Text
+    description: str = Field(default="", max_length=1000)
+    count: Annotated[int, Field(gt=0, le=20)] = 1
+    provided_by: Literal["trainee", "administrator"] = "trainee"
+    quantity_label: Text | None = None
+    quantity_at_least: Annotated[float, Field(gt=0, le=100_000)] | None = None
+
+    @model_validator(mode="after")
+    def _quantity_pair(self):
+        if (self.quantity_label is None) != (self.quantity_at_least is None):
+            raise ValueError("quantity_label and quantity_at_least go together")
+        return self
+
+
+class Signature(_Requirement):
+    """A text the trainee reads and signs by typing their name (a code of ethics, an attestation)."""
+
+    kind: Literal["signature"]
+    key: Key
+    title: Text
+    text: Annotated[str, Field(min_length=1, max_length=20_000)]
+
+
+class PriorCredential(_Requirement):
+    """A certificate of an earlier stage (for example an initial certification before the full one)."""
+
+    kind: Literal["credential"]
+    credential: Slug
+
+
+class AnyOf(_Requirement):
+    """Alternatives: any one option meets the requirement (12 months of work or 24 college credits)."""
+
+    kind: Literal["any_of"]
+    label: Text
+    options: list["Requirement"] = Field(min_length=2)
+
+
+class AllOf(_Requirement):
+    """Several requirements that count as one, usually an option of ``any_of``."""
+
+    kind: Literal["all_of"]
+    label: Text
+    items: list["Requirement"] = Field(min_length=1)
+
+
+Requirement = Annotated[
+    CourseRequirement | TrainingHours | WorkHours | SupervisionHours | SupervisionFrequency | ExamRequirement
+    | ExternalExam | Document | Signature | PriorCredential | AnyOf | AllOf,
+    Field(discriminator="kind"),
+]
+AnyOf.model_rebuild()
+AllOf.model_rebuild()
+
+
+class Category(Strict):
+    label: Text
+    hours: CapHours = 0
+
+
+class Renewal(Strict):
+    """Continuing education per cycle, with minimums per named category chosen on each entry."""
+
+    cycle: Literal["calendar_year", "two_calendar_years", "from_issue"]
+    hours: Hours
+    categories: dict[str, Category] = {}
+    validity_months: Months | None = None
+
+    @field_validator("categories")
+    @classmethod
+    def _keys(cls, value):
+        for key in value:
+            if not re.match(KEY, key):
+                raise ValueError(f"category key '{key}' must be lowercase letters, digits and underscores")
+        return value
+
+
+class Extension(Strict):
+    """How often, and by how much, an administrator may extend a certificate of this credential."""
+
+    months: Months
+    count: Annotated[int, Field(gt=0, le=5)] = 1
+
+
+class CredentialFile(Strict):
+    slug: Slug
+    title: Text
+    description: str = Field(default="", max_length=5000)
+    certificate_prefix: Annotated[str, Field(pattern=r"^[A-Z]{1,10}$")]
+    design: Slug | None = None
+    domains: list[Text] = Field(min_length=1)
+    hour_attributes: list[HourAttribute] = []
+    requirements: list[Requirement] = Field(min_length=1)
+    validity_months: Months
+    extension: Extension | None = None
+    renewal: Renewal | None = None
+
+    @field_validator("domains")
+    @classmethod
+    def _distinct(cls, value):
+        if len(set(value)) != len(value):
+            raise ValueError("domains must be distinct")
+        return value
+
+
+# --- Cross-references ------------------------------------------------------------------------------
+
+def walk(requirements, path=("requirements",)):
+    """Every requirement with its path, alternatives and groups included."""
+    for index, requirement in enumerate(requirements):
+        here = (*path, index)
+        yield here, requirement
+        if isinstance(requirement, AnyOf):
+            yield from walk(requirement.options, (*here, "options"))
+        elif isinstance(requirement, AllOf):
+            yield from walk(requirement.items, (*here, "items"))
+
+
+def cross_check(definition, courses=None, credentials=None):
+    """Problems between parts of a valid file, as (path, message); ``courses`` and ``credentials``
+    are the slugs that exist (None: not checked)."""
+    problems = []
+    domains = set(definition.domains)
+    attributes = {a.key: a for a in definition.hour_attributes}
+    keys = {}
+    if len(attributes) != len(definition.hour_attributes):
+        problems.append((("hour_attributes",), "attribute keys must be distinct"))
+
+    def domain_keys(path, mapping, what="domain"):
+        for name in mapping:
+            if name not in domains:
+                problems.append(((*path, name), f"'{name}' is not one of this credential's domains"))
+
+    for path, req in walk(definition.requirements):
+        if isinstance(req, TrainingHours | WorkHours | SupervisionHours):
+            domain_keys((*path, "domains"), req.domains)
+        if isinstance(req, TrainingHours):
+            for source, target in req.course_domains.items():
+                if target not in domains:
+                    problems.append(((*path, "course_domains", source),
+                                     f"'{target}' is not one of this credential's domains"))
+        if isinstance(req, WorkHours):
+            for field in ("at_least", "at_most"):
+                for key in getattr(req, field):
+                    attribute = attributes.get(key)
+                    if attribute is None:
+                        problems.append(((*path, field, key), f"'{key}' is not one of this credential's hour_attributes"))
+                    elif "service" not in attribute.kinds:
+                        problems.append(((*path, field, key), f"attribute '{key}' is not asked for on work entries"))
+            if req.total is not None:
+                too_big = [k for k, v in req.at_least.items() if v > req.total]
+                for key in too_big:
+                    problems.append(((*path, "at_least", key), "a sub-minimum cannot exceed the total"))
+        if isinstance(req, CourseRequirement | ExamRequirement) and courses is not None and req.course not in courses:
+            problems.append(((*path, "course"), f"there is no course '{req.course}' in the courses folder"))
+        if isinstance(req, PriorCredential):
+            if req.credential == definition.slug:
+                problems.append(((*path, "credential"), "a credential cannot require itself"))
+            elif credentials is not None and req.credential not in credentials:
+                problems.append(((*path, "credential"), f"there is no credential '{req.credential}'"))
+        window = getattr(req, "window", None)
+        if window and window.prior_credential:
+            required = {r.credential for _, r in walk(definition.requirements) if isinstance(r, PriorCredential)}
+            if window.prior_credential not in required:
+                problems.append(((*path, "window", "start"),
+                                 f"the window starts at credential '{window.prior_credential}', which is not required"))
+        key = getattr(req, "key", None)
+        if key is not None:
+            if key in keys:
+                problems.append(((*path, "key"), f"evidence key '{key}' is used twice"))
+            keys[key] = path
+    return problems
+
+
+# --- Loading with line numbers ----------------------------------------------------------------------
+
+class FileError(Exception):
+    """Every problem of one file, each as (line, path, message)."""
+
+    def __init__(self, problems):
+        self.problems = problems
+        super().__init__("; ".join(f"{line}: {message}" for line, _, message in problems))
+
+
+def _node_line(root, path):
+    """The line (1-based) of the deepest YAML node that ``path`` reaches."""
+    node, line = root, root.start_mark.line + 1 if root is not None else 1
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            match = next(((k, v) for k, v in node.value if k.value == str(part)), None)
+            if match is None:
+                continue  # a union's tag or a validator's name in pydantic's path
+            key, node = match
+            line = key.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def describe_path(path):
+    """``requirements[2].window.months`` for a path of keys and indexes."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif "[" in str(part):  # a validator's name in pydantic's path
+            continue
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+KIND_TAGS = {"course", "training_hours", "work_hours", "supervision_hours", "supervision_frequency", "exam",
+             "external_exam", "document", "signature", "credential", "any_of", "all_of"}
+
+
+def parse(text, courses=None, credentials=None):
+    """A validated ``CredentialFile`` from YAML text, or ``FileError`` listing every problem."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise FileError([((mark.line + 1) if mark else 1, (), f"invalid YAML: {getattr(error, 'problem', error)}")]) from None
+    if not isinstance(data, dict):
+        raise FileError([(1, (), "a credential file must be a YAML mapping")])
+    try:
+        definition = CredentialFile.model_validate(data)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            loc = _without_tags(item["loc"])
+            message = item["msg"].removeprefix("Value error, ")
+            if item["type"] == "extra_forbidden":
+                message = "unknown key"
+            problems.append((_node_line(root, loc), loc, message))
+        raise FileError(sorted(_dedupe(problems), key=lambda p: p[0])) from None
+    problems = [(_node_line(root, path), path, message) for path, message in cross_check(definition, courses, credentials)]
+    if problems:
+        raise FileError(problems)
+    return definition
+
+
+def _without_tags(loc):
+    """Pydantic's path without the union's tags it inserts after a list index."""
+    return tuple(part for i, part in enumerate(loc)
+                 if not (part in KIND_TAGS and i > 0 and isinstance(loc[i - 1], int)))
+
+
+def _dedupe(problems):
+    seen, out = set(), []
+    for problem in problems:
+        key = (problem[0], describe_path(problem[1]), problem[2])
+        if key not in seen:
+            seen.add(key)
+            out.append(problem)
+    return out
+

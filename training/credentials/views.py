@@ -1,0 +1,224 @@
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from training.auth.access import roles_required
+from training.auth.models import User
+from training.credentials.eligibility import eligible_count
+from training.credentials.evaluation import compile_credentials, evaluate
+from training.credentials.forms import EndEnrolmentForm, EnrolForm, RecordForm, ReviewEvidenceForm, SignForm, UploadForm
+from training.credentials.models import Credential, Enrolment, Evidence
+from training.credentials.schema import walk
+from training.credentials.services import (
+    credential_by_slug,
+    credentials_for,
+    end_enrolment,
+    enrol,
+    evidence_waiting,
+    record_evidence,
+    requirement_spec,
+    review_evidence,
+    sign,
+    submit_document,
+)
+from training.errors import ServiceError
+from training.extensions import db
+from training.forms import choices, show_error
+from training.http import content_disposition
+
+bp = Blueprint("credentials", __name__)
+EVIDENCE_KINDS = ("document", "signature", "external_exam")
+
+
+def _credential_or_404(slug):
+    credential = credential_by_slug(slug)
+    if credential is None or not credential.active:
+        abort(404)
+    return credential
+
+
+# --- Trainees ------------------------------------------------------------------------------------
+
+@bp.route("/credentials/<credential_slug>/evidence/<key>", methods=["GET", "POST"])
+@roles_required("trainee")
+def evidence(credential_slug, key):
+    """Sign a text or upload a document that a credential asks for, and see what was sent."""
+    credential = _credential_or_404(credential_slug)
+    spec = requirement_spec(credential, key)
+    if spec is None or spec.kind not in EVIDENCE_KINDS or credential not in credentials_for(current_user):
+        abort(404)
+    form = SignForm(prefix="sign") if spec.kind == "signature" else UploadForm(prefix="upload")
+    if spec.kind != "external_exam" and getattr(spec, "provided_by", "trainee") == "trainee" \
+            and form.validate_on_submit():
+        try:
+            if spec.kind == "signature":
+                sign(current_user, credential, key, form.signed_name.data)
+                flash(_("Signed. Thank you."), "success")
+            else:
+                from training.supervision.services import read_upload
+
+                upload = form.file.data
+                attachment = read_upload(upload, current_user, field="file", what="document") \
+                    if upload is not None and upload.filename else None
+                if attachment is not None:
+                    db.session.add(attachment)
+                    db.session.flush()
+                submit_document(current_user, credential, key, attachment, form.note.data)
+                flash(_("Sent. Your programme administrator will review it."), "success")
+        except ServiceError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            return redirect(url_for("credentials.evidence", credential_slug=credential_slug, key=key))
+    history = list(db.session.scalars(select(Evidence).where(Evidence.user_id == current_user.id, Evidence.key == key)
+                                      .order_by(Evidence.created_at.desc(), Evidence.id.desc())))
+    return render_template("credentials/evidence.html", credential=credential, spec=spec, form=form,
+                           history=history), 400 if form.errors else 200
+
+
+@bp.route("/evidence/<int:evidence_id>/file")
+@roles_required("trainee", "admin")
+def evidence_file(evidence_id):
+    """The file sent as evidence, for its owner and administrators."""
+    item = db.session.get(Evidence, evidence_id)
+    if item is None or item.attachment is None or not (item.user_id == current_user.id or current_user.is_admin):
+        abort(404)
+    file = item.attachment
+    return Response(file.data, mimetype=file.content_type, headers={
+        "Content-Disposition": content_disposition(file.filename), "X-Content-Type-Options": "nosniff"})
+
+
+# --- Administrators ----------------------------------------------------------------------------------
+
+@bp.route("/admin/credentials")
+@roles_required("admin")
+def admin_list():
+    """Every credential with its requirements in words and how many trainees are enrolled and eligible."""
+    credentials = list(db.session.scalars(select(Credential).order_by(Credential.title)))
+    enrolled = dict(db.session.execute(select(Enrolment.credential_id, func.count()).where(Enrolment.ended_on.is_(None))
+                                       .group_by(Enrolment.credential_id)).all())
+    compiled = compile_credentials(credentials)
+    return render_template("credentials/admin_list.html", credentials=credentials, compiled=compiled,
+                           enrolled=enrolled, eligible={c.id: eligible_count(c) for c in credentials},
+                           waiting=db.session.scalar(select(func.count()).select_from(Evidence)
+                                                     .where(Evidence.status == "submitted")))
+
+
+@bp.route("/admin/evidence")
+@roles_required("admin")
+def admin_evidence():
+    """Documents trainees sent, waiting for review."""
+    items = evidence_waiting()
+    forms = {item.id: ReviewEvidenceForm(prefix=f"e{item.id}") for item in items}
+    return render_template("credentials/admin_evidence.html", items=items, review_forms=forms)
+
+
+@bp.route("/admin/evidence/<int:evidence_id>", methods=["POST"])
+@roles_required("admin")
+def admin_review(evidence_id):
+    """Accept a document, or return it with a reason."""
+    item = db.get_or_404(Evidence, evidence_id)
+    form = ReviewEvidenceForm(prefix=f"e{item.id}")
+    if form.validate_on_submit():
+        try:
+            review_evidence(current_user, item, form.decision.data, form.reason.data,
+                            float(form.quantity.data) if form.quantity.data is not None else None)
+        except ServiceError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            flash(_("%(title)s of %(name)s: %(status)s.", title=item.title, name=item.user.full_name,
+                    status=item.status_label.lower()), "success")
+            return redirect(url_for("credentials.admin_evidence"))
+    items = evidence_waiting()
+    forms = {i.id: (form if i.id == item.id else ReviewEvidenceForm(prefix=f"e{i.id}")) for i in items}
+    return render_template("credentials/admin_evidence.html", items=items, review_forms=forms), 400
+
+
+def _person_forms(person, credentials):
+    enrol_form = EnrolForm(prefix="enrol")
+    enrol_form.credential.choices = choices([("", _("Choose…")), *((c.slug, c.title) for c in credentials)])
+    record_form = RecordForm(prefix="record")
+    options = [("", _("Choose…"))]
+    for credential in credentials:
+        for _path, spec in walk(credential.spec.requirements):
+            if spec.kind == "external_exam" or (spec.kind == "document"):
+                value = f"{credential.slug}:{spec.key}"
+                options.append((value, f"{credential.title}: {spec.title}"))
+    record_form.key.choices = choices(options)
+    return enrol_form, record_form
+
+
+@bp.route("/admin/people/<int:user_id>/credentials", methods=["GET", "POST"])
+@roles_required("admin")
+def admin_person(user_id):
+    """A trainee's enrolments, checklists and evidence; enrol, end an enrolment, record evidence."""
+    person = db.get_or_404(User, user_id)
+    credentials = list(db.session.scalars(select(Credential).where(Credential.active).order_by(Credential.title)))
+    enrol_form, record_form = _person_forms(person, credentials)
+    if request.method == "GET":
+        enrol_form.started_on.data = date.today()
+    action = request.form.get("action")
+    if request.method == "POST":
+        try:
+            if action == "enrol" and enrol_form.validate_on_submit():
+                credential = next((c for c in credentials if c.slug == enrol_form.credential.data), None)
+                if credential is None:
+                    raise ServiceError(_("Choose a credential."), "credential")
+                enrol(current_user, person, credential, enrol_form.started_on.data)
+                flash(_("Enrolled in %(title)s.", title=credential.title), "success")
+                return redirect(url_for("credentials.admin_person", user_id=person.id))
+            if action == "record" and record_form.validate_on_submit():
+                slug, _sep, key = (record_form.key.data or "").partition(":")
+                credential = next((c for c in credentials if c.slug == slug), None)
+                if credential is None:
+                    raise ServiceError(_("Choose what you are recording."), "key")
+                attachment = None
+                upload = record_form.file.data
+                if upload is not None and upload.filename:
+                    from training.supervision.services import read_upload
+
+                    attachment = read_upload(upload, person, field="file", what="evidence")
+                    db.session.add(attachment)
+                    db.session.flush()
+                quantity = float(record_form.quantity.data) if record_form.quantity.data is not None else None
+                record_evidence(current_user, person, credential, key, record_form.occurred_on.data, quantity,
+                                attachment, record_form.note.data)
+                flash(_("Recorded."), "success")
+                return redirect(url_for("credentials.admin_person", user_id=person.id))
+        except ServiceError as error:
+            db.session.rollback()
+            show_error(enrol_form if action == "enrol" else record_form, error)
+        if action not in ("enrol", "record"):
+            abort(400)
+    enrolments = list(db.session.scalars(select(Enrolment).where(Enrolment.user_id == person.id)
+                                         .order_by(Enrolment.started_on)))
+    history = list(db.session.scalars(select(Evidence).where(Evidence.user_id == person.id)
+                                      .order_by(Evidence.created_at.desc(), Evidence.id.desc())))
+    status = 400 if enrol_form.errors or record_form.errors else 200
+    return render_template("credentials/admin_person.html", person=person, enrolments=enrolments,
+                           evaluations=evaluate([person]).get(person.id, []) if person.has_role("trainee") else [],
+                           enrol_form=enrol_form, record_form=record_form, end_form=EndEnrolmentForm(prefix="end"),
+                           history=history), status
+
+
+@bp.route("/admin/enrolments/<int:enrolment_id>/end", methods=["POST"])
+@roles_required("admin")
+def admin_end(enrolment_id):
+    """End an enrolment; its history stays."""
+    enrolment = db.get_or_404(Enrolment, enrolment_id)
+    form = EndEnrolmentForm(prefix="end")
+    if form.validate_on_submit():
+        try:
+            end_enrolment(current_user, enrolment, form.ended_on.data)
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(_("Enrolment in %(title)s ended.", title=enrolment.credential.title), "success")
+    else:
+        flash(_("Enter the date the enrolment ends, like 2026-03-31."), "error")
+    return redirect(url_for("credentials.admin_person", user_id=enrolment.user_id))
