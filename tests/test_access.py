@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from training.auth.models import SupervisorAssignment
+from training.badges.models import BadgeHolder, IssuerKey
 from training.certificates.models import BulkIssueJob
 from training.certificates.services import issue
 from training.credentials.models import Credential, Enrolment, Evidence
@@ -104,11 +105,18 @@ MATRIX = {
     "certificates.verify": ("GET", {r: 200 for r in ROLES}),
     "certificates.verify_json": ("GET", {r: 200 for r in ROLES}),
     "certificates.verify_pdf": ("GET", {r: 200 for r in ROLES}),
-    "certificates.issuer": ("GET", {r: 200 for r in ROLES}),
-    "certificates.jwks": ("GET", {r: 200 for r in ROLES}),
-    "certificates.revocations": ("GET", {r: 200 for r in ROLES}),
+    "certificates.verify_jwt": ("GET", {r: 200 for r in ROLES}),
+    "certificates.verify_image": ("GET", {r: 200 for r in ROLES}),
+    "badges.issuer": ("GET", {r: 200 for r in ROLES}),
+    "badges.jwks": ("GET", {r: 200 for r in ROLES}),
+    "badges.key": ("GET", {r: 200 for r in ROLES}),
+    "badges.status_list": ("GET", {r: 200 for r in ROLES}),
+    "badges.revocations": ("GET", {r: 410 for r in ROLES}),
+    "badges.achievement_page": ("GET", {r: 200 for r in ROLES}),
+    "badges.holder": ("GET", {r: 200 for r in ROLES}),
     "certificates.mine": ("GET", TRAINEE_ONLY),
     "certificates.download": ("GET", {**OWN_ENTRY, "admin": 200}),
+    "certificates.wallet": ("GET", OWN_ENTRY),
     "certificates.sharing": ("POST", {**OWN_ENTRY, "other_trainee": 302}),
     "certificates.transcript": ("GET", TRAINEE_ONLY),
     "certificates.admin_list": ("GET", ADMIN_ONLY),
@@ -303,6 +311,9 @@ def url_for_endpoint(app, endpoint, ctx):
         "member_id": ctx["member"].id,
         "session_id": ctx["session"].id,
         "reflection_id": ctx["reflection"].id,
+        "name": db.session.scalars(db.select(IssuerKey.name)).first(),
+        "list_id": 1,
+        "public_id": db.session.scalars(db.select(BadgeHolder.public_id)).first(),
         "credential_slug": "signature",
         "key": "code_of_ethics",
         "evidence_id": ctx["evidence"].id,
@@ -314,6 +325,8 @@ def url_for_endpoint(app, endpoint, ctx):
         values["session_id"] = ctx["spare"].id
     if endpoint == "cohorts.certificate_pdf":
         values["certificate_id"] = ctx["training_certificate"].id
+    if endpoint == "badges.achievement_page":
+        values["slug"] = "peer-recovery-specialist"
     if endpoint.startswith("supervision."):
         values["user_id"] = ctx["other_trainee"].id
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)

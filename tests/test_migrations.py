@@ -8,6 +8,8 @@ from sqlalchemy import text
 
 from training.extensions import db
 
+from .test_certificates import certificate, credential, ready  # noqa: F401  (fixtures)
+
 
 def test_migrations_match_the_models(app):
     with db.engine.connect() as conn:
@@ -22,7 +24,7 @@ def test_upgrade_command_is_idempotent(app, runner):
 
 
 def test_the_cohorts_migration_keeps_rows_and_the_trainer_role_up_and_down(app):
-    """0007 on a database holding people, roles, modules and hours: upgrade, downgrade, upgrade."""
+    """0008 on a database holding people, roles, modules and hours: upgrade, downgrade, upgrade."""
     from flask_migrate import downgrade, upgrade
     from sqlalchemy import text
     from sqlalchemy.exc import IntegrityError
@@ -36,14 +38,14 @@ def test_the_cohorts_migration_keeps_rows_and_the_trainer_role_up_and_down(app):
             conn.execute(text(sql), params)
 
     db.session.remove()
-    downgrade(revision="0006")
+    downgrade(revision="0007")
     try:
         run("INSERT INTO \"user\" (id, email, full_name, active, session_token, wellbeing_shared, created_at) "
             "VALUES (1, 'ana@example.org', 'Ana', :t, 'tok1', :f, '2026-01-01 00:00:00')", t=True, f=False)
         run("INSERT INTO user_role (user_id, role) VALUES (1, 'trainee')")
         try:
             run("INSERT INTO user_role (user_id, role) VALUES (1, 'trainer')")
-            raise AssertionError("before 0007 the trainer role must be refused")
+            raise AssertionError("before 0008 the trainer role must be refused")
         except IntegrityError:
             pass
         run("INSERT INTO course (id, slug, title, summary, position, prerequisites, active, source_path, synced_at) "
@@ -56,14 +58,14 @@ def test_the_cohorts_migration_keeps_rows_and_the_trainer_role_up_and_down(app):
             "VALUES (1, 1, 'service', '2026-01-02', 60, 'Advocacy', '', '', '', 'approved', '', 'S', '', '', "
             "'2026-01-02 00:00:00', '2026-01-02 00:00:00')")
 
-        upgrade(revision="0007")
+        upgrade(revision="0008")
         assert scalar("SELECT minutes FROM hour_entry WHERE id = 1") == 60
         assert scalar("SELECT attendance_id FROM hour_entry WHERE id = 1") is None
         assert scalar("SELECT reflection_required FROM module WHERE id = 1") in (False, 0)
         run("INSERT INTO user_role (user_id, role) VALUES (1, 'trainer')")
         assert scalar("SELECT count(*) FROM user_role WHERE user_id = 1") == 2
 
-        downgrade(revision="0006")
+        downgrade(revision="0007")
         assert scalar("SELECT count(*) FROM user_role WHERE user_id = 1 AND role = 'trainee'") == 1
         assert scalar("SELECT count(*) FROM user_role WHERE role = 'trainer'") == 0
         assert scalar("SELECT minutes FROM hour_entry WHERE id = 1") == 60
@@ -71,6 +73,38 @@ def test_the_cohorts_migration_keeps_rows_and_the_trainer_role_up_and_down(app):
     finally:
         upgrade()
     assert scalar("SELECT email FROM \"user\" WHERE id = 1") == "ana@example.org"
+
+
+def test_open_badges_migration_with_certificates_down_and_up(certificate, client):  # noqa: F811
+    """Certificates survive the downgrade; after the upgrade each is signed once, when first asked for."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import inspect, text
+
+    from training.certificates.models import Certificate
+
+    from .test_open_badges import verify_data_integrity
+
+    certificate_id, number, code, pdf_sha256 = (certificate.id, certificate.number, certificate.grouped_code,
+                                                 certificate.pdf_sha256)
+    db.session.commit()
+    db.session.close()
+    try:
+        downgrade(revision="0006")
+        inspector = inspect(db.engine)
+        assert "signed_json" not in {c["name"] for c in inspector.get_columns("certificate")}
+        assert not {"issuer_key", "status_list", "badge_holder"} & set(inspector.get_table_names())
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT number FROM certificate")).scalars().all() == [number]
+        upgrade()
+        stored = db.session.get(Certificate, certificate_id)
+        assert stored.signed_json is None and stored.image_png is None and stored.pdf_sha256 == pdf_sha256
+        first = client.get(f"/verify/{code}.json")
+        verify_data_integrity(client, first.get_json())
+        db.session.expire_all()
+        assert db.session.get(Certificate, certificate_id).signed_json.encode() == first.data
+    finally:
+        db.session.close()
+        upgrade()
 
 
 # --- Revision 0006 moves credential definitions and enrols trainees, with rows in place --------------

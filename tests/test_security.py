@@ -44,7 +44,8 @@ def test_production_refuses_a_guessable_secret_key(key):
         create_app({"ENV_NAME": "production", "SECRET_KEY": key})
 
 
-@pytest.mark.parametrize("key", [secrets.token_urlsafe(48), secrets.token_urlsafe(32), secrets.token_hex(16)])
+@pytest.mark.parametrize("key", [secrets.token_urlsafe(48), secrets.token_urlsafe(32), secrets.token_hex(16)],
+                         ids=["urlsafe-48", "urlsafe-32", "hex-16"])
 def test_production_accepts_a_random_secret_key(key):
     assert create_app({"ENV_NAME": "production", "SECRET_KEY": key}).config["ENV_NAME"] == "production"
 

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.exceptions import BadRequest
 
 from training import security
-from training.config import ROOT, TestConfig, check_production, config_from_environment
+from training.config import ROOT, TestConfig, check_paper_size, check_production, config_from_environment
 from training.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -33,6 +33,7 @@ def create_app(config=None):
         app.config.from_object(config)
     app.url_map.converters["int"] = BoundedIntConverter
     check_production(app.config)
+    check_paper_size(app.config)
     app.instance_path and _ensure_instance_folder(app)
     configure_logging(app)
     configure_extensions(app)
@@ -101,6 +102,7 @@ def configure_extensions(app):
 def register_blueprints(app):
     from training.admin import bp as admin_bp
     from training.auth import bp as auth_bp
+    from training.badges import bp as badges_bp
     from training.certificates import bp as certificates_bp
     from training.cohorts import bp as cohorts_bp
     from training.core import bp as core_bp
@@ -117,6 +119,7 @@ def register_blueprints(app):
     app.register_blueprint(supervision_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(cohorts_bp, url_prefix="/cohorts")
+    app.register_blueprint(badges_bp)
     app.register_blueprint(credentials_bp)
 
 

@@ -290,14 +290,28 @@ def certificates_pdf(code, output):
     click.echo(f"Wrote {certificate.number} ({len(certificate.pdf)} bytes, sha256 {certificate.pdf_sha256}).")
 
 
-@certificates_cli.command("keygen")
-def certificates_keygen():
-    """Print a new P-256 signing key in PEM, for the SIGNING_KEY setting."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
+@certificates_cli.command("rotate-key")
+def certificates_rotate_key():
+    """Start new signing keys: they sign every credential from now on; the old ones stay published."""
+    from training.badges.keys import key_url, rotate
 
-    click.echo(ec.generate_private_key(ec.SECP256R1()).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode())
+    rsa_key, ed_key = rotate()
+    click.echo(f"New keys (generation {rsa_key.generation}):\n  VC-JWT (RS256)       {key_url(rsa_key)}\n"
+               f"  Data Integrity proof {key_url(ed_key)}\nEarlier keys stay published at /issuer/jwks.json.")
+
+
+@certificates_cli.command("sign-missing")
+def certificates_sign_missing():
+    """Sign and store the Open Badges credential of every certificate issued before they were stored."""
+    from sqlalchemy import func, select
+
+    from training.badges.services import sign_missing
+    from training.certificates.models import Certificate
+
+    total = db.session.scalar(select(func.count()).select_from(Certificate).where(Certificate.signed_json.is_(None)))
+    with click.progressbar(length=total, label="Signing") as bar:
+        done = sign_missing(progress=bar.update)
+    click.echo(f"{done} credential(s) signed and stored.")
 
 
 @trainings_cli.command("sync")

@@ -111,11 +111,16 @@ class Config:
 
     # Certificates
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute;300 per hour")
+    # Issuer keys live in the database, their private halves encrypted with this secret.
+    SIGNING_KEYS_SECRET = os.environ.get("SIGNING_KEYS_SECRET", "")
+    # A P-256 key that signed credentials before keys moved to the database: still published.
     SIGNING_KEY = os.environ.get("SIGNING_KEY", "")
     SIGNING_KEY_FILE = os.environ.get("SIGNING_KEY_FILE", "")
     CERTIFICATE_SIGNATORY_NAME = os.environ.get("CERTIFICATE_SIGNATORY_NAME", "")
     CERTIFICATE_SIGNATORY_TITLE = os.environ.get("CERTIFICATE_SIGNATORY_TITLE", "")
     EXPIRY_REMINDER_DAYS = (60, 30, 7)
+    # Paper for printed documents: "letter" (US Letter) or "a4".
+    PAPER_SIZE = os.environ.get("PAPER_SIZE", "letter").strip().lower()
     # Background jobs go to RQ workers when Redis is configured; otherwise a thread runs them.
     REDIS_URL = os.environ.get("REDIS_URL", "")
     RQ_ENABLED = _bool("RQ_ENABLED")
@@ -194,3 +199,9 @@ def check_production(config):
             "Production needs SECRET_KEY set to a random value of at least 32 characters, not a "
             "repeated pattern (for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
         )
+
+
+def check_paper_size(config):
+    """Refuse to start with a paper size no document can be printed on."""
+    if str(config.get("PAPER_SIZE", "letter")).lower() not in {"letter", "a4"}:
+        raise RuntimeError(f"PAPER_SIZE must be 'letter' or 'a4', not {config.get('PAPER_SIZE')!r}.")

@@ -1,6 +1,7 @@
 """Every feature's tables, imported together so Alembic sees the whole schema."""
 from training.audit import AuditEvent  # noqa: F401
 from training.auth.models import AccountToken, SupervisorAssignment, User, UserRole  # noqa: F401
+from training.badges.models import BadgeHolder, IssuerKey, StatusList  # noqa: F401
 from training.certificates.models import BulkIssueJob, Certificate  # noqa: F401
 from training.cohorts.models import (  # noqa: F401
     Attendance,

@@ -48,6 +48,19 @@ def _font_config():
         return _cache["fonts"]
 
 
+PAPER_SIZES = {"letter": "Letter", "a4": "A4"}
+
+
+def page_size(paper=None):
+    """The CSS page size for ``paper`` or the PAPER_SIZE setting: 'letter' (US Letter) or 'a4'."""
+    from flask import current_app
+
+    name = (paper or current_app.config.get("PAPER_SIZE") or "letter").strip().lower()
+    if name not in PAPER_SIZES:
+        raise ValueError(f"PAPER_SIZE must be one of {', '.join(PAPER_SIZES)}, not {name!r}")
+    return PAPER_SIZES[name]
+
+
 def sha256(data):
     return hashlib.sha256(data).hexdigest()
 

@@ -98,6 +98,30 @@ class LiveServer:
     def quiz_path(self, number):
         return f"/quizzes/{self.quiz_ids[number]}"
 
+    def achievement_path(self):
+        """The public page of the default credential (credentials loaded on first use)."""
+        from training.credentials.loader import sync_credentials
+
+        with self.app.app_context():
+            sync_credentials(self.app.config["CREDENTIALS_DIR"])
+        return "/credentials/peer-recovery-specialist"
+
+    def verify_path(self):
+        """The verification page of a certificate issued to the quiz taker (issued once)."""
+        from training.auth.models import User
+        from training.certificates.services import issue
+        from training.credentials.models import Credential
+        from training.extensions import db
+
+        self.achievement_path()
+        with self.app.app_context():
+            person = db.session.scalar(db.select(User).where(User.email == QUIZ_TAKER))
+            credential = db.session.scalar(db.select(Credential).where(Credential.slug == "peer-recovery-specialist"))
+            certificate, _ = issue(person, credential, check=False)
+            path = f"/verify/{certificate.grouped_code}"
+            db.session.remove()
+        return path
+
     def model_answers(self, attempt_id):
         """The right answer to every question of an attempt, read from the server's database.
 

@@ -107,6 +107,8 @@ PAGES = [
     AuditedPage("admin-questions", ADMIN, "/admin/questions"),
     AuditedPage("admin-question-statistics", ADMIN, "/admin/questions/statistics"),
     AuditedPage("admin-question-import", ADMIN, "/admin/questions/import"),
+    AuditedPage("verify-certificate", None, lambda server: server.verify_path()),
+    AuditedPage("credential-achievement", None, lambda server: server.achievement_path()),
     AuditedPage("certificates-trainee", TRAINEE, "/certificates"),
     AuditedPage("admin-credentials", ADMIN, "/admin/credentials"),
     AuditedPage("admin-eligibility-list", ADMIN, "/admin/certificates/eligible?status=all"),

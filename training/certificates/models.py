@@ -48,6 +48,11 @@ class Certificate(db.Model):
     revoked_reason: Mapped[str] = mapped_column(Text, default="")  # shown publicly
     revoked_note: Mapped[str] = mapped_column(Text, default="")    # for administrators only
     pdf_public: Mapped[bool] = mapped_column(default=False)        # the holder's choice
+    # The Open Badges credential, signed once and served byte for byte (None until signed), and
+    # page 1 of the PDF as an image (made when first shown). Loaded only when used: lists never need them.
+    signed_json: Mapped[str | None] = mapped_column(Text, deferred=True)
+    signed_jwt: Mapped[str | None] = mapped_column(Text, deferred=True)
+    image_png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
     # How this certificate came about: the first award, a renewal, or an extension of the previous one.
     issued_as: Mapped[str] = mapped_column(String(10), default="award", server_default="award")

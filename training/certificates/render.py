@@ -3,16 +3,49 @@
 Each design's CSS is parsed once per process, so a render costs only layout and writing.
 Templates run in a sandboxed Jinja environment and receive plain values only; the shared
 renderer in ``training.pdf`` refuses every URL, so a design may use only what is inline.
+The images a design names in ``metadata.yaml`` (``logo``, ``signature``) are read from its
+folder once and handed to the template as data URIs.
 """
+import base64
+import mimetypes
+
 import segno
 import yaml
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from training.config import ROOT
-from training.pdf import _cache, _font_config, _lock, refuse_urls, render_html_pdf, sha256
+from training.pdf import _cache, _font_config, _lock, page_size, refuse_urls, render_html_pdf, sha256
 
 DESIGNS_DIR = ROOT / "certificates"
+DESIGN_IMAGES = ("logo", "signature")
+
+
+def designs():
+    """The names of the designs on disk (folders with a template)."""
+    return sorted(p.parent.name for p in DESIGNS_DIR.glob("*/template.html"))
+
+
+def _image_data_uri(folder, name):
+    path = (folder / name).resolve()
+    if path.parent != folder.resolve() or not path.is_file():
+        raise FileNotFoundError(f"design image '{name}' is not a file in {folder.name}/")
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if not mime.startswith("image/"):
+        raise ValueError(f"design image '{name}' is not an image")
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode()}"
+
+
+def design_images(name):
+    """The design's logo or seal and signature as data URIs (empty when the design names none)."""
+    _, metadata, _ = design(name)
+    folder = DESIGNS_DIR / name
+    key = ("images", name)
+    with _lock:
+        if key not in _cache:
+            _cache[key] = {f"{image}_src": _image_data_uri(folder, metadata[image]) if metadata.get(image) else ""
+                           for image in DESIGN_IMAGES}
+        return _cache[key]
 
 
 def design(name):
@@ -82,12 +115,25 @@ def _design_html_class():
         return _cache["html_class"]
 
 
-def render_pdf(design_name, context):
-    """Render a design with plain values to PDF/A-3u bytes."""
-    template, _, css = design(design_name)
-    html = template.render(**context)
+def _page_css(size, orientation):
+    from weasyprint import CSS
+
+    key = ("page", size, orientation)
+    with _lock:
+        if key not in _cache:
+            _cache[key] = CSS(string=f"@page {{ size: {size} {orientation}; }}")
+        return _cache[key]
+
+
+def render_pdf(design_name, context, paper=None):
+    """Render a design with plain values to PDF/A-3u bytes, on the configured paper size."""
+    template, metadata, css = design(design_name)
+    size = page_size(paper)
+    html = template.render(**design_images(design_name), paper=size.lower(), **context)
     document = _design_html_class()(string=html, url_fetcher=refuse_urls, base_url=None)
-    return document.write_pdf(stylesheets=[css], font_config=_font_config(), pdf_variant="pdf/a-3u",
+    # A design that states its orientation prints on PAPER_SIZE; one that does not keeps its own @page.
+    stylesheets = [css, _page_css(size, metadata["orientation"])] if metadata.get("orientation") else [css]
+    return document.write_pdf(stylesheets=stylesheets, font_config=_font_config(), pdf_variant="pdf/a-3u",
                               uncompressed_pdf=False)
 
 
@@ -95,4 +141,5 @@ def design_metadata(design_name):
     return design(design_name)[1]
 
 
-__all__ = ["design", "design_metadata", "qr_png", "qr_svg", "render_html_pdf", "render_pdf", "sha256"]
+__all__ = ["design", "design_images", "design_metadata", "designs", "qr_png", "qr_svg", "render_html_pdf",
+           "render_pdf", "sha256"]

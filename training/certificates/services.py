@@ -12,6 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from training import audit
+from training.badges.keys import current_keys
+from training.badges.services import holder_url, sign_certificate
+from training.badges.status import publish as publish_status
 from training.certificates.models import Certificate
 from training.certificates.render import design_metadata, qr_png, render_pdf, sha256
 from training.credentials.evaluation import evaluate_one, renewal_items
@@ -23,7 +26,7 @@ from training.templating import format_date
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O or U: easy to read aloud
 CODE_LENGTH = 20  # 100 random bits
-DESIGN = "classic"
+DESIGN = "classic"  # when a credential names none
 
 
 class CertificateError(ServiceError):
@@ -72,7 +75,7 @@ def _hours_text(minutes):
     return f"{minutes / 60:g}"
 
 
-def pdf_context(certificate):
+def pdf_context(certificate, preview=False):
     """Plain values for the design's template: nothing with behaviour reaches it."""
     hours = certificate.hours
     base = current_app.config["BASE_URL"].rstrip("/")
@@ -84,14 +87,15 @@ def pdf_context(certificate):
         "issued_on": format_date(certificate.issued_on), "expires_on": format_date(certificate.expires_on),
         "signatory_name": certificate.signatory_name, "signatory_title": certificate.signatory_title,
         "verify_url": certificate.verify_url, "verify_base": base.split("://", 1)[-1] + "/verify",
-        "grouped_code": certificate.grouped_code, "qr_png": qr_png(certificate.verify_url),
+        "grouped_code": certificate.grouped_code, "qr_png": qr_png(certificate.verify_url), "preview": preview,
     }
 
 
 def preview_pdf(trainee, credential, today=None):
     """The certificate as it would be printed today, marked as a preview; nothing is saved."""
     today = today or date.today()
-    metadata = design_metadata(DESIGN)
+    design = credential.design or DESIGN
+    metadata = design_metadata(design)
     draft = Certificate(
         number=f"{credential.certificate_prefix}-{today.year}-PREVIEW", code="PREVIEWPREVIEWPREVIE",
         holder_name=trainee.printed_name, credential_title=credential.title, hours=hours_snapshot(trainee, credential),
@@ -99,8 +103,8 @@ def preview_pdf(trainee, credential, today=None):
         issuer_name=current_app.config["ORGANISATION_NAME"],
         signatory_name=current_app.config.get("CERTIFICATE_SIGNATORY_NAME") or metadata.get("signatory_name", ""),
         signatory_title=current_app.config.get("CERTIFICATE_SIGNATORY_TITLE") or metadata.get("signatory_title", ""),
-        verify_url=f"{current_app.config['BASE_URL'].rstrip('/')}/verify", design=DESIGN)
-    return render_pdf(DESIGN, pdf_context(draft))
+        verify_url=f"{current_app.config['BASE_URL'].rstrip('/')}/verify", design=design)
+    return render_pdf(design, pdf_context(draft, preview=True))
 
 
 def _number(credential, issued_on, certificate_id):
@@ -126,7 +130,9 @@ def issue(trainee, credential, actor=None, today=None, check=True, previous=None
         if missing:
             raise CertificateError(f"{trainee.full_name} does not yet meet: {', '.join(missing)}.")
     today = today or date.today()
-    metadata = design_metadata(DESIGN)
+    design = credential.design or DESIGN
+    metadata = design_metadata(design)
+    current_keys(), holder_url(trainee.id)  # made (and committed) before the certificate, if missing
     code = new_code()
     certificate = Certificate(
         user_id=trainee.id, credential_id=credential.id, cycle=cycle, number=f"pending-{code}", code=code,
@@ -137,7 +143,7 @@ def issue(trainee, credential, actor=None, today=None, check=True, previous=None
         issuer_name=current_app.config["ORGANISATION_NAME"],
         signatory_name=current_app.config.get("CERTIFICATE_SIGNATORY_NAME") or metadata.get("signatory_name", ""),
         signatory_title=current_app.config.get("CERTIFICATE_SIGNATORY_TITLE") or metadata.get("signatory_title", ""),
-        verify_url=verify_url(code), design=DESIGN, pdf=b"", pdf_sha256="", previous_id=getattr(previous, "id", None),
+        verify_url=verify_url(code), design=design, pdf=b"", pdf_sha256="", previous_id=getattr(previous, "id", None),
         issued_by_id=getattr(actor, "id", None),
     )
     try:
@@ -145,8 +151,9 @@ def issue(trainee, credential, actor=None, today=None, check=True, previous=None
             db.session.add(certificate)
             db.session.flush()
             certificate.number = _number(credential, today, certificate.id)
-            certificate.pdf = render_pdf(DESIGN, pdf_context(certificate))
+            certificate.pdf = render_pdf(design, pdf_context(certificate))
             certificate.pdf_sha256 = sha256(certificate.pdf)
+            certificate.signed_json, certificate.signed_jwt = sign_certificate(certificate)
             db.session.flush()
     except IntegrityError:
         # Another request issued it first: use that certificate.
@@ -172,6 +179,7 @@ def revoke(actor, certificate, public_reason, private_note=""):
         raise CertificateError("This certificate is already revoked.")
     certificate.status, certificate.revoked_at = "revoked", utcnow()
     certificate.revoked_reason, certificate.revoked_note = public_reason[:500], (private_note or "").strip()[:2000]
+    publish_status(certificate.id)
     audit.record("certificate.revoked", actor=actor, subject=certificate.holder, number=certificate.number,
                  reason=certificate.revoked_reason, note=certificate.revoked_note)
     db.session.commit()
@@ -181,6 +189,7 @@ def reinstate(actor, certificate, note=""):
     if certificate.status != "revoked":
         raise CertificateError("Only a revoked certificate can be reinstated.")
     certificate.status, certificate.revoked_at, certificate.revoked_reason = "valid", None, ""
+    publish_status(certificate.id)
     audit.record("certificate.reinstated", actor=actor, subject=certificate.holder, number=certificate.number,
                  note=(note or "").strip())
     db.session.commit()

@@ -3,15 +3,16 @@ import zipfile
 from datetime import date
 from urllib.parse import urlencode
 
-from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from training.auth.access import roles_required
 from training.auth.models import User
+from training.badges.services import stored_credential
+from training.badges.signing import JWT_MEDIA_TYPE
 from training.certificates import bp
-from training.certificates.badges import issuer_profile, public_jwks, revocation_list, signed_credential
 from training.certificates.forms import (
     CertificateFilterForm,
     LegalNameForm,
@@ -92,31 +93,80 @@ def _certificate_or_404(code):
     return certificate
 
 
+# Media types a client may ask /verify/<code> for instead of the page.
+JSON_TYPES = ["application/vc", "application/vc+ld+json", "application/ld+json", "application/json"]
+
+
+def _negotiated(accept):
+    """The media type a client prefers: the VC-JWT's, a JSON one, or None for the page (browsers)."""
+    best = accept.best_match(["text/html", JWT_MEDIA_TYPE, *JSON_TYPES])
+    if best is None or best == "text/html" or accept[best] <= accept["text/html"]:
+        return None
+    return best
+
+
+def _credential_response(body, mimetype):
+    response = Response(body, mimetype=mimetype)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.vary.add("Accept")
+    return response
+
+
 @bp.route("/verify/<code>")
 @limiter.limit(_verify_limit)
 def verify(code):
-    """The public verification page of one certificate."""
+    """The public verification page of one certificate, or its signed credential if asked for."""
     training = None if find_by_code(code) else _training_certificate(code)
     if training is not None:
         if code != training.grouped_code:
             return redirect(url_for("certificates.verify", code=training.grouped_code), 301)
         return render_template("cohorts/verify.html", c=training)
     certificate = _certificate_or_404(code)
+    wanted = _negotiated(request.accept_mimetypes)
+    if wanted:
+        signed_json, signed_jwt = stored_credential(certificate)
+        return _credential_response(signed_jwt if wanted == JWT_MEDIA_TYPE else signed_json, wanted)
     if code != certificate.grouped_code:
         return redirect(url_for("certificates.verify", code=certificate.grouped_code), 301)
     newer = db.session.scalar(select(Certificate).where(Certificate.previous_id == certificate.id))
-    return render_template("certificates/verify.html", c=certificate, state=certificate.state(), newer=newer,
-                           json_url=url_for("certificates.verify_json", code=certificate.grouped_code))
+    is_holder = current_user.is_authenticated and current_user.id == certificate.user_id
+    response = Response(render_template(
+        "certificates/verify.html", c=certificate, state=certificate.state(), newer=newer,
+        json_url=url_for("certificates.verify_json", code=certificate.grouped_code),
+        jwt_url=url_for("certificates.verify_jwt", code=certificate.grouped_code),
+        jwks_url=f"{current_app.config['BASE_URL'].rstrip('/')}/issuer/jwks.json",
+        is_holder=is_holder, linkedin_url=linkedin_url(certificate) if is_holder else ""))
+    response.vary.add("Accept")
+    return response
 
 
 @bp.route("/verify/<code>.json")
 @limiter.limit(_verify_limit)
 def verify_json(code):
-    """The certificate as a signed Open Badges 3.0 credential."""
+    """The certificate as an Open Badges 3.0 credential with an embedded Data Integrity proof."""
+    signed_json, _ = stored_credential(_certificate_or_404(code))
+    return _credential_response(signed_json, "application/json")
+
+
+@bp.route("/verify/<code>.jwt")
+@limiter.limit(_verify_limit)
+def verify_jwt(code):
+    """The certificate as an Open Badges 3.0 VC-JWT."""
+    _, signed_jwt = stored_credential(_certificate_or_404(code))
+    return _credential_response(signed_jwt, JWT_MEDIA_TYPE)
+
+
+@bp.route("/verify/<code>/certificate.png")
+@limiter.limit(_verify_limit)
+def verify_image(code):
+    """An image of the certificate as issued, for its verification page and link previews."""
+    from training.certificates.image import certificate_png
+
     certificate = _certificate_or_404(code)
-    response = jsonify(signed_credential(certificate))
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+    response = Response(certificate_png(certificate), mimetype="image/png")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    response.set_etag(certificate.pdf_sha256)
+    return response.make_conditional(request)
 
 
 @bp.route("/verify/<code>/certificate.pdf")
@@ -127,29 +177,6 @@ def verify_pdf(code):
     if not certificate.pdf_public:
         abort(404)
     return _pdf_response(certificate.pdf, pdf_filename(certificate), inline=True)
-
-
-@bp.route("/issuer")
-def issuer():
-    """The issuer's Open Badges profile."""
-    return jsonify(issuer_profile())
-
-
-@bp.route("/issuer/jwks.json")
-def jwks():
-    """The public keys that sign credentials."""
-    response = jsonify(public_jwks())
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
-
-
-@bp.route("/issuer/revocations.json")
-def revocations():
-    """Every revoked credential, with the public reason."""
-    revoked = db.session.scalars(select(Certificate).where(Certificate.status == "revoked"))
-    response = jsonify(revocation_list(list(revoked)))
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
 
 
 # --- Trainees --------------------------------------------------------------------------------
@@ -195,6 +222,18 @@ def download(certificate_id):
     """Download a certificate's stored PDF."""
     certificate = _own_certificate_or_404(certificate_id)
     return _pdf_response(certificate.pdf, pdf_filename(certificate))
+
+
+@bp.route("/certificates/<int:certificate_id>/credential.json")
+@roles_required("trainee")
+def wallet(certificate_id):
+    """The signed Open Badges credential as a file, to import into a digital wallet (valid certificates only)."""
+    certificate = _own_certificate_or_404(certificate_id)
+    if certificate.state() != "valid":
+        abort(404)
+    signed_json, _ = stored_credential(certificate)
+    return Response(signed_json, mimetype="application/json", headers={
+        "Content-Disposition": content_disposition(pdf_filename(certificate).removesuffix(".pdf") + ".json")})
 
 
 @bp.route("/certificates/<int:certificate_id>/sharing", methods=["POST"])

@@ -4,6 +4,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
+from training.certificates.render import designs
 from training.courses.loader import ContentError, ContentErrors, _relative
 from training.credentials.models import Credential
 from training.credentials.schema import FileError, describe_path, parse
@@ -59,6 +60,11 @@ def check_files(paths, root=None, credentials=None, use_database=True):
             continue
         if definition.slug != path.stem:
             errors.append(ContentError(shown, 1, f"slug '{definition.slug}' must match the file name '{path.stem}'"))
+            continue
+        if definition.design and definition.design not in designs():
+            line = next((n for n, row in enumerate(text.splitlines(), 1) if row.startswith("design:")), 1)
+            errors.append(ContentError(shown, line, f"design must name a certificate design in certificates/: "
+                                                    f"{', '.join(designs())}"))
             continue
         definitions.append((definition, shown))
     return definitions, errors

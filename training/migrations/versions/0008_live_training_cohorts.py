@@ -4,8 +4,8 @@ Adds the trainer role to the role check, the cohort tables, reflections, trainin
 certificates, and a link from hour entries to the attendance that credited them.
 Downgrading removes the trainer role from everyone who holds it.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-29 16:02:18.068302
 
 """
@@ -16,8 +16,8 @@ import training.db_types  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
-revision = '0007'
-down_revision = '0006'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,43 @@
+"""Page 1 of a certificate's stored PDF as a PNG, for its public verification page.
+
+Rendered from the stored PDF (so it shows exactly what was issued) the first time it is
+shown, then stored with the certificate.
+"""
+import io
+import threading
+
+from sqlalchemy import update
+
+from training.extensions import db
+
+IMAGE_WIDTH = 1400  # pixels: sharp on a high-density phone, about 200 KB
+_pdfium = threading.Lock()  # PDFium is not thread-safe
+
+
+def render_png(pdf, width=IMAGE_WIDTH):
+    """The first page of ``pdf`` as PNG bytes, ``width`` pixels wide."""
+    import pypdfium2
+
+    with _pdfium:
+        document = pypdfium2.PdfDocument(pdf)
+        try:
+            page = document[0]
+            image = page.render(scale=width / page.get_width()).to_pil()
+        finally:
+            document.close()
+    output = io.BytesIO()
+    image.convert("RGB").save(output, "PNG")
+    return output.getvalue()
+
+
+def certificate_png(certificate):
+    """The stored image of a certificate, made now if it has none yet."""
+    from training.certificates.models import Certificate
+
+    if certificate.image_png is None:
+        png = render_png(certificate.pdf)
+        db.session.execute(update(Certificate).where(Certificate.id == certificate.id, Certificate.image_png.is_(None))
+                           .values(image_png=png))
+        db.session.commit()
+        db.session.refresh(certificate)
+    return certificate.image_png
