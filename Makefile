@@ -23,6 +23,7 @@ setup: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) courses sync
 	$(FLASK) credentials sync
+	$(FLASK) trainings sync
 	$(FLASK) demo load
 
 run: setup

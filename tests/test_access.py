@@ -19,22 +19,36 @@ from training.supervision.models import Attachment, HourEntry
 
 from .conftest import login
 
-ROLES = ["anonymous", "trainee", "other_trainee", "supervisor", "admin"]
-SIGNED_IN = {"anonymous": "login", "trainee": 200, "other_trainee": 200, "supervisor": 200, "admin": 200}
-ADMIN_ONLY = {"anonymous": "login", "trainee": 403, "other_trainee": 403, "supervisor": 403, "admin": 200}
+ROLES = ["anonymous", "trainee", "other_trainee", "supervisor", "trainer", "admin"]
+SIGNED_IN = {"anonymous": "login", "trainee": 200, "other_trainee": 200, "supervisor": 200, "trainer": 200, "admin": 200}
+ADMIN_ONLY = {"anonymous": "login", "trainee": 403, "other_trainee": 403, "supervisor": 403, "trainer": 403,
+              "admin": 200}
 ADMIN_ACTION = {**ADMIN_ONLY, "admin": 302}
-TRAINEE_ONLY = {"anonymous": "login", "trainee": 200, "other_trainee": 200, "supervisor": 403, "admin": 403}
-SUPERVISOR_ONLY = {"anonymous": "login", "trainee": 403, "other_trainee": 403, "supervisor": 200, "admin": 403}
+TRAINEE_ONLY = {"anonymous": "login", "trainee": 200, "other_trainee": 200, "supervisor": 403, "trainer": 403,
+                "admin": 403}
+SUPERVISOR_ONLY = {"anonymous": "login", "trainee": 403, "other_trainee": 403, "supervisor": 200, "trainer": 403,
+                   "admin": 403}
 # Routes about one supervisee: the supervisee here is other_trainee, supervised by supervisor.
-ABOUT_SUPERVISEE = {"anonymous": "login", "trainee": 403, "other_trainee": 403, "supervisor": 200, "admin": 200}
+ABOUT_SUPERVISEE = {"anonymous": "login", "trainee": 403, "other_trainee": 403, "supervisor": 200, "trainer": 403,
+                    "admin": 200}
 # An hour entry of other_trainee's: only its owner may change it.
-OWN_ENTRY = {"anonymous": "login", "trainee": 404, "other_trainee": 200, "supervisor": 403, "admin": 403}
+OWN_ENTRY = {"anonymous": "login", "trainee": 404, "other_trainee": 200, "supervisor": 403, "trainer": 403,
+             "admin": 403}
+# A cohort trained by trainer, with other_trainee enrolled and trainee not: its trainers and
+# administrators run it; its trainees see their own part.
+COHORT_MANAGERS = {"anonymous": "login", "trainee": 403, "other_trainee": 403, "supervisor": 403, "trainer": 200,
+                   "admin": 200}
+COHORT_ACTION = {**COHORT_MANAGERS, "trainer": 302, "admin": 302}
+COHORT_PEOPLE = {"anonymous": "login", "trainee": 200, "other_trainee": 200, "supervisor": 403, "trainer": 200,
+                 "admin": 200}
+LEARNER_ACTION = {"anonymous": "login", "trainee": 302, "other_trainee": 302, "supervisor": 403, "trainer": 403,
+                  "admin": 403}
 
 # endpoint: (method, expected status per role; "login" means a redirect to the sign-in page)
 MATRIX = {
     "core.index": ("GET", {r: 302 for r in ROLES}),
     "core.dashboard": ("GET", SIGNED_IN),
-    "auth.login": ("GET", {"anonymous": 200, "trainee": 302, "other_trainee": 302, "supervisor": 302, "admin": 302}),
+    "auth.login": ("GET", {"anonymous": 200, **{r: 302 for r in ROLES if r != "anonymous"}}),
     "auth.logout": ("POST", {**{r: 302 for r in ROLES}, "anonymous": "login"}),
     "auth.account": ("GET", SIGNED_IN),
     "auth.register": ("GET", {r: 404 for r in ROLES}),
@@ -44,8 +58,9 @@ MATRIX = {
     "courses.catalogue": ("GET", SIGNED_IN),
     "courses.course": ("GET", SIGNED_IN),
     "courses.module": ("GET", SIGNED_IN),
-    "courses.complete": ("POST", {"anonymous": "login", "trainee": 302, "other_trainee": 302,
-                                  "supervisor": 403, "admin": 403}),
+    "courses.complete": ("POST", LEARNER_ACTION),
+    # The first module asks for no written reflection: the form answers with that message.
+    "courses.reflection": ("POST", {**LEARNER_ACTION, "trainee": 400, "other_trainee": 400}),
     "admin.people": ("GET", ADMIN_ONLY),
     "admin.invite_person": ("GET", ADMIN_ONLY),
     "admin.person": ("GET", ADMIN_ONLY),
@@ -59,14 +74,11 @@ MATRIX = {
     "admin.courses_sync": ("POST", ADMIN_ACTION),
     "admin.audit_log": ("GET", ADMIN_ONLY),
     "quizzes.overview": ("GET", SIGNED_IN),
-    "quizzes.start": ("POST", {"anonymous": "login", "trainee": 302, "other_trainee": 302,
-                               "supervisor": 403, "admin": 403}),
+    "quizzes.start": ("POST", LEARNER_ACTION),
     # The trainee's own finished attempt: the owner is sent on to its review; anyone else's
     # answers as a missing page.
-    "quizzes.attempt": ("GET", {"anonymous": "login", "trainee": 302, "other_trainee": 404,
-                                "supervisor": 403, "admin": 403}),
-    "quizzes.review": ("GET", {"anonymous": "login", "trainee": 200, "other_trainee": 404,
-                               "supervisor": 403, "admin": 403}),
+    "quizzes.attempt": ("GET", {**LEARNER_ACTION, "other_trainee": 404}),
+    "quizzes.review": ("GET", {**TRAINEE_ONLY, "other_trainee": 404}),
     "quizzes.bank": ("GET", ADMIN_ONLY),
     "quizzes.import_bank": ("GET", ADMIN_ONLY),
     "quizzes.import_confirm": ("POST", ADMIN_ACTION),
@@ -126,6 +138,37 @@ MATRIX = {
     "credentials.admin_review": ("POST", ADMIN_ACTION),
     "credentials.admin_person": ("GET", ADMIN_ONLY),
     "credentials.admin_end": ("POST", ADMIN_ACTION),
+    "cohorts.index": ("GET", COHORT_PEOPLE),
+    "cohorts.new": ("GET", ADMIN_ONLY),
+    "cohorts.edit": ("GET", ADMIN_ONLY),
+    "cohorts.detail": ("GET", {**COHORT_PEOPLE, "trainee": 404}),
+    "cohorts.trainers": ("POST", ADMIN_ACTION),
+    "cohorts.add_member": ("POST", ADMIN_ACTION),
+    "cohorts.withdraw_member": ("POST", ADMIN_ACTION),
+    "cohorts.join_cohort": ("POST", LEARNER_ACTION),
+    "cohorts.new_session": ("GET", COHORT_MANAGERS),
+    "cohorts.edit_session": ("GET", COHORT_MANAGERS),
+    "cohorts.remove": ("POST", COHORT_ACTION),
+    "cohorts.attendance": ("GET", COHORT_MANAGERS),
+    "cohorts.code": ("GET", COHORT_MANAGERS),
+    "cohorts.code_json": ("GET", COHORT_MANAGERS),
+    "cohorts.check_in_page": ("GET", {**COHORT_MANAGERS, "trainee": 404, "other_trainee": 200, "trainer": 403,
+                                      "admin": 403}),
+    "cohorts.sign_in_sheet": ("GET", COHORT_MANAGERS),
+    "cohorts.sign_in_sheet_csv": ("GET", COHORT_MANAGERS),
+    "cohorts.report_pdf": ("GET", COHORT_MANAGERS),
+    "cohorts.report_csv": ("GET", COHORT_MANAGERS),
+    "cohorts.issue_certificates": ("POST", ADMIN_ACTION),
+    "cohorts.certificate_pdf": ("GET", {**COHORT_PEOPLE, "trainee": 404}),
+    "cohorts.reflections": ("GET", COHORT_MANAGERS),
+    "cohorts.review": ("POST", COHORT_ACTION),
+    "cohorts.feed": ("GET", {r: 200 for r in ROLES}),  # before the address is reset below
+    "cohorts.calendar": ("GET", {**COHORT_PEOPLE, "admin": 403}),
+    "cohorts.calendar_reset": ("POST", {**LEARNER_ACTION, "trainer": 302}),
+    "cohorts.sync_trainings": ("POST", ADMIN_ACTION),
+    "cohorts.confirm_attendance": ("POST", COHORT_ACTION),
+    # Last: it takes other_trainee out of the cohort.
+    "cohorts.leave": ("POST", {**LEARNER_ACTION, "trainee": 404}),
 }
 
 # Valid form data for each POST, so that only access decides the answer.
@@ -142,6 +185,11 @@ POST_DATA = {
     "credentials.admin_end": lambda ctx: {"end-ended_on": date.today().isoformat()},
     "quizzes.import_confirm": lambda ctx: {"course": ctx["course"].slug, "format": "gift",
                                            "content": "::Access check:: Is this true? {T}", "filename": "a.gift"},
+    "cohorts.trainers": lambda ctx: {"trainers": [ctx["trainer"].id]},
+    "cohorts.add_member": lambda ctx: {"email": ctx["trainee"].email, "action": "enrol"},
+    "cohorts.review": lambda ctx: {"decision": "accept"},
+    "cohorts.confirm_attendance": lambda ctx: {"signed_name": ctx["trainer"].full_name},
+    "courses.reflection": lambda ctx: {"text": "A reflection long enough to be accepted by the form and the service."},
 }
 
 
@@ -150,8 +198,51 @@ def test_every_route_is_in_the_matrix(app):
     assert endpoints == set(MATRIX), "decide who may use each route: add it to MATRIX"
 
 
+def cohort_context(people, course, make_user):
+    """A running cohort trained by trainer, other_trainee enrolled, with a reflection and a certificate."""
+    from datetime import timedelta
+
+    from training.cohorts.calendar import feed_url
+    from training.cohorts.models import Cohort, CohortMember, CohortSession, CohortTrainer, LiveTraining, TrainingCertificate
+    from training.courses.models import Reflection
+    from training.db_types import utcnow
+
+    trainer = make_user("trainer@example.org", roles=("trainer",), name="Tia Trainer")
+    extra = make_user("extra@example.org", name="Ezra Extra")
+    live = LiveTraining(slug="live", title="Live", sessions=[])
+    credential = db.session.scalar(db.select(Credential).where(Credential.slug == "peer-recovery-specialist"))
+    cohort = Cohort(title="Evening cohort", live_training=live, credential=credential, starts_on=date.today(),
+                    ends_on=date.today(), delivery="online", meeting_url="https://meet.example.org/x", capacity=5)
+    db.session.add(cohort)
+    db.session.flush()
+    db.session.add(CohortTrainer(cohort_id=cohort.id, user_id=trainer.id))
+    member = CohortMember(cohort_id=cohort.id, user_id=people["other_trainee"].id, status="enrolled")
+    spare_member = CohortMember(cohort_id=cohort.id, user_id=extra.id, status="enrolled")
+    now = utcnow()
+    session = CohortSession(cohort=cohort, topic="Advocacy", starts_at=now - timedelta(minutes=30),
+                            ends_at=now + timedelta(hours=2), credits={"Advocacy": 120}, checkin_secret="s" * 64)
+    spare = CohortSession(cohort=cohort, topic="Spare", starts_at=now + timedelta(days=3),
+                          ends_at=now + timedelta(days=3, hours=2), credits={"Advocacy": 120}, checkin_secret="t" * 64)
+    db.session.add_all([member, spare_member, session, spare])
+    module = course.active_modules[-1]
+    module.reflection_required = True
+    reflection = Reflection(user_id=people["other_trainee"].id, module_id=module.id, text="x" * 60)
+    db.session.add(reflection)
+    db.session.flush()
+    certificate = TrainingCertificate(
+        cohort_id=cohort.id, user_id=people["other_trainee"].id, number="TRN-2026-000001", code="A" * 20,
+        holder_name="Otto Other", training_title="Live", cohort_title=cohort.title, hours={"Advocacy": 120},
+        sessions_attended=1, sessions_total=1, first_day=date.today(), last_day=date.today(), issued_on=date.today(),
+        issuer_name="Org", verify_url="http://localhost/verify/x", pdf=b"%PDF-1.4", pdf_sha256="0" * 64)
+    db.session.add(certificate)
+    db.session.commit()
+    token = feed_url(people["other_trainee"]).rsplit("/", 1)[1].removesuffix(".ics")
+    return {"trainer": trainer, "cohort": cohort, "member": spare_member, "session": session, "spare": spare,
+            "reflection": reflection, "training_certificate": certificate, "token": token}
+
+
 @pytest.fixture
-def context(app, course, people, credentials):
+def context(app, course, people, credentials, make_user):
     assignment = SupervisorAssignment(supervisor=people["supervisor"], trainee=people["other_trainee"],
                                       starts_on=date(2026, 1, 1))
     db.session.add(assignment)
@@ -185,7 +276,8 @@ def context(app, course, people, credentials):
     enrolment = db.session.scalar(db.select(Enrolment).where(Enrolment.user_id == people["trainee"].id,
                                                              Enrolment.credential_id == signing.id))
     return {**people, "course": course, "assignment": assignment, "quiz": quiz, "attempt": attempt,
-            "entry": entry, "certificate": certificate, "job": job, "evidence": evidence, "enrolment": enrolment}
+            "entry": entry, "certificate": certificate, "job": job, "evidence": evidence, "enrolment": enrolment,
+            **cohort_context(people, course, make_user)}
 
 
 SIGNATURE_CREDENTIAL = """
@@ -215,6 +307,10 @@ def url_for_endpoint(app, endpoint, ctx):
         "code": ctx["certificate"].grouped_code,
         "certificate_id": ctx["certificate"].id,
         "job_id": ctx["job"].id,
+        "cohort_id": ctx["cohort"].id,
+        "member_id": ctx["member"].id,
+        "session_id": ctx["session"].id,
+        "reflection_id": ctx["reflection"].id,
         "name": db.session.scalars(db.select(IssuerKey.name)).first(),
         "list_id": 1,
         "public_id": db.session.scalars(db.select(BadgeHolder.public_id)).first(),
@@ -223,6 +319,12 @@ def url_for_endpoint(app, endpoint, ctx):
         "evidence_id": ctx["evidence"].id,
         "enrolment_id": ctx["enrolment"].id,
     }
+    if endpoint == "cohorts.feed":
+        values["token"] = ctx["token"]
+    if endpoint == "cohorts.remove":
+        values["session_id"] = ctx["spare"].id
+    if endpoint == "cohorts.certificate_pdf":
+        values["certificate_id"] = ctx["training_certificate"].id
     if endpoint == "badges.achievement_page":
         values["slug"] = "peer-recovery-specialist"
     if endpoint.startswith("supervision."):
@@ -313,6 +415,24 @@ CSRF_FORMS = {
     "cert_revoke": {"reason": "x"},
     "cert_reinstate": {},
     "cert_renew": {},
+    "reflection": {"text": "x" * 60},
+    "/cohorts/new": {"title": "X", "training": "live:1", "starts_on": "2026-01-01", "ends_on": "2026-01-02"},
+    "cohort_edit": {"title": "X"},
+    "cohort_trainers": {"trainers": ["1"]},
+    "cohort_members": {"email": "trainee@example.org", "action": "enrol"},
+    "cohort_withdraw": {},
+    "cohort_join": {},
+    "cohort_leave": {},
+    "session_new": {"topic": "X"},
+    "session_edit": {"topic": "X"},
+    "session_remove": {},
+    "session_attendance": {},
+    "session_confirm": {"signed_name": "Tia Trainer"},
+    "session_check_in": {"code": "123456"},
+    "cohort_certificates": {},
+    "reflection_review": {"decision": "accept"},
+    "/cohorts/calendar/reset": {},
+    "/cohorts/trainings/sync": {},
     "cert_extend": {},
     "evidence": {"sign-signed_name": "Tina Trainee"},
     "evidence_review": {"decision": "accept"},
@@ -353,6 +473,21 @@ def test_every_form_refuses_a_post_without_a_csrf_token(app, context, login_as, 
         "cert_revoke": f"/admin/certificates/{context['certificate'].id}/revoke",
         "cert_reinstate": f"/admin/certificates/{context['certificate'].id}/reinstate",
         "cert_renew": f"/admin/certificates/{context['certificate'].id}/renew",
+        "reflection": f"/courses/{course.slug}/{course.active_modules[-1].slug}/reflection",
+        "cohort_edit": f"/cohorts/{context['cohort'].id}/edit",
+        "cohort_trainers": f"/cohorts/{context['cohort'].id}/trainers",
+        "cohort_members": f"/cohorts/{context['cohort'].id}/members",
+        "cohort_withdraw": f"/cohorts/{context['cohort'].id}/members/{context['member'].id}/withdraw",
+        "cohort_join": f"/cohorts/{context['cohort'].id}/join",
+        "cohort_leave": f"/cohorts/{context['cohort'].id}/leave",
+        "session_new": f"/cohorts/{context['cohort'].id}/sessions/new",
+        "session_edit": f"/cohorts/sessions/{context['session'].id}/edit",
+        "session_remove": f"/cohorts/sessions/{context['spare'].id}/remove",
+        "session_attendance": f"/cohorts/sessions/{context['session'].id}/attendance",
+        "session_confirm": f"/cohorts/sessions/{context['session'].id}/confirm",
+        "session_check_in": f"/cohorts/sessions/{context['session'].id}/check-in",
+        "cohort_certificates": f"/cohorts/{context['cohort'].id}/certificates",
+        "reflection_review": f"/cohorts/reflections/{context['reflection'].id}",
         "cert_extend": f"/admin/certificates/{context['certificate'].id}/extend",
         "evidence": "/credentials/signature/evidence/code_of_ethics",
         "evidence_review": f"/admin/evidence/{context['evidence'].id}",

@@ -38,7 +38,7 @@ QUERY_NAMES = ["page", "user", "trainee", "status", "credential", "course", "cat
                "next", "person", "action", "date_from", "date_to", "issued_from", "issued_to"]
 FILES = [b"", b"%PDF-1.4\n%%EOF", b"\x89PNG\r\n\x1a\n\x00", b"\xff\xd8\xff\xe0" + b"\x00" * 10,
          b"::Q:: 2+2 {=4}\n", b"\xff\xfe\x00\x00garbage"]
-ROLES = ["anonymous", "trainee", "supervisor", "admin"]
+ROLES = ["anonymous", "trainee", "supervisor", "trainer", "admin"]
 SKIP_ACTIONS = {"/logout"}  # signing out only ends the fuzzing client's own session
 
 
@@ -89,8 +89,29 @@ class FormReader(HTMLParser):
             self._select = None
 
 
+def _cohort(people, trainer, credential):
+    """A cohort trained by ``trainer`` with the trainee enrolled, a session running now and one to come."""
+    from training.cohorts.models import Cohort, CohortMember, CohortSession, CohortTrainer, LiveTraining
+    from training.db_types import utcnow
+
+    cohort = Cohort(title="Evening cohort", live_training=LiveTraining(slug="live", title="Live", sessions=[]),
+                    credential=credential, starts_on=date.today(), ends_on=date.today() + timedelta(days=7),
+                    delivery="in_person", address="Room 2", capacity=5)
+    db.session.add(cohort)
+    db.session.flush()
+    now = utcnow()
+    db.session.add_all([
+        CohortTrainer(cohort_id=cohort.id, user_id=trainer.id),
+        CohortMember(cohort_id=cohort.id, user_id=people["trainee"].id, status="enrolled"),
+        CohortSession(cohort=cohort, topic="Now", starts_at=now - timedelta(minutes=30), ends_at=now + timedelta(hours=2),
+                      credits={"Advocacy": 120}, checkin_secret="s" * 64),
+        CohortSession(cohort=cohort, topic="Later", starts_at=now + timedelta(days=2),
+                      ends_at=now + timedelta(days=2, hours=2), credits={"Advocacy": 120}, checkin_secret="t" * 64)])
+    db.session.commit()
+
+
 @pytest.fixture
-def scenario(app, people, course, credentials):
+def scenario(app, people, course, credentials, make_user):
     """One of everything a page can show a form about."""
     trainee, supervisor = people["trainee"], people["supervisor"]
     db.session.add(SupervisorAssignment(supervisor=supervisor, trainee=trainee,
@@ -107,7 +128,9 @@ def scenario(app, people, course, credentials):
     start_attempt(trainee, course.active_modules[0].quiz)
     credential = db.session.scalar(db.select(Credential).where(Credential.slug == "peer-recovery-specialist"))
     issue(people["other_trainee"], credential, check=False)
-    return people
+    trainer = make_user("trainer@example.org", roles=("trainer",), name="Tia Trainer")
+    _cohort(people, trainer, credential)
+    return {**people, "trainer": trainer}
 
 
 def _signed_in(app, people, role):
@@ -133,10 +156,13 @@ def _pages(app, scenario):
     """Every GET page, with the ids of the scenario's records filled in."""
     from flask import url_for
 
+    from training.cohorts.models import Cohort, CohortSession
+
     first = {model: db.session.scalar(db.select(model.id).limit(1))
-             for model in (HourEntry, QuizAttempt, Quiz, Certificate, SupervisorAssignment)}
+             for model in (HourEntry, QuizAttempt, Quiz, Certificate, SupervisorAssignment, Cohort, CohortSession)}
     ids = {"user_id": scenario["trainee"].id, "entry_id": first[HourEntry], "attempt_id": first[QuizAttempt],
-           "quiz_id": first[Quiz], "certificate_id": first[Certificate], "assignment_id": first[SupervisorAssignment]}
+           "quiz_id": first[Quiz], "certificate_id": first[Certificate], "assignment_id": first[SupervisorAssignment],
+           "cohort_id": first[Cohort], "session_id": first[CohortSession]}
     course = db.session.scalar(db.select(Course))
     ids.update(slug=course.slug, module_slug=course.active_modules[0].slug, token="x")
     tokens = {"auth.accept_invitation": _token("invitation"), "auth.reset_password": _token("password_reset")}

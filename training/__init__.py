@@ -104,6 +104,7 @@ def register_blueprints(app):
     from training.auth import bp as auth_bp
     from training.badges import bp as badges_bp
     from training.certificates import bp as certificates_bp
+    from training.cohorts import bp as cohorts_bp
     from training.core import bp as core_bp
     from training.courses import bp as courses_bp
     from training.credentials.views import bp as credentials_bp
@@ -117,6 +118,7 @@ def register_blueprints(app):
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(supervision_bp)
     app.register_blueprint(certificates_bp)
+    app.register_blueprint(cohorts_bp, url_prefix="/cohorts")
     app.register_blueprint(badges_bp)
     app.register_blueprint(credentials_bp)
 

@@ -12,6 +12,7 @@ demo_cli = AppGroup("demo", help="Demonstration data (never in production).")
 credentials_cli = AppGroup("credentials", help="Load credential definitions from certificates/credentials/.")
 reminders_cli = AppGroup("reminders", help="E-mail reminders (run from a scheduler).")
 certificates_cli = AppGroup("certificates", help="Issue certificates and fetch their PDFs.")
+trainings_cli = AppGroup("trainings", help="Load live trainings from the trainings/ folder.")
 questions_cli = AppGroup("questions", help="Import and export question banks (Moodle GIFT and Aiken).")
 
 
@@ -229,12 +230,15 @@ def credentials_refresh():
 @reminders_cli.command("send")
 def reminders_send():
     """Send due reminders; each goes out at most once per period however often this runs."""
+    from training.cohorts.reminders import send_session_reminders
     from training.reminders import send_reminders
 
     sent = send_reminders()
+    sessions = send_session_reminders()
     click.echo(f"Reminders sent: {sent['supervisor_digest']} supervisor digest(s), "
                f"{sent['supervision_overdue']} overdue-supervision reminder(s), "
-               f"{sent['certificate_expiry']} certificate expiry reminder(s).")
+               f"{sent['certificate_expiry']} certificate expiry reminder(s), "
+               f"{sessions} session reminder(s).")
 
 
 @certificates_cli.command("issue")
@@ -310,7 +314,26 @@ def certificates_sign_missing():
     click.echo(f"{done} credential(s) signed and stored.")
 
 
+@trainings_cli.command("sync")
+@click.option("--path", type=click.Path(file_okay=False), default=None,
+              help="Folder of live trainings (default: TRAININGS_DIR, the repository's trainings/).")
+def trainings_sync(path):
+    """Load or update every live training; a malformed file changes nothing."""
+    from training.cohorts.loader import sync_trainings
+    from training.courses.loader import ContentErrors
+
+    try:
+        created, updated, hidden = sync_trainings(path or current_app.config["TRAININGS_DIR"])
+    except ContentErrors as errors:
+        db.session.rollback()
+        for error in errors.errors:
+            click.echo(f"error: {error}", err=True)
+        raise click.ClickException(f"{len(errors.errors)} problem(s) found; nothing was changed.") from None
+    click.echo(f"Live trainings synced: {created} created, {updated} updated, {hidden} hidden.")
+
+
 def register(app):
+    app.cli.add_command(trainings_cli)
     app.cli.add_command(certificates_cli)
     app.cli.add_command(credentials_cli)
     app.cli.add_command(reminders_cli)

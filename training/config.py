@@ -75,6 +75,9 @@ class Config:
     ORGANISATION_NAME = os.environ.get("ORGANISATION_NAME", "Peer Recovery Training Programme")
     # The language pages are shown in when a person has not chosen one (English or Spanish).
     DEFAULT_LOCALE = os.environ.get("DEFAULT_LOCALE", "en")
+    # The time zone in which live sessions are scheduled and shown (an IANA name).
+    TIMEZONE = os.environ.get("TIMEZONE", "UTC")
+    TRAININGS_DIR = os.environ.get("TRAININGS_DIR", str(ROOT / "trainings"))
 
     # Rate limits: memory per process by default, Redis when REDIS_URL is set.
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")

@@ -23,6 +23,7 @@ PEOPLE = [
     # email, name, roles, months in the programme
     ("admin@example.org", "Alex Morgan", {"admin"}, None),
     ("supervisor@example.org", "Sam Rivera", {"supervisor"}, None),
+    ("trainer@example.org", "Taylor Brooks", {"trainer"}, None),
     ("trainee@example.org", "Jordan Lee", {"trainee"}, 3),
     ("ready@example.org", "Casey Taylor", {"trainee"}, 14),
     ("new.trainee@example.org", "Robin Okafor", {"trainee"}, 0),
@@ -191,6 +192,58 @@ def _demo_hours(people, supervisor):
     db.session.commit()
 
 
+DEMO_COHORT = "Spring cohort, evenings"
+LIVE_TRAINING = "peer-recovery-core-live"
+
+
+def _demo_cohort(people):
+    """A live cohort in progress: three sessions confirmed, one running now, one tomorrow."""
+    from training.cohorts.loader import sync_trainings
+    from training.cohorts.models import Cohort, LiveTraining
+    from training.cohorts.services import CohortInput, confirm, create_cohort, enrol, mark
+    from training.credentials.evaluation import default_credential
+    from training.db_types import utcnow
+
+    if db.session.scalar(select(Cohort).where(Cohort.title == DEMO_COHORT)) is not None:
+        return
+    training = db.session.scalar(select(LiveTraining).where(LiveTraining.slug == LIVE_TRAINING))
+    if training is None:
+        sync_trainings(current_app.config["TRAININGS_DIR"])
+        training = db.session.scalar(select(LiveTraining).where(LiveTraining.slug == LIVE_TRAINING))
+    credential = default_credential()
+    if training is None or credential is None:
+        return
+    trainer, admin = people["trainer@example.org"], people["admin@example.org"]
+    today = date.today()
+    cohort = create_cohort(admin, CohortInput(
+        title=DEMO_COHORT, starts_on=today - timedelta(days=21), ends_on=today + timedelta(days=60),
+        delivery="in_person", capacity=12, address="Riverside Recovery Community Centre, 14 Mill Lane, Room 2"),
+        training, credential, [trainer], first_start=time(18, 0))
+    # Weekly from three weeks ago; the fourth runs now (so check-in can be tried) and the
+    # fifth is tomorrow evening (so the day-before reminder has something to send).
+    now = utcnow().replace(second=0, microsecond=0)
+    running = now - timedelta(minutes=now.minute % 15 + 60)
+    for index, session in enumerate(cohort.sessions):
+        length = session.ends_at - session.starts_at
+        if index == 3:
+            session.starts_at = running
+        elif index >= 4:
+            session.starts_at = datetime.combine(today + timedelta(days=1 + 7 * (index - 4)), time(18), tzinfo=UTC)
+        session.ends_at = session.starts_at + length
+    db.session.commit()
+    trainees = [people[e] for e in ("trainee@example.org", "new.trainee@example.org", "overdue.trainee@example.org")]
+    for trainee in trainees:
+        enrol(admin, cohort, trainee)
+    marks = [{}, {"new.trainee@example.org": ("late", 30)},
+             {"new.trainee@example.org": ("absent", 0), "overdue.trainee@example.org": ("left_early", 60)}]
+    for session, changes in zip(cohort.sessions[:3], marks, strict=True):
+        for trainee in trainees:
+            status, missed = changes.get(trainee.email, ("present", 0))
+            mark(trainer, session, trainee, status, missed)
+        confirm(trainer, session, trainer.full_name, now=session.ends_at)
+        session.confirmed_at = session.ends_at
+
+
 def _demo_second_credential(trainee):
     """Jordan also works toward the state-shaped credential, which asks for a signed code of ethics."""
     state = db.session.scalar(select(Credential).where(Credential.slug == "state-peer-support-specialist"))
@@ -239,6 +292,7 @@ def load_demo():
     db.session.commit()
     if db.session.scalar(select(Credential)) is not None:
         _demo_hours(people, supervisor)
+        _demo_cohort(people)
         _demo_second_credential(people["trainee@example.org"])
     note = "" if course else " (courses not loaded yet: run `flask --app app courses sync` first)"
     return f"Demo data ready: {created} account(s) created, {len(PEOPLE) - created} already there{note}."

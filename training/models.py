@@ -3,12 +3,23 @@ from training.audit import AuditEvent  # noqa: F401
 from training.auth.models import AccountToken, SupervisorAssignment, User, UserRole  # noqa: F401
 from training.badges.models import BadgeHolder, IssuerKey, StatusList  # noqa: F401
 from training.certificates.models import BulkIssueJob, Certificate  # noqa: F401
+from training.cohorts.models import (  # noqa: F401
+    Attendance,
+    CalendarFeed,
+    Cohort,
+    CohortMember,
+    CohortSession,
+    CohortTrainer,
+    LiveTraining,
+    TrainingCertificate,
+)
 from training.courses.models import (  # noqa: F401
     Course,
     CourseCompletion,
     CourseCredit,
     Module,
     ModuleCompletion,
+    Reflection,
     TrainingCredit,
 )
 from training.credentials.models import Credential, Enrolment, Evidence  # noqa: F401

@@ -40,6 +40,7 @@ SUPERVISOR = "supervisor@example.org"
 TRAINEE = "trainee@example.org"            # modules 1-3 done
 READY = "ready@example.org"                # course complete
 NEW_TRAINEE = "new.trainee@example.org"    # nothing done
+TRAINER = "trainer@example.org"            # trains the demo cohort, whose fourth session runs now
 QUIZ_TAKER = "overdue.trainee@example.org"  # no course progress; used only for the attempt page
 
 
@@ -139,6 +140,15 @@ class LiveServer:
         return answers
 
 
+def midday_zone():
+    """A fixed-offset time zone in which it is about noon now."""
+    from datetime import UTC, datetime
+
+    offset = 12 - datetime.now(UTC).hour
+    offset = offset - 24 if offset > 14 else offset + 24 if offset < -12 else offset
+    return f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _chromium_available():
     """Skip (or, in CI, fail) the browser tests when Debian's chromium is not installed."""
@@ -159,8 +169,10 @@ def live_server(tmp_path_factory):
 
     from training import create_app
     from training.auth.models import User
+    from training.cohorts.loader import sync_trainings
     from training.courses.models import Course
     from training.courses.services import active_quiz, final_exam, sync_courses
+    from training.credentials.loader import sync_credentials
     from training.demo import load_demo
     from training.extensions import db
 
@@ -170,10 +182,15 @@ def live_server(tmp_path_factory):
         "WTF_CSRF_ENABLED": True,
         "COURSES_DIR": str(COURSES_DIR),
         "RATELIMIT_ENABLED": False,
+        # Sessions are scheduled in local time: a zone where it is about noon keeps a session
+        # that starts now from running past midnight, whenever the suite runs.
+        "TIMEZONE": midday_zone(),
     })
     with app.app_context():
         upgrade()
         sync_courses(COURSES_DIR)
+        sync_credentials(ROOT / "certificates" / "credentials")
+        sync_trainings(ROOT / "trainings")
         load_demo()
         course = db.session.scalar(select(Course).where(Course.slug == COURSE_SLUG))
         modules = [Module(m.slug, m.title, f"/courses/{COURSE_SLUG}/{m.slug}")

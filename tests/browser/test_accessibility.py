@@ -12,7 +12,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from .conftest import ADMIN, COURSE_SLUG, DESKTOP, PHONE, QUIZ_TAKER, READY, SUPERVISOR, TRAINEE
+from .conftest import ADMIN, COURSE_SLUG, DESKTOP, PHONE, QUIZ_TAKER, READY, SUPERVISOR, TRAINEE, TRAINER
 
 AXE = Axe()
 AXE_OPTIONS = {"resultTypes": ["violations"], "rules": {"target-size": {"enabled": True}}}
@@ -40,6 +40,25 @@ def start_or_continue_an_attempt(page):
 def open_the_first_review(page):
     page.get_by_role("link", name="Review attempt 1").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Attempt 1")
+
+
+def submit_empty_cohort(page):
+    page.get_by_label("Cohort name").fill("")
+    page.get_by_role("button", name="Create cohort").click()
+    expect(page.get_by_role("heading", name="Please correct the following")).to_be_visible()
+
+
+def demo_cohort(server):
+    """(cohort id, the session running now, the first, confirmed, session) of the demo cohort."""
+    from training.cohorts.models import Cohort
+    from training.demo import DEMO_COHORT
+    from training.extensions import db
+
+    with server.app.app_context():
+        cohort = db.session.scalar(db.select(Cohort).where(Cohort.title == DEMO_COHORT))
+        ids = cohort.id, cohort.sessions[3].id, cohort.sessions[0].id
+        db.session.remove()
+    return ids
 
 
 @dataclass(frozen=True)
@@ -97,6 +116,22 @@ PAGES = [
                 lambda server: f"/admin/people/{server.user_ids[TRAINEE]}/credentials"),
     AuditedPage("admin-evidence", ADMIN, "/admin/evidence"),
     AuditedPage("not-found", TRAINEE, "/no-such-page", status=404),
+    AuditedPage("cohorts-trainee", TRAINEE, "/cohorts/"),
+    AuditedPage("cohort-trainee", TRAINEE, lambda server: f"/cohorts/{demo_cohort(server)[0]}"),
+    AuditedPage("check-in", TRAINEE, lambda server: f"/cohorts/sessions/{demo_cohort(server)[1]}/check-in"),
+    AuditedPage("calendar", TRAINEE, "/cohorts/calendar"),
+    AuditedPage("dashboard-trainer", TRAINER, "/dashboard"),
+    AuditedPage("cohort-trainer", TRAINER, lambda server: f"/cohorts/{demo_cohort(server)[0]}"),
+    AuditedPage("roster", TRAINER, lambda server: f"/cohorts/sessions/{demo_cohort(server)[1]}/attendance"),
+    AuditedPage("roster-confirmed", TRAINER,
+                lambda server: f"/cohorts/sessions/{demo_cohort(server)[2]}/attendance"),
+    AuditedPage("check-in-code", TRAINER, lambda server: f"/cohorts/sessions/{demo_cohort(server)[1]}/code"),
+    AuditedPage("reflections", TRAINER, "/cohorts/reflections"),
+    AuditedPage("cohorts-admin", ADMIN, "/cohorts/"),
+    AuditedPage("cohort-admin", ADMIN, lambda server: f"/cohorts/{demo_cohort(server)[0]}"),
+    AuditedPage("cohort-new", ADMIN, "/cohorts/new"),
+    AuditedPage("cohort-new-with-errors", ADMIN, "/cohorts/new", then=submit_empty_cohort),
+    AuditedPage("session-new", ADMIN, lambda server: f"/cohorts/{demo_cohort(server)[0]}/sessions/new"),
 ]
 PAGE_PARAMS = [pytest.param(p, id=p.name) for p in PAGES]
 

@@ -90,10 +90,13 @@ def _person_page(user, roles_form=None, assign_form=None, status=200):
         assign_form = AssignSupervisorForm(starts_on=date.today())
     assign_form.supervisor_id.choices = _supervisor_choices(user)
     progress = progress_for(user, active_courses()) if user.has_role("trainee") else []
+    from training.cohorts.services import cohorts_for
+
     return render_template(
         "admin/person.html", person=user, roles_form=roles_form, assign_form=assign_form,
         deactivate_form=DeactivateForm(), confirm_form=ConfirmForm(), end_form=EndAssignmentForm(),
         assignments=assignments_of(user), progress=progress, today=date.today(),
+        cohorts=cohorts_for(user) if user.has_role("trainee", "trainer") else [],
     ), status
 
 

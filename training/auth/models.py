@@ -13,6 +13,7 @@ from training.extensions import db
 ROLES = {
     "trainee": "Trainee",
     "supervisor": "Supervisor",
+    "trainer": "Trainer",
     "admin": "Administrator",
 }
 
@@ -86,7 +87,7 @@ class User(UserMixin, db.Model):
 
 class UserRole(db.Model):
     __table_args__ = (
-        CheckConstraint("role IN ('trainee', 'supervisor', 'admin')", name="known_role"),
+        CheckConstraint("role IN ('trainee', 'supervisor', 'trainer', 'admin')", name="known_role"),
     )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)

@@ -69,12 +69,19 @@ def verify_form():
     """Check a certificate by its code."""
     form = VerifyForm(formdata=request.args if request.args else None)
     if request.args and form.validate():
-        certificate = find_by_code(form.code.data)
+        certificate = find_by_code(form.code.data) or _training_certificate(form.code.data)
         if certificate is not None:
             return redirect(url_for("certificates.verify", code=certificate.grouped_code))
         form.code.errors.append("No certificate has this code. Check each character; the code is not case "
                                 "sensitive and the dashes are optional.")
     return render_template("certificates/verify_form.html", form=form), 404 if form.errors else 200
+
+
+def _training_certificate(code):
+    """A training certificate of a live cohort: verified at the same addresses."""
+    from training.cohorts.certificates import find_by_code as find_training_certificate
+
+    return find_training_certificate(code)
 
 
 def _certificate_or_404(code):
@@ -109,6 +116,11 @@ def _credential_response(body, mimetype):
 @limiter.limit(_verify_limit)
 def verify(code):
     """The public verification page of one certificate, or its signed credential if asked for."""
+    training = None if find_by_code(code) else _training_certificate(code)
+    if training is not None:
+        if code != training.grouped_code:
+            return redirect(url_for("certificates.verify", code=training.grouped_code), 301)
+        return render_template("cohorts/verify.html", c=training)
     certificate = _certificate_or_404(code)
     wanted = _negotiated(request.accept_mimetypes)
     if wanted:

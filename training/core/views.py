@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from training.admin.services import supervisees_of
 from training.audit import AuditEvent
 from training.auth.models import User, UserRole
+from training.cohorts.dashboard import trainer_overview
 from training.core import bp
 from training.courses.services import active_courses, progress_for, training_minutes_by_domain
 from training.credentials.evaluation import evaluate
@@ -37,6 +38,12 @@ def dashboard():
     if current_user.has_role("supervisor"):
         context["risks"] = assess(supervisees_of(current_user))  # wellbeing only where shared
         context["pending_count"] = pending_count(current_user)
+    if current_user.has_role("trainer"):
+        context["trainer"] = trainer_overview(current_user)
+    if current_user.has_role("trainee"):
+        from training.cohorts.services import local, upcoming_sessions
+
+        context["my_sessions"], context["local"] = upcoming_sessions(current_user), local
     if current_user.has_role("admin"):
         role_counts = dict(db.session.execute(
             select(UserRole.role, func.count()).join(User).where(User.active).group_by(UserRole.role)

@@ -18,8 +18,8 @@ MODULE_FILE_RE = re.compile(r"^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 TRANSLATION_RE = re.compile(r"\.[a-z]{2}\.(md|gift|yaml|aiken\.txt)$")
 
 COURSE_KEYS = {"slug", "title", "summary", "order", "prerequisites", "training_hours", "final_exam"}
-MODULE_KEYS = {"title", "estimated_minutes", "objectives", "reflection", "quiz"}
-REQUIRED_MODULE_KEYS = MODULE_KEYS - {"quiz"}
+MODULE_KEYS = {"title", "estimated_minutes", "objectives", "reflection", "written_reflection", "quiz"}
+REQUIRED_MODULE_KEYS = MODULE_KEYS - {"quiz", "written_reflection"}
 QUIZ_KEYS = {"questions", "categories", "pass_mark", "attempts", "wait_minutes", "time_limit_minutes",
              "grading", "shuffle_questions", "shuffle_choices", "review"}
 GRADING = ("highest", "latest", "first", "average")
@@ -59,6 +59,7 @@ class ModuleData:
     body: str
     path: str
     quiz: dict | None = None
+    reflection_required: bool = False
 
 
 @dataclass
@@ -299,6 +300,9 @@ def _load_module(path, root, errors):
         isinstance(o, str) and o.strip() for o in objectives
     ):
         doc.error(doc.line("objectives"), "'objectives' must be a non-empty list of text")
+    written = doc.data.get("written_reflection", False)
+    if not isinstance(written, bool):
+        doc.error(doc.line("written_reflection"), "'written_reflection' must be true or false")
     if not body.strip():
         errors.append(ContentError(shown, body_line, "the module has no text after its front matter"))
     if None in (title, reflection) or not isinstance(objectives, list):
@@ -313,6 +317,7 @@ def _load_module(path, root, errors):
         body=body.strip() + "\n",
         path=shown,
         quiz=_quiz_settings(doc, "quiz", [match.group(2)]),
+        reflection_required=written is True,
     )
 
 

@@ -1,7 +1,8 @@
 """Courses and modules loaded from ``courses/``, and each trainee's progress through them."""
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from training.db_types import UTCDateTime, utcnow
@@ -67,6 +68,8 @@ class Module(db.Model):
     estimated_minutes: Mapped[int]
     objectives: Mapped[list] = mapped_column(JSON, default=list)
     reflection: Mapped[str] = mapped_column(Text, default="")
+    # The module completes only when a trainer accepts the trainee's written reflection.
+    reflection_required: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     body_markdown: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(default=True)
@@ -114,3 +117,27 @@ class TrainingCredit(db.Model):
     credited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     course: Mapped[Course] = relationship()
+
+
+class Reflection(db.Model):
+    """A trainee's written answer to a module's reflection prompt, reviewed by a trainer."""
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "module_id"),
+        CheckConstraint("status IN ('submitted', 'accepted', 'returned')", name="known_status"),
+        Index("ix_reflection_status", "status", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("module.id"))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="submitted")
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    user = relationship("User", foreign_keys=[user_id])
+    reviewer = relationship("User", foreign_keys=[reviewer_id])
+    module = relationship("Module")

@@ -12,6 +12,7 @@ from training.courses.models import (
     CourseCredit,
     Module,
     ModuleCompletion,
+    Reflection,
     TrainingCredit,
 )
 from training.db_types import utcnow
@@ -79,6 +80,7 @@ def _sync_modules(course, modules, report):
             "estimated_minutes": data.estimated_minutes,
             "objectives": data.objectives,
             "reflection": data.reflection,
+            "reflection_required": data.reflection_required,
             "body_markdown": data.body,
             "body_html": markdown_to_html(data.body),
             "source_path": data.path,
@@ -298,6 +300,23 @@ class ModuleNeedsQuiz(Exception):
     """A module with a quiz is completed by passing the quiz, not by a button."""
 
 
+class ModuleNeedsReflection(Exception):
+    """A module asking for a written reflection completes when a trainer accepts it."""
+
+
+def reflection_of(user, module):
+    return db.session.scalar(select(Reflection).where(Reflection.user_id == user.id,
+                                                      Reflection.module_id == module.id))
+
+
+def reflection_accepted(user, module):
+    """True when the module asks for no written reflection, or the trainee's was accepted."""
+    if not module.reflection_required:
+        return True
+    reflection = reflection_of(user, module)
+    return reflection is not None and reflection.status == "accepted"
+
+
 def active_quiz(module):
     quiz = getattr(module, "quiz", None)
     return quiz if quiz is not None and quiz.active else None
@@ -319,18 +338,23 @@ def complete_module(user, module):
     """
     if active_quiz(module) is not None:
         raise ModuleNeedsQuiz(module.title)
+    if not reflection_accepted(user, module):
+        raise ModuleNeedsReflection(module.title)
     return record_module_completion(user, module)
 
 
 def record_module_completion(user, module):
     """Record a module as done, once, and complete the course when everything is done.
 
-    Safe to repeat: a double click or two tabs record one completion.
+    Safe to repeat: a double click or two tabs record one completion. A module asking for a
+    written reflection waits (returns None) until a trainer accepts it.
     """
     progress = course_progress(user, module.course)
     state = progress.state_of(module)
     if state is None or not state.unlocked:
         raise ModuleLocked(module.title)
+    if not state.completed and not reflection_accepted(user, module):
+        return None
     if not state.completed:
         try:
             with db.session.begin_nested():
@@ -383,3 +407,86 @@ def training_minutes_by_domain(user):
         .order_by(TrainingCredit.domain)
     ).all()
     return dict(rows)
+
+
+# --- Written reflections -------------------------------------------------------------------
+
+class ReflectionError(Exception):
+    def __init__(self, message, field="text"):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+REFLECTION_MIN_CHARACTERS = 50
+REFLECTION_MAX_CHARACTERS = 5000
+
+
+def submit_reflection(user, module, text):
+    """Send a written reflection for a trainer to review; a returned one may be sent again."""
+    from flask_babel import gettext as _
+
+    from training.supervision.privacy import identifier_message
+
+    text = (text or "").strip()
+    if not module.reflection_required:
+        raise ReflectionError(_("This module does not ask for a written reflection."))
+    state = course_progress(user, module.course).state_of(module)
+    if state is None or not state.unlocked:
+        raise ModuleLocked(module.title)
+    if len(text) < REFLECTION_MIN_CHARACTERS:
+        raise ReflectionError(_("Write at least a few sentences (%(count)s characters or more).",
+                                count=REFLECTION_MIN_CHARACTERS))
+    if len(text) > REFLECTION_MAX_CHARACTERS:
+        raise ReflectionError(_("Keep it to %(count)s characters or fewer.", count=REFLECTION_MAX_CHARACTERS))
+    message = identifier_message(text)
+    if message:
+        raise ReflectionError(message)
+    reflection = reflection_of(user, module)
+    if reflection is not None and reflection.status == "accepted":
+        raise ReflectionError(_("Your reflection was accepted already."))
+    if reflection is None:
+        reflection = Reflection(user_id=user.id, module_id=module.id, text=text)
+        db.session.add(reflection)
+    reflection.text, reflection.status, reflection.submitted_at = text, "submitted", utcnow()
+    db.session.flush()
+    audit.record("reflection.submitted", actor=user, subject=user, module=module.slug, reflection=reflection.id)
+    db.session.commit()
+    return reflection
+
+
+def review_reflection(reviewer, reflection, decision, comment=""):
+    """Accept a reflection (completing the module when nothing else is missing) or return it
+    with a comment saying what to add."""
+    from flask_babel import gettext as _
+
+    from training.auth.models import User
+
+    comment = (comment or "").strip()
+    if decision not in ("accept", "return"):
+        raise ReflectionError(_("Choose accept or return."), "decision")
+    if decision == "return" and not comment:
+        raise ReflectionError(_("Say what to add or change, so the trainee can revise it."), "comment")
+    if reflection.status != "submitted":
+        raise ReflectionError(_("This reflection has been reviewed already."), "decision")
+    reflection.status = "accepted" if decision == "accept" else "returned"
+    reflection.reviewer_id, reflection.reviewed_at, reflection.comment = reviewer.id, utcnow(), comment
+    trainee = db.session.get(User, reflection.user_id)
+    audit.record(f"reflection.{'accepted' if decision == 'accept' else 'returned'}", actor=reviewer,
+                 subject=trainee, module=reflection.module.slug, comment=comment)
+    db.session.commit()
+    if decision == "accept":
+        _complete_after_reflection(trainee, reflection.module)
+    return reflection
+
+
+def _complete_after_reflection(user, module):
+    from training.quizzes.services import attempts_of, has_passed
+
+    quiz = active_quiz(module)
+    if quiz is not None and not has_passed(quiz, attempts_of(user, quiz)):
+        return None  # the quiz, once passed, completes the module
+    try:
+        return record_module_completion(user, module)
+    except ModuleLocked:
+        return None  # completes with the modules before it

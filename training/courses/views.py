@@ -1,4 +1,5 @@
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -7,11 +8,15 @@ from training.courses.models import Course, Module
 from training.courses.services import (
     ModuleLocked,
     ModuleNeedsQuiz,
+    ModuleNeedsReflection,
+    ReflectionError,
     active_courses,
     complete_module,
     course_progress,
     final_exam,
     progress_for,
+    reflection_of,
+    submit_reflection,
 )
 from training.extensions import db
 from training.forms import ConfirmForm
@@ -74,9 +79,49 @@ def module(slug, module_slug):
     index = modules.index(module)
     previous = modules[index - 1] if index > 0 else None
     following = modules[index + 1] if index + 1 < len(modules) else None
+    reflection = reflection_of(current_user, module) if learner and module.reflection_required else None
+    reflection_form = None
+    if learner and module.reflection_required and (reflection is None or reflection.status == "returned"):
+        from training.cohorts.forms import ReflectionForm
+
+        reflection_form = ReflectionForm(text=reflection.text if reflection else "")
     return render_template("courses/module.html", course=course, module=module, state=state,
                            progress=progress, previous=previous, following=following,
-                           position=index + 1, learner=learner, form=ConfirmForm())
+                           position=index + 1, learner=learner, form=ConfirmForm(),
+                           reflection=reflection, reflection_form=reflection_form)
+
+
+@bp.route("/<slug>/<module_slug>/reflection", methods=["POST"])
+@login_required
+def reflection(slug, module_slug):
+    """Send a written reflection to a trainer."""
+    from training.cohorts.forms import ReflectionForm
+
+    course = _course_or_404(slug)
+    module = _module_or_404(course, module_slug)
+    if not _is_learner():
+        abort(403)
+    form = ReflectionForm()
+    if form.validate_on_submit():
+        try:
+            submit_reflection(current_user, module, form.text.data)
+        except ModuleLocked:
+            flash(_("Finish the earlier modules first; this one opens when they are done."), "info")
+            return redirect(url_for("courses.course", slug=course.slug))
+        except ReflectionError as error:
+            db.session.rollback()
+            form.text.errors = list(form.text.errors) + [error.message]
+        else:
+            flash(_("Your reflection is with a trainer. The module completes when it is accepted."), "success")
+            return redirect(url_for("courses.module", slug=course.slug, module_slug=module.slug))
+    progress = course_progress(current_user, course)
+    modules = course.active_modules
+    index = modules.index(module)
+    return render_template(
+        "courses/module.html", course=course, module=module, state=progress.state_of(module), progress=progress,
+        previous=modules[index - 1] if index > 0 else None,
+        following=modules[index + 1] if index + 1 < len(modules) else None, position=index + 1, learner=True,
+        form=ConfirmForm(), reflection=reflection_of(current_user, module), reflection_form=form), 400
 
 
 @bp.route("/<slug>/<module_slug>/complete", methods=["POST"])
@@ -98,6 +143,9 @@ def complete(slug, module_slug):
     except ModuleNeedsQuiz:
         flash("This module is completed by passing its quiz.", "info")
         return redirect(url_for("quizzes.overview", quiz_id=module.quiz.id))
+    except ModuleNeedsReflection:
+        flash(_("This module completes when a trainer accepts your written reflection."), "info")
+        return redirect(url_for("courses.module", slug=course.slug, module_slug=module.slug))
     if completion is not None:
         flash(f"Congratulations: you have completed {course.title}. Its training hours are "
               "now on your record.", "success")

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from training.auth.access import roles_required
 from training.courses.models import Course
-from training.courses.services import active_courses, course_progress
+from training.courses.services import active_courses, course_progress, reflection_accepted
 from training.extensions import db
 from training.forms import ConfirmForm, choices
 from training.http import content_disposition
@@ -139,8 +139,11 @@ def review(attempt_id):
         return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
     status = quiz_status(current_user, attempt.quiz)
     shows = review_visibility(status, attempt)
+    module = attempt.quiz.module
+    reflection_done = module is None or reflection_accepted(current_user, module)
     return render_template("quizzes/review.html", attempt=attempt, quiz=attempt.quiz, status=status,
-                           shows=shows, next_step=_next_step_link(attempt.quiz) if status.passed else None)
+                           shows=shows, reflection_done=reflection_done,
+                           next_step=_next_step_link(attempt.quiz) if status.passed else None)
 
 
 def _next_step_link(quiz):

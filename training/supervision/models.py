@@ -86,6 +86,9 @@ class HourEntry(db.Model):
     category: Mapped[str] = mapped_column(String(50), default="", server_default="")
     attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id"))
     session_id: Mapped[int | None] = mapped_column(ForeignKey("supervision_session.id"), index=True)
+    # Training credited by confirmed attendance at a live session; changes to that attendance
+    # update or remove exactly these entries.
+    attendance_id: Mapped[int | None] = mapped_column(ForeignKey("attendance.id"), index=True)
     status: Mapped[str] = mapped_column(String(10), default="pending")
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     review_comment: Mapped[str] = mapped_column(Text, default="")
@@ -104,6 +107,10 @@ class HourEntry(db.Model):
 
     @property
     def kind_label(self):
+        if self.attendance_id is not None:
+            from flask_babel import gettext as _
+
+            return _("Live training")
         return KINDS[self.kind]
 
     @property

@@ -288,6 +288,11 @@ def correct_entry(admin, entry, data, reason):
     reason = (reason or "").strip()
     if entry.status != "approved":
         raise EntryError("Only approved entries are corrected here; others go back to the trainee.")
+    if entry.attendance_id is not None:
+        from flask_babel import gettext
+
+        raise EntryError(gettext("These hours were credited by attendance at a live session: correct the attendance on "
+                           "the session's roster instead, so the record and the hours stay together."))
     if not reason:
         raise EntryError("Give the reason for the correction.", "reason")
     check_text(reason, "reason")

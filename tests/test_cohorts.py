@@ -1,0 +1,596 @@
+"""Live training cohorts: set-up, enrolment, check-in codes, attendance that credits hours,
+corrections, make-up sessions, records, calendar feeds, reminders and training certificates."""
+import csv
+import io
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from unittest import mock
+
+import pytest
+from icalendar import Calendar
+from pypdf import PdfReader
+
+from training.audit import AuditEvent
+from training.cohorts.models import Attendance, Cohort, CohortMember, CohortSession, LiveTraining
+from training.cohorts.services import (
+    CohortError,
+    check_in,
+    code_for,
+    confirm,
+    credit_for,
+    current_code,
+    mark,
+    split_quarters,
+)
+from training.credentials.evaluation import evaluate_one
+from training.credentials.models import Credential
+from training.db_types import utcnow
+from training.extensions import db
+from training.supervision.models import HourEntry
+
+from .conftest import ROOT, mailed_links
+
+ADVOCACY, MENTORING, ETHICS = "Advocacy", "Mentoring/Education", "Ethical Responsibility"
+
+
+# --- Partial attendance in quarter hours ------------------------------------------------------------
+
+@pytest.mark.parametrize("credits, attended, length, expected", [
+    ({ADVOCACY: 180}, 180, 180, {ADVOCACY: 180}),                       # full attendance
+    ({ADVOCACY: 180}, 120, 180, {ADVOCACY: 120}),                       # left an hour early
+    ({ADVOCACY: 180}, 130, 180, {ADVOCACY: 120}),                       # rounded down to a quarter hour
+    ({ADVOCACY: 120, ETHICS: 60}, 120, 180, {ADVOCACY: 75, ETHICS: 45}),  # spread, largest remainder first
+    ({ADVOCACY: 90, ETHICS: 90}, 170, 210, {ADVOCACY: 75, ETHICS: 60}),   # longer than it credits; ties by name
+    ({ADVOCACY: 180}, 10, 180, {}),                                     # less than a quarter hour credits nothing
+])
+def test_partial_attendance_credits_quarter_hours_that_add_up(credits, attended, length, expected):
+    parts = split_quarters(credits, attended, length)
+    assert parts == expected
+    assert all(m % 15 == 0 for m in parts.values())
+    assert sum(parts.values()) == (sum(credits.values()) * min(attended, length) // length) // 15 * 15
+
+
+# --- Fixtures ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def credential(app, credentials):
+    return db.session.scalar(db.select(Credential).where(Credential.slug == "peer-recovery-specialist"))
+
+
+@pytest.fixture
+def trainer(make_user):
+    return make_user("trainer@example.org", roles=("trainer",), name="Tia Trainer")
+
+
+@pytest.fixture
+def live(app, credential):
+    """The live trainings shipped in trainings/, loaded."""
+    from training.cohorts.loader import sync_trainings
+
+    sync_trainings(ROOT / "trainings")
+    return db.session.scalar(db.select(LiveTraining).where(LiveTraining.slug == "ethics-in-peer-work"))
+
+
+def _cohort(trainer, people, credential, sessions, **values):
+    """A cohort with ``sessions`` as (start offset from now, hours, credits) and both trainees enrolled."""
+    live = LiveTraining(slug=f"t{len(sessions)}", title="Core skills", sessions=[])
+    cohort = Cohort(title=values.pop("title", "Evening cohort"), live_training=live, credential=credential,
+                    starts_on=date.today() - timedelta(days=30), ends_on=date.today() + timedelta(days=30),
+                    delivery="in_person", address="Room 2, 14 Mill Lane", capacity=values.pop("capacity", 10),
+                    **values)
+    db.session.add(cohort)
+    db.session.flush()
+    from training.cohorts.models import CohortTrainer
+
+    db.session.add(CohortTrainer(cohort_id=cohort.id, user_id=trainer.id))
+    now = utcnow().replace(microsecond=0)
+    for offset, hours, credits in sessions:
+        db.session.add(CohortSession(cohort=cohort, topic=f"Session at {offset}", starts_at=now + offset,
+                                     ends_at=now + offset + timedelta(hours=hours), credits=credits,
+                                     checkin_secret=f"{offset}".ljust(64, "x")))
+    for person in ("trainee", "other_trainee"):
+        db.session.add(CohortMember(cohort_id=cohort.id, user_id=people[person].id, status="enrolled"))
+    db.session.commit()
+    return cohort
+
+
+@pytest.fixture
+def running(people, trainer, credential):
+    """A cohort whose first session started 30 minutes ago and runs three hours."""
+    return _cohort(trainer, people, credential, [
+        (timedelta(minutes=-30), 3, {ADVOCACY: 120, ETHICS: 60}),
+        (timedelta(days=1), 3, {MENTORING: 180}),
+    ])
+
+
+def training_minutes(trainee):
+    evaluation = evaluate_one(trainee)
+    return {i.key.split(":", 1)[1]: i.minutes_done for i in evaluation.items if i.key.startswith("training:")}
+
+
+# --- The journey, through the pages -------------------------------------------------------------------
+
+def _midday_zone():
+    """A fixed-offset zone where it is about noon now, so a three-hour session never crosses midnight."""
+    offset = 12 - datetime.now(UTC).hour
+    offset = offset - 24 if offset > 14 else offset + 24 if offset < -12 else offset
+    return f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
+
+
+@pytest.mark.config(TIMEZONE=_midday_zone())
+def test_a_cohort_of_three_sessions_from_creation_to_credited_hours_and_the_report(
+        app, people, trainer, credential, course, login_as):
+    """An administrator creates a cohort and its sessions and enrols two trainees; one checks in
+    with the code the trainer shows, the other is marked as leaving an hour early; the trainer
+    confirms; both trainees' training hours rise in the right domains, and the report shows it."""
+    admin = login_as(people["admin"])
+    page = admin.get("/cohorts/new")
+    assert f"Course: {course.title}" in page.text and "Tia Trainer" in page.text
+    today = date.today()
+    response = admin.post("/cohorts/new", data={
+        "title": "Spring cohort", "training": f"course:{course.id}", "starts_on": today.isoformat(),
+        "ends_on": (today + timedelta(days=14)).isoformat(), "delivery": "online",
+        "meeting_url": "https://meet.example.org/spring", "capacity": "10", "trainers": [str(trainer.id)]})
+    assert response.status_code == 302
+    cohort = db.session.scalar(db.select(Cohort).where(Cohort.title == "Spring cohort"))
+    from zoneinfo import ZoneInfo
+
+    now = datetime.now(ZoneInfo(app.config["TIMEZONE"]))
+    start = (now - timedelta(minutes=5)).replace(second=0, microsecond=0)
+    assert 8 <= start.hour <= 14
+    for index, (topic, credits) in enumerate([("Advocacy in practice", {"credit_0": "2", "credit_3": "1"}),
+                                              ("Mentoring", {"credit_1": "3"}), ("Ethics", {"credit_3": "3"})]):
+        day_start = start + timedelta(days=7 * index)
+        response = admin.post(f"/cohorts/{cohort.id}/sessions/new", data={
+            "topic": topic, "day": day_start.date().isoformat(), "start": day_start.strftime("%H:%M"),
+            "end": (day_start + timedelta(hours=3)).strftime("%H:%M"), "makeup_of_id": "0", **credits})
+        assert response.status_code == 302, response.text
+    for person in ("trainee", "other_trainee"):
+        response = admin.post(f"/cohorts/{cohort.id}/members", data={"email": people[person].email,
+                                                                     "action": "enrol"}, follow_redirects=True)
+        assert f"{people[person].full_name} is enrolled." in response.text
+    first = cohort.sessions[0]
+
+    trainer_client = login_as(trainer)
+    code_page = trainer_client.get(f"/cohorts/sessions/{first.id}/code")
+    shown = re.search(r'id="code-digits">(\d{3}) (\d{3})<', code_page.text)
+    assert shown and "<svg" in code_page.text
+    trainee = login_as(people["trainee"])
+    response = trainee.post(f"/cohorts/sessions/{first.id}/check-in", data={"code": "".join(shown.groups())},
+                            follow_redirects=True)
+    assert "You are checked in" in response.text
+    roster = trainer_client.get(f"/cohorts/sessions/{first.id}/attendance").text
+    assert "Checked in" in roster
+    other = people["other_trainee"]
+    response = trainer_client.post(f"/cohorts/sessions/{first.id}/attendance", data={
+        f"status_{other.id}": "left_early", f"missed_{other.id}": "60"})
+    assert response.status_code == 302
+    response = trainer_client.post(f"/cohorts/sessions/{first.id}/confirm", data={"signed_name": "Tia Trainer"},
+                                   follow_redirects=True)
+    assert "training hours credited to 2 trainee(s)" in response.text
+
+    assert training_minutes(people["trainee"])[ADVOCACY] == 120
+    assert training_minutes(people["trainee"])[ETHICS] == 60
+    # Two of three hours attended: 2 of the 3 credited hours, spread 1.25 / 0.75.
+    assert training_minutes(other)[ADVOCACY] == 75
+    assert training_minutes(other)[ETHICS] == 45
+    entries = db.session.scalars(db.select(HourEntry).where(HourEntry.trainee_id == other.id)).all()
+    assert {(e.kind, e.status, e.signed_name, e.supervisor_id) for e in entries} == {
+        ("training", "approved", "Tia Trainer", trainer.id)}
+    assert all(len(e.signature_hash) == 64 and e.attendance_id for e in entries)
+    hours_page = login_as(other).get("/hours").text
+    assert "Signed by Tia Trainer" in hours_page
+
+    report = trainer_client.get(f"/cohorts/{cohort.id}/attendance.csv")
+    rows = list(csv.reader(io.StringIO(report.data.decode("utf-8-sig"))))
+    header, by_name = rows[0], {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    assert by_name[other.full_name][f"{ADVOCACY} (hours)"] == "1.25"
+    assert by_name[other.full_name]["Total hours"] == "2"
+    assert by_name[people["trainee"].full_name]["Total hours"] == "3"
+    assert any("Advocacy in practice" in h for h in header)
+    assert "Left early (60 min missed)" in by_name[other.full_name].values()
+    pdf = trainer_client.get(f"/cohorts/{cohort.id}/attendance.pdf")
+    text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
+    assert "Attendance report" in text and other.full_name in text and "1.25" in text
+
+
+# --- Check-in codes ------------------------------------------------------------------------------------
+
+def test_the_code_rotates_every_minute_and_a_code_seen_a_minute_later_fails(running, people):
+    session = running.sessions[0]
+    now = (session.starts_at + timedelta(minutes=20)).replace(second=5)
+    shown, seconds = current_code(session, now)
+    assert shown and 0 < seconds <= 60
+    later = now + timedelta(minutes=1, seconds=30)
+    assert current_code(session, later)[0] != shown
+    with pytest.raises(CohortError, match="not the one on the screen"):
+        check_in(people["trainee"], session, shown, now=later)
+    assert db.session.scalar(db.select(Attendance)) is None
+    # Typed a few seconds after the minute turned, the code on screen a moment ago still works.
+    attendance = check_in(people["trainee"], session, shown, now=now + timedelta(seconds=62))
+    assert attendance.status == "late" and attendance.minutes_missed == 30
+
+
+def test_a_code_works_only_for_enrolled_trainees_of_that_session_while_it_runs(running, people, make_user):
+    session, tomorrow = running.sessions
+    now = utcnow()
+    code = code_for(session, int(now.timestamp() // 60))
+    stranger = make_user("stranger@example.org", name="Stella Stranger")
+    with pytest.raises(CohortError, match="not enrolled"):
+        check_in(stranger, session, code, now=now)
+    tomorrow_code = code_for(tomorrow, int(now.timestamp() // 60))
+    with pytest.raises(CohortError, match="only during the session"):
+        check_in(people["trainee"], tomorrow, tomorrow_code, now=now)
+    with pytest.raises(CohortError, match="not the one on the screen"):
+        check_in(people["trainee"], session, tomorrow_code if tomorrow_code != code else "000000", now=now)
+    with pytest.raises(CohortError, match="only during the session"):
+        check_in(people["trainee"], session, code_for(session, int((session.ends_at.timestamp() + 60) // 60)),
+                 now=session.ends_at + timedelta(minutes=1))
+
+
+def test_check_in_page_says_what_is_wrong_next_to_the_field(running, people, login_as):
+    client = login_as(people["trainee"])
+    response = client.post(f"/cohorts/sessions/{running.sessions[0].id}/check-in", data={"code": "12"})
+    assert response.status_code == 400
+    assert 'id="code-error"' in response.text and "changes every minute" in response.text
+    assert db.session.scalar(db.select(Attendance)) is None
+
+
+# --- Confirmation and corrections ---------------------------------------------------------------------
+
+def test_confirming_needs_the_trainers_typed_name_and_credits_nothing_otherwise(running, people, trainer):
+    session = running.sessions[0]
+    with pytest.raises(CohortError, match="Tia Trainer") as error:
+        confirm(trainer, session, "Someone Else")
+    assert error.value.field == "signed_name"
+    db.session.rollback()
+    assert db.session.scalar(db.select(HourEntry)) is None
+    assert session.confirmed_at is None
+    with pytest.raises(CohortError, match="once the session has started"):
+        confirm(trainer, running.sessions[1], "Tia Trainer")
+
+
+def test_changing_confirmed_attendance_updates_exactly_that_entry_and_is_audited(running, people, trainer):
+    session = running.sessions[0]
+    mark(trainer, session, people["trainee"], "present")
+    mark(trainer, session, people["other_trainee"], "present")
+    confirm(trainer, session, "Tia Trainer")
+    others = {(e.id, e.minutes) for e in db.session.scalars(db.select(HourEntry).where(
+        HourEntry.trainee_id == people["other_trainee"].id))}
+    before = {e.domain: e.id for e in db.session.scalars(db.select(HourEntry).where(
+        HourEntry.trainee_id == people["trainee"].id))}
+
+    with pytest.raises(CohortError, match="to sign"):
+        mark(trainer, session, people["trainee"], "left_early", 90)
+    db.session.rollback()
+    mark(trainer, session, people["trainee"], "left_early", 90, signed_name="tia  trainer")
+    db.session.commit()
+    after = {e.domain: (e.id, e.minutes) for e in db.session.scalars(db.select(HourEntry).where(
+        HourEntry.trainee_id == people["trainee"].id))}
+    assert after == {ADVOCACY: (before[ADVOCACY], 60), ETHICS: (before[ETHICS], 30)}
+    event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "attendance.changed"))
+    assert event.subject_id == people["trainee"].id and event.details["hours"][ADVOCACY] == "2 -> 1"
+
+    mark(trainer, session, people["trainee"], "excused", signed_name="Tia Trainer")
+    db.session.commit()
+    assert db.session.scalar(db.select(HourEntry).where(HourEntry.trainee_id == people["trainee"].id)) is None
+    assert {(e.id, e.minutes) for e in db.session.scalars(db.select(HourEntry).where(
+        HourEntry.trainee_id == people["other_trainee"].id))} == others
+
+
+def test_unmarked_trainees_are_absent_on_confirmation_and_shown_at_risk(running, people, trainer, login_as):
+    session = running.sessions[0]
+    mark(trainer, session, people["trainee"], "present")
+    credited = confirm(trainer, session, "Tia Trainer")
+    assert credited[people["other_trainee"].email] == {}
+    page = login_as(trainer).get("/dashboard").text
+    assert "At risk of not completing" in page and "Otto Other: missed 1 session" in page
+    assert "Attendance rate: 50%" in page
+
+
+def test_a_make_up_session_credits_only_what_was_missed(people, trainer, credential):
+    cohort = _cohort(trainer, people, credential, [(timedelta(hours=-5), 3, {ADVOCACY: 180}),
+                                                   (timedelta(hours=-2), 3, {ADVOCACY: 180})])
+    original, makeup = cohort.sessions
+    makeup.makeup_of_id = original.id
+    db.session.commit()
+    mark(trainer, original, people["trainee"], "left_early", 60)
+    mark(trainer, original, people["other_trainee"], "present")
+    confirm(trainer, original, "Tia Trainer")
+    for person in ("trainee", "other_trainee"):
+        mark(trainer, makeup, people[person], "present")
+    confirm(trainer, makeup, "Tia Trainer")
+    assert training_minutes(people["trainee"])[ADVOCACY] == 180
+    assert training_minutes(people["other_trainee"])[ADVOCACY] == 180
+
+
+def test_late_or_left_early_needs_quarter_hours_shorter_than_the_session(running, people, trainer, login_as):
+    session = running.sessions[0]
+    client = login_as(trainer)
+    response = client.post(f"/cohorts/sessions/{session.id}/attendance", data={
+        f"status_{people['trainee'].id}": "late", f"missed_{people['trainee'].id}": "20"})
+    assert response.status_code == 200 and "quarter hours" in response.text
+    assert db.session.scalar(db.select(Attendance).where(Attendance.marked_by_id.is_not(None))) is None
+    with pytest.raises(CohortError, match="shorter than the session"):
+        mark(trainer, session, people["trainee"], "late", 180)
+
+
+# --- Setting up ---------------------------------------------------------------------------------------
+
+def test_creating_a_cohort_of_a_live_training_schedules_its_planned_sessions(app, people, trainer, live, login_as):
+    client = login_as(people["admin"])
+    response = client.post("/cohorts/new", data={
+        "title": "Ethics refresher", "training": f"live:{live.id}", "starts_on": "2027-03-01", "ends_on": "2027-03-01",
+        "first_start": "18:30", "days_between": "7", "delivery": "in_person", "address": "Room 2",
+        "capacity": "8", "trainers": [str(trainer.id)]})
+    assert response.status_code == 302
+    cohort = db.session.scalar(db.select(Cohort).where(Cohort.title == "Ethics refresher"))
+    assert [(s.starts_at, s.minutes, s.credits) for s in cohort.sessions] == [
+        (datetime(2027, 3, 1 + 7 * i, 18, 30, tzinfo=UTC), 120, {ETHICS: 120}) for i in range(3)]
+    assert cohort.ends_on == date(2027, 3, 15)
+
+
+@pytest.mark.parametrize("data, field, message", [
+    ({"delivery": "online", "meeting_url": "meet.example.org"}, "meeting_url", "starting with https://"),
+    ({"delivery": "in_person", "address": ""}, "address", "Enter the address"),
+    ({"ends_on": "2026-12-31"}, "ends_on", "on or after the first day"),
+    ({"trainers": []}, "trainers", "Choose at least one trainer"),
+])
+def test_a_bad_cohort_gets_a_message_next_to_the_field_and_saves_nothing(
+        app, people, trainer, live, login_as, data, field, message):
+    values = {"title": "X", "training": f"live:{live.id}", "starts_on": "2027-01-01", "ends_on": "2027-01-02",
+              "delivery": "in_person", "address": "Room 2", "capacity": "8", "trainers": [str(trainer.id)], **data}
+    response = login_as(people["admin"]).post("/cohorts/new", data=values)
+    assert response.status_code == 400
+    assert f'id="{field}-error"' in response.text and message in response.text
+    assert db.session.scalar(db.select(Cohort)) is None
+
+
+def test_a_session_cannot_credit_more_than_it_lasts_or_outside_the_credentials_domains(
+        running, trainer, login_as):
+    response = login_as(trainer).post(f"/cohorts/{running.id}/sessions/new", data={
+        "topic": "Long", "day": "2027-01-01", "start": "09:00", "end": "10:00", "credit_0": "2", "makeup_of_id": "0"})
+    assert response.status_code == 400 and "cannot credit more than 1 hours" in response.text
+    assert len(running.sessions) == 2
+
+
+def test_the_waiting_list_fills_free_places_in_order(people, trainer, credential, make_user, login_as):
+    cohort = _cohort(trainer, people, credential, [], capacity=2, self_enrolment=True)
+    first, second = make_user("w1@example.org"), make_user("w2@example.org")
+    login_as(first).post(f"/cohorts/{cohort.id}/join")
+    login_as(second).post(f"/cohorts/{cohort.id}/join")
+    statuses = {m.user_id: m.status for m in db.session.scalars(db.select(CohortMember))}
+    assert statuses[first.id] == statuses[second.id] == "waiting"
+    page = login_as(first).get(f"/cohorts/{cohort.id}").text
+    assert "Waiting list" in page
+    login_as(people["trainee"]).post(f"/cohorts/{cohort.id}/leave")
+    statuses = {m.user_id: m.status for m in db.session.scalars(db.select(CohortMember))}
+    assert statuses[first.id] == "enrolled" and statuses[second.id] == "waiting"
+
+
+def test_a_closed_cohort_takes_trainees_only_by_invitation(people, trainer, credential, make_user, login_as, caplog):
+    caplog.set_level("INFO", logger="training.mail")
+    cohort = _cohort(trainer, people, credential, [])
+    newcomer = make_user("newcomer@example.org", name="Nia Newcomer")
+    client = login_as(newcomer)
+    assert client.get(f"/cohorts/{cohort.id}").status_code == 404
+    client.post(f"/cohorts/{cohort.id}/join")
+    assert db.session.scalar(db.select(CohortMember).where(CohortMember.user_id == newcomer.id)) is None
+    login_as(people["admin"]).post(f"/cohorts/{cohort.id}/members", data={"email": newcomer.email,
+                                                                           "action": "invite"})
+    link = [u for u in mailed_links(caplog) if "/cohorts/" in u][-1]
+    assert link == f"http://localhost/cohorts/{cohort.id}"
+    assert "Accept my place" in client.get(f"/cohorts/{cohort.id}").text
+    client.post(f"/cohorts/{cohort.id}/join")
+    member = db.session.scalar(db.select(CohortMember).where(CohortMember.user_id == newcomer.id))
+    assert member.status == "enrolled"
+
+
+def test_inviting_someone_without_an_account_invites_them_to_create_one(running, people, login_as, caplog):
+    caplog.set_level("INFO", logger="training.mail")
+    client = login_as(people["admin"])
+    client.post(f"/cohorts/{running.id}/members", data={"email": "fresh@example.org", "action": "invite",
+                                                        "full_name": "Fay Fresh"})
+    links = mailed_links(caplog)
+    assert any("/invitation/" in u for u in links) and f"http://localhost/cohorts/{running.id}" in links
+
+
+def test_one_trainee_never_sees_another_cohorts_roster_or_hours(running, people, make_user, login_as, trainer):
+    mark(trainer, running.sessions[0], people["other_trainee"], "present")
+    confirm(trainer, running.sessions[0], "Tia Trainer")
+    page = login_as(people["trainee"]).get(f"/cohorts/{running.id}").text
+    assert "Otto Other" not in page
+    other_trainer = make_user("trainer2@example.org", roles=("trainer",), name="Tom Trainer")
+    client = login_as(other_trainer)
+    assert client.get(f"/cohorts/{running.id}").status_code == 404
+    assert client.get(f"/cohorts/sessions/{running.sessions[0].id}/attendance").status_code == 403
+
+
+# --- Calendar and reminders ------------------------------------------------------------------------
+
+@pytest.mark.config(BASE_URL="https://training.example.org")
+def test_each_person_has_a_private_calendar_feed_of_their_sessions(running, people, trainer, login_as):
+    page = login_as(people["trainee"]).get("/cohorts/calendar").text
+    url = re.search(r'id="feed-url" value="([^"]+)"', page).group(1)
+    assert url.startswith("https://training.example.org/cohorts/calendar/")
+    response = login_as(people["trainee"]).get(url.removeprefix("https://training.example.org"))
+    assert response.mimetype == "text/calendar"
+    events = Calendar.from_ical(response.data).walk("VEVENT")
+    assert [str(e["SUMMARY"]) for e in events] == [f"{s.topic} · {running.title}" for s in running.sessions]
+    assert events[0].decoded("DTSTART") == running.sessions[0].starts_at
+    assert str(events[0]["URL"]) == f"https://training.example.org/cohorts/{running.id}"
+    anonymous = login_as(people["supervisor"])
+    path = url.removeprefix("https://training.example.org")
+    assert anonymous.get(path[:-8] + "0" * 4 + path[-4:]).status_code == 404
+    login_as(people["trainee"]).post("/cohorts/calendar/reset")
+    assert anonymous.get(path).status_code == 404
+    trainer_page = login_as(trainer).get("/cohorts/calendar").text
+    trainer_url = re.search(r'id="feed-url" value="([^"]+)"', trainer_page).group(1)
+    assert trainer_url != url
+
+
+def test_the_day_before_email_goes_once_per_session_and_person(people, trainer, credential, caplog):
+    from training.cohorts.reminders import send_session_reminders
+
+    caplog.set_level("INFO", logger="training.mail")
+    tomorrow = date.today() + timedelta(days=1)
+    start = datetime.combine(tomorrow, time(18), tzinfo=UTC) - utcnow().replace(microsecond=0)
+    cohort = _cohort(trainer, people, credential, [(start, 2, {ADVOCACY: 120}),
+                                                   (start + timedelta(days=1), 2, {ADVOCACY: 120})])
+    assert send_session_reminders() == 3
+    assert send_session_reminders() == 0
+    messages = [r.getMessage() for r in caplog.records if r.name == "training.mail"]
+    assert len(messages) == 3 and all(cohort.sessions[0].topic in m for m in messages)
+    assert {m.split("\n")[0].removeprefix("Mail (not sent: no MAIL_SERVER configured)") for m in messages}
+    assert any("To: trainer@example.org" in m for m in messages)
+
+
+# --- Records and certificates -------------------------------------------------------------------------
+
+def test_the_sign_in_sheet_lists_the_roster_as_pdf_and_csv(running, people, trainer, login_as):
+    session = running.sessions[0]
+    client = login_as(trainer)
+    pdf = client.get(f"/cohorts/sessions/{session.id}/sign-in-sheet.pdf")
+    assert pdf.mimetype == "application/pdf"
+    text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
+    assert "Sign-in sheet" in text and "Tina Trainee" in text and "Otto Other" in text and session.topic in text
+    rows = list(csv.reader(io.StringIO(client.get(f"/cohorts/sessions/{session.id}/sign-in-sheet.csv")
+                                       .data.decode("utf-8-sig"))))
+    assert [r[5] for r in rows[1:]] == ["Otto Other", "Tina Trainee"]
+
+
+def test_training_certificates_list_hours_by_domain_and_verify_publicly(running, people, trainer, client, login_as):
+    first, second = running.sessions
+    for session in (first, second):
+        session.starts_at -= timedelta(days=2)
+        session.ends_at -= timedelta(days=2)
+    db.session.commit()
+    mark(trainer, first, people["trainee"], "present")
+    mark(trainer, first, people["other_trainee"], "late", 60)
+    confirm(trainer, first, "Tia Trainer")
+    admin = login_as(people["admin"])
+    response = admin.post(f"/cohorts/{running.id}/certificates", follow_redirects=True)
+    assert "once attendance at every session is confirmed" in response.text
+    mark(trainer, second, people["trainee"], "present")
+    confirm(trainer, second, "Tia Trainer")
+    response = admin.post(f"/cohorts/{running.id}/certificates", follow_redirects=True)
+    assert "2 training certificate(s) issued." in response.text
+    admin.post(f"/cohorts/{running.id}/certificates")
+    from training.cohorts.models import TrainingCertificate
+
+    certificates = db.session.scalars(db.select(TrainingCertificate).order_by(TrainingCertificate.user_id)).all()
+    assert len(certificates) == 2
+    mine = next(c for c in certificates if c.user_id == people["trainee"].id)
+    assert mine.hours == {ADVOCACY: 120, ETHICS: 60, MENTORING: 180} and mine.sessions_attended == 2
+    text = PdfReader(io.BytesIO(mine.pdf)).pages[0].extract_text()
+    assert "Tina Trainee" in text and "Core skills" in text and mine.number in text and mine.grouped_code in text
+    assert "Advocacy" in text and "6 hours of training" in text
+
+    page = client.get(f"/verify/{mine.grouped_code}")
+    assert page.status_code == 200 and "Valid training certificate" in page.text and "Tina Trainee" in page.text
+    assert client.get(f"/verify?code={mine.code.lower()}").location.endswith(f"/verify/{mine.grouped_code}")
+    assert client.get(f"/verify/{mine.code}").status_code == 301
+    download = login_as(people["trainee"]).get(f"/cohorts/certificates/{mine.id}.pdf")
+    assert download.data == mine.pdf
+    theirs = next(c for c in certificates if c.user_id == people["other_trainee"].id)
+    assert login_as(people["trainee"]).get(f"/cohorts/certificates/{theirs.id}.pdf").status_code == 404
+
+
+# --- Live trainings as data ----------------------------------------------------------------------------
+
+def test_trainings_sync_is_idempotent_and_reports_bad_files_with_their_line(app, runner, tmp_path):
+    result = runner.invoke(args=["trainings", "sync", "--path", str(ROOT / "trainings")])
+    assert result.exit_code == 0 and "2 created" in result.output
+    result = runner.invoke(args=["trainings", "sync", "--path", str(ROOT / "trainings")])
+    assert "0 created, 0 updated, 0 hidden" in result.output
+    (tmp_path / "broken.yaml").write_text("title: Broken\nsessions:\n  - topic: A\n    hours: 1\n"
+                                          "    credits: {Advocacy: 2}\n")
+    result = runner.invoke(args=["trainings", "sync", "--path", str(tmp_path)])
+    assert result.exit_code != 0 and "broken.yaml:2: sessions[1] credits 2 hours but lasts only 1" in result.output
+    assert db.session.scalar(db.select(LiveTraining).where(LiveTraining.active.is_(False))) is None
+
+
+def test_the_core_live_training_and_the_first_course_cover_the_default_credentials_training_hours(live, course):
+    core = db.session.scalar(db.select(LiveTraining).where(LiveTraining.slug == "peer-recovery-core-live"))
+    totals = {c.domain: c.minutes for c in course.credits}
+    for session in core.sessions:
+        for domain, minutes in session["credits"].items():
+            totals[domain] += minutes
+    import yaml
+
+    definition = yaml.safe_load((ROOT / "certificates" / "credentials" / "peer-recovery-specialist.yaml").read_text())
+    training = next(r for r in definition["requirements"] if r["kind"] == "training_hours")
+    assert totals == {d: h * 60 for d, h in training["domains"].items()}
+
+
+def test_attendance_changes_are_in_the_audit_log_page(running, people, trainer, login_as):
+    mark(trainer, running.sessions[0], people["trainee"], "present")
+    confirm(trainer, running.sessions[0], "Tia Trainer")
+    page = login_as(people["admin"]).get("/admin/audit?action=attendance.confirmed").text
+    assert "Attendance confirmed" in page and "Tia Trainer" in page
+
+
+def test_reminders_command_counts_session_reminders(app, runner):
+    with mock.patch("training.cohorts.reminders.send_session_reminders", return_value=4):
+        result = runner.invoke(args=["reminders", "send"])
+    assert "4 session reminder(s)" in result.output
+
+
+def test_credit_for_absent_and_excused_is_nothing(running, people, trainer):
+    session = running.sessions[0]
+    for status in ("absent", "excused"):
+        attendance, _ = mark(trainer, session, people["trainee"], status)
+        assert credit_for(attendance, session) == {}
+
+
+def test_administrators_give_the_trainer_role_beside_others(people, login_as):
+    client = login_as(people["admin"])
+    assert 'value="trainer"' in client.get(f"/admin/people/{people['supervisor'].id}").text
+    client.post(f"/admin/people/{people['supervisor'].id}/roles", data={"roles": ["supervisor", "trainer"]})
+    assert people["supervisor"].role_names == {"supervisor", "trainer"}
+    page = client.get("/admin/people?role=trainer").text
+    assert "Sue Supervisor" in page and "Tina Trainee" not in page
+    assert "Supervisor, Trainer" in page
+
+
+def test_credited_hours_read_as_live_training_and_are_corrected_through_the_roster(running, people, trainer):
+    from training.supervision.services import EntryError, EntryInput, correct_entry
+
+    mark(trainer, running.sessions[0], people["trainee"], "present")
+    confirm(trainer, running.sessions[0], "Tia Trainer")
+    entry = db.session.scalar(db.select(HourEntry).where(HourEntry.domain == ADVOCACY))
+    assert entry.kind_label == "Live training"
+    with pytest.raises(EntryError, match="correct the attendance"):
+        correct_entry(people["admin"], entry, EntryInput("training", entry.occurred_on, 60, ADVOCACY), "Typo")
+
+
+def test_a_persons_page_lists_the_cohorts_they_train_or_take(running, people, trainer, login_as):
+    client = login_as(people["admin"])
+    for person in (trainer, people["trainee"]):
+        assert running.title in client.get(f"/admin/people/{person.id}").text
+    assert running.title not in client.get(f"/admin/people/{people['supervisor'].id}").text
+
+
+def test_sessions_link_to_modules_as_materials(running, trainer, course, login_as):
+    client = login_as(trainer)
+    module = course.active_modules[1]
+    session = running.sessions[1]
+    start = session.starts_at
+    response = client.post(f"/cohorts/sessions/{session.id}/edit", data={
+        "topic": "Empathy", "day": start.date().isoformat(), "start": "09:00", "end": "12:00", "credit_1": "3",
+        "materials": [str(module.id)],
+        "makeup_of_id": "0"})
+    assert response.status_code == 302, response.text
+    page = client.get(f"/cohorts/{running.id}").text
+    assert f'href="/courses/{course.slug}/{module.slug}">{module.title}</a>' in page
+
+
+def test_adding_an_unknown_email_says_so_next_to_the_field(running, people, login_as):
+    response = login_as(people["admin"]).post(f"/cohorts/{running.id}/members",
+                                              data={"email": "nobody@example.org", "action": "enrol"})
+    assert response.status_code == 400
+    assert 'id="email-error"' in response.text and "Invite by e-mail" in response.text
+    response = login_as(people["admin"]).post(f"/cohorts/{running.id}/members",
+                                              data={"email": "nobody@example.org", "action": "invite"})
+    assert response.status_code == 400 and 'id="full_name-error"' in response.text
+    assert db.session.scalar(db.select(db.func.count()).select_from(CohortMember)) == 2

@@ -1,0 +1,42 @@
+"""What a trainer sees first: sessions coming up or to confirm, each cohort's attendance,
+trainees at risk of not completing, and reflections waiting."""
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from training.cohorts.models import Cohort, CohortMember, CohortTrainer
+from training.cohorts.services import (
+    at_risk,
+    attendance_rate,
+    attendance_report,
+    local,
+    unconfirmed_sessions,
+    upcoming_sessions,
+)
+from training.courses.models import Reflection
+from training.extensions import db
+
+
+@dataclass
+class CohortSummary:
+    cohort: Cohort
+    enrolled: int
+    rate: float | None
+    risky: list
+
+
+def trainer_overview(trainer):
+    cohorts = list(db.session.scalars(select(Cohort).join(CohortTrainer, CohortTrainer.cohort_id == Cohort.id)
+                                      .where(CohortTrainer.user_id == trainer.id).order_by(Cohort.starts_on.desc())
+                                      .limit(20)))
+    summaries = []
+    for cohort in cohorts:
+        records = attendance_report(cohort)
+        summaries.append(CohortSummary(cohort, len(records), attendance_rate(records, cohort), at_risk(records, cohort)))
+    trainees = select(CohortMember.user_id).where(
+        CohortMember.cohort_id.in_(select(CohortTrainer.cohort_id).where(CohortTrainer.user_id == trainer.id)),
+        CohortMember.status == "enrolled")
+    waiting = db.session.scalar(select(func.count()).select_from(Reflection).where(
+        Reflection.status == "submitted", Reflection.user_id.in_(trainees)))
+    return {"upcoming": upcoming_sessions(trainer), "to_confirm": unconfirmed_sessions(trainer),
+            "cohorts": summaries, "reflections_waiting": waiting, "local": local}

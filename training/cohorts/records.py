@@ -1,0 +1,90 @@
+"""Attendance records for boards and files: a sign-in sheet per session and a report per
+cohort, each as PDF (through the shared WeasyPrint renderer) and CSV."""
+import csv
+import io
+from datetime import date
+
+from flask import current_app, render_template
+from flask_babel import gettext as _
+
+from training.cohorts.forms import ATTENDANCE_CHOICES
+from training.cohorts.services import attendance_rate, attendance_report, local, roster
+from training.pdf import render_html_pdf
+
+LABELS = dict(ATTENDANCE_CHOICES)
+
+
+def _slug(text):
+    return "-".join("".join(ch if ch.isalnum() else " " for ch in text.lower()).split())
+
+
+def filename(session, extension):
+    return f"sign-in-sheet-{_slug(session.cohort.title)}-{local(session.starts_at):%Y-%m-%d}.{extension}"
+
+
+def report_filename(cohort, extension):
+    return f"attendance-{_slug(cohort.title)}.{extension}"
+
+
+def mark_text(attendance):
+    if attendance is None:
+        return ""
+    text = str(LABELS[attendance.status])
+    if attendance.status in ("late", "left_early") and attendance.minutes_missed:
+        text += " " + _("(%(minutes)s min missed)", minutes=attendance.minutes_missed)
+    return text
+
+
+def _csv(rows):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        # A cell starting with = + - @ would run as a formula in a spreadsheet.
+        writer.writerow([f"'{c}" if isinstance(c, str) and c[:1] in ("=", "+", "-", "@") else c for c in row])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _common():
+    return {"organisation_name": current_app.config["ORGANISATION_NAME"], "today": date.today(),
+            "timezone": current_app.config["TIMEZONE"], "local": local, "mark_text": mark_text}
+
+
+def sign_in_sheet_pdf(session):
+    return render_html_pdf(render_template("cohorts/sign_in_sheet_pdf.html", session=session, cohort=session.cohort,
+                                           rows=roster(session), **_common()))
+
+
+def sign_in_sheet_csv(session):
+    start, end = local(session.starts_at), local(session.ends_at)
+    rows = [[_("Cohort"), _("Session"), _("Date"), _("Start"), _("End"), _("Trainee"), _("E-mail"),
+             _("Attendance"), _("Checked in at")]]
+    for user, attendance in roster(session):
+        checked = local(attendance.checked_in_at).strftime("%H:%M") if attendance and attendance.checked_in_at else ""
+        rows.append([session.cohort.title, session.topic, start.date().isoformat(), start.strftime("%H:%M"),
+                     end.strftime("%H:%M"), user.full_name, user.email, mark_text(attendance), checked])
+    return _csv(rows)
+
+
+def report_pdf(cohort):
+    records = attendance_report(cohort)
+    domains = cohort.credential.domains if cohort.credential else []
+    return render_html_pdf(render_template("cohorts/report_pdf.html", cohort=cohort, records=records,
+                                           domains=domains, rate=attendance_rate(records, cohort), **_common()))
+
+
+def report_csv(cohort):
+    records = attendance_report(cohort)
+    domains = cohort.credential.domains if cohort.credential else []
+    sessions = cohort.sessions
+    header = [_("Trainee"), _("E-mail")]
+    header += [f"{local(s.starts_at):%Y-%m-%d} {s.topic}" for s in sessions]
+    header += [_("Sessions attended"), _("Sessions missed")]
+    header += [_("%(domain)s (hours)", domain=d) for d in domains] + [_("Total hours")]
+    rows = [header]
+    for record in records:
+        row = [record.user.full_name, record.user.email]
+        row += [mark_text(record.marks.get(s.id)) for s in sessions]
+        row += [record.attended, record.missed]
+        row += [f"{record.credited.get(d, 0) / 60:g}" for d in domains] + [f"{record.total / 60:g}"]
+        rows.append(row)
+    return _csv(rows)

@@ -1,0 +1,752 @@
+"""Cohort operations shared by the views, the CLI, the reminders and the demo data.
+
+Problems a person can fix raise :class:`CohortError` naming the form field, and nothing is
+saved. Times are stored in UTC and entered and shown in the programme's time zone
+(``TIMEZONE``).
+"""
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from training import audit
+from training.auth.models import User
+from training.cohorts.models import (
+    Attendance,
+    Cohort,
+    CohortMember,
+    CohortSession,
+    CohortTrainer,
+)
+from training.db_types import utcnow
+from training.extensions import db
+from training.supervision.models import HourEntry
+from training.supervision.privacy import identifier_message
+
+CHECKIN_EARLY = timedelta(minutes=15)   # trainees may check in this long before the start
+CHECKIN_GRACE_SECONDS = 20              # a code still works this long after it left the screen
+LATE_AFTER = timedelta(minutes=10)      # checking in later than this marks the trainee late
+CREDITED = ("present", "late", "left_early")
+
+
+class CohortError(Exception):
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# --- Time ------------------------------------------------------------------------------------
+
+def zone():
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def local(moment):
+    """A stored UTC time in the programme's time zone."""
+    return moment.astimezone(zone())
+
+
+def at(day, clock):
+    """The UTC instant of a local date and time."""
+    return datetime.combine(day, clock, tzinfo=zone()).astimezone(UTC)
+
+
+def local_day(moment):
+    return local(moment).date()
+
+
+def document_url(endpoint, **values):
+    """An absolute link for e-mails, documents, feeds and QR codes: always from BASE_URL."""
+    from flask import url_for
+
+    base = current_app.config["BASE_URL"].rstrip("/")
+    with current_app.test_request_context(base_url=base):
+        return url_for(endpoint, _external=True, **values)
+
+
+# --- Cohorts -----------------------------------------------------------------------------------
+
+@dataclass
+class CohortInput:
+    title: str
+    starts_on: date
+    ends_on: date
+    delivery: str
+    capacity: int
+    address: str = ""
+    meeting_url: str = ""
+    self_enrolment: bool = False
+
+
+def _check_cohort(data):
+    if not data.title.strip():
+        raise CohortError(_("Give the cohort a name."), "title")
+    if data.ends_on < data.starts_on:
+        raise CohortError(_("The last day must be on or after the first day."), "ends_on")
+    if data.delivery not in ("in_person", "online"):
+        raise CohortError(_("Choose in person or online."), "delivery")
+    if data.delivery == "in_person" and not data.address.strip():
+        raise CohortError(_("Enter the address where the sessions take place."), "address")
+    if data.delivery == "online" and not data.meeting_url.strip().startswith("https://"):
+        raise CohortError(_("Enter the meeting link, starting with https://."), "meeting_url")
+    if not data.capacity or data.capacity < 1:
+        raise CohortError(_("Enter how many trainees can take part (at least 1)."), "capacity")
+
+
+def _values(data):
+    return {"title": data.title.strip(), "starts_on": data.starts_on, "ends_on": data.ends_on,
+            "delivery": data.delivery, "capacity": data.capacity,
+            "address": data.address.strip() if data.delivery == "in_person" else "",
+            "meeting_url": data.meeting_url.strip() if data.delivery == "online" else "",
+            "self_enrolment": bool(data.self_enrolment)}
+
+
+def create_cohort(actor, data, training, credential, trainers, first_start=None, days_between=7):
+    """Create a cohort of ``training`` (a Course or a LiveTraining) with its trainers.
+
+    A live training's planned sessions are scheduled from the first day at ``first_start``
+    (a local time), one every ``days_between`` days; a course's sessions are added one by one.
+    """
+    from training.cohorts.models import LiveTraining
+    from training.courses.models import Course
+
+    _check_cohort(data)
+    if training is None:
+        raise CohortError(_("Choose the training this cohort takes."), "training")
+    if credential is None:
+        raise CohortError(_("Load the credentials first: a cohort credits hours in a credential's domains."),
+                          "training")
+    if not trainers:
+        raise CohortError(_("Choose at least one trainer."), "trainers")
+    cohort = Cohort(**_values(data), credential_id=credential.id, created_by_id=actor.id if actor else None,
+                    course_id=training.id if isinstance(training, Course) else None,
+                    live_training_id=training.id if isinstance(training, LiveTraining) else None)
+    db.session.add(cohort)
+    db.session.flush()
+    set_trainers(actor, cohort, trainers, record=False)
+    if isinstance(training, LiveTraining):
+        unknown = sorted({d for s in training.sessions for d in s["credits"]} - set(credential.domains))
+        if unknown:
+            raise CohortError(_("The training credits domains that %(credential)s does not have: %(domains)s.",
+                                credential=credential.title, domains=", ".join(unknown)), "training")
+        start = first_start or time(9, 0)
+        for index, plan in enumerate(training.sessions):
+            day = data.starts_on + timedelta(days=index * days_between)
+            starts_at = at(day, start)
+            db.session.add(CohortSession(cohort=cohort, topic=plan["topic"], starts_at=starts_at,
+                                         ends_at=starts_at + timedelta(minutes=plan["minutes"]),
+                                         credits=dict(plan["credits"]), checkin_secret=secrets.token_hex(32)))
+        last = data.starts_on + timedelta(days=(len(training.sessions) - 1) * days_between)
+        cohort.ends_on = max(cohort.ends_on, last)
+    audit.record("cohort.created", actor=actor, cohort=cohort.id, title=cohort.title,
+                 training=training.title, trainers=[t.email for t in trainers])
+    db.session.commit()
+    return cohort
+
+
+def update_cohort(actor, cohort, data):
+    _check_cohort(data)
+    values = _values(data)
+    changed = {k: str(v) for k, v in values.items() if getattr(cohort, k) != v}
+    for key, value in values.items():
+        setattr(cohort, key, value)
+    if changed:
+        audit.record("cohort.updated", actor=actor, cohort=cohort.id, changed=changed)
+    promote_waiting(actor, cohort)
+    db.session.commit()
+    return cohort
+
+
+def set_trainers(actor, cohort, trainers, record=True):
+    if not trainers:
+        raise CohortError(_("Choose at least one trainer."), "trainers")
+    if any(not t.has_role("trainer") or not t.active for t in trainers):
+        raise CohortError(_("Choose active people with the trainer role."), "trainers")
+    db.session.execute(db.delete(CohortTrainer).where(CohortTrainer.cohort_id == cohort.id))
+    for trainer in trainers:
+        db.session.add(CohortTrainer(cohort_id=cohort.id, user_id=trainer.id))
+    db.session.flush()
+    db.session.expire(cohort, ["trainers"])
+    if record:
+        audit.record("cohort.trainers_changed", actor=actor, cohort=cohort.id, trainers=[t.email for t in trainers])
+        db.session.commit()
+
+
+def cohorts_for(user):
+    """The cohorts a person sees: all for administrators, their own for trainers and trainees."""
+    query = select(Cohort).order_by(Cohort.starts_on.desc(), Cohort.id.desc())
+    if user.has_role("admin"):
+        return list(db.session.scalars(query))
+    trained = select(CohortTrainer.cohort_id).where(CohortTrainer.user_id == user.id)
+    joined = select(CohortMember.cohort_id).where(CohortMember.user_id == user.id,
+                                                  CohortMember.status != "withdrawn")
+    return list(db.session.scalars(query.where(Cohort.id.in_(trained) | Cohort.id.in_(joined))))
+
+
+def open_cohorts(user, today=None):
+    """Cohorts open for self-enrolment that have not ended and that ``user`` has not joined."""
+    today = today or date.today()
+    joined = select(CohortMember.cohort_id).where(CohortMember.user_id == user.id,
+                                                  CohortMember.status != "withdrawn")
+    return list(db.session.scalars(select(Cohort).where(
+        Cohort.self_enrolment, Cohort.ends_on >= today, Cohort.id.not_in(joined)).order_by(Cohort.starts_on)))
+
+
+def can_manage(user, cohort):
+    """Administrators and the cohort's own trainers run its sessions and attendance."""
+    return user.has_role("admin") or (user.has_role("trainer") and cohort.has_trainer(user))
+
+
+# --- Members -----------------------------------------------------------------------------------
+
+def member_of(cohort, user):
+    return db.session.scalar(select(CohortMember).where(CohortMember.cohort_id == cohort.id,
+                                                        CohortMember.user_id == user.id))
+
+
+def enrolled_count(cohort):
+    return db.session.scalar(select(func.count()).select_from(CohortMember).where(
+        CohortMember.cohort_id == cohort.id, CohortMember.status == "enrolled"))
+
+
+def enrolled_members(cohort):
+    return list(db.session.scalars(
+        select(CohortMember).join(User, User.id == CohortMember.user_id)
+        .where(CohortMember.cohort_id == cohort.id, CohortMember.status == "enrolled")
+        .order_by(func.lower(User.full_name), User.id)))
+
+
+def _lock_cohort(cohort):
+    """Serialise enrolments in one cohort so two requests never take the last place twice."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(select(Cohort.id).where(Cohort.id == cohort.id).with_for_update())
+
+
+def _place(actor, cohort, user, how):
+    if not user.has_role("trainee") or not user.active:
+        raise CohortError(_("Only active trainees can join a cohort."), "email")
+    _lock_cohort(cohort)
+    member = member_of(cohort, user)
+    if member is not None and member.status in ("enrolled", "waiting"):
+        return member
+    status = "enrolled" if enrolled_count(cohort) < cohort.capacity else "waiting"
+    if member is None:
+        member = CohortMember(cohort_id=cohort.id, user_id=user.id, status=status)
+        db.session.add(member)
+    else:
+        member.status, member.requested_at = status, utcnow()
+    member.enrolled_at = utcnow() if status == "enrolled" else None
+    db.session.flush()
+    audit.record("cohort.joined" if status == "enrolled" else "cohort.waiting", actor=actor, subject=user,
+                 cohort=cohort.id, how=how)
+    return member
+
+
+def enrol(actor, cohort, user):
+    """An administrator's enrolment: a place when one is free, otherwise the waiting list."""
+    member = _place(actor, cohort, user, "administrator")
+    db.session.commit()
+    return member
+
+
+def join(user, cohort, today=None):
+    """A trainee takes a place themselves: when enrolment is open or they were invited."""
+    today = today or date.today()
+    member = member_of(cohort, user)
+    invited = member is not None and member.status == "invited"
+    if not (cohort.self_enrolment or invited):
+        raise CohortError(_("This cohort takes trainees by invitation only."))
+    if cohort.ends_on < today:
+        raise CohortError(_("This cohort has ended."))
+    member = _place(user, cohort, user, "invitation" if invited else "self")
+    db.session.commit()
+    return member
+
+
+def invite(actor, cohort, email, name=""):
+    """Invite someone by e-mail; a person without an account is invited to create one too."""
+    from training.auth.models import user_by_email
+    from training.auth.services import AccountError
+    from training.auth.services import invite as invite_account
+    from training.mail import send_mail
+
+    user = user_by_email(email)
+    if user is None:
+        if not name.strip():
+            raise CohortError(_("This e-mail address has no account yet: enter the person's name to invite them."),
+                              "full_name")
+        try:
+            user = invite_account(actor, email, name, {"trainee"})
+        except AccountError as error:
+            raise CohortError(error.message, "email") from None
+    if not user.has_role("trainee"):
+        raise CohortError(_("Only trainees can be invited to a cohort."), "email")
+    member = member_of(cohort, user)
+    if member is not None and member.status in ("enrolled", "waiting"):
+        raise CohortError(_("%(name)s is already in this cohort.", name=user.full_name), "email")
+    if member is None:
+        member = CohortMember(cohort_id=cohort.id, user_id=user.id, status="invited")
+        db.session.add(member)
+    member.status, member.requested_at = "invited", utcnow()
+    audit.record("cohort.invited", actor=actor, subject=user, cohort=cohort.id)
+    db.session.commit()
+    send_mail(user.email, _("You are invited to %(title)s", title=cohort.title), _(
+        "Hello %(name)s,\n\nYou are invited to join the cohort \"%(title)s\" (%(training)s), from %(first)s "
+        "to %(last)s. Accept your place here:\n%(link)s\n",
+        name=user.full_name, title=cohort.title, training=cohort.training_title, first=cohort.starts_on.isoformat(),
+        last=cohort.ends_on.isoformat(), link=document_url("cohorts.detail", cohort_id=cohort.id)))
+    return member
+
+
+def withdraw(actor, member):
+    """Take a trainee out of a cohort; the first person waiting gets the place."""
+    if member.status == "withdrawn":
+        return
+    member.status = "withdrawn"
+    audit.record("cohort.withdrawn", actor=actor, subject=member.user, cohort=member.cohort_id)
+    db.session.flush()
+    promote_waiting(actor, member.cohort)
+    db.session.commit()
+
+
+def promote_waiting(actor, cohort):
+    """Give free places to the waiting list, earliest request first."""
+    _lock_cohort(cohort)
+    free = cohort.capacity - enrolled_count(cohort)
+    if free <= 0:
+        return []
+    waiting = list(db.session.scalars(select(CohortMember).where(
+        CohortMember.cohort_id == cohort.id, CohortMember.status == "waiting")
+        .order_by(CohortMember.requested_at, CohortMember.id).limit(free)))
+    for member in waiting:
+        member.status, member.enrolled_at = "enrolled", utcnow()
+        audit.record("cohort.joined", actor=actor, subject=member.user, cohort=cohort.id, how="waiting list")
+    db.session.flush()
+    return waiting
+
+
+# --- Sessions ----------------------------------------------------------------------------------
+
+@dataclass
+class SessionInput:
+    day: date
+    start: time
+    end: time
+    topic: str
+    credits: dict           # domain -> minutes
+    materials: list         # module ids
+    makeup_of_id: int | None = None
+
+
+def _check_session(cohort, data):
+    if not data.topic.strip():
+        raise CohortError(_("Enter the session's topic."), "topic")
+    message = identifier_message(data.topic)
+    if message:
+        raise CohortError(message, "topic")
+    if data.end <= data.start:
+        raise CohortError(_("The session must end after it starts."), "end")
+    minutes = (datetime.combine(data.day, data.end) - datetime.combine(data.day, data.start)).seconds // 60
+    domains = cohort.credential.domains if cohort.credential else []
+    for domain, credit in data.credits.items():
+        if domain not in domains:
+            raise CohortError(_("Choose one of the domains listed."), "credits")
+        if credit < 0 or credit % 15:
+            raise CohortError(_("Enter credited hours in quarter hours, such as 1.25 or 2.5."), "credits")
+    if not any(data.credits.values()):
+        raise CohortError(_("Enter the hours a full attendance credits in at least one domain."), "credits")
+    if sum(data.credits.values()) > minutes:
+        raise CohortError(_("A session of %(hours)s hours cannot credit more than %(hours)s hours.",
+                            hours=f"{minutes / 60:g}"), "credits")
+    if data.makeup_of_id is not None:
+        original = db.session.get(CohortSession, data.makeup_of_id)
+        if original is None or original.cohort_id != cohort.id or original.makeup_of_id is not None:
+            raise CohortError(_("Choose a session of this cohort to make up for."), "makeup_of_id")
+        if any(data.credits.get(d, 0) > m for d, m in original.credits.items()) or \
+                set(data.credits) - set(original.credits):
+            raise CohortError(_("A make-up session credits at most what the session it makes up for credits."),
+                              "credits")
+    return minutes
+
+
+def _session_values(data):
+    starts_at = at(data.day, data.start)
+    return {"starts_at": starts_at, "ends_at": at(data.day, data.end), "topic": data.topic.strip(),
+            "credits": {d: m for d, m in data.credits.items() if m}, "materials": list(data.materials),
+            "makeup_of_id": data.makeup_of_id}
+
+
+def add_session(actor, cohort, data):
+    _check_session(cohort, data)
+    session = CohortSession(cohort=cohort, checkin_secret=secrets.token_hex(32), **_session_values(data))
+    db.session.add(session)
+    db.session.flush()
+    audit.record("cohort.session_added", actor=actor, cohort=cohort.id, session=session.id, topic=session.topic,
+                 day=data.day.isoformat())
+    db.session.commit()
+    return session
+
+
+def update_session(actor, session, data):
+    if session.confirmed_at is not None:
+        raise CohortError(_("Attendance at this session is confirmed; its time and credits can no longer change."))
+    _check_session(session.cohort, data)
+    for key, value in _session_values(data).items():
+        setattr(session, key, value)
+    audit.record("cohort.session_changed", actor=actor, cohort=session.cohort_id, session=session.id,
+                 day=data.day.isoformat())
+    db.session.commit()
+    return session
+
+
+def remove_session(actor, session):
+    if session.confirmed_at is not None or session.attendance:
+        raise CohortError(_("A session with attendance recorded cannot be removed."))
+    audit.record("cohort.session_removed", actor=actor, cohort=session.cohort_id, topic=session.topic,
+                 starts_at=session.starts_at.isoformat())
+    db.session.delete(session)
+    db.session.commit()
+
+
+# --- Check-in codes ------------------------------------------------------------------------------
+
+def _window(moment):
+    return int(moment.timestamp() // 60)
+
+
+def code_for(session, window):
+    """The six-digit code for one minute of one session, derived from a per-session secret."""
+    key = (session.checkin_secret + current_app.config["SECRET_KEY"]).encode()
+    digest = hmac.new(key, f"{session.id}:{window}".encode(), hashlib.sha256).digest()
+    return f"{int.from_bytes(digest[:8], 'big') % 1_000_000:06d}"
+
+
+def checkin_open(session, now=None):
+    now = now or utcnow()
+    return session.confirmed_at is None and session.starts_at - CHECKIN_EARLY <= now <= session.ends_at
+
+
+def current_code(session, now=None):
+    """The code to show now and the seconds it has left, or (None, 0) outside the session."""
+    now = now or utcnow()
+    if not checkin_open(session, now):
+        return None, 0
+    return code_for(session, _window(now)), 60 - int(now.timestamp() % 60)
+
+
+def code_matches(session, code, now):
+    """True for the code on screen now, or the previous one within a short grace for typing."""
+    code = "".join(ch for ch in (code or "") if ch.isdigit())
+    if len(code) != 6:
+        return False
+    window = _window(now)
+    candidates = [window]
+    if now.timestamp() % 60 < CHECKIN_GRACE_SECONDS:
+        candidates.append(window - 1)
+    return any(hmac.compare_digest(code, code_for(session, w)) for w in candidates)
+
+
+def check_in(user, session, code, now=None):
+    """Record the signed-in trainee as present (or late) with the code the trainer shows.
+
+    The code changes every minute and works only during the session, for trainees enrolled in
+    the cohort; the trainer confirms attendance afterwards.
+    """
+    now = now or utcnow()
+    member = member_of(session.cohort, user)
+    if member is None or member.status != "enrolled":
+        raise CohortError(_("You are not enrolled in this cohort."))
+    if session.confirmed_at is not None:
+        raise CohortError(_("Attendance at this session is already confirmed. Ask your trainer."))
+    if not checkin_open(session, now):
+        raise CohortError(_("Check-in is open only during the session."), "code")
+    if not code_matches(session, code, now):
+        raise CohortError(_("That code is not the one on the screen now. Codes change every minute: "
+                            "enter the code shown now."), "code")
+    attendance = _attendance(session, user)
+    if attendance.checked_in_at is not None:
+        return attendance
+    late = max(timedelta(0), now - session.starts_at)
+    if late > LATE_AFTER:
+        attendance.status = "late"
+        attendance.minutes_missed = min(session.minutes, -(-int(late.total_seconds() // 60) // 15) * 15)
+    else:
+        attendance.status, attendance.minutes_missed = "present", 0
+    attendance.checked_in_at, attendance.marked_by_id, attendance.updated_at = now, user.id, now
+    audit.record("attendance.checked_in", actor=user, subject=user, session=session.id, status=attendance.status)
+    db.session.commit()
+    return attendance
+
+
+# --- Attendance and credit ----------------------------------------------------------------------
+
+def _attendance(session, user):
+    attendance = db.session.scalar(select(Attendance).where(Attendance.session_id == session.id,
+                                                            Attendance.user_id == user.id))
+    if attendance is None:
+        attendance = Attendance(session_id=session.id, user_id=user.id, status="absent")
+        try:
+            with db.session.begin_nested():
+                db.session.add(attendance)
+        except IntegrityError:  # created by a concurrent check-in
+            attendance = db.session.scalar(select(Attendance).where(Attendance.session_id == session.id,
+                                                                    Attendance.user_id == user.id))
+    return attendance
+
+
+def split_quarters(credits, attended, length):
+    """Credit for ``attended`` of ``length`` minutes, in quarter hours, spread over the domains.
+
+    The total is the full credit scaled by the share attended, rounded down to a quarter hour;
+    it is divided between the domains in proportion, largest remainder first, so the parts
+    always add up to the total.
+    """
+    full = sum(credits.values())
+    if attended >= length:
+        return dict(credits)
+    quarters = (full * max(attended, 0) // length) // 15
+    shares = {d: m / full * quarters for d, m in credits.items()}
+    parts = {d: int(s) for d, s in shares.items()}
+    for domain in sorted(shares, key=lambda d: (parts[d] - shares[d], d))[:quarters - sum(parts.values())]:
+        parts[domain] += 1
+    return {d: q * 15 for d, q in parts.items() if q}
+
+
+def credit_for(attendance, session=None):
+    """Minutes credited per domain for one attendance record (nothing for absent or excused)."""
+    session = session or attendance.session
+    if attendance.status not in CREDITED:
+        return {}
+    attended = session.minutes - (attendance.minutes_missed if attendance.status != "present" else 0)
+    credit = split_quarters(session.credits, attended, session.minutes)
+    if session.makeup_of_id is not None:
+        credit = _cap_by_original(attendance.user_id, session, credit)
+    return credit
+
+
+def _cap_by_original(user_id, session, credit):
+    """A make-up session credits only what the trainee missed of the session it makes up for."""
+    original = session.makeup_of
+    earned = dict(db.session.execute(
+        select(HourEntry.domain, func.sum(HourEntry.minutes)).join(Attendance, Attendance.id == HourEntry.attendance_id)
+        .where(Attendance.session_id == original.id, Attendance.user_id == user_id).group_by(HourEntry.domain)).all())
+    return {d: min(m, max(0, original.credits.get(d, 0) - int(earned.get(d, 0))))
+            for d, m in credit.items() if min(m, original.credits.get(d, 0) - int(earned.get(d, 0))) > 0}
+
+
+def _same_name(typed, user):
+    return " ".join((typed or "").split()).casefold() == " ".join(user.full_name.split()).casefold()
+
+
+def _check_signature(trainer, signed_name):
+    if not _same_name(signed_name, trainer):
+        raise CohortError(_("Type your full name exactly as it appears on your account (%(name)s) to sign.",
+                            name=trainer.full_name), "signed_name")
+    return " ".join(signed_name.split())
+
+
+def _sync_entries(attendance, session, trainer, signed_name, now):
+    """Make the attendance's approved training entries match its credit; return what changed."""
+    from training.supervision.services import entry_digest
+
+    wanted = credit_for(attendance, session)
+    current = {e.domain: e for e in db.session.scalars(select(HourEntry).where(
+        HourEntry.attendance_id == attendance.id))}
+    changes = {}
+    for domain, entry in current.items():
+        if domain not in wanted:
+            changes[domain] = (entry.minutes, 0)
+            db.session.delete(entry)
+    organisation = current_app.config["ORGANISATION_NAME"]
+    for domain, minutes in wanted.items():
+        entry = current.get(domain)
+        if entry is not None and entry.minutes == minutes:
+            continue
+        changes[domain] = (entry.minutes if entry else 0, minutes)
+        if entry is None:
+            entry = HourEntry(trainee_id=attendance.user_id, kind="training", domain=domain,
+                              attendance_id=attendance.id, status="approved", submitted_at=now,
+                              provider=organisation[:200], organisation=session.cohort.title[:200],
+                              note=f"{session.cohort.training_title}: {session.topic}")
+            db.session.add(entry)
+        entry.occurred_on, entry.minutes = local_day(session.starts_at), minutes
+        entry.supervisor_id, entry.reviewed_at, entry.signed_name = trainer.id, now, signed_name
+        db.session.flush()
+        entry.signature_hash = entry_digest(entry, signed_name, now)
+    return changes
+
+
+def roster(session):
+    """(member's user, attendance or None) for everyone enrolled, and anyone else marked."""
+    marks = {a.user_id: a for a in db.session.scalars(select(Attendance).where(Attendance.session_id == session.id))}
+    rows = [(m.user, marks.pop(m.user_id, None)) for m in enrolled_members(session.cohort)]
+    rows += [(a.user, a) for a in marks.values()]
+    return rows
+
+
+def mark(trainer, session, user, status, minutes_missed=0, signed_name=""):
+    """Set one trainee's attendance. Once the session is confirmed, a change needs the trainer's
+    signature again and updates (or removes) exactly the training hours it credited."""
+    if status not in ("present", "late", "left_early", "absent", "excused"):
+        raise CohortError(_("Choose present, late, left early, absent or excused."), "status")
+    minutes_missed = int(minutes_missed or 0) if status in ("late", "left_early") else 0
+    if status in ("late", "left_early"):
+        if minutes_missed <= 0 or minutes_missed % 15:
+            raise CohortError(_("Enter the time missed in quarter hours: 15, 30, 45, 60 …"), "minutes_missed")
+        if minutes_missed >= session.minutes:
+            raise CohortError(_("The time missed must be shorter than the session (%(minutes)s minutes); "
+                                "otherwise mark the trainee absent.", minutes=session.minutes), "minutes_missed")
+    member = member_of(session.cohort, user)
+    if member is None or member.status != "enrolled":
+        raise CohortError(_("%(name)s is not enrolled in this cohort.", name=user.full_name))
+    confirmed = session.confirmed_at is not None
+    signed = _check_signature(trainer, signed_name) if confirmed else ""
+    attendance = _attendance(session, user)
+    before = (attendance.status, attendance.minutes_missed)
+    if before == (status, minutes_missed) and attendance.marked_by_id is not None:
+        return attendance, {}
+    now = utcnow()
+    attendance.status, attendance.minutes_missed = status, minutes_missed
+    attendance.marked_by_id, attendance.updated_at = trainer.id, now
+    changes = _sync_entries(attendance, session, trainer, signed, now) if confirmed else {}
+    audit.record("attendance.changed" if confirmed else "attendance.marked", actor=trainer, subject=user,
+                 session=session.id, before=f"{before[0]} ({before[1]} min missed)",
+                 after=f"{status} ({minutes_missed} min missed)",
+                 hours={d: f"{a / 60:g} -> {b / 60:g}" for d, (a, b) in changes.items()})
+    return attendance, changes
+
+
+def save_roster(trainer, session, marks, signed_name=""):
+    """Mark several trainees at once: ``marks`` maps user ids to (status, minutes missed)."""
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(list(marks))))}
+    changed = 0
+    for user_id, (status, minutes) in marks.items():
+        if user_id not in users:
+            continue
+        try:
+            _, changes = mark(trainer, session, users[user_id], status, minutes, signed_name)
+        except CohortError as error:
+            raise CohortError(f"{users[user_id].full_name}: {error.message}", error.field) from None
+        changed += 1
+    db.session.commit()
+    return changed
+
+
+def confirm(trainer, session, signed_name, now=None):
+    """Confirm a session's attendance: each credited trainee gets approved training hours by
+    domain, signed by the trainer. Trainees not marked are recorded as absent."""
+    now = now or utcnow()
+    if session.confirmed_at is not None:
+        raise CohortError(_("Attendance at this session is already confirmed."))
+    if now < session.starts_at:
+        raise CohortError(_("Attendance can be confirmed once the session has started."))
+    signed = _check_signature(trainer, signed_name)
+    credited = {}
+    for user, attendance in roster(session):
+        if attendance is None:
+            attendance = _attendance(session, user)
+            attendance.marked_by_id, attendance.updated_at = trainer.id, now
+        db.session.flush()
+        changes = _sync_entries(attendance, session, trainer, signed, now)
+        credited[user.email] = {d: after for d, (_before, after) in changes.items()}
+    session.confirmed_at, session.confirmed_by_id, session.signed_name = now, trainer.id, signed
+    audit.record("attendance.confirmed", actor=trainer, session=session.id, cohort=session.cohort_id,
+                 credited={email: {d: f"{m / 60:g} h" for d, m in c.items()} for email, c in credited.items()})
+    db.session.commit()
+    return credited
+
+
+# --- Reports -------------------------------------------------------------------------------------
+
+def credited_minutes(cohort):
+    """{user_id: {domain: minutes}} credited by this cohort's confirmed attendance."""
+    rows = db.session.execute(
+        select(Attendance.user_id, HourEntry.domain, func.sum(HourEntry.minutes))
+        .join(HourEntry, HourEntry.attendance_id == Attendance.id)
+        .join(CohortSession, CohortSession.id == Attendance.session_id)
+        .where(CohortSession.cohort_id == cohort.id, HourEntry.status == "approved")
+        .group_by(Attendance.user_id, HourEntry.domain)).all()
+    result = {}
+    for user_id, domain, minutes in rows:
+        result.setdefault(user_id, {})[domain] = int(minutes)
+    return result
+
+
+@dataclass
+class MemberRecord:
+    user: object
+    marks: dict          # session id -> Attendance
+    credited: dict       # domain -> minutes
+    missed: int          # confirmed sessions missed (absent or excused), not made up
+    attended: int
+
+    @property
+    def total(self):
+        return sum(self.credited.values())
+
+
+def attendance_report(cohort):
+    """Per enrolled trainee: marks per session, credited hours, sessions attended and missed."""
+    sessions = cohort.sessions
+    marks = {}
+    for attendance in db.session.scalars(select(Attendance).join(CohortSession).where(
+            CohortSession.cohort_id == cohort.id)):
+        marks.setdefault(attendance.user_id, {})[attendance.session_id] = attendance
+    credited = credited_minutes(cohort)
+    records = []
+    for member in enrolled_members(cohort):
+        own = marks.get(member.user_id, {})
+        made_up = {s.makeup_of_id for s in sessions if s.makeup_of_id and s.id in own
+                   and own[s.id].status in CREDITED}
+        confirmed = [s for s in sessions if s.confirmed_at and s.makeup_of_id is None]
+        attended = sum(1 for s in confirmed if s.id in own and own[s.id].status in CREDITED)
+        missed = sum(1 for s in confirmed if (s.id not in own or own[s.id].status not in CREDITED)
+                     and s.id not in made_up)
+        records.append(MemberRecord(member.user, own, credited.get(member.user_id, {}), missed, attended))
+    return records
+
+
+def attendance_rate(records, cohort):
+    """Share of confirmed (regular) session places attended, or None before any is confirmed."""
+    confirmed = sum(1 for s in cohort.sessions if s.confirmed_at and s.makeup_of_id is None)
+    places = confirmed * len(records)
+    return None if not places else sum(r.attended for r in records) / places
+
+
+def at_risk(records, cohort):
+    """Trainees who missed sessions not yet made up, most missed first, each with the reason."""
+    risky = []
+    for record in records:
+        if record.missed:
+            lost = sum(s.credited_minutes for s in cohort.sessions if s.confirmed_at and s.makeup_of_id is None
+                       and (s.id not in record.marks or record.marks[s.id].status not in CREDITED))
+            risky.append((record, lost))
+    return sorted(risky, key=lambda item: (-item[0].missed, item[0].user.full_name))
+
+
+def upcoming_sessions(user, now=None, days=14):
+    """Sessions of the person's cohorts (as trainer or enrolled trainee) from now on."""
+    now = now or utcnow()
+    trained = select(CohortTrainer.cohort_id).where(CohortTrainer.user_id == user.id)
+    joined = select(CohortMember.cohort_id).where(CohortMember.user_id == user.id, CohortMember.status == "enrolled")
+    return list(db.session.scalars(
+        select(CohortSession).where(CohortSession.cohort_id.in_(trained) | CohortSession.cohort_id.in_(joined),
+                                    CohortSession.ends_at >= now, CohortSession.starts_at <= now + timedelta(days=days))
+        .order_by(CohortSession.starts_at)))
+
+
+def unconfirmed_sessions(user, now=None):
+    """Sessions of a trainer's cohorts that have started but whose attendance is not confirmed."""
+    now = now or utcnow()
+    trained = select(CohortTrainer.cohort_id).where(CohortTrainer.user_id == user.id)
+    return list(db.session.scalars(select(CohortSession).where(
+        CohortSession.cohort_id.in_(trained), CohortSession.starts_at <= now, CohortSession.confirmed_at.is_(None))
+        .order_by(CohortSession.starts_at)))
