@@ -1,7 +1,7 @@
 """indexes for credential facts and name-ordered lists
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-29 18:45:00
 
 """
@@ -10,13 +10,16 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0008'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
+    # On SQLite an expression index does not survive a later rebuild of the table by a batch
+    # migration (it cannot be reflected); such a migration must create it again. Speed only.
+
     with op.batch_alter_table('hour_entry', schema=None) as batch_op:
         batch_op.create_index('ix_hour_entry_trainee_facts', ['trainee_id', 'status', 'kind', 'domain',
                                                                'supervision_format', 'attributes', 'category',
