@@ -194,3 +194,56 @@ def test_0006_converts_credentials_enrols_trainees_and_goes_back(scratch_databas
         assert renewal == OLD_RENEWAL
         upgrade()
         db.engine.dispose()
+
+
+# --- Revision 0010 turns bulk issue jobs into jobs with items, and back ----------------------------------
+
+def test_0010_keeps_bulk_issue_jobs_with_their_progress_and_failures_up_and_down(app, people, credentials):
+    """A finished bulk issue with a failure and one stopped half-way survive the upgrade and the downgrade."""
+    from flask_migrate import downgrade, upgrade
+
+    def rows(sql, **params):
+        with db.engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(text(sql), params)]
+
+    def run(sql, **params):
+        with db.engine.begin() as conn:
+            conn.execute(text(sql), params)
+
+    trainee, other, admin = people["trainee"].id, people["other_trainee"].id, people["admin"].id
+    credential_id = rows("SELECT id FROM credential WHERE slug = 'peer-recovery-specialist'")[0][0]
+    db.session.close()
+    downgrade(revision="0009")
+    try:
+        insert = ("INSERT INTO bulk_issue_job (id, credential_id, started_by_id, user_ids, total, done, issued, "
+                  "failures, status, created_at, finished_at) VALUES (:id, :c, :a, :u, :t, :d, :i, :f, :s, "
+                  "'2026-11-01 10:00:00', :fin)")
+        run(insert, id=1, c=credential_id, a=admin, u=json.dumps([trainee, other]), t=2, d=2, i=1,
+            f=json.dumps([{"user": "other@example.org", "reason": "Not eligible yet."}]), s="finished",
+            fin="2026-11-01 10:01:00")
+        run(insert, id=2, c=credential_id, a=admin, u=json.dumps([trainee, other]), t=2, d=1, i=1,
+            f=json.dumps([]), s="running", fin=None)
+
+        upgrade(revision="0010")
+        assert rows("SELECT id, kind, status, total, done, failed FROM job ORDER BY id") == [
+            (1, "bulk_issue", "finished", 2, 2, 1), (2, "bulk_issue", "running", 2, 1, 0)]
+        assert rows("SELECT job_id, key, label, status, error FROM job_item ORDER BY job_id, id") == [
+            (1, str(trainee), "trainee@example.org", "done", ""),
+            (1, str(other), "other@example.org", "failed", "Not eligible yet."),
+            (2, str(trainee), "trainee@example.org", "done", ""),
+            (2, str(other), "other@example.org", "pending", "")]
+        # A kind of job that did not exist before 0010 is left behind by the downgrade.
+        run("INSERT INTO job (kind, params, status, total, done, failed, summary, created_at) "
+            "VALUES ('reminders', '{}', 'finished', 0, 0, 0, '', '2026-11-02 10:00:00')")
+
+        downgrade(revision="0009")
+        def parsed(value):  # JSON comes back as text from SQLite, parsed from PostgreSQL
+            return json.loads(value) if isinstance(value, str) else value
+
+        back = rows("SELECT id, user_ids, total, done, issued, failures, status FROM bulk_issue_job ORDER BY id")
+        assert [(r[0], parsed(r[1]), *r[2:5], parsed(r[5]), r[6]) for r in back] == [
+            (1, [trainee, other], 2, 2, 1, [{"user": "other@example.org", "reason": "Not eligible yet."}], "finished"),
+            (2, [trainee, other], 2, 1, 1, [], "running")]
+    finally:
+        upgrade()
+    assert rows("SELECT count(*) FROM job_item") == [(4,)]
