@@ -91,7 +91,8 @@ class PrivatePostgres(SharedPostgres):
     """A PostgreSQL server of the load test's own (initdb in a temporary folder), which it may restart."""
 
     def __init__(self):
-        self.bin = Path(next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin")), Path("/usr/bin"))))
+        installed = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+        self.bin = installed[-1].parent if installed else Path("/usr/bin")
         self.folder = Path(tempfile.mkdtemp(prefix="loadtest-pg-"))
         self.port = free_port()
         self.as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
@@ -388,6 +389,7 @@ class Report:
     recovery_seconds: float | None  # from PostgreSQL back to the first page served again
     killed_at: float | None
     fault_at: float | None
+    fault_seconds: float | None  # how long the restart (or the ending of connections) took
     load: str
     by_action: dict = field(default_factory=dict)  # action -> {status: count}
 
@@ -422,7 +424,8 @@ class Report:
                   f"{self.served_after_kill:,} requests after that")
         if self.database_fault != "none":
             back = "never" if self.recovery_seconds is None else f"{self.recovery_seconds:.1f} s"
-            print(f"  PostgreSQL {self.database_fault} at {self.fault_at:.1f} s: pages served again after {back}")
+            print(f"  PostgreSQL {self.database_fault} at {self.fault_at:.1f} s, done in {self.fault_seconds:.1f} s: "
+                  f"pages served again {back} after that")
         print("  answers by action: " + "; ".join(
             f"{action} " + ", ".join(f"{status or 'none'}x{count}" for status, count in sorted(statuses.items()))
             for action, statuses in sorted(self.by_action.items())))
@@ -516,7 +519,8 @@ def run_load(users, seconds, postgres, redis_url, kill=True, database_fault="ter
             served_after_kill=sum(1 for r in records if killed_at is not None and r.at > killed_at
                                   and r.server == survivor and 0 < r.status < 500),
             database_fault=database_fault, recovery_seconds=recovery, killed_at=killed_at, fault_at=fault_at,
-            load=load(), by_action=by_action(records))
+            fault_seconds=None if fault_at is None else round(back_at - fault_at, 1), load=load(),
+            by_action=by_action(records))
     finally:
         for server in servers:
             try:
