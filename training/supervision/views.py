@@ -1,6 +1,7 @@
 from datetime import date
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -13,7 +14,7 @@ from training.forms import ConfirmForm, choices, show_error
 from training.http import content_disposition
 from training.supervision import bp
 from training.supervision.charts import cumulative_chart, progress_chart, weekly_chart
-from training.supervision.exports import hours_csv, verification_report_pdf
+from training.supervision.exports import find_scope, hours_csv, report_scopes, verification_report_pdf
 from training.supervision.forms import (
     CheckInForm,
     CorrectionForm,
@@ -324,8 +325,10 @@ def supervisee(user_id):
     trainee = _supervisee_or_404(user_id)
     # Only the trainee's own supervisor sees the wellbeing signal (assess() also requires consent).
     risk = assess([trainee], include_wellbeing=trainee.id in supervisee_ids(current_user))[0]
+    scopes = report_scopes(trainee)
     return render_template("supervision/progress.html", trainee=trainee, risk=risk, own=False,
-                           entries=entries_of(trainee), report_form=ReportForm(), **_progress_context(trainee))
+                           entries=entries_of(trainee), report_form=ReportForm(), scopes=scopes,
+                           chosen_scope=find_scope(scopes, None, current_user), **_progress_context(trainee))
 
 
 @bp.route("/supervisees/<int:user_id>/hours.csv")
@@ -345,8 +348,13 @@ def report(user_id):
                                                                               form.date_to.data):
         flash("Enter a valid period: the start must be on or before the end.", "error")
         return redirect(url_for("supervision.supervisee", user_id=trainee.id))
-    pdf = verification_report_pdf(trainee, form.date_from.data, form.date_to.data)
-    filename = f"supervision-report-{trainee.full_name.lower().replace(' ', '-')}.pdf"
+    scope = find_scope(report_scopes(trainee), form.report.data, current_user)
+    if form.report.data and scope is None:
+        flash(_("That report has no approved entries any more: choose one from the list."), "error")
+        return redirect(url_for("supervision.supervisee", user_id=trainee.id))
+    pdf = verification_report_pdf(trainee, scope, form.date_from.data, form.date_to.data)
+    parts = [trainee.printed_name, scope.supervisor.full_name if scope else "", scope.organisation if scope else ""]
+    filename = "supervision-report-" + "-".join("-".join(p.lower().split()) for p in parts if p) + ".pdf"
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": content_disposition(filename)})
 
