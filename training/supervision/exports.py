@@ -12,6 +12,7 @@ from training.auth.models import User
 from training.credentials.evaluation import evaluate_one
 from training.extensions import db
 from training.pdf import page_size
+from training.supervision.explain import training_sources
 from training.supervision.models import KINDS, HourEntry
 
 ATTESTED = ("service", "supervision")  # what a supervisor signs for; training comes from elsewhere
@@ -128,33 +129,6 @@ def supervision_frequency(entries, credential_rule=None):
             "last": days[-1] if days else None, "longest_gap": max(gaps) if gaps else None,
             "per_month": round(len(days) / months, 1) if months else 0,
             "expected": credential_rule.describe() if credential_rule else ""}
-
-
-def training_sources(trainee, domains=()):
-    """Training hours by domain and where they come from: courses, live cohorts and external training.
-
-    Returns (rows, lines): per domain {"course", "live", "external"} minutes in the credential's
-    domain order (others after), and every credited course and approved training entry.
-    """
-    from training.courses.models import Course, TrainingCredit
-
-    table = {d: {"course": 0, "live": 0, "external": 0} for d in domains}
-    lines = []
-    for title, domain, minutes, credited_at in db.session.execute(
-            select(Course.title, TrainingCredit.domain, TrainingCredit.minutes, TrainingCredit.credited_at)
-            .join(Course, Course.id == TrainingCredit.course_id).where(TrainingCredit.user_id == trainee.id)
-            .order_by(TrainingCredit.credited_at, TrainingCredit.id)):
-        table.setdefault(domain, {"course": 0, "live": 0, "external": 0})["course"] += minutes
-        lines.append({"day": credited_at.date(), "source": _("Course"), "what": title, "domain": domain,
-                      "minutes": minutes})
-    for e in db.session.scalars(select(HourEntry).where(
-            HourEntry.trainee_id == trainee.id, HourEntry.status == "approved", HourEntry.kind == "training")
-            .order_by(HourEntry.occurred_on, HourEntry.id)):
-        source = "live" if e.attendance_id is not None else "external"
-        table.setdefault(e.domain, {"course": 0, "live": 0, "external": 0})[source] += e.minutes
-        lines.append({"day": e.occurred_on, "source": e.kind_label, "what": e.provider or e.organisation,
-                      "domain": e.domain, "minutes": e.minutes})
-    return table, lines
 
 
 def _in_report(key, table, totals):

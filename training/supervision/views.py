@@ -1,6 +1,6 @@
 from datetime import date
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from training.forms import ConfirmForm, choices, show_error
 from training.http import content_disposition
 from training.supervision import bp
 from training.supervision.charts import cumulative_chart, progress_chart, weekly_chart
+from training.supervision.explain import course_steps, training_by_domain, training_sources
 from training.supervision.exports import find_scope, hours_csv, report_scopes, verification_report_pdf
 from training.supervision.forms import (
     CheckInForm,
@@ -175,7 +176,10 @@ def _progress_context(trainee):
     evaluations = evaluate([trainee]).get(trainee.id, [])
     weeks = weekly_minutes(trainee)
     cumulative = cumulative_progress(trainee, evaluations[0].hour_items, weeks) if evaluations else []
+    sources = training_sources(trainee)[0] if evaluations else {}
     return {"evaluations": evaluations, "weeks": weeks, "cumulative": cumulative,
+            "training_domains": [training_by_domain(trainee, e, sources) for e in evaluations],
+            "course_steps": course_steps(trainee, evaluations),
             "weekly_svg": weekly_chart(weeks), "progress_svgs": [progress_chart(e.hour_items) for e in evaluations],
             "cumulative_svg": cumulative_chart(cumulative)}
 
@@ -220,6 +224,7 @@ def wellbeing():
     checkins = history(current_user)
     return render_template("supervision/wellbeing.html", form=form, done_today=done_today, checkins=checkins,
                            chart=wellbeing_chart(checkins), questions=QUESTIONS,
+                           wellbeing_drop=current_app.config["BURNOUT_WELLBEING_DROP"],
                            sharing=SharingForm(shared=current_user.wellbeing_shared)), 400 if form.errors else 200
 
 
