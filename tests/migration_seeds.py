@@ -378,3 +378,20 @@ def a_second_enrolment(db):
               validity_months=24, active=True, source_path="state.yaml", synced_at=datetime(2026, 1, 1))
     db.insert("enrolment", user_id=1, credential_id=2, started_on=date(2026, 4, 1), ended_on=date(2026, 6, 1),
               eligible=False, items_met=2, items_total=7, next_step="Log 10 more hours")
+
+
+# --- 0010: professional details on profiles -------------------------------------------------------------
+
+@after_upgrade("0010")
+def people_start_with_empty_professional_details(db):
+    assert db.scalar("SELECT job_title || phone || organisation_address FROM \"user\" WHERE id = 3") == ""
+
+
+@seed("0010")
+def a_supervisor_with_professional_details(db):
+    db.insert("user", id=6, email="vic@example.org", full_name="Vic Supervisor", active=True,
+              session_token="tok-vic", created_at=datetime(2026, 3, 1), job_title="Clinical supervisor",
+              professional_credential="Licensed Clinical Social Worker", credential_number="LCSW-1",
+              phone="+1 555 010 0100", organisation_name="Riverside Centre",
+              organisation_address="12 Mill Lane\nRiverside")
+    db.insert("user_role", user_id=6, role="supervisor")

@@ -87,7 +87,7 @@ def _organisation(organisation, supervisor):
 
 def report_scopes(trainee, date_from=None, date_to=None):
     """The reports a trainee's approved work and supervision make: one per supervisor and organisation,
-    in the order of the supervisors' names."""
+    in the order of the supervisors' names (for each, named organisations first)."""
     sub = _attested(trainee, date_from, date_to).subquery()
     rows = db.session.execute(select(sub.c.supervisor_id, sub.c.organisation, func.count(), func.sum(sub.c.minutes))
                               .group_by(sub.c.supervisor_id, sub.c.organisation)).all()
@@ -99,7 +99,8 @@ def report_scopes(trainee, date_from=None, date_to=None):
         entries, total = merged.get(key, (0, 0))
         merged[key] = (entries + count, total + int(minutes or 0))
     scopes = [ReportScope(people[sid], org, n, m) for (sid, org), (n, m) in merged.items()]
-    return sorted(scopes, key=lambda s: (s.supervisor.full_name.lower(), s.supervisor.id, s.organisation.lower()))
+    return sorted(scopes, key=lambda s: (s.supervisor.full_name.lower(), s.supervisor.id, not s.organisation,
+                                         s.organisation.lower()))
 
 
 def find_scope(scopes, key, viewer):
