@@ -40,7 +40,7 @@ browser:
 	fi
 
 test: $(VENV)/.installed-dev setup browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
