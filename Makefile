@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test setup bench lint browser clean worker
+.PHONY: run test setup bench bench-jobs lint browser clean worker
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ worker: $(VENV)/.installed
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
+
+# Bulk issue of 1,000 certificates by two workers, and pages served meanwhile (PostgreSQL and REDIS_URL).
+bench-jobs: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.bulk_issue
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
