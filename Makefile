@@ -40,7 +40,7 @@ browser:
 	fi
 
 test: $(VENV)/.installed-dev setup browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 # Background job workers, WORKERS of them (one per core by default); they need REDIS_URL.
 WORKERS ?= 2
