@@ -9,7 +9,7 @@ import pytest
 from training import create_app
 from training.extensions import db
 
-from .conftest import IN_CI
+from .conftest import IN_CI, claim_test_redis, flush_test_redis
 
 
 @pytest.fixture
@@ -22,14 +22,13 @@ def redis_url():
     from redis import Redis
 
     Redis.from_url(url).ping()
+    claim_test_redis(url)
     return url
 
 
 def test_rate_limits_are_shared_between_app_servers(redis_url, database_url):
     """Two app instances, like two gunicorn servers, count sign-in attempts together."""
-    from redis import Redis
-
-    Redis.from_url(redis_url).flushdb()
+    flush_test_redis(redis_url)
     settings = {"SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": True,
                 "RATELIMIT_STORAGE_URI": redis_url, "LOGIN_RATE_LIMIT": "4 per minute", "WTF_CSRF_ENABLED": False}
     statuses = []
@@ -44,7 +43,6 @@ def test_rate_limits_are_shared_between_app_servers(redis_url, database_url):
 
 @pytest.mark.config(RQ_ENABLED=True)
 def test_bulk_issue_goes_to_an_rq_worker(app, redis_url, people, credentials):
-    from redis import Redis
     from rq import Queue, SimpleWorker
 
     from training.certificates.jobs import start_bulk_issue
@@ -52,8 +50,7 @@ def test_bulk_issue_goes_to_an_rq_worker(app, redis_url, people, credentials):
     from training.credentials.models import Credential
 
     app.config["REDIS_URL"] = redis_url
-    connection = Redis.from_url(redis_url)
-    connection.flushdb()
+    connection = flush_test_redis(redis_url)
     credential = db.session.scalar(db.select(Credential).where(Credential.slug == "peer-recovery-specialist"))
     job = start_bulk_issue(people["admin"], credential, [people["trainee"]])
     queue = Queue("certificates", connection=connection)
