@@ -48,6 +48,8 @@ LEARNER_ACTION = {"anonymous": "login", "trainee": 302, "other_trainee": 302, "s
 # endpoint: (method, expected status per role; "login" means a redirect to the sign-in page)
 MATRIX = {
     "core.index": ("GET", {r: 302 for r in ROLES}),
+    "operations.healthz": ("GET", {r: 200 for r in ROLES}),
+    "operations.readyz": ("GET", {r: 200 for r in ROLES}),
     "core.dashboard": ("GET", SIGNED_IN),
     "auth.login": ("GET", {"anonymous": 200, **{r: 302 for r in ROLES if r != "anonymous"}}),
     "auth.logout": ("POST", {**{r: 302 for r in ROLES}, "anonymous": "login"}),

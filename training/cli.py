@@ -333,6 +333,10 @@ def trainings_sync(path):
 
 
 def register(app):
+    from training.operations.cli import backup, restore
+
+    app.cli.add_command(backup)
+    app.cli.add_command(restore)
     app.cli.add_command(trainings_cli)
     app.cli.add_command(certificates_cli)
     app.cli.add_command(credentials_cli)

@@ -125,6 +125,9 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL", "")
     RQ_ENABLED = _bool("RQ_ENABLED")
 
+    # Log lines: "text" to read in a terminal, "json" (one object a line) for a log collector.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "recovery-demo-2026")
     DEMO_DATA_ALLOWED = True
     PEOPLE_PER_PAGE = 25
@@ -143,6 +146,7 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     # A request naming any other host is refused, so no link can be built from a forged Host header.
     TRUSTED_HOSTS = trusted_hosts(Config.BASE_URL, os.environ.get("TRUSTED_HOSTS", ""))
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json").strip().lower()
 
 
 class TestConfig(Config):
