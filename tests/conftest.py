@@ -38,6 +38,7 @@ def _postgres_url():
         if IN_CI:
             pytest.fail("TEST_DATABASE_URL must be set in CI: the suite runs on PostgreSQL too.")
         pytest.skip("PostgreSQL half skipped: set TEST_DATABASE_URL to run it.")
+    refuse_unless_test_database(url)
     return _worker_database(url)
 
 

@@ -28,6 +28,7 @@ def test_readyz_answers_ready_when_the_database_answers_and_redis_is_not_used(cl
     assert response.get_json() == {"status": "ready", "checks": {"database": "ok", "redis": "not used"}}
 
 
+@pytest.mark.xdist_group("redis")
 def test_readyz_checks_redis_when_the_platform_uses_it(app, client):
     import os
 

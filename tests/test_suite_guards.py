@@ -4,6 +4,9 @@ import pytest
 from .conftest import REDIS_TEST_MARK, claim_test_redis, flush_test_redis, refuse_unless_test_database
 from .test_services_redis import redis_url  # noqa: F401  (fixture)
 
+# The Redis checks flush the tests' Redis database: in the same process as the other tests that do.
+pytestmark = pytest.mark.xdist_group("redis")
+
 
 @pytest.mark.parametrize("url", [
     "postgresql+psycopg://postgres@127.0.0.1:5432/training",
