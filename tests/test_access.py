@@ -167,6 +167,10 @@ MATRIX = {
     "cohorts.calendar_reset": ("POST", {**LEARNER_ACTION, "trainer": 302}),
     "cohorts.sync_trainings": ("POST", ADMIN_ACTION),
     "cohorts.confirm_attendance": ("POST", COHORT_ACTION),
+    "notifications.index": ("GET", SIGNED_IN),
+    "notifications.read": ("POST", {**{r: 302 for r in ROLES}, "anonymous": "login"}),
+    "notifications.read_all": ("POST", {**{r: 302 for r in ROLES}, "anonymous": "login"}),
+    "notifications.delivery": ("POST", {**{r: 302 for r in ROLES}, "anonymous": "login"}),
     # Last: it takes other_trainee out of the cohort.
     "cohorts.leave": ("POST", {**LEARNER_ACTION, "trainee": 404}),
 }
@@ -189,6 +193,7 @@ POST_DATA = {
     "cohorts.add_member": lambda ctx: {"email": ctx["trainee"].email, "action": "enrol"},
     "cohorts.review": lambda ctx: {"decision": "accept"},
     "cohorts.confirm_attendance": lambda ctx: {"signed_name": ctx["trainer"].full_name},
+    "notifications.delivery": lambda ctx: {"delivery": "digest"},
     "courses.reflection": lambda ctx: {"text": "A reflection long enough to be accepted by the form and the service."},
 }
 
@@ -318,6 +323,7 @@ def url_for_endpoint(app, endpoint, ctx):
         "key": "code_of_ethics",
         "evidence_id": ctx["evidence"].id,
         "enrolment_id": ctx["enrolment"].id,
+        "notification_id": 1,
     }
     if endpoint == "cohorts.feed":
         values["token"] = ctx["token"]
@@ -439,6 +445,9 @@ CSRF_FORMS = {
     "person_credentials": {"action": "enrol", "enrol-credential": "peer-recovery-specialist",
                            "enrol-started_on": "2026-01-01"},
     "enrolment_end": {"end-ended_on": "2026-11-01"},
+    "/notifications/1/read": {},
+    "/notifications/read-all": {},
+    "/notifications/delivery": {"delivery": "digest"},
 }
 
 

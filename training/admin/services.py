@@ -104,10 +104,13 @@ def assign_supervisor(actor, trainee, supervisor, starts_on, ends_on=None):
     db.session.add(assignment)
     db.session.flush()
     moved = reassign_pending(trainee)
-    audit.record("assignment.created", actor=actor, subject=trainee, supervisor=supervisor.email,
-                 starts_on=starts_on.isoformat(), ends_on=ends_on.isoformat() if ends_on else None,
-                 **({"entries_moved": moved} if moved else {}))
+    event = audit.record("assignment.created", actor=actor, subject=trainee, supervisor=supervisor.email,
+                         starts_on=starts_on.isoformat(), ends_on=ends_on.isoformat() if ends_on else None,
+                         **({"entries_moved": moved} if moved else {}))
     db.session.commit()
+    from training.notifications.services import announce
+
+    announce(event)
     return assignment
 
 

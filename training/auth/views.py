@@ -164,4 +164,8 @@ def account():
                 login_user(user)  # the session token changed; keep this session
                 flash("Your password is changed. Other devices have been signed out.", "success")
                 return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form)
+    from training.notifications.forms import DeliveryForm
+    from training.notifications.services import delivery_of
+
+    delivery_form = DeliveryForm(formdata=None, delivery=delivery_of(current_user))
+    return render_template("auth/account.html", form=form, delivery_form=delivery_form)
