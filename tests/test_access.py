@@ -73,6 +73,8 @@ MATRIX = {
     "admin.courses": ("GET", ADMIN_ONLY),
     "admin.courses_sync": ("POST", ADMIN_ACTION),
     "admin.audit_log": ("GET", ADMIN_ONLY),
+    "admin.programme": ("GET", ADMIN_ONLY),
+    "admin.programme_csv": ("GET", ADMIN_ONLY),
     "quizzes.overview": ("GET", SIGNED_IN),
     "quizzes.start": ("POST", LEARNER_ACTION),
     # The trainee's own finished attempt: the owner is sent on to its review; anyone else's
@@ -184,7 +186,7 @@ POST_DATA = {
     "supervision.wellbeing_sharing": lambda ctx: {"shared": "y"},
     "certificates.sharing": lambda ctx: {"pdf_public": "y"},
     "certificates.admin_issue": lambda ctx: {"credential": "peer-recovery-specialist", "user": ctx["trainee"].id},
-    "certificates.admin_revoke": lambda ctx: {"reason": "Issued in error"},
+    "certificates.admin_revoke": lambda ctx: {"reason": "Issued in error", "confirmed": "yes"},
     "credentials.admin_review": lambda ctx: {f"e{ctx['evidence'].id}-decision": "accept"},
     "credentials.admin_end": lambda ctx: {"end-ended_on": date.today().isoformat()},
     "quizzes.import_confirm": lambda ctx: {"course": ctx["course"].slug, "format": "gift",

@@ -135,6 +135,17 @@ def _move_pending_of_supervisees(supervisor):
     return sum(reassign_pending(trainee) for trainee in trainees)
 
 
+def joined_at(user):
+    """When the person set up their account: the invitation accepted, or the account's creation
+    (self-registration, the command line); None while an invitation waits."""
+    if not user.has_accepted_invitation:
+        return None
+    accepted = db.session.scalar(select(AuditEvent.created_at).where(
+        AuditEvent.subject_id == user.id, AuditEvent.action == "user.invitation_accepted")
+        .order_by(AuditEvent.id).limit(1))
+    return accepted or user.created_at
+
+
 def assignments_of(user):
     """Assignments where ``user`` is the trainee or the supervisor, newest first."""
     return list(db.session.scalars(
