@@ -29,12 +29,14 @@ setup: $(VENV)/.installed
 run: setup
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-# Browser tests drive Debian's chromium; install it when we can (root with apt-get).
+# Browser tests drive Debian's chromium; WeasyPrint subsets fonts with HarfBuzz's subset
+# library. Install both when we can (root with apt-get).
+SYSTEM_PACKAGES := chromium libharfbuzz-subset0
 browser:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@if [ ! -x /usr/bin/chromium ] || ! ldconfig -p | grep -q libharfbuzz-subset; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "note: /usr/bin/chromium is missing; browser tests will be skipped"; fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	  else echo "note: install $(SYSTEM_PACKAGES) for browser tests and subset fonts in PDFs"; fi; \
 	fi
 
 test: $(VENV)/.installed-dev setup browser
