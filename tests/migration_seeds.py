@@ -378,3 +378,22 @@ def a_second_enrolment(db):
               validity_months=24, active=True, source_path="state.yaml", synced_at=datetime(2026, 1, 1))
     db.insert("enrolment", user_id=1, credential_id=2, started_on=date(2026, 4, 1), ended_on=date(2026, 6, 1),
               eligible=False, items_met=2, items_total=7, next_step="Log 10 more hours")
+
+
+# --- 0010: notifications and each person's e-mail choice ----------------------------------------------
+
+@seed("0010")
+def notifications(db):
+    db.insert("notification", user_id=1, kind="entry_returned", event_key="audit-1",
+              message="Sue returned your 2 h of peer support work for changes: add the organisation.",
+              endpoint="supervision.edit", link_args={"entry_id": 1}, created_at=datetime(2026, 4, 2),
+              read_at=None, emailed_at=datetime(2026, 4, 2))
+    db.insert("notification", user_id=4, kind="supervisee_assigned", event_key="audit-2", message="Ana is yours.",
+              endpoint="", link_args={}, created_at=datetime(2026, 4, 3), read_at=datetime(2026, 4, 4))
+    db.insert("notification_setting", user_id=1, delivery="digest", updated_at=datetime(2026, 4, 2))
+
+
+@after_upgrade("0010")
+def only_known_deliveries(db):
+    assert db.refuses("INSERT INTO notification_setting (user_id, delivery, updated_at) "
+                      "VALUES (4, 'hourly', '2026-04-05 00:00:00')")
