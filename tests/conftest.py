@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 COURSES_DIR = ROOT / "courses"
 PASSWORD = "a-long-test-password"
 SIGNING_KEY_FILE = Path(__import__("tempfile").mkdtemp(prefix="signing-")) / "test-signing-key.pem"
+JOB_FILES_DIR = Path(__import__("tempfile").mkdtemp(prefix="job-files-"))
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
@@ -33,7 +34,27 @@ def _postgres_url():
         if IN_CI:
             pytest.fail("TEST_DATABASE_URL must be set in CI: the suite runs on PostgreSQL too.")
         pytest.skip("PostgreSQL half skipped: set TEST_DATABASE_URL to run it.")
-    return url
+    return _worker_database(url)
+
+
+def _worker_database(url):
+    """Each parallel test process (pytest-xdist) works in its own database beside the given one."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or worker == "gw0":
+        return url
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from training.config import database_url as normalise
+
+    base = make_url(normalise(url))
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def _build_schema(url):
@@ -113,6 +134,7 @@ def app(request, database_url):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "COURSES_DIR": str(COURSES_DIR),
+        "JOB_FILES_DIR": str(JOB_FILES_DIR),
     }
     marker = request.node.get_closest_marker("config")
     if marker:

@@ -1,7 +1,7 @@
 """notifications and each person's choice of e-mail at once or a daily digest
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-11-29 19:50:00
 
 """
@@ -12,8 +12,8 @@ from training.db_types import UTCDateTime
 
 
 # revision identifiers, used by Alembic.
-revision = '0010'
-down_revision = '0009'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
