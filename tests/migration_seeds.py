@@ -423,36 +423,20 @@ def a_supervisor_with_professional_details(db):
     db.insert("user_role", user_id=6, role="supervisor")
 
 
-# --- 0010: background jobs with items replace bulk issue jobs --------------------------------------
+# --- 0012: notifications and each person's e-mail choice ----------------------------------------------
 
-@after_upgrade("0010")
-def bulk_issue_jobs_become_jobs_with_an_item_per_trainee(db):
-    assert db.scalar("SELECT kind FROM job WHERE id = 1") == "bulk_issue"
-    assert json_value(db.scalar("SELECT params FROM job WHERE id = 1")) == {"credential_id": 1}
-    items = db.connection.execute(sa.text(
-        "SELECT key, label, status, error FROM job_item WHERE job_id = 1 ORDER BY key")).all()
-    assert [tuple(i) for i in items] == [("1", "ana@example.org", "done", ""),
-                                         ("2", "ben@example.org", "failed", "not eligible")]
-
-
-@seed("0010")
-def a_zip_job(db):
-    job_id = db.insert("job", kind="certificates_zip", params={"certificate_ids": [1, 2]}, started_by_id=4, status="running",
-              total=2, done=1, failed=0, result_path=None, summary="", started_at=datetime(2026, 5, 1, 9))
-    db.insert("job_item", job_id=job_id, key="3", label="third", status="pending", error="", attempts=0)
+@seed("0012")
+def notifications(db):
+    db.insert("notification", user_id=1, kind="entry_returned", event_key="audit-1",
+              message="Sue returned your 2 h of peer support work for changes: add the organisation.",
+              endpoint="supervision.edit", link_args={"entry_id": 1}, created_at=datetime(2026, 4, 2),
+              read_at=None, emailed_at=datetime(2026, 4, 2))
+    db.insert("notification", user_id=4, kind="supervisee_assigned", event_key="audit-2", message="Ana is yours.",
+              endpoint="", link_args={}, created_at=datetime(2026, 4, 3), read_at=datetime(2026, 4, 4))
+    db.insert("notification_setting", user_id=1, delivery="digest", updated_at=datetime(2026, 4, 2))
 
 
-# --- 0011: a professional profile on each person ----------------------------------------------------
-
-@after_upgrade("0011")
-def existing_people_have_an_empty_profile(db):
-    assert db.scalar('SELECT count(*) FROM "user" WHERE job_title = :empty AND phone = :empty', empty="") == 5
-
-
-@seed("0011")
-def a_supervisors_profile(db):
-    db.insert("user", id=6, email="sam@example.org", full_name="Sam Supervisor", active=True,
-              session_token="tok-sam", created_at=datetime(2026, 6, 1), job_title="Clinical supervisor",
-              professional_credential="LCSW", credential_number="12345", phone="+1 555 0100",
-              organisation_name="Recovery Centre", organisation_address="1 Main St")
-    db.insert("user_role", user_id=6, role="supervisor")
+@after_upgrade("0012")
+def only_known_deliveries(db):
+    assert db.refuses("INSERT INTO notification_setting (user_id, delivery, updated_at) "
+                      "VALUES (4, 'hourly', '2026-04-05 00:00:00')")

@@ -116,6 +116,7 @@ def register_blueprints(app):
     from training.courses import bp as courses_bp
     from training.credentials.views import bp as credentials_bp
     from training.jobs.views import bp as jobs_bp
+    from training.notifications import bp as notifications_bp
     from training.operations import bp as operations_bp
     from training.quizzes import bp as quizzes_bp
     from training.supervision import bp as supervision_bp
@@ -131,6 +132,7 @@ def register_blueprints(app):
     app.register_blueprint(badges_bp)
     app.register_blueprint(credentials_bp)
     app.register_blueprint(jobs_bp)
+    app.register_blueprint(notifications_bp)
     app.register_blueprint(operations_bp)
 
 
