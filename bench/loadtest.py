@@ -144,8 +144,8 @@ def prepare(url, trainees, supervisors):
     from training.credentials.models import Credential
     from training.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024,
-                      "TESTING": False})
+    # A testing app waits for the work issuing hands to threads (notices), so nothing outlives the set-up.
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024})
     with app.app_context():
         upgrade()
         sync_courses(ROOT / "courses")
@@ -319,7 +319,7 @@ class Trainee(Person):
 
 
 class Supervisor(Person):
-    ENTRY = re.compile(r'name="entry" value="(\d+)"')
+    ENTRY = re.compile(r'name="decision-(\d+)"')
 
     def act(self):
         choice = self.rng.random()
@@ -331,11 +331,11 @@ class Supervisor(Person):
             page = self.request("review", "GET", "/supervision/review")
             if page is None or page.status != 200:
                 return
-            entries = self.ENTRY.findall(page.text)[:3]
+            entries = list(dict.fromkeys(self.ENTRY.findall(page.text)))[:3]
             if entries:
                 name = "Supervisor Number" + self.email.split("@")[0].removeprefix("supervisor")
-                self.request("approve", "POST", "/supervision/review", {
-                    "entry": entries, "decision": "approve", "signed_name": name}, page)
+                decisions = {f"decision-{entry}": "approve" for entry in entries}
+                self.request("approve", "POST", "/supervision/review", {**decisions, "signed_name": name}, page)
 
 
 class Visitor(Person):
