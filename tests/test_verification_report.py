@@ -202,3 +202,11 @@ def test_a_report_with_nothing_approved_yet_says_so(team, login_as):
     text = " ".join(" ".join(pages(report(login_as(team["supervisor"]), team["trainee"]))).split())
     assert "No supervisor has approved work or supervision for this candidate yet." in text
     assert "No approved entries in this period." in text
+
+
+def test_a_wrong_password_keeps_the_professional_details_shown(team, login_as):
+    sue = team["supervisor"]
+    response = login_as(sue).post("/account", data={"current_password": "wrong", "password": "another long one",
+                                                    "confirm": "another long one"})
+    assert "That is not your current password." in response.text
+    assert 'value="LCSW-0481726"' in response.text
