@@ -48,6 +48,8 @@ LEARNER_ACTION = {"anonymous": "login", "trainee": 302, "other_trainee": 302, "s
 MATRIX = {
     "core.index": ("GET", {r: 302 for r in ROLES}),
     "core.dashboard": ("GET", SIGNED_IN),
+    # Anyone may choose the language of the pages; the answer goes back to the page they were on.
+    "core.set_language": ("POST", {r: 302 for r in ROLES}),
     "auth.login": ("GET", {"anonymous": 200, **{r: 302 for r in ROLES if r != "anonymous"}}),
     "auth.logout": ("POST", {**{r: 302 for r in ROLES}, "anonymous": "login"}),
     "auth.account": ("GET", SIGNED_IN),
@@ -178,6 +180,7 @@ POST_DATA = {
     "admin.person_assign": lambda ctx: {"supervisor_id": ctx["supervisor"].id, "starts_on": "2026-02-01"},
     "admin.assignment_end": lambda ctx: {"ends_on": date.today().isoformat()},
     "supervision.wellbeing_sharing": lambda ctx: {"shared": "y"},
+    "core.set_language": lambda ctx: {"locale": "en", "next": "/dashboard"},
     "certificates.sharing": lambda ctx: {"pdf_public": "y"},
     "certificates.admin_issue": lambda ctx: {"credential": "peer-recovery-specialist", "user": ctx["trainee"].id},
     "certificates.admin_revoke": lambda ctx: {"reason": "Issued in error"},
@@ -384,6 +387,7 @@ CSRF_FORMS = {
     "/password/forgot": {"email": "trainee@example.org"},
     "/account": {"current_password": "x", "password": "abcdefghijkl", "confirm": "abcdefghijkl"},
     "/logout": {},
+    "/language": {"locale": "es", "next": "/login"},
     "complete": {},
     "/admin/people/invite": {"full_name": "X", "email": "x@example.org", "roles": ["trainee"]},
     "roles": {"roles": ["admin"]},

@@ -194,3 +194,43 @@ def test_0006_converts_credentials_enrols_trainees_and_goes_back(scratch_databas
         assert renewal == OLD_RENEWAL
         upgrade()
         db.engine.dispose()
+
+
+def test_0010_adds_each_persons_language_keeping_people_and_the_name_index(scratch_database):
+    """0010 on a database holding people: the language column comes and goes, rows and the
+    lower(full_name) index stay (SQLite rebuilds the table on the way down)."""
+    from flask_migrate import downgrade, upgrade
+
+    from training import create_app
+
+    def name_index_exists(conn):
+        if conn.dialect.name == "sqlite":
+            sql = "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'ix_user_name_lower'"
+        else:
+            sql = "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_user_name_lower'"
+        return conn.execute(text(sql)).scalar() == 1
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": scratch_database})
+    with app.app_context():
+        upgrade(revision="0009")
+        with db.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO \"user\" (id, email, full_name, active, session_token, created_at, wellbeing_shared) "
+                "VALUES (1, 'ana@example.org', 'Ana Álvarez', :yes, 'tok', '2026-01-15 10:00:00', :no)"),
+                {"yes": True, "no": False})
+            conn.execute(text("INSERT INTO user_role (user_id, role) VALUES (1, 'trainee')"))
+        upgrade(revision="0010")
+        with db.engine.begin() as conn:
+            assert conn.execute(text("SELECT locale FROM \"user\" WHERE id = 1")).scalar() is None
+            conn.execute(text("UPDATE \"user\" SET locale = 'es' WHERE id = 1"))
+            assert name_index_exists(conn)
+        downgrade(revision="0009")
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT full_name FROM \"user\" WHERE id = 1")).scalar() == "Ana Álvarez"
+            assert conn.execute(text("SELECT role FROM user_role WHERE user_id = 1")).scalar() == "trainee"
+            assert name_index_exists(conn)
+        upgrade()
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT locale FROM \"user\" WHERE id = 1")).scalar() is None
+            assert name_index_exists(conn)
+        db.engine.dispose()

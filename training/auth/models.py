@@ -38,6 +38,8 @@ class User(UserMixin, db.Model):
     programme_started_on: Mapped[date | None]
     # The supervisor sees the derived wellbeing flag only when the trainee agrees.
     wellbeing_shared: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # The language the person reads pages, e-mails and certificates in; empty: their browser's.
+    locale: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
