@@ -88,7 +88,7 @@ def test_choosing_a_language_when_signed_in_saves_it_on_the_account(people, logi
     assert account.count('action="/language"') == 2  # the header's and the account page's
     response = client.post("/language", data={"locale": "es", "next": "/account"}, follow_redirects=True)
     assert html_lang(response.text) == "es"
-    assert "Las páginas ahora se muestran en Español." in response.text
+    assert "Las páginas ahora se muestran en español." in response.text
     assert db.session.get(User, people["trainee"].id).locale == "es"
     # Another device, another browser: still Spanish.
     other = login_as(people["trainee"])

@@ -229,8 +229,49 @@ def test_0010_adds_each_persons_language_keeping_people_and_the_name_index(scrat
             assert conn.execute(text("SELECT full_name FROM \"user\" WHERE id = 1")).scalar() == "Ana Álvarez"
             assert conn.execute(text("SELECT role FROM user_role WHERE user_id = 1")).scalar() == "trainee"
             assert name_index_exists(conn)
-        upgrade()
+        upgrade(revision="0010")
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT locale FROM \"user\" WHERE id = 1")).scalar() is None
             assert name_index_exists(conn)
+        db.engine.dispose()
+
+
+def test_0011_adds_content_translations_beside_courses_modules_and_questions(scratch_database):
+    """0011 on a database holding a course, a module and a question: versions come and go, the rest stays."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import inspect
+
+    from training import create_app
+
+    tables = {"course_translation", "module_translation", "question_translation"}
+    app = create_app({"SQLALCHEMY_DATABASE_URI": scratch_database})
+    with app.app_context():
+        upgrade(revision="0010")
+        with db.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO course (id, slug, title, summary, position, prerequisites, active, source_path, "
+                "synced_at) VALUES (1, 'c', 'C', '', 0, '[]', :t, '', '2026-01-01 00:00:00')"), {"t": True})
+            conn.execute(text(
+                "INSERT INTO module (id, course_id, slug, position, title, estimated_minutes, objectives, reflection, "
+                "body_markdown, body_html, active, source_path, reflection_required) VALUES (1, 1, 'm', 1, 'M', 5, "
+                "'[]', 'R', '', '', :t, '', :f)"), {"t": True, "f": False})
+            conn.execute(text(
+                "INSERT INTO question (id, course_id, key, category, qtype, title, stem, stem_format, stem_html, data, "
+                "explanation, source_file, source_line, active, created_at, updated_at) VALUES (1, 1, 'm/q', 'm', "
+                "'true_false', 'Q', 'Is it?', 'moodle', 'Is it?', '{\"answer\": true}', '', 'q.gift', 1, :t, "
+                "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"), {"t": True})
+        upgrade(revision="0011")
+        assert tables <= set(inspect(db.engine).get_table_names())
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO module_translation (module_id, locale, title, objectives, reflection, "
+                              "body_markdown, body_html, source_path) VALUES (1, 'es', 'M es', '[]', 'R', '', '', '')"))
+            conn.execute(text("INSERT INTO question_translation (question_id, locale, title, stem, stem_format, "
+                              "stem_html, data, explanation, source_file, source_line) VALUES (1, 'es', 'P', "
+                              "'¿Lo es?', 'moodle', '¿Lo es?', '{\"answer\": true}', '', 'q.es.gift', 1)"))
+        downgrade(revision="0010")
+        assert not tables & set(inspect(db.engine).get_table_names())
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT title FROM module WHERE id = 1")).scalar() == "M"
+            assert conn.execute(text("SELECT stem FROM question WHERE id = 1")).scalar() == "Is it?"
+        upgrade()
         db.engine.dispose()

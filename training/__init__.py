@@ -13,7 +13,7 @@ from werkzeug.exceptions import BadRequest
 from training import security
 from training.config import ROOT, TestConfig, check_paper_size, check_production, config_from_environment
 from training.extensions import babel, csrf, db, limiter, login_manager, migrate
-from training.i18n import LANGUAGES, check_locales, current_language, select_locale
+from training.i18n import LANGUAGES, check_locales, content_language, current_language, language_name, localized, select_locale
 
 
 def create_app(config=None):
@@ -188,6 +188,9 @@ def register_template_helpers(app):
     app.jinja_env.globals["ROLES"] = ROLES
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    app.jinja_env.globals["tr"] = localized
+    app.jinja_env.globals["content_language"] = content_language
+    app.jinja_env.globals["language_name"] = language_name
 
     @app.context_processor
     def inject_settings():

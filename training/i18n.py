@@ -68,3 +68,36 @@ def for_user(user):
 def in_language(code):
     with force_locale(known(code) or default_locale()):
         yield
+
+
+# --- Content written in English, read in the reader's language where a version exists -----------
+
+CONTENT_LANGUAGE = "en"
+
+
+def translation_of(item, language=None):
+    """``item``'s version in ``language`` (default: the page's), or None when there is none or
+    when the language is the one content is written in."""
+    language = language or current_language()
+    if language == CONTENT_LANGUAGE:
+        return None
+    return next((t for t in getattr(item, "translations", ()) if t.locale == language), None)
+
+
+def localized(item, field):
+    """One of ``item``'s texts (``"title"``, ``"summary"``, ...) in the reader's language when a
+    version exists, otherwise as written."""
+    version = translation_of(item)
+    return getattr(version if version is not None else item, field)
+
+
+def content_language(item):
+    """The language ``item`` is shown in on this page: the reader's when a version exists."""
+    return current_language() if translation_of(item) is not None else CONTENT_LANGUAGE
+
+
+def language_name(code):
+    """A language's name as the current page's language writes it in a sentence ("español", "Spanish")."""
+    from babel import Locale
+
+    return Locale.parse(code).get_language_name(current_language())

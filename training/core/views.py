@@ -13,7 +13,7 @@ from training.core import bp
 from training.courses.services import active_courses, progress_for, training_minutes_by_domain
 from training.credentials.evaluation import evaluate
 from training.extensions import db
-from training.i18n import LANGUAGES, SESSION_KEY, known
+from training.i18n import LANGUAGES, SESSION_KEY, known, language_name
 from training.supervision.risk import assess, own_flags
 from training.supervision.services import pending_count, unsupervised_pending_count
 
@@ -77,5 +77,5 @@ def set_language():
         current_user.locale = code
         db.session.commit()
     refresh()
-    flash(_("The pages are now shown in %(language)s.", language=LANGUAGES[code]), "success")
+    flash(_("The pages are now shown in %(language)s.", language=language_name(code)), "success")
     return redirect(back)
