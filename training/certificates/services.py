@@ -22,7 +22,8 @@ from training.credentials.rules import Item
 from training.db_types import utcnow
 from training.errors import ServiceError
 from training.extensions import db
-from training.templating import format_date
+from training.i18n import CONTENT_LANGUAGE, current_language, for_user, user_locale
+from training.templating import format_date, format_number
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O or U: easy to read aloud
 CODE_LENGTH = 20  # 100 random bits
@@ -72,23 +73,41 @@ def hours_snapshot(trainee, credential):
 
 
 def _hours_text(minutes):
-    return f"{minutes / 60:g}"
+    return format_number(minutes / 60)
 
 
 def pdf_context(certificate, preview=False):
-    """Plain values for the design's template: nothing with behaviour reaches it."""
+    """Plain values for the design's template: nothing with behaviour reaches it.
+
+    Called inside ``for_user(holder)``: dates, numbers and words are in the holder's language.
+    """
     hours = certificate.hours
     base = current_app.config["BASE_URL"].rstrip("/")
+    language = current_language()
     return {
-        "number": certificate.number, "holder_name": certificate.holder_name,
-        "credential_title": certificate.credential_title, "issuer_name": certificate.issuer_name,
-        "training": [(domain, _hours_text(minutes)) for domain, minutes in hours.get("training", {}).items()],
+        "lang": language, "number": certificate.number, "holder_name": certificate.holder_name,
+        "credential_title": certificate.title_in(language), "issuer_name": certificate.issuer_name,
+        "training": [(certificate.domain_in(language, domain), _hours_text(minutes))
+                     for domain, minutes in hours.get("training", {}).items()],
         "service": _hours_text(hours.get("service", 0)), "supervision": _hours_text(hours.get("supervision", 0)),
         "issued_on": format_date(certificate.issued_on), "expires_on": format_date(certificate.expires_on),
         "signatory_name": certificate.signatory_name, "signatory_title": certificate.signatory_title,
         "verify_url": certificate.verify_url, "verify_base": base.split("://", 1)[-1] + "/verify",
         "grouped_code": certificate.grouped_code, "qr_png": qr_png(certificate.verify_url), "preview": preview,
+        **_second_language(certificate, language),
     }
+
+
+def _second_language(certificate, language):
+    """A bilingual design (``bilingual: true`` in its metadata) prints the credential's title in a
+    second language too: English under a translation, or the first translation under English."""
+    if not design_metadata(certificate.design).get("bilingual"):
+        return {"lang_also": "", "credential_title_also": ""}
+    other = CONTENT_LANGUAGE if language != CONTENT_LANGUAGE else next(iter(sorted(certificate.translations or {})), "")
+    title = certificate.title_in(other) if other else ""
+    if not title or title == certificate.title_in(language):
+        return {"lang_also": "", "credential_title_also": ""}
+    return {"lang_also": other, "credential_title_also": title}
 
 
 def preview_pdf(trainee, credential, today=None):
@@ -99,12 +118,19 @@ def preview_pdf(trainee, credential, today=None):
     draft = Certificate(
         number=f"{credential.certificate_prefix}-{today.year}-PREVIEW", code="PREVIEWPREVIEWPREVIE",
         holder_name=trainee.printed_name, credential_title=credential.title, hours=hours_snapshot(trainee, credential),
+        locale=user_locale(trainee), translations=_credential_words(credential),
         issued_on=today, expires_on=add_months(today, credential.validity_months),
         issuer_name=current_app.config["ORGANISATION_NAME"],
         signatory_name=current_app.config.get("CERTIFICATE_SIGNATORY_NAME") or metadata.get("signatory_name", ""),
         signatory_title=current_app.config.get("CERTIFICATE_SIGNATORY_TITLE") or metadata.get("signatory_title", ""),
         verify_url=f"{current_app.config['BASE_URL'].rstrip('/')}/verify", design=design)
-    return render_pdf(design, pdf_context(draft, preview=True))
+    with for_user(trainee):
+        return render_pdf(design, pdf_context(draft, preview=True))
+
+
+def _credential_words(credential):
+    """The credential's words in every language its file translates it into, frozen on the certificate."""
+    return {language: words.model_dump() for language, words in credential.spec.translations.items()}
 
 
 def _number(credential, issued_on, certificate_id):
@@ -138,6 +164,7 @@ def issue(trainee, credential, actor=None, today=None, check=True, previous=None
         user_id=trainee.id, credential_id=credential.id, cycle=cycle, number=f"pending-{code}", code=code,
         holder_name=trainee.printed_name, credential_slug=credential.slug, credential_title=credential.title,
         credential_description=credential.description, hours=evaluation.snapshot,
+        locale=user_locale(trainee), translations=_credential_words(credential),
         issued_on=today, expires_on=add_months(max(valid_from or today, today), months or credential.validity_months),
         issued_as=issued_as or ("renewal" if previous else "award"),
         issuer_name=current_app.config["ORGANISATION_NAME"],
@@ -151,7 +178,8 @@ def issue(trainee, credential, actor=None, today=None, check=True, previous=None
             db.session.add(certificate)
             db.session.flush()
             certificate.number = _number(credential, today, certificate.id)
-            certificate.pdf = render_pdf(design, pdf_context(certificate))
+            with for_user(trainee):  # printed in the holder's language, whoever issues it
+                certificate.pdf = render_pdf(design, pdf_context(certificate))
             certificate.pdf_sha256 = sha256(certificate.pdf)
             certificate.signed_json, certificate.signed_jwt = sign_certificate(certificate)
             db.session.flush()

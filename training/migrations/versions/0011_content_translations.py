@@ -1,4 +1,4 @@
-"""courses, modules and questions in other languages
+"""courses, modules, questions and certificates in other languages
 
 Revision ID: 0011
 Revises: 0010
@@ -59,7 +59,15 @@ def upgrade():
     )
 
 
+    with op.batch_alter_table('certificate', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('locale', sa.String(length=10), server_default='en', nullable=False))
+        batch_op.add_column(sa.Column('translations', sa.JSON(), nullable=True))
+
+
 def downgrade():
+    with op.batch_alter_table('certificate', schema=None) as batch_op:
+        batch_op.drop_column('translations')
+        batch_op.drop_column('locale')
     op.drop_table('question_translation')
     op.drop_table('module_translation')
     op.drop_table('course_translation')
