@@ -413,7 +413,7 @@ def _name_index_exists(db):
     if db.connection.dialect.name == "sqlite":
         sql = "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'ix_user_name_lower'"
     else:
-        sql = "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_user_name_lower'"
+        sql = "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_user_name_lower' AND schemaname = current_schema()"
     return db.scalar(sql) == 1
 
 
