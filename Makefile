@@ -11,7 +11,7 @@ PYBABEL := $(BIN)/pybabel
 TRANSLATIONS := training/translations
 CATALOGUES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 
-.PHONY: run test setup bench lint browser clean worker translations
+.PHONY: run test setup bench bench-jobs lint browser clean worker translations
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,7 +56,7 @@ browser:
 	fi
 
 test: $(VENV)/.installed-dev setup browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 # Background job workers, WORKERS of them (one per core by default); they need REDIS_URL.
 WORKERS ?= 2
@@ -66,6 +66,10 @@ worker: $(VENV)/.installed
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
+
+# Bulk issue of 1,000 certificates by two workers, and pages served meanwhile (PostgreSQL and REDIS_URL).
+bench-jobs: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.bulk_issue
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

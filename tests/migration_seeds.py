@@ -406,7 +406,24 @@ def jobs_went_back_to_bulk_issue_jobs(db):
     assert db.scalar("SELECT count(*) FROM bulk_issue_job") == 1
 
 
-# --- 0011: each person's language ----------------------------------------------------------------------
+# --- 0011: professional details on profiles -------------------------------------------------------------
+
+@after_upgrade("0011")
+def people_start_with_empty_professional_details(db):
+    assert db.scalar("SELECT job_title || phone || organisation_address FROM \"user\" WHERE id = 3") == ""
+
+
+@seed("0011")
+def a_supervisor_with_professional_details(db):
+    db.insert("user", id=6, email="vic@example.org", full_name="Vic Supervisor", active=True,
+              session_token="tok-vic", created_at=datetime(2026, 3, 1), job_title="Clinical supervisor",
+              professional_credential="Licensed Clinical Social Worker", credential_number="LCSW-1",
+              phone="+1 555 010 0100", organisation_name="Riverside Centre",
+              organisation_address="12 Mill Lane\nRiverside")
+    db.insert("user_role", user_id=6, role="supervisor")
+
+
+# --- 0012: each person's language ----------------------------------------------------------------------
 
 def _name_index_exists(db):
     """The expression index on lower(full_name), which a SQLite rebuild of "user" would drop."""
@@ -417,33 +434,33 @@ def _name_index_exists(db):
     return db.scalar(sql) == 1
 
 
-@after_upgrade("0011")
+@after_upgrade("0012")
 def people_have_no_language_until_they_choose(db):
     assert db.scalar("SELECT count(*) FROM \"user\" WHERE locale IS NOT NULL") == 0
     assert _name_index_exists(db)
 
 
-@seed("0011")
+@seed("0012")
 def a_spanish_speaking_trainee(db):
-    db.insert("user", id=6, email="lucia@example.org", full_name="Lucía Pérez", active=True, session_token="tok-lucia",
+    db.insert("user", id=8, email="lucia@example.org", full_name="Lucía Pérez", active=True, session_token="tok-lucia",
               created_at=datetime(2026, 5, 1), locale="es")
-    db.insert("user_role", user_id=6, role="trainee")
+    db.insert("user_role", user_id=8, role="trainee")
 
 
-@after_downgrade("0011")
+@after_downgrade("0012")
 def the_name_index_survives_the_rebuild(db):
     assert _name_index_exists(db)
 
 
-# --- 0012: courses, modules, questions and certificates in other languages ----------------------------
+# --- 0013: courses, modules, questions and certificates in other languages ----------------------------
 
-@after_upgrade("0012")
+@after_upgrade("0013")
 def certificates_were_printed_in_english(db):
     assert db.scalar("SELECT count(*) FROM certificate WHERE locale = 'en'") == db.scalar(
         "SELECT count(*) FROM certificate")
 
 
-@seed("0012")
+@seed("0013")
 def spanish_versions(db):
     db.insert("course_translation", course_id=1, locale="es", title="Fundamentos", summary="Una introducción.")
     db.insert("module_translation", module_id=1, locale="es", title="Qué es el apoyo entre pares",
@@ -452,9 +469,9 @@ def spanish_versions(db):
     db.insert("question_translation", question_id=1, locale="es", title="P1", stem="¿Qué es?", stem_format="moodle",
               stem_html="¿Qué es?", data={"choices": [{"id": "a", "text": "Uno", "weight": 1.0}]}, explanation="",
               source_file="questions/01-intro.es.gift", source_line=3)
-    db.insert("user", id=7, email="marta@example.org", full_name="Marta Ruiz", active=True, session_token="tok-marta",
+    db.insert("user", id=9, email="marta@example.org", full_name="Marta Ruiz", active=True, session_token="tok-marta",
               created_at=datetime(2026, 6, 1), locale="es")
-    db.insert("certificate", id=3, user_id=7, credential_id=1, cycle=1, number="PRS-2026-000099", code="S" * 20,
+    db.insert("certificate", id=3, user_id=9, credential_id=1, cycle=1, number="PRS-2026-000099", code="S" * 20,
               holder_name="Marta Ruiz", credential_slug="peer-recovery-specialist", credential_title="PRS",
               credential_description="", hours={"service": 30000}, issued_on=date(2026, 6, 2),
               expires_on=date(2028, 6, 2), issuer_name="Programme", signatory_name="", signatory_title="",

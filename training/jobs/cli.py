@@ -15,8 +15,12 @@ jobs_cli = AppGroup("jobs", help="Background jobs: workers, progress and retries
 @click.option("--queue", "queues", multiple=True, help="Queues to take work from, most urgent first "
                                                       "(default: mail, then jobs).")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-def worker(queues, burst):
+@click.option("--nice", default=10, show_default=True,
+              help="Lower CPU priority than the app servers', so pages stay quick while a job runs.")
+def worker(queues, burst, nice):
     """Take work from the RQ queues (needs REDIS_URL); run one per core."""
+    import os
+
     from redis import Redis
     from rq import Queue, SimpleWorker
 
@@ -29,6 +33,8 @@ def worker(queues, burst):
     # One app for the worker's life: each job runs in a fresh context of it, so the parsed
     # certificate designs, fonts and keys stay warm from one job to the next.
     training.jobs._worker_app = current_app._get_current_object()
+    if nice:
+        os.nice(nice)
     connection = Redis.from_url(url)
     db.engine.dispose()  # no connection opened by the command is shared with the work
     SimpleWorker([Queue(name, connection=connection) for name in (queues or QUEUES)],
