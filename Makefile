@@ -11,7 +11,7 @@ PYBABEL := $(BIN)/pybabel
 TRANSLATIONS := training/translations
 CATALOGUES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 
-.PHONY: run test setup bench bench-jobs lint browser clean worker translations
+.PHONY: run test setup bench bench-jobs loadtest lint browser clean worker translations
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -66,6 +66,11 @@ worker: $(VENV)/.installed
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
+
+# 100 simulated people for 60 s against two gunicorn servers sharing PostgreSQL and Redis (REDIS_URL),
+# one server killed mid-run and PostgreSQL restarted: a server of the load test's own, never the shared one.
+loadtest: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.loadtest --users 100 --seconds 60 --database-fault restart
 
 # Bulk issue of 1,000 certificates by two workers, and pages served meanwhile (PostgreSQL and REDIS_URL).
 bench-jobs: $(VENV)/.installed-dev

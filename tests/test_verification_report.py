@@ -167,3 +167,11 @@ def test_a_bad_phone_number_gets_a_message_and_saves_nothing(team, login_as):
     assert "Enter a phone number with its area code" in response.text
     db.session.refresh(sue)
     assert sue.phone == "" and sue.job_title == ""
+
+
+def test_trainees_have_no_professional_details_to_fill_in(team, login_as):
+    client = login_as(team["trainee"])
+    assert "Professional details" not in client.get("/account").text
+    client.post("/account", data={**PROFILE, "save_profile": "1"})
+    db.session.refresh(team["trainee"])
+    assert team["trainee"].phone == ""

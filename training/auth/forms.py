@@ -64,6 +64,10 @@ class AccountForm(FlaskForm):
     submit = SubmitField("Change password")
 
 
+PROFILE_FIELDS = ("job_title", "professional_credential", "credential_number", "phone", "organisation_name",
+                  "organisation_address")
+
+
 class ProfileForm(FlaskForm):
     """Professional details a supervisor attests with; printed on supervision verification reports."""
 

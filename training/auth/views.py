@@ -5,6 +5,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from training.auth import bp
 from training.auth.access import safe_next_url
 from training.auth.forms import (
+    PROFILE_FIELDS,
     AcceptInvitationForm,
     AccountForm,
     ForgotPasswordForm,
@@ -152,10 +153,13 @@ def account():
     """See one's own account, change the password and the professional details."""
     form = AccountForm()
     user = current_user._get_current_object()
-    profile = ProfileForm(obj=user if request.method == "GET" else None)
-    if "save_profile" in request.form:
+    # Supervisors attest hours with these details; administrators may sign reports too.
+    attests = user.has_role("supervisor", "admin")
+    profile = ProfileForm(obj=user if request.method == "GET" else None) if attests else None
+    if attests and "save_profile" in request.form:
         if profile.validate_on_submit():
-            profile.populate_obj(user)
+            for name in PROFILE_FIELDS:
+                setattr(user, name, getattr(profile, name).data or "")
             db.session.commit()
             flash(_("Your details are saved."), "success")
             return redirect(url_for("auth.account"))
