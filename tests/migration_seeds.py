@@ -423,7 +423,26 @@ def a_supervisor_with_professional_details(db):
     db.insert("user_role", user_id=6, role="supervisor")
 
 
-# --- 0012: each person's language ----------------------------------------------------------------------
+# --- 0012: notifications and each person's e-mail choice ----------------------------------------------
+
+@seed("0012")
+def notifications(db):
+    db.insert("notification", user_id=1, kind="entry_returned", event_key="audit-1",
+              message="Sue returned your 2 h of peer support work for changes: add the organisation.",
+              endpoint="supervision.edit", link_args={"entry_id": 1}, created_at=datetime(2026, 4, 2),
+              read_at=None, emailed_at=datetime(2026, 4, 2))
+    db.insert("notification", user_id=4, kind="supervisee_assigned", event_key="audit-2", message="Ana is yours.",
+              endpoint="", link_args={}, created_at=datetime(2026, 4, 3), read_at=datetime(2026, 4, 4))
+    db.insert("notification_setting", user_id=1, delivery="digest", updated_at=datetime(2026, 4, 2))
+
+
+@after_upgrade("0012")
+def only_known_deliveries(db):
+    assert db.refuses("INSERT INTO notification_setting (user_id, delivery, updated_at) "
+                      "VALUES (4, 'hourly', '2026-04-05 00:00:00')")
+
+
+# --- 0013: each person's language ----------------------------------------------------------------------
 
 def _name_index_exists(db):
     """The expression index on lower(full_name), which a SQLite rebuild of "user" would drop."""
@@ -434,33 +453,33 @@ def _name_index_exists(db):
     return db.scalar(sql) == 1
 
 
-@after_upgrade("0012")
+@after_upgrade("0013")
 def people_have_no_language_until_they_choose(db):
     assert db.scalar("SELECT count(*) FROM \"user\" WHERE locale IS NOT NULL") == 0
     assert _name_index_exists(db)
 
 
-@seed("0012")
+@seed("0013")
 def a_spanish_speaking_trainee(db):
     db.insert("user", id=8, email="lucia@example.org", full_name="Lucía Pérez", active=True, session_token="tok-lucia",
               created_at=datetime(2026, 5, 1), locale="es")
     db.insert("user_role", user_id=8, role="trainee")
 
 
-@after_downgrade("0012")
+@after_downgrade("0013")
 def the_name_index_survives_the_rebuild(db):
     assert _name_index_exists(db)
 
 
-# --- 0013: courses, modules, questions and certificates in other languages ----------------------------
+# --- 0014: courses, modules, questions and certificates in other languages ----------------------------
 
-@after_upgrade("0013")
+@after_upgrade("0014")
 def certificates_were_printed_in_english(db):
     assert db.scalar("SELECT count(*) FROM certificate WHERE locale = 'en'") == db.scalar(
         "SELECT count(*) FROM certificate")
 
 
-@seed("0013")
+@seed("0014")
 def spanish_versions(db):
     db.insert("course_translation", course_id=1, locale="es", title="Fundamentos", summary="Una introducción.")
     db.insert("module_translation", module_id=1, locale="es", title="Qué es el apoyo entre pares",

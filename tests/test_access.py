@@ -78,6 +78,8 @@ MATRIX = {
     "admin.courses": ("GET", ADMIN_ONLY),
     "admin.courses_sync": ("POST", ADMIN_ACTION),
     "admin.audit_log": ("GET", ADMIN_ONLY),
+    "admin.programme": ("GET", ADMIN_ONLY),
+    "admin.programme_csv": ("GET", ADMIN_ONLY),
     "quizzes.overview": ("GET", SIGNED_IN),
     "quizzes.start": ("POST", LEARNER_ACTION),
     # The trainee's own finished attempt: the owner is sent on to its review; anyone else's
@@ -176,6 +178,10 @@ MATRIX = {
     "cohorts.calendar_reset": ("POST", {**LEARNER_ACTION, "trainer": 302}),
     "cohorts.sync_trainings": ("POST", ADMIN_ACTION),
     "cohorts.confirm_attendance": ("POST", COHORT_ACTION),
+    "notifications.index": ("GET", SIGNED_IN),
+    "notifications.read": ("POST", {**{r: 302 for r in ROLES}, "anonymous": "login"}),
+    "notifications.read_all": ("POST", {**{r: 302 for r in ROLES}, "anonymous": "login"}),
+    "notifications.delivery": ("POST", {**{r: 302 for r in ROLES}, "anonymous": "login"}),
     # Last: it takes other_trainee out of the cohort.
     "cohorts.leave": ("POST", {**LEARNER_ACTION, "trainee": 404}),
 }
@@ -190,7 +196,7 @@ POST_DATA = {
     "core.set_language": lambda ctx: {"locale": "en", "next": "/dashboard"},
     "certificates.sharing": lambda ctx: {"pdf_public": "y"},
     "certificates.admin_issue": lambda ctx: {"credential": "peer-recovery-specialist", "user": ctx["trainee"].id},
-    "certificates.admin_revoke": lambda ctx: {"reason": "Issued in error"},
+    "certificates.admin_revoke": lambda ctx: {"reason": "Issued in error", "confirmed": "yes"},
     "credentials.admin_review": lambda ctx: {f"e{ctx['evidence'].id}-decision": "accept"},
     "credentials.admin_end": lambda ctx: {"end-ended_on": date.today().isoformat()},
     "quizzes.import_confirm": lambda ctx: {"course": ctx["course"].slug, "format": "gift",
@@ -199,6 +205,7 @@ POST_DATA = {
     "cohorts.add_member": lambda ctx: {"email": ctx["trainee"].email, "action": "enrol"},
     "cohorts.review": lambda ctx: {"decision": "accept"},
     "cohorts.confirm_attendance": lambda ctx: {"signed_name": ctx["trainer"].full_name},
+    "notifications.delivery": lambda ctx: {"delivery": "digest"},
     "courses.reflection": lambda ctx: {"text": "A reflection long enough to be accepted by the form and the service."},
 }
 
@@ -327,6 +334,7 @@ def url_for_endpoint(app, endpoint, ctx):
         "key": "code_of_ethics",
         "evidence_id": ctx["evidence"].id,
         "enrolment_id": ctx["enrolment"].id,
+        "notification_id": 1,
     }
     if endpoint == "cohorts.feed":
         values["token"] = ctx["token"]
@@ -453,6 +461,9 @@ CSRF_FORMS = {
     "/admin/certificates/download.zip": {},
     "job_retry": {},
     "/supervision/reports": {},
+    "/notifications/1/read": {},
+    "/notifications/read-all": {},
+    "/notifications/delivery": {"delivery": "digest"},
 }
 
 

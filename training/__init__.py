@@ -106,6 +106,7 @@ def register_blueprints(app):
     from training.courses import bp as courses_bp
     from training.credentials.views import bp as credentials_bp
     from training.jobs.views import bp as jobs_bp
+    from training.notifications import bp as notifications_bp
     from training.quizzes import bp as quizzes_bp
     from training.supervision import bp as supervision_bp
 
@@ -120,6 +121,7 @@ def register_blueprints(app):
     app.register_blueprint(badges_bp)
     app.register_blueprint(credentials_bp)
     app.register_blueprint(jobs_bp)
+    app.register_blueprint(notifications_bp)
 
 
 def register_errors(app):

@@ -23,6 +23,7 @@ from training.db_types import utcnow
 from training.errors import ServiceError
 from training.extensions import db
 from training.i18n import CONTENT_LANGUAGE, current_language, for_user, in_language, user_locale
+from training.notifications.services import announce
 from training.templating import format_date, format_number
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O or U: easy to read aloud
@@ -194,10 +195,11 @@ def issue(trainee, credential, actor=None, today=None, check=True, previous=None
         if existing is None:
             raise
         return existing, False
-    audit.record({"award": "certificate.issued", "renewal": "certificate.renewed", "extension": "certificate.extended"}
-                 [certificate.issued_as], actor=actor, subject=trainee,
-                 number=certificate.number, credential=credential.slug, pdf_sha256=certificate.pdf_sha256)
+    event = audit.record({"award": "certificate.issued", "renewal": "certificate.renewed",
+                          "extension": "certificate.extended"}[certificate.issued_as], actor=actor, subject=trainee,
+                         number=certificate.number, credential=credential.slug, pdf_sha256=certificate.pdf_sha256)
     db.session.commit()
+    announce(event)
     return certificate, True
 
 
@@ -237,9 +239,10 @@ def revoke(actor, certificate, public_reason, private_note=""):
     certificate.status, certificate.revoked_at = "revoked", utcnow()
     certificate.revoked_reason, certificate.revoked_note = public_reason[:500], (private_note or "").strip()[:2000]
     publish_status(certificate.id)
-    audit.record("certificate.revoked", actor=actor, subject=certificate.holder, number=certificate.number,
-                 reason=certificate.revoked_reason, note=certificate.revoked_note)
+    event = audit.record("certificate.revoked", actor=actor, subject=certificate.holder, number=certificate.number,
+                         reason=certificate.revoked_reason, note=certificate.revoked_note)
     db.session.commit()
+    announce(event)
 
 
 def reinstate(actor, certificate, note=""):
@@ -247,9 +250,10 @@ def reinstate(actor, certificate, note=""):
         raise CertificateError("Only a revoked certificate can be reinstated.")
     certificate.status, certificate.revoked_at, certificate.revoked_reason = "valid", None, ""
     publish_status(certificate.id)
-    audit.record("certificate.reinstated", actor=actor, subject=certificate.holder, number=certificate.number,
-                 note=(note or "").strip())
+    event = audit.record("certificate.reinstated", actor=actor, subject=certificate.holder,
+                         number=certificate.number, note=(note or "").strip())
     db.session.commit()
+    announce(event)
 
 
 def renewal_checklist(certificate, today=None):
