@@ -175,7 +175,8 @@ def _progress_context(trainee):
     weeks = weekly_minutes(trainee)
     cumulative = cumulative_progress(trainee, evaluations[0].hour_items, weeks) if evaluations else []
     return {"evaluations": evaluations, "weeks": weeks, "cumulative": cumulative,
-            "weekly_svg": weekly_chart(weeks), "progress_svgs": [progress_chart(e.hour_items) for e in evaluations],
+            "weekly_svg": weekly_chart(weeks),
+            "progress_svgs": [progress_chart(e.hour_items, key=f"progress-{index}") for index, e in enumerate(evaluations)],
             "cumulative_svg": cumulative_chart(cumulative)}
 
 
