@@ -439,3 +439,53 @@ def test_a_trainee_sees_their_supervisor_and_how_to_reach_them(team, people, log
 
     alone = login_as(people["other_trainee"]).get("/hours").text
     assert "You have no supervisor assigned yet" in alone
+
+
+def _learned(trainee, course, modules=0, quizzes_passed=0, exam_tries=0):
+    """Mark the first ``modules`` modules done and record quiz results straight in the tables."""
+    from training.courses.models import ModuleCompletion
+    from training.courses.services import active_quiz, final_exam
+    from training.db_types import utcnow
+    from training.quizzes.models import QuizAttempt
+
+    for index, module in enumerate(course.active_modules[:modules]):
+        db.session.add(ModuleCompletion(user_id=trainee.id, module_id=module.id))
+        quiz = active_quiz(module)
+        if quiz is not None:
+            db.session.add(QuizAttempt(quiz_id=quiz.id, user_id=trainee.id, number=1, submitted_at=utcnow(),
+                                       score=0.9 if index < quizzes_passed else 0.3,
+                                       passed=index < quizzes_passed, pass_mark=80))
+    for number in range(1, exam_tries + 1):
+        db.session.add(QuizAttempt(quiz_id=final_exam(course).id, user_id=trainee.id, number=number,
+                                   submitted_at=utcnow(), score=0.5, passed=False, pass_mark=80))
+    db.session.commit()
+
+
+def test_a_supervisor_sees_each_supervisees_course_and_quiz_progress(team, people, course, make_user, login_as):
+    from tests.conftest import count_statements
+
+    trainee, supervisor = team["trainee"], team["supervisor"]
+    _learned(trainee, course, modules=3, quizzes_passed=2, exam_tries=0)
+    total = len(course.active_modules)
+    client = login_as(supervisor)
+
+    page = client.get("/supervision").text
+
+    assert f"{course.title}</strong>: 3 of {total} modules" in page
+    assert re.search(r"2 of \d+ quizzes passed", page) and "final exam not taken" in page
+    dashboard = client.get("/dashboard").text
+    assert f"{course.title}</strong>: 3 of {total} modules" in dashboard
+    assert "No course started yet." not in page
+
+    # More supervisees, further along, cost no more statements.
+    with count_statements() as few:
+        client.get("/supervision")
+    for number in range(3):
+        other = make_user(f"more{number}@example.org", roles=("trainee",))
+        db.session.add(SupervisorAssignment(supervisor=supervisor, trainee=other, starts_on=TODAY))
+        db.session.commit()
+        _learned(other, course, modules=number + 1, quizzes_passed=number, exam_tries=1)
+    with count_statements() as many:
+        page = client.get("/supervision").text
+    assert "final exam not passed after 1 attempt" in page
+    assert len(many) == len(few), "a query per supervisee"

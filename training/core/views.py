@@ -10,6 +10,7 @@ from training.core import bp
 from training.courses.services import active_courses, progress_for, training_minutes_by_domain
 from training.credentials.evaluation import evaluate
 from training.extensions import db
+from training.quizzes.progress import learning_of
 from training.supervision.risk import assess, own_flags
 from training.supervision.services import pending_count, unsupervised_pending_count
 
@@ -37,6 +38,7 @@ def dashboard():
         context["own_risk"] = own_flags(current_user)
     if current_user.has_role("supervisor"):
         context["risks"] = assess(supervisees_of(current_user))  # wellbeing only where shared
+        context["learning"] = learning_of(r.trainee.id for r in context["risks"])
         context["pending_count"] = pending_count(current_user)
     if current_user.has_role("trainer"):
         context["trainer"] = trainer_overview(current_user)

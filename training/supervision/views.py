@@ -12,6 +12,7 @@ from training.credentials.services import categories_for, credential_for, domain
 from training.extensions import db
 from training.forms import ConfirmForm, choices, show_error
 from training.http import content_disposition, page_number
+from training.quizzes.progress import learning_of
 from training.supervision import bp
 from training.supervision.charts import cumulative_chart, progress_chart, weekly_chart
 from training.supervision.exports import hours_csv, verification_report_pdf
@@ -293,7 +294,8 @@ def _supervisees():
 def supervisees():
     """Supervisees sorted by burnout risk, each flag with its reason."""
     risks = assess(_supervisees())
-    return render_template("supervision/supervisees.html", risks=risks, pending=pending_count(current_user))
+    return render_template("supervision/supervisees.html", risks=risks, pending=pending_count(current_user),
+                           learning=learning_of(r.trainee.id for r in risks))
 
 
 def _supervisee_or_404(user_id):
