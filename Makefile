@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test setup bench lint browser clean
+.PHONY: run test setup bench bench-jobs lint browser clean worker
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,8 +42,18 @@ browser:
 test: $(VENV)/.installed-dev setup browser
 	$(BIN)/python -m pytest
 
+# Background job workers, WORKERS of them (one per core by default); they need REDIS_URL.
+WORKERS ?= 2
+worker: $(VENV)/.installed
+	@test -n "$$REDIS_URL" || { echo "Set REDIS_URL: workers take their work from Redis."; exit 1; }
+	@trap 'kill 0' INT TERM; for i in $$(seq $(WORKERS)); do $(FLASK) jobs worker & done; wait
+
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
+
+# Bulk issue of 1,000 certificates by two workers, and pages served meanwhile (PostgreSQL and REDIS_URL).
+bench-jobs: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.bulk_issue
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

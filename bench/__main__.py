@@ -11,7 +11,6 @@ import random
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -97,7 +96,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller data and fewer runs")
     args = parser.parse_args()
-    trainees, entries, runs, bulk = (500, 50_000, 5, 50) if args.quick else (3000, 1_000_000, 15, 1000)
+    trainees, entries, runs = (500, 50_000, 5) if args.quick else (3000, 1_000_000, 15)
 
     from training import create_app
     from training.extensions import db
@@ -135,7 +134,6 @@ def main():
             report(label, value, target)
 
         from training.auth.models import user_by_email
-        from training.certificates.models import Certificate
         from training.certificates.render import render_pdf
         from training.certificates.services import issue, pdf_context
         from training.credentials.models import Credential
@@ -151,45 +149,6 @@ def main():
         report("Public verification page", value, 100)
         value, _ = median_ms(lambda: public.get(f"/verify/{certificate.grouped_code}.json"), runs)
         report("Signed Open Badges credential", value, 100)
-
-        # Bulk issue in the background while a supervisor keeps using the site.
-        from training.auth.models import User
-        from training.certificates.services import CODE_LENGTH  # noqa: F401 (imports the renderer first)
-
-        people = list(db.session.scalars(db.select(User).where(User.email.like("%@bench.example")).limit(bulk)))
-        original = issue.__globals__["checklist"]
-        issue.__globals__["checklist"] = lambda trainee, cred: []  # bench the issuing, not the data set-up
-        try:
-            from training.certificates.jobs import run_bulk_issue
-            from training.certificates.models import BulkIssueJob
-
-            job = BulkIssueJob(credential_id=credential.id, user_ids=[p.id for p in people], total=len(people))
-            db.session.add(job)
-            db.session.commit()
-            job_id = job.id
-            done = threading.Event()
-
-            def worker():
-                with app.app_context():
-                    run_bulk_issue(job_id)
-                done.set()
-
-            start = time.perf_counter()
-            threading.Thread(target=worker, daemon=True).start()
-            latencies = []
-            while not done.is_set():
-                t0 = time.perf_counter()
-                supervisor.get("/supervision")
-                latencies.append((time.perf_counter() - t0) * 1000)
-                time.sleep(0.2)
-            elapsed = time.perf_counter() - start
-        finally:
-            issue.__globals__["checklist"] = original
-        issued = db.session.scalar(db.select(db.func.count()).select_from(Certificate)) - 1
-        report(f"Bulk issue of {issued:,} certificates (total)", elapsed, unit="s ")
-        report("  per certificate", elapsed / max(issued, 1) * 1000)
-        if latencies:
-            report("  supervisees page meanwhile (median)", statistics.median(latencies), 600)
 
 
 if __name__ == "__main__":

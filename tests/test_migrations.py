@@ -192,3 +192,4 @@ def test_a_failed_sqlite_upgrade_changes_nothing(tmp_path):
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
         raw.close()
         db.engine.dispose()
+
