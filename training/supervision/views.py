@@ -136,7 +136,7 @@ def hours():
     hour_filter = HourFilter(status=filters.status.data or None, kind=filters.kind.data or None,
                              date_from=filters.date_from.data, date_to=filters.date_to.data)
     pagination = db.paginate(filtered_entries(current_user, hour_filter), page=page_number(request.args.get(
-        "page", 1, type=int)), per_page=current_app.config.get("HOURS_PER_PAGE", 50), error_out=False)
+        "page", 1, type=int)), per_page=current_app.config["HOURS_PER_PAGE"], error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page" and v and (valid or k not in filters.errors)}
     return render_template("supervision/hours.html", pagination=pagination, entries=pagination.items,
                            filters=filters, args=args, status=filters.status.data or "",
