@@ -78,11 +78,13 @@ def _entry_form(entry=None):
     with or without JavaScript: the kind is chosen first, by link, and travels with the form."""
     kind = _chosen_kind(entry)
     form = EntryForm(obj=entry if request.method == "GET" else None)
-    form.kind.data = kind
+    if request.method == "GET":
+        form.kind.data = kind
+    # A kind sent that is none of ours stays in the form, so validation refuses it with its message.
     form.domain.choices = _domain_choices(current_user)
     form.attributes.choices = choices((a.key, a.label) for a in hour_attributes_for(current_user, kind))
     form.category.choices = choices([("", "None"), *categories_for(current_user).items()])
-    form.shown = KIND_FIELDS[kind]
+    form.shown_kind, form.shown = kind, KIND_FIELDS[kind]
     if entry is not None and request.method == "GET":
         form.attributes.data = [key for key in entry.attribute_keys if key in dict(form.attributes.choices)]
         form.hours.data = entry.minutes / 60
