@@ -34,7 +34,27 @@ def _postgres_url():
         if IN_CI:
             pytest.fail("TEST_DATABASE_URL must be set in CI: the suite runs on PostgreSQL too.")
         pytest.skip("PostgreSQL half skipped: set TEST_DATABASE_URL to run it.")
-    return url
+    return _worker_database(url)
+
+
+def _worker_database(url):
+    """Each parallel test process (pytest-xdist) works in its own database beside the given one."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or worker == "gw0":
+        return url
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from training.config import database_url as normalise
+
+    base = make_url(normalise(url))
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def _build_schema(url):

@@ -404,3 +404,20 @@ def a_zip_job_with_a_failed_item(db):
 def jobs_went_back_to_bulk_issue_jobs(db):
     """The bulk issue comes back as it was (the walk checks its seeded values); other kinds did not exist."""
     assert db.scalar("SELECT count(*) FROM bulk_issue_job") == 1
+
+
+# --- 0011: professional details on profiles -------------------------------------------------------------
+
+@after_upgrade("0011")
+def people_start_with_empty_professional_details(db):
+    assert db.scalar("SELECT job_title || phone || organisation_address FROM \"user\" WHERE id = 3") == ""
+
+
+@seed("0011")
+def a_supervisor_with_professional_details(db):
+    db.insert("user", id=6, email="vic@example.org", full_name="Vic Supervisor", active=True,
+              session_token="tok-vic", created_at=datetime(2026, 3, 1), job_title="Clinical supervisor",
+              professional_credential="Licensed Clinical Social Worker", credential_number="LCSW-1",
+              phone="+1 555 010 0100", organisation_name="Riverside Centre",
+              organisation_address="12 Mill Lane\nRiverside")
+    db.insert("user_role", user_id=6, role="supervisor")

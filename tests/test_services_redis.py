@@ -11,6 +11,9 @@ from training.extensions import db
 
 from .conftest import IN_CI
 
+# They flush the Redis database they are given: one test process at a time.
+pytestmark = pytest.mark.xdist_group("redis")
+
 
 @pytest.fixture
 def redis_url():

@@ -2,11 +2,13 @@
 import logging
 import sqlite3
 
-from flask import Flask, Response, abort, render_template, request
+from flask import Flask, Response, abort, g, make_response, render_template, request
 from flask.globals import request_ctx
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import BadRequest
 
 from training import security
@@ -171,6 +173,28 @@ def register_errors(app):
     def too_many_requests(error):
         return page(429, "Too many attempts",
                     "Please wait a minute before trying again.")
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(error):
+        """The database went away (restarted, failed over, connections ended): a clear 503, never a traceback.
+
+        The pool checks each connection before use (pool_pre_ping), so service comes back by itself.
+        """
+        app.logger.warning("Database unavailable: %s", str(error).splitlines()[0][:200])
+        try:
+            db.session.rollback()
+        except Exception:  # the connection is gone; the session is discarded at the end of the request
+            pass
+        db.session.remove()
+        g._login_user = login_manager.anonymous_user()  # no database to load the person from
+        response = page(503, gettext("The service is briefly unavailable"),
+                        gettext("We could not reach the database just now. If you were sending a form, it was not "
+                                "saved: please try again in a few seconds."))
+        if isinstance(response, tuple):
+            response = make_response(response)
+        response.headers["Retry-After"] = "10"
+        return response
 
     @app.errorhandler(500)
     def server_error(error):

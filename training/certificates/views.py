@@ -1,3 +1,4 @@
+import json
 from datetime import date
 from urllib.parse import urlencode
 
@@ -137,7 +138,13 @@ def verify(code):
 @bp.route("/verify/<code>.json")
 @limiter.limit(_verify_limit)
 def verify_json(code):
-    """The certificate as an Open Badges 3.0 credential with an embedded Data Integrity proof."""
+    """The certificate as an Open Badges 3.0 credential with an embedded Data Integrity proof;
+    a training certificate as its frozen record, with the SHA-256 of its PDF to compare."""
+    training = None if find_by_code(code) else _training_certificate(code)
+    if training is not None:
+        from training.cohorts.certificates import public_record
+
+        return _credential_response(json.dumps(public_record(training), indent=2), "application/json")
     signed_json, _ = stored_credential(_certificate_or_404(code))
     return _credential_response(signed_json, "application/json")
 

@@ -174,3 +174,4 @@ class ReportForm(FlaskForm):
 
     date_from = DateField("From", invalid_value_message=DATE_INVALID, validators=[Optional()])
     date_to = DateField("To", invalid_value_message=DATE_INVALID, validators=[Optional()])
+    report = StringField("Report", validators=[Optional(), Length(max=300)])

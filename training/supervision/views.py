@@ -16,7 +16,8 @@ from training.http import content_disposition, page_number
 from training.quizzes.progress import learning_of
 from training.supervision import bp
 from training.supervision.charts import cumulative_chart, progress_chart, weekly_chart
-from training.supervision.exports import hours_csv, verification_report_pdf
+from training.supervision.explain import course_steps, training_by_domain, training_sources
+from training.supervision.exports import find_scope, hours_csv, report_scopes, verification_report_pdf
 from training.supervision.forms import (
     CheckInForm,
     CorrectionForm,
@@ -223,7 +224,10 @@ def _progress_context(trainee):
     evaluations = evaluate([trainee]).get(trainee.id, [])
     weeks = weekly_minutes(trainee)
     cumulative = cumulative_progress(trainee, evaluations[0].hour_items, weeks) if evaluations else []
+    sources = training_sources(trainee)[0] if evaluations else {}
     return {"evaluations": evaluations, "weeks": weeks, "cumulative": cumulative,
+            "training_domains": [training_by_domain(trainee, e, sources) for e in evaluations],
+            "course_steps": course_steps(trainee, evaluations),
             "weekly_svg": weekly_chart(weeks),
             "progress_svgs": [progress_chart(e.hour_items, key=f"progress-{index}") for index, e in enumerate(evaluations)],
             "cumulative_svg": cumulative_chart(cumulative)}
@@ -269,6 +273,7 @@ def wellbeing():
     checkins = history(current_user)
     return render_template("supervision/wellbeing.html", form=form, done_today=done_today, checkins=checkins,
                            chart=wellbeing_chart(checkins), questions=QUESTIONS,
+                           wellbeing_drop=current_app.config["BURNOUT_WELLBEING_DROP"],
                            sharing=SharingForm(shared=current_user.wellbeing_shared)), 400 if form.errors else 200
 
 
@@ -392,8 +397,10 @@ def supervisee(user_id):
     trainee = _supervisee_or_404(user_id)
     # Only the trainee's own supervisor sees the wellbeing signal (assess() also requires consent).
     risk = assess([trainee], include_wellbeing=trainee.id in supervisee_ids(current_user))[0]
+    scopes = report_scopes(trainee)
     return render_template("supervision/progress.html", trainee=trainee, risk=risk, own=False,
-                           entries=entries_of(trainee), report_form=ReportForm(), **_progress_context(trainee))
+                           entries=entries_of(trainee), report_form=ReportForm(), scopes=scopes,
+                           chosen_scope=find_scope(scopes, None, current_user), **_progress_context(trainee))
 
 
 @bp.route("/supervisees/<int:user_id>/hours.csv")
@@ -413,8 +420,13 @@ def report(user_id):
                                                                               form.date_to.data):
         flash("Enter a valid period: the start must be on or before the end.", "error")
         return redirect(url_for("supervision.supervisee", user_id=trainee.id))
-    pdf = verification_report_pdf(trainee, form.date_from.data, form.date_to.data)
-    filename = f"supervision-report-{trainee.full_name.lower().replace(' ', '-')}.pdf"
+    scope = find_scope(report_scopes(trainee), form.report.data, current_user)
+    if form.report.data and scope is None:
+        flash(_("That report has no approved entries any more: choose one from the list."), "error")
+        return redirect(url_for("supervision.supervisee", user_id=trainee.id))
+    pdf = verification_report_pdf(trainee, scope, form.date_from.data, form.date_to.data)
+    parts = [trainee.printed_name, scope.supervisor.full_name if scope else "", scope.organisation if scope else ""]
+    filename = "supervision-report-" + "-".join("-".join(p.lower().split()) for p in parts if p) + ".pdf"
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": content_disposition(filename)})
 
