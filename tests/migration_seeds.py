@@ -421,3 +421,22 @@ def a_supervisor_with_professional_details(db):
               phone="+1 555 010 0100", organisation_name="Riverside Centre",
               organisation_address="12 Mill Lane\nRiverside")
     db.insert("user_role", user_id=6, role="supervisor")
+
+
+# --- 0012: notifications and each person's e-mail choice ----------------------------------------------
+
+@seed("0012")
+def notifications(db):
+    db.insert("notification", user_id=1, kind="entry_returned", event_key="audit-1",
+              message="Sue returned your 2 h of peer support work for changes: add the organisation.",
+              endpoint="supervision.edit", link_args={"entry_id": 1}, created_at=datetime(2026, 4, 2),
+              read_at=None, emailed_at=datetime(2026, 4, 2))
+    db.insert("notification", user_id=4, kind="supervisee_assigned", event_key="audit-2", message="Ana is yours.",
+              endpoint="", link_args={}, created_at=datetime(2026, 4, 3), read_at=datetime(2026, 4, 4))
+    db.insert("notification_setting", user_id=1, delivery="digest", updated_at=datetime(2026, 4, 2))
+
+
+@after_upgrade("0012")
+def only_known_deliveries(db):
+    assert db.refuses("INSERT INTO notification_setting (user_id, delivery, updated_at) "
+                      "VALUES (4, 'hourly', '2026-04-05 00:00:00')")

@@ -175,3 +175,22 @@ def test_trainees_have_no_professional_details_to_fill_in(team, login_as):
     client.post("/account", data={**PROFILE, "save_profile": "1"})
     db.session.refresh(team["trainee"])
     assert team["trainee"].phone == ""
+
+
+def test_each_credential_the_candidate_works_toward_has_its_totals_and_frequency(team, login_as):
+    from sqlalchemy import select
+
+    from training.credentials.models import Credential, Enrolment
+
+    trainee, sue = team["trainee"], team["supervisor"]
+    state = db.session.scalar(select(Credential).where(Credential.slug == "state-peer-support-specialist"))
+    db.session.add(Enrolment(user_id=trainee.id, credential_id=state.id, started_on=TODAY - timedelta(days=60)))
+    approved(trainee, sue, "service", 600, 40, "Riverside Centre")
+    approved(trainee, sue, "supervision", 60, 30, supervision_format="individual")
+    db.session.commit()
+    text = " ".join(pages(report(login_as(sue), trainee))).replace("\n", " ")
+    assert "Toward Peer Recovery Specialist" in text and "Toward State Peer Support Specialist (example)" in text
+    assert "Peer Recovery Specialist: the credential sets no supervision frequency." in text
+    # The state credential asks for weekly supervision at first: the report shows the gap it found.
+    assert "State Peer Support Specialist (example): across all supervisors, Supervision at least every 7 days" in text
+    assert "Supervised peer support work 250 h 10 h 10 h Not yet" in text

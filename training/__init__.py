@@ -54,9 +54,14 @@ def _ensure_instance_folder(app):
 
 
 def configure_logging(app):
-    if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from training.operations import logs
+
+    if app.config["LOG_FORMAT"] not in {"json", "text"}:
+        raise RuntimeError(f"LOG_FORMAT must be json or text, not {app.config['LOG_FORMAT']!r}.")
+    if not app.testing:
+        logs.configure(app.config["LOG_FORMAT"])
     logging.getLogger("training").setLevel(logging.INFO)
+    logs.init_app(app)
 
 
 @event.listens_for(Engine, "connect")
@@ -111,6 +116,8 @@ def register_blueprints(app):
     from training.courses import bp as courses_bp
     from training.credentials.views import bp as credentials_bp
     from training.jobs.views import bp as jobs_bp
+    from training.notifications import bp as notifications_bp
+    from training.operations import bp as operations_bp
     from training.quizzes import bp as quizzes_bp
     from training.supervision import bp as supervision_bp
 
@@ -125,6 +132,8 @@ def register_blueprints(app):
     app.register_blueprint(badges_bp)
     app.register_blueprint(credentials_bp)
     app.register_blueprint(jobs_bp)
+    app.register_blueprint(notifications_bp)
+    app.register_blueprint(operations_bp)
 
 
 def register_errors(app):

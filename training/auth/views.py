@@ -179,4 +179,9 @@ def account():
                 login_user(user)  # the session token changed; keep this session
                 flash("Your password is changed. Other devices have been signed out.", "success")
                 return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form, profile=profile), 400 if form.errors else 200
+    from training.notifications.forms import DeliveryForm
+    from training.notifications.services import delivery_of
+
+    delivery_form = DeliveryForm(formdata=None, delivery=delivery_of(current_user))
+    return render_template("auth/account.html", form=form, profile=profile, delivery_form=delivery_form), \
+        400 if form.errors else 200

@@ -394,9 +394,13 @@ def admin_detail(certificate_id):
 @bp.route("/admin/certificates/<int:certificate_id>/revoke", methods=["POST"])
 @roles_required("admin")
 def admin_revoke(certificate_id):
-    """Revoke with a public reason and a private note; the record stays."""
+    """Revoke with a public reason and a private note, after a confirmation page; the record stays."""
     certificate = db.get_or_404(Certificate, certificate_id)
     form = RevokeForm()
+    if form.validate_on_submit() and form.confirmed.data != "yes" and certificate.status != "revoked":
+        # Works without JavaScript: the first submission shows what will happen and asks again.
+        form.confirmed.data = "yes"
+        return render_template("certificates/revoke_confirm.html", c=certificate, form=form)
     if form.validate_on_submit():
         try:
             revoke(current_user, certificate, form.reason.data, form.note.data)

@@ -12,7 +12,7 @@ from training.credentials.evaluation import evaluate
 from training.extensions import db
 from training.quizzes.progress import learning_of
 from training.supervision.risk import assess, own_flags
-from training.supervision.services import pending_count, unsupervised_pending_count
+from training.supervision.services import pending_count, returned_count, unsupervised_pending_count
 
 
 @bp.route("/")
@@ -36,6 +36,7 @@ def dashboard():
         context["training_minutes"] = training_minutes_by_domain(current_user)
         context["evaluations"] = evaluate([current_user]).get(current_user.id, [])
         context["own_risk"] = own_flags(current_user)
+        context["returned_count"] = returned_count(current_user)
     if current_user.has_role("supervisor"):
         context["risks"] = assess(supervisees_of(current_user))  # wellbeing only where shared
         context["learning"] = learning_of(r.trainee.id for r in context["risks"])

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from training.auth.models import User
-from training.credentials.evaluation import evaluate_one
+from training.credentials.evaluation import evaluate
 from training.extensions import db
 from training.pdf import page_size
 from training.supervision.explain import training_sources
@@ -119,17 +119,15 @@ def _scope_entries(trainee, scope, date_from, date_to):
     return list(db.session.scalars(query.order_by(HourEntry.occurred_on, HourEntry.id)))
 
 
-def supervision_frequency(entries, credential_rule=None):
-    """How often supervision happened in a report: sessions, days, the longest gap, and what the
-    credential asks (from its frequency rule, when it has one)."""
+def supervision_frequency(entries):
+    """How often supervision happened in a report: sessions, days, days a month and the longest gap."""
     days = sorted({e.occurred_on for e in entries if e.kind == "supervision"})
     gaps = [(later - earlier).days for earlier, later in zip(days, days[1:], strict=False)]
     sessions = sum(1 for e in entries if e.kind == "supervision")
     months = max(1, round(((days[-1] - days[0]).days + 1) / 30.4)) if days else 0
     return {"sessions": sessions, "days": len(days), "first": days[0] if days else None,
             "last": days[-1] if days else None, "longest_gap": max(gaps) if gaps else None,
-            "per_month": round(len(days) / months, 1) if months else 0,
-            "expected": credential_rule.describe() if credential_rule else ""}
+            "per_month": round(len(days) / months, 1) if months else 0}
 
 
 def _in_report(key, table, totals):
@@ -150,7 +148,8 @@ def _in_report(key, table, totals):
 def report_context(trainee, scope, date_from=None, date_to=None):
     """Everything the verification report prints for one supervisor and organisation."""
     entries = _scope_entries(trainee, scope, date_from, date_to) if scope else []
-    evaluation = evaluate_one(trainee)
+    evaluations = evaluate([trainee]).get(trainee.id, [])
+    evaluation = evaluations[0] if evaluations else None
     credential = evaluation.credential if evaluation else None
     domains = list(evaluation.compiled.domains) if evaluation else sorted({e.domain for e in entries})
     table = {d: {"work": 0, "individual": 0, "group": 0} for d in domains}
@@ -159,18 +158,18 @@ def report_context(trainee, scope, date_from=None, date_to=None):
         row["work" if e.kind == "service" else
             ("group" if e.supervision_format == "group" else "individual")] += e.minutes
     totals = {k: sum(r[k] for r in table.values()) for k in ("work", "individual", "group")}
-    requirements = []
-    for item in evaluation.items if evaluation else []:
-        requirements.append({"item": item, "in_report": _in_report(item.key, table, totals)})
-    frequency_rule = evaluation.compiled.frequency if evaluation else None
-    frequency_item = next((i for i in evaluation.items if i.key == "supervision_frequency"), None) \
-        if evaluation else None
+    # Every credential the candidate works toward, each with its own requirements and frequency rule.
+    standings = [{"credential": ev.credential,
+                  "rows": [{"item": item, "in_report": _in_report(item.key, table, totals)} for item in ev.items],
+                  "frequency_rule": ev.compiled.frequency,
+                  "frequency_item": next((i for i in ev.items if i.key == "supervision_frequency"), None)}
+                 for ev in evaluations]
     training, training_lines = training_sources(trainee, domains)
     first = date_from or (entries[0].occurred_on if entries else None)
     last = date_to or (entries[-1].occurred_on if entries else None)
-    return {"trainee": trainee, "credential": credential, "entries": entries, "table": table, "totals": totals,
-            "requirements": requirements, "scope": scope, "supervisor": scope.supervisor if scope else None,
-            "frequency": supervision_frequency(entries, frequency_rule), "frequency_item": frequency_item,
+    return {"trainee": trainee, "credential": credential, "credentials": [ev.credential for ev in evaluations],
+            "entries": entries, "table": table, "totals": totals, "standings": standings, "scope": scope,
+            "supervisor": scope.supervisor if scope else None, "frequency": supervision_frequency(entries),
             "training": training, "training_lines": training_lines, "period": (first, last),
             "generated_on": date.today(), "organisation_name": current_app.config["ORGANISATION_NAME"],
             "paper": page_size()}

@@ -3,6 +3,7 @@ from datetime import date
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -19,6 +20,8 @@ from training.supervision.charts import cumulative_chart, progress_chart, weekly
 from training.supervision.explain import course_steps, training_by_domain, training_sources
 from training.supervision.exports import find_scope, hours_csv, report_scopes, verification_report_pdf
 from training.supervision.forms import (
+    COMMENT_HINT,
+    REVIEW_CHOICES,
     CheckInForm,
     CorrectionForm,
     EntryForm,
@@ -31,9 +34,11 @@ from training.supervision.forms import (
 from training.supervision.models import KINDS, HourEntry
 from training.supervision.risk import assess, own_flags
 from training.supervision.services import (
+    Decision,
     EntryError,
     EntryInput,
     HourFilter,
+    ReviewError,
     can_review,
     correct_entry,
     cumulative_progress,
@@ -44,9 +49,10 @@ from training.supervision.services import (
     hour_totals,
     log_entry,
     log_session,
+    pending_by_trainee,
     pending_count,
     pending_for,
-    review_entries,
+    review_each,
     supervisee_ids,
     weekly_minutes,
     withdraw_entry,
@@ -332,31 +338,70 @@ def _supervisee_or_404(user_id):
     return user
 
 
+def _posted_decisions(entries):
+    """Each row's decision and comment as posted; rows left for later are not decisions.
+
+    The earlier form's shape (entries ticked in ``entry``, one ``decision`` and ``comment`` for
+    all of them) is still understood, as the same decision made for each ticked row.
+    """
+    ticked = {value for value in request.form.getlist("entry")}
+    shared_decision, shared_comment = request.form.get("decision", ""), request.form.get("comment", "")
+    decisions, choices_made = [], {}
+    for entry in entries:
+        choice = request.form.get(f"decision-{entry.id}", "")
+        comment = request.form.get(f"comment-{entry.id}", "")
+        if not choice and str(entry.id) in ticked:
+            choice, comment = shared_decision, comment or shared_comment
+        choices_made[entry.id] = (choice, comment)
+        if choice:
+            decisions.append(Decision(entry, choice, comment[:COMMENT_LIMIT]))
+    return decisions, choices_made
+
+
+COMMENT_LIMIT = 1000
+
+
+def _review_filter():
+    """The supervisee chosen in ``?trainee=``, or None for everyone."""
+    value = request.args.get("trainee", "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
 @bp.route("/supervision/review", methods=["GET", "POST"])
 @roles_required("supervisor", "admin")
 def review():
-    """Approve or return each pending entry on its own, with a comment (administrators: entries nobody supervises)."""
+    """Approve or return each pending entry, each with its own comment, in one submission
+    (administrators: entries nobody supervises)."""
     form = ReviewForm()
-    entries = pending_for(current_user)
-    if form.validate_on_submit():
-        wanted = {int(i) for i in request.form.getlist("entry") if i.isdigit()}
-        chosen = [e for e in entries if e.id in wanted]
-        if not chosen:
-            flash("Select at least one entry.", "error")
+    trainee_id = _review_filter()
+    waiting = pending_by_trainee(current_user)
+    chosen = next((t for t, _, _ in waiting if t.id == trainee_id), None)
+    entries = pending_for(current_user, trainee_id=chosen.id if chosen else None)
+    decisions, made = _posted_decisions(entries) if request.method == "POST" else ([], {})
+    problems = []
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            changed = review_each(current_user, decisions, form.signed_name.data)
+        except ReviewError as error:
+            db.session.rollback()
+            problems = error.problems
         else:
-            try:
-                changed = review_entries(current_user, chosen, form.decision.data, form.comment.data,
-                                         form.signed_name.data)
-            except EntryError as error:
-                db.session.rollback()
-                show_error(form, error)
-            else:
-                verb = "approved and signed" if form.decision.data == "approve" else "returned"
-                flash(f"{len(changed)} entr{'y' if len(changed) == 1 else 'ies'} {verb}.", "success")
-                return redirect(url_for("supervision.review"))
-    selected = {int(i) for i in request.form.getlist("entry") if i.isdigit()}
-    return render_template("supervision/review.html", form=form, entries=entries, selected=selected,
-                           total=pending_count(current_user)), \
+            approved = sum(1 for e in changed if e.status == "approved")
+            flash(ngettext("%(num)d entry approved and signed", "%(num)d entries approved and signed", approved)
+                  + ", " + ngettext("%(num)d returned.", "%(num)d returned.", len(changed) - approved), "success")
+            return redirect(url_for("supervision.review", trainee=chosen.id if chosen else None))
+    elif request.method == "POST":
+        problems = [(name, " ".join(errors)) for name, errors in form.errors.items() if name != "csrf_token"]
+    totals = {"approve": [0, 0], "return": [0, 0]}
+    for decision in decisions:
+        if decision.decision in totals:
+            totals[decision.decision][0] += 1
+            totals[decision.decision][1] += decision.entry.minutes
+    return render_template("supervision/review.html", form=form, entries=entries, waiting=waiting, chosen=chosen,
+                           made=made, problems=problems, problem_fields=dict(problems), totals=totals,
+                           choices=REVIEW_CHOICES, comment_hint=COMMENT_HINT, comment_limit=COMMENT_LIMIT,
+                           total=sum(count for _, count, _ in waiting) if not chosen else
+                           next(count for t, count, _ in waiting if t.id == chosen.id)), \
         400 if request.method == "POST" else 200
 
 
