@@ -14,6 +14,7 @@ from training.courses.services import active_courses, progress_for, training_min
 from training.credentials.evaluation import evaluate
 from training.extensions import db
 from training.i18n import LANGUAGES, SESSION_KEY, known, language_name
+from training.quizzes.progress import learning_of
 from training.supervision.risk import assess, own_flags
 from training.supervision.services import pending_count, returned_count, unsupervised_pending_count
 
@@ -42,6 +43,7 @@ def dashboard():
         context["returned_count"] = returned_count(current_user)
     if current_user.has_role("supervisor"):
         context["risks"] = assess(supervisees_of(current_user))  # wellbeing only where shared
+        context["learning"] = learning_of(r.trainee.id for r in context["risks"])
         context["pending_count"] = pending_count(current_user)
     if current_user.has_role("trainer"):
         context["trainer"] = trainer_overview(current_user)
