@@ -11,6 +11,7 @@ from training.auth.models import SupervisorAssignment
 from training.badges.models import BadgeHolder, IssuerKey
 from training.certificates.jobs import start_zip
 from training.certificates.services import issue
+from training.courses.models import ModuleCompletion
 from training.credentials.models import Credential, Enrolment, Evidence
 from training.credentials.schema import parse
 from training.extensions import db
@@ -50,7 +51,11 @@ LEARNER_ACTION = {"anonymous": "login", "trainee": 302, "other_trainee": 302, "s
 # endpoint: (method, expected status per role; "login" means a redirect to the sign-in page)
 MATRIX = {
     "core.index": ("GET", {r: 302 for r in ROLES}),
+    "operations.healthz": ("GET", {r: 200 for r in ROLES}),
+    "operations.readyz": ("GET", {r: 200 for r in ROLES}),
     "core.dashboard": ("GET", SIGNED_IN),
+    # Anyone may choose the language of the pages; the answer goes back to the page they were on.
+    "core.set_language": ("POST", {r: 302 for r in ROLES}),
     "auth.login": ("GET", {"anonymous": 200, **{r: 302 for r in ROLES if r != "anonymous"}}),
     "auth.logout": ("POST", {**{r: 302 for r in ROLES}, "anonymous": "login"}),
     "auth.account": ("GET", SIGNED_IN),
@@ -191,6 +196,7 @@ POST_DATA = {
     "admin.person_assign": lambda ctx: {"supervisor_id": ctx["supervisor"].id, "starts_on": "2026-02-01"},
     "admin.assignment_end": lambda ctx: {"ends_on": date.today().isoformat()},
     "supervision.wellbeing_sharing": lambda ctx: {"shared": "y"},
+    "core.set_language": lambda ctx: {"locale": "en", "next": "/dashboard"},
     "certificates.sharing": lambda ctx: {"pdf_public": "y"},
     "certificates.admin_issue": lambda ctx: {"credential": "peer-recovery-specialist", "user": ctx["trainee"].id},
     "certificates.admin_revoke": lambda ctx: {"reason": "Issued in error", "confirmed": "yes"},
@@ -290,7 +296,18 @@ def context(app, course, people, credentials, make_user):
                                                              Enrolment.credential_id == signing.id))
     return {**people, "course": course, "assignment": assignment, "quiz": quiz, "attempt": attempt,
             "entry": entry, "certificate": certificate, "job": job, "evidence": evidence, "enrolment": enrolment,
+            "quizless_module": quizless_module(),
             **cohort_context(people, course, make_user)}
+
+
+def quizless_module():
+    """A one-module course without a quiz: marking it complete really completes it."""
+    from training.courses.models import Course, Module
+
+    module = Module(slug="reading", position=1, title="Reading", estimated_minutes=5)
+    db.session.add(Course(slug="reading-course", title="A reading course", position=9, modules=[module]))
+    db.session.commit()
+    return module
 
 
 SIGNATURE_CREDENTIAL = """
@@ -333,6 +350,9 @@ def url_for_endpoint(app, endpoint, ctx):
         "enrolment_id": ctx["enrolment"].id,
         "notification_id": 1,
     }
+    if endpoint == "courses.complete":
+        values["slug"] = ctx["quizless_module"].course.slug
+        values["module_slug"] = ctx["quizless_module"].slug
     if endpoint == "cohorts.feed":
         values["token"] = ctx["token"]
     if endpoint == "cohorts.remove":
@@ -357,21 +377,33 @@ QUERY = {
 }
 
 
+# What an action must have done when it is allowed, and must not have done when it is refused,
+# so that a route answering with the expected redirect without acting still fails.
+EFFECTS = {
+    "courses.complete": lambda ctx, user: db.session.scalar(db.select(ModuleCompletion).where(
+        ModuleCompletion.user_id == user.id, ModuleCompletion.module_id == ctx["quizless_module"].id)) is not None,
+}
+
+
 @pytest.mark.parametrize("role", ROLES)
-def test_access_matrix(app, context, role):
+def test_access_matrix(app, context, role, subtests):
+    """Each route is a sub-test of its own: one route's failure never hides another's."""
     for endpoint, (method, expected_by_role) in MATRIX.items():
-        client = app.test_client()
-        if role != "anonymous":
-            login(client, context[role])
-        url = url_for_endpoint(app, endpoint, context)
-        data = POST_DATA.get(endpoint, lambda ctx: {})(context)
-        response = client.open(url, method=method, data=data)
-        response.close()  # a file streamed from disk stays open until then
-        expected = expected_by_role[role]
-        if expected == "login":
-            assert response.status_code == 302 and response.location.startswith("/login"), (endpoint, role)
-        else:
-            assert response.status_code == expected, (endpoint, role, response.status_code)
+        with subtests.test(msg=endpoint):
+            client = app.test_client()
+            if role != "anonymous":
+                login(client, context[role])
+            url = url_for_endpoint(app, endpoint, context)
+            data = POST_DATA.get(endpoint, lambda ctx: {})(context)
+            response = client.open(url, method=method, data=data)
+            response.close()  # a file streamed from disk stays open until then
+            expected = expected_by_role[role]
+            if expected == "login":
+                assert response.status_code == 302 and response.location.startswith("/login"), (endpoint, role)
+            else:
+                assert response.status_code == expected, (endpoint, role, response.status_code)
+            if endpoint in EFFECTS and role != "anonymous":
+                assert EFFECTS[endpoint](context, context[role]) is (expected == 302), (endpoint, role, "effect")
 
 
 def test_one_trainee_never_sees_another_trainees_progress(app, context, login_as):
@@ -399,6 +431,7 @@ CSRF_FORMS = {
     "/password/forgot": {"email": "trainee@example.org"},
     "/account": {"current_password": "x", "password": "abcdefghijkl", "confirm": "abcdefghijkl"},
     "/logout": {},
+    "/language": {"locale": "es", "next": "/login"},
     "complete": {},
     "/admin/people/invite": {"full_name": "X", "email": "x@example.org", "roles": ["trainee"]},
     "roles": {"roles": ["admin"]},

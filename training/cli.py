@@ -363,7 +363,10 @@ def trainings_sync(path):
 
 def register(app):
     from training.jobs.cli import jobs_cli
+    from training.operations.cli import backup, restore
 
+    app.cli.add_command(backup)
+    app.cli.add_command(restore)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(trainings_cli)
     app.cli.add_command(certificates_cli)
