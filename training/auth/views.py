@@ -159,14 +159,15 @@ def account():
     # Shown filled from the profile unless it is the form being sent.
     profile = (ProfileForm() if saving_profile else ProfileForm(formdata=None, obj=user)) if attests else None
     if saving_profile:
-        form = AccountForm(formdata=None)  # the password form was not sent: show it empty
         if profile.validate_on_submit():
             for name in PROFILE_FIELDS:
                 setattr(user, name, getattr(profile, name).data or "")
             db.session.commit()
             flash(_("Your details are saved."), "success")
             return redirect(url_for("auth.account"))
-    elif form.validate_on_submit():
+        return render_template("auth/account.html", form=AccountForm(formdata=None), profile=profile,
+                               delivery_form=_delivery_form()), 400
+    if form.validate_on_submit():
         if authenticate(current_user.email, form.current_password.data) is None:
             form.current_password.errors.append("That is not your current password.")
         else:
@@ -181,9 +182,13 @@ def account():
                 login_user(user)  # the session token changed; keep this session
                 flash("Your password is changed. Other devices have been signed out.", "success")
                 return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form, profile=profile, delivery_form=_delivery_form()), \
+        400 if form.errors else 200
+
+
+def _delivery_form():
+    """The notification delivery choice, as saved, for every way the account page is shown."""
     from training.notifications.forms import DeliveryForm
     from training.notifications.services import delivery_of
 
-    delivery_form = DeliveryForm(formdata=None, delivery=delivery_of(current_user))
-    return render_template("auth/account.html", form=form, profile=profile, delivery_form=delivery_form), \
-        400 if form.errors or (saving_profile and profile.errors) else 200
+    return DeliveryForm(formdata=None, delivery=delivery_of(current_user))
