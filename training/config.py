@@ -133,6 +133,7 @@ class Config:
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "recovery-demo-2026")
     DEMO_DATA_ALLOWED = True
     PEOPLE_PER_PAGE = 25
+    HOURS_PER_PAGE = 50  # hour entries per page of a trainee's hours page
 
 
 def trusted_hosts(base_url, extra=""):
