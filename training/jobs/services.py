@@ -9,6 +9,7 @@ is safe to run twice on the same item (issuing is idempotent, a zip entry is ski
 present), so a retry or a chunk run twice never doubles anything.
 """
 import logging
+import secrets
 import zipfile
 from importlib import import_module
 from pathlib import Path
@@ -98,8 +99,12 @@ class ZipOfPdfs(JobKind):
         raise NotImplementedError
 
     def path(self, job):
-        # The time keeps apart jobs of the same number in databases that were emptied and refilled.
-        return job_files_dir() / f"{self.prefix}-{job.id}-{job.created_at:%Y%m%d%H%M%S}.zip"
+        """The job's file, named once with a random part: a database emptied and refilled, or another
+        database sharing the folder, may reuse the job's number, never its file."""
+        if not job.result_path:
+            job.result_path = f"{self.prefix}-{job.id}-{secrets.token_hex(6)}.zip"
+            db.session.commit()
+        return job_files_dir() / job.result_path
 
     def run_chunk(self, job, items, step):
         with zipfile.ZipFile(self.path(job), "a", zipfile.ZIP_STORED) as archive:  # PDFs are compressed already
@@ -117,7 +122,7 @@ class ZipOfPdfs(JobKind):
         path = self.path(job)
         if not path.exists():  # every item failed, or there were none: an empty zip is still a zip
             zipfile.ZipFile(path, "w").close()
-        job.result_path, job.result_size = path.name, path.stat().st_size
+        job.result_size = path.stat().st_size
 
     def links(self, job):
         if job.status == "finished" and job.result_path:
