@@ -8,7 +8,7 @@ from flask_babel import gettext, lazy_gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError, PendingRollbackError
 from werkzeug.exceptions import BadRequest
 
 from training import security
@@ -180,6 +180,7 @@ def register_errors(app):
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
+    @app.errorhandler(PendingRollbackError)  # the same loss, met again by a later statement of the request
     def database_unavailable(error):
         """The database went away (restarted, failed over, connections ended): a clear 503, never a traceback.
 
