@@ -33,6 +33,7 @@ from training.certificates.services import (
     reinstate,
     renew,
     renewal_checklist,
+    renewal_checklists,
     revoke,
 )
 from training.certificates.transcript import transcript_pdf
@@ -206,7 +207,8 @@ def mine():
     evaluations = [e for e in evaluate([current_user]).get(current_user.id, []) if e.credential.id not in held]
     return render_template("certificates/mine.html", certificates=certificates, evaluations=evaluations,
                            name_form=name_form, qr=qr_svg, linkedin=linkedin_url, form=ConfirmForm(),
-                           sharing_form=SharingForm, renewal=renewal_checklist), 400 if name_form.errors else 200
+                           sharing_form=SharingForm, renewals=renewal_checklists(certificates)), \
+        400 if name_form.errors else 200
 
 
 def _own_certificate_or_404(certificate_id):

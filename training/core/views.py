@@ -1,8 +1,8 @@
 from flask import redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
-from training.admin.services import supervisees_of
 from training.audit import AuditEvent
 from training.auth.models import User, UserRole
 from training.cohorts.dashboard import trainer_overview
@@ -11,7 +11,7 @@ from training.courses.services import active_courses, progress_for, training_min
 from training.credentials.evaluation import evaluate
 from training.extensions import db
 from training.supervision.risk import assess, own_flags
-from training.supervision.services import pending_count, unsupervised_pending_count
+from training.supervision.services import pending_count, supervisees_of, unsupervised_pending_count
 
 
 @bp.route("/")
@@ -54,5 +54,6 @@ def dashboard():
         context["unsupervised_pending"] = unsupervised_pending_count()
         context["courses"] = active_courses()
         context["recent_events"] = list(db.session.scalars(
-            select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(8)))
+            select(AuditEvent).options(selectinload(AuditEvent.actor), selectinload(AuditEvent.subject))
+            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(8)))
     return render_template("core/dashboard.html", **context)

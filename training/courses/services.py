@@ -275,7 +275,10 @@ def progress_for(user, courses):
         .join(Course, Course.id == CourseCompletion.course_id)
         .where(CourseCompletion.user_id == user.id)
     ).all())
-    titles = {c.slug: c.title for c in db.session.scalars(select(Course))}
+    # Prerequisites are named by their titles; most courses have none, so the lookup is rare.
+    wanted = {s for c in courses for s in c.prerequisites if s not in done_courses}
+    titles = dict(db.session.execute(select(Course.slug, Course.title).where(Course.slug.in_(wanted))).all()) \
+        if wanted else {}
     result = []
     for course in courses:
         locked_by = [titles.get(s, s) for s in course.prerequisites if s not in done_courses]

@@ -2,7 +2,6 @@ from datetime import date
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from training.auth.access import roles_required
 from training.auth.models import User
@@ -39,6 +38,7 @@ from training.supervision.services import (
     pending_for,
     review_entries,
     supervisee_ids,
+    supervisees_of,
     weekly_minutes,
     withdraw_entry,
 )
@@ -238,8 +238,7 @@ def wellbeing_sharing():
 # --- Supervisors ---------------------------------------------------------------------------------
 
 def _supervisees():
-    ids = supervisee_ids(current_user)
-    return list(db.session.scalars(select(User).where(User.id.in_(ids), User.active))) if ids else []
+    return supervisees_of(current_user)
 
 
 @bp.route("/supervision")
