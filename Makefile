@@ -40,7 +40,13 @@ browser:
 test: $(VENV)/.installed-dev setup browser
 	$(BIN)/python -m pytest
 
+# The bench loads pages with wrk; install it when we can, as for chromium above.
 bench: $(VENV)/.installed-dev
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else echo "wrk is missing: install it (apt-get install wrk)"; exit 1; fi; \
+	fi
 	$(BIN)/python -m bench
 
 lint: $(VENV)/.installed-dev
