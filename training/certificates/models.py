@@ -41,7 +41,8 @@ class Certificate(db.Model):
     signatory_title: Mapped[str] = mapped_column(String(200))
     verify_url: Mapped[str] = mapped_column(String(500))
     design: Mapped[str] = mapped_column(String(50))
-    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    # Read only when the file itself is sent: lists and the verification page never need it.
+    pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     pdf_sha256: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(10), default="valid")
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

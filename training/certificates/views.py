@@ -7,6 +7,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from training.auth.access import roles_required
 from training.auth.models import User
@@ -310,7 +311,7 @@ def admin_zip():
     form = _filter_form()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for certificate in db.session.scalars(_filtered(form).limit(5000)):
+        for certificate in db.session.scalars(_filtered(form).options(undefer(Certificate.pdf)).limit(5000)):
             archive.writestr(pdf_filename(certificate), certificate.pdf)
     return Response(buffer.getvalue(), mimetype="application/zip",
                     headers={"Content-Disposition": content_disposition("certificates.zip")})
