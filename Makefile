@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test setup bench lint browser clean
+.PHONY: run test setup bench bench-jobs lint browser clean worker
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,16 +29,24 @@ setup: $(VENV)/.installed
 run: setup
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-# Browser tests drive Debian's chromium; install it when we can (root with apt-get).
+# Browser tests drive Debian's chromium; WeasyPrint subsets fonts with HarfBuzz's subset
+# library. Install both when we can (root with apt-get).
+SYSTEM_PACKAGES := chromium libharfbuzz-subset0
 browser:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@if [ ! -x /usr/bin/chromium ] || ! ldconfig -p | grep -q libharfbuzz-subset; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "note: /usr/bin/chromium is missing; browser tests will be skipped"; fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	  else echo "note: install $(SYSTEM_PACKAGES) for browser tests and subset fonts in PDFs"; fi; \
 	fi
 
 test: $(VENV)/.installed-dev setup browser
 	$(BIN)/python -m pytest
+
+# Background job workers, WORKERS of them (one per core by default); they need REDIS_URL.
+WORKERS ?= 2
+worker: $(VENV)/.installed
+	@test -n "$$REDIS_URL" || { echo "Set REDIS_URL: workers take their work from Redis."; exit 1; }
+	@trap 'kill 0' INT TERM; for i in $$(seq $(WORKERS)); do $(FLASK) jobs worker & done; wait
 
 # The bench loads pages with wrk; install it when we can, as for chromium above.
 bench: $(VENV)/.installed-dev
@@ -48,6 +56,10 @@ bench: $(VENV)/.installed-dev
 	  else echo "wrk is missing: install it (apt-get install wrk)"; exit 1; fi; \
 	fi
 	$(BIN)/python -m bench
+
+# Bulk issue of 1,000 certificates by two workers, and pages served meanwhile (PostgreSQL and REDIS_URL).
+bench-jobs: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.bulk_issue
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 COURSES_DIR = ROOT / "courses"
 PASSWORD = "a-long-test-password"
 SIGNING_KEY_FILE = Path(__import__("tempfile").mkdtemp(prefix="signing-")) / "test-signing-key.pem"
+JOB_FILES_DIR = Path(__import__("tempfile").mkdtemp(prefix="job-files-"))
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
@@ -113,6 +114,7 @@ def app(request, database_url):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "COURSES_DIR": str(COURSES_DIR),
+        "JOB_FILES_DIR": str(JOB_FILES_DIR),
     }
     marker = request.node.get_closest_marker("config")
     if marker:

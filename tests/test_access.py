@@ -9,7 +9,7 @@ import pytest
 
 from training.auth.models import SupervisorAssignment
 from training.badges.models import BadgeHolder, IssuerKey
-from training.certificates.models import BulkIssueJob
+from training.certificates.jobs import start_zip
 from training.certificates.services import issue
 from training.credentials.models import Credential, Enrolment, Evidence
 from training.credentials.schema import parse
@@ -28,6 +28,9 @@ TRAINEE_ONLY = {"anonymous": "login", "trainee": 200, "other_trainee": 200, "sup
                 "admin": 403}
 SUPERVISOR_ONLY = {"anonymous": "login", "trainee": 403, "other_trainee": 403, "supervisor": 200, "trainer": 403,
                    "admin": 403}
+# A job started by admin: nobody else learns that it exists.
+STARTER_ONLY = {"anonymous": "login", "trainee": 404, "other_trainee": 404, "supervisor": 404, "trainer": 404,
+                "admin": 200}
 # Routes about one supervisee: the supervisee here is other_trainee, supervised by supervisor.
 ABOUT_SUPERVISEE = {"anonymous": "login", "trainee": 403, "other_trainee": 403, "supervisor": 200, "trainer": 403,
                     "admin": 200}
@@ -120,10 +123,14 @@ MATRIX = {
     "certificates.sharing": ("POST", {**OWN_ENTRY, "other_trainee": 302}),
     "certificates.transcript": ("GET", TRAINEE_ONLY),
     "certificates.admin_list": ("GET", ADMIN_ONLY),
-    "certificates.admin_zip": ("GET", ADMIN_ONLY),
+    "certificates.admin_zip": ("POST", ADMIN_ACTION),
+    "jobs.index": ("GET", SIGNED_IN),
+    "jobs.show": ("GET", STARTER_ONLY),
+    "jobs.download": ("GET", STARTER_ONLY),
+    "jobs.retry": ("POST", {**STARTER_ONLY, "admin": 302}),
+    "supervision.reports": ("POST", {**SUPERVISOR_ONLY, "supervisor": 302}),
     "certificates.eligible": ("GET", ADMIN_ONLY),
     "certificates.admin_issue": ("POST", ADMIN_ACTION),
-    "certificates.admin_job": ("GET", ADMIN_ONLY),
     "certificates.admin_detail": ("GET", ADMIN_ONLY),
     "certificates.admin_revoke": ("POST", ADMIN_ACTION),
     "certificates.admin_reinstate": ("POST", ADMIN_ACTION),
@@ -260,8 +267,7 @@ def context(app, course, people, credentials, make_user):
     credential = db.session.scalar(db.select(Credential).where(Credential.slug == "peer-recovery-specialist"))
     certificate, _ = issue(people["other_trainee"], credential, check=False)
     certificate.pdf_public = True
-    job = BulkIssueJob(credential_id=credential.id, user_ids=[], total=0, status="finished")
-    db.session.add(job)
+    job = start_zip(people["admin"], [certificate])  # jobs are seen by whoever started them, here an administrator
     signing = Credential(slug="signature", title="Signature", certificate_prefix="SIG", domains=["Advocacy"],
                          definition=parse(SIGNATURE_CREDENTIAL).model_dump(mode="json"), validity_months=12)
     evidence = Evidence(user_id=people["other_trainee"].id, key="diploma", title="Diploma",
@@ -352,6 +358,7 @@ def test_access_matrix(app, context, role):
         url = url_for_endpoint(app, endpoint, context)
         data = POST_DATA.get(endpoint, lambda ctx: {})(context)
         response = client.open(url, method=method, data=data)
+        response.close()  # a file streamed from disk stays open until then
         expected = expected_by_role[role]
         if expected == "login":
             assert response.status_code == 302 and response.location.startswith("/login"), (endpoint, role)
@@ -439,6 +446,9 @@ CSRF_FORMS = {
     "person_credentials": {"action": "enrol", "enrol-credential": "peer-recovery-specialist",
                            "enrol-started_on": "2026-01-01"},
     "enrolment_end": {"end-ended_on": "2026-11-01"},
+    "/admin/certificates/download.zip": {},
+    "job_retry": {},
+    "/supervision/reports": {},
 }
 
 
@@ -493,6 +503,7 @@ def test_every_form_refuses_a_post_without_a_csrf_token(app, context, login_as, 
         "evidence_review": f"/admin/evidence/{context['evidence'].id}",
         "person_credentials": f"/admin/people/{trainee.id}/credentials",
         "enrolment_end": f"/admin/enrolments/{context['enrolment'].id}/end",
+        "job_retry": f"/jobs/{context['job'].id}/retry",
     }
     app.config["WTF_CSRF_ENABLED"] = True
     app.config["ALLOW_SELF_REGISTRATION"] = True

@@ -354,6 +354,33 @@ def test_a_session_cannot_credit_more_than_it_lasts_or_outside_the_credentials_d
     assert len(running.sessions) == 2
 
 
+def test_a_session_form_sent_as_a_browser_sends_it_saves_domains_left_at_zero(running, trainer, login_as):
+    """A browser sends every domain's field, "0.00" for those the session does not credit: that is
+    no credit in that domain, not an error (the form showed "Enter between 0.25 and 24 hours")."""
+    response = login_as(trainer).post(f"/cohorts/{running.id}/sessions/new", data={
+        "topic": "Speaking up", "day": "2027-01-01", "start": "09:00", "end": "12:00", "makeup_of_id": "0",
+        "credit_0": "2", "credit_1": "0.00", "credit_2": "0", "credit_3": "1"}, follow_redirects=True)
+
+    assert response.status_code == 200 and "Session added." in response.text
+    added = next(s for s in running.sessions if s.topic == "Speaking up")
+    assert added.credits == {ADVOCACY: 120, ETHICS: 60}
+
+
+@pytest.mark.parametrize("value, message", [
+    ("-0.25", "Enter between 0 and 24 hours."),
+    ("0.3", "Enter the duration in quarter hours"),
+    ("25", "Enter between 0 and 24 hours."),
+    ("nan", "Enter hours as a number"),
+])
+def test_a_sessions_domain_credit_is_quarter_hours_from_zero_to_24(running, trainer, login_as, value, message):
+    response = login_as(trainer).post(f"/cohorts/{running.id}/sessions/new", data={
+        "topic": "Odd", "day": "2027-01-01", "start": "09:00", "end": "12:00", "makeup_of_id": "0",
+        "credit_0": value})
+
+    assert response.status_code == 400 and message in response.text
+    assert len(running.sessions) == 2
+
+
 def test_the_waiting_list_fills_free_places_in_order(people, trainer, credential, make_user, login_as):
     cohort = _cohort(trainer, people, credential, [], capacity=2, self_enrolment=True)
     first, second = make_user("w1@example.org"), make_user("w2@example.org")

@@ -1,6 +1,4 @@
-"""The migrations build exactly the schema the models describe, on both databases."""
-import json
-
+"""Migrations build exactly the schema the models describe, and keep rows up and down, on both databases."""
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -8,6 +6,7 @@ from sqlalchemy import text
 
 from training.extensions import db
 
+from .conftest import ROOT
 from .test_certificates import certificate, credential, ready  # noqa: F401  (fixtures)
 
 
@@ -21,58 +20,6 @@ def test_migrations_match_the_models(app):
 def test_upgrade_command_is_idempotent(app, runner):
     result = runner.invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
-
-
-def test_the_cohorts_migration_keeps_rows_and_the_trainer_role_up_and_down(app):
-    """0008 on a database holding people, roles, modules and hours: upgrade, downgrade, upgrade."""
-    from flask_migrate import downgrade, upgrade
-    from sqlalchemy import text
-    from sqlalchemy.exc import IntegrityError
-
-    def scalar(sql, **params):
-        with db.engine.connect() as conn:
-            return conn.execute(text(sql), params).scalar()
-
-    def run(sql, **params):
-        with db.engine.begin() as conn:
-            conn.execute(text(sql), params)
-
-    db.session.remove()
-    downgrade(revision="0007")
-    try:
-        run("INSERT INTO \"user\" (id, email, full_name, active, session_token, wellbeing_shared, created_at) "
-            "VALUES (1, 'ana@example.org', 'Ana', :t, 'tok1', :f, '2026-01-01 00:00:00')", t=True, f=False)
-        run("INSERT INTO user_role (user_id, role) VALUES (1, 'trainee')")
-        try:
-            run("INSERT INTO user_role (user_id, role) VALUES (1, 'trainer')")
-            raise AssertionError("before 0008 the trainer role must be refused")
-        except IntegrityError:
-            pass
-        run("INSERT INTO course (id, slug, title, summary, position, prerequisites, active, source_path, synced_at) "
-            "VALUES (1, 'c', 'C', '', 0, '[]', :t, '', '2026-01-01 00:00:00')", t=True)
-        run("INSERT INTO module (id, course_id, slug, position, title, estimated_minutes, objectives, reflection, "
-            "body_markdown, body_html, active, source_path) VALUES (1, 1, 'm', 1, 'M', 5, '[]', 'R', '', '', :t, '')",
-            t=True)
-        run("INSERT INTO hour_entry (id, trainee_id, kind, occurred_on, minutes, domain, organisation, note, provider, "
-            "status, review_comment, signed_name, signature_hash, correction_reason, submitted_at, created_at) "
-            "VALUES (1, 1, 'service', '2026-01-02', 60, 'Advocacy', '', '', '', 'approved', '', 'S', '', '', "
-            "'2026-01-02 00:00:00', '2026-01-02 00:00:00')")
-
-        upgrade(revision="0008")
-        assert scalar("SELECT minutes FROM hour_entry WHERE id = 1") == 60
-        assert scalar("SELECT attendance_id FROM hour_entry WHERE id = 1") is None
-        assert scalar("SELECT reflection_required FROM module WHERE id = 1") in (False, 0)
-        run("INSERT INTO user_role (user_id, role) VALUES (1, 'trainer')")
-        assert scalar("SELECT count(*) FROM user_role WHERE user_id = 1") == 2
-
-        downgrade(revision="0007")
-        assert scalar("SELECT count(*) FROM user_role WHERE user_id = 1 AND role = 'trainee'") == 1
-        assert scalar("SELECT count(*) FROM user_role WHERE role = 'trainer'") == 0
-        assert scalar("SELECT minutes FROM hour_entry WHERE id = 1") == 60
-        assert scalar("SELECT title FROM module WHERE id = 1") == "M"
-    finally:
-        upgrade()
-    assert scalar("SELECT email FROM \"user\" WHERE id = 1") == "ana@example.org"
 
 
 def test_open_badges_migration_with_certificates_down_and_up(certificate, client):  # noqa: F811
@@ -107,90 +54,142 @@ def test_open_badges_migration_with_certificates_down_and_up(certificate, client
         upgrade()
 
 
-# --- Revision 0006 moves credential definitions and enrols trainees, with rows in place --------------
-
-OLD_REQUIREMENTS = {
-    "courses": ["foundations-of-peer-recovery-support"],
-    "training_hours": {"Advocacy": 10, "Ethical Responsibility": 16},
-    "service_hours": {"total": 250, "within_months_of_start": 6, "supervision_counts_as_work": False},
-    "supervision_hours": {"total": 12, "group_cap": 6},
-    "exam": "foundations-of-peer-recovery-support",
-}
-OLD_RENEWAL = {"period_months": 12, "continuing_education_hours": 10, "ethics_hours": 3}
-
+# --- Every revision, up and down, on a database holding rows ------------------------------------------
 
 @pytest.fixture
 def scratch_database(database_url, tmp_path):
-    """An empty database of the same kind as ``database_url``, for running migrations step by step."""
+    """An empty database of the same kind as ``database_url``, for running migrations step by step.
+
+    On PostgreSQL it is a schema of its own in the test database (first on the search path):
+    creating and dropping a whole database waits for a checkpoint, which takes a minute on a
+    busy server.
+    """
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
 
     if database_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'scratch.db'}"
         return
-    url = make_url(database_url)
-    name = f"{url.database}_migrations"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    schema = "migration_walk"
+    admin = create_engine(database_url)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        yield url.set(database=name).render_as_string(hide_password=False)
+        url = make_url(database_url).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
 
 
-def test_0006_converts_credentials_enrols_trainees_and_goes_back(scratch_database):
-    from flask_migrate import downgrade, upgrade
+def _revision_chain():
+    """The revisions from the first to the head, in order."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(ROOT / "training" / "migrations"))
+    return [r.revision for r in reversed(list(script.walk_revisions()))]
+
+
+def test_every_revision_has_seed_rows():
+    from .migration_seeds import SEEDS
+
+    missing = [r for r in _revision_chain() if r not in SEEDS]
+    assert not missing, (
+        f"revision(s) {', '.join(missing)} have no seed rows: add a @seed({missing[0]!r}) function to "
+        "tests/migration_seeds.py that inserts a row in each table the migration creates or changes")
+    unknown = set(SEEDS) - set(_revision_chain())
+    assert not unknown, f"tests/migration_seeds.py seeds revisions that do not exist: {sorted(unknown)}"
+
+
+def test_every_migration_upgrades_and_downgrades_a_database_holding_rows(scratch_database):
+    """From empty, seed rows at each revision and upgrade one step, to the head; then all the way down.
+
+    Every table holds rows before each step; every seeded row keeps its values at the head
+    and at each revision on the way back down; SQLite checks its foreign keys after each step.
+    """
+    from alembic import command
+    from sqlalchemy import inspect
 
     from training import create_app
-    from training.credentials.schema import CredentialFile
+
+    from .migration_seeds import AFTER_DOWNGRADE, AFTER_UPGRADE, SEEDS, SeedDatabase, same
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": scratch_database})
+    chain = _revision_chain()
+    assert set(chain) <= set(SEEDS), "every revision needs seed rows (see test_every_revision_has_seed_rows)"
+    seeded = {}  # revision -> rows inserted at it
+
+    def check(at):
+        """Every row seeded at or before revision ``at`` is there with its values."""
+        with db.engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names())
+            for revision in chain[:chain.index(at) + 1]:
+                for table, key, values in seeded.get(revision, []):
+                    if table not in tables:
+                        continue
+                    where = " AND ".join(f'"{name}" = :{name}' for name in key)
+                    row = conn.execute(text(f'SELECT * FROM "{table}" WHERE {where}'), key).mappings().first()
+                    assert row is not None, f"at {at}: the {table} row {key} seeded at {revision} is gone"
+                    for column, value in values.items():
+                        if column in row:
+                            assert same(value, row[column]), (
+                                f"at {at}: {table} {key} {column} was {value!r}, now {row[column]!r}")
+
+    def run(hooks, revision):
+        if revision in hooks:
+            with db.engine.connect() as conn:
+                hooks[revision](SeedDatabase(conn, db.engine))
+
     with app.app_context():
-        upgrade(revision="0005")
-        with db.engine.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO \"user\" (id, email, full_name, active, session_token, programme_started_on, created_at, "
-                "wellbeing_shared) VALUES (1, 'ana@example.org', 'Ana', :yes, 'tok', '2026-02-01', "
-                "'2026-01-15 10:00:00', :no)"), {"yes": True, "no": False})
-            conn.execute(text("INSERT INTO user_role (user_id, role) VALUES (1, 'trainee')"))
-            conn.execute(text(
-                "INSERT INTO credential (id, slug, title, description, certificate_prefix, domains, requirements, "
-                "initial_period_months, supervision_initial_days, supervision_after_days, validity_months, renewal, "
-                "active, source_path, synced_at) VALUES (1, 'peer-recovery-specialist', 'PRS', '', 'PRS', :domains, "
-                ":requirements, 6, 7, 31, 12, :renewal, :yes, 'x.yaml', '2026-01-01 00:00:00')"),
-                {"domains": json.dumps(["Advocacy", "Ethical Responsibility"]), "yes": True,
-                 "requirements": json.dumps(OLD_REQUIREMENTS), "renewal": json.dumps(OLD_RENEWAL)})
-            conn.execute(text(
-                "INSERT INTO hour_entry (trainee_id, kind, occurred_on, minutes, domain, organisation, note, provider, "
-                "status, review_comment, signed_name, signature_hash, correction_reason, submitted_at, created_at) "
-                "VALUES (1, 'training', '2026-03-01', 120, 'Ethical Responsibility', '', '', 'Academy', 'approved', "
-                "'', '', '', '', '2026-03-01 00:00:00', '2026-03-01 00:00:00')"))
-        upgrade(revision="0006")
+        config = app.extensions["migrate"].migrate.get_config()
+        for revision in chain:
+            command.upgrade(config, revision)
+            run(AFTER_UPGRADE, revision)
+            check(revision)
+            with db.engine.begin() as conn:
+                seeder = SeedDatabase(conn, db.engine)
+                SEEDS[revision](seeder)
+                seeded[revision] = seeder.inserted
+                empty = [name for name in inspect(conn).get_table_names()
+                         if name != "alembic_version" and not conn.execute(text(f'SELECT 1 FROM "{name}"')).first()]
+            assert not empty, (f"at {revision} these tables hold no rows, so the next migration would not be tested "
+                               f"on data: {empty}; add rows to @seed({revision!r}) in tests/migration_seeds.py")
+        check(chain[-1])
+
+        for revision, previous in reversed(list(zip(chain[1:], chain[:-1], strict=True))):
+            command.downgrade(config, previous)
+            run(AFTER_DOWNGRADE, revision)
+            check(previous)
+        command.downgrade(config, "base")
         with db.engine.connect() as conn:
-            definition = conn.execute(text("SELECT definition FROM credential")).scalar()
-            definition = json.loads(definition) if isinstance(definition, str) else definition
-            enrolment = conn.execute(text("SELECT user_id, credential_id, started_on FROM enrolment")).one()
-            category = conn.execute(text("SELECT category FROM hour_entry")).scalar()
-        spec = CredentialFile.model_validate(definition, strict=False)
-        kinds = [r.kind for r in spec.requirements]
-        assert kinds == ["course", "training_hours", "work_hours", "supervision_hours", "exam"]
-        work = spec.requirements[2]
-        assert work.total == 250 and work.window.months == 6 and work.supervision_counts_as_work is False
-        assert spec.requirements[3].group_at_most == 6
-        assert spec.renewal.cycle == "calendar_year" and spec.renewal.categories["ethics"].hours == 3
-        assert (enrolment[0], enrolment[1], str(enrolment[2])[:10]) == (1, 1, "2026-02-01")
-        assert category == "ethics"
-        downgrade(revision="0005")
-        with db.engine.connect() as conn:
-            requirements = conn.execute(text("SELECT requirements FROM credential")).scalar()
-            renewal = conn.execute(text("SELECT renewal FROM credential")).scalar()
-        requirements = json.loads(requirements) if isinstance(requirements, str) else requirements
-        renewal = json.loads(renewal) if isinstance(renewal, str) else renewal
-        assert requirements == OLD_REQUIREMENTS
-        assert renewal == OLD_RENEWAL
-        upgrade()
+            assert set(inspect(conn).get_table_names()) <= {"alembic_version"}
         db.engine.dispose()
+
+
+def test_a_failed_sqlite_upgrade_changes_nothing(tmp_path):
+    """A migration that fails part-way on SQLite leaves the schema and version as they were."""
+    import sqlite3
+
+    from alembic import command
+
+    from training import create_app
+
+    path = tmp_path / "half.db"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    with app.app_context():
+        config = app.extensions["migrate"].migrate.get_config()
+        command.upgrade(config, "0002")
+        raw = sqlite3.connect(path)
+        raw.execute("INSERT INTO user_role (user_id, role) VALUES (99, 'trainee')")  # no user 99
+        raw.commit()
+        before = raw.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall()
+        with pytest.raises(RuntimeError, match="pointing at missing rows"):
+            command.upgrade(config, "head")
+        assert raw.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall() == before
+        assert raw.execute("SELECT version_num FROM alembic_version").fetchall() == [("0002",)]
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        raw.close()
+        db.engine.dispose()
+

@@ -43,23 +43,49 @@ def test_rate_limits_are_shared_between_app_servers(redis_url, database_url):
 
 
 @pytest.mark.config(RQ_ENABLED=True)
-def test_bulk_issue_goes_to_an_rq_worker(app, redis_url, people, credentials):
+def test_bulk_issue_is_shared_by_rq_workers_and_failed_items_can_be_retried(app, redis_url, people, credentials,
+                                                                             login_as):
+    """Chunks of one job go to the ``jobs`` queue; whichever worker takes them, each trainee is done once."""
     from redis import Redis
     from rq import Queue, SimpleWorker
 
     from training.certificates.jobs import start_bulk_issue
-    from training.certificates.models import BulkIssueJob
+    from training.certificates.models import Certificate
     from training.credentials.models import Credential
+    from training.jobs import services
+    from training.jobs.models import Job
 
     app.config["REDIS_URL"] = redis_url
     connection = Redis.from_url(redis_url)
     connection.flushdb()
     credential = db.session.scalar(db.select(Credential).where(Credential.slug == "peer-recovery-specialist"))
-    job = start_bulk_issue(people["admin"], credential, [people["trainee"]])
-    queue = Queue("certificates", connection=connection)
-    assert queue.count == 1 and db.session.get(BulkIssueJob, job.id).status == "queued"
-    SimpleWorker([queue], connection=connection).work(burst=True)
+    trainees = [people["trainee"], people["other_trainee"]]
+    original, services.JobKind.chunk_size = services.JobKind.chunk_size, 1
+    try:
+        job = start_bulk_issue(people["admin"], credential, trainees)
+    finally:
+        services.JobKind.chunk_size = original
+    queue = Queue("jobs", connection=connection)
+    assert queue.count == 2 and db.session.get(Job, job.id).status == "queued"
+    page = login_as(people["admin"]).get(f"/jobs/{job.id}").text
+    assert "Waiting for a worker" in page
+    for _ in range(2):  # two workers, one chunk each
+        SimpleWorker([queue], connection=connection).work(burst=True, max_jobs=1)
     db.session.expire_all()
-    finished = db.session.get(BulkIssueJob, job.id)
-    assert finished.status == "finished" and finished.done == 1
-    assert finished.failures[0]["user"] == "trainee@example.org"  # not eligible: reported, not issued
+    finished = db.session.get(Job, job.id)
+    assert (finished.status, finished.done, finished.failed) == ("finished", 2, 2)  # not eligible: reported
+    assert [item.label for item in services.failures(finished)] == [t.email for t in trainees]
+
+    services.retry(finished)  # still not eligible, but this time issued without the check
+    assert queue.count == 1  # the failed items, in one chunk
+    from training.certificates import services as certificates
+
+    original_issue = certificates.issue
+    certificates.issue = lambda *args, **kwargs: original_issue(*args, **{**kwargs, "check": False})
+    try:
+        SimpleWorker([queue], connection=connection).work(burst=True)
+    finally:
+        certificates.issue = original_issue
+    db.session.expire_all()
+    assert (finished.status, finished.done, finished.failed) == ("finished", 2, 0)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Certificate)) == 2

@@ -111,6 +111,7 @@ def register_blueprints(app):
     from training.core import bp as core_bp
     from training.courses import bp as courses_bp
     from training.credentials.views import bp as credentials_bp
+    from training.jobs.views import bp as jobs_bp
     from training.quizzes import bp as quizzes_bp
     from training.supervision import bp as supervision_bp
 
@@ -124,6 +125,7 @@ def register_blueprints(app):
     app.register_blueprint(cohorts_bp, url_prefix="/cohorts")
     app.register_blueprint(badges_bp)
     app.register_blueprint(credentials_bp)
+    app.register_blueprint(jobs_bp)
 
 
 def register_errors(app):

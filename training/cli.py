@@ -228,11 +228,18 @@ def credentials_refresh():
 
 
 @reminders_cli.command("send")
-def reminders_send():
+@click.option("--background", is_flag=True, help="Hand the work to the job workers and print the job's number.")
+def reminders_send(background):
     """Send due reminders; each goes out at most once per period however often this runs."""
     from training.cohorts.reminders import send_session_reminders
     from training.reminders import send_reminders
 
+    if background:
+        from training.jobs.kinds import start_reminders
+
+        job = start_reminders()
+        click.echo(f"Job #{job.id} started: follow it with `flask --app app jobs show {job.id} --watch`.")
+        return
     sent = send_reminders()
     sessions = send_session_reminders()
     click.echo(f"Reminders sent: {sent['supervisor_digest']} supervisor digest(s), "
@@ -245,7 +252,8 @@ def reminders_send():
 @click.option("--credential", "slug", required=True, help="Slug of the credential.")
 @click.option("--email", help="Issue to this trainee.")
 @click.option("--all-eligible", is_flag=True, help="Issue to every eligible trainee without a certificate.")
-def certificates_issue(slug, email, all_eligible):
+@click.option("--background", is_flag=True, help="With --all-eligible: hand the work to the job workers.")
+def certificates_issue(slug, email, all_eligible, background):
     """Issue certificates; prints each certificate number and verification code."""
     from training.certificates.services import CertificateError, issue
     from training.credentials.eligibility import eligible_trainees
@@ -267,6 +275,13 @@ def certificates_issue(slug, email, all_eligible):
         click.echo(f"{'Issued' if created else 'Already issued'}: {certificate.number} {certificate.grouped_code}")
         return
     people = eligible_trainees(credential)
+    if background:
+        from training.certificates.jobs import start_bulk_issue
+
+        job = start_bulk_issue(None, credential, people)
+        click.echo(f"Job #{job.id} started for {len(people)} trainee(s): follow it with "
+                   f"`flask --app app jobs show {job.id} --watch`.")
+        return
     issued = 0
     with click.progressbar(people, label=f"Issuing {len(people)} certificate(s)") as bar:
         for user in bar:
@@ -280,14 +295,15 @@ def certificates_issue(slug, email, all_eligible):
 @click.option("--output", required=True, type=click.Path(dir_okay=False), help="File to write.")
 def certificates_pdf(code, output):
     """Write the stored PDF of the certificate with this verification code."""
-    from training.certificates.services import find_by_code
+    from training.certificates.services import certificate_pdf, find_by_code
 
     certificate = find_by_code(code)
     if certificate is None:
         raise click.ClickException("No certificate has this verification code.") from None
+    pdf = certificate_pdf(certificate)
     with open(output, "wb") as handle:
-        handle.write(certificate.pdf)
-    click.echo(f"Wrote {certificate.number} ({len(certificate.pdf)} bytes, sha256 {certificate.pdf_sha256}).")
+        handle.write(pdf)
+    click.echo(f"Wrote {certificate.number} ({len(pdf)} bytes, sha256 {certificate.pdf_sha256}).")
 
 
 @certificates_cli.command("rotate-key")
@@ -333,6 +349,9 @@ def trainings_sync(path):
 
 
 def register(app):
+    from training.jobs.cli import jobs_cli
+
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(trainings_cli)
     app.cli.add_command(certificates_cli)
     app.cli.add_command(credentials_cli)

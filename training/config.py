@@ -121,9 +121,11 @@ class Config:
     EXPIRY_REMINDER_DAYS = (60, 30, 7)
     # Paper for printed documents: "letter" (US Letter) or "a4".
     PAPER_SIZE = os.environ.get("PAPER_SIZE", "letter").strip().lower()
-    # Background jobs go to RQ workers when Redis is configured; otherwise a thread runs them.
+    # Background jobs go to RQ workers when Redis is configured (RQ_ENABLED=0 keeps them in a thread).
     REDIS_URL = os.environ.get("REDIS_URL", "")
-    RQ_ENABLED = _bool("RQ_ENABLED")
+    RQ_ENABLED = _bool("RQ_ENABLED", default=bool(REDIS_URL))
+    # Files that jobs write (zip files) for people to download: shared by app servers and workers.
+    JOB_FILES_DIR = os.environ.get("JOB_FILES_DIR", "")
 
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "recovery-demo-2026")
     DEMO_DATA_ALLOWED = True
@@ -156,6 +158,7 @@ class TestConfig(Config):
     MAIL_SERVER = ""
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = False
+    RQ_ENABLED = False  # jobs run in a thread the test waits for, unless a test asks for workers
     BASE_URL = "http://localhost"
     SERVER_NAME = None
 

@@ -2,7 +2,7 @@
 from training.audit import AuditEvent  # noqa: F401
 from training.auth.models import AccountToken, SupervisorAssignment, User, UserRole  # noqa: F401
 from training.badges.models import BadgeHolder, IssuerKey, StatusList  # noqa: F401
-from training.certificates.models import BulkIssueJob, Certificate  # noqa: F401
+from training.certificates.models import Certificate  # noqa: F401
 from training.cohorts.models import (  # noqa: F401
     Attendance,
     CalendarFeed,
@@ -23,6 +23,7 @@ from training.courses.models import (  # noqa: F401
     TrainingCredit,
 )
 from training.credentials.models import Credential, Enrolment, Evidence  # noqa: F401
+from training.jobs.models import Job, JobItem  # noqa: F401
 from training.quizzes.models import AttemptSlot, Question, Quiz, QuizAttempt  # noqa: F401
 from training.reminders import ReminderLog  # noqa: F401
 from training.supervision.models import (  # noqa: F401

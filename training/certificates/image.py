@@ -33,9 +33,10 @@ def render_png(pdf, width=IMAGE_WIDTH):
 def certificate_png(certificate):
     """The stored image of a certificate, made now if it has none yet."""
     from training.certificates.models import Certificate
+    from training.certificates.services import certificate_pdf
 
     if certificate.image_png is None:
-        png = render_png(certificate.pdf)
+        png = render_png(certificate_pdf(certificate))
         db.session.execute(update(Certificate).where(Certificate.id == certificate.id, Certificate.image_png.is_(None))
                            .values(image_png=png))
         db.session.commit()

@@ -1,72 +1,61 @@
-"""Issuing in bulk without blocking requests: RQ workers with Redis, a thread without."""
-import threading
+"""Certificate work done by background jobs: issuing in bulk, and zip files of stored PDFs."""
+from flask import url_for
+from flask_babel import gettext as _
 
-from flask import current_app
-
-from training.certificates.models import BulkIssueJob
-from training.db_types import utcnow
 from training.extensions import db
+from training.jobs import services as jobs
+from training.jobs.services import JobItemFailed, JobKind, ZipOfPdfs
 
 
 def start_bulk_issue(actor, credential, users):
-    job = BulkIssueJob(credential_id=credential.id, started_by_id=getattr(actor, "id", None),
-                       user_ids=[u.id for u in users], total=len(users))
-    db.session.add(job)
-    db.session.commit()
-    if current_app.config.get("RQ_ENABLED"):
-        from redis import Redis
-        from rq import Queue
-
-        Queue("certificates", connection=Redis.from_url(current_app.config["REDIS_URL"])).enqueue(
-            "training.certificates.jobs.run_bulk_issue_job", job.id, job_timeout=3600)
-    else:
-        app = current_app._get_current_object()
-        thread = threading.Thread(target=_run_in_app, args=(app, job.id), daemon=True)
-        thread.start()
-        if app.testing:
-            thread.join()
-    return job
+    """Issue ``credential`` to each of ``users`` in the background; returns the job showing progress."""
+    return jobs.create("bulk_issue", actor, [(u.id, u.email) for u in users], {"credential_id": credential.id})
 
 
-def _run_in_app(app, job_id):
-    with app.app_context():
-        run_bulk_issue(job_id)
+class BulkIssue(JobKind):
+    """One certificate per item (a trainee): checked, issued and signed; the PDF is rendered when first needed."""
+
+    def title(self, job):
+        from training.credentials.models import Credential
+
+        credential = db.session.get(Credential, job.params["credential_id"])
+        return _("Issuing %(credential)s certificates", credential=credential.title if credential else "")
+
+    def process(self, job, key):
+        from training.auth.models import User
+        from training.certificates.services import issue
+        from training.credentials.models import Credential
+
+        trainee = db.session.get(User, int(key))
+        if trainee is None:
+            raise JobItemFailed(_("This account no longer exists."))
+        actor = db.session.get(User, job.started_by_id) if job.started_by_id else None
+        issue(trainee, db.session.get(Credential, job.params["credential_id"]), actor=actor, render=False)
+
+    def links(self, job):
+        return [(_("Issued certificates"), url_for("certificates.admin_list"))]
 
 
-def run_bulk_issue_job(job_id):
-    """Entry point for an RQ worker (``rq worker certificates``): builds the app from the environment."""
-    from flask import has_app_context
+def start_zip(actor, certificates):
+    """A zip of these certificates' PDFs, written to a file by a worker; returns the job."""
+    from training.certificates.services import pdf_filename
 
-    if has_app_context():  # a worker running inside an app, as the tests do
-        return run_bulk_issue(job_id)
-    from training import create_app
-
-    _run_in_app(create_app(), job_id)
+    return jobs.create("certificates_zip", actor, [(c.id, pdf_filename(c)) for c in certificates])
 
 
-def run_bulk_issue(job_id, progress=None):
-    """Issue to each trainee of the job, committing progress as it goes; safe to re-run."""
-    from training.auth.models import User
-    from training.certificates.services import CertificateError, issue
+class CertificatesZip(ZipOfPdfs):
+    """Each item adds one certificate's stored PDF (rendered now if it never was) to the zip file."""
 
-    job = db.session.get(BulkIssueJob, job_id)
-    job.status = "running"
-    db.session.commit()
-    actor = db.session.get(User, job.started_by_id) if job.started_by_id else None
-    failures = list(job.failures or [])
-    for index, user_id in enumerate(job.user_ids[job.done:], start=job.done):
-        user = db.session.get(User, user_id)
-        try:
-            _, created = issue(user, job.credential, actor=actor)
-            job.issued += int(created)
-        except CertificateError as error:
-            db.session.rollback()
-            failures.append({"user": user.email, "reason": error.message})
-        job = db.session.get(BulkIssueJob, job_id)
-        job.done, job.failures = index + 1, failures
-        db.session.commit()
-        if progress:
-            progress(1)
-    job.status, job.finished_at = "finished", utcnow()
-    db.session.commit()
-    return job
+    prefix = "certificates"
+
+    def title(self, job):
+        return _("Zip file of %(count)s certificates", count=job.total)
+
+    def pdf(self, job, key):
+        from training.certificates.models import Certificate
+        from training.certificates.services import certificate_pdf
+
+        certificate = db.session.get(Certificate, int(key))
+        if certificate is None:
+            raise JobItemFailed(_("This certificate no longer exists."))
+        return certificate_pdf(certificate)

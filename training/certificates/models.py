@@ -1,4 +1,4 @@
-"""Issued certificates, frozen at issue, and bulk issuing jobs."""
+"""Issued certificates, frozen at issue."""
 from datetime import date, datetime
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
@@ -41,8 +41,7 @@ class Certificate(db.Model):
     signatory_title: Mapped[str] = mapped_column(String(200))
     verify_url: Mapped[str] = mapped_column(String(500))
     design: Mapped[str] = mapped_column(String(50))
-    # Read only when the file itself is sent: lists and the verification page never need it.
-    pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # empty until rendered (see certificate_pdf)
     pdf_sha256: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(10), default="valid")
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -73,21 +72,3 @@ class Certificate(db.Model):
     @property
     def grouped_code(self):
         return "-".join(self.code[i:i + 4] for i in range(0, len(self.code), 4))
-
-
-class BulkIssueJob(db.Model):
-    """Issuing to many trainees in the background, with progress for the page to show."""
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id"))
-    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    user_ids: Mapped[list] = mapped_column(JSON)
-    total: Mapped[int]
-    done: Mapped[int] = mapped_column(default=0)
-    issued: Mapped[int] = mapped_column(default=0)
-    failures: Mapped[list] = mapped_column(JSON, default=list)
-    status: Mapped[str] = mapped_column(String(12), default="queued")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    credential = relationship("Credential")

@@ -8,7 +8,7 @@ import secrets
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from training import audit
@@ -112,12 +112,14 @@ def _number(credential, issued_on, certificate_id):
 
 
 def issue(trainee, credential, actor=None, today=None, check=True, previous=None, valid_from=None, months=None,
-          issued_as=None):
+          issued_as=None, render=True):
     """Issue a certificate, or return the one this trainee already has for this cycle.
 
     Idempotent: the database allows one certificate per trainee, credential and cycle, so
     a double click, two administrators or a retried job end with exactly one. Returns
-    (certificate, created).
+    (certificate, created). With ``render=False`` (bulk issue) the PDF is left to
+    ``certificate_pdf``, which renders it from the frozen copy when it is first needed:
+    rendering is four fifths of the cost of issuing.
     """
     cycle = (previous.cycle + 1) if previous else 1
     existing = db.session.scalar(select(Certificate).where(
@@ -151,8 +153,9 @@ def issue(trainee, credential, actor=None, today=None, check=True, previous=None
             db.session.add(certificate)
             db.session.flush()
             certificate.number = _number(credential, today, certificate.id)
-            certificate.pdf = render_pdf(design, pdf_context(certificate))
-            certificate.pdf_sha256 = sha256(certificate.pdf)
+            if render:
+                certificate.pdf = render_pdf(design, pdf_context(certificate))
+                certificate.pdf_sha256 = sha256(certificate.pdf)
             certificate.signed_json, certificate.signed_jwt = sign_certificate(certificate)
             db.session.flush()
     except IntegrityError:
@@ -169,6 +172,27 @@ def issue(trainee, credential, actor=None, today=None, check=True, previous=None
                  number=certificate.number, credential=credential.slug, pdf_sha256=certificate.pdf_sha256)
     db.session.commit()
     return certificate, True
+
+
+def certificate_pdf(certificate):
+    """The certificate's PDF: stored at issue, or rendered from its frozen copy the first time it is
+    needed (after a bulk issue) and stored then with its SHA-256; served byte for byte ever after."""
+    if certificate.pdf_sha256:
+        return certificate.pdf
+    pdf = render_pdf(certificate.design, pdf_context(certificate))
+    # Two requests may render at once: the first stored copy wins and both serve it.
+    db.session.execute(update(Certificate).where(Certificate.id == certificate.id, Certificate.pdf_sha256 == "")
+                       .values(pdf=pdf, pdf_sha256=sha256(pdf)))
+    db.session.commit()
+    db.session.refresh(certificate)
+    return certificate.pdf
+
+
+def pdf_filename(certificate):
+    def slug(text):
+        return "-".join("".join(ch if ch.isalnum() else " " for ch in text).split())
+
+    return f"{slug(certificate.holder_name)}-{slug(certificate.credential_title)}-{certificate.number}.pdf"
 
 
 def revoke(actor, certificate, public_reason, private_note=""):

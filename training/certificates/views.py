@@ -1,5 +1,3 @@
-import io
-import zipfile
 from datetime import date
 from urllib.parse import urlencode
 
@@ -7,7 +5,6 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import undefer
 
 from training.auth.access import roles_required
 from training.auth.models import User
@@ -22,15 +19,17 @@ from training.certificates.forms import (
     SharingForm,
     VerifyForm,
 )
-from training.certificates.jobs import start_bulk_issue
-from training.certificates.models import BulkIssueJob, Certificate
+from training.certificates.jobs import start_bulk_issue, start_zip
+from training.certificates.models import Certificate
 from training.certificates.render import qr_svg
 from training.certificates.services import (
     CertificateError,
+    certificate_pdf,
     extend,
     extensions_left,
     find_by_code,
     issue,
+    pdf_filename,
     reinstate,
     renew,
     renewal_checklist,
@@ -44,6 +43,7 @@ from training.credentials.models import Credential
 from training.extensions import db, limiter
 from training.forms import ConfirmForm, choices
 from training.http import content_disposition, page_number, record_id
+from training.jobs.models import Job
 from training.templating import format_date
 
 
@@ -54,13 +54,6 @@ def _verify_limit():
 def _pdf_response(data, filename, inline=False):
     return Response(data, mimetype="application/pdf",
                     headers={"Content-Disposition": content_disposition(filename, inline)})
-
-
-def pdf_filename(certificate):
-    def slug(text):
-        return "-".join("".join(ch if ch.isalnum() else " " for ch in text).split())
-
-    return f"{slug(certificate.holder_name)}-{slug(certificate.credential_title)}-{certificate.number}.pdf"
 
 
 # --- Public verification (printed URLs: never change them) -------------------------------
@@ -167,7 +160,7 @@ def verify_image(code):
     certificate = _certificate_or_404(code)
     response = Response(certificate_png(certificate), mimetype="image/png")
     response.headers["Cache-Control"] = "public, max-age=86400"
-    response.set_etag(certificate.pdf_sha256)
+    response.set_etag(certificate.pdf_sha256)  # set by now: the image is made from the PDF
     return response.make_conditional(request)
 
 
@@ -178,7 +171,7 @@ def verify_pdf(code):
     certificate = _certificate_or_404(code)
     if not certificate.pdf_public:
         abort(404)
-    return _pdf_response(certificate.pdf, pdf_filename(certificate), inline=True)
+    return _pdf_response(certificate_pdf(certificate), pdf_filename(certificate), inline=True)
 
 
 # --- Trainees --------------------------------------------------------------------------------
@@ -224,7 +217,7 @@ def _own_certificate_or_404(certificate_id):
 def download(certificate_id):
     """Download a certificate's stored PDF."""
     certificate = _own_certificate_or_404(certificate_id)
-    return _pdf_response(certificate.pdf, pdf_filename(certificate))
+    return _pdf_response(certificate_pdf(certificate), pdf_filename(certificate))
 
 
 @bp.route("/certificates/<int:certificate_id>/credential.json")
@@ -299,22 +292,22 @@ def admin_list():
     form = _filter_form()
     page = request.args.get("page", 1, type=int)
     pagination = db.paginate(_filtered(form), page=page_number(page), per_page=50, error_out=False)
-    jobs = list(db.session.scalars(select(BulkIssueJob).order_by(BulkIssueJob.id.desc()).limit(3)))
-    return render_template("certificates/admin_list.html", form=form, pagination=pagination, jobs=jobs,
-                           args=request.args.to_dict())
+    running = list(db.session.scalars(select(Job).where(Job.started_by_id == current_user.id,
+                                                        Job.status != "finished").order_by(Job.id.desc()).limit(3)))
+    return render_template("certificates/admin_list.html", form=form, pagination=pagination, running=running,
+                           args=request.args.to_dict(), zip_form=ConfirmForm())
 
 
-@bp.route("/admin/certificates/download.zip")
+@bp.route("/admin/certificates/download.zip", methods=["POST"])
 @roles_required("admin")
 def admin_zip():
-    """Every certificate matching the filters, as one zip of their stored PDFs."""
+    """Every certificate matching the filters, as one zip file that a worker writes to disk."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
     form = _filter_form()
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for certificate in db.session.scalars(_filtered(form).options(undefer(Certificate.pdf)).limit(5000)):
-            archive.writestr(pdf_filename(certificate), certificate.pdf)
-    return Response(buffer.getvalue(), mimetype="application/zip",
-                    headers={"Content-Disposition": content_disposition("certificates.zip")})
+    job = start_zip(current_user, db.session.scalars(_filtered(form)).all())
+    flash(_("The zip file is being made. This page shows the progress and then the download."), "success")
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 def _credential_or_404(slug):
@@ -377,16 +370,9 @@ def admin_issue():
               f"{certificate.holder_name} already holds certificate {certificate.number}.", "success")
         return redirect(url_for("certificates.admin_detail", certificate_id=certificate.id))
     job = start_bulk_issue(current_user, credential, users)
-    flash(f"Issuing {len(users)} certificates in the background. This page shows the progress.", "success")
-    return redirect(url_for("certificates.admin_job", job_id=job.id))
-
-
-@bp.route("/admin/certificates/jobs/<int:job_id>")
-@roles_required("admin")
-def admin_job(job_id):
-    """Progress of a bulk issue."""
-    job = db.get_or_404(BulkIssueJob, job_id)
-    return render_template("certificates/job.html", job=job)
+    flash(_("Issuing %(count)s certificates in the background. This page shows the progress.", count=len(users)),
+          "success")
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 @bp.route("/admin/certificates/<int:certificate_id>")

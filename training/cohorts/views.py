@@ -65,7 +65,7 @@ from training.db_types import utcnow
 from training.extensions import db, limiter
 from training.forms import ConfirmForm, choices, show_error
 from training.http import content_disposition
-from training.supervision.forms import finite_quarter_hours
+from training.supervision.forms import quarter_hours
 
 
 def _cohort_or_404(cohort_id):
@@ -312,8 +312,7 @@ def _session_form(cohort, session=None):
     for index, domain in enumerate(domains):
         setattr(Form, f"credit_{index}", DecimalField(
             domain, places=2, default=0, invalid_value_message=_("Enter hours as a number, such as 1.5."),
-            validators=[Optional(), finite_quarter_hours,
-                        NumberRange(min=0, max=24, message=_("Enter between 0 and 24 hours."))],
+            validators=[Optional(), quarter_hours(minimum=0)],
             render_kw={"step": "0.25", "min": "0", "max": "24", "inputmode": "decimal"}))
     form = Form(obj=None)
     form.domains = domains

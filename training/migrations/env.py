@@ -1,9 +1,11 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from flask import current_app
 
 from alembic import context
+from sqlalchemy import event
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -92,35 +94,58 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        sqlite = connection.dialect.name == "sqlite"
-        if sqlite:
-            # SQLite alters a table by rebuilding it (create, copy, drop, rename). With
-            # foreign keys enforced, dropping a table that other rows refer to fails or
-            # cascades, so they are off while migrating and checked whole before the
-            # commit. The pragma is ignored inside a transaction, so none is open here.
-            connection.commit()
-            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            connection.commit()
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
-
-        try:
+        if connection.dialect.name == "sqlite":
+            with _sqlite_migration_transaction(connection):
+                context.configure(connection=connection, target_metadata=get_metadata(),
+                                  transactional_ddl=True, **conf_args)
+                with context.begin_transaction():
+                    context.run_migrations()
+                    _check_sqlite_foreign_keys(connection)
+        else:
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
             with context.begin_transaction():
                 context.run_migrations()
-                if sqlite:
-                    problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-                    if problems:
-                        raise RuntimeError(
-                            "the migration left rows pointing at missing rows "
-                            f"(table, rowid, parent, key): {problems[:10]}")
-        finally:
-            if sqlite:
-                connection.rollback()  # nothing left to roll back after a successful run
-                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-                connection.commit()
+
+
+@contextmanager
+def _sqlite_migration_transaction(connection):
+    """Run SQLite migrations in one transaction, with foreign keys off, so a failure changes nothing.
+
+    SQLite alters a table by rebuilding it (create, copy, drop, rename). With foreign keys
+    enforced, dropping a table that other rows refer to fails or cascades, so they are off
+    while migrating and checked whole before the commit. The pragma is ignored inside a
+    transaction, so none is open when it is set. Python's sqlite3 driver would run DDL
+    outside any transaction (it only opens one before INSERT, UPDATE and DELETE), which left
+    half-built schemas behind a failed upgrade; here the driver is told to leave transactions
+    alone and every transaction opens with an explicit BEGIN.
+    """
+    connection.commit()
+    driver = connection.connection.driver_connection
+    previous_isolation = driver.isolation_level
+    driver.isolation_level = None
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    connection.commit()
+
+    def begin(conn):
+        conn.exec_driver_sql("BEGIN")
+
+    event.listen(connection, "begin", begin)
+    try:
+        yield
+    finally:
+        event.remove(connection, "begin", begin)
+        connection.rollback()  # nothing left to roll back after a successful run
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
+        driver.isolation_level = previous_isolation
+
+
+def _check_sqlite_foreign_keys(connection):
+    problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if problems:
+        raise RuntimeError(
+            "the migration left rows pointing at missing rows "
+            f"(table, rowid, parent, key): {problems[:10]}")
 
 
 if context.is_offline_mode():

@@ -1,5 +1,7 @@
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -32,15 +34,26 @@ class HoursField(DecimalField):
             return self.raw_data[0] if self.raw_data else ""
 
 
-def finite_quarter_hours(form, field):
-    """Refuse NaN, infinities, absurd sizes and anything that is not a whole number of quarter hours."""
-    value = field.data
-    if value is None or not value.is_finite():
-        raise StopValidation("Enter hours as a number, such as 1.5.")
-    if not Decimal("0.25") <= value <= 24:  # before any arithmetic: 1e28 * 4 overflows the decimal context
-        raise StopValidation("Enter between 0.25 and 24 hours.")
-    if (value * 4) % 1 != 0:
-        raise StopValidation("Enter the duration in quarter hours, such as 1.25 or 2.5.")
+def quarter_hours(minimum=Decimal("0.25"), maximum=Decimal(24)):
+    """A validator of hours between ``minimum`` and ``maximum`` in whole quarter hours.
+
+    It refuses NaN, infinities and absurd sizes before any arithmetic (1e28 * 4 overflows the
+    decimal context). Durations of logged work start at a quarter hour; a session's credit in
+    one domain may be nothing at all, so its form asks for ``minimum=0``.
+    """
+    def validate(form, field):
+        value = field.data
+        if value is None or not value.is_finite():
+            raise StopValidation(_("Enter hours as a number, such as 1.5."))
+        if not minimum <= value <= maximum:
+            raise StopValidation(_("Enter between %(minimum)s and %(maximum)s hours.",
+                                   minimum=format_decimal(minimum), maximum=format_decimal(maximum)))
+        if (value * 4) % 1 != 0:
+            raise StopValidation(_("Enter the duration in quarter hours, such as 1.25 or 2.5."))
+    return validate
+
+
+finite_quarter_hours = quarter_hours()
 
 
 def hours_field(label="Hours"):

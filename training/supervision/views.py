@@ -1,6 +1,7 @@
 from datetime import date
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from training.auth.access import roles_required
@@ -246,7 +247,25 @@ def _supervisees():
 def supervisees():
     """Supervisees sorted by burnout risk, each flag with its reason."""
     risks = assess(_supervisees())
-    return render_template("supervision/supervisees.html", risks=risks, pending=pending_count(current_user))
+    return render_template("supervision/supervisees.html", risks=risks, pending=pending_count(current_user),
+                           reports_form=ConfirmForm())
+
+
+@bp.route("/supervision/reports", methods=["POST"])
+@roles_required("supervisor")
+def reports():
+    """Every supervisee's verification report, as a zip file made in the background."""
+    from training.supervision.jobs import start_reports
+
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    people = _supervisees()
+    if not people:
+        flash(_("You have no supervisees to report on."), "error")
+        return redirect(url_for("supervision.supervisees"))
+    job = start_reports(current_user, people)
+    flash(_("The reports are being made. This page shows the progress and then the download."), "success")
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 def _supervisee_or_404(user_id):

@@ -1,0 +1,406 @@
+"""Rows put in the database at each revision, for the migration walk in test_migrations.py.
+
+The walk starts from an empty database. At each revision it adds the rows of that
+revision's ``@seed`` function, checks that every table holds at least one row, and upgrades
+one step; so every migration runs on a database holding data, as production's would. At the
+head, and at each revision on the way back down, every row a seed added must still be there
+with the values it was given (in the columns that exist at that revision).
+
+**A new migration needs an entry here**: a ``@seed("00NN")`` function that adds a row to each
+table the revision creates, and rows that exercise what it changes in existing tables. A
+migration that converts data says what it must have done in an ``@after_upgrade("00NN")``
+check, and what undoing it must restore in an ``@after_downgrade("00NN")`` check.
+
+Seeds name only the values that matter; other required columns get plain values of their
+type. Timestamps are naive UTC, as the application stores them.
+"""
+import json
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+SEEDS = {}
+AFTER_UPGRADE = {}
+AFTER_DOWNGRADE = {}
+
+
+def seed(revision):
+    """Register the rows to add once the database is at ``revision``."""
+    def register(function):
+        SEEDS[revision] = function
+        return function
+    return register
+
+
+def after_upgrade(revision):
+    """Register what must hold right after upgrading to ``revision``."""
+    def register(function):
+        AFTER_UPGRADE[revision] = function
+        return function
+    return register
+
+
+def after_downgrade(revision):
+    """Register what must hold right after undoing ``revision``."""
+    def register(function):
+        AFTER_DOWNGRADE[revision] = function
+        return function
+    return register
+
+
+class SeedDatabase:
+    """The database at one revision: add rows with plain defaults, read them back."""
+
+    def __init__(self, connection, engine):
+        self.connection = connection
+        self.engine = engine
+        self.metadata = sa.MetaData()
+        self.inserted = []  # (table, primary key, values)
+
+    def table(self, name):
+        """The table's columns as they are at this revision (read from the database: quick, no constraints)."""
+        if name not in self.metadata.tables:
+            inspector = sa.inspect(self.connection)
+            key = inspector.get_pk_constraint(name)["constrained_columns"]
+            sa.Table(name, self.metadata, *[
+                sa.Column(c["name"], c["type"], primary_key=c["name"] in key, nullable=c["nullable"],
+                          server_default=c["default"] and sa.text(c["default"]),
+                          autoincrement=c.get("autoincrement", "auto"))
+                for c in inspector.get_columns(name)])
+        return self.metadata.tables[name]
+
+    def insert(self, table_name, /, **values):
+        """Insert a row; required columns the seed leaves out get plain values of their type."""
+        table = self.table(table_name)
+        autoincrement_key = [c.name for c in table.primary_key.columns] if _has_autoincrement_key(table) else []
+        for column in table.columns:
+            if column.name in values or column.nullable or column.server_default is not None:
+                continue
+            if column.name in autoincrement_key:
+                continue
+            values[column.name] = _plain_value(column, len(self.inserted))
+        result = self.connection.execute(table.insert().values(**values))
+        key = dict(zip([c.name for c in table.primary_key.columns], result.inserted_primary_key, strict=True))
+        self.inserted.append((table_name, key, values))
+        return key.get("id")
+
+    def scalar(self, sql, **params):
+        return self.connection.execute(sa.text(sql), params).scalar()
+
+    def refuses(self, sql, **params):
+        """Whether the database refuses a statement, tried in a transaction of its own."""
+        try:
+            with self.engine.begin() as other:
+                other.execute(sa.text(sql), params)
+        except IntegrityError:
+            return True
+        return False
+
+
+def _has_autoincrement_key(table):
+    key = list(table.primary_key.columns)
+    return len(key) == 1 and isinstance(key[0].type, sa.Integer) and key[0].autoincrement in (True, "auto")
+
+
+def _plain_value(column, n):
+    kind = column.type
+    if isinstance(kind, sa.Boolean):
+        return False
+    if isinstance(kind, sa.Integer):
+        return 1
+    if isinstance(kind, sa.Float | sa.Numeric):
+        return 1.0
+    if isinstance(kind, sa.DateTime):
+        return datetime(2026, 1, 5, 9, 0)
+    if isinstance(kind, sa.Date):
+        return date(2026, 1, 5)
+    if isinstance(kind, sa.JSON):
+        return {}
+    if isinstance(kind, sa.LargeBinary):
+        return b"seed"
+    text = f"{column.table.name}-{column.name}-{n}"
+    length = getattr(kind, "length", None)
+    return text[-length:] if length else text
+
+
+def same(expected, actual):
+    """Whether a value read back equals the one seeded, whatever form the driver returns it in."""
+    if actual is None or expected is None:
+        return actual is expected
+    if isinstance(expected, bool):
+        return bool(actual) is expected
+    if isinstance(expected, datetime):
+        if isinstance(actual, datetime):
+            return actual.replace(tzinfo=None) == expected
+        return str(actual)[:19] == expected.isoformat(" ")[:19]
+    if isinstance(expected, date):
+        return str(actual)[:10] == expected.isoformat()
+    if isinstance(expected, dict | list) and isinstance(actual, str):
+        return json.loads(actual) == expected
+    if isinstance(expected, bytes):
+        return bytes(actual) == expected
+    return actual == expected
+
+
+def json_value(value):
+    """A JSON column's value, parsed when the driver returns text."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+# --- 0001: people, roles, a course with a module, completions, assignments, audit ----------------
+
+@seed("0001")
+def people_and_a_course(db):
+    db.insert("user", id=1, email="ana@example.org", full_name="Ana Trainee", active=True,
+              session_token="tok-ana", programme_started_on=date(2026, 2, 1), created_at=datetime(2026, 1, 15, 10))
+    db.insert("user", id=2, email="ben@example.org", full_name="Ben Trainee", active=True,
+              session_token="tok-ben", programme_started_on=None, created_at=datetime(2026, 1, 20, 8))
+    db.insert("user", id=3, email="sue@example.org", full_name="Sue Supervisor", active=True,
+              session_token="tok-sue", created_at=datetime(2026, 1, 2))
+    db.insert("user", id=4, email="ada@example.org", full_name="Ada Admin", active=True,
+              session_token="tok-ada", created_at=datetime(2026, 1, 1))
+    for user_id, role in ((1, "trainee"), (2, "trainee"), (3, "supervisor"), (4, "admin")):
+        db.insert("user_role", user_id=user_id, role=role)
+    db.insert("account_token", user_id=2, purpose="invitation", token_hash="h" * 64,
+              expires_at=datetime(2026, 1, 23))
+    db.insert("audit_event", actor_id=4, subject_id=1, action="user.invited", details={"roles": ["trainee"]})
+    db.insert("course", id=1, slug="foundations-of-peer-recovery-support", title="Foundations",
+              summary="The first course", position=1, prerequisites=[], active=True)
+    db.insert("course_credit", course_id=1, domain="Advocacy", minutes=600)
+    db.insert("module", id=1, course_id=1, slug="what-is-peer-support", position=1, title="What is peer support",
+              estimated_minutes=20, objectives=["Say what a peer does"], reflection="What helped you?",
+              body_markdown="# Peer support", body_html="<h1>Peer support</h1>", active=True)
+    db.insert("module_completion", user_id=1, module_id=1, completed_at=datetime(2026, 2, 3, 18))
+    db.insert("course_completion", user_id=1, course_id=1, completed_at=datetime(2026, 2, 10, 18))
+    db.insert("training_credit", user_id=1, course_id=1, domain="Advocacy", minutes=600)
+    db.insert("supervisor_assignment", supervisor_id=3, trainee_id=1, starts_on=date(2026, 2, 1))
+
+
+# --- 0002: a quiz with a question and an attempt --------------------------------------------------
+
+@seed("0002")
+def a_quiz_attempt(db):
+    db.insert("question", id=1, course_id=1, key="q1", category="basics", qtype="multichoice",
+              title="Peer role", stem="What does a peer offer?", stem_format="markdown",
+              stem_html="<p>What does a peer offer?</p>", data={"choices": ["Hope", "Diagnosis"], "answer": 0},
+              explanation="Lived experience offers hope.", active=True)
+    db.insert("quiz", id=1, course_id=1, module_id=1, title="Check your understanding", question_count=1,
+              categories=["basics"], pass_mark=80, attempts_allowed=3, wait_minutes=0, grading="highest",
+              shuffle_questions=False, shuffle_choices=False, review_when="immediately",
+              review_shows=["answers"], active=True)
+    db.insert("quiz_attempt", id=1, quiz_id=1, user_id=1, number=1, started_at=datetime(2026, 2, 3, 18),
+              submitted_at=datetime(2026, 2, 3, 18, 5), score=100.0, passed=True, pass_mark=80)
+    db.insert("attempt_slot", attempt_id=1, question_id=1, position=1, qtype="multichoice",
+              stem_html="<p>What does a peer offer?</p>", data={"choices": ["Hope", "Diagnosis"]},
+              explanation="", response={"choice": 0}, score=1.0)
+
+
+# --- 0003: the credential as its first shape, hours, supervision, wellbeing ----------------------
+
+OLD_REQUIREMENTS = {
+    "courses": ["foundations-of-peer-recovery-support"],
+    "training_hours": {"Advocacy": 10, "Ethical Responsibility": 16},
+    "service_hours": {"total": 250, "within_months_of_start": 6, "supervision_counts_as_work": False},
+    "supervision_hours": {"total": 12, "group_cap": 6},
+    "exam": "foundations-of-peer-recovery-support",
+}
+OLD_RENEWAL = {"period_months": 12, "continuing_education_hours": 10, "ethics_hours": 3}
+
+
+@after_upgrade("0003")
+def existing_people_keep_wellbeing_private(db):
+    assert db.scalar('SELECT count(*) FROM "user" WHERE wellbeing_shared = :no', no=False) == 4
+
+
+@seed("0003")
+def hours_and_supervision(db):
+    db.insert("credential", id=1, slug="peer-recovery-specialist", title="Peer Recovery Specialist",
+              description="An example", certificate_prefix="PRS", domains=["Advocacy", "Ethical Responsibility"],
+              requirements=OLD_REQUIREMENTS, initial_period_months=6, supervision_initial_days=7,
+              supervision_after_days=31, validity_months=12, renewal=OLD_RENEWAL, active=True,
+              source_path="peer-recovery-specialist.yaml", synced_at=datetime(2026, 1, 1))
+    db.insert("enrolment", user_id=1, credential_id=1, started_on=date(2026, 2, 1))
+    db.insert("attachment", id=1, owner_id=1, filename="certificate.pdf", content_type="application/pdf",
+              size=4, sha256="a" * 64, data=b"%PDF")
+    db.insert("supervision_session", id=1, supervisor_id=3, format="individual", occurred_on=date(2026, 2, 6),
+              minutes=60, domain="Advocacy", topics="Boundaries", signed_name="Sue Supervisor")
+    db.insert("hour_entry", id=1, trainee_id=1, kind="service", occurred_on=date(2026, 2, 4), minutes=240,
+              domain="Advocacy", organisation="Recovery Centre", note="Group facilitation", provider="",
+              status="approved", supervisor_id=3, review_comment="", reviewed_at=datetime(2026, 2, 5),
+              signed_name="Sue Supervisor", signature_hash="s" * 64, correction_reason="",
+              submitted_at=datetime(2026, 2, 4, 20))
+    db.insert("hour_entry", id=2, trainee_id=1, kind="training", occurred_on=date(2026, 2, 2), minutes=120,
+              domain="Ethical Responsibility", organisation="", note="", provider="Academy", status="approved",
+              attachment_id=1, review_comment="", signed_name="", signature_hash="", correction_reason="",
+              submitted_at=datetime(2026, 2, 2, 20))
+    db.insert("hour_entry", id=3, trainee_id=1, kind="supervision", occurred_on=date(2026, 2, 6), minutes=60,
+              domain="Advocacy", organisation="", note="", provider="", supervision_format="individual",
+              session_id=1, status="approved", supervisor_id=3, review_comment="", signed_name="Sue Supervisor",
+              signature_hash="", correction_reason="", submitted_at=datetime(2026, 2, 6, 12))
+    db.insert("wellbeing_check_in", user_id=1, day=date(2026, 2, 7), energy=4, stress=2, workload=3,
+              supported=5, rest=4)
+    db.insert("reminder_log", user_id=1, kind="supervision_due", period="2026-02")
+
+
+# --- 0004: certificates, one renewed --------------------------------------------------------------
+
+@seed("0004")
+def certificates(db):
+    common = dict(credential_id=1, holder_name="Ana Trainee", credential_slug="peer-recovery-specialist",
+                  credential_title="Peer Recovery Specialist", credential_description="An example",
+                  hours={"training": 46}, issuer_name="Peer Recovery Training Programme",
+                  signatory_name="Dana Director", signatory_title="Director", design="classic", pdf=b"%PDF-1.7",
+                  pdf_sha256="c" * 64, status="valid", revoked_reason="", revoked_note="", pdf_public=False,
+                  issued_by_id=4)
+    db.insert("certificate", id=1, user_id=1, cycle=1, number="PRS-2026-000001", code="A" * 20,
+              issued_on=date(2026, 3, 1), expires_on=date(2027, 3, 1), verify_url="https://x.example/verify/a",
+              **common)
+    db.insert("certificate", id=2, user_id=1, cycle=2, number="PRS-2027-000002", code="B" * 20, previous_id=1,
+              issued_on=date(2027, 3, 1), expires_on=date(2028, 3, 1), verify_url="https://x.example/verify/b",
+              **common)
+    db.insert("bulk_issue_job", credential_id=1, started_by_id=4, user_ids=[1, 2], total=2, done=2, issued=1,
+              failures=[{"user": "ben@example.org", "reason": "not eligible"}], status="finished")
+
+
+# --- 0005: an index on hour entries ------------------------------------------------------------------
+
+@seed("0005")
+def a_pending_entry(db):
+    db.insert("hour_entry", id=4, trainee_id=2, kind="service", occurred_on=date(2026, 3, 2), minutes=90,
+              domain="Advocacy", organisation="Drop-in", note="", provider="", status="pending",
+              review_comment="", signed_name="", signature_hash="", correction_reason="",
+              submitted_at=datetime(2026, 3, 2, 19))
+
+
+# --- 0006: credential definitions replace the first shape; trainees are enrolled -----------------
+
+@after_upgrade("0006")
+def credentials_converted_and_trainees_enrolled(db):
+    from training.credentials.schema import CredentialFile
+
+    definition = json_value(db.scalar("SELECT definition FROM credential WHERE id = 1"))
+    spec = CredentialFile.model_validate(definition, strict=False)
+    assert [r.kind for r in spec.requirements] == ["course", "training_hours", "work_hours", "supervision_hours",
+                                                    "exam"]
+    work = spec.requirements[2]
+    assert work.total == 250 and work.window.months == 6 and work.supervision_counts_as_work is False
+    assert spec.requirements[3].group_at_most == 6
+    assert spec.renewal.cycle == "calendar_year" and spec.renewal.categories["ethics"].hours == 3
+    # Ben had no enrolment: he is enrolled from his account's creation (no programme start).
+    assert str(db.scalar("SELECT started_on FROM enrolment WHERE user_id = 2"))[:10] == "2026-01-20"
+    assert db.scalar("SELECT count(*) FROM enrolment WHERE user_id = 1") == 1
+    assert db.scalar("SELECT category FROM hour_entry WHERE id = 2") == "ethics"
+    assert db.scalar("SELECT category FROM hour_entry WHERE id = 1") == ""
+    assert db.scalar("SELECT issued_as FROM certificate WHERE id = 2") == "renewal"
+    assert db.scalar("SELECT issued_as FROM certificate WHERE id = 1") == "award"
+
+
+@seed("0006")
+def evidence(db):
+    db.insert("evidence", user_id=1, key="code-of-ethics", title="Code of ethics", status="accepted",
+              signed_name="Ana Trainee", text_sha256="e" * 64, signed_at=datetime(2026, 3, 3), note="",
+              reviewer_id=4, review_reason="")
+    db.insert("evidence", user_id=1, key="diploma", title="Diploma", status="submitted", attachment_id=1,
+              signed_name="", text_sha256="", note="", review_reason="", quantity=24.0)
+
+
+# --- 0007: Open Badges keys, status lists and holders ---------------------------------------------
+
+@seed("0007")
+def open_badges(db):
+    db.insert("issuer_key", name="ed25519-1", algorithm="Ed25519", generation=1,
+              public_jwk={"kty": "OKP", "crv": "Ed25519", "x": "abc"}, private_key=b"encrypted")
+    db.insert("status_list", id=1, purpose="revocation", credential="{}", updated_at=datetime(2026, 3, 4))
+    db.insert("badge_holder", user_id=1, public_id="h-ana")
+
+
+# --- 0008: the trainer role and live training cohorts ---------------------------------------------
+
+@after_upgrade("0008")
+def modules_need_no_reflection_until_asked(db):
+    assert db.scalar("SELECT count(*) FROM module WHERE reflection_required = :no", no=False) == 1
+
+
+@seed("0008")
+def cohorts(db):
+    db.insert("user", id=5, email="tom@example.org", full_name="Tom Trainer", active=True,
+              session_token="tok-tom", created_at=datetime(2026, 3, 1))
+    db.insert("user_role", user_id=5, role="trainer")
+    db.insert("user_role", user_id=4, role="trainer")
+    db.insert("live_training", id=1, slug="peer-recovery-core-live", title="Core (live)", summary="",
+              sessions=[{"topic": "Hope", "hours": 2, "credits": {"Advocacy": 2}}], active=True)
+    db.insert("cohort", id=1, title="Spring cohort", live_training_id=1, credential_id=1,
+              starts_on=date(2026, 4, 1), ends_on=date(2026, 5, 1), delivery="online", address="",
+              meeting_url="https://meet.example/spring", capacity=12, self_enrolment=True, created_by_id=4)
+    db.insert("cohort", id=2, title="Course cohort", course_id=1, starts_on=date(2026, 4, 1),
+              ends_on=date(2026, 4, 30), delivery="in_person", address="1 Main St", meeting_url="", capacity=8,
+              self_enrolment=False)
+    db.insert("cohort_trainer", cohort_id=1, user_id=5)
+    db.insert("cohort_member", cohort_id=1, user_id=1, status="enrolled", enrolled_at=datetime(2026, 3, 20))
+    db.insert("cohort_member", cohort_id=1, user_id=2, status="waiting")
+    db.insert("cohort_session", id=1, cohort_id=1, starts_at=datetime(2026, 4, 1, 17),
+              ends_at=datetime(2026, 4, 1, 19), topic="Hope", credits={"Advocacy": 2}, materials=[1],
+              checkin_secret="k" * 32, confirmed_at=datetime(2026, 4, 1, 19, 30), confirmed_by_id=5,
+              signed_name="Tom Trainer")
+    db.insert("cohort_session", id=2, cohort_id=1, starts_at=datetime(2026, 4, 8, 17),
+              ends_at=datetime(2026, 4, 8, 19), topic="Hope (make-up)", credits={"Advocacy": 2}, materials=[],
+              makeup_of_id=1, checkin_secret="m" * 32, signed_name="")
+    db.insert("attendance", id=1, session_id=1, user_id=1, status="late", minutes_missed=30,
+              checked_in_at=datetime(2026, 4, 1, 17, 30), marked_by_id=5)
+    db.insert("hour_entry", id=5, trainee_id=1, kind="training", occurred_on=date(2026, 4, 1), minutes=90,
+              domain="Advocacy", organisation="", note="", provider="Spring cohort", status="approved",
+              attendance_id=1, review_comment="", signed_name="Tom Trainer", signature_hash="", correction_reason="",
+              submitted_at=datetime(2026, 4, 1, 19, 30))
+    db.insert("reflection", user_id=1, module_id=1, text="Hope is catching.", status="returned",
+              reviewer_id=5, reviewed_at=datetime(2026, 4, 2), comment="Say more about your own road.")
+    db.insert("calendar_feed", user_id=1, generation="g" * 32)
+    db.insert("training_certificate", cohort_id=1, user_id=1, number="TRN-2026-000001", code="T" * 20,
+              holder_name="Ana Trainee", training_title="Core (live)", cohort_title="Spring cohort",
+              hours={"Advocacy": 1.5}, sessions_attended=1, sessions_total=1, first_day=date(2026, 4, 1),
+              last_day=date(2026, 4, 1), issued_on=date(2026, 5, 2), issuer_name="Programme",
+              trainer_names="Tom Trainer", verify_url="https://x.example/verify/t", pdf=b"%PDF",
+              pdf_sha256="t" * 64, status="valid", issued_by_id=4)
+
+
+@after_downgrade("0008")
+def trainer_roles_are_gone_and_refused(db):
+    assert db.scalar("SELECT count(*) FROM user_role WHERE role = 'trainer'") == 0
+    assert db.refuses("INSERT INTO user_role (user_id, role) VALUES (1, 'trainer')")
+
+
+# --- 0009: indexes for credential facts ---------------------------------------------------------------
+
+@seed("0009")
+def a_second_enrolment(db):
+    db.insert("credential", id=2, slug="state-peer-support-specialist", title="State Peer Support Specialist",
+              description="", certificate_prefix="SPS", domains=["Advocacy"], definition={"domains": ["Advocacy"]},
+              validity_months=24, active=True, source_path="state.yaml", synced_at=datetime(2026, 1, 1))
+    db.insert("enrolment", user_id=1, credential_id=2, started_on=date(2026, 4, 1), ended_on=date(2026, 6, 1),
+              eligible=False, items_met=2, items_total=7, next_step="Log 10 more hours")
+
+
+# --- 0010: jobs of every kind with their items, replacing bulk_issue_job -------------------------------
+
+@after_upgrade("0010")
+def bulk_issue_jobs_became_jobs_with_items(db):
+    job = db.connection.execute(sa.text("SELECT id, kind, status, total, done, failed, params FROM job")).one()
+    assert tuple(job[:6]) == (1, "bulk_issue", "finished", 2, 2, 1) and json_value(job[6]) == {"credential_id": 1}
+    items = db.connection.execute(sa.text("SELECT key, label, status, error FROM job_item WHERE job_id = 1 "
+                                          "ORDER BY id")).all()
+    assert [tuple(i) for i in items] == [("1", "ana@example.org", "done", ""),
+                                         ("2", "ben@example.org", "failed", "not eligible")]
+
+
+@seed("0010")
+def a_zip_job_with_a_failed_item(db):
+    db.insert("job", id=2, kind="certificates_zip", params={}, started_by_id=4, status="finished", total=2, done=2,
+              failed=1, result_path="certificates-2-20260105090000.zip", summary="")
+    db.insert("job_item", job_id=2, key="1", label="Ana.pdf", status="done", error="", attempts=1)
+    db.insert("job_item", job_id=2, key="2", label="Ben.pdf", status="failed", error="No PDF", attempts=1)
+
+
+@after_downgrade("0010")
+def jobs_went_back_to_bulk_issue_jobs(db):
+    """The bulk issue comes back as it was (the walk checks its seeded values); other kinds did not exist."""
+    assert db.scalar("SELECT count(*) FROM bulk_issue_job") == 1

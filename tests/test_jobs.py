@@ -1,0 +1,125 @@
+"""Background jobs: progress and failures for whoever started them, retries, files streamed from disk."""
+import io
+import re
+import zipfile
+from datetime import date
+
+from pypdf import PdfReader
+
+from training.auth.models import SupervisorAssignment
+from training.certificates.models import Certificate
+from training.extensions import db
+from training.jobs.models import Job
+
+from .test_certificates import credential, make_eligible  # noqa: F401  (fixtures)
+
+
+def _download(client, page):
+    with client.get(re.search(r'href="(/jobs/\d+/download)"', page).group(1)) as response:
+        assert response.status_code == 200 and response.mimetype == "application/zip"
+        return zipfile.ZipFile(io.BytesIO(response.data))
+
+
+def test_a_bulk_issue_leaves_the_pdf_until_it_is_first_needed_then_keeps_it(people, course, credential,  # noqa: F811
+                                                                           login_as):
+    """Issued in bulk: signed and verifiable at once; the PDF is made from the frozen copy on first download."""
+    for who in ("trainee", "other_trainee"):
+        make_eligible(people[who], course)
+    admin = login_as(people["admin"])
+    admin.post("/admin/certificates/issue", data={
+        "credential": credential.slug, "user": [people["trainee"].id, people["other_trainee"].id]})
+    certificate = db.session.scalar(db.select(Certificate).where(Certificate.user_id == people["trainee"].id))
+    assert certificate.pdf_sha256 == "" and certificate.signed_json
+    assert admin.get(f"/verify/{certificate.grouped_code}.json").status_code == 200
+
+    people["trainee"].full_name = "Renamed Later"  # never changes an issued certificate
+    db.session.commit()
+    first = login_as(people["trainee"]).get(f"/certificates/{certificate.id}.pdf")
+    assert "Tina Trainee" in PdfReader(io.BytesIO(first.data)).pages[0].extract_text()
+    db.session.expire_all()
+    stored = db.session.get(Certificate, certificate.id)
+    assert stored.pdf == first.data and len(stored.pdf_sha256) == 64
+    assert login_as(people["trainee"]).get(f"/certificates/{certificate.id}.pdf").data == first.data
+
+
+def test_a_job_is_shown_only_to_whoever_started_it(people, course, credential, login_as):  # noqa: F811
+    from training.certificates.jobs import start_bulk_issue
+
+    job = start_bulk_issue(people["admin"], credential, [people["trainee"]])
+    assert "Issuing Peer Recovery Specialist certificates" in login_as(people["admin"]).get("/jobs").text
+    other_admin = people["supervisor"]
+    other_admin.set_roles(["admin"])
+    db.session.commit()
+    assert login_as(other_admin).get(f"/jobs/{job.id}").status_code == 404
+    assert "not started any" in login_as(other_admin).get("/jobs").text
+
+
+def test_a_supervisor_gets_every_supervisees_report_in_one_zip(people, make_user, login_as):
+    supervisor = people["supervisor"]
+    db.session.add_all([SupervisorAssignment(supervisor=supervisor, trainee=t, starts_on=date(2026, 1, 1))
+                        for t in (people["trainee"], people["other_trainee"])])
+    db.session.commit()
+    client = login_as(supervisor)
+    page = client.post("/supervision/reports", follow_redirects=True).text
+    assert "Supervision reports for 2 supervisees" in page and "2 of 2 processed · 2 done · 0 failed" in page
+    archive = _download(client, page)
+    assert sorted(archive.namelist()) == sorted(
+        f"supervision-report-{'-'.join(t.full_name.lower().split())}-{t.id}.pdf"
+        for t in (people["trainee"], people["other_trainee"]))
+    text = PdfReader(io.BytesIO(archive.read(archive.namelist()[0]))).pages[0].extract_text()
+    assert "Supervision" in text
+
+
+def test_reports_are_refused_for_someone_no_longer_supervised_and_a_retry_adds_them(people, login_as, monkeypatch):
+    """A failed item says why; once the cause is fixed, a retry adds just that report to the same zip."""
+    from training.jobs import services
+    from training.supervision.jobs import start_reports
+
+    supervisor, trainee = people["supervisor"], people["trainee"]
+    assignment = SupervisorAssignment(supervisor=supervisor, trainee=trainee, starts_on=date(2026, 1, 1))
+    db.session.add(assignment)
+    db.session.commit()
+    calls = []
+    real_pdf = services.ZipOfPdfs.run_chunk
+
+    def counting(self, job, items, step):
+        calls.append(len(items))
+        return real_pdf(self, job, items, step)
+
+    monkeypatch.setattr(services.ZipOfPdfs, "run_chunk", counting)
+    job = start_reports(supervisor, [trainee, people["other_trainee"]])
+    client = login_as(supervisor)
+    page = client.get(f"/jobs/{job.id}").text
+    assert "1 failed" in page and "other@example.org" not in page
+    assert "You no longer supervise this person." in page
+    db.session.add(SupervisorAssignment(supervisor=supervisor, trainee=people["other_trainee"],
+                                        starts_on=date(2026, 1, 1)))
+    db.session.commit()
+    page = client.post(f"/jobs/{job.id}/retry", follow_redirects=True).text
+    assert "1 item(s) queued again." in page and "2 of 2 processed · 2 done · 0 failed" in page
+    assert calls == [2, 1]
+    assert len(_download(client, page).namelist()) == 2
+    again = client.post(f"/jobs/{job.id}/retry", follow_redirects=True).text
+    assert "Nothing to retry" in again
+
+
+def test_reminders_run_as_a_job_from_the_command_line(app, runner, people):
+    result = runner.invoke(args=["reminders", "send", "--background"])
+    assert result.exit_code == 0 and "Job #" in result.output
+    job = db.session.scalar(db.select(Job).where(Job.kind == "reminders"))
+    shown = runner.invoke(args=["jobs", "show", str(job.id)])
+    assert f"#{job.id} Sending reminders: 3/3 processed, 0 failed, finished" in shown.output
+    assert "Certificate expiry: 0." in shown.output
+    assert f"#{job.id} Sending reminders" in runner.invoke(args=["jobs", "list"]).output
+    assert "Nothing to retry" in runner.invoke(args=["jobs", "retry", str(job.id)]).output
+    assert runner.invoke(args=["jobs", "show", "999"]).exit_code != 0
+
+
+def test_bulk_issue_from_the_command_line_in_the_background(app, runner, people, course, credential):  # noqa: F811
+    make_eligible(people["trainee"], course)
+    result = runner.invoke(args=["certificates", "issue", "--credential", credential.slug, "--all-eligible",
+                                 "--background"])
+    assert result.exit_code == 0 and "for 1 trainee(s)" in result.output
+    job_id = int(re.search(r"Job #(\d+)", result.output).group(1))
+    assert "1/1 processed, 0 failed, finished" in runner.invoke(args=["jobs", "show", str(job_id), "--watch"]).output
+    assert db.session.scalar(db.select(db.func.count()).select_from(Certificate)) == 1

@@ -1,0 +1,108 @@
+"""``flask --app app jobs ...``: run workers, follow jobs, retry what failed."""
+import time
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from training.extensions import db
+
+jobs_cli = AppGroup("jobs", help="Background jobs: workers, progress and retries.")
+
+
+@jobs_cli.command("worker")
+@click.option("--queue", "queues", multiple=True, help="Queues to take work from, most urgent first "
+                                                      "(default: mail, then jobs).")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--nice", default=10, show_default=True,
+              help="Lower CPU priority than the app servers', so pages stay quick while a job runs.")
+def worker(queues, burst, nice):
+    """Take work from the RQ queues (needs REDIS_URL); run one per core."""
+    import os
+
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    import training.jobs
+    from training.jobs import QUEUES
+
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        raise click.ClickException("Set REDIS_URL: workers take their work from Redis.")
+    # One app for the worker's life: each job runs in a fresh context of it, so the parsed
+    # certificate designs, fonts and keys stay warm from one job to the next.
+    training.jobs._worker_app = current_app._get_current_object()
+    if nice:
+        os.nice(nice)
+    connection = Redis.from_url(url)
+    db.engine.dispose()  # no connection opened by the command is shared with the work
+    SimpleWorker([Queue(name, connection=connection) for name in (queues or QUEUES)],
+                 connection=connection).work(burst=burst, logging_level="INFO", with_scheduler=False)
+
+
+def _line(job):
+    from training.jobs.services import title
+
+    state = {"queued": "waiting", "running": "running", "finished": "finished"}[job.status]
+    return f"#{job.id} {title(job)}: {job.done}/{job.total} processed, {job.failed} failed, {state}"
+
+
+def _job_or_fail(job_id):
+    from training.jobs.models import Job
+
+    job = db.session.get(Job, job_id)
+    if job is None:
+        raise click.ClickException(f"No job #{job_id}.")
+    return job
+
+
+@jobs_cli.command("list")
+@click.option("--limit", default=20, show_default=True)
+def list_jobs(limit):
+    """The latest jobs, newest first."""
+    from training.jobs.models import Job
+
+    for job in db.session.scalars(select(Job).order_by(Job.id.desc()).limit(limit)):
+        click.echo(_line(job))
+
+
+@jobs_cli.command("show")
+@click.argument("job_id", type=int)
+@click.option("--watch", is_flag=True, help="Show a progress bar until the job finishes.")
+def show(job_id, watch):
+    """A job's progress and each failed item with its reason."""
+    from training.jobs.services import failures, result_file
+
+    job = _job_or_fail(job_id)
+    if watch and job.status != "finished":
+        with click.progressbar(length=job.total or 1, label=f"Job #{job.id}") as bar:
+            shown = 0
+            while job.status != "finished":
+                time.sleep(1)
+                db.session.expire_all()
+                bar.update(job.done - shown)
+                shown = job.done
+            bar.update(job.done - shown)
+    click.echo(_line(job))
+    if job.summary:
+        click.echo(job.summary)
+    path = result_file(job)
+    if path:
+        click.echo(f"File: {path} ({job.result_size} bytes)")
+    for item in failures(job, limit=None):
+        click.echo(f"failed: {item.label}: {item.error}")
+
+
+@jobs_cli.command("retry")
+@click.argument("job_id", type=int)
+def retry(job_id):
+    """Queue a job's failed items again (and any a stopped worker left)."""
+    from training.errors import ServiceError
+    from training.jobs.services import retry as retry_job
+
+    try:
+        count = retry_job(_job_or_fail(job_id))
+    except ServiceError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"{count} item(s) of job #{job_id} queued again.")

@@ -1,0 +1,41 @@
+"""Job kinds that belong to no single feature."""
+from flask_babel import gettext as _
+from sqlalchemy import update
+
+from training.extensions import db
+from training.jobs.models import Job
+from training.jobs.services import JobKind, create
+
+# Each kind of reminder is an item: one that fails (a mail server down) is retried alone, and the
+# reminders already sent are never sent again (each is claimed once per person and period).
+REMINDERS = {
+    "supervision": "training.supervision.reminders.send_supervision_reminders",
+    "certificate_expiry": "training.certificates.reminders.send_expiry_reminders",
+    "sessions": "training.cohorts.reminders.send_session_reminders",
+}
+REMINDER_LABELS = {"supervision": "Supervision digests and reminders", "certificate_expiry": "Certificate expiry",
+                   "sessions": "Live sessions tomorrow"}
+
+
+def start_reminders(actor=None):
+    """Send every due reminder in the background; returns the job."""
+    return create("reminders", actor, [(key, REMINDER_LABELS[key]) for key in REMINDERS])
+
+
+class Reminders(JobKind):
+    """Every reminder that is due, as ``reminders send`` sends them."""
+
+    chunk_size = None
+
+    def title(self, job):
+        return _("Sending reminders")
+
+    def process(self, job, key):
+        from importlib import import_module
+
+        module, name = REMINDERS[key].rsplit(".", 1)
+        sent = getattr(import_module(module), name)()
+        count = sum(sent.values()) if isinstance(sent, dict) else sent
+        line = f"{REMINDER_LABELS[key]}: {count}."
+        db.session.execute(update(Job).where(Job.id == job.id).values(
+            summary=db.func.trim(Job.summary + " " + line)))

@@ -1,0 +1,251 @@
+"""Jobs with progress: created by a person or a command, done by workers in chunks.
+
+A job is a row with counters and one row per item (a trainee to issue to, a certificate to
+put in a zip). Its items are split into chunks, each an RQ job on the ``jobs`` queue, so two
+workers share one job; without workers one thread does every chunk. Each item is committed
+on its own: progress shows as it goes, a worker killed mid-chunk loses at most the item it
+was on, and failed items keep their reason until someone retries them. Every kind of job
+is safe to run twice on the same item (issuing is idempotent, a zip entry is skipped when
+present), so a retry or a chunk run twice never doubles anything.
+"""
+import logging
+import zipfile
+from importlib import import_module
+from pathlib import Path
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+
+from training.db_types import utcnow
+from training.errors import ServiceError
+from training.extensions import db
+from training.jobs import in_thread, redis_queue, uses_workers
+from training.jobs.models import Job, JobItem
+
+log = logging.getLogger("training.jobs")
+
+# Each kind of job, by the class that does it (imported when needed: features depend on jobs, not the reverse).
+KINDS = {
+    "bulk_issue": "training.certificates.jobs.BulkIssue",
+    "certificates_zip": "training.certificates.jobs.CertificatesZip",
+    "supervision_reports": "training.supervision.jobs.VerificationReports",
+    "reminders": "training.jobs.kinds.Reminders",
+}
+
+
+class JobItemFailed(ServiceError):
+    """An item that cannot be done, with the reason shown in the job's list of failures."""
+
+
+class JobKind:
+    """What a kind of job does with each item; subclasses name themselves in ``KINDS``."""
+
+    chunk_size = 25  # items per RQ job: small enough to spread over workers, large enough to keep overhead low
+
+    def title(self, job):
+        raise NotImplementedError
+
+    def process(self, job, key):
+        """Do one item; raise ``JobItemFailed`` (or ``ServiceError``) to record it as failed with a reason."""
+        raise NotImplementedError
+
+    def run_chunk(self, job, items, step):
+        """Do a chunk of items, calling ``step(item, error)`` after each; kinds that write one file override it."""
+        for item in items:
+            step(item, self._attempt(job, item))
+
+    def _attempt(self, job, item):
+        try:
+            self.process(job, item.key)
+            return None
+        except Exception as exc:
+            return self._failure(job, item, exc)
+
+    def _failure(self, job, item, exc):
+        db.session.rollback()
+        if isinstance(exc, ServiceError):
+            return exc.message
+        log.exception("Job %s item %s failed", job.id, item.key)
+        return _("An unexpected error stopped this item; it is in the server log. Retry it once the cause is fixed.")
+
+    def finish(self, job):
+        """After the last item: a summary, a file closed. Runs once per run to the end (again after a retry)."""
+
+    def links(self, job):
+        """(label, url) pairs shown on the job's page: where to go next, a file to download."""
+        return []
+
+
+def job_files_dir():
+    """Where jobs write their files: a folder that app servers and workers share (``JOB_FILES_DIR``)."""
+    folder = Path(current_app.config.get("JOB_FILES_DIR") or Path(current_app.instance_path) / "job-files")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+class ZipOfPdfs(JobKind):
+    """Each item adds one PDF (named by the item's label) to a zip file on disk, never held in memory.
+
+    One chunk, as one worker writes the one file. A retry appends what failed before; an entry
+    already in the file is not written again.
+    """
+
+    chunk_size = None
+    prefix = "documents"
+
+    def pdf(self, job, key):
+        raise NotImplementedError
+
+    def path(self, job):
+        # The time keeps apart jobs of the same number in databases that were emptied and refilled.
+        return job_files_dir() / f"{self.prefix}-{job.id}-{job.created_at:%Y%m%d%H%M%S}.zip"
+
+    def run_chunk(self, job, items, step):
+        with zipfile.ZipFile(self.path(job), "a", zipfile.ZIP_STORED) as archive:  # PDFs are compressed already
+            present = set(archive.namelist())
+            for item in items:
+                error = None
+                if item.label not in present:
+                    try:
+                        archive.writestr(item.label, self.pdf(job, item.key))
+                    except Exception as exc:
+                        error = self._failure(job, item, exc)
+                step(item, error)
+
+    def finish(self, job):
+        path = self.path(job)
+        if not path.exists():  # every item failed, or there were none: an empty zip is still a zip
+            zipfile.ZipFile(path, "w").close()
+        job.result_path, job.result_size = path.name, path.stat().st_size
+
+    def links(self, job):
+        if job.status == "finished" and job.result_path:
+            return [(_("Download the zip file"), url_for("jobs.download", job_id=job.id))]
+        return []
+
+
+def kind_of(job):
+    module, name = KINDS[job.kind].rsplit(".", 1)
+    return getattr(import_module(module), name)()
+
+
+def create(kind, started_by, items, params=None):
+    """Record a job of ``kind`` over ``items`` ((key, label) pairs), commit it and hand it to the workers."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown job kind {kind!r}")
+    job = Job(kind=kind, params=params or {}, started_by_id=getattr(started_by, "id", None), total=len(items))
+    db.session.add(job)
+    db.session.flush()
+    if items:
+        db.session.execute(JobItem.__table__.insert(), [
+            {"job_id": job.id, "key": str(key), "label": str(label)[:200], "status": "pending", "error": "",
+             "attempts": 0} for key, label in items])
+    db.session.commit()
+    dispatch(job)
+    return job
+
+
+def dispatch(job):
+    """Hand the job's pending items to the workers, in chunks (or to a thread when there are none)."""
+    ids = list(db.session.scalars(select(JobItem.id).where(JobItem.job_id == job.id, JobItem.status == "pending")
+                                  .order_by(JobItem.id)))
+    size = kind_of(job).chunk_size or max(len(ids), 1)
+    chunks = [ids[i:i + size] for i in range(0, len(ids), size)] or [[]]
+    app = current_app._get_current_object()
+    if uses_workers(app):
+        queue = redis_queue("jobs", app)
+        for chunk in chunks:
+            queue.enqueue("training.jobs.run", "training.jobs.services.run_chunk", job.id, chunk,
+                          job_timeout=3600, description=f"job {job.id}: {len(chunk)} item(s)")
+    else:
+        in_thread(app, "training.jobs.services.run_chunks", job.id, chunks)
+
+
+def run_chunks(job_id, chunks):
+    for chunk in chunks:
+        run_chunk(job_id, chunk)
+
+
+def run_chunk(job_id, item_ids):
+    """Do these items of the job, committing each; the last chunk to end finishes the job."""
+    db.session.execute(update(Job).where(Job.id == job_id, Job.status == "queued")
+                       .values(status="running", started_at=utcnow()))
+    db.session.commit()
+    job = db.session.get(Job, job_id)
+    kind = kind_of(job)
+    items = list(db.session.scalars(select(JobItem).where(JobItem.id.in_(item_ids), JobItem.status == "pending")
+                                    .order_by(JobItem.id))) if item_ids else []
+
+    def step(item, error):
+        item.status, item.error, item.attempts = ("failed" if error else "done"), error or "", item.attempts + 1
+        item.finished_at = utcnow()
+        db.session.execute(update(Job).where(Job.id == job_id).values(
+            done=Job.done + 1, failed=Job.failed + (1 if error else 0)))
+        db.session.commit()
+
+    kind.run_chunk(job, items, step)
+    _finish_when_complete(job_id)
+
+
+def _finish_when_complete(job_id):
+    pending = db.session.scalar(select(func.count()).select_from(JobItem).where(
+        JobItem.job_id == job_id, JobItem.status == "pending"))
+    if pending:
+        return
+    # Only one of the workers that end together gets to finish the job.
+    finished = db.session.execute(update(Job).where(Job.id == job_id, Job.status != "finished")
+                                  .values(status="finished", finished_at=utcnow())).rowcount
+    db.session.commit()
+    if finished:
+        job = db.session.get(Job, job_id)
+        try:
+            kind_of(job).finish(job)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("Job %s could not finish", job_id)
+
+
+def retry(job):
+    """Put the failed items back in the queue (and any left pending by a worker that stopped)."""
+    failed = db.session.execute(update(JobItem).where(JobItem.job_id == job.id, JobItem.status == "failed")
+                                .values(status="pending", error="")).rowcount
+    pending = db.session.scalar(select(func.count()).select_from(JobItem).where(
+        JobItem.job_id == job.id, JobItem.status == "pending"))
+    if not pending and job.total:
+        raise ServiceError("Nothing to retry: every item of this job is done.")
+    db.session.execute(update(Job).where(Job.id == job.id).values(
+        status="queued", done=Job.done - failed, failed=Job.failed - failed, finished_at=None, summary=""))
+    db.session.commit()
+    db.session.refresh(job)
+    dispatch(job)
+    return pending
+
+
+def failures(job, limit=200):
+    """The job's failed items with their reasons, first failed first."""
+    query = select(JobItem).where(JobItem.job_id == job.id, JobItem.status == "failed").order_by(JobItem.id)
+    return list(db.session.scalars(query.limit(limit) if limit else query))
+
+
+def result_file(job):
+    """The file the job wrote, when it is finished and the file is still there."""
+    if job.status != "finished" or not job.result_path:
+        return None
+    path = job_files_dir() / Path(job.result_path).name
+    return path if path.is_file() else None
+
+
+def title(job):
+    return kind_of(job).title(job)
+
+
+def links(job):
+    return kind_of(job).links(job)
+
+
+def for_person(user, limit=20):
+    """The jobs this person started, newest first."""
+    return list(db.session.scalars(select(Job).where(Job.started_by_id == user.id)
+                                   .order_by(Job.id.desc()).limit(limit)))

@@ -1,0 +1,63 @@
+"""Pages for background jobs: each person sees the jobs they started, their progress and failures."""
+from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from training.errors import ServiceError
+from training.extensions import db
+from training.forms import ConfirmForm
+from training.jobs import services
+from training.jobs.models import Job
+
+bp = Blueprint("jobs", __name__, url_prefix="/jobs")
+
+
+def _own_job_or_404(job_id):
+    job = db.session.get(Job, job_id)
+    if job is None or job.started_by_id != current_user.id:
+        abort(404)
+    return job
+
+
+@bp.route("")
+@login_required
+def index():
+    """The jobs you started, newest first."""
+    jobs = services.for_person(current_user)
+    return render_template("jobs/index.html", jobs=[(job, services.title(job)) for job in jobs])
+
+
+@bp.route("/<int:job_id>")
+@login_required
+def show(job_id):
+    """A job's progress, what it made, and each item that failed with its reason."""
+    job = _own_job_or_404(job_id)
+    return render_template("jobs/show.html", job=job, title=services.title(job), links=services.links(job),
+                           failures=services.failures(job), form=ConfirmForm())
+
+
+@bp.route("/<int:job_id>/retry", methods=["POST"])
+@login_required
+def retry(job_id):
+    """Queue the failed items again."""
+    job = _own_job_or_404(job_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        count = services.retry(job)
+        flash(_("%(count)s item(s) queued again.", count=count), "success")
+    except ServiceError as error:
+        flash(error.message, "error")
+    return redirect(url_for("jobs.show", job_id=job.id))
+
+
+@bp.route("/<int:job_id>/download")
+@login_required
+def download(job_id):
+    """The file the job wrote, streamed from disk."""
+    job = _own_job_or_404(job_id)
+    path = services.result_file(job)
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype="application/zip", as_attachment=True,
+                     download_name=path.name, max_age=0)
