@@ -404,3 +404,29 @@ def a_zip_job_with_a_failed_item(db):
 def jobs_went_back_to_bulk_issue_jobs(db):
     """The bulk issue comes back as it was (the walk checks its seeded values); other kinds did not exist."""
     assert db.scalar("SELECT count(*) FROM bulk_issue_job") == 1
+
+
+# --- 0011: an index of the entries waiting for approval --------------------------------------------
+
+def _index_names(db, table):
+    return {index["name"] for index in sa.inspect(db.connection).get_indexes(table)}
+
+
+@after_upgrade("0011")
+def the_pending_entries_have_their_index(db):
+    assert "ix_hour_entry_pending" in _index_names(db, "hour_entry")
+    assert db.scalar("SELECT count(*) FROM hour_entry WHERE status = 'pending' AND trainee_id = 2") == 1
+
+
+@seed("0011")
+def a_second_pending_entry(db):
+    db.insert("hour_entry", id=6, trainee_id=2, kind="service", occurred_on=date(2026, 3, 3), minutes=60,
+              domain="Advocacy", organisation="Drop-in", note="", provider="", status="pending",
+              review_comment="", signed_name="", signature_hash="", correction_reason="",
+              submitted_at=datetime(2026, 3, 3, 18))
+
+
+@after_downgrade("0011")
+def the_pending_index_is_gone_and_the_entries_stay(db):
+    assert "ix_hour_entry_pending" not in _index_names(db, "hour_entry")
+    assert db.scalar("SELECT count(*) FROM hour_entry WHERE status = 'pending'") == 2
