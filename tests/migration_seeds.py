@@ -415,6 +415,7 @@ def _index_names(db, table):
 @after_upgrade("0011")
 def the_pending_entries_have_their_index(db):
     assert "ix_hour_entry_pending" in _index_names(db, "hour_entry")
+    assert "ix_certificate_previous_id" in _index_names(db, "certificate")
     assert db.scalar("SELECT count(*) FROM hour_entry WHERE status = 'pending' AND trainee_id = 2") == 1
 
 
@@ -429,4 +430,6 @@ def a_second_pending_entry(db):
 @after_downgrade("0011")
 def the_pending_index_is_gone_and_the_entries_stay(db):
     assert "ix_hour_entry_pending" not in _index_names(db, "hour_entry")
+    assert "ix_certificate_previous_id" not in _index_names(db, "certificate")
+    assert db.scalar("SELECT count(*) FROM certificate") >= 1
     assert db.scalar("SELECT count(*) FROM hour_entry WHERE status = 'pending'") == 2

@@ -111,12 +111,13 @@ def _credential_response(body, mimetype):
 @limiter.limit(_verify_limit)
 def verify(code):
     """The public verification page of one certificate, or its signed credential if asked for."""
-    training = None if find_by_code(code) else _training_certificate(code)
+    certificate = find_by_code(code)
+    training = None if certificate else _training_certificate(code)
     if training is not None:
         if code != training.grouped_code:
             return redirect(url_for("certificates.verify", code=training.grouped_code), 301)
         return render_template("cohorts/verify.html", c=training)
-    certificate = _certificate_or_404(code)
+    certificate = certificate or _certificate_or_404(code)
     wanted = _negotiated(request.accept_mimetypes)
     if wanted:
         signed_json, signed_jwt = stored_credential(certificate)

@@ -1,4 +1,4 @@
-from flask import redirect, render_template, url_for
+from flask import current_app, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -36,7 +36,10 @@ def dashboard():
         context["evaluations"] = evaluate([current_user]).get(current_user.id, [])
         context["own_risk"] = own_flags(current_user)
     if current_user.has_role("supervisor"):
-        context["risks"] = assess(supervisees_of(current_user))  # wellbeing only where shared
+        risks = assess(supervisees_of(current_user))  # wellbeing only where shared
+        # The most at risk first; a large caseload continues on the supervisees' pages.
+        context["risks"] = risks[:current_app.config["SUPERVISEES_PER_PAGE"]]
+        context["supervisee_total"] = len(risks)
         context["pending_count"] = pending_count(current_user)
     if current_user.has_role("trainer"):
         context["trainer"] = trainer_overview(current_user)

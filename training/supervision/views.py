@@ -1,6 +1,6 @@
 from datetime import date
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,7 +10,7 @@ from training.credentials.evaluation import evaluate
 from training.credentials.services import categories_for, credential_for, domains_for, hour_attributes_for
 from training.extensions import db
 from training.forms import ConfirmForm, choices, show_error
-from training.http import content_disposition
+from training.http import content_disposition, page_number
 from training.supervision import bp
 from training.supervision.charts import cumulative_chart, progress_chart, weekly_chart
 from training.supervision.exports import hours_csv, verification_report_pdf
@@ -245,9 +245,13 @@ def _supervisees():
 @bp.route("/supervision")
 @roles_required("supervisor")
 def supervisees():
-    """Supervisees sorted by burnout risk, each flag with its reason."""
+    """Supervisees sorted by burnout risk, each flag with its reason, a page at a time."""
     risks = assess(_supervisees())
-    return render_template("supervision/supervisees.html", risks=risks, pending=pending_count(current_user),
+    per_page = current_app.config["SUPERVISEES_PER_PAGE"]
+    pages = max(1, -(-len(risks) // per_page))
+    page = min(page_number(request.args.get("page", 1, type=int)), pages)
+    return render_template("supervision/supervisees.html", risks=risks[(page - 1) * per_page:page * per_page],
+                           total=len(risks), page=page, pages=pages, pending=pending_count(current_user),
                            reports_form=ConfirmForm())
 
 

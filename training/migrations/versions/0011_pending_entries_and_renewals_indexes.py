@@ -1,4 +1,4 @@
-"""a small index of the hour entries waiting for approval
+"""a small index of the hour entries waiting for approval; renewed certificates found by index
 
 Revision ID: 0011
 Revises: 0010
@@ -24,8 +24,13 @@ def upgrade():
     with op.batch_alter_table('hour_entry', schema=None) as batch_op:
         batch_op.create_index('ix_hour_entry_pending', ['trainee_id', 'submitted_at'], unique=False,
                               postgresql_where=PENDING, sqlite_where=PENDING)
+    # The verification page looks for a certificate renewing the one shown.
+    with op.batch_alter_table('certificate', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_certificate_previous_id'), ['previous_id'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('certificate', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_certificate_previous_id'))
     with op.batch_alter_table('hour_entry', schema=None) as batch_op:
         batch_op.drop_index('ix_hour_entry_pending')
