@@ -5,6 +5,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from training.auth.access import roles_required
 from training.auth.models import User
@@ -206,8 +207,8 @@ def mine():
         400 if name_form.errors else 200
 
 
-def _own_certificate_or_404(certificate_id):
-    certificate = db.session.get(Certificate, certificate_id)
+def _own_certificate_or_404(certificate_id, *options):
+    certificate = db.session.get(Certificate, certificate_id, options=options)
     if certificate is None or (certificate.user_id != current_user.id and not current_user.is_admin):
         abort(404)
     return certificate
@@ -217,7 +218,7 @@ def _own_certificate_or_404(certificate_id):
 @roles_required("trainee", "admin")
 def download(certificate_id):
     """Download a certificate's stored PDF."""
-    certificate = _own_certificate_or_404(certificate_id)
+    certificate = _own_certificate_or_404(certificate_id, undefer(Certificate.pdf))  # the file, in the same read
     return _pdf_response(certificate_pdf(certificate), pdf_filename(certificate))
 
 
@@ -324,7 +325,7 @@ def eligible():
     """Trainees who meet every requirement and hold no certificate yet, with a preview before issuing."""
     credentials = list(db.session.scalars(select(Credential).where(Credential.active).order_by(Credential.title)))
     slug = request.args.get("credential") or (credentials[0].slug if credentials else "")
-    credential = _credential_or_404(slug) if slug else None
+    credential = next((c for c in credentials if c.slug == slug), None) or (_credential_or_404(slug) if slug else None)
     status = request.args.get("status", "eligible")
     status = status if status in FILTERS else "eligible"
     search = request.args.get("q", "")[:100]

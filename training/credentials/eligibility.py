@@ -8,6 +8,7 @@ trainee's checklist and every issue evaluate afresh.
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 
 from training.auth.models import User, UserRole
 from training.credentials.evaluation import evaluate, evaluate_one
@@ -36,7 +37,7 @@ def _certified(credential):
 
 
 def _enrolled(credential, status="eligible", search=""):
-    query = (select(User, Enrolment).join(Enrolment, Enrolment.user_id == User.id)
+    query = (select(User, Enrolment).options(lazyload(User.roles)).join(Enrolment, Enrolment.user_id == User.id)
              .where(Enrolment.credential_id == credential.id, Enrolment.ended_on.is_(None), User.active,
                     User.roles.any(UserRole.role == "trainee")))
     if status == "eligible":

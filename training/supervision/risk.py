@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import case, func, literal, null, select, type_coerce, union_all
+from sqlalchemy.orm import joinedload
 
 from training.extensions import db
 from training.supervision.models import HourEntry, WellbeingCheckIn
@@ -129,20 +130,23 @@ def _wellbeing_flag(scores, cfg):
 
 def supervision_expected(trainees, today):
     """For trainees whose credential sets a supervision frequency: (start, months, days early, days
-    later), read from the credential's rules in two statements."""
-    from training.credentials.evaluation import compile_credentials
+    later), read from the credential's rules in one statement."""
+    from training.credentials.evaluation import compile_definition
     from training.credentials.models import Enrolment
 
     ids = [t.id for t in trainees]
-    enrolments = list(db.session.scalars(select(Enrolment).where(
+    enrolments = list(db.session.scalars(select(Enrolment).options(joinedload(Enrolment.credential)).where(
         Enrolment.user_id.in_(ids), (Enrolment.ended_on.is_(None)) | (Enrolment.ended_on >= today))
         .order_by(Enrolment.started_on, Enrolment.id)))
-    if not enrolments:
-        return {}
-    compiled = compile_credentials(list({e.credential_id: e.credential for e in enrolments}.values()))
+    # Only the frequency rule's numbers are needed: the rules are built without the course and
+    # credential names that checklists print, so without reading them.
+    rules = {}
+    for enrolment in enrolments:
+        if enrolment.credential_id not in rules:
+            rules[enrolment.credential_id] = compile_definition(enrolment.credential).frequency
     expected = {}
     for enrolment in enrolments:
-        rule = compiled[enrolment.credential_id].frequency
+        rule = rules[enrolment.credential_id]
         if rule is not None and enrolment.user_id not in expected:
             spec = rule.spec
             expected[enrolment.user_id] = (enrolment.started_on, spec.initial_months, spec.initial_every_days,
