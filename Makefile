@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test setup bench bench-jobs lint browser clean worker
+.PHONY: run test setup bench bench-jobs loadtest lint browser clean worker
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,7 +40,7 @@ browser:
 	fi
 
 test: $(VENV)/.installed-dev setup browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 # Background job workers, WORKERS of them (one per core by default); they need REDIS_URL.
 WORKERS ?= 2
@@ -56,6 +56,11 @@ bench: $(VENV)/.installed-dev
 	  else echo "wrk is missing: install it (apt-get install wrk)"; exit 1; fi; \
 	fi
 	$(BIN)/python -m bench
+
+# 100 simulated people for 60 s against two gunicorn servers sharing PostgreSQL and Redis (REDIS_URL),
+# one server killed mid-run and PostgreSQL restarted: a server of the load test's own, never the shared one.
+loadtest: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.loadtest --users 100 --seconds 60 --database-fault restart
 
 # Bulk issue of 1,000 certificates by two workers, and pages served meanwhile (PostgreSQL and REDIS_URL).
 bench-jobs: $(VENV)/.installed-dev

@@ -3,6 +3,10 @@
 Every test that takes ``app`` (directly or through another fixture) runs once per
 database. PostgreSQL runs when TEST_DATABASE_URL is set; in CI a missing database is a
 failure, elsewhere the PostgreSQL half is skipped with the reason.
+
+The suite empties what it is pointed at, so it refuses what is not plainly a test store: a
+PostgreSQL database whose name does not start with ``test``, and a Redis database that holds
+data without the suite's mark (an empty one is marked the first time the suite uses it).
 """
 import contextvars
 import os
@@ -34,13 +38,75 @@ def _postgres_url():
         if IN_CI:
             pytest.fail("TEST_DATABASE_URL must be set in CI: the suite runs on PostgreSQL too.")
         pytest.skip("PostgreSQL half skipped: set TEST_DATABASE_URL to run it.")
-    return url
+    refuse_unless_test_database(url)
+    return _worker_database(url)
+
+
+def _worker_database(url):
+    """Each parallel test process (pytest-xdist) works in its own database beside the given one."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or worker == "gw0":
+        return url
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from training.config import database_url as normalise
+
+    base = make_url(normalise(url))
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def refuse_unless_test_database(url):
+    """Stop the run before the suite drops or empties a PostgreSQL database not named as a test one."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(url)
+    if url.get_backend_name() == "postgresql" and not (url.database or "").startswith("test"):
+        pytest.exit(f"refusing to drop the schema of PostgreSQL database {url.database!r}: the tests only "
+                    "empty databases whose name starts with 'test' (set TEST_DATABASE_URL to one)", returncode=4)
+
+
+REDIS_TEST_MARK = "training:test-suite-may-flush"
+
+
+def claim_test_redis(url):
+    """A Redis client for ``url`` that the tests may flush, or a failure saying why not.
+
+    A database is the suite's when it carries the suite's mark, or is empty when first seen
+    (it is marked then). One holding data without the mark may be a real deployment's rate
+    limits and job queues, so it is refused.
+    """
+    from redis import Redis
+
+    connection = Redis.from_url(url)
+    if not connection.exists(REDIS_TEST_MARK):
+        if connection.dbsize():
+            pytest.fail(f"refusing to flush Redis {url}: it holds data the test suite did not mark as its own. "
+                        "Point REDIS_URL at an empty Redis database for the tests; if this one is only a test "
+                        "database, empty it once with `redis-cli -u URL flushdb`.")
+        connection.set(REDIS_TEST_MARK, "1")
+    return connection
+
+
+def flush_test_redis(url):
+    """Empty the tests' Redis database, keeping the mark that says it is theirs."""
+    connection = claim_test_redis(url)
+    connection.flushdb()
+    connection.set(REDIS_TEST_MARK, "1")
+    return connection
 
 
 def _build_schema(url):
     """Create the schema the way production does: by running the migrations."""
     from flask_migrate import upgrade
 
+    refuse_unless_test_database(url)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
@@ -67,6 +133,7 @@ def database_url(request, database_urls, schema_ready):
 
     if request.param == "postgresql":
         database_urls["postgresql"] = normalise(_postgres_url())
+        refuse_unless_test_database(database_urls["postgresql"])
     url = database_urls[request.param]
     if url not in schema_ready:
         _build_schema(url)

@@ -406,20 +406,56 @@ def jobs_went_back_to_bulk_issue_jobs(db):
     assert db.scalar("SELECT count(*) FROM bulk_issue_job") == 1
 
 
-# --- 0011: an index of the entries waiting for approval --------------------------------------------
+# --- 0011: professional details on profiles -------------------------------------------------------------
+
+@after_upgrade("0011")
+def people_start_with_empty_professional_details(db):
+    assert db.scalar("SELECT job_title || phone || organisation_address FROM \"user\" WHERE id = 3") == ""
+
+
+@seed("0011")
+def a_supervisor_with_professional_details(db):
+    db.insert("user", id=6, email="vic@example.org", full_name="Vic Supervisor", active=True,
+              session_token="tok-vic", created_at=datetime(2026, 3, 1), job_title="Clinical supervisor",
+              professional_credential="Licensed Clinical Social Worker", credential_number="LCSW-1",
+              phone="+1 555 010 0100", organisation_name="Riverside Centre",
+              organisation_address="12 Mill Lane\nRiverside")
+    db.insert("user_role", user_id=6, role="supervisor")
+
+
+# --- 0012: notifications and each person's e-mail choice ----------------------------------------------
+
+@seed("0012")
+def notifications(db):
+    db.insert("notification", user_id=1, kind="entry_returned", event_key="audit-1",
+              message="Sue returned your 2 h of peer support work for changes: add the organisation.",
+              endpoint="supervision.edit", link_args={"entry_id": 1}, created_at=datetime(2026, 4, 2),
+              read_at=None, emailed_at=datetime(2026, 4, 2))
+    db.insert("notification", user_id=4, kind="supervisee_assigned", event_key="audit-2", message="Ana is yours.",
+              endpoint="", link_args={}, created_at=datetime(2026, 4, 3), read_at=datetime(2026, 4, 4))
+    db.insert("notification_setting", user_id=1, delivery="digest", updated_at=datetime(2026, 4, 2))
+
+
+@after_upgrade("0012")
+def only_known_deliveries(db):
+    assert db.refuses("INSERT INTO notification_setting (user_id, delivery, updated_at) "
+                      "VALUES (4, 'hourly', '2026-04-05 00:00:00')")
+
+
+# --- 0013: an index of the entries waiting for approval and of renewed certificates ----------------
 
 def _index_names(db, table):
     return {index["name"] for index in sa.inspect(db.connection).get_indexes(table)}
 
 
-@after_upgrade("0011")
+@after_upgrade("0013")
 def the_pending_entries_have_their_index(db):
     assert "ix_hour_entry_pending" in _index_names(db, "hour_entry")
     assert "ix_certificate_previous_id" in _index_names(db, "certificate")
     assert db.scalar("SELECT count(*) FROM hour_entry WHERE status = 'pending' AND trainee_id = 2") == 1
 
 
-@seed("0011")
+@seed("0013")
 def a_second_pending_entry(db):
     db.insert("hour_entry", id=6, trainee_id=2, kind="service", occurred_on=date(2026, 3, 3), minutes=60,
               domain="Advocacy", organisation="Drop-in", note="", provider="", status="pending",
@@ -427,7 +463,7 @@ def a_second_pending_entry(db):
               submitted_at=datetime(2026, 3, 3, 18))
 
 
-@after_downgrade("0011")
+@after_downgrade("0013")
 def the_pending_index_is_gone_and_the_entries_stay(db):
     assert "ix_hour_entry_pending" not in _index_names(db, "hour_entry")
     assert "ix_certificate_previous_id" not in _index_names(db, "certificate")

@@ -11,6 +11,7 @@ from training.auth.models import SupervisorAssignment
 from training.badges.models import BadgeHolder, IssuerKey
 from training.certificates.jobs import start_zip
 from training.certificates.services import issue
+from training.courses.models import ModuleCompletion
 from training.credentials.models import Credential, Enrolment, Evidence
 from training.credentials.schema import parse
 from training.extensions import db
@@ -50,6 +51,8 @@ LEARNER_ACTION = {"anonymous": "login", "trainee": 302, "other_trainee": 302, "s
 # endpoint: (method, expected status per role; "login" means a redirect to the sign-in page)
 MATRIX = {
     "core.index": ("GET", {r: 302 for r in ROLES}),
+    "operations.healthz": ("GET", {r: 200 for r in ROLES}),
+    "operations.readyz": ("GET", {r: 200 for r in ROLES}),
     "core.dashboard": ("GET", SIGNED_IN),
     "auth.login": ("GET", {"anonymous": 200, **{r: 302 for r in ROLES if r != "anonymous"}}),
     "auth.logout": ("POST", {**{r: 302 for r in ROLES}, "anonymous": "login"}),
@@ -76,6 +79,8 @@ MATRIX = {
     "admin.courses": ("GET", ADMIN_ONLY),
     "admin.courses_sync": ("POST", ADMIN_ACTION),
     "admin.audit_log": ("GET", ADMIN_ONLY),
+    "admin.programme": ("GET", ADMIN_ONLY),
+    "admin.programme_csv": ("GET", ADMIN_ONLY),
     "quizzes.overview": ("GET", SIGNED_IN),
     "quizzes.start": ("POST", LEARNER_ACTION),
     # The trainee's own finished attempt: the owner is sent on to its review; anyone else's
@@ -174,6 +179,10 @@ MATRIX = {
     "cohorts.calendar_reset": ("POST", {**LEARNER_ACTION, "trainer": 302}),
     "cohorts.sync_trainings": ("POST", ADMIN_ACTION),
     "cohorts.confirm_attendance": ("POST", COHORT_ACTION),
+    "notifications.index": ("GET", SIGNED_IN),
+    "notifications.read": ("POST", {**{r: 302 for r in ROLES}, "anonymous": "login"}),
+    "notifications.read_all": ("POST", {**{r: 302 for r in ROLES}, "anonymous": "login"}),
+    "notifications.delivery": ("POST", {**{r: 302 for r in ROLES}, "anonymous": "login"}),
     # Last: it takes other_trainee out of the cohort.
     "cohorts.leave": ("POST", {**LEARNER_ACTION, "trainee": 404}),
 }
@@ -187,7 +196,7 @@ POST_DATA = {
     "supervision.wellbeing_sharing": lambda ctx: {"shared": "y"},
     "certificates.sharing": lambda ctx: {"pdf_public": "y"},
     "certificates.admin_issue": lambda ctx: {"credential": "peer-recovery-specialist", "user": ctx["trainee"].id},
-    "certificates.admin_revoke": lambda ctx: {"reason": "Issued in error"},
+    "certificates.admin_revoke": lambda ctx: {"reason": "Issued in error", "confirmed": "yes"},
     "credentials.admin_review": lambda ctx: {f"e{ctx['evidence'].id}-decision": "accept"},
     "credentials.admin_end": lambda ctx: {"end-ended_on": date.today().isoformat()},
     "quizzes.import_confirm": lambda ctx: {"course": ctx["course"].slug, "format": "gift",
@@ -196,6 +205,7 @@ POST_DATA = {
     "cohorts.add_member": lambda ctx: {"email": ctx["trainee"].email, "action": "enrol"},
     "cohorts.review": lambda ctx: {"decision": "accept"},
     "cohorts.confirm_attendance": lambda ctx: {"signed_name": ctx["trainer"].full_name},
+    "notifications.delivery": lambda ctx: {"delivery": "digest"},
     "courses.reflection": lambda ctx: {"text": "A reflection long enough to be accepted by the form and the service."},
 }
 
@@ -283,7 +293,18 @@ def context(app, course, people, credentials, make_user):
                                                              Enrolment.credential_id == signing.id))
     return {**people, "course": course, "assignment": assignment, "quiz": quiz, "attempt": attempt,
             "entry": entry, "certificate": certificate, "job": job, "evidence": evidence, "enrolment": enrolment,
+            "quizless_module": quizless_module(),
             **cohort_context(people, course, make_user)}
+
+
+def quizless_module():
+    """A one-module course without a quiz: marking it complete really completes it."""
+    from training.courses.models import Course, Module
+
+    module = Module(slug="reading", position=1, title="Reading", estimated_minutes=5)
+    db.session.add(Course(slug="reading-course", title="A reading course", position=9, modules=[module]))
+    db.session.commit()
+    return module
 
 
 SIGNATURE_CREDENTIAL = """
@@ -324,7 +345,11 @@ def url_for_endpoint(app, endpoint, ctx):
         "key": "code_of_ethics",
         "evidence_id": ctx["evidence"].id,
         "enrolment_id": ctx["enrolment"].id,
+        "notification_id": 1,
     }
+    if endpoint == "courses.complete":
+        values["slug"] = ctx["quizless_module"].course.slug
+        values["module_slug"] = ctx["quizless_module"].slug
     if endpoint == "cohorts.feed":
         values["token"] = ctx["token"]
     if endpoint == "cohorts.remove":
@@ -349,21 +374,33 @@ QUERY = {
 }
 
 
+# What an action must have done when it is allowed, and must not have done when it is refused,
+# so that a route answering with the expected redirect without acting still fails.
+EFFECTS = {
+    "courses.complete": lambda ctx, user: db.session.scalar(db.select(ModuleCompletion).where(
+        ModuleCompletion.user_id == user.id, ModuleCompletion.module_id == ctx["quizless_module"].id)) is not None,
+}
+
+
 @pytest.mark.parametrize("role", ROLES)
-def test_access_matrix(app, context, role):
+def test_access_matrix(app, context, role, subtests):
+    """Each route is a sub-test of its own: one route's failure never hides another's."""
     for endpoint, (method, expected_by_role) in MATRIX.items():
-        client = app.test_client()
-        if role != "anonymous":
-            login(client, context[role])
-        url = url_for_endpoint(app, endpoint, context)
-        data = POST_DATA.get(endpoint, lambda ctx: {})(context)
-        response = client.open(url, method=method, data=data)
-        response.close()  # a file streamed from disk stays open until then
-        expected = expected_by_role[role]
-        if expected == "login":
-            assert response.status_code == 302 and response.location.startswith("/login"), (endpoint, role)
-        else:
-            assert response.status_code == expected, (endpoint, role, response.status_code)
+        with subtests.test(msg=endpoint):
+            client = app.test_client()
+            if role != "anonymous":
+                login(client, context[role])
+            url = url_for_endpoint(app, endpoint, context)
+            data = POST_DATA.get(endpoint, lambda ctx: {})(context)
+            response = client.open(url, method=method, data=data)
+            response.close()  # a file streamed from disk stays open until then
+            expected = expected_by_role[role]
+            if expected == "login":
+                assert response.status_code == 302 and response.location.startswith("/login"), (endpoint, role)
+            else:
+                assert response.status_code == expected, (endpoint, role, response.status_code)
+            if endpoint in EFFECTS and role != "anonymous":
+                assert EFFECTS[endpoint](context, context[role]) is (expected == 302), (endpoint, role, "effect")
 
 
 def test_one_trainee_never_sees_another_trainees_progress(app, context, login_as):
@@ -449,6 +486,9 @@ CSRF_FORMS = {
     "/admin/certificates/download.zip": {},
     "job_retry": {},
     "/supervision/reports": {},
+    "/notifications/1/read": {},
+    "/notifications/read-all": {},
+    "/notifications/delivery": {"delivery": "digest"},
 }
 
 

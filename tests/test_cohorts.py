@@ -1,6 +1,7 @@
 """Live training cohorts: set-up, enrolment, check-in codes, attendance that credits hours,
 corrections, make-up sessions, records, calendar feeds, reminders and training certificates."""
 import csv
+import hashlib
 import io
 import re
 from datetime import UTC, date, datetime, time, timedelta
@@ -486,7 +487,7 @@ def test_the_sign_in_sheet_lists_the_roster_as_pdf_and_csv(running, people, trai
     assert [r[5] for r in rows[1:]] == ["Otto Other", "Tina Trainee"]
 
 
-def test_training_certificates_list_hours_by_domain_and_verify_publicly(running, people, trainer, client, login_as):
+def test_training_certificates_list_hours_by_domain_and_verify_publicly(app, running, people, trainer, client, login_as):
     first, second = running.sessions
     for session in (first, second):
         session.starts_at -= timedelta(days=2)
@@ -517,6 +518,12 @@ def test_training_certificates_list_hours_by_domain_and_verify_publicly(running,
     assert page.status_code == 200 and "Valid training certificate" in page.text and "Tina Trainee" in page.text
     assert client.get(f"/verify?code={mine.code.lower()}").location.endswith(f"/verify/{mine.grouped_code}")
     assert client.get(f"/verify/{mine.code}").status_code == 301
+    record = client.get(f"/verify/{mine.grouped_code}.json")
+    assert record.status_code == 200 and record.mimetype == "application/json"
+    assert record.json["holder"] == "Tina Trainee" and record.json["status"] == "valid"
+    assert record.json["hoursByDomain"] == {ADVOCACY: 2, ETHICS: 1, MENTORING: 3} and record.json["totalHours"] == 6
+    assert record.json["pdfSha256"] == hashlib.sha256(mine.pdf).hexdigest()
+    assert record.json["id"].startswith(app.config["BASE_URL"])
     download = login_as(people["trainee"]).get(f"/cohorts/certificates/{mine.id}.pdf")
     assert download.data == mine.pdf
     theirs = next(c for c in certificates if c.user_id == people["other_trainee"].id)

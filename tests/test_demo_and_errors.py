@@ -79,6 +79,25 @@ def test_a_server_error_shows_a_page_in_the_layout_and_rolls_back(app, make_user
     assert user_by_email("half@example.org") is None
 
 
+def test_a_database_that_went_away_gets_a_clear_503_page_and_nothing_is_saved(app, make_user, login_as):
+    """A restart or failover of the database mid-request: a page in the layout that says to retry, no traceback."""
+    from sqlalchemy.exc import OperationalError
+
+    person = make_user("ana@example.org")
+
+    @app.get("/database-gone")
+    def database_gone():
+        db.session.add(User(email="half@example.org", full_name="Half"))
+        db.session.flush()
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+
+    response = login_as(person).get("/database-gone")
+    assert response.status_code == 503 and response.headers["Retry-After"] == "10"
+    assert "The service is briefly unavailable" in response.text and "it was not saved" in response.text
+    assert "Skip to main content" in response.text and "Traceback" not in response.text
+    assert user_by_email("half@example.org") is None
+
+
 @pytest.mark.parametrize("path", [
     "/admin/people?page=abc", "/admin/people?page=0&role=x&status=y&q=%00",
     "/admin/audit?date_from=31/12/2026&page=-1", "/admin/people/999999", "/admin/people/abc",

@@ -193,3 +193,36 @@ def test_a_failed_sqlite_upgrade_changes_nothing(tmp_path):
         raw.close()
         db.engine.dispose()
 
+
+def test_the_professional_profile_migration_keeps_people_up_and_down(app):
+    """0011 on a database holding people: their rows survive, the new details start empty and go again."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import inspect
+
+    def scalar(sql, **params):
+        with db.engine.connect() as conn:
+            return conn.execute(text(sql), params).scalar()
+
+    def run(sql, **params):
+        with db.engine.begin() as conn:
+            conn.execute(text(sql), params)
+
+    db.session.remove()
+    downgrade(revision="0010")
+    try:
+        run("INSERT INTO \"user\" (id, email, full_name, active, session_token, wellbeing_shared, created_at) "
+            "VALUES (7, 'sam@example.org', 'Sam', :t, 'tok7', :f, '2026-01-01 00:00:00')", t=True, f=False)
+        upgrade(revision="0011")
+        assert scalar("SELECT organisation_address FROM \"user\" WHERE id = 7") == ""
+        run("UPDATE \"user\" SET job_title = 'Clinical supervisor', phone = '+1 555 0100' WHERE id = 7")
+        downgrade(revision="0010")
+        assert "phone" not in {c["name"] for c in inspect(db.engine).get_columns("user")}
+        assert scalar("SELECT full_name FROM \"user\" WHERE id = 7") == "Sam"
+        # SQLite's inspector skips expression indexes, so ask each database's catalogue.
+        catalogue = ("SELECT count(*) FROM sqlite_master WHERE name = 'ix_user_name_lower'"
+                     if db.engine.dialect.name == "sqlite" else
+                     "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_user_name_lower'")
+        assert scalar(catalogue) == 1
+    finally:
+        upgrade()
+    assert scalar("SELECT job_title FROM \"user\" WHERE id = 7") == ""

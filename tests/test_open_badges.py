@@ -280,7 +280,8 @@ def test_a_changed_secret_asks_for_rotation_instead_of_signing(certificate, app,
         issue(people["other_trainee"], credential)
     db.session.rollback()  # as the error handler does for a request
     assert db.session.scalar(db.select(db.func.count()).select_from(Certificate)) == 1
-    page = login_as(people["admin"]).post(f"/admin/certificates/{certificate.id}/revoke", data={"reason": "Error"})
+    page = login_as(people["admin"]).post(f"/admin/certificates/{certificate.id}/revoke", data={"reason": "Error",
+                                                                                             "confirmed": "yes"})
     assert page.status_code == 503 and "certificates rotate-key" in page.text
     assert db.session.get(Certificate, certificate.id).status == "valid"
     assert runner.invoke(args=["certificates", "rotate-key"]).exit_code == 0

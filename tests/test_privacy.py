@@ -115,7 +115,8 @@ def test_a_supervisors_comment_with_an_identifier_is_refused(team, login_as):
     response = login_as(team["supervisor"]).post("/supervision/review", data={
         "entry": [entry.id], "decision": "return", "comment": "Please remove Jane Doe (client) from the note"})
     assert response.status_code == 400 and "This looks like it contains a name" in response.text
-    assert 'id="comment-error"' in response.text
+    assert f'id="comment-{entry.id}-error"' in response.text
+    assert f'href="#comment-{entry.id}"' in response.text  # the error summary leads to the row
     assert db.session.get(HourEntry, entry.id).status == "pending"
 
 

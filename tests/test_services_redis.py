@@ -9,7 +9,10 @@ import pytest
 from training import create_app
 from training.extensions import db
 
-from .conftest import IN_CI
+from .conftest import IN_CI, claim_test_redis, flush_test_redis
+
+# They flush the Redis database they are given: one test process at a time.
+pytestmark = pytest.mark.xdist_group("redis")
 
 
 @pytest.fixture
@@ -22,14 +25,13 @@ def redis_url():
     from redis import Redis
 
     Redis.from_url(url).ping()
+    claim_test_redis(url)
     return url
 
 
 def test_rate_limits_are_shared_between_app_servers(redis_url, database_url):
     """Two app instances, like two gunicorn servers, count sign-in attempts together."""
-    from redis import Redis
-
-    Redis.from_url(redis_url).flushdb()
+    flush_test_redis(redis_url)
     settings = {"SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": True,
                 "RATELIMIT_STORAGE_URI": redis_url, "LOGIN_RATE_LIMIT": "4 per minute", "WTF_CSRF_ENABLED": False}
     statuses = []
@@ -46,7 +48,6 @@ def test_rate_limits_are_shared_between_app_servers(redis_url, database_url):
 def test_bulk_issue_is_shared_by_rq_workers_and_failed_items_can_be_retried(app, redis_url, people, credentials,
                                                                              login_as):
     """Chunks of one job go to the ``jobs`` queue; whichever worker takes them, each trainee is done once."""
-    from redis import Redis
     from rq import Queue, SimpleWorker
 
     from training.certificates.jobs import start_bulk_issue
@@ -56,8 +57,7 @@ def test_bulk_issue_is_shared_by_rq_workers_and_failed_items_can_be_retried(app,
     from training.jobs.models import Job
 
     app.config["REDIS_URL"] = redis_url
-    connection = Redis.from_url(redis_url)
-    connection.flushdb()
+    connection = flush_test_redis(redis_url)
     credential = db.session.scalar(db.select(Credential).where(Credential.slug == "peer-recovery-specialist"))
     trainees = [people["trainee"], people["other_trainee"]]
     original, services.JobKind.chunk_size = services.JobKind.chunk_size, 1

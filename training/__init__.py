@@ -2,11 +2,13 @@
 import logging
 import sqlite3
 
-from flask import Flask, Response, abort, render_template, request
+from flask import Flask, Response, abort, g, make_response, render_template, request
 from flask.globals import request_ctx
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import BadRequest
 
@@ -53,9 +55,14 @@ def _ensure_instance_folder(app):
 
 
 def configure_logging(app):
-    if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from training.operations import logs
+
+    if app.config["LOG_FORMAT"] not in {"json", "text"}:
+        raise RuntimeError(f"LOG_FORMAT must be json or text, not {app.config['LOG_FORMAT']!r}.")
+    if not app.testing:
+        logs.configure(app.config["LOG_FORMAT"])
     logging.getLogger("training").setLevel(logging.INFO)
+    logs.init_app(app)
 
 
 @event.listens_for(Engine, "connect")
@@ -112,6 +119,8 @@ def register_blueprints(app):
     from training.courses import bp as courses_bp
     from training.credentials.views import bp as credentials_bp
     from training.jobs.views import bp as jobs_bp
+    from training.notifications import bp as notifications_bp
+    from training.operations import bp as operations_bp
     from training.quizzes import bp as quizzes_bp
     from training.supervision import bp as supervision_bp
 
@@ -126,6 +135,8 @@ def register_blueprints(app):
     app.register_blueprint(badges_bp)
     app.register_blueprint(credentials_bp)
     app.register_blueprint(jobs_bp)
+    app.register_blueprint(notifications_bp)
+    app.register_blueprint(operations_bp)
 
 
 def register_errors(app):
@@ -174,6 +185,28 @@ def register_errors(app):
     def too_many_requests(error):
         return page(429, "Too many attempts",
                     "Please wait a minute before trying again.")
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(error):
+        """The database went away (restarted, failed over, connections ended): a clear 503, never a traceback.
+
+        The pool checks each connection before use (pool_pre_ping), so service comes back by itself.
+        """
+        app.logger.warning("Database unavailable: %s", str(error).splitlines()[0][:200])
+        try:
+            db.session.rollback()
+        except Exception:  # the connection is gone; the session is discarded at the end of the request
+            pass
+        db.session.remove()
+        g._login_user = login_manager.anonymous_user()  # no database to load the person from
+        response = page(503, gettext("The service is briefly unavailable"),
+                        gettext("We could not reach the database just now. If you were sending a form, it was not "
+                                "saved: please try again in a few seconds."))
+        if isinstance(response, tuple):
+            response = make_response(response)
+        response.headers["Retry-After"] = "10"
+        return response
 
     @app.errorhandler(500)
     def server_error(error):

@@ -14,6 +14,7 @@ reminders_cli = AppGroup("reminders", help="E-mail reminders (run from a schedul
 certificates_cli = AppGroup("certificates", help="Issue certificates and fetch their PDFs.")
 trainings_cli = AppGroup("trainings", help="Load live trainings from the trainings/ folder.")
 questions_cli = AppGroup("questions", help="Import and export question banks (Moodle GIFT and Aiken).")
+notifications_cli = AppGroup("notifications", help="Notification e-mails (run from a scheduler).")
 
 
 @courses_cli.command("sync")
@@ -248,6 +249,18 @@ def reminders_send(background):
                f"{sessions} session reminder(s).")
 
 
+@notifications_cli.command("digest")
+def notifications_digest():
+    """E-mail each person a digest of the notifications not yet e-mailed; at most one a day.
+
+    Run it once a day from cron, e.g. ``0 7 * * * flask --app app notifications digest``. Running
+    it again the same day sends nothing twice.
+    """
+    from training.notifications.services import send_digests
+
+    click.echo(f"Daily digests sent: {send_digests()}.")
+
+
 @certificates_cli.command("issue")
 @click.option("--credential", "slug", required=True, help="Slug of the credential.")
 @click.option("--email", help="Issue to this trainee.")
@@ -350,12 +363,16 @@ def trainings_sync(path):
 
 def register(app):
     from training.jobs.cli import jobs_cli
+    from training.operations.cli import backup, restore
 
+    app.cli.add_command(backup)
+    app.cli.add_command(restore)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(trainings_cli)
     app.cli.add_command(certificates_cli)
     app.cli.add_command(credentials_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(notifications_cli)
     app.cli.add_command(questions_cli)
     app.cli.add_command(courses_cli)
     app.cli.add_command(users_cli)

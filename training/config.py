@@ -127,6 +127,9 @@ class Config:
     # Files that jobs write (zip files) for people to download: shared by app servers and workers.
     JOB_FILES_DIR = os.environ.get("JOB_FILES_DIR", "")
 
+    # Log lines: "text" to read in a terminal, "json" (one object a line) for a log collector.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "recovery-demo-2026")
     DEMO_DATA_ALLOWED = True
     PEOPLE_PER_PAGE = 25
@@ -147,6 +150,7 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     # A request naming any other host is refused, so no link can be built from a forged Host header.
     TRUSTED_HOSTS = trusted_hosts(Config.BASE_URL, os.environ.get("TRUSTED_HOSTS", ""))
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json").strip().lower()
 
 
 class TestConfig(Config):

@@ -24,6 +24,7 @@ from training.courses.models import (  # noqa: F401
 )
 from training.credentials.models import Credential, Enrolment, Evidence  # noqa: F401
 from training.jobs.models import Job, JobItem  # noqa: F401
+from training.notifications.models import Notification, NotificationSetting  # noqa: F401
 from training.quizzes.models import AttemptSlot, Question, Quiz, QuizAttempt  # noqa: F401
 from training.reminders import ReminderLog  # noqa: F401
 from training.supervision.models import (  # noqa: F401

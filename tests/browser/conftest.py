@@ -340,3 +340,10 @@ def sign_in(live_server):
     def do_sign_in(page, email, password=None):
         fill_sign_in_form(page, email, password or live_server.password)
     return do_sign_in
+
+
+def pytest_collection_modifyitems(items):
+    """Keep the browser tests in one test process: they share one served app and one chromium."""
+    for item in items:
+        if "/browser/" in item.nodeid or item.nodeid.startswith("browser/"):
+            item.add_marker(pytest.mark.xdist_group("browser"))

@@ -48,6 +48,39 @@ def submit_empty_cohort(page):
     expect(page.get_by_role("heading", name="Please correct the following")).to_be_visible()
 
 
+def return_without_a_comment(page):
+    page.locator("input[type=radio][value=return]").first.check()
+    page.get_by_role("button", name="Save these decisions").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+
+
+def invite_without_mail(page):
+    from uuid import uuid4
+
+    page.get_by_label("Full name").fill("Audit Invitee")
+    page.get_by_label("E-mail address").fill(f"audit.{uuid4().hex[:8]}@example.org")
+    page.get_by_role("button", name="Send invitation").click()
+    expect(page.get_by_label("One-time invitation link")).to_be_visible()
+
+
+def ask_to_revoke(page):
+    page.get_by_label("Public reason (shown on the verification page)").fill("Issued in error")
+    page.get_by_role("button", name="Revoke certificate").click()
+    expect(page.get_by_role("button", name=re.compile(r"^Yes, revoke"))).to_be_visible()
+
+
+def issued_certificate(server):
+    """The detail page of the certificate issued to the quiz taker (issued once)."""
+    from training.certificates.models import Certificate
+    from training.extensions import db
+
+    code = server.verify_path().rsplit("/", 1)[1].replace("-", "")
+    with server.app.app_context():
+        certificate_id = db.session.scalar(db.select(Certificate.id).where(Certificate.code == code))
+        db.session.remove()
+    return f"/admin/certificates/{certificate_id}"
+
+
 def demo_cohort(server):
     """(cohort id, the session running now, the first, confirmed, session) of the demo cohort."""
     from training.cohorts.models import Cohort
@@ -132,6 +165,14 @@ PAGES = [
     AuditedPage("cohort-new", ADMIN, "/cohorts/new"),
     AuditedPage("cohort-new-with-errors", ADMIN, "/cohorts/new", then=submit_empty_cohort),
     AuditedPage("session-new", ADMIN, lambda server: f"/cohorts/{demo_cohort(server)[0]}/sessions/new"),
+    AuditedPage("notifications", TRAINEE, "/notifications"),
+    AuditedPage("review", SUPERVISOR, "/supervision/review"),
+    AuditedPage("review-one-supervisee", SUPERVISOR,
+                lambda server: f"/supervision/review?trainee={server.user_ids[TRAINEE]}"),
+    AuditedPage("review-with-errors", SUPERVISOR, "/supervision/review", then=return_without_a_comment),
+    AuditedPage("admin-programme", ADMIN, "/admin/programme"),
+    AuditedPage("admin-invitation-link", ADMIN, "/admin/people/invite", then=invite_without_mail),
+    AuditedPage("admin-revoke-confirm", ADMIN, issued_certificate, then=ask_to_revoke),
 ]
 PAGE_PARAMS = [pytest.param(p, id=p.name) for p in PAGES]
 

@@ -105,10 +105,13 @@ def assign_supervisor(actor, trainee, supervisor, starts_on, ends_on=None):
     db.session.add(assignment)
     db.session.flush()
     moved = reassign_pending(trainee)
-    audit.record("assignment.created", actor=actor, subject=trainee, supervisor=supervisor.email,
-                 starts_on=starts_on.isoformat(), ends_on=ends_on.isoformat() if ends_on else None,
-                 **({"entries_moved": moved} if moved else {}))
+    event = audit.record("assignment.created", actor=actor, subject=trainee, supervisor=supervisor.email,
+                         starts_on=starts_on.isoformat(), ends_on=ends_on.isoformat() if ends_on else None,
+                         **({"entries_moved": moved} if moved else {}))
     db.session.commit()
+    from training.notifications.services import announce
+
+    announce(event)
     return assignment
 
 
@@ -131,6 +134,17 @@ def _move_pending_of_supervisees(supervisor):
     trainees = db.session.scalars(select(User).where(User.id.in_(select(SupervisorAssignment.trainee_id).where(
         SupervisorAssignment.supervisor_id == supervisor.id, SupervisorAssignment.current_filter()))))
     return sum(reassign_pending(trainee) for trainee in trainees)
+
+
+def joined_at(user):
+    """When the person set up their account: the invitation accepted, or the account's creation
+    (self-registration, the command line); None while an invitation waits."""
+    if not user.has_accepted_invitation:
+        return None
+    accepted = db.session.scalar(select(AuditEvent.created_at).where(
+        AuditEvent.subject_id == user.id, AuditEvent.action == "user.invitation_accepted")
+        .order_by(AuditEvent.id).limit(1))
+    return accepted or user.created_at
 
 
 def assignments_of(user):

@@ -22,13 +22,14 @@ from training.admin.services import (
     change_roles,
     deactivate,
     end_assignment,
+    joined_at,
     people_query,
     reactivate,
 )
 from training.audit import ACTIONS
 from training.auth.access import roles_required
 from training.auth.models import ROLES, SupervisorAssignment, User, UserRole
-from training.auth.services import AccountError, invite, send_invitation
+from training.auth.services import AccountError, invite_with_link, send_invitation
 from training.courses.loader import ContentErrors
 from training.courses.services import active_courses, progress_for, sync_courses
 from training.extensions import db
@@ -66,11 +67,13 @@ def invite_person():
     form = InviteForm()
     if form.validate_on_submit():
         try:
-            user = invite(current_user, form.email.data, form.full_name.data, form.roles.data)
+            user, link = invite_with_link(current_user, form.email.data, form.full_name.data, form.roles.data)
         except AccountError as error:
             db.session.rollback()
             show_error(form, error)
         else:
+            if not current_app.config["MAIL_SERVER"]:
+                return _invitation_link_page(user, link)
             flash(f"Invitation sent to {user.email}.", "success")
             return redirect(url_for("admin.person", user_id=user.id))
     return render_template("admin/invite.html", form=form)
@@ -95,7 +98,7 @@ def _person_page(user, roles_form=None, assign_form=None, status=200):
     return render_template(
         "admin/person.html", person=user, roles_form=roles_form, assign_form=assign_form,
         deactivate_form=DeactivateForm(), confirm_form=ConfirmForm(), end_form=EndAssignmentForm(),
-        assignments=assignments_of(user), progress=progress, today=date.today(),
+        assignments=assignments_of(user), progress=progress, today=date.today(), joined_at=joined_at(user),
         cohorts=cohorts_for(user) if user.has_role("trainee", "trainer") else [],
     ), status
 
@@ -160,9 +163,22 @@ def person_resend_invitation(user_id):
     if user.has_accepted_invitation or not user.active:
         flash("This person has already set up their account.", "info")
     else:
-        send_invitation(current_user, user)
+        link = send_invitation(current_user, user)
+        if not current_app.config["MAIL_SERVER"]:
+            return _invitation_link_page(user, link)
         flash(f"A new invitation is on its way to {user.email}.", "success")
     return redirect(url_for("admin.person", user_id=user.id))
+
+
+def _invitation_link_page(user, link):
+    """With no mail server nothing reaches the person: show the one-time link to pass on.
+
+    It is shown once, on this response; only its hash is stored, so it cannot be shown again
+    (a new one can be made from the person's page).
+    """
+    response = current_app.make_response(render_template("admin/invitation_link.html", person=user, link=link))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/people/<int:user_id>/assignments", methods=["POST"])
@@ -243,3 +259,76 @@ def audit_log():
         query = audit_query()
     pagination = db.paginate(query, page=page_number(page), per_page=50, error_out=False)
     return render_template("admin/audit.html", form=form, pagination=pagination, roles=ROLES)
+
+
+# --- Programme overview ------------------------------------------------------------------------
+
+def _programme_filters():
+    from training.credentials.overview import STAGES
+
+    stage = request.args.get("stage", "")
+    return {"credential": request.args.get("credential", "")[:100],
+            "stage": stage if stage in STAGES else "",
+            "q": request.args.get("q", "")[:120],
+            "risk": "at_risk" if request.args.get("risk") == "at_risk" else ""}
+
+
+def _programme(filters):
+    """The standings query for the filters, the burnout level of every trainee selected, and the at-risk ids."""
+    from training.credentials.overview import standings_query, trainee_ids
+    from training.supervision.risk import levels
+
+    risks = levels(trainee_ids(filters["credential"], filters["stage"], filters["q"]))
+    at_risk = sorted(i for i, level in risks.items() if level == "at_risk")
+    query = standings_query(filters["credential"], filters["stage"], filters["q"],
+                            user_ids=at_risk if filters["risk"] else None)
+    return query, risks, at_risk
+
+
+@bp.route("/programme")
+def programme():
+    """Every trainee's stage toward each credential, with the burnout at-risk count; filterable."""
+    from training.credentials.models import Credential
+    from training.credentials.overview import STAGES, stage_counts, standings
+
+    filters = _programme_filters()
+    query, risks, at_risk = _programme(filters)
+    per_page = current_app.config["PEOPLE_PER_PAGE"]
+    page = page_number(request.args.get("page", 1, type=int))
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = standings(db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all(), risks)
+    counts = stage_counts(filters["credential"], filters["q"], at_risk if filters["risk"] else None)
+    credentials = list(db.session.scalars(select(Credential).where(Credential.active).order_by(Credential.title)))
+    pages = max(1, -(-total // per_page))
+    args = {key: value for key, value in filters.items() if value}
+    return render_template("admin/programme.html", rows=rows, total=total, page=min(page, pages), pages=pages,
+                           counts=counts, at_risk_count=len(at_risk), credentials=credentials, stages=STAGES,
+                           filters=filters, args=args)
+
+
+@bp.route("/programme.csv")
+def programme_csv():
+    """The programme overview, with the same filters, as CSV."""
+    import csv
+    import io
+
+    from flask import Response
+
+    from training.credentials.overview import standings
+    from training.http import content_disposition
+    from training.supervision.exports import safe_cell
+    from training.supervision.risk import LEVEL_LABELS
+
+    query, risks, _ = _programme(_programme_filters())
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Name", "E-mail", "Credential", "Stage", "Requirements met", "Requirements", "Next step",
+                     "Enrolled on", "Burnout signal"])
+    for row in standings(db.session.execute(query).all(), risks):
+        writer.writerow([safe_cell(row.user.full_name), row.user.email, safe_cell(row.credential.title),
+                         str(row.stage_label), row.enrolment.items_met, row.enrolment.items_total,
+                         safe_cell(row.enrolment.next_step), row.enrolment.started_on.isoformat(),
+                         LEVEL_LABELS[row.risk]])
+    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": content_disposition("programme-overview.csv")})
+

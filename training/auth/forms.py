@@ -1,6 +1,7 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
 from training.forms import strip
 
@@ -61,3 +62,28 @@ class AccountForm(FlaskForm):
                                      render_kw={"autocomplete": "current-password"})
     password, confirm = new_password_fields()
     submit = SubmitField("Change password")
+
+
+PROFILE_FIELDS = ("job_title", "professional_credential", "credential_number", "phone", "organisation_name",
+                  "organisation_address")
+
+
+class ProfileForm(FlaskForm):
+    """Professional details a supervisor attests with; printed on supervision verification reports."""
+
+    job_title = StringField(_l("Job title"), [Length(max=120)], filters=[strip],
+                            description=_l("For example: Clinical supervisor."),
+                            render_kw={"autocomplete": "organization-title"})
+    professional_credential = StringField(
+        _l("Professional credential"), [Length(max=200)], filters=[strip],
+        description=_l("The credential or licence you supervise under, for example: Licensed Clinical Social Worker."))
+    credential_number = StringField(_l("Credential or licence number"), [Length(max=60)], filters=[strip])
+    phone = StringField(_l("Work phone"), [Optional(), Length(max=40), Regexp(
+        r"^\+?[0-9][0-9 ()./-]{5,}[0-9]( ?(ext\.?|x) ?[0-9]{1,6})?$",
+        message=_l("Enter a phone number with its area code, like +1 555 010 0100."))],
+        filters=[strip], render_kw={"autocomplete": "tel", "inputmode": "tel"})
+    organisation_name = StringField(_l("Organisation"), [Length(max=200)], filters=[strip],
+                                    render_kw={"autocomplete": "organization"})
+    organisation_address = TextAreaField(_l("Organisation address"), [Length(max=500)], filters=[strip],
+                                         render_kw={"autocomplete": "street-address", "rows": 3})
+    save_profile = SubmitField(_l("Save details"))

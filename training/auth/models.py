@@ -38,6 +38,13 @@ class User(UserMixin, db.Model):
     programme_started_on: Mapped[date | None]
     # The supervisor sees the derived wellbeing flag only when the trainee agrees.
     wellbeing_shared: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # Professional details a supervisor attests with (printed on supervision verification reports).
+    job_title: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    professional_credential: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    credential_number: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    organisation_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    organisation_address: Mapped[str] = mapped_column(String(500), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

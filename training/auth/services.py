@@ -123,6 +123,11 @@ def find_token(token, purpose):
 
 def invite(actor, email, full_name, roles):
     """Create an account waiting for its owner and e-mail them a one-time link."""
+    return invite_with_link(actor, email, full_name, roles)[0]
+
+
+def invite_with_link(actor, email, full_name, roles):
+    """Like :func:`invite`; returns (user, link), so that with no mail server the link can be shown."""
     email = email.strip().lower()
     if user_by_email(email) is not None:
         raise AccountError("Someone with this e-mail address already has an account.", "email")
@@ -133,8 +138,8 @@ def invite(actor, email, full_name, roles):
     if "trainee" in roles:
         user.programme_started_on = date.today()
     db.session.add(user)
-    send_invitation(actor, user, action="user.invited", roles=sorted(roles))
-    return user
+    link = send_invitation(actor, user, action="user.invited", roles=sorted(roles))
+    return user, link
 
 
 def send_invitation(actor, user, action="user.invitation_resent", **details):

@@ -1,13 +1,16 @@
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from training.auth import bp
 from training.auth.access import safe_next_url
 from training.auth.forms import (
+    PROFILE_FIELDS,
     AcceptInvitationForm,
     AccountForm,
     ForgotPasswordForm,
     LoginForm,
+    ProfileForm,
     RegistrationForm,
     ResetPasswordForm,
 )
@@ -147,8 +150,20 @@ def reset_password_page(token):
 @sign_in_limit
 @login_required
 def account():
-    """See one's own account and change the password."""
+    """See one's own account, change the password and the professional details."""
     form = AccountForm()
+    user = current_user._get_current_object()
+    # Supervisors attest hours with these details; administrators may sign reports too.
+    attests = user.has_role("supervisor", "admin")
+    profile = ProfileForm(obj=user if request.method == "GET" else None) if attests else None
+    if attests and "save_profile" in request.form:
+        if profile.validate_on_submit():
+            for name in PROFILE_FIELDS:
+                setattr(user, name, getattr(profile, name).data or "")
+            db.session.commit()
+            flash(_("Your details are saved."), "success")
+            return redirect(url_for("auth.account"))
+        return render_template("auth/account.html", form=AccountForm(formdata=None), profile=profile), 400
     if form.validate_on_submit():
         if authenticate(current_user.email, form.current_password.data) is None:
             form.current_password.errors.append("That is not your current password.")
@@ -164,4 +179,9 @@ def account():
                 login_user(user)  # the session token changed; keep this session
                 flash("Your password is changed. Other devices have been signed out.", "success")
                 return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form)
+    from training.notifications.forms import DeliveryForm
+    from training.notifications.services import delivery_of
+
+    delivery_form = DeliveryForm(formdata=None, delivery=delivery_of(current_user))
+    return render_template("auth/account.html", form=form, profile=profile, delivery_form=delivery_form), \
+        400 if form.errors else 200

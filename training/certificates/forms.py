@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from training.forms import DateField, choices, strip
@@ -23,6 +23,8 @@ class RevokeForm(FlaskForm):
                            validators=[DataRequired(message="Give the reason the verification page will show."),
                                        Length(max=500)])
     note = TextAreaField("Private note (administrators only)", filters=[strip], validators=[Optional(), Length(max=2000)])
+    # Set by the confirmation page: the first submission only asks "are you sure?".
+    confirmed = HiddenField(default="")
     submit = SubmitField("Revoke certificate")
 
 

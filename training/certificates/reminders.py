@@ -2,14 +2,18 @@
 from datetime import date
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from training.certificates.services import expiry_due
-from training.mail import external_url, send_mail
+from training.notifications.services import email_at_once, notify
 from training.reminders import claim
 
 
 def send_expiry_reminders(today=None):
-    """Tell holders 60, 30 and 7 days before a certificate expires; each reminder once."""
+    """Tell holders 60, 30 and 7 days before a certificate expires; each reminder once.
+
+    The reminder is a notification: in the app, and by e-mail at once or in the holder's digest.
+    """
     today = today or date.today()
     sent = 0
     for days in sorted(current_app.config["EXPIRY_REMINDER_DAYS"]):
@@ -18,10 +22,13 @@ def send_expiry_reminders(today=None):
             window = min(d for d in current_app.config["EXPIRY_REMINDER_DAYS"] if d >= left)
             if window != days or not claim(certificate.holder, f"expiry-{days}", certificate.number):
                 continue
-            send_mail(certificate.holder.email, f"Your certificate expires in {left} days", (
-                f"Hello {certificate.holder.full_name},\n\nYour {certificate.credential_title} certificate "
-                f"{certificate.number} expires on {certificate.expires_on.isoformat()}. To renew it you need "
-                f"continuing education hours logged and approved; see your certificates page: "
-                f"{external_url('certificates.mine')}\n"))
+            message = _("Your %(credential)s certificate %(number)s expires in %(left)d days, on %(day)s. To renew "
+                        "it you need continuing education hours logged and approved.",
+                        credential=certificate.credential_title, number=certificate.number, left=left,
+                        day=certificate.expires_on.isoformat())
+            notification = notify(certificate.user_id, "certificate_expiring", f"expiry-{days}-{certificate.number}",
+                                  message, "certificates.mine")
+            if notification is not None:
+                email_at_once([notification.id], subject=_("Your certificate expires in %(left)d days", left=left))
             sent += 1
     return sent

@@ -22,6 +22,7 @@ from training.credentials.rules import Item
 from training.db_types import utcnow
 from training.errors import ServiceError
 from training.extensions import db
+from training.notifications.services import announce
 from training.templating import format_date
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O or U: easy to read aloud
@@ -167,10 +168,11 @@ def issue(trainee, credential, actor=None, today=None, check=True, previous=None
         if existing is None:
             raise
         return existing, False
-    audit.record({"award": "certificate.issued", "renewal": "certificate.renewed", "extension": "certificate.extended"}
-                 [certificate.issued_as], actor=actor, subject=trainee,
-                 number=certificate.number, credential=credential.slug, pdf_sha256=certificate.pdf_sha256)
+    event = audit.record({"award": "certificate.issued", "renewal": "certificate.renewed",
+                          "extension": "certificate.extended"}[certificate.issued_as], actor=actor, subject=trainee,
+                         number=certificate.number, credential=credential.slug, pdf_sha256=certificate.pdf_sha256)
     db.session.commit()
+    announce(event)
     return certificate, True
 
 
@@ -204,9 +206,10 @@ def revoke(actor, certificate, public_reason, private_note=""):
     certificate.status, certificate.revoked_at = "revoked", utcnow()
     certificate.revoked_reason, certificate.revoked_note = public_reason[:500], (private_note or "").strip()[:2000]
     publish_status(certificate.id)
-    audit.record("certificate.revoked", actor=actor, subject=certificate.holder, number=certificate.number,
-                 reason=certificate.revoked_reason, note=certificate.revoked_note)
+    event = audit.record("certificate.revoked", actor=actor, subject=certificate.holder, number=certificate.number,
+                         reason=certificate.revoked_reason, note=certificate.revoked_note)
     db.session.commit()
+    announce(event)
 
 
 def reinstate(actor, certificate, note=""):
@@ -214,9 +217,10 @@ def reinstate(actor, certificate, note=""):
         raise CertificateError("Only a revoked certificate can be reinstated.")
     certificate.status, certificate.revoked_at, certificate.revoked_reason = "valid", None, ""
     publish_status(certificate.id)
-    audit.record("certificate.reinstated", actor=actor, subject=certificate.holder, number=certificate.number,
-                 note=(note or "").strip())
+    event = audit.record("certificate.reinstated", actor=actor, subject=certificate.holder,
+                         number=certificate.number, note=(note or "").strip())
     db.session.commit()
+    announce(event)
 
 
 def renewal_checklist(certificate, today=None):

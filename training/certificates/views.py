@@ -1,3 +1,4 @@
+import json
 from datetime import date
 from urllib.parse import urlencode
 
@@ -140,7 +141,13 @@ def verify(code):
 @bp.route("/verify/<code>.json")
 @limiter.limit(_verify_limit)
 def verify_json(code):
-    """The certificate as an Open Badges 3.0 credential with an embedded Data Integrity proof."""
+    """The certificate as an Open Badges 3.0 credential with an embedded Data Integrity proof;
+    a training certificate as its frozen record, with the SHA-256 of its PDF to compare."""
+    training = None if find_by_code(code) else _training_certificate(code)
+    if training is not None:
+        from training.cohorts.certificates import public_record
+
+        return _credential_response(json.dumps(public_record(training), indent=2), "application/json")
     signed_json, _ = stored_credential(_certificate_or_404(code))
     return _credential_response(signed_json, "application/json")
 
@@ -391,9 +398,13 @@ def admin_detail(certificate_id):
 @bp.route("/admin/certificates/<int:certificate_id>/revoke", methods=["POST"])
 @roles_required("admin")
 def admin_revoke(certificate_id):
-    """Revoke with a public reason and a private note; the record stays."""
+    """Revoke with a public reason and a private note, after a confirmation page; the record stays."""
     certificate = db.get_or_404(Certificate, certificate_id)
     form = RevokeForm()
+    if form.validate_on_submit() and form.confirmed.data != "yes" and certificate.status != "revoked":
+        # Works without JavaScript: the first submission shows what will happen and asks again.
+        form.confirmed.data = "yes"
+        return render_template("certificates/revoke_confirm.html", c=certificate, form=form)
     if form.validate_on_submit():
         try:
             revoke(current_user, certificate, form.reason.data, form.note.data)

@@ -51,6 +51,30 @@ def pdf_context(certificate, domains):
     }
 
 
+def public_record(certificate):
+    """What a board checking a training certificate reads by machine: the facts printed on it,
+    its state, and the SHA-256 of the PDF as issued."""
+    return {
+        "type": "TrainingCertificate",
+        "id": certificate.verify_url,
+        "number": certificate.number,
+        "status": certificate.status,
+        "holder": certificate.holder_name,
+        "training": certificate.training_title,
+        "cohort": certificate.cohort_title,
+        "firstDay": certificate.first_day.isoformat(),
+        "lastDay": certificate.last_day.isoformat(),
+        "sessionsAttended": certificate.sessions_attended,
+        "sessionsTotal": certificate.sessions_total,
+        "hoursByDomain": {domain: minutes / 60 for domain, minutes in certificate.hours.items()},
+        "totalHours": certificate.total_minutes / 60,
+        "trainers": certificate.trainer_names,
+        "issuedOn": certificate.issued_on.isoformat(),
+        "issuer": certificate.issuer_name,
+        "pdfSha256": certificate.pdf_sha256,
+    }
+
+
 def certificate_pdf_name(certificate):
     def slug(text):
         return "-".join("".join(ch if ch.isalnum() else " " for ch in text).split())

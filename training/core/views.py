@@ -11,7 +11,7 @@ from training.courses.services import active_courses, progress_for, training_min
 from training.credentials.evaluation import evaluate
 from training.extensions import db
 from training.supervision.risk import assess, own_flags
-from training.supervision.services import pending_count, supervisees_of, unsupervised_pending_count
+from training.supervision.services import pending_count, returned_count, supervisees_of, unsupervised_pending_count
 
 
 @bp.route("/")
@@ -35,6 +35,7 @@ def dashboard():
         context["training_minutes"] = training_minutes_by_domain(current_user)
         context["evaluations"] = evaluate([current_user]).get(current_user.id, [])
         context["own_risk"] = own_flags(current_user)
+        context["returned_count"] = returned_count(current_user)
     if current_user.has_role("supervisor"):
         risks = assess(supervisees_of(current_user))  # wellbeing only where shared
         # The most at risk first; a large caseload continues on the supervisees' pages.

@@ -1,15 +1,21 @@
 """Exports: approved hours as CSV, and the supervision verification report as PDF."""
 import csv
 import io
+from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app, render_template
-from sqlalchemy import select
+from flask_babel import gettext as _
+from sqlalchemy import func, select
 
-from training.credentials.evaluation import evaluate_one
+from training.auth.models import User
+from training.credentials.evaluation import evaluate
 from training.extensions import db
+from training.pdf import page_size
+from training.supervision.explain import training_sources
 from training.supervision.models import KINDS, HourEntry
-from training.supervision.services import current_supervisor
+
+ATTESTED = ("service", "supervision")  # what a supervisor signs for; training comes from elsewhere
 
 # Where a spreadsheet reads ";" as the cell separator, a value starting with it begins a new cell.
 FORMULA_STARTS = ("=", "+", "-", "@", ";", "\t", "\r")
@@ -44,31 +50,134 @@ def hours_csv(trainee):
     return "\ufeff" + out.getvalue()
 
 
-def report_context(trainee, date_from=None, date_to=None):
-    entries = approved_entries(trainee, date_from, date_to)
-    evaluation = evaluate_one(trainee)
+@dataclass(frozen=True)
+class ReportScope:
+    """One verification report: the work and supervision one supervisor signed at one organisation."""
+
+    supervisor: object
+    organisation: str
+    entries: int = 0
+    minutes: int = 0
+
+    @property
+    def key(self):
+        return f"{self.supervisor.id}:{self.organisation}"
+
+    @property
+    def label(self):
+        where = self.organisation or _("organisation not recorded")
+        return _("%(supervisor)s at %(organisation)s", supervisor=self.supervisor.full_name, organisation=where)
+
+
+def _attested(trainee, date_from=None, date_to=None):
+    """Approved work and supervision of ``trainee`` (what a supervisor attests), optionally in a period."""
+    query = select(HourEntry).where(HourEntry.trainee_id == trainee.id, HourEntry.status == "approved",
+                                    HourEntry.kind.in_(ATTESTED), HourEntry.supervisor_id.is_not(None))
+    if date_from:
+        query = query.where(HourEntry.occurred_on >= date_from)
+    if date_to:
+        query = query.where(HourEntry.occurred_on <= date_to)
+    return query
+
+
+def _organisation(organisation, supervisor):
+    # Supervision logged by a supervisor names no setting: it took place at the supervisor's organisation.
+    return organisation or supervisor.organisation_name
+
+
+def report_scopes(trainee, date_from=None, date_to=None):
+    """The reports a trainee's approved work and supervision make: one per supervisor and organisation,
+    in the order of the supervisors' names (for each, named organisations first)."""
+    sub = _attested(trainee, date_from, date_to).subquery()
+    rows = db.session.execute(select(sub.c.supervisor_id, sub.c.organisation, func.count(), func.sum(sub.c.minutes))
+                              .group_by(sub.c.supervisor_id, sub.c.organisation)).all()
+    people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({r[0] for r in rows})))}
+    merged = {}
+    for supervisor_id, organisation, count, minutes in rows:
+        supervisor = people[supervisor_id]
+        key = (supervisor_id, _organisation(organisation, supervisor))
+        entries, total = merged.get(key, (0, 0))
+        merged[key] = (entries + count, total + int(minutes or 0))
+    scopes = [ReportScope(people[sid], org, n, m) for (sid, org), (n, m) in merged.items()]
+    return sorted(scopes, key=lambda s: (s.supervisor.full_name.lower(), s.supervisor.id, not s.organisation,
+                                         s.organisation.lower()))
+
+
+def find_scope(scopes, key, viewer):
+    """The scope named by ``key``; without one, the viewer's own first report, else the first; None if none."""
+    if key:
+        return next((s for s in scopes if s.key == key), None)
+    return next((s for s in scopes if s.supervisor.id == viewer.id), scopes[0] if scopes else None)
+
+
+def _scope_entries(trainee, scope, date_from, date_to):
+    query = _attested(trainee, date_from, date_to).where(HourEntry.supervisor_id == scope.supervisor.id)
+    if scope.organisation and scope.organisation == scope.supervisor.organisation_name:
+        query = query.where(HourEntry.organisation.in_([scope.organisation, ""]))
+    else:
+        query = query.where(HourEntry.organisation == scope.organisation)
+    return list(db.session.scalars(query.order_by(HourEntry.occurred_on, HourEntry.id)))
+
+
+def supervision_frequency(entries):
+    """How often supervision happened in a report: sessions, days, days a month and the longest gap."""
+    days = sorted({e.occurred_on for e in entries if e.kind == "supervision"})
+    gaps = [(later - earlier).days for earlier, later in zip(days, days[1:], strict=False)]
+    sessions = sum(1 for e in entries if e.kind == "supervision")
+    months = max(1, round(((days[-1] - days[0]).days + 1) / 30.4)) if days else 0
+    return {"sessions": sessions, "days": len(days), "first": days[0] if days else None,
+            "last": days[-1] if days else None, "longest_gap": max(gaps) if gaps else None,
+            "per_month": round(len(days) / months, 1) if months else 0}
+
+
+def _in_report(key, table, totals):
+    """The hours of this report that count toward the checklist item ``key``, or None for items
+    a supervisor does not attest (courses, training, exams)."""
+    if key == "work":
+        return totals["work"]
+    if key == "supervision":
+        return totals["individual"] + totals["group"]
+    if key == "supervision:individual":
+        return totals["individual"]
+    if key.startswith("supervision:"):
+        row = table.get(key.split(":", 1)[1], {})
+        return row.get("individual", 0) + row.get("group", 0)
+    return None
+
+
+def report_context(trainee, scope, date_from=None, date_to=None):
+    """Everything the verification report prints for one supervisor and organisation."""
+    entries = _scope_entries(trainee, scope, date_from, date_to) if scope else []
+    evaluations = evaluate([trainee]).get(trainee.id, [])
+    evaluation = evaluations[0] if evaluations else None
     credential = evaluation.credential if evaluation else None
-    domains = list(credential.domains) if credential else sorted({e.domain for e in entries})
-    table = {d: {"work": 0, "individual": 0, "group": 0, "training": 0} for d in domains}
+    domains = list(evaluation.compiled.domains) if evaluation else sorted({e.domain for e in entries})
+    table = {d: {"work": 0, "individual": 0, "group": 0} for d in domains}
     for e in entries:
-        row = table.setdefault(e.domain, {"work": 0, "individual": 0, "group": 0, "training": 0})
-        key = "work" if e.kind == "service" else ("training" if e.kind == "training" else
-                                                  ("group" if e.supervision_format == "group" else "individual"))
-        row[key] += e.minutes
-    totals = {k: sum(r[k] for r in table.values()) for k in ("work", "individual", "group", "training")}
-    supervisor = current_supervisor(trainee) or next((e.supervisor for e in reversed(entries) if e.supervisor), None)
-    organisations = sorted({e.organisation for e in entries if e.organisation})
+        row = table.setdefault(e.domain, {"work": 0, "individual": 0, "group": 0})
+        row["work" if e.kind == "service" else
+            ("group" if e.supervision_format == "group" else "individual")] += e.minutes
+    totals = {k: sum(r[k] for r in table.values()) for k in ("work", "individual", "group")}
+    # Every credential the candidate works toward, each with its own requirements and frequency rule.
+    standings = [{"credential": ev.credential,
+                  "rows": [{"item": item, "in_report": _in_report(item.key, table, totals)} for item in ev.items],
+                  "frequency_rule": ev.compiled.frequency,
+                  "frequency_item": next((i for i in ev.items if i.key == "supervision_frequency"), None)}
+                 for ev in evaluations]
+    training, training_lines = training_sources(trainee, domains)
     first = date_from or (entries[0].occurred_on if entries else None)
     last = date_to or (entries[-1].occurred_on if entries else None)
-    return {"trainee": trainee, "credential": credential, "entries": entries, "table": table, "totals": totals,
-            "requirements": evaluation.items if evaluation else [],
-            "supervisor": supervisor, "organisations": organisations, "period": (first, last),
-            "generated_on": date.today(), "organisation_name": current_app.config["ORGANISATION_NAME"]}
+    return {"trainee": trainee, "credential": credential, "credentials": [ev.credential for ev in evaluations],
+            "entries": entries, "table": table, "totals": totals, "standings": standings, "scope": scope,
+            "supervisor": scope.supervisor if scope else None, "frequency": supervision_frequency(entries),
+            "training": training, "training_lines": training_lines, "period": (first, last),
+            "generated_on": date.today(), "organisation_name": current_app.config["ORGANISATION_NAME"],
+            "paper": page_size()}
 
 
-def verification_report_pdf(trainee, date_from=None, date_to=None):
-    """The verification report a board application can use, rendered by WeasyPrint."""
+def verification_report_pdf(trainee, scope, date_from=None, date_to=None):
+    """The verification report of one supervisor and organisation that a board application can use."""
     from training.pdf import render_html_pdf
 
     return render_html_pdf(render_template("supervision/report_pdf.html",
-                                           **report_context(trainee, date_from, date_to)))
+                                           **report_context(trainee, scope, date_from, date_to)))

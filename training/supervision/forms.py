@@ -94,15 +94,17 @@ class EntryForm(FlaskForm):
 
 
 class ReviewForm(FlaskForm):
-    decision = RadioField("Decision", choices=choices([("approve", "Approve and sign"),
-                                                       ("return", "Return for changes")]),
-                          validators=[InputRequired(message="Choose approve or return.")])
+    """The signature of a review page; each row's decision and comment are read by the view."""
+
     signed_name = StringField("Your full name, as your signature", filters=[strip],
                               validators=[Optional(), Length(max=120)],
-                              description="Needed to approve. Typing your name signs each selected entry.")
-    comment = TextAreaField("Comment", filters=[strip], validators=[Optional(), Length(max=1000)],
-                            description="Needed to return an entry: say what should change. " + NOTE_HINT)
-    submit = SubmitField("Apply to selected entries")
+                              description="Needed to approve. Typing your name signs each entry you approve, "
+                                          "each with its own fingerprint.")
+    submit = SubmitField("Save these decisions")
+
+
+REVIEW_CHOICES = {"": "Later", "approve": "Approve", "return": "Return"}
+COMMENT_HINT = "Needed to return an entry: say what should change. " + NOTE_HINT
 
 
 class SessionForm(FlaskForm):
@@ -161,3 +163,4 @@ class ReportForm(FlaskForm):
 
     date_from = DateField("From", invalid_value_message=DATE_INVALID, validators=[Optional()])
     date_to = DateField("To", invalid_value_message=DATE_INVALID, validators=[Optional()])
+    report = StringField("Report", validators=[Optional(), Length(max=300)])

@@ -29,7 +29,7 @@ class VerificationReports(ZipOfPdfs):
 
     def pdf(self, job, key):
         from training.auth.models import User
-        from training.supervision.exports import verification_report_pdf
+        from training.supervision.exports import find_scope, report_scopes, verification_report_pdf
         from training.supervision.services import supervisee_ids
 
         trainee, starter = db.session.get(User, int(key)), db.session.get(User, job.started_by_id)
@@ -38,4 +38,6 @@ class VerificationReports(ZipOfPdfs):
                 starter.is_admin or trainee.id in supervisee_ids(starter)):
             raise JobItemFailed(_("You no longer supervise this person."))
         period = [date.fromisoformat(job.params[k]) if job.params.get(k) else None for k in ("date_from", "date_to")]
-        return verification_report_pdf(trainee, *period)
+        # The report the starter signs (their own supervision of the trainee), else the trainee's first.
+        scope = find_scope(report_scopes(trainee), None, starter)
+        return verification_report_pdf(trainee, scope, *period)

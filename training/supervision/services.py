@@ -18,6 +18,7 @@ from training.credentials.services import categories_for, domains_for, hour_attr
 from training.db_types import utcnow
 from training.errors import ServiceError
 from training.extensions import db
+from training.notifications.services import announce
 from training.supervision.models import Attachment, HourEntry, SupervisionSession
 from training.supervision.privacy import identifier_message
 
@@ -192,9 +193,10 @@ def log_entry(trainee, data, upload=None):
                       attachment=attachment if data.kind == "training" else None, **_values(data))
     db.session.add(entry)
     db.session.flush()
-    audit.record("hours.submitted", actor=trainee, subject=trainee, entry=entry.id, kind=entry.kind,
-                 minutes=entry.minutes, occurred_on=entry.occurred_on.isoformat())
+    event = audit.record("hours.submitted", actor=trainee, subject=trainee, entry=entry.id, kind=entry.kind,
+                         minutes=entry.minutes, occurred_on=entry.occurred_on.isoformat())
     db.session.commit()
+    announce(event)
     return entry
 
 
@@ -212,8 +214,9 @@ def edit_entry(trainee, entry, data, upload=None):
         entry.attachment = None
     entry.status, entry.submitted_at = "pending", utcnow()
     entry.supervisor_id = getattr(current_supervisor(trainee), "id", None)
-    audit.record("hours.edited", actor=trainee, subject=trainee, entry=entry.id)
+    event = audit.record("hours.edited", actor=trainee, subject=trainee, entry=entry.id)
     db.session.commit()
+    announce(event)
     return entry
 
 
@@ -266,21 +269,74 @@ def review_entries(supervisor, entries, decision, comment="", signed_name=""):
     if decision == "return" and not comment:
         raise EntryError("Say what needs to change so the trainee can correct it.", "comment")
     check_text(comment, "comment")
-    changed = []
+    return _apply(supervisor, [Decision(entry, decision, comment) for entry in entries], signed_name)
+
+
+@dataclass
+class Decision:
+    """One entry's review: ``approve`` or ``return``, with its own comment."""
+
+    entry: HourEntry
+    decision: str
+    comment: str = ""
+
+
+class ReviewError(EntryError):
+    """Decisions refused, with one (field, message) per problem, so each can be shown where it belongs."""
+
+    def __init__(self, problems):
+        super().__init__(" ".join(message for _, message in problems), problems[0][0])
+        self.problems = problems
+
+
+def review_each(supervisor, decisions, signed_name=""):
+    """Approve or return several entries in one submission, each with its own comment.
+
+    Every decision is checked before any is saved: a return without a comment, a comment that
+    identifies someone, or approvals without the supervisor's typed name refuse the whole
+    submission with one problem per field, and nothing changes. Returns the entries changed.
+    """
+    problems = []
+    if not decisions:
+        problems.append(("decisions", "Choose approve or return for at least one entry."))
+    if any(d.decision == "approve" for d in decisions) and not _same_name(signed_name or "", supervisor):
+        problems.append(("signed_name", f"Type your full name exactly as it appears on your account "
+                                        f"({supervisor.full_name}) to sign the approvals."))
+    for decision in decisions:
+        decision.comment = (decision.comment or "").strip()
+        entry, where = decision.entry, f"comment-{decision.entry.id}"
+        about = f"{entry.trainee.full_name}, {entry.occurred_on.isoformat()}, {entry.minutes / 60:g} h"
+        if decision.decision not in ("approve", "return"):
+            problems.append((f"decision-{entry.id}", f"{about}: Choose approve or return."))
+        elif decision.decision == "return" and not decision.comment:
+            problems.append((where, f"{about}: Say what needs to change so the trainee can correct it."))
+        message = identifier_message(decision.comment)
+        if message:
+            problems.append((where, f"{about}: {message}"))
+    if problems:
+        raise ReviewError(problems)
+    return _apply(supervisor, decisions, signed_name)
+
+
+def _apply(supervisor, decisions, signed_name):
+    changed, events = [], []
     now = utcnow()
-    for entry in entries:
+    for decision in decisions:
+        entry = decision.entry
         if entry.status != "pending" or not can_review(supervisor, entry):
             continue
-        entry.supervisor_id, entry.reviewed_at, entry.review_comment = supervisor.id, now, comment
-        if decision == "approve":
+        entry.supervisor_id, entry.reviewed_at, entry.review_comment = supervisor.id, now, decision.comment
+        if decision.decision == "approve":
             entry.status, entry.signed_name = "approved", " ".join(signed_name.split())
             entry.signature_hash = entry_digest(entry, entry.signed_name, now)
         else:
             entry.status = "returned"
-        audit.record(f"hours.{'approved' if decision == 'approve' else 'returned'}", actor=supervisor,
-                     subject=entry.trainee, entry=entry.id, minutes=entry.minutes, comment=comment)
+        events.append(audit.record(f"hours.{'approved' if decision.decision == 'approve' else 'returned'}",
+                                   actor=supervisor, subject=entry.trainee, entry=entry.id, minutes=entry.minutes,
+                                   comment=decision.comment))
         changed.append(entry)
     db.session.commit()
+    announce(*events)
     return changed
 
 
@@ -433,11 +489,22 @@ def _pending_filter(user):
     return (HourEntry.status == "pending") & or_(false(), *reviews)
 
 
-def pending_for(user, limit=200):
-    """Entries waiting for ``user``'s review, oldest first."""
-    return list(db.session.scalars(
-        select(HourEntry).options(selectinload(HourEntry.trainee)).where(_pending_filter(user))
-        .order_by(HourEntry.submitted_at, HourEntry.id).limit(limit)))
+def pending_for(user, limit=200, trainee_id=None):
+    """Entries waiting for ``user``'s review, oldest first; of one trainee when ``trainee_id`` is given."""
+    query = select(HourEntry).where(_pending_filter(user))
+    if trainee_id is not None:
+        query = query.where(HourEntry.trainee_id == trainee_id)
+    return list(db.session.scalars(query.options(selectinload(HourEntry.trainee))
+                                   .order_by(HourEntry.submitted_at, HourEntry.id).limit(limit)))
+
+
+def pending_by_trainee(user):
+    """(trainee, entries, minutes) waiting for ``user``'s review, per trainee, in name order: one statement."""
+    rows = db.session.execute(
+        select(User, func.count(HourEntry.id), func.sum(HourEntry.minutes))
+        .join(HourEntry, HourEntry.trainee_id == User.id).where(_pending_filter(user))
+        .group_by(User.id).order_by(func.lower(User.full_name), User.id)).all()
+    return [(trainee, int(count), int(minutes or 0)) for trainee, count, minutes in rows]
 
 
 def _unsupervised():
@@ -448,6 +515,12 @@ def unsupervised_pending_count():
     """Entries waiting for approval from trainees nobody supervises today: the administrators review them."""
     return db.session.scalar(select(func.count()).select_from(HourEntry).where(
         HourEntry.status == "pending", _unsupervised()))
+
+
+def returned_count(trainee):
+    """The trainee's entries returned for changes and not yet sent again."""
+    return db.session.scalar(select(func.count()).select_from(HourEntry).where(
+        HourEntry.trainee_id == trainee.id, HourEntry.status == "returned"))
 
 
 def pending_count(user):

@@ -2,6 +2,7 @@ from datetime import date
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from training.auth.access import roles_required
@@ -13,8 +14,11 @@ from training.forms import ConfirmForm, choices, show_error
 from training.http import content_disposition, page_number
 from training.supervision import bp
 from training.supervision.charts import cumulative_chart, progress_chart, weekly_chart
-from training.supervision.exports import hours_csv, verification_report_pdf
+from training.supervision.explain import course_steps, training_by_domain, training_sources
+from training.supervision.exports import find_scope, hours_csv, report_scopes, verification_report_pdf
 from training.supervision.forms import (
+    COMMENT_HINT,
+    REVIEW_CHOICES,
     CheckInForm,
     CorrectionForm,
     EntryForm,
@@ -26,8 +30,10 @@ from training.supervision.forms import (
 from training.supervision.models import HourEntry
 from training.supervision.risk import assess, own_flags
 from training.supervision.services import (
+    Decision,
     EntryError,
     EntryInput,
+    ReviewError,
     can_review,
     correct_entry,
     cumulative_progress,
@@ -35,9 +41,10 @@ from training.supervision.services import (
     entries_of,
     log_entry,
     log_session,
+    pending_by_trainee,
     pending_count,
     pending_for,
-    review_entries,
+    review_each,
     supervisee_ids,
     supervisees_of,
     weekly_minutes,
@@ -175,7 +182,10 @@ def _progress_context(trainee):
     evaluations = evaluate([trainee]).get(trainee.id, [])
     weeks = weekly_minutes(trainee)
     cumulative = cumulative_progress(trainee, evaluations[0].hour_items, weeks) if evaluations else []
+    sources = training_sources(trainee)[0] if evaluations else {}
     return {"evaluations": evaluations, "weeks": weeks, "cumulative": cumulative,
+            "training_domains": [training_by_domain(trainee, e, sources) for e in evaluations],
+            "course_steps": course_steps(trainee, evaluations),
             "weekly_svg": weekly_chart(weeks), "progress_svgs": [progress_chart(e.hour_items) for e in evaluations],
             "cumulative_svg": cumulative_chart(cumulative)}
 
@@ -220,6 +230,7 @@ def wellbeing():
     checkins = history(current_user)
     return render_template("supervision/wellbeing.html", form=form, done_today=done_today, checkins=checkins,
                            chart=wellbeing_chart(checkins), questions=QUESTIONS,
+                           wellbeing_drop=current_app.config["BURNOUT_WELLBEING_DROP"],
                            sharing=SharingForm(shared=current_user.wellbeing_shared)), 400 if form.errors else 200
 
 
@@ -281,31 +292,70 @@ def _supervisee_or_404(user_id):
     return user
 
 
+def _posted_decisions(entries):
+    """Each row's decision and comment as posted; rows left for later are not decisions.
+
+    The earlier form's shape (entries ticked in ``entry``, one ``decision`` and ``comment`` for
+    all of them) is still understood, as the same decision made for each ticked row.
+    """
+    ticked = {value for value in request.form.getlist("entry")}
+    shared_decision, shared_comment = request.form.get("decision", ""), request.form.get("comment", "")
+    decisions, choices_made = [], {}
+    for entry in entries:
+        choice = request.form.get(f"decision-{entry.id}", "")
+        comment = request.form.get(f"comment-{entry.id}", "")
+        if not choice and str(entry.id) in ticked:
+            choice, comment = shared_decision, comment or shared_comment
+        choices_made[entry.id] = (choice, comment)
+        if choice:
+            decisions.append(Decision(entry, choice, comment[:COMMENT_LIMIT]))
+    return decisions, choices_made
+
+
+COMMENT_LIMIT = 1000
+
+
+def _review_filter():
+    """The supervisee chosen in ``?trainee=``, or None for everyone."""
+    value = request.args.get("trainee", "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
 @bp.route("/supervision/review", methods=["GET", "POST"])
 @roles_required("supervisor", "admin")
 def review():
-    """Approve or return each pending entry on its own, with a comment (administrators: entries nobody supervises)."""
+    """Approve or return each pending entry, each with its own comment, in one submission
+    (administrators: entries nobody supervises)."""
     form = ReviewForm()
-    entries = pending_for(current_user)
-    if form.validate_on_submit():
-        wanted = {int(i) for i in request.form.getlist("entry") if i.isdigit()}
-        chosen = [e for e in entries if e.id in wanted]
-        if not chosen:
-            flash("Select at least one entry.", "error")
+    trainee_id = _review_filter()
+    waiting = pending_by_trainee(current_user)
+    chosen = next((t for t, _, _ in waiting if t.id == trainee_id), None)
+    entries = pending_for(current_user, trainee_id=chosen.id if chosen else None)
+    decisions, made = _posted_decisions(entries) if request.method == "POST" else ([], {})
+    problems = []
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            changed = review_each(current_user, decisions, form.signed_name.data)
+        except ReviewError as error:
+            db.session.rollback()
+            problems = error.problems
         else:
-            try:
-                changed = review_entries(current_user, chosen, form.decision.data, form.comment.data,
-                                         form.signed_name.data)
-            except EntryError as error:
-                db.session.rollback()
-                show_error(form, error)
-            else:
-                verb = "approved and signed" if form.decision.data == "approve" else "returned"
-                flash(f"{len(changed)} entr{'y' if len(changed) == 1 else 'ies'} {verb}.", "success")
-                return redirect(url_for("supervision.review"))
-    selected = {int(i) for i in request.form.getlist("entry") if i.isdigit()}
-    return render_template("supervision/review.html", form=form, entries=entries, selected=selected,
-                           total=pending_count(current_user)), \
+            approved = sum(1 for e in changed if e.status == "approved")
+            flash(ngettext("%(num)d entry approved and signed", "%(num)d entries approved and signed", approved)
+                  + ", " + ngettext("%(num)d returned.", "%(num)d returned.", len(changed) - approved), "success")
+            return redirect(url_for("supervision.review", trainee=chosen.id if chosen else None))
+    elif request.method == "POST":
+        problems = [(name, " ".join(errors)) for name, errors in form.errors.items() if name != "csrf_token"]
+    totals = {"approve": [0, 0], "return": [0, 0]}
+    for decision in decisions:
+        if decision.decision in totals:
+            totals[decision.decision][0] += 1
+            totals[decision.decision][1] += decision.entry.minutes
+    return render_template("supervision/review.html", form=form, entries=entries, waiting=waiting, chosen=chosen,
+                           made=made, problems=problems, problem_fields=dict(problems), totals=totals,
+                           choices=REVIEW_CHOICES, comment_hint=COMMENT_HINT, comment_limit=COMMENT_LIMIT,
+                           total=sum(count for _, count, _ in waiting) if not chosen else
+                           next(count for t, count, _ in waiting if t.id == chosen.id)), \
         400 if request.method == "POST" else 200
 
 
@@ -346,8 +396,10 @@ def supervisee(user_id):
     trainee = _supervisee_or_404(user_id)
     # Only the trainee's own supervisor sees the wellbeing signal (assess() also requires consent).
     risk = assess([trainee], include_wellbeing=trainee.id in supervisee_ids(current_user))[0]
+    scopes = report_scopes(trainee)
     return render_template("supervision/progress.html", trainee=trainee, risk=risk, own=False,
-                           entries=entries_of(trainee), report_form=ReportForm(), **_progress_context(trainee))
+                           entries=entries_of(trainee), report_form=ReportForm(), scopes=scopes,
+                           chosen_scope=find_scope(scopes, None, current_user), **_progress_context(trainee))
 
 
 @bp.route("/supervisees/<int:user_id>/hours.csv")
@@ -367,8 +419,13 @@ def report(user_id):
                                                                               form.date_to.data):
         flash("Enter a valid period: the start must be on or before the end.", "error")
         return redirect(url_for("supervision.supervisee", user_id=trainee.id))
-    pdf = verification_report_pdf(trainee, form.date_from.data, form.date_to.data)
-    filename = f"supervision-report-{trainee.full_name.lower().replace(' ', '-')}.pdf"
+    scope = find_scope(report_scopes(trainee), form.report.data, current_user)
+    if form.report.data and scope is None:
+        flash(_("That report has no approved entries any more: choose one from the list."), "error")
+        return redirect(url_for("supervision.supervisee", user_id=trainee.id))
+    pdf = verification_report_pdf(trainee, scope, form.date_from.data, form.date_to.data)
+    parts = [trainee.printed_name, scope.supervisor.full_name if scope else "", scope.organisation if scope else ""]
+    filename = "supervision-report-" + "-".join("-".join(p.lower().split()) for p in parts if p) + ".pdf"
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": content_disposition(filename)})
 

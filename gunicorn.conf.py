@@ -1,0 +1,47 @@
+"""gunicorn settings for production: ``gunicorn -c gunicorn.conf.py app:app``.
+
+Every value can be changed from the environment without editing this file.
+"""
+import multiprocessing
+import os
+
+# Behind a TLS-terminating proxy on the same machine by default.
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Pages are mostly database-bound and PDFs CPU-bound: sync workers, two per core plus one.
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "sync"
+# A certificate or report PDF takes seconds; a worker stuck far longer is restarted.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then, staggered, so slow leaks never build up.
+max_requests = 2000
+max_requests_jitter = 200
+# The proxy's X-Forwarded-* headers are believed from these addresses only.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Heartbeat files in memory: a slow disk never makes gunicorn think a worker hung.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+# The app logs one JSON line per request with its id (training.access), so gunicorn's own
+# access log is off; gunicorn's errors go to stderr as JSON lines like the app's.
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "training.operations.logs.JSONFormatter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+    # The app puts its own JSON handler on the root logger when it starts.
+    "root": {"level": "INFO", "handlers": []},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["stderr"], "level": loglevel.upper(), "propagate": False},
+        "gunicorn.access": {"handlers": [], "level": "INFO", "propagate": False},
+    },
+}
+
+# Several servers may run on one machine (one per port); gunicorn's control socket lives at one
+# path per user, so it is off unless a path is given.
+control_socket_disable = "GUNICORN_CONTROL_SOCKET" not in os.environ
+if not control_socket_disable:
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]

@@ -1,0 +1,78 @@
+"""Daily work in a real browser: a supervisor decides each entry on its own from the dashboard's
+link, the trainee is told; an administrator reads the programme overview and revokes with a
+confirmation."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import ADMIN, PHONE, SUPERVISOR, TRAINEE
+from .test_accessibility import issued_certificate
+
+pytestmark = pytest.mark.browser
+
+
+def heading(page):
+    return page.get_by_role("heading", level=1)
+
+
+def test_a_supervisor_returns_one_entry_with_a_comment_and_the_trainee_is_told(open_page, live_server):
+    supervisor = open_page(SUPERVISOR)
+    supervisor.goto("/dashboard")
+    supervisor.get_by_role("link", name=re.compile(r"^Review \d+ entr(y|ies) of Jordan Lee$")).click()
+    expect(supervisor).to_have_url(re.compile(rf"/supervision/review\?trainee={live_server.user_ids[TRAINEE]}$"))
+    expect(supervisor.get_by_label("Supervisee")).to_have_value(str(live_server.user_ids[TRAINEE]))
+    rows = supervisor.locator("#review-entries tbody tr")
+    expect(rows.first).to_contain_text("Jordan Lee")
+    count = rows.count()
+    assert count >= 1 and all("Jordan Lee" in rows.nth(i).inner_text() for i in range(count))
+
+    # Returning without a comment: nothing is saved, the summary at the top leads to the row.
+    rows.first.get_by_label("Return").check()
+    expect(supervisor.locator("#review-totals")).to_contain_text("To return: 1 entry")
+    supervisor.get_by_role("button", name="Save these decisions").click()
+    summary = supervisor.locator(".error-summary")
+    expect(summary).to_contain_text("Say what needs to change")
+    summary.get_by_role("link").first.click()
+    comment = supervisor.locator("#review-entries tbody tr").first.locator("textarea")
+    expect(comment).to_be_focused()
+    comment.fill("Please add the organisation where you worked.")
+    supervisor.get_by_role("button", name="Save these decisions").click()
+    expect(supervisor.get_by_role("status")).to_contain_text("1 returned.")
+    expect(supervisor.locator("#review-entries tbody tr")).to_have_count(count - 1)
+
+    trainee = open_page(TRAINEE, viewport=PHONE)
+    trainee.goto("/dashboard")
+    expect(trainee.get_by_text("All fine")).to_have_count(0)
+    expect(trainee.locator(".callout-warning")).to_contain_text("returned to you for changes")
+    trainee.get_by_role("link", name=re.compile(r"^Notifications \d+ unread$")).click()
+    expect(heading(trainee)).to_have_text("Notifications")
+    expect(trainee.locator(".notification-unread").first).to_contain_text(
+        "Please add the organisation where you worked.")
+    assert trainee.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    trainee.get_by_role("button", name="Mark all as read").click()
+    expect(trainee.get_by_role("status")).to_contain_text("marked as read")
+    expect(trainee.locator(".notification-unread")).to_have_count(0)
+
+
+def test_an_administrator_filters_the_programme_overview_and_revokes_after_confirming(open_page, live_server):
+    admin = open_page(ADMIN)
+    admin.goto("/dashboard")
+    admin.get_by_role("link", name="Programme overview").click()
+    expect(heading(admin)).to_have_text("Programme overview")
+    expect(admin.locator("tbody tr").first).to_be_visible()
+    admin.get_by_label("Only trainees at risk of burnout").check()
+    admin.get_by_role("button", name="Filter").click()
+    expect(admin).to_have_url(re.compile(r"risk=at_risk"))
+    for badge in admin.locator("tbody td[data-label='Burnout signal'] .badge").all():
+        expect(badge).to_have_text("At risk")
+    with admin.expect_download() as download:
+        admin.get_by_role("link", name="Download as CSV").click()
+    assert download.value.suggested_filename == "programme-overview.csv"
+
+    admin.goto(issued_certificate(live_server))
+    admin.get_by_label("Public reason (shown on the verification page)").fill("Issued to the wrong person")
+    admin.get_by_role("button", name="Revoke certificate").click()
+    expect(heading(admin)).to_contain_text("Revoke certificate")
+    admin.get_by_role("link", name="No, keep it valid").click()
+    expect(admin.locator(".page-head .badge")).to_have_text("Valid")

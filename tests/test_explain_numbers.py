@@ -1,0 +1,68 @@
+"""The progress and wellbeing pages explain their numbers: where training hours come from, what the
+course and exam stand at, and how the wellbeing score is made."""
+import html
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from training.auth.models import SupervisorAssignment
+from training.extensions import db
+from training.supervision.models import HourEntry, WellbeingCheckIn
+
+TODAY = date.today()
+
+
+@pytest.fixture
+def team(app, people, course, credentials):
+    db.session.add(SupervisorAssignment(supervisor=people["supervisor"], trainee=people["trainee"],
+                                        starts_on=TODAY - timedelta(days=60)))
+    db.session.commit()
+    return people
+
+
+def text_of(response):
+    assert response.status_code == 200
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.text)).split())
+
+
+def test_progress_says_where_the_training_a_course_does_not_credit_comes_from(team, login_as):
+    trainee = team["trainee"]
+    db.session.add(HourEntry(trainee_id=trainee.id, supervisor_id=team["supervisor"].id, kind="training",
+                             minutes=240, occurred_on=TODAY - timedelta(days=3), domain="Advocacy",
+                             provider="Regional Academy", status="approved"))
+    db.session.commit()
+    page = text_of(login_as(trainee).get("/progress"))
+    assert "Where training hours come from" in page
+    # The first course credits 2 of Advocacy's 10 hours; the page says where the other 8 come from.
+    assert ("Foundations of Peer Recovery Support credits 2 h of the 10 h of Advocacy training; "
+            "the other 8 h come from live training sessions or external training.") in page
+    # The breakdown by source: Advocacy needs 10 h, 0 from courses, 0 live, 4 external, 4 counted.
+    assert "Advocacy 10 h 0 h 0 h 4 h 4 h" in page
+    # The supervisor sees the same explanation on the supervisee's page.
+    assert "the other 8 h come from live training" in text_of(
+        login_as(team["supervisor"]).get(f"/supervisees/{trainee.id}"))
+
+
+def test_the_course_and_its_exam_appear_on_the_progress_page(team, login_as, course):
+    page = text_of(login_as(team["trainee"]).get("/progress"))
+    assert "Course and exam" in page
+    assert f"0 of {len(course.active_modules)} modules done." in page
+    first = course.active_modules[0]
+    assert f"Continue: {first.title}" in page
+    assert "Final exam: Not taken yet." in page and "Attempts used: 0 of 3." in page
+    assert "It opens when every module is done." in page
+    assert "Completing it credits training hours: Advocacy 2 h" in page
+
+
+def test_the_wellbeing_page_explains_its_score_with_the_latest_check_in(team, login_as):
+    trainee = team["trainee"]
+    db.session.add(WellbeingCheckIn(user_id=trainee.id, day=TODAY, energy=4, stress=2, workload=3, supported=4,
+                                    rest=3))
+    db.session.commit()
+    page = text_of(login_as(trainee).get("/wellbeing"))
+    assert "How the score works" in page
+    assert "stress and workload a high answer means more pressure, so they count the other way round" in page
+    # (4 + (6 - 2) + (6 - 3) + 4 + 3) / 5 = 3.6
+    assert "(energy 4 + stress (6 − 2) + workload (6 − 3) + supported 4 + rest 3) ÷ 5 = 3.6" in page
+    assert "falls 0.5 points or more below the three before" in page

@@ -1,0 +1,49 @@
+"""The suite refuses to empty a database or a Redis that is not plainly a test one."""
+import pytest
+
+from .conftest import REDIS_TEST_MARK, claim_test_redis, flush_test_redis, refuse_unless_test_database
+from .test_services_redis import redis_url  # noqa: F401  (fixture)
+
+# The Redis checks flush the tests' Redis database: in the same process as the other tests that do.
+pytestmark = pytest.mark.xdist_group("redis")
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql+psycopg://postgres@127.0.0.1:5432/training",
+    "postgresql+psycopg://app:secret@db.example.org/peer_recovery",
+    "postgresql+psycopg://postgres@127.0.0.1:5432/",
+])
+def test_a_postgresql_database_not_named_test_is_never_dropped(url):
+    with pytest.raises(pytest.exit.Exception, match="refusing to drop"):
+        refuse_unless_test_database(url)
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+    "postgresql+psycopg://postgres@127.0.0.1:5432/test_ops",
+    "sqlite:////tmp/pytest-of-root/db0/test.db",
+])
+def test_test_databases_are_accepted(url):
+    refuse_unless_test_database(url)
+
+
+def test_a_redis_holding_data_without_the_suites_mark_is_never_flushed(redis_url):  # noqa: F811
+    connection = flush_test_redis(redis_url)
+    try:
+        connection.delete(REDIS_TEST_MARK)
+        connection.set("LIMITS:LIMITER/127.0.0.1/login", "3")
+        with pytest.raises(pytest.fail.Exception, match="refusing to flush"):
+            claim_test_redis(redis_url)
+        assert connection.get("LIMITS:LIMITER/127.0.0.1/login") == b"3"
+    finally:
+        connection.flushdb()
+        connection.set(REDIS_TEST_MARK, "1")
+
+
+def test_an_empty_redis_is_marked_as_the_suites_then_flushed_freely(redis_url):  # noqa: F811
+    connection = flush_test_redis(redis_url)
+    connection.flushdb()
+    claim_test_redis(redis_url)
+    assert connection.exists(REDIS_TEST_MARK)
+    connection.set("rq:queues", "x")
+    assert flush_test_redis(redis_url).dbsize() == 1  # only the mark is left

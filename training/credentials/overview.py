@@ -1,0 +1,101 @@
+"""The programme at a glance: every trainee's stage toward each credential they are enrolled in.
+
+Stages come from the enrolments' stored evaluation (kept current on every change to a
+trainee's facts, and daily by ``credentials refresh``) and from the certificates issued, so
+a page of trainees is read in a fixed number of statements, whatever their number.
+"""
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, exists, func, literal, or_, select
+
+from training.auth.models import User, UserRole
+from training.certificates.models import Certificate
+from training.credentials.models import Credential, Enrolment
+from training.extensions import db
+
+# In the order a trainee goes through them.
+STAGES = {
+    "starting": _l("Not started"),
+    "in_progress": _l("In progress"),
+    "eligible": _l("Eligible, certificate not yet issued"),
+    "certified": _l("Certified"),
+    "lapsed": _l("Certificate expired or revoked"),
+    "ended": _l("Enrolment ended"),
+}
+
+
+@dataclass
+class Standing:
+    """One trainee toward one credential."""
+
+    user: User
+    credential: Credential
+    enrolment: Enrolment
+    stage: str
+    risk: str = "ok"  # the burnout level of supervision.risk: ok, attention, at_risk
+
+    @property
+    def stage_label(self):
+        return STAGES[self.stage]
+
+
+def stage_expression(today):
+    """The stage as SQL, so that pages can be filtered and stages counted in the database."""
+    issued = select(Certificate.id).where(Certificate.user_id == Enrolment.user_id,
+                                          Certificate.credential_id == Enrolment.credential_id)
+    valid = exists(issued.where(Certificate.status == "valid", Certificate.expires_on >= today))
+    return case(
+        (and_(Enrolment.ended_on.is_not(None), Enrolment.ended_on < today), literal("ended")),
+        (valid, literal("certified")),
+        (exists(issued), literal("lapsed")),
+        (Enrolment.eligible, literal("eligible")),
+        (Enrolment.items_met > 0, literal("in_progress")),
+        else_=literal("starting"),
+    )
+
+
+def _filtered(credential_slug="", stage="", search="", user_ids=None, today=None):
+    today = today or date.today()
+    stage_sql = stage_expression(today).label("stage")
+    query = (select(Enrolment, User, Credential, stage_sql)
+             .join(User, User.id == Enrolment.user_id).join(Credential, Credential.id == Enrolment.credential_id)
+             .where(User.active, User.roles.any(UserRole.role == "trainee")))
+    if credential_slug:
+        query = query.where(Credential.slug == credential_slug)
+    if search:
+        pattern = f"%{search.strip().lower()}%"
+        query = query.where(or_(func.lower(User.full_name).like(pattern), func.lower(User.email).like(pattern)))
+    if user_ids is not None:
+        query = query.where(Enrolment.user_id.in_(user_ids or [0]))
+    if stage in STAGES:
+        query = query.where(stage_expression(today) == stage)
+    return query, stage_sql
+
+
+def stage_counts(credential_slug="", search="", user_ids=None, today=None):
+    """How many enrolments are at each stage, with the same filters as the list (one statement)."""
+    query, stage_sql = _filtered(credential_slug, "", search, user_ids, today)
+    sub = query.with_only_columns(stage_sql).subquery()
+    counts = dict(db.session.execute(select(sub.c.stage, func.count()).group_by(sub.c.stage)).all())
+    return {key: int(counts.get(key, 0)) for key in STAGES}
+
+
+def standings_query(credential_slug="", stage="", search="", user_ids=None, today=None):
+    """Enrolment, trainee, credential and stage rows, in trainee name order then credential."""
+    query, _ = _filtered(credential_slug, stage, search, user_ids, today)
+    return query.order_by(func.lower(User.full_name), User.id, Credential.title)
+
+
+def standings(rows, risks=None):
+    """``Standing`` for each row of :func:`standings_query`; ``risks`` maps trainee id to burnout level."""
+    risks = risks or {}
+    return [Standing(user, credential, enrolment, stage, risks.get(user.id, "ok"))
+            for enrolment, user, credential, stage in rows]
+
+
+def trainee_ids(credential_slug="", stage="", search="", today=None):
+    """The trainees the filters select (for the burnout signals, read for all of them at once)."""
+    query, _ = _filtered(credential_slug, stage, search, None, today)
+    return sorted(set(db.session.scalars(query.with_only_columns(Enrolment.user_id))))

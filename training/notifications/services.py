@@ -1,0 +1,314 @@
+"""Telling people what concerns them: in the app, and by e-mail at once or in a daily digest.
+
+Services that change something a person should hear about call :func:`announce` with their
+audit events after committing. A background job (``training.jobs.start``) turns each event
+into notifications for the people concerned. Every notification is keyed by its event, and
+the database allows one per person and event, so a job that runs twice tells nobody twice.
+E-mail is claimed (``emailed_at`` set where it was empty) before it is sent, so each
+notification is e-mailed once, either on its own or in one daily digest.
+"""
+from datetime import date
+
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from werkzeug.routing import BuildError
+
+from training import jobs
+from training.db_types import utcnow
+from training.extensions import db
+from training.mail import external_url, send_mail
+from training.notifications.models import DELIVERIES, Notification, NotificationSetting
+from training.templating import format_date, format_hours
+
+# What each kind is called in an e-mail's subject line.
+SUBJECTS = {
+    "entry_approved": lambda: _("Your hours were approved"),
+    "entry_returned": lambda: _("Your hours were returned for changes"),
+    "entries_submitted": lambda: _("Hours waiting for your review"),
+    "supervisee_assigned": lambda: _("A new supervisee"),
+    "certificate_issued": lambda: _("Your certificate has been issued"),
+    "certificate_revoked": lambda: _("Your certificate was revoked"),
+    "certificate_reinstated": lambda: _("Your certificate was reinstated"),
+    "certificate_expiring": lambda: _("Your certificate expires soon"),
+}
+
+
+# --- Telling -----------------------------------------------------------------------------------
+
+def announce(*events):
+    """After a commit: tell the people concerned by these audit events, from a background job."""
+    ids = [event.id for event in events if event is not None and event.id is not None]
+    if ids:
+        jobs.start("training.notifications.services.deliver_events", ids)
+
+
+def notify(user_id, kind, event_key, message, endpoint="", link_args=None):
+    """Record one notification; None when this person was already told of this event."""
+    notification = Notification(user_id=user_id, kind=kind, event_key=event_key[:120], message=message,
+                                endpoint=endpoint, link_args=link_args or {})
+    try:
+        with db.session.begin_nested():
+            db.session.add(notification)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return None
+    return notification
+
+
+def deliver_events(event_ids):
+    """The job: notifications for each audit event, then the e-mails of those who want them at once.
+
+    Safe to run again: notifications already made are left alone, and an e-mail already
+    sent is not sent again.
+    """
+    from training.audit import AuditEvent
+
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.id.in_(event_ids)).order_by(AuditEvent.id))
+    keys = []
+    for event in list(events):
+        handler = HANDLERS.get(event.action)
+        for user_id, kind, message, endpoint, args in (handler(event) if handler else []):
+            key = f"audit-{event.id}"
+            notify(user_id, kind, key, message, endpoint, args)
+            keys.append((user_id, key))
+    email_at_once([n.id for n in _find(keys)])
+
+
+def _find(keys):
+    if not keys:
+        return []
+    users = {user_id for user_id, _ in keys}
+    names = {key for _, key in keys}
+    found = db.session.scalars(select(Notification).where(Notification.user_id.in_(users),
+                                                          Notification.event_key.in_(names)))
+    return [n for n in found if (n.user_id, n.event_key) in set(keys)]
+
+
+# --- What each event means to whom ----------------------------------------------------------------
+
+def _entry(event):
+    from training.supervision.models import HourEntry
+
+    entry_id = (event.details or {}).get("entry")
+    return db.session.get(HourEntry, entry_id) if entry_id else None
+
+
+def _entry_words(entry):
+    return {"hours": format_hours(entry.minutes), "kind": entry.kind_label.lower(), "day": format_date(entry.occurred_on)}
+
+
+def _reviewed(event):
+    entry = _entry(event)
+    if entry is None or event.subject_id is None:
+        return []
+    who = event.actor.full_name if event.actor else _("Your supervisor")
+    if event.action == "hours.approved":
+        message = _("%(who)s approved your %(hours)s of %(kind)s on %(day)s.", who=who, **_entry_words(entry))
+        return [(event.subject_id, "entry_approved", message, "supervision.hours", {})]
+    comment = (event.details or {}).get("comment", "")
+    message = _("%(who)s returned your %(hours)s of %(kind)s on %(day)s for changes: %(comment)s", who=who,
+                comment=comment, **_entry_words(entry))
+    return [(event.subject_id, "entry_returned", message, "supervision.edit", {"entry_id": entry.id})]
+
+
+def _submitted(event):
+    entry = _entry(event)
+    if entry is None or entry.supervisor_id is None or entry.status != "pending":
+        return []
+    message = _("%(trainee)s sent %(hours)s of %(kind)s on %(day)s for your review.",
+                trainee=entry.trainee.full_name, **_entry_words(entry))
+    return [(entry.supervisor_id, "entries_submitted", message, "supervision.review", {"trainee": entry.trainee_id})]
+
+
+def _assigned(event):
+    from training.auth.models import user_by_email
+
+    supervisor = user_by_email((event.details or {}).get("supervisor", ""))
+    if supervisor is None or event.subject is None:
+        return []
+    starts_on = date.fromisoformat(event.details["starts_on"])
+    message = _("%(trainee)s is now your supervisee, from %(day)s.", trainee=event.subject.full_name,
+                day=format_date(starts_on))
+    return [(supervisor.id, "supervisee_assigned", message, "supervision.supervisee", {"user_id": event.subject_id})]
+
+
+def _certificate(event):
+    from training.certificates.models import Certificate
+
+    number = (event.details or {}).get("number")
+    certificate = db.session.scalar(select(Certificate).where(Certificate.number == number)) if number else None
+    if certificate is None:
+        return []
+    words = {"credential": certificate.credential_title, "number": certificate.number}
+    if event.action == "certificate.revoked":
+        kind = "certificate_revoked"
+        message = _("Your %(credential)s certificate %(number)s was revoked. The reason given: %(reason)s",
+                    reason=certificate.revoked_reason or event.details.get("reason", ""), **words)
+    elif event.action == "certificate.reinstated":
+        kind, message = "certificate_reinstated", _("Your %(credential)s certificate %(number)s was reinstated.",
+                                                    **words)
+    else:
+        kind = "certificate_issued"
+        message = _("Your %(credential)s certificate %(number)s has been issued, valid until %(day)s.",
+                    day=format_date(certificate.expires_on), **words)
+    return [(certificate.user_id, kind, message, "certificates.mine", {})]
+
+
+HANDLERS = {
+    "hours.approved": _reviewed,
+    "hours.returned": _reviewed,
+    "hours.submitted": _submitted,
+    "hours.edited": _submitted,
+    "assignment.created": _assigned,
+    "certificate.issued": _certificate,
+    "certificate.renewed": _certificate,
+    "certificate.extended": _certificate,
+    "certificate.revoked": _certificate,
+    "certificate.reinstated": _certificate,
+}
+
+
+# --- E-mail ----------------------------------------------------------------------------------------
+
+def delivery_of(user):
+    """'immediate' (the default) or 'digest'."""
+    return db.session.scalar(select(NotificationSetting.delivery).where(
+        NotificationSetting.user_id == user.id)) or "immediate"
+
+
+def set_delivery(user, delivery):
+    if delivery not in DELIVERIES:
+        from training.errors import ServiceError
+
+        raise ServiceError(_("Choose at once or a daily digest."), "delivery")
+    setting = db.session.get(NotificationSetting, user.id)
+    if setting is None:
+        setting = NotificationSetting(user_id=user.id)
+        db.session.add(setting)
+    setting.delivery = delivery
+    db.session.commit()
+
+
+def _can_receive(user):
+    return user is not None and user.active and user.password_hash is not None
+
+
+def _claim(ids):
+    """Mark these notifications as e-mailed; the ones this call claimed (none that another run took)."""
+    claimed = []
+    now = utcnow()
+    for notification_id in ids:
+        result = db.session.execute(update(Notification).where(
+            Notification.id == notification_id, Notification.emailed_at.is_(None)).values(emailed_at=now))
+        if result.rowcount == 1:
+            claimed.append(notification_id)
+    db.session.commit()
+    return claimed
+
+
+def _link(notification):
+    if not notification.endpoint:
+        return external_url("notifications.index")
+    return external_url(notification.endpoint, **(notification.link_args or {}))
+
+
+def email_at_once(notification_ids, subject=None):
+    """E-mail each of these notifications on its own, to the people who want them at once."""
+    from training.auth.models import User
+
+    if not notification_ids:
+        return 0
+    digest_users = set(db.session.scalars(select(NotificationSetting.user_id).where(
+        NotificationSetting.delivery == "digest")))
+    notifications = db.session.scalars(select(Notification).where(Notification.id.in_(notification_ids),
+                                                                  Notification.emailed_at.is_(None)))
+    wanted = [n for n in notifications if n.user_id not in digest_users]
+    people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({n.user_id for n in wanted})))}
+    wanted = [n for n in wanted if _can_receive(people.get(n.user_id))]
+    sent = 0
+    by_id = {n.id: n for n in wanted}
+    for notification_id in _claim([n.id for n in wanted]):
+        notification = by_id[notification_id]
+        person = people[notification.user_id]
+        body = _("Hello %(name)s,\n\n%(message)s\n\n%(link)s\n\nYou get an e-mail for each notification. To get one "
+                 "daily digest instead, choose it on your account page: %(account)s\n", name=person.full_name,
+                 message=notification.message, link=_link(notification), account=external_url("auth.account"))
+        send_mail(person.email, subject or SUBJECTS.get(notification.kind, lambda: _("A notification"))(), body)
+        sent += 1
+    return sent
+
+
+def send_digests(today=None):
+    """Each person's notifications not yet e-mailed, in one message; at most one digest a day.
+
+    Everyone whose notifications wait is included: those who chose the digest, and anyone
+    whose e-mail at once did not go out (it is claimed before sending, so none is sent twice).
+    Returns the number of digests sent.
+    """
+    from training.auth.models import User
+    from training.reminders import claim
+
+    today = today or date.today()
+    waiting = select(Notification.user_id).where(Notification.emailed_at.is_(None)).distinct()
+    people = list(db.session.scalars(select(User).where(User.id.in_(waiting), User.active,
+                                                        User.password_hash.is_not(None)).order_by(User.id)))
+    sent = 0
+    for person in people:
+        if not claim(person, "notification-digest", today.isoformat()):
+            continue
+        waiting_ids = list(db.session.scalars(select(Notification.id).where(
+            Notification.user_id == person.id, Notification.emailed_at.is_(None)).order_by(Notification.id)))
+        claimed = _claim(waiting_ids)
+        if not claimed:
+            continue
+        notifications = list(db.session.scalars(select(Notification).where(Notification.id.in_(claimed))
+                                                .order_by(Notification.id)))
+        lines = [_("Hello %(name)s,", name=person.full_name), "",
+                 ngettext("Here is what happened since your last digest (%(num)d notification):",
+                          "Here is what happened since your last digest (%(num)d notifications):", len(notifications)),
+                 ""]
+        for notification in notifications:
+            lines += [f"- {notification.message}", f"  {_link(notification)}"]
+        lines += ["", _("All your notifications: %(link)s", link=external_url("notifications.index")),
+                  _("To get each notification at once instead, choose it on your account page: %(link)s",
+                    link=external_url("auth.account"))]
+        send_mail(person.email, _("Your daily digest"), "\n".join(lines) + "\n")
+        sent += 1
+    return sent
+
+
+# --- Reading -------------------------------------------------------------------------------------
+
+def unread_count(user):
+    return db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)))
+
+
+def notifications_of(user, limit=100):
+    """The person's latest notifications, newest first."""
+    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id)
+                                   .order_by(Notification.id.desc()).limit(limit)))
+
+
+def mark_read(user, notification_id=None):
+    """Mark one of the person's notifications as read, or all of them; returns how many changed."""
+    query = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    if notification_id is not None:
+        query = query.where(Notification.id == notification_id)
+    changed = db.session.execute(query.values(read_at=utcnow())).rowcount
+    db.session.commit()
+    return changed
+
+
+def link_for(notification):
+    """The in-app link of a notification."""
+    if not notification.endpoint:
+        return url_for("notifications.index")
+    try:
+        return url_for(notification.endpoint, **(notification.link_args or {}))
+    except BuildError:  # an endpoint renamed since: the list still shows the message
+        return url_for("notifications.index")

@@ -1,0 +1,45 @@
+"""``flask --app app backup FILE`` and ``flask --app app restore FILE`` for the embedded SQLite database."""
+import click
+
+from training.operations.services import BackupError, backup_sqlite, restore_sqlite
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False))
+def backup(file):
+    """Copy the SQLite database to FILE while the site keeps running (SQLite's online backup)."""
+    try:
+        written = backup_sqlite(file)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up to {written}.")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore(file, yes):
+    """Replace everything in the SQLite database with the backup FILE (stop the app servers first)."""
+    from alembic.script import ScriptDirectory
+    from flask import current_app
+
+    from training.operations.services import backup_revision
+
+    try:
+        revision = backup_revision(file)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    script = ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
+    known = {r.revision for r in script.walk_revisions()}
+    if revision not in known:
+        raise click.ClickException(f"{file} was made by a newer version of the platform (schema revision "
+                                   f"{revision}); upgrade the platform before restoring it.")
+    if not yes:
+        click.confirm(f"Replace everything in the database with {file}?", abort=True)
+    try:
+        restore_sqlite(file)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Restored {file} (schema revision {revision}).")
+    if revision != script.get_current_head():
+        click.echo("The backup is from an earlier version: run `flask --app app db upgrade` next.")
