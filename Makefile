@@ -7,7 +7,11 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test setup bench bench-jobs loadtest lint browser clean worker
+PYBABEL := $(BIN)/pybabel
+TRANSLATIONS := training/translations
+CATALOGUES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
+
+.PHONY: run test setup bench bench-jobs loadtest lint browser clean worker translations
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,8 +22,20 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# The compiled catalogues (.mo) are built from the committed .po files, never committed.
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(PYBABEL) compile --statistics -i $< -o $@
+
+# After marking strings: gather them into messages.pot and add the new ones to every
+# language's .po (untranslated, never guessed), then translate them there.
+translations: $(VENV)/.installed
+	$(PYBABEL) extract -F babel.cfg --ignore-dirs ".* __pycache__ instance" -k lazy_gettext -k _l --no-location --sort-output \
+	  --project "Peer Recovery Training" -o $(TRANSLATIONS)/messages.pot .
+	$(PYBABEL) update --no-fuzzy-matching -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+	$(MAKE) $(CATALOGUES:.po=.mo)
+
 # Create or upgrade the database, load the courses and credentials, add the demo data.
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed $(CATALOGUES:.po=.mo)
 	$(FLASK) db upgrade
 	$(FLASK) courses sync
 	$(FLASK) credentials sync
@@ -70,4 +86,4 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) instance/*.db instance/*.db-*
+	rm -rf $(VENV) instance/*.db instance/*.db-* $(TRANSLATIONS)/*/LC_MESSAGES/*.mo

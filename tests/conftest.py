@@ -32,6 +32,23 @@ JOB_FILES_DIR = Path(__import__("tempfile").mkdtemp(prefix="job-files-"))
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+def pytest_configure(config):
+    """Compile each language's catalogue when its .po is newer than its .mo, as `make setup` does,
+    so that the suite also runs straight from a fresh clone."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in (ROOT / "training" / "translations").glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as source:
+                catalogue = read_po(source)
+            partial = mo.with_suffix(f".{os.getpid()}.tmp")  # parallel workers: each writes its own, then swaps
+            with partial.open("wb") as target:
+                write_mo(target, catalogue)
+            partial.replace(mo)
+
+
 def _postgres_url():
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:

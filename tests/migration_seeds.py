@@ -442,20 +442,77 @@ def only_known_deliveries(db):
                       "VALUES (4, 'hourly', '2026-04-05 00:00:00')")
 
 
-# --- 0013: an index of the entries waiting for approval and of renewed certificates ----------------
+# --- 0013: each person's language ----------------------------------------------------------------------
+
+def _name_index_exists(db):
+    """The expression index on lower(full_name), which a SQLite rebuild of "user" would drop."""
+    if db.connection.dialect.name == "sqlite":
+        sql = "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'ix_user_name_lower'"
+    else:
+        sql = "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_user_name_lower' AND schemaname = current_schema()"
+    return db.scalar(sql) == 1
+
+
+@after_upgrade("0013")
+def people_have_no_language_until_they_choose(db):
+    assert db.scalar("SELECT count(*) FROM \"user\" WHERE locale IS NOT NULL") == 0
+    assert _name_index_exists(db)
+
+
+@seed("0013")
+def a_spanish_speaking_trainee(db):
+    db.insert("user", id=8, email="lucia@example.org", full_name="Lucía Pérez", active=True, session_token="tok-lucia",
+              created_at=datetime(2026, 5, 1), locale="es")
+    db.insert("user_role", user_id=8, role="trainee")
+
+
+@after_downgrade("0013")
+def the_name_index_survives_the_rebuild(db):
+    assert _name_index_exists(db)
+
+
+# --- 0014: courses, modules, questions and certificates in other languages ----------------------------
+
+@after_upgrade("0014")
+def certificates_were_printed_in_english(db):
+    assert db.scalar("SELECT count(*) FROM certificate WHERE locale = 'en'") == db.scalar(
+        "SELECT count(*) FROM certificate")
+
+
+@seed("0014")
+def spanish_versions(db):
+    db.insert("course_translation", course_id=1, locale="es", title="Fundamentos", summary="Una introducción.")
+    db.insert("module_translation", module_id=1, locale="es", title="Qué es el apoyo entre pares",
+              objectives=["Definir el apoyo entre pares"], reflection="Piense en alguien.", body_markdown="Texto",
+              body_html="<p>Texto</p>", source_path="modules/01-intro.es.md")
+    db.insert("question_translation", question_id=1, locale="es", title="P1", stem="¿Qué es?", stem_format="moodle",
+              stem_html="¿Qué es?", data={"choices": [{"id": "a", "text": "Uno", "weight": 1.0}]}, explanation="",
+              source_file="questions/01-intro.es.gift", source_line=3)
+    db.insert("user", id=9, email="marta@example.org", full_name="Marta Ruiz", active=True, session_token="tok-marta",
+              created_at=datetime(2026, 6, 1), locale="es")
+    db.insert("certificate", id=3, user_id=9, credential_id=1, cycle=1, number="PRS-2026-000099", code="S" * 20,
+              holder_name="Marta Ruiz", credential_slug="peer-recovery-specialist", credential_title="PRS",
+              credential_description="", hours={"service": 30000}, issued_on=date(2026, 6, 2),
+              expires_on=date(2028, 6, 2), issuer_name="Programme", signatory_name="", signatory_title="",
+              verify_url="https://x.example/verify/s", design="classic", pdf=b"%PDF", pdf_sha256="s" * 64,
+              status="valid", revoked_reason="", revoked_note="", pdf_public=False, issued_as="award",
+              locale="es", translations={"es": {"title": "Especialista", "description": "", "domains": {}}})
+
+
+# --- 0015: an index of the entries waiting for approval and of renewed certificates ----------------
 
 def _index_names(db, table):
     return {index["name"] for index in sa.inspect(db.connection).get_indexes(table)}
 
 
-@after_upgrade("0013")
+@after_upgrade("0015")
 def the_pending_entries_have_their_index(db):
     assert "ix_hour_entry_pending" in _index_names(db, "hour_entry")
     assert "ix_certificate_previous_id" in _index_names(db, "certificate")
     assert db.scalar("SELECT count(*) FROM hour_entry WHERE status = 'pending' AND trainee_id = 2") == 1
 
 
-@seed("0013")
+@seed("0015")
 def a_second_pending_entry(db):
     db.insert("hour_entry", id=6, trainee_id=2, kind="service", occurred_on=date(2026, 3, 3), minutes=60,
               domain="Advocacy", organisation="Drop-in", note="", provider="", status="pending",
@@ -463,7 +520,7 @@ def a_second_pending_entry(db):
               submitted_at=datetime(2026, 3, 3, 18))
 
 
-@after_downgrade("0013")
+@after_downgrade("0015")
 def the_pending_index_is_gone_and_the_entries_stay(db):
     assert "ix_hour_entry_pending" not in _index_names(db, "hour_entry")
     assert "ix_certificate_previous_id" not in _index_names(db, "certificate")

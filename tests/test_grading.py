@@ -233,3 +233,19 @@ def test_wildcard_matching_stays_linear_on_random_hard_inputs(seed):
     pattern = "*".join("a" * rng.randint(0, 5) + rng.choice(["", "b"]) for _ in range(rng.randint(1, 8)))
     text = "a" * rng.randint(0, 300) + rng.choice(["", "b"])
     assert _steps(pattern, text) <= 4 * (len(pattern) + len(text)) + 10
+
+
+def test_no_code_or_page_outside_the_type_classes_branches_on_a_types_name():
+    """A type's knowledge lives in its class: nothing else compares a question type to one of their
+    names (the migrations, which describe old schemas, and the type classes' own templates aside)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    names = "|".join(re.escape(name) for name in QUESTION_TYPES)
+    branch = re.compile(rf"""(==|!=|\bin\b|\bis\b)\s*[(\[{{]?\s*["']({names})["']|["']({names})["']\s*(==|!=)""")
+    files = [p for p in [*root.joinpath("training").rglob("*.py"), *root.joinpath("templates").rglob("*.html")]
+             if "migrations" not in p.parts and p.name != "types.py" and "types" not in p.parent.name]
+    found = [f"{p.relative_to(root)}:{n}" for p in files
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1) if branch.search(line)]
+
+    assert len(files) > 50 and not found, f"branches on a question type's name outside its class: {found}"

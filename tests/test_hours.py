@@ -1,6 +1,7 @@
 """Hours: logging with honest refusals, signed per-entry approval, sessions, progress, exports."""
 import csv
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -283,7 +284,11 @@ def test_the_state_credential_counts_work_in_its_window_and_caps_group_supervisi
 def test_progress_page_has_charts_with_tables(team, login_as):
     _approved(team["trainee"], team["supervisor"], "service", 300)
     page = login_as(team["trainee"]).get("/progress").text
-    assert page.count('role="img"') == 3 and "<title" in page
+    # Each chart is drawn for wide screens and for phones; the stylesheet shows one of them.
+    assert page.count('class="chart chart-wide"') == 3 and page.count('class="chart chart-narrow"') == 3
+    assert page.count('role="img"') == 6 and "<title" in page
+    ids = re.findall(r'<title id="([^"]+)"', page)
+    assert len(ids) == len(set(ids)) == 6
     assert "Progress over time as a table" in page
     assert "Weekly hours as a table" in page and "Supervised peer support work" in page
 
@@ -337,3 +342,150 @@ def test_supervised_work_can_be_required_per_domain(team):
     done = {i.key: (i.minutes_done, i.minutes_required) for i in evaluate_one(team["trainee"]).hour_items}
     assert done["work:Advocacy"] == (240, 600) and done["work:Ethical Responsibility"] == (0, 300)
     assert "work" not in done
+
+
+# --- The log form and the hours page ---------------------------------------------------------------
+
+@pytest.mark.parametrize("kind, shown, hidden", [
+    ("service", ["Organisation or setting"], ["Training provider", "Training certificate", "Supervision format"]),
+    ("training", ["Training provider", "Training certificate"], ["Organisation or setting", "Supervision format"]),
+    ("supervision", ["Supervision format", "Organisation or setting"], ["Training provider", "Training certificate"]),
+])
+def test_the_log_form_asks_only_what_the_chosen_kind_needs(team, login_as, kind, shown, hidden):
+    """The kind is chosen first, by a link, so the form needs no script to show the right fields."""
+    page = login_as(team["trainee"]).get(f"/hours/new?kind={kind}").text
+
+    assert re.search(rf'<a href="/hours/new\?kind={kind}" aria-current="page">', page)
+    assert f'<input type="hidden" name="kind" value="{kind}">' in page
+    for label in shown:
+        assert f">{label}</" in page, label
+    for label in hidden:
+        assert f">{label}</" not in page, label
+
+
+def test_the_log_form_starts_with_work_and_keeps_the_kind_through_errors(team, login_as):
+    client = login_as(team["trainee"])
+    assert 'href="/hours/new?kind=service" aria-current="page"' in client.get("/hours/new").text
+
+    page = client.post("/hours/new", data=entry_form(kind="training", provider=""))
+
+    assert page.status_code == 400 and "Enter who provided the training." in page.text
+    assert 'href="/hours/new?kind=training" aria-current="page"' in page.text
+    assert ">Supervision format</" not in page.text and count_entries() == 0
+
+
+def test_changing_an_entry_opens_the_form_of_its_kind(team, login_as):
+    client = login_as(team["trainee"])
+    client.post("/hours/new", data=entry_form(kind="supervision", supervision_format="group"))
+    entry = db.session.scalar(db.select(HourEntry))
+
+    page = client.get(f"/hours/{entry.id}/edit").text
+
+    assert f'href="/hours/{entry.id}/edit?kind=supervision" aria-current="page"' in page
+    assert ">Supervision format</" in page and ">Training provider</" not in page
+
+
+def _many(trainee, supervisor, count, kind="service", status="approved", minutes=60, start_days_ago=1):
+    db.session.add_all(HourEntry(trainee_id=trainee.id, supervisor_id=supervisor.id, kind=kind, minutes=minutes,
+                                 occurred_on=TODAY - timedelta(days=start_days_ago + n % 100), domain="Advocacy",
+                                 status=status) for n in range(count))
+    db.session.commit()
+
+
+def test_the_hours_page_pages_through_every_entry_instead_of_stopping_at_200(team, login_as):
+    _many(team["trainee"], team["supervisor"], 230)
+    client = login_as(team["trainee"])
+
+    first = client.get("/hours").text
+    last = client.get("/hours?page=5").text
+
+    assert "230 entries · page 1 of 5" in first and 'rel="next">Older entries</a>' in first
+    assert first.count('data-label="Date"') == 50
+    assert "page 5 of 5" in last and last.count('data-label="Date"') == 30 and 'rel="next"' not in last
+
+
+def test_the_hours_page_totals_by_kind_and_state_and_filters_by_kind_and_dates(team, login_as):
+    trainee, supervisor = team["trainee"], team["supervisor"]
+    _many(trainee, supervisor, 3, kind="service", minutes=120)
+    _many(trainee, supervisor, 2, kind="service", status="pending", minutes=30)
+    _many(trainee, supervisor, 1, kind="training", minutes=90, start_days_ago=40)
+    client = login_as(trainee)
+
+    page = client.get("/hours").text
+    totals = page[page.index('id="totals-heading"'):page.index("</table>", page.index('id="totals-heading"'))]
+    assert re.search(r"Peer support work</th>.*?>6 h<.*?>1 h<", totals, re.S)
+    assert re.search(r"External training</th>.*?>1.5 h<", totals, re.S)
+
+    training = client.get("/hours?kind=training").text
+    assert "1 entry" in training and "Peer support work</th>" not in training
+    recent = client.get(f"/hours?date_from={(TODAY - timedelta(days=10)).isoformat()}").text
+    assert "5 entries" in recent and "External training</th>" not in recent
+    waiting = client.get("/hours?status=pending&kind=service").text
+    assert "2 entries" in waiting and 'href="/hours?kind=service">All</a>' in waiting  # the tabs keep the filters
+
+
+def test_a_date_nobody_means_in_the_hours_filter_gets_a_message_not_a_500(team, login_as):
+    response = login_as(team["trainee"]).get("/hours?date_from=31/02/2026&kind=nonsense")
+
+    assert response.status_code == 400
+    assert "Enter a date like 2026-03-31." in response.text and "Not a valid choice" in response.text
+
+
+def test_a_trainee_sees_their_supervisor_and_how_to_reach_them(team, people, login_as):
+    page = login_as(team["trainee"]).get("/hours").text
+    supervisor = team["supervisor"]
+    assert "Your supervisor" in page and supervisor.full_name in page
+    assert f'href="mailto:{supervisor.email}"' in page
+
+    alone = login_as(people["other_trainee"]).get("/hours").text
+    assert "You have no supervisor assigned yet" in alone
+
+
+def _learned(trainee, course, modules=0, quizzes_passed=0, exam_tries=0):
+    """Mark the first ``modules`` modules done and record quiz results straight in the tables."""
+    from training.courses.models import ModuleCompletion
+    from training.courses.services import active_quiz, final_exam
+    from training.db_types import utcnow
+    from training.quizzes.models import QuizAttempt
+
+    for index, module in enumerate(course.active_modules[:modules]):
+        db.session.add(ModuleCompletion(user_id=trainee.id, module_id=module.id))
+        quiz = active_quiz(module)
+        if quiz is not None:
+            db.session.add(QuizAttempt(quiz_id=quiz.id, user_id=trainee.id, number=1, submitted_at=utcnow(),
+                                       score=0.9 if index < quizzes_passed else 0.3,
+                                       passed=index < quizzes_passed, pass_mark=80))
+    for number in range(1, exam_tries + 1):
+        db.session.add(QuizAttempt(quiz_id=final_exam(course).id, user_id=trainee.id, number=number,
+                                   submitted_at=utcnow(), score=0.5, passed=False, pass_mark=80))
+    db.session.commit()
+
+
+def test_a_supervisor_sees_each_supervisees_course_and_quiz_progress(team, people, course, make_user, login_as):
+    from tests.conftest import count_statements
+
+    trainee, supervisor = team["trainee"], team["supervisor"]
+    _learned(trainee, course, modules=3, quizzes_passed=2, exam_tries=0)
+    total = len(course.active_modules)
+    client = login_as(supervisor)
+
+    page = client.get("/supervision").text
+
+    assert f"{course.title}</strong>: 3 of {total} modules" in page
+    assert re.search(r"2 of \d+ quizzes passed", page) and "final exam not taken" in page
+    dashboard = client.get("/dashboard").text
+    assert f"{course.title}</strong>: 3 of {total} modules" in dashboard
+    assert "No course started yet." not in page
+
+    # More supervisees, further along, cost no more statements.
+    with count_statements() as few:
+        client.get("/supervision")
+    for number in range(3):
+        other = make_user(f"more{number}@example.org", roles=("trainee",))
+        db.session.add(SupervisorAssignment(supervisor=supervisor, trainee=other, starts_on=TODAY))
+        db.session.commit()
+        _learned(other, course, modules=number + 1, quizzes_passed=number, exam_tries=1)
+    with count_statements() as many:
+        page = client.get("/supervision").text
+    assert "final exam not passed after 1 attempt" in page
+    assert len(many) == len(few), "a query per supervisee"

@@ -4,7 +4,7 @@ import sqlite3
 
 from flask import Flask, Response, abort, g, make_response, render_template, request
 from flask.globals import request_ctx
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -15,6 +15,7 @@ from werkzeug.exceptions import BadRequest
 from training import security
 from training.config import ROOT, TestConfig, check_paper_size, check_production, config_from_environment
 from training.extensions import babel, csrf, db, limiter, login_manager, migrate
+from training.i18n import LANGUAGES, check_locales, content_language, current_language, language_name, localized, select_locale
 
 
 def create_app(config=None):
@@ -37,6 +38,7 @@ def create_app(config=None):
     app.url_map.converters["int"] = BoundedIntConverter
     check_production(app.config)
     check_paper_size(app.config)
+    check_locales(app.config)
     app.instance_path and _ensure_instance_folder(app)
     configure_logging(app)
     configure_extensions(app)
@@ -76,13 +78,6 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.close()
 
 
-def select_locale():
-    """The language a page is shown in: the site default until people can choose one."""
-    from flask import current_app
-
-    return current_app.config["DEFAULT_LOCALE"]
-
-
 def configure_extensions(app):
     import training.models  # noqa: F401  (registers every table)
     from training.auth.models import User
@@ -97,7 +92,7 @@ def configure_extensions(app):
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "training" / "translations"))
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message = lazy_gettext("Please sign in to see that page.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
@@ -229,6 +224,10 @@ def register_template_helpers(app):
     app.jinja_env.filters["markdown"] = lambda text: Markup(markdown_to_html(text or ""))
     app.jinja_env.globals["ROLES"] = ROLES
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    app.jinja_env.globals["tr"] = localized
+    app.jinja_env.globals["content_language"] = content_language
+    app.jinja_env.globals["language_name"] = language_name
 
     @app.context_processor
     def inject_settings():
@@ -236,6 +235,9 @@ def register_template_helpers(app):
             "organisation_name": app.config["ORGANISATION_NAME"],
             "self_registration": app.config["ALLOW_SELF_REGISTRATION"],
             "current_path": request.path if request else "",
+            "current_language": current_language(),
+            # Where the language picker comes back to: this page, with its query string.
+            "current_url": request.full_path.rstrip("?") if request else "",
         }
 
 

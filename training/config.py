@@ -135,6 +135,7 @@ class Config:
     PEOPLE_PER_PAGE = 25
     # Supervisees are all assessed and sorted by risk; a page shows this many, most at risk first.
     SUPERVISEES_PER_PAGE = int(os.environ.get("SUPERVISEES_PER_PAGE", 50))
+    HOURS_PER_PAGE = 50  # hour entries per page of a trainee's hours page
 
 
 def trusted_hosts(base_url, extra=""):

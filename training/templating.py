@@ -1,25 +1,42 @@
-"""Formatting helpers for templates."""
+"""Formatting helpers for templates: dates and numbers in the language of the page."""
+from babel import Locale
+from babel.dates import format_date as babel_date
+from babel.dates import format_time as babel_time
+from babel.numbers import format_decimal
+from flask_babel import get_locale
+
+# The day before the month in English too ("5 October 2026"), as the platform has always
+# printed it; other languages use their own long form ("5 de octubre de 2026").
+DATE_PATTERNS = {"en": "d MMMM y"}
+
+
+def _locale():
+    return get_locale() or Locale("en")
 
 
 def format_date(value):
     if value is None:
         return "—"
-    return f"{value.day} {value:%B %Y}"
+    locale = _locale()
+    return babel_date(value, DATE_PATTERNS.get(str(locale.language), "long"), locale=locale)
 
 
 def format_datetime(value):
     if value is None:
         return "—"
-    return f"{value.day} {value:%B %Y, %H:%M} UTC"
+    return f"{format_date(value.date())}, {babel_time(value, 'HH:mm', locale=_locale())} UTC"
+
+
+def format_number(value, places=2):
+    """A number with the page language's decimal mark and no trailing zeros ('1.5', '1,5', '10')."""
+    return format_decimal(round(value, places), format="0." + "#" * places, locale=_locale())
 
 
 def format_hours(minutes):
-    """Minutes as hours, e.g. 90 -> '1.5 h', 600 -> '10 h'."""
+    """Minutes as hours, e.g. 90 -> '1.5 h' ('1,5 h' in Spanish), 600 -> '10 h'."""
     if minutes is None:
-        return "0 h"
-    hours = minutes / 60
-    text = f"{hours:.2f}".rstrip("0").rstrip(".")
-    return f"{text} h"
+        return f"{format_number(0)} h"
+    return f"{format_number(minutes / 60)} h"
 
 
 def audit_value(value):

@@ -4,17 +4,20 @@ axe runs with its default rules (WCAG 2.0 and 2.1 A and AA, plus best practices)
 WCAG 2.2's "target-size" (2.5.8, AA) turned on: axe-core 4.12 ships that rule, the only
 WCAG 2.2 AA rule it has, disabled by default. A page passes only with zero violations.
 """
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from .conftest import ADMIN, COURSE_SLUG, DESKTOP, PHONE, QUIZ_TAKER, READY, SUPERVISOR, TRAINEE, TRAINER
+from .conftest import ADMIN, COURSE_SLUG, DESKTOP, PHONE, QUIZ_TAKER, READY, ROOT, SUPERVISOR, TRAINEE, TRAINER
 
 AXE = Axe()
+DATA = ROOT / "tests" / "data"
 AXE_OPTIONS = {"resultTypes": ["violations"], "rules": {"target-size": {"enabled": True}}}
 VIEWPORTS = [pytest.param(DESKTOP, id="desktop"), pytest.param(PHONE, id="phone")]
 
@@ -46,6 +49,12 @@ def submit_empty_cohort(page):
     page.get_by_label("Cohort name").fill("")
     page.get_by_role("button", name="Create cohort").click()
     expect(page.get_by_role("heading", name="Please correct the following")).to_be_visible()
+
+
+def upload_a_question_bank(page):
+    page.get_by_label("Question file").set_input_files(DATA / "all_forms.gift")
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Preview: all_forms.gift")
 
 
 def return_without_a_comment(page):
@@ -127,9 +136,12 @@ PAGES = [
     AuditedPage("quiz-review", READY, lambda server: server.quiz_path(1), then=open_the_first_review),
     AuditedPage("final-exam", READY, lambda server: server.quiz_path("exam")),
     AuditedPage("hours", TRAINEE, "/hours"),
+    AuditedPage("hours-new", TRAINEE, "/hours/new"),
     AuditedPage("progress", TRAINEE, "/progress"),
     AuditedPage("wellbeing", TRAINEE, "/wellbeing"),
     AuditedPage("supervision", SUPERVISOR, "/supervision"),
+    AuditedPage("supervision-session-new", SUPERVISOR, "/supervision/sessions/new"),
+    AuditedPage("supervision-review", SUPERVISOR, "/supervision/review"),
     AuditedPage("supervisee", SUPERVISOR, lambda server: f"/supervisees/{server.user_ids[TRAINEE]}"),
     AuditedPage("admin-people", ADMIN, "/admin/people"),
     AuditedPage("admin-person", ADMIN, lambda server: f"/admin/people/{server.user_ids[TRAINEE]}"),
@@ -140,11 +152,16 @@ PAGES = [
     AuditedPage("admin-questions", ADMIN, "/admin/questions"),
     AuditedPage("admin-question-statistics", ADMIN, "/admin/questions/statistics"),
     AuditedPage("admin-question-import", ADMIN, "/admin/questions/import"),
+    AuditedPage("admin-question-import-preview", ADMIN, "/admin/questions/import", then=upload_a_question_bank),
     AuditedPage("verify-certificate", None, lambda server: server.verify_path()),
     AuditedPage("credential-achievement", None, lambda server: server.achievement_path()),
     AuditedPage("certificates-trainee", TRAINEE, "/certificates"),
     AuditedPage("admin-credentials", ADMIN, "/admin/credentials"),
     AuditedPage("admin-eligibility-list", ADMIN, "/admin/certificates/eligible?status=all"),
+    AuditedPage("admin-certificates", ADMIN, "/admin/certificates"),
+    AuditedPage("admin-certificate", ADMIN, issued_certificate),
+    AuditedPage("admin-person-eligibility", ADMIN, lambda server: f"/admin/people/{server.user_ids[READY]}/eligibility"),
+    AuditedPage("verify-form", None, "/verify"),
     AuditedPage("admin-person-credentials", ADMIN,
                 lambda server: f"/admin/people/{server.user_ids[TRAINEE]}/credentials"),
     AuditedPage("admin-evidence", ADMIN, "/admin/evidence"),
@@ -176,13 +193,38 @@ PAGES = [
 ]
 PAGE_PARAMS = [pytest.param(p, id=p.name) for p in PAGES]
 
-OVERFLOWING_ELEMENTS = """() => {
+# What a person on a phone cannot see without scrolling sideways: elements reaching past the
+# window's right edge, and boxes whose content is wider than the box (cut off, or scrolling
+# inside it). Text scrolling inside a form field is how fields work, and content hidden on
+# purpose (clipped to nothing for screen readers only, or not displayed) is left out.
+CUT_OFF_ELEMENTS = """() => {
   const limit = window.innerWidth;
-  return [...document.querySelectorAll('body *')]
-    .filter(el => el.getBoundingClientRect().right > limit + 0.5)
-    .slice(0, 8)
-    .map(el => `${el.tagName.toLowerCase()}${el.className ? '.' + el.className : ''} `
-               + `(right edge at ${Math.round(el.getBoundingClientRect().right)}px)`);
+  const hidden = el => {
+    for (let e = el; e && e !== document.body; e = e.parentElement) {
+      const style = getComputedStyle(e);
+      if (style.clip !== 'auto' || style.display === 'none' || style.visibility === 'hidden') return true;
+    }
+    return false;
+  };
+  const field = el => ['INPUT', 'SELECT', 'TEXTAREA', 'OPTION'].includes(el.tagName);
+  const name = el => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}`
+    + `${typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\\s+/).join('.') : ''}`;
+  // Tables folded in a <details> are measured as they are when opened.
+  const folded = [...document.querySelectorAll('details:not([open])')];
+  folded.forEach(d => { d.open = true; });
+  const found = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const box = el.getBoundingClientRect();
+    if (!box.width || !box.height || field(el) || hidden(el)) continue;
+    if (box.right > limit + 0.5) {
+      found.push(`${name(el)} reaches ${Math.round(box.right)}px`);
+    } else if (getComputedStyle(el).overflowX !== 'visible' && el.scrollWidth > el.clientWidth + 1) {
+      found.push(`${name(el)} holds ${el.scrollWidth}px in ${el.clientWidth}px`);
+    }
+    if (found.length >= 8) break;
+  }
+  folded.forEach(d => { d.open = false; });
+  return found;
 }"""
 
 FOCUSED = """() => {
@@ -205,7 +247,10 @@ class Audit:
     axe: dict             # "desktop" / "phone" -> axe results
     scroll_width: int     # at phone width
     inner_width: int
-    overflowing: list     # elements wider than the phone window, if any
+    cut_off: list         # at phone width: what reaches past the window or is cut off inside its box
+
+
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR") or ROOT / "test-artifacts" / "screenshots")
 
 
 @pytest.fixture(scope="module")
@@ -213,9 +258,12 @@ def audit(shared_page, live_server):
     """``audit(audited)``: open the page once, run axe at both widths and measure it on a phone.
 
     The results are kept for the module, so the desktop, phone and sideways-scroll tests
-    of a page cost one page load (and the suite stays well under a minute).
+    of a page cost one page load (and the suite stays well under a minute). A full-page
+    screenshot at each width goes to ``test-artifacts/screenshots/`` (or $SCREENSHOT_DIR),
+    which CI keeps, so the pages can be looked at as a person would see them.
     """
     done = {}
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     def run(audited):
         if audited.name not in done:
@@ -224,11 +272,13 @@ def audit(shared_page, live_server):
             for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
                 page.set_viewport_size(viewport)
                 results[name] = AXE.run(page, options=AXE_OPTIONS)
+                page.screenshot(path=SCREENSHOTS / f"{audited.name}-{viewport['width']}.png", full_page=True,
+                                animations="disabled")
             scroll_width, inner_width = page.evaluate(
                 "() => [document.documentElement.scrollWidth, window.innerWidth]")
-            overflowing = page.evaluate(OVERFLOWING_ELEMENTS) if scroll_width > inner_width else []
+            cut_off = page.evaluate(CUT_OFF_ELEMENTS)
             page.set_viewport_size(DESKTOP)
-            done[audited.name] = Audit(results, scroll_width, inner_width, overflowing)
+            done[audited.name] = Audit(results, scroll_width, inner_width, cut_off)
         return done[audited.name]
 
     return run
@@ -251,7 +301,26 @@ def test_page_does_not_scroll_sideways_on_a_phone(audited, audit):
 
     assert measured.scroll_width <= measured.inner_width, (
         f"{audited.name} is {measured.scroll_width}px wide in a {measured.inner_width}px window; "
-        f"too wide: {measured.overflowing}")
+        f"too wide: {measured.cut_off}")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("audited", PAGE_PARAMS)
+def test_nothing_on_the_page_is_cut_off_on_a_phone(audited, audit):
+    """No table, chart or box is wider than the phone's window, even one that would scroll inside itself."""
+    measured = audit(audited)
+
+    assert not measured.cut_off, f"{audited.name} at {measured.inner_width}px: {measured.cut_off}"
+
+
+@pytest.mark.browser
+def test_every_audited_page_left_a_screenshot_at_both_widths(audit):
+    for audited in PAGES:
+        audit(audited)
+
+    missing = [f"{p.name}-{v['width']}.png" for p in PAGES for v in (DESKTOP, PHONE)
+               if not (SCREENSHOTS / f"{p.name}-{v['width']}.png").is_file()]
+    assert not missing, f"no screenshot in {SCREENSHOTS}: {missing}"
 
 
 @pytest.mark.browser

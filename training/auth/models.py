@@ -38,6 +38,8 @@ class User(UserMixin, db.Model):
     programme_started_on: Mapped[date | None]
     # The supervisor sees the derived wellbeing flag only when the trainee agrees.
     wellbeing_shared: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # The language the person reads pages, e-mails and certificates in; empty: their browser's.
+    locale: Mapped[str | None] = mapped_column(String(10))
     # Professional details a supervisor attests with (printed on supervision verification reports).
     job_title: Mapped[str] = mapped_column(String(120), default="", server_default="")
     professional_credential: Mapped[str] = mapped_column(String(200), default="", server_default="")

@@ -33,6 +33,10 @@ class Certificate(db.Model):
     credential_slug: Mapped[str] = mapped_column(String(100))
     credential_title: Mapped[str] = mapped_column(String(200))
     credential_description: Mapped[str] = mapped_column(Text, default="")
+    # The language the PDF is printed in (the holder's), and the credential's words in the other
+    # languages as they were at issue: {language: {title, description, domains}}.
+    locale: Mapped[str] = mapped_column(String(10), default="en", server_default="en")
+    translations: Mapped[dict | None] = mapped_column(JSON)
     hours: Mapped[dict] = mapped_column(JSON)
     issued_on: Mapped[date]
     expires_on: Mapped[date]
@@ -69,6 +73,19 @@ class Certificate(db.Model):
         if self.status == "revoked":
             return "revoked"
         return "expired" if self.expires_on < (today or date.today()) else "valid"
+
+    def words(self, language):
+        """The credential's title, description and domain names in ``language``, as frozen at issue."""
+        return (self.translations or {}).get(language) or {}
+
+    def title_in(self, language):
+        return self.words(language).get("title") or self.credential_title
+
+    def description_in(self, language):
+        return self.words(language).get("description") or self.credential_description
+
+    def domain_in(self, language, domain):
+        return self.words(language).get("domains", {}).get(domain, domain)
 
     @property
     def grouped_code(self):

@@ -11,6 +11,7 @@ import mimetypes
 
 import segno
 import yaml
+from flask_babel import gettext, ngettext
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
@@ -57,7 +58,10 @@ def design(name):
             folder = DESIGNS_DIR / name
             if not (folder / "template.html").is_file():
                 raise FileNotFoundError(f"no certificate design '{name}'")
-            env = SandboxedEnvironment(autoescape=True)
+            env = SandboxedEnvironment(autoescape=True, extensions=["jinja2.ext.i18n"])
+            # A design's words go through the catalogue like every page's, in the language that
+            # is current when it renders (the holder's: see ``training.i18n.for_user``).
+            env.install_gettext_callables(gettext, ngettext, newstyle=True)
             template = env.from_string((folder / "template.html").read_text(encoding="utf-8"))
             metadata = yaml.safe_load((folder / "metadata.yaml").read_text(encoding="utf-8")) or {}
             _cache[name] = (template, metadata, None)

@@ -22,8 +22,9 @@ from training.credentials.rules import Item
 from training.db_types import utcnow
 from training.errors import ServiceError
 from training.extensions import db
+from training.i18n import CONTENT_LANGUAGE, current_language, for_user, in_language, user_locale
 from training.notifications.services import announce
-from training.templating import format_date
+from training.templating import format_date, format_number
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O or U: easy to read aloud
 CODE_LENGTH = 20  # 100 random bits
@@ -73,23 +74,41 @@ def hours_snapshot(trainee, credential):
 
 
 def _hours_text(minutes):
-    return f"{minutes / 60:g}"
+    return format_number(minutes / 60)
 
 
 def pdf_context(certificate, preview=False):
-    """Plain values for the design's template: nothing with behaviour reaches it."""
+    """Plain values for the design's template: nothing with behaviour reaches it.
+
+    Called inside ``for_user(holder)``: dates, numbers and words are in the holder's language.
+    """
     hours = certificate.hours
     base = current_app.config["BASE_URL"].rstrip("/")
+    language = current_language()
     return {
-        "number": certificate.number, "holder_name": certificate.holder_name,
-        "credential_title": certificate.credential_title, "issuer_name": certificate.issuer_name,
-        "training": [(domain, _hours_text(minutes)) for domain, minutes in hours.get("training", {}).items()],
+        "lang": language, "number": certificate.number, "holder_name": certificate.holder_name,
+        "credential_title": certificate.title_in(language), "issuer_name": certificate.issuer_name,
+        "training": [(certificate.domain_in(language, domain), _hours_text(minutes))
+                     for domain, minutes in hours.get("training", {}).items()],
         "service": _hours_text(hours.get("service", 0)), "supervision": _hours_text(hours.get("supervision", 0)),
         "issued_on": format_date(certificate.issued_on), "expires_on": format_date(certificate.expires_on),
         "signatory_name": certificate.signatory_name, "signatory_title": certificate.signatory_title,
         "verify_url": certificate.verify_url, "verify_base": base.split("://", 1)[-1] + "/verify",
         "grouped_code": certificate.grouped_code, "qr_png": qr_png(certificate.verify_url), "preview": preview,
+        **_second_language(certificate, language),
     }
+
+
+def _second_language(certificate, language):
+    """A bilingual design (``bilingual: true`` in its metadata) prints the credential's title in a
+    second language too: English under a translation, or the first translation under English."""
+    if not design_metadata(certificate.design).get("bilingual"):
+        return {"lang_also": "", "credential_title_also": ""}
+    other = CONTENT_LANGUAGE if language != CONTENT_LANGUAGE else next(iter(sorted(certificate.translations or {})), "")
+    title = certificate.title_in(other) if other else ""
+    if not title or title == certificate.title_in(language):
+        return {"lang_also": "", "credential_title_also": ""}
+    return {"lang_also": other, "credential_title_also": title}
 
 
 def preview_pdf(trainee, credential, today=None):
@@ -100,12 +119,19 @@ def preview_pdf(trainee, credential, today=None):
     draft = Certificate(
         number=f"{credential.certificate_prefix}-{today.year}-PREVIEW", code="PREVIEWPREVIEWPREVIE",
         holder_name=trainee.printed_name, credential_title=credential.title, hours=hours_snapshot(trainee, credential),
+        locale=user_locale(trainee), translations=_credential_words(credential),
         issued_on=today, expires_on=add_months(today, credential.validity_months),
         issuer_name=current_app.config["ORGANISATION_NAME"],
         signatory_name=current_app.config.get("CERTIFICATE_SIGNATORY_NAME") or metadata.get("signatory_name", ""),
         signatory_title=current_app.config.get("CERTIFICATE_SIGNATORY_TITLE") or metadata.get("signatory_title", ""),
         verify_url=f"{current_app.config['BASE_URL'].rstrip('/')}/verify", design=design)
-    return render_pdf(design, pdf_context(draft, preview=True))
+    with for_user(trainee):
+        return render_pdf(design, pdf_context(draft, preview=True))
+
+
+def _credential_words(credential):
+    """The credential's words in every language its file translates it into, frozen on the certificate."""
+    return {language: words.model_dump() for language, words in credential.spec.translations.items()}
 
 
 def _number(credential, issued_on, certificate_id):
@@ -141,6 +167,7 @@ def issue(trainee, credential, actor=None, today=None, check=True, previous=None
         user_id=trainee.id, credential_id=credential.id, cycle=cycle, number=f"pending-{code}", code=code,
         holder_name=trainee.printed_name, credential_slug=credential.slug, credential_title=credential.title,
         credential_description=credential.description, hours=evaluation.snapshot,
+        locale=user_locale(trainee), translations=_credential_words(credential),
         issued_on=today, expires_on=add_months(max(valid_from or today, today), months or credential.validity_months),
         issued_as=issued_as or ("renewal" if previous else "award"),
         issuer_name=current_app.config["ORGANISATION_NAME"],
@@ -155,7 +182,7 @@ def issue(trainee, credential, actor=None, today=None, check=True, previous=None
             db.session.flush()
             certificate.number = _number(credential, today, certificate.id)
             if render:
-                certificate.pdf = render_pdf(design, pdf_context(certificate))
+                certificate.pdf = render_certificate(certificate)
                 certificate.pdf_sha256 = sha256(certificate.pdf)
             certificate.signed_json, certificate.signed_jwt = sign_certificate(certificate)
             db.session.flush()
@@ -176,12 +203,18 @@ def issue(trainee, credential, actor=None, today=None, check=True, previous=None
     return certificate, True
 
 
+def render_certificate(certificate):
+    """The PDF in the language it was issued in (the holder's), whoever's request renders it."""
+    with in_language(certificate.locale):
+        return render_pdf(certificate.design, pdf_context(certificate))
+
+
 def certificate_pdf(certificate):
     """The certificate's PDF: stored at issue, or rendered from its frozen copy the first time it is
     needed (after a bulk issue) and stored then with its SHA-256; served byte for byte ever after."""
     if certificate.pdf_sha256:
         return certificate.pdf
-    pdf = render_pdf(certificate.design, pdf_context(certificate))
+    pdf = render_certificate(certificate)
     # Two requests may render at once: the first stored copy wins and both serve it.
     db.session.execute(update(Certificate).where(Certificate.id == certificate.id, Certificate.pdf_sha256 == "")
                        .values(pdf=pdf, pdf_sha256=sha256(pdf)))

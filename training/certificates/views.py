@@ -135,6 +135,7 @@ def verify(code):
         jwks_url=f"{current_app.config['BASE_URL'].rstrip('/')}/issuer/jwks.json",
         is_holder=is_holder, linkedin_url=linkedin_url(certificate) if is_holder else ""))
     response.vary.add("Accept")
+    response.vary.add("Accept-Language")  # shown in the visitor's language
     return response
 
 

@@ -1,15 +1,20 @@
-from flask import current_app, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from training.audit import AuditEvent
+from training.auth.access import safe_next_url
 from training.auth.models import User, UserRole
 from training.cohorts.dashboard import trainer_overview
 from training.core import bp
 from training.courses.services import active_courses, progress_for, training_minutes_by_domain
 from training.credentials.evaluation import evaluate
 from training.extensions import db
+from training.i18n import LANGUAGES, SESSION_KEY, known, language_name
+from training.quizzes.progress import learning_of
 from training.supervision.risk import assess, own_flags
 from training.supervision.services import pending_count, returned_count, supervisees_of, unsupervised_pending_count
 
@@ -41,6 +46,7 @@ def dashboard():
         # The most at risk first; a large caseload continues on the supervisees' pages.
         context["risks"] = risks[:current_app.config["SUPERVISEES_PER_PAGE"]]
         context["supervisee_total"] = len(risks)
+        context["learning"] = learning_of(r.trainee.id for r in context["risks"])
         context["pending_count"] = pending_count(current_user)
     if current_user.has_role("trainer"):
         context["trainer"] = trainer_overview(current_user)
@@ -61,3 +67,22 @@ def dashboard():
             select(AuditEvent).options(selectinload(AuditEvent.actor), selectinload(AuditEvent.subject))
             .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(8)))
     return render_template("core/dashboard.html", **context)
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    """Choose the language of the pages: saved on the account, or in the session for a visitor."""
+
+    back = safe_next_url(request.form.get("next", "")) or url_for("core.index")
+    code = known(request.form.get("locale", ""))
+    if code is None:
+        flash(_("Please choose one of the languages offered: %(languages)s.",
+                languages=", ".join(LANGUAGES.values())), "error")
+        return redirect(back)
+    session[SESSION_KEY] = code
+    if current_user.is_authenticated:
+        current_user.locale = code
+        db.session.commit()
+    refresh()
+    flash(_("The pages are now shown in %(language)s.", language=language_name(code)), "success")
+    return redirect(back)

@@ -3,6 +3,13 @@
 A course folder holds ``course.yaml`` and ``modules/NN-<slug>.md`` files whose YAML front
 matter gives the title, estimated minutes, learning objectives and a reflection prompt.
 Every problem is reported with its file and line; one bad file means nothing is loaded.
+
+Content is written in English; a file may have a version in another language beside it
+(``course.es.yaml``, ``modules/NN-<slug>.es.md``, ``questions/<name>.es.gift``). A module's
+version is matched by its slug and a question file's by the order of its questions, so a
+trainee's progress and attempts belong to the one module or question whatever language they
+read it in. A version gives only the words (title, summary, objectives, reflection, text,
+questions); settings such as minutes, quizzes and grading come from the English file.
 """
 import re
 from dataclasses import dataclass, field
@@ -16,6 +23,9 @@ MODULE_FILE_RE = re.compile(r"^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 # A translation beside its file: "01-name.es.md", "01-name.es.gift", "course.es.yaml". The
 # language versions are read with their file; the course itself is defined by the files without.
 TRANSLATION_RE = re.compile(r"\.[a-z]{2}\.(md|gift|yaml|aiken\.txt)$")
+TRANSLATED_FILE_RE = re.compile(r"^(?P<base>.+)\.(?P<language>[a-z]{2})\.(?P<ext>md|gift|yaml|aiken\.txt)$")
+COURSE_TRANSLATION_KEYS = {"title", "summary"}
+MODULE_TRANSLATION_KEYS = {"title", "objectives", "reflection"}
 
 COURSE_KEYS = {"slug", "title", "summary", "order", "prerequisites", "training_hours", "final_exam"}
 MODULE_KEYS = {"title", "estimated_minutes", "objectives", "reflection", "written_reflection", "quiz"}
@@ -30,6 +40,37 @@ REVIEW_SHOW = ("score", "correctness", "right_answers", "explanations")
 def is_translation(path):
     """Whether a content file is a language version of another (read with it, not on its own)."""
     return bool(TRANSLATION_RE.search(path.name))
+
+
+def _translations_of(path, root, errors):
+    """The language versions beside ``path``: {language: path}; a language the platform does not
+    speak is an error."""
+    from training.i18n import CONTENT_LANGUAGE, LANGUAGES
+
+    found = {}
+    for candidate in sorted(path.parent.iterdir()):
+        match = TRANSLATED_FILE_RE.match(candidate.name)
+        if not match or f"{match['base']}.{match['ext']}" != path.name:
+            continue
+        language = match["language"]
+        if language not in LANGUAGES or language == CONTENT_LANGUAGE:
+            others = ", ".join(sorted(set(LANGUAGES) - {CONTENT_LANGUAGE}))
+            errors.append(ContentError(_relative(candidate, root), 1, f"'{language}' is not a language content is "
+                                       f"translated into (use one of: {others})"))
+            continue
+        found[language] = candidate
+    return found
+
+
+def _orphan_translations(folder, pattern, root, errors):
+    """A language version with no English file beside it would never be shown: say so."""
+    if not folder.is_dir():
+        return
+    for candidate in sorted(folder.glob(pattern)):
+        match = TRANSLATED_FILE_RE.match(candidate.name)
+        if match and not (folder / f"{match['base']}.{match['ext']}").is_file():
+            errors.append(ContentError(_relative(candidate, root), 1, f"a translation of "
+                                       f"'{match['base']}.{match['ext']}', which does not exist"))
 
 
 @dataclass
@@ -60,6 +101,7 @@ class ModuleData:
     path: str
     quiz: dict | None = None
     reflection_required: bool = False
+    translations: dict = field(default_factory=dict)  # language -> {title, objectives, reflection, body, path}
 
 
 @dataclass
@@ -74,6 +116,9 @@ class CourseData:
     modules: list = field(default_factory=list)
     final_exam: dict | None = None
     question_files: list = field(default_factory=list)  # (path shown, ParseResult)
+    translations: dict = field(default_factory=dict)  # language -> {title, summary}
+    # language -> {question file shown: (its version's path, [ParsedQuestion, ...] in the file's order)}
+    question_translations: dict = field(default_factory=dict)
 
 
 class _Document:
@@ -262,6 +307,14 @@ def _load_course_yaml(folder, root, errors):
     course = CourseData(slug, title, summary or "", order if isinstance(order, int) else 0,
                         prerequisites, credits, shown)
     course.final_exam = _quiz_settings(doc, "final_exam", None)
+    for language, version in _translations_of(path, root, errors).items():
+        translated = _Document(version.read_text(encoding="utf-8"), _relative(version, root), 1, errors)
+        if translated.data is None:
+            continue
+        translated.check_keys(COURSE_TRANSLATION_KEYS, {"title"})
+        title, summary = translated.text("title"), translated.text("summary", required=False)
+        if title is not None:
+            course.translations[language] = {"title": title, "summary": summary or ""}
     return course
 
 
@@ -307,7 +360,7 @@ def _load_module(path, root, errors):
         errors.append(ContentError(shown, body_line, "the module has no text after its front matter"))
     if None in (title, reflection) or not isinstance(objectives, list):
         return None
-    return ModuleData(
+    module = ModuleData(
         slug=match.group(2),
         position=int(match.group(1)),
         title=title,
@@ -319,10 +372,50 @@ def _load_module(path, root, errors):
         quiz=_quiz_settings(doc, "quiz", [match.group(2)]),
         reflection_required=written is True,
     )
+    for language, version in _translations_of(path, root, errors).items():
+        translated = _load_module_translation(version, root, errors)
+        if translated is not None:
+            if len(translated["objectives"]) != len(module.objectives):
+                errors.append(ContentError(translated["path"], 2, f"the translation lists "
+                                           f"{len(translated['objectives'])} objective(s); the module has "
+                                           f"{len(module.objectives)}"))
+            module.translations[language] = translated
+    return module
 
 
-def _load_question_files(folder, root, errors):
-    """Parse ``questions/*.gift`` (GIFT) and ``questions/*.aiken.txt`` (Aiken) of a course."""
+def _load_module_translation(path, root, errors):
+    """A module's words in another language: front matter with title, objectives and
+    reflection, then the text. Everything else comes from the module itself."""
+    shown = _relative(path, root)
+    front, body, body_line = _split_front_matter(path.read_text(encoding="utf-8"), shown, errors)
+    if front is None:
+        return None
+    doc = _Document(front, shown, 2, errors)
+    if doc.data is None:
+        return None
+    doc.check_keys(MODULE_TRANSLATION_KEYS, MODULE_TRANSLATION_KEYS)
+    title, reflection = doc.text("title"), doc.text("reflection")
+    objectives = doc.data.get("objectives")
+    if not isinstance(objectives, list) or not objectives or not all(
+            isinstance(o, str) and o.strip() for o in objectives):
+        doc.error(doc.line("objectives"), "'objectives' must be a non-empty list of text")
+        return None
+    if not body.strip():
+        errors.append(ContentError(shown, body_line, "the translation has no text after its front matter"))
+        return None
+    if None in (title, reflection):
+        return None
+    return {"title": title, "objectives": [o.strip() for o in objectives], "reflection": reflection,
+            "body": body.strip() + "\n", "path": shown}
+
+
+def _load_question_files(folder, root, errors, translations=None):
+    """Parse ``questions/*.gift`` (GIFT) and ``questions/*.aiken.txt`` (Aiken) of a course.
+
+    Language versions beside a file are parsed too and stored in ``translations``
+    ({language: {file shown: [question, ...]}}), each question matched to the English file's
+    question in the same place.
+    """
     from training.quizzes.formats import parse_aiken, parse_gift
 
     files = []
@@ -344,10 +437,56 @@ def _load_question_files(folder, root, errors):
         except UnicodeDecodeError:
             errors.append(ContentError(shown, 1, "the file is not UTF-8 text"))
             continue
-        result = parser(text, category=path.name.split(".")[0].split("-", 1)[-1])
+        category = path.name.split(".")[0].split("-", 1)[-1]
+        result = parser(text, category=category)
         errors.extend(ContentError(shown, e.line, e.message) for e in result.errors)
         files.append((shown, result))
+        for language, version in _translations_of(path, root, errors).items():
+            matched = _load_question_translation(version, root, parser, category, result, errors)
+            if matched is not None and translations is not None:
+                translations.setdefault(language, {})[shown] = (_relative(version, root), matched)
+    _orphan_translations(question_dir, "*.*.*", root, errors)
     return files
+
+
+def grading_shape(value):
+    """What grading reads in a question's data, without its words: numbers, true/false answers,
+    weights and how many choices, pairs or answers there are, in order."""
+    if isinstance(value, dict):
+        return {key: grading_shape(item) for key, item in sorted(value.items()) if not isinstance(item, str)}
+    if isinstance(value, list):
+        return [grading_shape(item) for item in value]
+    return "" if isinstance(value, str) else value
+
+
+def _load_question_translation(path, root, parser, category, original, errors):
+    """The questions of a language version, in the order of the original's; None when they do not
+    match it question for question (same types, same answers' weights and numbers)."""
+    shown = _relative(path, root)
+    try:
+        result = parser(path.read_text(encoding="utf-8"), category=category)
+    except UnicodeDecodeError:
+        errors.append(ContentError(shown, 1, "the file is not UTF-8 text"))
+        return None
+    errors.extend(ContentError(shown, e.line, e.message) for e in result.errors)
+    if result.errors:
+        return None
+    mine, theirs = result.delivered, original.delivered
+    if len(mine) != len(theirs):
+        errors.append(ContentError(shown, 1, f"the translation has {len(mine)} question(s); the file it translates "
+                                   f"has {len(theirs)}: questions are matched by their order"))
+        return None
+    problems = len(errors)
+    for translated, source in zip(mine, theirs, strict=True):
+        if translated.type != source.type or translated.category != source.category:
+            errors.append(ContentError(shown, translated.line, f"this question is a {translated.type} in category "
+                                       f"'{translated.category}'; the question in the same place of the original "
+                                       f"(line {source.line}) is a {source.type} in '{source.category}'"))
+        elif grading_shape(translated.data) != grading_shape(source.data):
+            errors.append(ContentError(shown, translated.line, f"this question's answers are not graded like the "
+                                       f"original's (line {source.line}): keep the same answers in the same order, "
+                                       f"with the same weights and numbers"))
+    return mine if len(errors) == problems else None
 
 
 def _check_quiz_banks(course, errors):
@@ -415,6 +554,7 @@ def load_courses(root):
         course = _load_course_yaml(folder, root, errors)
         module_dir = folder / "modules"
         files = sorted(f for f in module_dir.glob("*.md") if not is_translation(f)) if module_dir.is_dir() else []
+        _orphan_translations(module_dir, "*.*.md", root, errors)
         if not files:
             errors.append(ContentError(_relative(module_dir, root), 1, "a course needs at least one module"))
         modules = [m for m in (_load_module(f, root, errors) for f in files) if m]
@@ -426,7 +566,7 @@ def load_courses(root):
                 seen[key] = module.path
         if course:
             course.modules = modules
-            course.question_files = _load_question_files(folder, root, errors)
+            course.question_files = _load_question_files(folder, root, errors, course.question_translations)
             _check_quiz_banks(course, errors)
             courses.append(course)
     _check_prerequisites(courses, errors)

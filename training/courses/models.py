@@ -27,6 +27,9 @@ class Course(db.Model):
     credits: Mapped[list["CourseCredit"]] = relationship(
         back_populates="course", cascade="all, delete-orphan", order_by="CourseCredit.domain"
     )
+    translations: Mapped[list["CourseTranslation"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="CourseTranslation.locale"
+    )
 
     @property
     def active_modules(self):
@@ -76,6 +79,38 @@ class Module(db.Model):
     source_path: Mapped[str] = mapped_column(String(500), default="")
 
     course: Mapped[Course] = relationship(back_populates="modules")
+    translations: Mapped[list["ModuleTranslation"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="ModuleTranslation.locale"
+    )
+
+
+class CourseTranslation(db.Model):
+    """A course's title and summary in another language (``course.<language>.yaml``)."""
+
+    __table_args__ = (UniqueConstraint("course_id", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"))
+    locale: Mapped[str] = mapped_column(String(10))
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+
+
+class ModuleTranslation(db.Model):
+    """A module's words in another language (``NN-<slug>.<language>.md``), matched by slug so that
+    progress is one whatever language the module is read in."""
+
+    __table_args__ = (UniqueConstraint("module_id", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("module.id"))
+    locale: Mapped[str] = mapped_column(String(10))
+    title: Mapped[str] = mapped_column(String(200))
+    objectives: Mapped[list] = mapped_column(JSON, default=list)
+    reflection: Mapped[str] = mapped_column(Text, default="")
+    body_markdown: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    source_path: Mapped[str] = mapped_column(String(500), default="")
 
 
 class ModuleCompletion(db.Model):

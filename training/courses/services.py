@@ -11,8 +11,10 @@ from training.courses.models import (
     Course,
     CourseCompletion,
     CourseCredit,
+    CourseTranslation,
     Module,
     ModuleCompletion,
+    ModuleTranslation,
     Reflection,
     TrainingCredit,
 )
@@ -55,6 +57,30 @@ def _apply(obj, values):
     return changed
 
 
+def sync_translations(existing, wanted, make):
+    """Bring a list of translation rows in line with ``wanted`` ({locale: values}): update in place,
+    add what is new, remove what is gone. Returns True when anything changed."""
+    current = {t.locale: t for t in existing}
+    changed = False
+    for locale, values in wanted.items():
+        if locale in current:
+            changed |= _apply(current[locale], values)
+        else:
+            existing.append(make(locale=locale, **values))
+            changed = True
+    for locale, row in current.items():
+        if locale not in wanted:
+            existing.remove(row)
+            changed = True
+    return changed
+
+
+def _module_translations(data):
+    return {locale: {"title": t["title"], "objectives": t["objectives"], "reflection": t["reflection"],
+                     "body_markdown": t["body"], "body_html": markdown_to_html(t["body"]), "source_path": t["path"]}
+            for locale, t in data.translations.items()}
+
+
 def _sync_credits(course, credits):
     current = {c.domain: c for c in course.credits}
     changed = False
@@ -89,10 +115,13 @@ def _sync_modules(course, modules, report):
         }
         module = existing.pop(data.slug, None)
         if module is None:
-            course.modules.append(Module(slug=data.slug, **values))
+            module = Module(slug=data.slug, **values)
+            course.modules.append(module)
+            sync_translations(module.translations, _module_translations(data), ModuleTranslation)
             report.created.append(data.path)
             changed = True
-        elif _apply(module, values):
+        elif _apply(module, values) | sync_translations(module.translations, _module_translations(data),
+                                                         ModuleTranslation):
             report.updated.append(data.path)
             changed = True
     for module in existing.values():
@@ -135,7 +164,8 @@ def _sync_questions(course, item, report):
 
     seen = set()
     for path, result in item.question_files:
-        outcome = import_questions(course, result, path, record=False)
+        translations = {locale: files[path] for locale, files in item.question_translations.items() if path in files}
+        outcome = import_questions(course, result, path, record=False, translations=translations)
         if outcome.created or outcome.updated:
             report.updated.append(path)
         seen.update(question_key(q) for q in result.delivered)
@@ -180,12 +210,14 @@ def sync_courses(root, actor=None):
         if course is None:
             course = Course(slug=item.slug, **values)
             db.session.add(course)
+            sync_translations(course.translations, item.translations, CourseTranslation)
             report.created.append(item.path)
             _sync_credits(course, item.credits)
             _sync_modules(course, item.modules, report)
             _sync_assessment(course, item, report)
             continue
         changed = _apply(course, values)
+        changed |= sync_translations(course.translations, item.translations, CourseTranslation)
         changed |= _sync_credits(course, item.credits)
         changed |= _sync_modules(course, item.modules, report)
         before = len(report.updated) + len(report.hidden)

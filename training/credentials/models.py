@@ -47,6 +47,11 @@ class Credential(db.Model):
     def design(self):
         return self.spec.design
 
+    def words(self, language):
+        """The title, description and domain names in ``language`` ({} where the file gives none)."""
+        version = self.spec.translations.get(language)
+        return version.model_dump() if version is not None else {}
+
 
 class Enrolment(db.Model):
     """A trainee working toward a credential since ``started_on``; windows start there.

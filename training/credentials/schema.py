@@ -226,10 +226,22 @@ class Extension(Strict):
     count: Annotated[int, Field(gt=0, le=5)] = 1
 
 
+class CredentialTranslation(Strict):
+    """The credential's words in another language: printed on its certificates and shown on the
+    verification page to people reading that language."""
+
+    title: Text
+    description: str = Field(default="", max_length=5000)
+    # A domain as the credential names it -> its name in this language.
+    domains: dict[str, Text] = {}
+
+
 class CredentialFile(Strict):
     slug: Slug
     title: Text
     description: str = Field(default="", max_length=5000)
+    # Language code (other than English, the language credential files are written in) -> its words.
+    translations: dict[Annotated[str, Field(pattern=r"^[a-z]{2}$")], CredentialTranslation] = {}
     certificate_prefix: Annotated[str, Field(pattern=r"^[A-Z]{1,10}$")]
     design: Slug | None = None
     domains: list[Text] = Field(min_length=1)
@@ -244,6 +256,18 @@ class CredentialFile(Strict):
     def _distinct(cls, value):
         if len(set(value)) != len(value):
             raise ValueError("domains must be distinct")
+        return value
+
+    @field_validator("translations")
+    @classmethod
+    def _known_languages(cls, value):
+        from training.i18n import CONTENT_LANGUAGE, LANGUAGES
+
+        others = sorted(set(LANGUAGES) - {CONTENT_LANGUAGE})
+        for language in value:
+            if language not in others:
+                raise ValueError(f"'{language}' is not a language credentials are translated into "
+                                 f"(use one of: {', '.join(others)})")
         return value
 
 
@@ -274,6 +298,9 @@ def cross_check(definition, courses=None, credentials=None):
         for name in mapping:
             if name not in domains:
                 problems.append(((*path, name), f"'{name}' is not one of this credential's domains"))
+
+    for language, words in definition.translations.items():
+        domain_keys(("translations", language, "domains"), words.domains)
 
     for path, req in walk(definition.requirements):
         if isinstance(req, TrainingHours | WorkHours | SupervisionHours):

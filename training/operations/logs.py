@@ -61,6 +61,9 @@ class JSONFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+QUIET_LIBRARIES = ("weasyprint", "fontTools")
+
+
 def handler(log_format):
     """A stream handler writing ``log_format`` ("json" or "text") lines that carry the request id."""
     stream = logging.StreamHandler()
@@ -79,6 +82,8 @@ def configure(log_format):
     stream.training_handler = True
     root.addHandler(stream)
     root.setLevel(logging.INFO)
+    for chatty in QUIET_LIBRARIES:  # their INFO lines narrate each PDF's layout steps
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 def init_app(app):

@@ -228,10 +228,10 @@ def to_gift(questions):
         fmt = q.format or "moodle"
         head = f"::{gift.escape(q.title)}::" if q.title else ""
         text = head + _write_text(q.stem, fmt)
-        if q.type == "description":
+        qtype = QUESTION_TYPES[q.type]
+        if not qtype.has_answers:
             out.append(text + "\n")
             continue
-        qtype = QUESTION_TYPES[q.type]
         answers = qtype.gift_answers(q.data)
         explanation = ""
         if q.explanation:

@@ -38,6 +38,7 @@ class Question(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     course = relationship("Course")
+    translations: Mapped[list["QuestionTranslation"]] = relationship(cascade="all, delete-orphan")
 
     @property
     def question_type(self):
@@ -46,6 +47,28 @@ class Question(db.Model):
     @property
     def type_label(self):
         return self.question_type.label
+
+
+class QuestionTranslation(db.Model):
+    """A question's words in another language, from the file beside its own (``<name>.<language>.gift``).
+
+    Matched by place in the file, checked to be graded the same way, and attached to the one
+    question: attempts, scores and item statistics are shared by every language.
+    """
+
+    __table_args__ = (UniqueConstraint("question_id", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"))
+    locale: Mapped[str] = mapped_column(String(10))
+    title: Mapped[str] = mapped_column(String(255), default="")
+    stem: Mapped[str] = mapped_column(Text)
+    stem_format: Mapped[str] = mapped_column(String(10), default="moodle")
+    stem_html: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict] = mapped_column(JSON)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    source_file: Mapped[str] = mapped_column(String(500), default="")
+    source_line: Mapped[int] = mapped_column(default=0)
 
 
 class Quiz(db.Model):
@@ -83,6 +106,17 @@ class Quiz(db.Model):
     @property
     def is_final_exam(self):
         return self.module_id is None
+
+    @property
+    def display_title(self):
+        """The title in the reader's language, from the module's or course's title there."""
+        from flask_babel import gettext as _
+
+        from training.i18n import localized
+
+        if self.module is not None:
+            return _("Quiz: %(module)s", module=localized(self.module, "title"))
+        return _("Final exam: %(course)s", course=localized(self.course, "title"))
 
 
 class QuizAttempt(db.Model):

@@ -12,12 +12,13 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from training import audit
 from training.db_types import utcnow
 from training.extensions import db
 from training.quizzes.formats import ParsedQuestion, stem_html, to_gift
-from training.quizzes.models import AttemptSlot, Question, Quiz, QuizAttempt
+from training.quizzes.models import AttemptSlot, Question, QuestionTranslation, Quiz, QuizAttempt
 from training.quizzes.types import DELIVERED, BadResponse, question_type
 
 
@@ -53,20 +54,28 @@ class ImportReport:
         return text
 
 
-def import_questions(course, result, source_file, actor=None, record=True):
+def import_questions(course, result, source_file, actor=None, record=True, translations=None):
     """Add or update a course's bank from a parsed file; the caller commits.
 
     Re-importing the same file updates questions in place (matched by ``question_key``)
-    instead of adding duplicates.
+    instead of adding duplicates. ``translations`` ({locale: [question, ...]}, in the order of
+    the file's delivered questions) gives each question its words in other languages.
     """
+    from training.courses.services import sync_translations
+
+    translations = translations or {}
     if result.errors:
         raise ValueError("refusing to import a file with errors")
     report = ImportReport()
-    existing = {q.key: q for q in db.session.scalars(select(Question).where(Question.course_id == course.id))}
+    existing = {q.key: q for q in db.session.scalars(select(Question).where(Question.course_id == course.id)
+                                                     .options(selectinload(Question.translations)))}
+    delivered = iter(range(len(result.questions)))
     for parsed in result.questions:
         if not parsed.delivered:
             report.skipped.append((parsed.line, parsed.type))
             continue
+        place = next(delivered)
+        words = {locale: _translation_values(versions[place], path) for locale, (path, versions) in translations.items()}
         key = question_key(parsed)
         values = {
             "category": parsed.category, "qtype": parsed.type, "title": parsed.title, "stem": parsed.stem,
@@ -78,19 +87,30 @@ def import_questions(course, result, source_file, actor=None, record=True):
         if question is None:
             question = Question(course_id=course.id, key=key, **values)
             db.session.add(question)
+            sync_translations(question.translations, words, QuestionTranslation)
             existing[key] = question
             report.created += 1
-        elif any(getattr(question, k) != v for k, v in values.items()):
+        else:
+            changed = any(getattr(question, k) != v for k, v in values.items())
             for name, value in values.items():
                 setattr(question, name, value)
-            question.updated_at = utcnow()
-            report.updated += 1
-        else:
-            report.unchanged += 1
+            changed |= sync_translations(question.translations, words, QuestionTranslation)
+            if changed:
+                question.updated_at = utcnow()
+                report.updated += 1
+            else:
+                report.unchanged += 1
     if record and (report.created or report.updated):
         audit.record("questions.imported", actor=actor, course=course.slug, file=source_file,
                      created=report.created, updated=report.updated, skipped=len(report.skipped))
     return report
+
+
+def _translation_values(parsed, source_file):
+    """A question's words in another language, as stored beside it."""
+    return {"title": parsed.title, "stem": parsed.stem, "stem_format": parsed.format, "stem_html": stem_html(parsed),
+            "data": parsed.data, "explanation": parsed.explanation, "source_file": source_file,
+            "source_line": parsed.line}
 
 
 def as_parsed(question):
@@ -237,8 +257,23 @@ def draw_questions(user, quiz, rng):
     return picked[:quiz.question_count]
 
 
-def start_attempt(user, quiz, now=None, rng=None):
-    """Start an attempt: draw and freeze its questions and choice order on the server."""
+def _versions(questions, language):
+    """The drawn questions' words in ``language``, by question id, read in one query."""
+    from training.i18n import CONTENT_LANGUAGE
+
+    if not language or language == CONTENT_LANGUAGE or not questions:
+        return {}
+    rows = db.session.scalars(select(QuestionTranslation).where(
+        QuestionTranslation.question_id.in_([q.id for q in questions]), QuestionTranslation.locale == language))
+    return {row.question_id: row for row in rows}
+
+
+def start_attempt(user, quiz, now=None, rng=None, language=None):
+    """Start an attempt: draw and freeze its questions and choice order on the server.
+
+    With ``language``, each question that has a version in that language is frozen in it;
+    the question, its grading and the trainee's progress are the same in every language.
+    """
     now = now or utcnow()
     rng = rng or random.SystemRandom()
     status = quiz_status(user, quiz, now)
@@ -254,10 +289,13 @@ def start_attempt(user, quiz, now=None, rng=None):
         deadline_at=now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None,
         pass_mark=quiz.pass_mark,
     )
+    versions = _versions(questions, language)
     attempt.slots = [
-        AttemptSlot(question_id=q.id, position=i + 1, qtype=q.qtype, stem_html=q.stem_html,
-                    data=question_type(q.qtype).prepare(q.data, quiz.shuffle_choices, rng), explanation=q.explanation)
+        AttemptSlot(question_id=q.id, position=i + 1, qtype=q.qtype, stem_html=words.stem_html,
+                    data=question_type(q.qtype).prepare(words.data, quiz.shuffle_choices, rng),
+                    explanation=words.explanation)
         for i, q in enumerate(questions)
+        for words in [versions.get(q.id, q)]
     ]
     db.session.add(attempt)
     try:

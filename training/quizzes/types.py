@@ -56,6 +56,8 @@ class QuestionType:
     name = ""
     label = ""
     delivered = True
+    # Whether the question has an answer block in GIFT ({...}); a description has none.
+    has_answers = True
     # The partial that shows the question in an attempt, and read-only in the review.
     template = ""
     # The partial that describes the trainee's answer in the review.
@@ -642,6 +644,7 @@ class Description(QuestionType):
     name = "description"
     label = _l("Description")
     delivered = False
+    has_answers = False
 
 
 # In Moodle's order of recognition (essay, numerical, multiple choice, matching, true/false,

@@ -18,6 +18,7 @@ from training.courses.services import active_courses, course_progress, reflectio
 from training.extensions import db
 from training.forms import ConfirmForm, choices
 from training.http import content_disposition
+from training.i18n import current_language
 from training.quizzes import bp
 from training.quizzes.formats import parse_aiken, parse_gift
 from training.quizzes.forms import ConfirmImportForm, ImportForm
@@ -90,7 +91,7 @@ def start(quiz_id):
         flash("This quiz opens when the modules before it are done.", "info")
         return redirect(url_for("quizzes.overview", quiz_id=quiz.id))
     try:
-        attempt = start_attempt(current_user, quiz)
+        attempt = start_attempt(current_user, quiz, language=current_language())
     except QuizRefused as refusal:
         when = f" {refusal.opens_at:%H:%M} UTC on {refusal.opens_at.day} {refusal.opens_at:%B}." \
             if refusal.opens_at else ""

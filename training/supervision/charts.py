@@ -1,25 +1,43 @@
-"""Small accessible SVG charts drawn on the server; each page shows a table beside them."""
+"""Small accessible SVG charts drawn on the server; each page shows a table beside them.
+
+Every chart is drawn twice: 720 units wide for wide screens and 360 for phones, where a wide
+drawing shrunk to fit would have unreadable labels and one kept at its size would be cut off.
+The stylesheet shows one of the two (``chart-wide`` / ``chart-narrow``); the hidden one is
+``display: none``, so screen readers meet each chart once.
+"""
 from markupsafe import Markup, escape
 
 COLOURS = {"service": "#1f5f5b", "training": "#b4530a", "supervision": "#5b4a9e"}
 LABELS = {"service": "Peer support work", "training": "External training", "supervision": "Supervision"}
+WIDE, NARROW = 720, 360
 
 
 def _svg(width, height, title, description, body):
+    ident = f"{title[0]}-{'narrow' if width == NARROW else 'wide'}"
+    variant = "chart-narrow" if width == NARROW else "chart-wide"
     return Markup(
-        f'<svg viewBox="0 0 {width} {height}" role="img" aria-labelledby="{title[0]} {title[0]}-desc" '
-        f'class="chart" xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMinYMin meet">'
-        f'<title id="{title[0]}">{escape(title[1])}</title><desc id="{title[0]}-desc">{escape(description)}</desc>'
+        f'<svg viewBox="0 0 {width} {height}" role="img" aria-labelledby="{ident} {ident}-desc" '
+        f'class="chart {variant}" xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMinYMin meet">'
+        f'<title id="{ident}">{escape(title[1])}</title><desc id="{ident}-desc">{escape(description)}</desc>'
         f"{body}</svg>")
+
+
+def _both(draw, *args, **kwargs):
+    return Markup("").join(draw(*args, width=width, **kwargs) for width in (WIDE, NARROW))
 
 
 def weekly_chart(weeks):
     """Stacked bars of approved hours per week and kind."""
-    width, height, left, bottom = 720, 240, 40, 28
+    return _both(_weekly, weeks)
+
+
+def _weekly(weeks, width):
+    height, left, bottom = 240, (40 if width == WIDE else 28), 28
     peak = max([sum(kinds.values()) for _, kinds in weeks] + [60])
     top_hours = max(1, -(-peak // 60))
     scale = (height - bottom - 10) / (top_hours * 60)
     bar = (width - left) / max(len(weeks), 1)
+    gap = 4 if width == WIDE else 2
     parts = []
     for step in range(0, top_hours + 1, max(1, top_hours // 4)):
         y = height - bottom - step * 60 * scale
@@ -27,45 +45,73 @@ def weekly_chart(weeks):
                      f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#4f5d6b">'
                      f"{step}</text>")
     for index, (start, kinds) in enumerate(weeks):
-        x, y = left + index * bar + 2, height - bottom
+        x, y = left + index * bar + gap / 2, height - bottom
         for kind in ("service", "training", "supervision"):
             h = kinds[kind] * scale
             if h:
                 y -= h
-                parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar - 4:.1f}" height="{h:.1f}" '
+                parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar - gap:.1f}" height="{h:.1f}" '
                              f'fill="{COLOURS[kind]}"><title>{LABELS[kind]}, week of {start:%d %b}: '
                              f"{kinds[kind] / 60:g} h</title></rect>")
-        if index % 4 == 0:
-            parts.append(f'<text x="{x + bar / 2:.1f}" y="{height - 10}" text-anchor="middle" font-size="11" '
-                         f'fill="#4f5d6b">{start:%d %b}</text>')
+        if index % _tick_every(width) == 0:
+            parts.append(_tick(x + (bar - gap) / 2, height - 10, start, width))
     total = sum(sum(k.values()) for _, k in weeks) / 60
     return _svg(width, height, ("weekly-title", "Approved hours per week, last 26 weeks"),
                 f"Stacked bars by kind of hours; {total:g} hours in all. The table below lists every week.",
                 "".join(parts))
 
 
-def progress_chart(requirements):
-    """Horizontal bars: share of each requirement done."""
-    row, width = 34, 720
+def _tick_every(width):
+    """Weeks between two dates on the axis: a date is about 40 units wide at any drawing's size."""
+    return 4 if width == WIDE else 6
+
+
+def _tick(x, y, day, width):
+    """A date under the horizontal axis, kept inside the drawing at both ends."""
+    anchor = "middle"
+    if x < 20:
+        anchor = "start"
+    elif x > width - 20:
+        anchor = "end"
+    return (f'<text x="{x:.1f}" y="{y}" text-anchor="{anchor}" font-size="11" fill="#4f5d6b">'
+            f"{day:%d %b}</text>")
+
+
+def progress_chart(requirements, key="progress"):
+    """Horizontal bars: share of each requirement done (``key`` keeps ids unique on a page)."""
+    return _both(_progress, requirements, key)
+
+
+def _progress(requirements, key, width):
+    # Wide: label, bar and percentage on one line. Narrow: the label above a full-width bar.
+    wide = width == WIDE
+    row = 34 if wide else 46
+    bar_x, bar_width = (300, 340) if wide else (0, 300)
+    bar_dy = 3 if wide else 21
     height = row * max(len(requirements), 1) + 10
     parts = []
     for index, req in enumerate(requirements):
         y = index * row + 6
         parts.append(
             f'<text x="0" y="{y + 15}" font-size="12" fill="#1d2733">{escape(req.label)}</text>'
-            f'<rect x="300" y="{y + 3}" width="340" height="16" rx="8" fill="#e2e6df"/>'
-            f'<rect x="300" y="{y + 3}" width="{3.4 * req.percent:.1f}" height="16" rx="8" '
-            f'fill="{"#1d6b35" if req.met else "#1f5f5b"}"/>'
-            f'<text x="{width}" y="{y + 15}" font-size="12" text-anchor="end" fill="#1d2733">{req.percent}%</text>')
-    return _svg(width, height, ("progress-title", "Progress toward each requirement"),
+            f'<rect x="{bar_x}" y="{y + bar_dy}" width="{bar_width}" height="16" rx="8" fill="#e2e6df"/>'
+            f'<rect x="{bar_x}" y="{y + bar_dy}" width="{bar_width / 100 * min(req.percent, 100):.1f}" height="16" '
+            f'rx="8" fill="{"#1d6b35" if req.met else "#1f5f5b"}"/>'
+            f'<text x="{width}" y="{y + bar_dy + 12}" font-size="12" text-anchor="end" fill="#1d2733">'
+            f"{req.percent}%</text>")
+    return _svg(width, height, (f"{key}-title", "Progress toward each requirement"),
                 "Each bar shows the share of a requirement done; the table beside gives the hours.", "".join(parts))
 
 
 def wellbeing_chart(checkins):
     """A line of the daily wellbeing score (1-5)."""
-    width, height, left = 720, 200, 30
     if not checkins:
         return Markup("")
+    return _both(_wellbeing, checkins)
+
+
+def _wellbeing(checkins, width):
+    height, left = 200, 30
     first, last = checkins[0].day, checkins[-1].day
     span = max((last - first).days, 1)
 
@@ -91,9 +137,13 @@ def wellbeing_chart(checkins):
 
 def cumulative_chart(lines):
     """Lines of the share of each requirement done, week by week."""
-    width, height, left, bottom = 720, 220, 40, 28
     if not lines:
         return Markup("")
+    return _both(_cumulative, lines)
+
+
+def _cumulative(lines, width):
+    height, left, bottom = 220, 40, 28
     weeks = len(lines[0][1])
     step = (width - left - 10) / max(weeks - 1, 1)
     colours = ["#1f5f5b", "#5b4a9e", "#b4530a"]
@@ -111,9 +161,8 @@ def cumulative_chart(lines):
         parts.append(f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2.5"{dash}>'
                      f"<title>{escape(req.label)}</title></polyline>")
     for i, (start, _) in enumerate(lines[0][1]):
-        if i % 4 == 0:
-            parts.append(f'<text x="{left + i * step:.1f}" y="{height - 10}" text-anchor="middle" font-size="11" '
-                         f'fill="#4f5d6b">{start:%d %b}</text>')
+        if i % _tick_every(width) == 0:
+            parts.append(_tick(left + i * step, height - 10, start, width))
     return _svg(width, height, ("cumulative-title", "Cumulative progress toward the work and supervision requirements"),
                 "Lines show the share of each requirement done at the end of each week; the table lists the values.",
                 "".join(parts))

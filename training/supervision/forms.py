@@ -63,6 +63,22 @@ def hours_field(label="Hours"):
                       render_kw={"step": "0.25", "min": "0.25", "max": "24", "inputmode": "decimal"})
 
 
+STATUS_CHOICES = [("", "Any status"), ("pending", "Waiting"), ("returned", "Returned"), ("approved", "Approved"),
+                  ("withdrawn", "Withdrawn")]
+
+
+class HourFilterForm(FlaskForm):
+    """The hours page's filters, read from the address (a GET form: nothing changes, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField("Status", choices=choices(STATUS_CHOICES), validators=[Optional()])
+    kind = SelectField("Kind", choices=choices([("", "Any kind"), *KINDS.items()]), validators=[Optional()])
+    date_from = DateField("From", invalid_value_message=DATE_INVALID, validators=[Optional()])
+    date_to = DateField("To", invalid_value_message=DATE_INVALID, validators=[Optional()])
+
+
 class EntryForm(FlaskForm):
     kind = RadioField("What kind of hours?", choices=choices(KINDS.items()), default="service",
                       validators=[InputRequired(message="Choose what kind of hours these are.")])
@@ -74,16 +90,13 @@ class EntryForm(FlaskForm):
                                validators=[Optional(), Length(max=200)],
                                description="Where the work or supervision happened, e.g. a recovery community centre.")
     supervision_format = RadioField("Supervision format", choices=choices(FORMATS.items()), default="individual",
-                                    validators=[Optional()],
-                                    description="Only for supervision received.")
-    provider = StringField("Training provider", filters=[strip], validators=[Optional(), Length(max=200)],
-                           description="Only for external training.")
-    certificate = FileField("Training certificate", description="Only for external training: PDF, PNG or JPEG, "
-                                                                "at most 5 MB.")
+                                    validators=[Optional()])
+    provider = StringField("Training provider", filters=[strip], validators=[Optional(), Length(max=200)])
+    certificate = FileField("Training certificate", description="PDF, PNG or JPEG, at most 5 MB.")
     attributes = CheckboxesField("What applies to these hours", validators=[Optional()],
                                  description="Your credential counts hours with these separately. Tick what applies.")
     category = SelectField("Continuing-education category", validators=[Optional()],
-                           description="Only for external training: the category it counts toward at renewal.")
+                           description="The category it counts toward at renewal.")
     note = TextAreaField("Note (optional)", filters=[strip], validators=[Optional(), Length(max=2000)],
                          description=NOTE_HINT)
     submit = SubmitField("Send for approval")

@@ -19,7 +19,7 @@ from training.db_types import utcnow
 from training.errors import ServiceError
 from training.extensions import db
 from training.notifications.services import announce
-from training.supervision.models import Attachment, HourEntry, SupervisionSession
+from training.supervision.models import KINDS, Attachment, HourEntry, SupervisionSession
 from training.supervision.privacy import identifier_message
 
 COUNTED = ("pending", "approved", "returned")  # entries that take up time in a day
@@ -475,6 +475,61 @@ def entries_of(trainee, status=None):
     if status:
         query = query.where(HourEntry.status == status)
     return list(db.session.scalars(query.order_by(HourEntry.occurred_on.desc(), HourEntry.id.desc()).limit(200)))
+
+
+@dataclass(frozen=True)
+class HourFilter:
+    """What a trainee narrows their hours page to; None means any."""
+    status: str | None = None
+    kind: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def conditions(self, trainee, with_status=True):
+        found = [HourEntry.trainee_id == trainee.id]
+        if with_status and self.status:
+            found.append(HourEntry.status == self.status)
+        if self.kind:
+            found.append(HourEntry.kind == self.kind)
+        if self.date_from:
+            found.append(HourEntry.occurred_on >= self.date_from)
+        if self.date_to:
+            found.append(HourEntry.occurred_on <= self.date_to)
+        return found
+
+
+def filtered_entries(trainee, hour_filter):
+    """The trainee's entries matching ``hour_filter``, newest first, as a query to page through."""
+    return (select(HourEntry).where(*hour_filter.conditions(trainee))
+            .order_by(HourEntry.occurred_on.desc(), HourEntry.id.desc()))
+
+
+@dataclass(frozen=True)
+class HourTotal:
+    kind: str
+    minutes: dict     # status -> minutes
+    entries: int
+
+    @property
+    def label(self):
+        return KINDS[self.kind]
+
+
+def hour_totals(trainee, hour_filter):
+    """Minutes per kind and status of the entries matching the filter's kind and dates.
+
+    One grouped query over the trainee's rows (the totals index covers it); the status filter
+    is left out so the page shows approved and waiting hours side by side whichever tab is open.
+    """
+    rows = db.session.execute(
+        select(HourEntry.kind, HourEntry.status, func.sum(HourEntry.minutes), func.count())
+        .where(*hour_filter.conditions(trainee, with_status=False))
+        .group_by(HourEntry.kind, HourEntry.status))
+    minutes, counts = {}, {}
+    for kind, status, total, count in rows:
+        minutes.setdefault(kind, {})[status] = int(total or 0)
+        counts[kind] = counts.get(kind, 0) + count
+    return [HourTotal(kind, minutes[kind], counts[kind]) for kind in KINDS if kind in minutes]
 
 
 def _pending_filter(user):

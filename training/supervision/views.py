@@ -2,6 +2,7 @@ from datetime import date
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
@@ -12,6 +13,7 @@ from training.credentials.services import categories_for, credential_for, domain
 from training.extensions import db
 from training.forms import ConfirmForm, choices, show_error
 from training.http import content_disposition, page_number
+from training.quizzes.progress import learning_of
 from training.supervision import bp
 from training.supervision.charts import cumulative_chart, progress_chart, weekly_chart
 from training.supervision.explain import course_steps, training_by_domain, training_sources
@@ -22,23 +24,28 @@ from training.supervision.forms import (
     CheckInForm,
     CorrectionForm,
     EntryForm,
+    HourFilterForm,
     ReportForm,
     ReviewForm,
     SessionForm,
     SharingForm,
 )
-from training.supervision.models import HourEntry
+from training.supervision.models import KINDS, HourEntry
 from training.supervision.risk import assess, own_flags
 from training.supervision.services import (
     Decision,
     EntryError,
     EntryInput,
+    HourFilter,
     ReviewError,
     can_review,
     correct_entry,
     cumulative_progress,
+    current_supervisor,
     edit_entry,
     entries_of,
+    filtered_entries,
+    hour_totals,
     log_entry,
     log_session,
     pending_by_trainee,
@@ -64,17 +71,29 @@ def _domain_choices(user):
     return choices([(d, d) for d in domains_for(user)])
 
 
+def _chosen_kind(entry=None):
+    """The kind of hours the form is for: from the form sent, the address, the entry, or work."""
+    kind = request.form.get("kind") if request.method == "POST" else request.args.get("kind")
+    if kind in KINDS:
+        return kind
+    return entry.kind if entry is not None else "service"
+
+
 def _entry_form(entry=None):
-    """The hour form with the domains, attributes and categories of the trainee's credentials."""
+    """The hour form for one kind of hours, with the domains, attributes and categories of the
+    trainee's credentials. Only the fields of that kind are shown, so the page works the same
+    with or without JavaScript: the kind is chosen first, by link, and travels with the form."""
+    kind = _chosen_kind(entry)
     form = EntryForm(obj=entry if request.method == "GET" else None)
+    if request.method == "GET":
+        form.kind.data = kind
+    # A kind sent that is none of ours stays in the form, so validation refuses it with its message.
     form.domain.choices = _domain_choices(current_user)
-    kinds = {"service": "work", "training": "training", "supervision": "supervision"}
-    form.attributes.choices = choices(
-        (a.key, a.label + (" (" + ", ".join(kinds[k] for k in a.kinds) + ")" if len(a.kinds) < 3 else ""))
-        for a in hour_attributes_for(current_user))
+    form.attributes.choices = choices((a.key, a.label) for a in hour_attributes_for(current_user, kind))
     form.category.choices = choices([("", "None"), *categories_for(current_user).items()])
+    form.shown_kind, form.shown = kind, KIND_FIELDS[kind]
     if entry is not None and request.method == "GET":
-        form.attributes.data = entry.attribute_keys
+        form.attributes.data = [key for key in entry.attribute_keys if key in dict(form.attributes.choices)]
         form.hours.data = entry.minutes / 60
     return form
 
@@ -84,6 +103,26 @@ def _own_entry_or_404(entry_id):
     if entry is None or entry.trainee_id != current_user.id:
         abort(404)
     return entry
+
+
+KIND_HINTS = {
+    "service": _l("Peer support work you did, for your supervisor to approve."),
+    "training": _l("Training taken outside this platform, with its certificate."),
+    "supervision": _l("Supervision you received, individual or in a group."),
+}
+
+
+def _entry_page(form, entry):
+    return render_template("supervision/entry_form.html", form=form, entry=entry, kinds=KINDS,
+                           kind_hints=KIND_HINTS), 400 if form.errors else 200
+
+
+# The fields each kind of hours asks for, besides the date, hours, domain and note.
+KIND_FIELDS = {
+    "service": ("organisation", "attributes"),
+    "training": ("provider", "certificate", "category", "attributes"),
+    "supervision": ("organisation", "supervision_format", "attributes"),
+}
 
 
 def _entry_input(form):
@@ -99,10 +138,19 @@ def _entry_input(form):
 @roles_required("trainee")
 def hours():
     """The trainee's hour entries with their approval state."""
-    status = request.args.get("status", "")
-    entries = entries_of(current_user, status if status in ("pending", "approved", "returned", "withdrawn")
-                         else None)
-    return render_template("supervision/hours.html", entries=entries, status=status, form=ConfirmForm())
+    filters = HourFilterForm(request.args)
+    valid = filters.validate()
+    for name in filters.errors:      # a date nobody could mean is left out, with its message shown
+        getattr(filters, name).data = None
+    hour_filter = HourFilter(status=filters.status.data or None, kind=filters.kind.data or None,
+                             date_from=filters.date_from.data, date_to=filters.date_to.data)
+    pagination = db.paginate(filtered_entries(current_user, hour_filter), page=page_number(request.args.get(
+        "page", 1, type=int)), per_page=current_app.config["HOURS_PER_PAGE"], error_out=False)
+    args = {k: v for k, v in request.args.items() if k != "page" and v and (valid or k not in filters.errors)}
+    return render_template("supervision/hours.html", pagination=pagination, entries=pagination.items,
+                           filters=filters, args=args, status=filters.status.data or "",
+                           totals=hour_totals(current_user, hour_filter), supervisor=current_supervisor(current_user),
+                           form=ConfirmForm()), 200 if valid else 400
 
 
 @bp.route("/hours/new", methods=["GET", "POST"])
@@ -121,7 +169,7 @@ def new_entry():
         else:
             flash("Hours sent to your supervisor for approval.", "success")
             return redirect(url_for("supervision.hours"))
-    return render_template("supervision/entry_form.html", form=form, entry=None), 400 if form.errors else 200
+    return _entry_page(form, None)
 
 
 @bp.route("/hours/<int:entry_id>/edit", methods=["GET", "POST"])
@@ -143,7 +191,7 @@ def edit(entry_id):
         else:
             flash("Entry updated and sent for approval again.", "success")
             return redirect(url_for("supervision.hours"))
-    return render_template("supervision/entry_form.html", form=form, entry=entry), 400 if form.errors else 200
+    return _entry_page(form, entry)
 
 
 @bp.route("/hours/<int:entry_id>/withdraw", methods=["POST"])
@@ -186,7 +234,8 @@ def _progress_context(trainee):
     return {"evaluations": evaluations, "weeks": weeks, "cumulative": cumulative,
             "training_domains": [training_by_domain(trainee, e, sources) for e in evaluations],
             "course_steps": course_steps(trainee, evaluations),
-            "weekly_svg": weekly_chart(weeks), "progress_svgs": [progress_chart(e.hour_items) for e in evaluations],
+            "weekly_svg": weekly_chart(weeks),
+            "progress_svgs": [progress_chart(e.hour_items, key=f"progress-{index}") for index, e in enumerate(evaluations)],
             "cumulative_svg": cumulative_chart(cumulative)}
 
 
@@ -261,8 +310,9 @@ def supervisees():
     per_page = current_app.config["SUPERVISEES_PER_PAGE"]
     pages = max(1, -(-len(risks) // per_page))
     page = min(page_number(request.args.get("page", 1, type=int)), pages)
-    return render_template("supervision/supervisees.html", risks=risks[(page - 1) * per_page:page * per_page],
-                           total=len(risks), page=page, pages=pages, pending=pending_count(current_user),
+    shown = risks[(page - 1) * per_page:page * per_page]
+    return render_template("supervision/supervisees.html", risks=shown, total=len(risks), page=page, pages=pages,
+                           pending=pending_count(current_user), learning=learning_of(r.trainee.id for r in shown),
                            reports_form=ConfirmForm())
 
 

@@ -1,0 +1,103 @@
+"""The languages the platform speaks, and which one each page, e-mail and document uses.
+
+A page's language is, in order: the person's own setting, the choice an anonymous visitor
+made with the language picker (kept in the session), the browser's ``Accept-Language``, and
+the site default (``DEFAULT_LOCALE``). E-mails and documents about a person are written in
+that person's language, whoever's request produces them: wrap them in ``for_user(user)``.
+"""
+from contextlib import contextmanager
+
+from flask import current_app, has_request_context, request, session
+from flask_babel import force_locale, get_locale
+
+# Each language by its code, named in itself so that anyone can find their own in the picker.
+LANGUAGES = {"en": "English", "es": "Español"}
+SESSION_KEY = "locale"
+
+
+def check_locales(config):
+    """Refuse to start with a default language the platform does not speak."""
+    default = str(config.get("DEFAULT_LOCALE", "en"))
+    if default not in LANGUAGES:
+        raise RuntimeError(f"DEFAULT_LOCALE must be one of {', '.join(LANGUAGES)}, not {default!r}.")
+    config["BABEL_DEFAULT_LOCALE"] = default
+
+
+def known(code):
+    """``code`` when it is a language the platform speaks, otherwise None."""
+    return code if code in LANGUAGES else None
+
+
+def default_locale():
+    return current_app.config["DEFAULT_LOCALE"]
+
+
+def user_locale(user):
+    """The language to write to ``user`` in when there is no browser to ask: their setting or the default."""
+    return known(getattr(user, "locale", None)) or default_locale()
+
+
+def select_locale():
+    """The language of the current request (see the module docstring for the order)."""
+    from flask_login import current_user
+
+    if not has_request_context():
+        return default_locale()
+    if current_user and current_user.is_authenticated and known(current_user.locale):
+        return current_user.locale
+    chosen = known(session.get(SESSION_KEY))
+    if chosen:
+        return chosen
+    return request.accept_languages.best_match(list(LANGUAGES)) or default_locale()
+
+
+def current_language():
+    """The two-letter code of the language in use, for ``<html lang>`` and content lookups."""
+    locale = get_locale()
+    return locale.language if locale is not None else default_locale()
+
+
+@contextmanager
+def for_user(user):
+    """Render e-mails and PDFs about ``user`` in their language, whatever the request's."""
+    with force_locale(user_locale(user)):
+        yield
+
+
+@contextmanager
+def in_language(code):
+    with force_locale(known(code) or default_locale()):
+        yield
+
+
+# --- Content written in English, read in the reader's language where a version exists -----------
+
+CONTENT_LANGUAGE = "en"
+
+
+def translation_of(item, language=None):
+    """``item``'s version in ``language`` (default: the page's), or None when there is none or
+    when the language is the one content is written in."""
+    language = language or current_language()
+    if language == CONTENT_LANGUAGE:
+        return None
+    return next((t for t in getattr(item, "translations", ()) if t.locale == language), None)
+
+
+def localized(item, field):
+    """One of ``item``'s texts (``"title"``, ``"summary"``, ...) in the reader's language when a
+    version exists, otherwise as written."""
+    version = translation_of(item)
+    return getattr(version if version is not None else item, field)
+
+
+def content_language(item):
+    """The language ``item`` is shown in on this page: the reader's when a version exists."""
+    return current_language() if translation_of(item) is not None else CONTENT_LANGUAGE
+
+
+def language_name(code):
+    """A language's name as the current page's language writes it in a sentence ("español", "Spanish")."""
+    from babel import Locale
+
+    return Locale.parse(code).get_language_name(current_language())
