@@ -489,3 +489,16 @@ def test_a_supervisor_sees_each_supervisees_course_and_quiz_progress(team, peopl
         page = client.get("/supervision").text
     assert "final exam not passed after 1 attempt" in page
     assert len(many) == len(few), "a query per supervisee"
+
+
+def test_a_supervisor_pages_through_every_entry_of_a_supervisee(team, login_as):
+    _many(team["trainee"], team["supervisor"], 230)
+    client = login_as(team["supervisor"])
+    path = f"/supervisees/{team['trainee'].id}"
+
+    first, last = client.get(path).text, client.get(f"{path}?page=5").text
+
+    entries = first[first.index('id="entries-heading"'):]
+    assert entries.count('data-label="Date"') == 50 and "Page 1 of 5 (230 entries)" in entries
+    assert 'rel="next">Older entries</a>' in entries
+    assert last[last.index('id="entries-heading"'):].count('data-label="Date"') == 30

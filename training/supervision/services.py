@@ -470,13 +470,6 @@ def cumulative_progress(trainee, items, weeks):
     return lines
 
 
-def entries_of(trainee, status=None):
-    query = select(HourEntry).where(HourEntry.trainee_id == trainee.id)
-    if status:
-        query = query.where(HourEntry.status == status)
-    return list(db.session.scalars(query.order_by(HourEntry.occurred_on.desc(), HourEntry.id.desc()).limit(200)))
-
-
 @dataclass(frozen=True)
 class HourFilter:
     """What a trainee narrows their hours page to; None means any."""

@@ -43,7 +43,6 @@ from training.supervision.services import (
     cumulative_progress,
     current_supervisor,
     edit_entry,
-    entries_of,
     filtered_entries,
     hour_totals,
     log_entry,
@@ -447,8 +446,11 @@ def supervisee(user_id):
     # Only the trainee's own supervisor sees the wellbeing signal (assess() also requires consent).
     risk = assess([trainee], include_wellbeing=trainee.id in supervisee_ids(current_user))[0]
     scopes = report_scopes(trainee)
+    pagination = db.paginate(filtered_entries(trainee, HourFilter()), page=page_number(request.args.get(
+        "page", 1, type=int)), per_page=current_app.config["HOURS_PER_PAGE"], error_out=False)
     return render_template("supervision/progress.html", trainee=trainee, risk=risk, own=False,
-                           entries=entries_of(trainee), report_form=ReportForm(), scopes=scopes,
+                           entries=pagination.items, entries_pagination=pagination, report_form=ReportForm(),
+                           scopes=scopes,
                            chosen_scope=find_scope(scopes, None, current_user), **_progress_context(trainee))
 
 
