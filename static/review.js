@@ -7,8 +7,11 @@
   function hours(minutes) {
     return (Math.round(minutes / 60 * 100) / 100).toString() + " h";
   }
+  // The words come from the page, in its language.
+  var one = totals.getAttribute("data-entry") || "entry";
+  var many = totals.getAttribute("data-entries") || "entries";
   function entries(count) {
-    return count + (count === 1 ? " entry" : " entries");
+    return count + " " + (count === 1 ? one : many);
   }
   function update() {
     var sums = { approve: [0, 0], "return": [0, 0] }, later = 0;

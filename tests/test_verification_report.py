@@ -194,3 +194,19 @@ def test_each_credential_the_candidate_works_toward_has_its_totals_and_frequency
     # The state credential asks for weekly supervision at first: the report shows the gap it found.
     assert "State Peer Support Specialist (example): across all supervisors, Supervision at least every 7 days" in text
     assert "Supervised peer support work 250 h 10 h 10 h Not yet" in text
+
+
+def test_a_report_with_nothing_approved_yet_says_so(team, login_as):
+    page = login_as(team["supervisor"]).get(f"/supervisees/{team['trainee'].id}")
+    assert "No approved work or supervision yet" in page.text
+    text = " ".join(" ".join(pages(report(login_as(team["supervisor"]), team["trainee"]))).split())
+    assert "No supervisor has approved work or supervision for this candidate yet." in text
+    assert "No approved entries in this period." in text
+
+
+def test_a_wrong_password_keeps_the_professional_details_shown(team, login_as):
+    sue = team["supervisor"]
+    response = login_as(sue).post("/account", data={"current_password": "wrong", "password": "another long one",
+                                                    "confirm": "another long one"})
+    assert "That is not your current password." in response.text
+    assert 'value="LCSW-0481726"' in response.text

@@ -155,15 +155,18 @@ def account():
     user = current_user._get_current_object()
     # Supervisors attest hours with these details; administrators may sign reports too.
     attests = user.has_role("supervisor", "admin")
-    profile = ProfileForm(obj=user if request.method == "GET" else None) if attests else None
-    if attests and "save_profile" in request.form:
+    saving_profile = attests and "save_profile" in request.form
+    # Shown filled from the profile unless it is the form being sent.
+    profile = (ProfileForm() if saving_profile else ProfileForm(formdata=None, obj=user)) if attests else None
+    if saving_profile:
         if profile.validate_on_submit():
             for name in PROFILE_FIELDS:
                 setattr(user, name, getattr(profile, name).data or "")
             db.session.commit()
             flash(_("Your details are saved."), "success")
             return redirect(url_for("auth.account"))
-        return render_template("auth/account.html", form=AccountForm(formdata=None), profile=profile), 400
+        return render_template("auth/account.html", form=AccountForm(formdata=None), profile=profile,
+                               delivery_form=_delivery_form()), 400
     if form.validate_on_submit():
         if authenticate(current_user.email, form.current_password.data) is None:
             form.current_password.errors.append("That is not your current password.")
@@ -179,9 +182,13 @@ def account():
                 login_user(user)  # the session token changed; keep this session
                 flash("Your password is changed. Other devices have been signed out.", "success")
                 return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form, profile=profile, delivery_form=_delivery_form()), \
+        400 if form.errors else 200
+
+
+def _delivery_form():
+    """The notification delivery choice, as saved, for every way the account page is shown."""
     from training.notifications.forms import DeliveryForm
     from training.notifications.services import delivery_of
 
-    delivery_form = DeliveryForm(formdata=None, delivery=delivery_of(current_user))
-    return render_template("auth/account.html", form=form, profile=profile, delivery_form=delivery_form), \
-        400 if form.errors else 200
+    return DeliveryForm(formdata=None, delivery=delivery_of(current_user))
