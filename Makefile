@@ -64,7 +64,13 @@ worker: $(VENV)/.installed
 	@test -n "$$REDIS_URL" || { echo "Set REDIS_URL: workers take their work from Redis."; exit 1; }
 	@trap 'kill 0' INT TERM; for i in $$(seq $(WORKERS)); do $(FLASK) jobs worker & done; wait
 
+# The bench loads pages with wrk; install it when we can, as for chromium above.
 bench: $(VENV)/.installed-dev
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else echo "wrk is missing: install it (apt-get install wrk)"; exit 1; fi; \
+	fi
 	$(BIN)/python -m bench
 
 # 100 simulated people for 60 s against two gunicorn servers sharing PostgreSQL and Redis (REDIS_URL),

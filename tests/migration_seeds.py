@@ -497,3 +497,32 @@ def spanish_versions(db):
               verify_url="https://x.example/verify/s", design="classic", pdf=b"%PDF", pdf_sha256="s" * 64,
               status="valid", revoked_reason="", revoked_note="", pdf_public=False, issued_as="award",
               locale="es", translations={"es": {"title": "Especialista", "description": "", "domains": {}}})
+
+
+# --- 0015: an index of the entries waiting for approval and of renewed certificates ----------------
+
+def _index_names(db, table):
+    return {index["name"] for index in sa.inspect(db.connection).get_indexes(table)}
+
+
+@after_upgrade("0015")
+def the_pending_entries_have_their_index(db):
+    assert "ix_hour_entry_pending" in _index_names(db, "hour_entry")
+    assert "ix_certificate_previous_id" in _index_names(db, "certificate")
+    assert db.scalar("SELECT count(*) FROM hour_entry WHERE status = 'pending' AND trainee_id = 2") == 1
+
+
+@seed("0015")
+def a_second_pending_entry(db):
+    db.insert("hour_entry", id=6, trainee_id=2, kind="service", occurred_on=date(2026, 3, 3), minutes=60,
+              domain="Advocacy", organisation="Drop-in", note="", provider="", status="pending",
+              review_comment="", signed_name="", signature_hash="", correction_reason="",
+              submitted_at=datetime(2026, 3, 3, 18))
+
+
+@after_downgrade("0015")
+def the_pending_index_is_gone_and_the_entries_stay(db):
+    assert "ix_hour_entry_pending" not in _index_names(db, "hour_entry")
+    assert "ix_certificate_previous_id" not in _index_names(db, "certificate")
+    assert db.scalar("SELECT count(*) FROM certificate") >= 1
+    assert db.scalar("SELECT count(*) FROM hour_entry WHERE status = 'pending'") == 2

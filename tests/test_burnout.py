@@ -298,4 +298,10 @@ def test_dashboards_use_a_fixed_number_of_statements(app, team, login_as, course
             ids += _add_supervisees(supervisor, 297, 1)
             _add_entries(ids, 3_000 - 10)
     assert measured["small"] == measured["large"], measured
-    assert "Bulk 150" in as_supervisor.get("/supervision").text
+    # 300 supervisees come 50 to a page, the most at risk first; each is on exactly one page.
+    first = as_supervisor.get("/supervision").text
+    assert "Page 1 of 6 (300 supervisees)" in first and "The other 250 supervisees" in as_supervisor.get(
+        "/dashboard").text
+    pages = [first] + [as_supervisor.get(f"/supervision?page={n}").text for n in range(2, 7)]
+    assert sum("Bulk 150<" in page for page in pages) == 1
+    assert "Page 6 of 6" in as_supervisor.get("/supervision?page=99").text

@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError, PendingRollbackError
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import BadRequest
 
 from training import security
@@ -97,7 +98,9 @@ def configure_extensions(app):
 
     @login_manager.user_loader
     def load_user(session_token):
-        user = db.session.scalar(db.select(User).where(User.session_token == session_token))
+        # The roles come in the same statement: every page asks for them.
+        user = db.session.execute(db.select(User).options(joinedload(User.roles))
+                                  .where(User.session_token == session_token)).unique().scalar_one_or_none()
         return user if user is not None and user.active else None
 
 

@@ -2,6 +2,7 @@
 from datetime import date
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from training import audit
 from training.audit import AuditEvent
@@ -155,19 +156,10 @@ def assignments_of(user):
     ))
 
 
-def supervisees_of(supervisor, on=None):
-    """Trainees currently assigned to ``supervisor``."""
-    current = select(SupervisorAssignment.trainee_id).where(
-        SupervisorAssignment.supervisor_id == supervisor.id, SupervisorAssignment.current_filter(on)
-    )
-    return list(db.session.scalars(
-        select(User).where(User.id.in_(current), User.active).order_by(func.lower(User.full_name))
-    ))
-
-
 def audit_query(action="", person="", date_from=None, date_to=None):
     """Audit events filtered by action, a person (as actor or subject) and dates, newest first."""
-    query = select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    query = (select(AuditEvent).options(selectinload(AuditEvent.actor), selectinload(AuditEvent.subject))
+             .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()))
     if action:
         query = query.where(AuditEvent.action == action)
     if person:

@@ -57,7 +57,8 @@ class Certificate(db.Model):
     signed_json: Mapped[str | None] = mapped_column(Text, deferred=True)
     signed_jwt: Mapped[str | None] = mapped_column(Text, deferred=True)
     image_png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
-    previous_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
+    # Indexed: the verification page asks whether a newer certificate renews this one.
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"), index=True)
     # How this certificate came about: the first award, a renewal, or an extension of the previous one.
     issued_as: Mapped[str] = mapped_column(String(10), default="award", server_default="award")
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

@@ -17,7 +17,7 @@ from training.badges.services import holder_url, sign_certificate
 from training.badges.status import publish as publish_status
 from training.certificates.models import Certificate
 from training.certificates.render import design_metadata, qr_png, render_pdf, sha256
-from training.credentials.evaluation import evaluate_one, renewal_items
+from training.credentials.evaluation import evaluate_one, renewal_items_of
 from training.credentials.rules import Item
 from training.db_types import utcnow
 from training.errors import ServiceError
@@ -258,11 +258,17 @@ def reinstate(actor, certificate, note=""):
 
 def renewal_checklist(certificate, today=None):
     """Whether the renewal rules are met: continuing education in the credential's cycle."""
-    items = renewal_items(certificate, today)
-    if certificate.status == "revoked":
-        items.append(Item("good_standing", "Certificate in good standing", False, "Revoked",
-                          "A revoked certificate is not renewed."))
-    return items
+    return renewal_checklists([certificate], today)[certificate.id]
+
+
+def renewal_checklists(certificates, today=None):
+    """:func:`renewal_checklist` of each certificate, by id, in a fixed number of statements."""
+    checklists = renewal_items_of(certificates, today)
+    for certificate in certificates:
+        if certificate.status == "revoked":
+            checklists[certificate.id].append(Item("good_standing", "Certificate in good standing", False, "Revoked",
+                                                   "A revoked certificate is not renewed."))
+    return checklists
 
 
 def renew(actor, certificate, today=None):

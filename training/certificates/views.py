@@ -6,6 +6,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from training.auth.access import roles_required
 from training.auth.models import User
@@ -34,6 +35,7 @@ from training.certificates.services import (
     reinstate,
     renew,
     renewal_checklist,
+    renewal_checklists,
     revoke,
 )
 from training.certificates.transcript import transcript_pdf
@@ -111,12 +113,13 @@ def _credential_response(body, mimetype):
 @limiter.limit(_verify_limit)
 def verify(code):
     """The public verification page of one certificate, or its signed credential if asked for."""
-    training = None if find_by_code(code) else _training_certificate(code)
+    certificate = find_by_code(code)
+    training = None if certificate else _training_certificate(code)
     if training is not None:
         if code != training.grouped_code:
             return redirect(url_for("certificates.verify", code=training.grouped_code), 301)
         return render_template("cohorts/verify.html", c=training)
-    certificate = _certificate_or_404(code)
+    certificate = certificate or _certificate_or_404(code)
     wanted = _negotiated(request.accept_mimetypes)
     if wanted:
         signed_json, signed_jwt = stored_credential(certificate)
@@ -208,11 +211,12 @@ def mine():
     evaluations = [e for e in evaluate([current_user]).get(current_user.id, []) if e.credential.id not in held]
     return render_template("certificates/mine.html", certificates=certificates, evaluations=evaluations,
                            name_form=name_form, qr=qr_svg, linkedin=linkedin_url, form=ConfirmForm(),
-                           sharing_form=SharingForm, renewal=renewal_checklist), 400 if name_form.errors else 200
+                           sharing_form=SharingForm, renewals=renewal_checklists(certificates)), \
+        400 if name_form.errors else 200
 
 
-def _own_certificate_or_404(certificate_id):
-    certificate = db.session.get(Certificate, certificate_id)
+def _own_certificate_or_404(certificate_id, *options):
+    certificate = db.session.get(Certificate, certificate_id, options=options)
     if certificate is None or (certificate.user_id != current_user.id and not current_user.is_admin):
         abort(404)
     return certificate
@@ -222,7 +226,7 @@ def _own_certificate_or_404(certificate_id):
 @roles_required("trainee", "admin")
 def download(certificate_id):
     """Download a certificate's stored PDF."""
-    certificate = _own_certificate_or_404(certificate_id)
+    certificate = _own_certificate_or_404(certificate_id, undefer(Certificate.pdf))  # the file, in the same read
     return _pdf_response(certificate_pdf(certificate), pdf_filename(certificate))
 
 
@@ -329,7 +333,7 @@ def eligible():
     """Trainees who meet every requirement and hold no certificate yet, with a preview before issuing."""
     credentials = list(db.session.scalars(select(Credential).where(Credential.active).order_by(Credential.title)))
     slug = request.args.get("credential") or (credentials[0].slug if credentials else "")
-    credential = _credential_or_404(slug) if slug else None
+    credential = next((c for c in credentials if c.slug == slug), None) or (_credential_or_404(slug) if slug else None)
     status = request.args.get("status", "eligible")
     status = status if status in FILTERS else "eligible"
     search = request.args.get("q", "")[:100]

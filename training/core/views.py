@@ -1,10 +1,10 @@
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
-from training.admin.services import supervisees_of
 from training.audit import AuditEvent
 from training.auth.access import safe_next_url
 from training.auth.models import User, UserRole
@@ -16,7 +16,7 @@ from training.extensions import db
 from training.i18n import LANGUAGES, SESSION_KEY, known, language_name
 from training.quizzes.progress import learning_of
 from training.supervision.risk import assess, own_flags
-from training.supervision.services import pending_count, returned_count, unsupervised_pending_count
+from training.supervision.services import pending_count, returned_count, supervisees_of, unsupervised_pending_count
 
 
 @bp.route("/")
@@ -42,7 +42,10 @@ def dashboard():
         context["own_risk"] = own_flags(current_user)
         context["returned_count"] = returned_count(current_user)
     if current_user.has_role("supervisor"):
-        context["risks"] = assess(supervisees_of(current_user))  # wellbeing only where shared
+        risks = assess(supervisees_of(current_user))  # wellbeing only where shared
+        # The most at risk first; a large caseload continues on the supervisees' pages.
+        context["risks"] = risks[:current_app.config["SUPERVISEES_PER_PAGE"]]
+        context["supervisee_total"] = len(risks)
         context["learning"] = learning_of(r.trainee.id for r in context["risks"])
         context["pending_count"] = pending_count(current_user)
     if current_user.has_role("trainer"):
@@ -61,7 +64,8 @@ def dashboard():
         context["unsupervised_pending"] = unsupervised_pending_count()
         context["courses"] = active_courses()
         context["recent_events"] = list(db.session.scalars(
-            select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(8)))
+            select(AuditEvent).options(selectinload(AuditEvent.actor), selectinload(AuditEvent.subject))
+            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(8)))
     return render_template("core/dashboard.html", **context)
 
 

@@ -1,8 +1,9 @@
 """Course operations shared by the views, the CLI and the demo data."""
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from training import audit
 from training.courses.loader import load_courses
@@ -294,8 +295,22 @@ def active_courses():
     ))
 
 
+def _load_modules(courses):
+    """Every course's modules in one statement, for those whose modules are not loaded yet."""
+    missing = {c.id: c for c in courses if "modules" in inspect(c).unloaded}
+    if not missing:
+        return
+    found = {course_id: [] for course_id in missing}
+    for module in db.session.scalars(select(Module).where(Module.course_id.in_(missing))
+                                     .order_by(Module.course_id, Module.position)):
+        found[module.course_id].append(module)
+    for course_id, modules in found.items():
+        set_committed_value(missing[course_id], "modules", modules)
+
+
 def progress_for(user, courses):
     """Progress of one trainee through each course, in a fixed number of queries."""
+    _load_modules(courses)
     course_ids = [c.id for c in courses]
     done_modules = dict(db.session.execute(
         select(ModuleCompletion.module_id, ModuleCompletion.completed_at)
@@ -307,7 +322,10 @@ def progress_for(user, courses):
         .join(Course, Course.id == CourseCompletion.course_id)
         .where(CourseCompletion.user_id == user.id)
     ).all())
-    titles = {c.slug: c.title for c in db.session.scalars(select(Course))}
+    # Prerequisites are named by their titles; most courses have none, so the lookup is rare.
+    wanted = {s for c in courses for s in c.prerequisites if s not in done_courses}
+    titles = dict(db.session.execute(select(Course.slug, Course.title).where(Course.slug.in_(wanted))).all()) \
+        if wanted else {}
     result = []
     for course in courses:
         locked_by = [titles.get(s, s) for s in course.prerequisites if s not in done_courses]

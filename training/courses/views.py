@@ -2,6 +2,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from training.courses import bp
 from training.courses.models import Course, Module
@@ -24,15 +25,16 @@ from training.quizzes.services import quiz_status
 
 
 def _course_or_404(slug):
-    course = db.session.scalar(select(Course).where(Course.slug == slug, Course.active))
+    """The course with its modules and their quizzes, which every course and module page shows."""
+    course = db.session.scalar(select(Course).options(selectinload(Course.modules).joinedload(Module.quiz))
+                               .where(Course.slug == slug, Course.active))
     if course is None:
         abort(404)
     return course
 
 
 def _module_or_404(course, module_slug):
-    module = db.session.scalar(select(Module).where(
-        Module.course_id == course.id, Module.slug == module_slug, Module.active))
+    module = next((m for m in course.active_modules if m.slug == module_slug), None)
     if module is None:
         abort(404)
     return module

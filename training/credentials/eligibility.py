@@ -1,12 +1,14 @@
 """Who meets a credential's requirements: a trainee's checklist and the administrators' list.
 
 Both read ``training.credentials.evaluation``; nothing here decides a requirement. The list
-is paginated: a page of trainees is evaluated in a fixed number of statements, and the
-number of everyone eligible comes from the enrolments' stored results in one query.
+is paginated and shows the enrolments' stored results (kept in step with every change to a
+trainee's record, and refreshed daily), the same results its filters and counts use; a
+trainee's checklist and every issue evaluate afresh.
 """
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 
 from training.auth.models import User, UserRole
 from training.credentials.evaluation import evaluate, evaluate_one
@@ -35,7 +37,7 @@ def _certified(credential):
 
 
 def _enrolled(credential, status="eligible", search=""):
-    query = (select(User, Enrolment).join(Enrolment, Enrolment.user_id == User.id)
+    query = (select(User, Enrolment).options(lazyload(User.roles)).join(Enrolment, Enrolment.user_id == User.id)
              .where(Enrolment.credential_id == credential.id, Enrolment.ended_on.is_(None), User.active,
                     User.roles.any(UserRole.role == "trainee")))
     if status == "eligible":
@@ -58,7 +60,7 @@ def eligible_count(credential):
 
 @dataclass
 class Page:
-    rows: list          # (user, evaluation) for the trainees on this page
+    rows: list          # (user, enrolment with its stored result) for the trainees on this page
     total: int          # how many match the filter
     page: int
     per_page: int
@@ -69,15 +71,14 @@ class Page:
 
 
 def eligibility_page(credential, status="eligible", search="", page=1, per_page=50):
-    """One page of the trainees enrolled in ``credential``, each evaluated now."""
+    """One page of the trainees enrolled in ``credential``, with their enrolments' stored results,
+    in two statements."""
     query = _enrolled(credential, status if status in FILTERS else "eligible", search)
     total = db.session.scalar(query.with_only_columns(func.count()).order_by(None))
     page = max(1, min(page, max(1, -(-total // per_page))))
     rows = db.session.execute(query.order_by(func.lower(User.full_name), User.id)
                               .offset((page - 1) * per_page).limit(per_page)).all()
-    users = [user for user, _ in rows]
-    results = evaluate(users, credential)
-    return Page([(user, results[user.id][0]) for user in users], total, page, per_page)
+    return Page([(user, enrolment) for user, enrolment in rows], total, page, per_page)
 
 
 def eligible_trainees(credential, exclude_certified=True, batch=200):

@@ -233,12 +233,18 @@ def evaluate_one(user, credential=None, today=None):
 
 def renewal_items(certificate, today=None):
     """Whether the renewal rules of a certificate's credential are met, as checklist items."""
+    return renewal_items_of([certificate], today)[certificate.id]
+
+
+def renewal_items_of(certificates, today=None):
+    """Renewal checklist items of each certificate, by id: the holders' facts are read once for all."""
     today = today or date.today()
-    comp = compiled(certificate.credential)
-    if comp.renewal is None:
-        return []
-    facts = facts_module.fetch([certificate.holder])[certificate.user_id]
-    return comp.renewal.evaluate(facts, certificate.issued_on, today)
+    certificates = list(certificates)
+    comps = compile_credentials(list({c.credential_id: c.credential for c in certificates}.values()))
+    renewable = [c for c in certificates if comps[c.credential_id].renewal is not None]
+    facts = facts_module.fetch(list({c.user_id: c.holder for c in renewable}.values())) if renewable else {}
+    return {c.id: comps[c.credential_id].renewal.evaluate(facts[c.user_id], c.issued_on, today)
+            if c.user_id in facts and comps[c.credential_id].renewal else [] for c in certificates}
 
 
 # --- Stored status ----------------------------------------------------------------------------------

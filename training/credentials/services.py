@@ -3,6 +3,7 @@ import hashlib
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import load_only, selectinload
 
 from training import audit
 from training.credentials.evaluation import default_credential
@@ -180,7 +181,13 @@ def review_evidence(admin, evidence, decision, reason="", quantity=None):
 
 
 def evidence_waiting(limit=200):
-    return list(db.session.scalars(select(Evidence).where(Evidence.status == "submitted")
+    from training.supervision.models import Attachment
+
+    # The list names each file; the files themselves stay in the database until opened.
+    return list(db.session.scalars(select(Evidence).options(
+        selectinload(Evidence.user),
+        selectinload(Evidence.attachment).options(load_only(Attachment.id, Attachment.filename)))
+        .where(Evidence.status == "submitted")
                                    .order_by(Evidence.created_at, Evidence.id).limit(limit)))
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -65,6 +66,9 @@ class HourEntry(db.Model):
         # Covers the per-trainee sums of the dashboards and burnout signals without table lookups.
         Index("ix_hour_entry_trainee_totals", "trainee_id", "kind", "status", "occurred_on", "minutes"),
         Index("ix_hour_entry_supervisor_status", "supervisor_id", "status"),
+        # Entries waiting for approval, a small share: counts and the oldest per trainee read it alone.
+        Index("ix_hour_entry_pending", "trainee_id", "submitted_at", postgresql_where=text("status = 'pending'"),
+              sqlite_where=text("status = 'pending'")),
         # Covers the facts credential rules read for a page of trainees, without table lookups.
         Index("ix_hour_entry_trainee_facts", "trainee_id", "status", "kind", "domain", "supervision_format",
               "attributes", "category", "occurred_on", "minutes"),

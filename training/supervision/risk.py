@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, literal, null, select, type_coerce, union_all
+from sqlalchemy.orm import joinedload
 
 from training.extensions import db
 from training.supervision.models import HourEntry, WellbeingCheckIn
@@ -129,25 +130,50 @@ def _wellbeing_flag(scores, cfg):
 
 def supervision_expected(trainees, today):
     """For trainees whose credential sets a supervision frequency: (start, months, days early, days
-    later), read from the credential's rules in two statements."""
-    from training.credentials.evaluation import compile_credentials
+    later), read from the credential's rules in one statement."""
+    from training.credentials.evaluation import compile_definition
     from training.credentials.models import Enrolment
 
     ids = [t.id for t in trainees]
-    enrolments = list(db.session.scalars(select(Enrolment).where(
+    enrolments = list(db.session.scalars(select(Enrolment).options(joinedload(Enrolment.credential)).where(
         Enrolment.user_id.in_(ids), (Enrolment.ended_on.is_(None)) | (Enrolment.ended_on >= today))
         .order_by(Enrolment.started_on, Enrolment.id)))
-    if not enrolments:
-        return {}
-    compiled = compile_credentials(list({e.credential_id: e.credential for e in enrolments}.values()))
+    # Only the frequency rule's numbers are needed: the rules are built without the course and
+    # credential names that checklists print, so without reading them.
+    rules = {}
+    for enrolment in enrolments:
+        if enrolment.credential_id not in rules:
+            rules[enrolment.credential_id] = compile_definition(enrolment.credential).frequency
     expected = {}
     for enrolment in enrolments:
-        rule = compiled[enrolment.credential_id].frequency
+        rule = rules[enrolment.credential_id]
         if rule is not None and enrolment.user_id not in expected:
             spec = rule.spec
             expected[enrolment.user_id] = (enrolment.started_on, spec.initial_months, spec.initial_every_days,
                                            spec.after_every_days)
     return expected
+
+
+def _totals(ids, month_start):
+    """(trainee, service, supervision, last supervision, minutes this month, pending, oldest pending)."""
+    kind, minutes, day = HourEntry.kind, HourEntry.minutes, HourEntry.occurred_on
+    approved = (
+        select(HourEntry.trainee_id.label("trainee_id"),
+               func.sum(case((kind == "service", minutes), else_=0)).label("service"),
+               func.sum(case((kind == "supervision", minutes), else_=0)).label("supervision"),
+               func.max(case((kind == "supervision", day), else_=None)).label("last"),
+               func.sum(case((day >= month_start, minutes), else_=0)).label("month"),
+               literal(0).label("pending"),
+               # Typed, so that SQLite's text comes back as a date and time.
+               type_coerce(null(), HourEntry.submitted_at.type).label("oldest"))
+        .where(HourEntry.trainee_id.in_(ids), HourEntry.status == "approved").group_by(HourEntry.trainee_id))
+    pending = (
+        select(HourEntry.trainee_id, literal(0), literal(0), null(), literal(0), func.count(),
+               func.min(HourEntry.submitted_at))
+        .where(HourEntry.trainee_id.in_(ids), HourEntry.status == "pending").group_by(HourEntry.trainee_id))
+    both = union_all(approved, pending).subquery()
+    return select(both.c.trainee_id, func.sum(both.c.service), func.sum(both.c.supervision), func.max(both.c.last),
+                  func.sum(both.c.month), func.sum(both.c.pending), func.min(both.c.oldest)).group_by(both.c.trainee_id)
 
 
 def assess(trainees, today=None, include_wellbeing=True):
@@ -161,18 +187,10 @@ def assess(trainees, today=None, include_wellbeing=True):
     month_start = today.replace(day=1)
     first_week = today - timedelta(days=today.weekday()) - timedelta(weeks=cfg["BURNOUT_WEEKS_CHECKED"] - 1)
 
-    # 1. Totals, last supervision and this month's hours, per trainee.
-    approved = HourEntry.status == "approved"
-    rows = db.session.execute(
-        select(HourEntry.trainee_id,
-               func.sum(case((and_(approved, HourEntry.kind == "service"), HourEntry.minutes), else_=0)),
-               func.sum(case((and_(approved, HourEntry.kind == "supervision"), HourEntry.minutes), else_=0)),
-               func.max(case((and_(approved, HourEntry.kind == "supervision"), HourEntry.occurred_on), else_=None)),
-               func.sum(case((and_(approved, HourEntry.occurred_on >= month_start), HourEntry.minutes), else_=0)),
-               func.sum(case((HourEntry.status == "pending", 1), else_=0)),
-               func.min(case((HourEntry.status == "pending", HourEntry.submitted_at), else_=None)))
-        .where(HourEntry.trainee_id.in_(ids)).group_by(HourEntry.trainee_id)
-    ).all()
+    # 1. Totals, last supervision and this month's hours, per trainee, in one statement whose two
+    # halves each read one index alone: approved minutes from the totals index, entries waiting
+    # for approval from the small index of pending entries.
+    rows = db.session.execute(_totals(ids, month_start)).all()
     totals = {}
     for trainee_id, service, supervision, last, month, pending, oldest in rows:
         risk = results[trainee_id]

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import false, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from training import audit
 from training.auth.models import SupervisorAssignment, User, UserRole
@@ -369,6 +369,18 @@ def correct_entry(admin, entry, data, reason):
 
 
 # --- Supervision sessions -----------------------------------------------------------------------
+
+def supervisees_of(supervisor, on=None):
+    """Trainees currently assigned to ``supervisor``."""
+    current = select(SupervisorAssignment.trainee_id).where(
+        SupervisorAssignment.supervisor_id == supervisor.id, SupervisorAssignment.current_filter(on)
+    )
+    # Their roles are not shown beside them: left unloaded, they cost no statement.
+    return list(db.session.scalars(
+        select(User).options(lazyload(User.roles)).where(User.id.in_(current), User.active)
+        .order_by(func.lower(User.full_name))
+    ))
+
 
 def supervisee_ids(supervisor, on=None):
     return set(db.session.scalars(select(SupervisorAssignment.trainee_id).where(

@@ -5,7 +5,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import select
 
 from training.auth.access import roles_required
 from training.auth.models import User
@@ -53,6 +52,7 @@ from training.supervision.services import (
     pending_for,
     review_each,
     supervisee_ids,
+    supervisees_of,
     weekly_minutes,
     withdraw_entry,
 )
@@ -298,17 +298,21 @@ def wellbeing_sharing():
 # --- Supervisors ---------------------------------------------------------------------------------
 
 def _supervisees():
-    ids = supervisee_ids(current_user)
-    return list(db.session.scalars(select(User).where(User.id.in_(ids), User.active))) if ids else []
+    return supervisees_of(current_user)
 
 
 @bp.route("/supervision")
 @roles_required("supervisor")
 def supervisees():
-    """Supervisees sorted by burnout risk, each flag with its reason."""
+    """Supervisees sorted by burnout risk, each flag with its reason, a page at a time."""
     risks = assess(_supervisees())
-    return render_template("supervision/supervisees.html", risks=risks, pending=pending_count(current_user),
-                           learning=learning_of(r.trainee.id for r in risks), reports_form=ConfirmForm())
+    per_page = current_app.config["SUPERVISEES_PER_PAGE"]
+    pages = max(1, -(-len(risks) // per_page))
+    page = min(page_number(request.args.get("page", 1, type=int)), pages)
+    shown = risks[(page - 1) * per_page:page * per_page]
+    return render_template("supervision/supervisees.html", risks=shown, total=len(risks), page=page, pages=pages,
+                           pending=pending_count(current_user), learning=learning_of(r.trainee.id for r in shown),
+                           reports_form=ConfirmForm())
 
 
 @bp.route("/supervision/reports", methods=["POST"])
