@@ -105,7 +105,7 @@ def build(app, trainees, supervisees):
 
 
 def time_one_certificate(app, trainee_ids, count):
-    """Per certificate: everything, the PDF rendering, and the signing, issued as before and as bulk issue does."""
+    """Per certificate: everything, the PDF rendering, and the signing."""
     from training.auth.models import User
     from training.certificates import services
     from training.credentials.models import Credential
@@ -129,12 +129,11 @@ def time_one_certificate(app, trainee_ids, count):
     try:
         people = [db.session.get(User, i) for i in trainee_ids[:2 * count + 1]]
         services.issue(people[0], credential)  # warm: fonts, stylesheets, keys
-        for label, render, group in (("at issue, rendered", True, people[1:count + 1]),
-                                     ("bulk issue, PDF when first needed", False, people[count + 1:])):
+        for label, group in (("issued, PDF rendered and stored", people[1:count + 1]),):
             spent.update(render=0.0, sign=0.0)
             start = time.perf_counter()
             for person in group:
-                services.issue(person, credential, render=render)
+                services.issue(person, credential)
             total = (time.perf_counter() - start) / len(group) * 1000
             results[label] = (total, spent["render"] / len(group) * 1000, spent["sign"] / len(group) * 1000)
     finally:
@@ -259,17 +258,6 @@ def main():
                 print(f"  {path:22} idle {idle[path]:7.1f} ms, during {statistics.median(during[path]):7.1f} ms "
                       f"(median of {len(during[path])}): {ratio:.2f}x (target at most 2x)")
 
-            from training.certificates.models import Certificate
-
-            certificate = db.session.scalar(db.select(Certificate).where(Certificate.credential_id == credential.id,
-                                                                         Certificate.pdf_sha256 == "").limit(1))
-            if certificate is not None:
-                admin_browser = Browser(f"http://127.0.0.1:{port}")
-                admin_browser.login("admin@example.org", env.get("DEMO_PASSWORD", "recovery-demo-2026"))
-                first = admin_browser.get(f"/certificates/{certificate.id}.pdf")
-                again = admin_browser.get(f"/certificates/{certificate.id}.pdf")
-                print(f"  a bulk-issued certificate's PDF: first download {first.seconds * 1000:.0f} ms "
-                      f"(rendered and stored), then {again.seconds * 1000:.0f} ms")
             db.session.remove()
             db.engine.dispose()
     finally:

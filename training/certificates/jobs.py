@@ -13,7 +13,7 @@ def start_bulk_issue(actor, credential, users):
 
 
 class BulkIssue(JobKind):
-    """One certificate per item (a trainee): checked, issued and signed; the PDF is rendered when first needed."""
+    """One certificate per item (a trainee): checked, issued, rendered and signed, as one issued alone."""
 
     def title(self, job):
         from training.credentials.models import Credential
@@ -30,7 +30,7 @@ class BulkIssue(JobKind):
         if trainee is None:
             raise JobItemFailed(_("This account no longer exists."))
         actor = db.session.get(User, job.started_by_id) if job.started_by_id else None
-        issue(trainee, db.session.get(Credential, job.params["credential_id"]), actor=actor, render=False)
+        issue(trainee, db.session.get(Credential, job.params["credential_id"]), actor=actor)
 
     def links(self, job):
         return [(_("Issued certificates"), url_for("certificates.admin_list"))]

@@ -139,14 +139,12 @@ def _number(credential, issued_on, certificate_id):
 
 
 def issue(trainee, credential, actor=None, today=None, check=True, previous=None, valid_from=None, months=None,
-          issued_as=None, render=True):
+          issued_as=None):
     """Issue a certificate, or return the one this trainee already has for this cycle.
 
     Idempotent: the database allows one certificate per trainee, credential and cycle, so
     a double click, two administrators or a retried job end with exactly one. Returns
-    (certificate, created). With ``render=False`` (bulk issue) the PDF is left to
-    ``certificate_pdf``, which renders it from the frozen copy when it is first needed:
-    rendering is four fifths of the cost of issuing.
+    (certificate, created). The PDF is rendered and stored with its SHA-256 at issue, in bulk too.
     """
     cycle = (previous.cycle + 1) if previous else 1
     existing = db.session.scalar(select(Certificate).where(
@@ -181,9 +179,8 @@ def issue(trainee, credential, actor=None, today=None, check=True, previous=None
             db.session.add(certificate)
             db.session.flush()
             certificate.number = _number(credential, today, certificate.id)
-            if render:
-                certificate.pdf = render_certificate(certificate)
-                certificate.pdf_sha256 = sha256(certificate.pdf)
+            certificate.pdf = render_certificate(certificate)
+            certificate.pdf_sha256 = sha256(certificate.pdf)
             certificate.signed_json, certificate.signed_jwt = sign_certificate(certificate)
             db.session.flush()
     except IntegrityError:
@@ -210,8 +207,9 @@ def render_certificate(certificate):
 
 
 def certificate_pdf(certificate):
-    """The certificate's PDF: stored at issue, or rendered from its frozen copy the first time it is
-    needed (after a bulk issue) and stored then with its SHA-256; served byte for byte ever after."""
+    """The certificate's PDF as stored at issue, served byte for byte. A record without one (a
+    certificate made by an older version that left rendering for later) has it rendered from its
+    frozen copy once and stored with its SHA-256."""
     if certificate.pdf_sha256:
         return certificate.pdf
     pdf = render_certificate(certificate)
