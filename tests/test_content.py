@@ -87,13 +87,13 @@ def test_a_malformed_module_is_reported_with_path_and_line(tmp_path, text, expec
     assert any("/sample-course/modules/03-broken.md" in e and expected in e for e in errors), errors
 
 
-def test_language_versions_beside_a_file_are_not_read_as_modules_or_questions(tmp_path):
+def test_language_versions_beside_a_file_are_not_read_as_modules_of_their_own(tmp_path):
     folder = write_course(tmp_path)
-    (folder / "modules" / "01-first.es.md").write_text("---\ntitle: Primero\n---\nTexto.\n")
-    (folder / "questions").mkdir(exist_ok=True)
-    (folder / "questions" / "01-first.es.gift").write_text("::Q:: ¿Verdadero? {T}\n")
+    (folder / "modules" / "01-first.es.md").write_text(
+        "---\ntitle: Primero\nobjectives:\n  - Explicar algo\nreflection: Piénselo.\n---\nTexto.\n")
     (course,) = load_courses(tmp_path)
     assert [m.slug for m in course.modules] == ["first", "second"]
+    assert course.modules[0].translations["es"]["title"] == "Primero"
     assert course.question_files == []
 
 
