@@ -307,36 +307,67 @@ def _user_facing_errors(trees):
         facing |= more
 
 
-def _unmarked_strings(node):
-    """The string literals (and f-strings) in ``node`` that reach a person without gettext."""
+def _module_constants(tree):
+    """A module's top-level ``NAME = value`` assignments: a shown argument is often one of them."""
+    return {target.id: node.value for node in tree.body if isinstance(node, ast.Assign)
+            for target in node.targets if isinstance(target, ast.Name)}
+
+
+def _unmarked_strings(node, constants=None, seen=()):
+    """(line, text) of the string literals (and f-strings) in ``node`` that reach a person without
+    gettext, following a name to the module constant it stands for."""
+    constants = constants or {}
+
+    def inner(child):
+        return _unmarked_strings(child, constants, seen)
+
     if node is None:
         return []
     if isinstance(node, ast.Constant):
-        return [node.value] if isinstance(node.value, str) and is_language(node.value) else []
+        return [(node.lineno, repr(node.value))] if isinstance(node.value, str) and is_language(node.value) else []
     if isinstance(node, ast.JoinedStr):
         text = "".join(v.value if isinstance(v, ast.Constant) else "{…}" for v in node.values)
-        return [f"f{text!r}"] if is_language(text.replace("{…}", " ")) else []
+        return [(node.lineno, f"f{text!r}")] if is_language(text.replace("{…}", " ")) else []
+    if isinstance(node, ast.Name) and node.id in constants and node.id not in seen:
+        return _unmarked_strings(constants[node.id], constants, (*seen, node.id))
     if isinstance(node, ast.Call):
         name = _call_name(node)
         if name in GETTEXT_CALLS:
             return []
         if name == "format" and isinstance(node.func, ast.Attribute):
-            return _unmarked_strings(node.func.value)
+            return inner(node.func.value)
         if name in {"Markup", "str", "escape"}:
-            return [s for arg in node.args for s in _unmarked_strings(arg)]
+            return [s for arg in node.args for s in inner(arg)]
         return []
     if isinstance(node, ast.BinOp):
-        return _unmarked_strings(node.left) + _unmarked_strings(node.right)
+        return inner(node.left) + inner(node.right)
     if isinstance(node, ast.IfExp):
-        return _unmarked_strings(node.body) + _unmarked_strings(node.orelse)
+        return inner(node.body) + inner(node.orelse)
     if isinstance(node, ast.BoolOp):
-        return [s for value in node.values for s in _unmarked_strings(value)]
+        return [s for value in node.values for s in inner(value)]
     if isinstance(node, ast.List | ast.Tuple):
-        return [s for element in node.elts for s in _unmarked_strings(element)]
+        return [s for element in node.elts for s in inner(element)]
     return []
 
 
-def _shown_arguments(call, user_facing_errors):
+def _choice_labels(choices, constants):
+    """The labels of a field's ``choices``: the second item of each pair, through ``choices(...)``
+    helpers and module constants."""
+    seen = set()
+    while True:
+        if isinstance(choices, ast.Call) and choices.args:
+            choices = choices.args[0]
+        elif isinstance(choices, ast.Name) and choices.id in constants and choices.id not in seen:
+            seen.add(choices.id)
+            choices = constants[choices.id]
+        else:
+            break
+    if isinstance(choices, ast.Dict):
+        return list(choices.values)
+    return [e.elts[1] for e in getattr(choices, "elts", []) if isinstance(e, ast.Tuple) and len(e.elts) == 2]
+
+
+def _shown_arguments(call, user_facing_errors, constants=None):
     """The arguments of ``call`` whose text a person reads."""
     name = _call_name(call)
     keywords = {k.arg: k.value for k in call.keywords if k.arg}
@@ -351,12 +382,11 @@ def _shown_arguments(call, user_facing_errors):
     if name in VALIDATORS:
         return [keywords.get("message")]
     if name and FIELD.match(name):
-        choices = keywords.get("choices")
-        labels = [e.elts[1] for e in getattr(choices, "elts", []) if isinstance(e, ast.Tuple) and len(e.elts) == 2]
-        return positional[:1] + [keywords.get("label"), keywords.get("description")] + labels + [
-            v for k, v in zip(getattr(keywords.get("render_kw"), "keys", []) or [],
-                              getattr(keywords.get("render_kw"), "values", []) or [], strict=False)
-            if isinstance(k, ast.Constant) and k.value in HUMAN_ATTRIBUTES]
+        render_kw = keywords.get("render_kw")
+        return positional[:1] + [keywords.get(k) for k in ("label", "description", "invalid_value_message")] + (
+            _choice_labels(keywords.get("choices"), constants or {})) + [
+            v for k, v in zip(getattr(render_kw, "keys", []) or [], getattr(render_kw, "values", []) or [],
+                              strict=False) if isinstance(k, ast.Constant) and k.value in HUMAN_ATTRIBUTES]
     if name in RENDER_CALLS:
         return [v for k, v in keywords.items() if k not in RENDER_MACHINE_KEYWORDS]
     return []
@@ -365,15 +395,15 @@ def _shown_arguments(call, user_facing_errors):
 def python_offenders():
     trees = {path: ast.parse(path.read_text(encoding="utf-8"), filename=str(path)) for path in PYTHON_FILES}
     user_facing_errors = _user_facing_errors(trees)
-    found = []
+    found = set()
     for path, tree in trees.items():
+        constants = _module_constants(tree)
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
-                for argument in _shown_arguments(node, user_facing_errors):
-                    for text in _unmarked_strings(argument):
-                        line = getattr(argument, "lineno", node.lineno)
-                        found.append(f"{path.relative_to(ROOT)}:{line}: {text if text.startswith('f') else repr(text)}")
-    return sorted(set(found), key=lambda f: (f.split(":")[0], int(f.split(":")[1])))
+                for argument in _shown_arguments(node, user_facing_errors, constants):
+                    for line, text in _unmarked_strings(argument, constants):
+                        found.add((str(path.relative_to(ROOT)), line, text))
+    return [f"{path}:{line}: {text}" for path, line, text in sorted(found)]
 
 
 def test_the_user_facing_errors_named_by_the_scan_still_exist():
@@ -387,6 +417,35 @@ def test_every_text_python_shows_to_people_is_marked_for_translation():
     offenders = python_offenders()
     assert not offenders, (f"{len(offenders)} texts in Python reach people without gettext (use _() at request "
                            "time, _l() at import time, with %(name)s placeholders):\n" + "\n".join(offenders))
+
+
+NAMES_FROM_STRFTIME = re.compile(r"%[aAbBp]")
+
+
+def strftime_name_offenders():
+    """Formats that write month or day names (or AM/PM) in English whatever the page's language."""
+    found = []
+    for path in PYTHON_FILES:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            spec = None
+            if isinstance(node, ast.FormattedValue) and isinstance(node.format_spec, ast.JoinedStr):
+                spec = "".join(v.value for v in node.format_spec.values if isinstance(v, ast.Constant))
+            elif isinstance(node, ast.Call) and _call_name(node) == "strftime" and node.args and isinstance(
+                    node.args[0], ast.Constant):
+                spec = node.args[0].value
+            if spec and NAMES_FROM_STRFTIME.search(str(spec)):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {spec!r}")
+    for path in TEMPLATES:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if re.search(r"strftime\([^)]*%[aAbBp]", line):
+                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()[:100]}")
+    return found
+
+
+def test_no_month_or_day_name_comes_from_strftime():
+    """strftime writes English names: dates go through the Babel filters (date, datetime) or format_date."""
+    offenders = strftime_name_offenders()
+    assert not offenders, "English month or day names from strftime:\n" + "\n".join(offenders)
 
 
 # --- The scans themselves --------------------------------------------------------------------------
@@ -411,6 +470,8 @@ def test_the_template_scan_finds_text_attributes_and_written_strings_but_not_mar
 
 def test_the_python_scan_finds_each_kind_of_shown_string_but_not_marked_ones():
     source = '''
+DATE_INVALID = "Enter a date."
+STATUS_CHOICES = [("", "Any status"), ("pending", "Waiting")]
 flash("Saved.", "success")
 flash(_("Saved."), "success")
 abort(404, description="No such page")
@@ -418,12 +479,16 @@ raise EntryError(f"Entry {n} is locked", field="minutes")
 name = StringField(_l("Name"), validators=[DataRequired(message="Enter a name")])
 kind = SelectField("Kind", choices=[("a", "First kind"), ("b", _l("Second"))])
 return render_template("x.html", title="Hello there", active="hours", message=_("Fine"))
+status = SelectField(_l("Status"), choices=choices(STATUS_CHOICES), invalid_value_message=DATE_INVALID)
 '''
     tree = ast.parse(source)
+    constants = _module_constants(tree)
     texts = [text for node in ast.walk(tree) if isinstance(node, ast.Call)
-             for argument in _shown_arguments(node, {"EntryError"}) for text in _unmarked_strings(argument)]
-    assert sorted(texts) == sorted(["Saved.", "No such page", "f'Entry {…} is locked'", "Enter a name", "Kind",
-                                    "First kind", "Hello there"])
+             for argument in _shown_arguments(node, {"EntryError"}, constants)
+             for _line, text in _unmarked_strings(argument, constants)]
+    assert sorted(texts) == sorted(["'Saved.'", "'No such page'", "f'Entry {…} is locked'", "'Enter a name'",
+                                    "'Kind'", "'First kind'", "'Hello there'", "'Enter a date.'", "'Any status'",
+                                    "'Waiting'"])
 
 
 # --- The Spanish catalogue -----------------------------------------------------------------------
