@@ -39,6 +39,7 @@ NOT_LANGUAGE = {
     "Moodle": "the name of a product",
     "LinkedIn": "the name of a site (a share link)",
     "Facebook": "the name of a site (a share link)",
+    "SHA-256": "the name of a hash algorithm",
     "UTC": "the name of a time standard, written the same in Spanish",
     "h": "the abbreviation of hours, written the same in Spanish",
     "min": "the abbreviation of minutes, written the same in Spanish",
@@ -53,13 +54,13 @@ FIRST_EXPRESSION = 0xE000
 EXPRESSIONS = re.compile("[\ue000-\uf8ff]")
 
 
+ALLOWED = re.compile("|".join(rf"(?<!\w){re.escape(t)}(?!\w)" for t in sorted(NOT_LANGUAGE, key=len, reverse=True)))
+
+
 def is_language(text):
     """True when ``text`` holds words a person reads (and is not one of the allowed exceptions)."""
-    text = " ".join(EXPRESSIONS.sub(" ", text).split())
-    if not text or text in NOT_LANGUAGE:
-        return False
-    words = [w for w in WORD.findall(text) if w not in NOT_LANGUAGE]
-    return bool(words) and not all(MACHINE_WORDS.match(w) for w in text.split())
+    text = " ".join(ALLOWED.sub(" ", EXPRESSIONS.sub(" ", text)).split())
+    return bool(WORD.search(text)) and not all(MACHINE_WORDS.match(w) for w in text.split())
 
 
 # --- Templates -----------------------------------------------------------------------------------
@@ -277,7 +278,7 @@ USER_FACING_ERRORS = {
     "ReflectionError",   # courses: flashed on the module page
     "GiftError",         # quizzes: listed on the question import preview
 }
-FLASH_LIKE = {"flash": (0,), "send_mail": (1, 2), "ValidationError": (0,), "ParseError": (1,)}
+FLASH_LIKE = {"flash": (0,), "send_mail": (1, 2), "ValidationError": (0,), "ParseError": (1,), "notify": (3,)}
 FIELD = re.compile(r"^[A-Z]\w*Field$")
 VALIDATORS = {"DataRequired", "InputRequired", "Optional", "Length", "Email", "NumberRange", "EqualTo",
               "Regexp", "AnyOf", "NoneOf", "URL", "FileRequired", "FileAllowed", "FileSize"}
@@ -313,8 +314,21 @@ def _module_constants(tree):
             for target in node.targets if isinstance(target, ast.Name)}
 
 
+def _imported_constants(tree, trees):
+    """The constants a module imports by name from another module of training/."""
+    imported = {}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("training"):
+            base = ROOT / node.module.replace(".", "/")
+            source = trees.get(base.with_suffix(".py")) or trees.get(base / "__init__.py")
+            if source is not None:
+                constants = _module_constants(source)
+                imported |= {a.asname or a.name: constants[a.name] for a in node.names if a.name in constants}
+    return imported
+
+
 def _unmarked_strings(node, constants=None, seen=()):
-    """(line, text) of the string literals (and f-strings) in ``node`` that reach a person without
+    """(node, text) of the string literals (and f-strings) in ``node`` that reach a person without
     gettext, following a name to the module constant it stands for."""
     constants = constants or {}
 
@@ -324,10 +338,13 @@ def _unmarked_strings(node, constants=None, seen=()):
     if node is None:
         return []
     if isinstance(node, ast.Constant):
-        return [(node.lineno, repr(node.value))] if isinstance(node.value, str) and is_language(node.value) else []
+        text = node.value
+        # Through a constant, a single lowercase word is usually a key ("energy"), not a text.
+        shown = isinstance(text, str) and is_language(text) and (not seen or _is_phrase(text))
+        return [(node, repr(text))] if shown else []
     if isinstance(node, ast.JoinedStr):
         text = "".join(v.value if isinstance(v, ast.Constant) else "{…}" for v in node.values)
-        return [(node.lineno, f"f{text!r}")] if is_language(text.replace("{…}", " ")) else []
+        return [(node, f"f{text!r}")] if is_language(text.replace("{…}", " ")) else []
     if isinstance(node, ast.Name) and node.id in constants and node.id not in seen:
         return _unmarked_strings(constants[node.id], constants, (*seen, node.id))
     if isinstance(node, ast.Call):
@@ -355,7 +372,10 @@ def _choice_labels(choices, constants):
     helpers and module constants."""
     seen = set()
     while True:
-        if isinstance(choices, ast.Call) and choices.args:
+        if isinstance(choices, ast.Call) and isinstance(choices.func, ast.Attribute) and choices.func.attr in {
+                "items", "values"}:
+            choices = choices.func.value
+        elif isinstance(choices, ast.Call) and choices.args:
             choices = choices.args[0]
         elif isinstance(choices, ast.Name) and choices.id in constants and choices.id not in seen:
             seen.add(choices.id)
@@ -395,14 +415,17 @@ def _shown_arguments(call, user_facing_errors, constants=None):
 def python_offenders():
     trees = {path: ast.parse(path.read_text(encoding="utf-8"), filename=str(path)) for path in PYTHON_FILES}
     user_facing_errors = _user_facing_errors(trees)
+    for path, tree in trees.items():
+        for node in ast.walk(tree):
+            node.source_file = path.relative_to(ROOT)  # where a constant used elsewhere is written
     found = set()
     for path, tree in trees.items():
-        constants = _module_constants(tree)
+        constants = _imported_constants(tree, trees) | _module_constants(tree)
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
                 for argument in _shown_arguments(node, user_facing_errors, constants):
-                    for line, text in _unmarked_strings(argument, constants):
-                        found.add((str(path.relative_to(ROOT)), line, text))
+                    for literal, text in _unmarked_strings(argument, constants):
+                        found.add((str(literal.source_file), literal.lineno, text))
     return [f"{path}:{line}: {text}" for path, line, text in sorted(found)]
 
 
