@@ -419,7 +419,7 @@ def python_offenders():
         for node in ast.walk(tree):
             node.source_file = path.relative_to(ROOT)  # where a constant used elsewhere is written
     found = set()
-    for path, tree in trees.items():
+    for tree in trees.values():
         constants = _imported_constants(tree, trees) | _module_constants(tree)
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
