@@ -45,6 +45,10 @@ def audit_value(value):
     if isinstance(value, dict):
         return "; ".join(f"{k}: {audit_value(v)}" for k, v in value.items())
     if isinstance(value, list | tuple):
+        from training.auth.models import ROLES
+
+        if value and all(isinstance(v, str) and v in ROLES for v in value):  # roles are stored by their key
+            value = [ROLES[v] for v in value]
         shown = ", ".join(audit_value(v) for v in value[:8])
         return _("%(shown)s and %(num)d more", shown=shown, num=len(value) - 8) if len(value) > 8 else shown
     if value is True:
