@@ -16,8 +16,13 @@ from training.extensions import db
 from training.notifications.models import Notification
 from training.supervision.services import EntryInput, log_entry, review_entries
 
-from .test_cohorts import ETHICS, _cohort, credential, live, running, trainer  # noqa: F401  (fixtures)
+from . import test_cohorts
+from .test_cohorts import ETHICS, _cohort
 from .test_notifications import mails
+
+# The cohort fixtures, shared with the cohort tests.
+credential, live, running, trainer = test_cohorts.credential, test_cohorts.live, test_cohorts.running, \
+    test_cohorts.trainer
 
 
 def spanish(user):

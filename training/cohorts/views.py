@@ -66,11 +66,11 @@ from training.courses.services import ReflectionError, active_courses, review_re
 from training.credentials.evaluation import default_credential
 from training.db_types import utcnow
 from training.extensions import db, limiter
-from training.i18n import current_language, localized
-from training.templating import format_number
 from training.forms import ConfirmForm, choices, show_error
 from training.http import content_disposition
+from training.i18n import current_language, localized
 from training.supervision.forms import quarter_hours
+from training.templating import format_date, format_number
 
 
 def _cohort_or_404(cohort_id):
@@ -315,17 +315,19 @@ def _session_form(cohort, session=None):
     class Form(SessionForm):
         pass
 
+    names = cohort.credential.words(current_language()).get("domains", {}) if cohort.credential else {}
     for index, domain in enumerate(domains):
         setattr(Form, f"credit_{index}", DecimalField(
-            domain, places=2, default=0, invalid_value_message=_("Enter hours as a number, such as 1.5."),
+            names.get(domain, domain), places=2, default=0, invalid_value_message=_("Enter hours as a number, such as 1.5."),
             validators=[Optional(), quarter_hours(minimum=0)],
             render_kw={"step": "0.25", "min": "0", "max": "24", "inputmode": "decimal"}))
     form = Form(obj=None)
     form.domains = domains
-    form.materials.choices = choices([(m.id, f"{m.course.title}: {m.title}") for m in _material_modules(cohort)])
+    form.materials.choices = choices([(m.id, f"{localized(m.course, 'title')}: {localized(m, 'title')}")
+                                      for m in _material_modules(cohort)])
     others = [s for s in cohort.sessions if s.makeup_of_id is None and (session is None or s.id != session.id)]
     form.makeup_of_id.choices = choices([(0, _("Not a make-up session"))] + [
-        (s.id, f"{local(s.starts_at):%Y-%m-%d} · {s.topic}") for s in others])
+        (s.id, f"{format_date(local(s.starts_at).date())} · {session_topic_in(s)}") for s in others])
     if request.method == "GET":
         if session is not None:
             start, end = local(session.starts_at), local(session.ends_at)

@@ -1,6 +1,5 @@
 """Pages for background jobs: each person sees the jobs they started, their progress and failures."""
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
-from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 

@@ -67,7 +67,6 @@ def deliver_events(event_ids):
     sent is not sent again.
     """
     from training.audit import AuditEvent
-
     from training.auth.models import User
 
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.id.in_(event_ids)).order_by(AuditEvent.id))
