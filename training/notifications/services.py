@@ -93,6 +93,8 @@ def _find(keys):
 
 
 # --- What each event means to whom ----------------------------------------------------------------
+# Each handler returns (recipient id, kind, words, endpoint, link arguments): ``words()`` writes
+# the message, and is called in the recipient's language.
 
 def _entry(event):
     from training.supervision.models import HourEntry
@@ -109,6 +111,7 @@ def _reviewed(event):
     entry = _entry(event)
     if entry is None or event.subject_id is None:
         return []
+
     def who():
         return event.actor.full_name if event.actor else _("Your supervisor")
 
@@ -130,6 +133,7 @@ def _submitted(event):
     entry = _entry(event)
     if entry is None or entry.supervisor_id is None or entry.status != "pending":
         return []
+
     def message():
         return _("%(trainee)s sent %(hours)s of %(kind)s on %(day)s for your review.",
                  trainee=entry.trainee.full_name, **_entry_words(entry))
