@@ -94,7 +94,7 @@ def test_reports_are_refused_for_someone_no_longer_supervised_and_a_retry_adds_t
                                         starts_on=date(2026, 1, 1)))
     db.session.commit()
     page = client.post(f"/jobs/{job.id}/retry", follow_redirects=True).text
-    assert "1 item(s) queued again." in page and "2 of 2 processed · 2 done · 0 failed" in page
+    assert "1 item queued again." in page and "2 of 2 processed · 2 done · 0 failed" in page
     assert calls == [2, 1]
     assert len(_download(client, page).namelist()) == 2
     again = client.post(f"/jobs/{job.id}/retry", follow_redirects=True).text

@@ -17,7 +17,7 @@ from training import audit, jobs
 from training.auth.models import AccountToken, User, user_by_email
 from training.db_types import utcnow
 from training.extensions import db
-from training.mail import external_url, send_mail
+from training.mail import external_url, send_to
 
 
 class AccountError(Exception):
@@ -149,13 +149,7 @@ def send_invitation(actor, user, action="user.invitation_resent", **details):
     audit.record(action, actor=actor, subject=user, email=user.email, **details)
     db.session.commit()
     link = external_url("auth.accept_invitation", token=token)
-    organisation = current_app.config["ORGANISATION_NAME"]
-    send_mail(user.email, f"Your invitation to {organisation}", (
-        f"Hello {user.full_name},\n\n"
-        f"{actor.full_name if actor else 'An administrator'} has invited you to {organisation}'s "
-        f"training platform.\n\nChoose your password here (the link works once and expires "
-        f"in {hours} hours):\n{link}\n\nIf you were not expecting this, you can ignore it.\n"
-    ))
+    send_to(user, "invitation", inviter=actor, link=link, hours=hours)
     return link
 
 
@@ -206,11 +200,7 @@ def send_password_reset(email):
     token = issue_token(user, "password_reset", timedelta(minutes=minutes))
     db.session.commit()
     link = external_url("auth.reset_password", token=token)
-    send_mail(user.email, "Reset your password", (
-        f"Hello {user.full_name},\n\nSomeone asked to reset the password of this account. "
-        f"Choose a new one here (the link works once and expires in {minutes} minutes):\n{link}\n\n"
-        "If it was not you, ignore this message; your password stays as it is.\n"
-    ))
+    send_to(user, "password_reset", link=link, minutes=minutes)
     return link
 
 
