@@ -1,11 +1,14 @@
 """A Spanish-speaking trainee's courses, modules, quizzes and final exam: in Spanish throughout,
 the same questions graded the same way, and English only where no Spanish version exists, said so."""
 import html
+import io
 import re
 import shutil
 
 import pytest
+from flask_babel import refresh
 
+from training.courses.loader import ContentErrors, load_courses
 from training.courses.services import final_exam, record_module_completion, sync_courses
 from training.extensions import db
 from training.quizzes.models import QuestionTranslation, QuizAttempt
@@ -177,3 +180,39 @@ def test_an_english_trainee_sees_english_and_no_note(course, people, login_as):
     assert "translation-note" not in page and '<fieldset class="question" id="question-1">' in page
     course_page = client.get(f"/courses/{course.slug}").text
     assert "0 of 8 modules done." in course_page and "32 questions from every module" in course_page
+
+
+# --- For administrators --------------------------------------------------------------------------------
+
+def test_content_problems_are_reported_in_the_administrators_language(app, tmp_path):
+    shutil.copytree(COURSES_DIR / SLUG, tmp_path / SLUG)
+    module = tmp_path / SLUG / "modules" / "01-what-peer-recovery-support-is-and-is-not.md"
+    module.write_text(module.read_text(encoding="utf-8").replace("estimated_minutes: 60", "estimated_minutes: 0"),
+                      encoding="utf-8")
+    version = tmp_path / SLUG / "questions" / "02-shared-experience-empathy-belonging-and-hope.es.gift"
+    text = version.read_text(encoding="utf-8")
+    version.write_text(text[:text.rindex("\n::")], encoding="utf-8")
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        refresh()
+        with pytest.raises(ContentErrors) as caught:
+            load_courses(tmp_path)
+    message = str(caught.value)
+    assert "01-what-peer-recovery-support-is-and-is-not.md:3: 'estimated_minutes' debe ser un número entero " \
+           "del 1 al 600" in message
+    assert "la traducción tiene 8 preguntas; el archivo que traduce tiene 9" in message
+
+
+def test_an_import_is_previewed_in_spanish_with_its_problems(course, make_user, login_as, fragments):
+    admin = make_user("alba@example.org", roles=("admin",), locale="es")
+    client = login_as(admin)
+    page = client.get("/admin/questions/import").text
+    assert "Importar preguntas" in page and "Archivo de preguntas" in page
+    assert english_left(page, fragments) == []
+    gift = "::Q1:: Pick.{=right ~%85%partly ~wrong}\n\n::Q2:: Broken {=a ~b\n"
+    response = client.post("/admin/questions/import", data={
+        "course": course.slug, "format": "gift", "category": "extra",
+        "file": (io.BytesIO(gift.encode()), "extra.gift")}, content_type="multipart/form-data")
+    assert "No se puede importar nada: se encontró 1 problema" in response.text
+    assert "el bloque de respuestas { nunca se cierra con }" in response.text
+    assert "el peso 85% no es uno de los pesos de Moodle; se lee como 83.33333%, el más cercano" in response.text
+    assert english_left(response.text, fragments) == []

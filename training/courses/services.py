@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from training import audit
@@ -22,6 +23,7 @@ from training.courses.models import (
 )
 from training.db_types import utcnow
 from training.extensions import db
+from training.i18n import localized
 from training.rendering import markdown_to_html
 
 
@@ -330,8 +332,8 @@ def progress_for(user, courses):
     ).all())
     # Prerequisites are named by their titles; most courses have none, so the lookup is rare.
     wanted = {s for c in courses for s in c.prerequisites if s not in done_courses}
-    titles = dict(db.session.execute(select(Course.slug, Course.title).where(Course.slug.in_(wanted))).all()) \
-        if wanted else {}
+    titles = {c.slug: localized(c, "title") for c in db.session.scalars(
+        select(Course).where(Course.slug.in_(wanted)).options(selectinload(Course.translations)))} if wanted else {}
     result = []
     for course in courses:
         locked_by = [titles.get(s, s) for s in course.prerequisites if s not in done_courses]
