@@ -22,6 +22,7 @@ from training.credentials.models import Credential, Enrolment
 from training.credentials.rules import Context, RenewalRule, SupervisionFrequencyRule, build, messages
 from training.db_types import utcnow
 from training.extensions import db
+from training.i18n import current_language, default_locale, in_language
 
 
 @dataclass
@@ -39,6 +40,8 @@ class Compiled:
     slug: str = ""
     domains: list = field(default_factory=list)
     attribute_labels: dict = field(default_factory=dict)
+    # Language -> {domain as the file names it: its name in that language}.
+    domain_names: dict = field(default_factory=dict)
 
     def all_rules(self):
         """Every rule, those inside alternatives and groups included."""
@@ -50,6 +53,12 @@ class Compiled:
 
     def first(self, kind):
         return next((r for r in self.all_rules() if r.kind == kind), None)
+
+    def domain_name(self, domain):
+        """A domain's name in the reader's language, where the credential file translates it."""
+        if not self.domain_names:
+            return domain
+        return self.domain_names.get(current_language(), {}).get(domain, domain)
 
     def criteria(self):
         """Every requirement in words, in the file's order: the credential page and the badge's criteria."""
@@ -86,7 +95,8 @@ def compile_definition(credential, course_titles=None, exam_pass_marks=None, cre
     spec = credential.spec
     compiled = Compiled(credential, [], None, course_titles or {}, credential_titles or {}, exam_pass_marks or {},
                         credential.id, credential.slug, list(spec.domains),
-                        {a.key: a.label for a in spec.hour_attributes})
+                        {a.key: a.label for a in spec.hour_attributes},
+                        {language: dict(words.domains) for language, words in spec.translations.items()})
     compiled.rules = [build(requirement, compiled) for requirement in spec.requirements]
     compiled.renewal = RenewalRule(spec.renewal) if spec.renewal else None
     return compiled
@@ -274,7 +284,8 @@ def refresh(user_ids, today=None):
     comps = compile_credentials(list({e.credential_id: e.credential for f in facts.values() for e in f.enrolments}
                                      .values()))
     now = utcnow()
-    with messages():
+    # Stored for lists that many people read: in the site's language, whoever's change triggered it.
+    with in_language(default_locale()), messages():
         _store(facts, comps, today, now)
     db.session.flush()
     return len(users)
