@@ -108,8 +108,8 @@ def test_a_spanish_trainees_certificates_page_is_all_spanish(issued, spanish_tra
     assert english_in(text) == []
 
 
-def test_a_spanish_trainees_checklist_names_each_requirement_and_step_in_spanish(spanish_trainee, credential,
-                                                                                 login_as):  # noqa: F811
+def test_a_spanish_trainees_checklist_names_each_requirement_and_step_in_spanish(
+        spanish_trainee, credential, login_as):  # noqa: F811
     approved(spanish_trainee, "training", 90, 3, domain="Advocacy", provider="Academy")
     db.session.commit()
     text = main_text(login_as(spanish_trainee).get("/certificates").text)
