@@ -178,3 +178,20 @@ def test_the_signed_credential_keeps_its_english_criteria_when_a_spanish_speaker
     assert "of training" in narrative and "capacitación" not in narrative
     page = main_text(client.get(f"/credentials/{credential.slug}", headers={"Accept-Language": "es"}).text)
     assert "de capacitación" in page and "Defensa de derechos" in page
+
+
+def test_an_expiry_reminder_is_written_in_the_holders_language(app, issued, spanish_trainee, caplog):
+    from datetime import timedelta
+
+    from training.certificates.reminders import send_expiry_reminders
+
+    from .test_notifications import mails, messages_of
+
+    caplog.set_level("INFO", logger="training.mail")
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        send_expiry_reminders(issued.expires_on - timedelta(days=1))
+    reminder = messages_of(spanish_trainee)[-1]
+    assert reminder.startswith("Su certificado de Especialista de apoyo entre pares para la recuperación")
+    assert f"vence en 1 día, el {spanish_day(issued.expires_on)}" in reminder
+    subjects = [subject for to, subject, _ in mails(caplog) if to == spanish_trainee.email]
+    assert subjects[-1] == "Su certificado vence en 1 día"
