@@ -109,7 +109,7 @@ def test_a_spanish_trainees_certificates_page_is_all_spanish(issued, spanish_tra
 
 
 def test_a_spanish_trainees_checklist_names_each_requirement_and_step_in_spanish(
-        spanish_trainee, credential, login_as):  # noqa: F811
+        spanish_trainee, course, credential, login_as):  # noqa: F811
     approved(spanish_trainee, "training", 90, 3, domain="Advocacy", provider="Academy")
     db.session.commit()
     text = main_text(login_as(spanish_trainee).get("/certificates").text)
@@ -117,6 +117,9 @@ def test_a_spanish_trainees_checklist_names_each_requirement_and_step_in_spanish
     assert "1,5 h de 10 h" in text and "Registre 8,5 horas más de capacitación externa en Defensa de derechos" in text
     assert "Supervisión recibida" in text and "Pendiente" in text
     assert "Capacitación: Advocacy" not in text
+    # The course as its Spanish version is titled.
+    assert "Curso: Fundamentos del apoyo entre pares para la recuperación" in text
+    assert "Examen final: Fundamentos del apoyo entre pares para la recuperación" in text
     assert english_in(text) == []
 
 

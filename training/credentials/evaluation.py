@@ -40,8 +40,9 @@ class Compiled:
     slug: str = ""
     domains: list = field(default_factory=list)
     attribute_labels: dict = field(default_factory=dict)
-    # Language -> {domain as the file names it: its name in that language}.
+    # Language -> {domain as the file names it: its name in that language}; the same for course titles.
     domain_names: dict = field(default_factory=dict)
+    course_names: dict = field(default_factory=dict)
 
     def all_rules(self):
         """Every rule, those inside alternatives and groups included."""
@@ -60,6 +61,14 @@ class Compiled:
             return domain
         return self.domain_names.get(current_language(), {}).get(domain, domain)
 
+    def course_title(self, slug):
+        """A course's title in the reader's language where the course has a version in it."""
+        if self.course_names:
+            title = self.course_names.get(current_language(), {}).get(slug)
+            if title:
+                return title
+        return self.course_titles.get(slug, slug)
+
     def criteria(self):
         """Every requirement in words, in the file's order: the credential page and the badge's criteria."""
         return [rule.describe() for rule in self.rules]
@@ -72,21 +81,28 @@ class Compiled:
 
 def compile_credentials(credentials):
     """``Compiled`` for each credential, by id, with course and credential names in two statements."""
-    from training.courses.models import Course
+    from training.courses.models import Course, CourseTranslation
     from training.quizzes.models import Quiz
 
     cache = g.setdefault("_compiled_credentials", {}) if has_app_context() else {}
     version = {c.id: (c.id, c.synced_at, repr(c.definition)) for c in credentials}
     wanted = [c for c in credentials if version[c.id] not in cache]
     if wanted:
-        courses = {slug: (title, mark) for slug, title, mark in db.session.execute(
-            select(Course.slug, Course.title, Quiz.pass_mark).outerjoin(
-                Quiz, (Quiz.course_id == Course.id) & Quiz.module_id.is_(None) & Quiz.active))}
+        courses, translated = {}, {}
+        for slug, title, mark, language, translation in db.session.execute(
+                select(Course.slug, Course.title, Quiz.pass_mark, CourseTranslation.locale, CourseTranslation.title)
+                .outerjoin(Quiz, (Quiz.course_id == Course.id) & Quiz.module_id.is_(None) & Quiz.active)
+                .outerjoin(CourseTranslation, CourseTranslation.course_id == Course.id)):
+            courses[slug] = (title, mark)
+            if language:
+                translated.setdefault(language, {})[slug] = translation
         titles = dict(db.session.execute(select(Credential.slug, Credential.title)).all())
         for credential in wanted:
-            cache[version[credential.id]] = compile_definition(
+            compiled = compile_definition(
                 credential, {slug: title for slug, (title, _) in courses.items()},
                 {slug: mark for slug, (_, mark) in courses.items() if mark is not None}, titles)
+            compiled.course_names = translated
+            cache[version[credential.id]] = compiled
     return {c.id: cache[version[c.id]] for c in credentials}
 
 

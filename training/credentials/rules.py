@@ -137,10 +137,10 @@ class CourseRule(Rule):
 
     def describe(self):
         return _("Complete the course %(title)s.",
-                 title=self.credential.course_titles.get(self.spec.course, self.spec.course))
+                 title=self.credential.course_title(self.spec.course))
 
     def evaluate(self, facts, ctx):
-        title = self.credential.course_titles.get(self.spec.course, self.spec.course)
+        title = self.credential.course_title(self.spec.course)
         completed = facts.completions.get(self.spec.course)
         return [Item(f"course:{self.spec.course}", self.label(_("Course: %(title)s", title=title)), completed is not None,
                      _("Completed on %(day)s", day=format_date(completed)) if completed else _("Not completed yet"),
@@ -397,7 +397,7 @@ class ExamRule(Rule):
     kind = "exam"
 
     def describe(self):
-        title = self.credential.course_titles.get(self.spec.course, self.spec.course)
+        title = self.credential.course_title(self.spec.course)
         mark = self.spec.pass_mark or self.credential.exam_pass_marks.get(self.spec.course, 80)
         text = _("Pass the final exam of %(title)s with at least %(mark)s%%", title=title, mark=mark)
         if self.spec.within_months_of_training:
@@ -407,7 +407,7 @@ class ExamRule(Rule):
 
     def evaluate(self, facts, ctx):
         course = self.spec.course
-        title = self.credential.course_titles.get(course, course)
+        title = self.credential.course_title(course)
         label = self.label(_("Final exam: %(title)s", title=title))
         attempts = [a for a in facts.attempts if a.course == course]
         mark = self.spec.pass_mark or (attempts[0].quiz_pass_mark if attempts else
