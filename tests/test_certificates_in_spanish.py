@@ -146,6 +146,8 @@ def test_the_transcript_is_printed_in_the_holders_language_whoever_asks(app, iss
     assert "Expediente académico" in text and "Cursos completados" in text and "Cuestionarios y exámenes" in text
     assert "Horas aprobadas para Especialista de apoyo entre pares para la recuperación" in text
     assert "Trabajo de apoyo entre pares supervisado" in text and "Página 1 de" in text
+    assert "Examen final: Fundamentos del apoyo entre pares para la recuperación" in text
+    assert "Foundations of Peer Recovery Support" not in text
     assert re.search(r"generado el \d{1,2} de [a-z]+ de \d{4}", text)
     assert english_in(text) == []
     assert "Transcript" not in text and "Courses completed" not in text and "Approved hours" not in text
