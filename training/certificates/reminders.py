@@ -24,7 +24,7 @@ def send_expiry_reminders(today=None):
             window = min(d for d in current_app.config["EXPIRY_REMINDER_DAYS"] if d >= left)
             if window != days or not claim(certificate.holder, f"expiry-{days}", certificate.number):
                 continue
-            with for_user(certificate.holder):  # written in the holder's language, as the e-mail is
+            with for_user(certificate.holder):  # the holder's language, in the app and the e-mail
                 message = ngettext(
                     "Your %(credential)s certificate %(number)s expires in %(num)d day, on %(day)s. To renew it you "
                     "need continuing education hours logged and approved.",
@@ -32,11 +32,10 @@ def send_expiry_reminders(today=None):
                     "need continuing education hours logged and approved.",
                     left, credential=certificate.title_in(current_language()), number=certificate.number,
                     day=format_date(certificate.expires_on))
-                subject = ngettext("Your certificate expires in %(num)d day", "Your certificate expires in %(num)d days",
-                                   left)
             notification = notify(certificate.user_id, "certificate_expiring", f"expiry-{days}-{certificate.number}",
                                   message, "certificates.mine")
             if notification is not None:
-                email_at_once([notification.id], subject=subject)
+                email_at_once([notification.id], subject=lambda left=left: ngettext(
+                    "Your certificate expires in %(num)d day", "Your certificate expires in %(num)d days", left))
             sent += 1
     return sent
