@@ -232,11 +232,20 @@ def register_template_helpers(app):
     from training.audit import detail_name
     from training.auth.models import ROLES
     from training.rendering import markdown_to_html
-    from training.templating import audit_value, format_date, format_datetime, format_hours
+    from training.templating import (
+        audit_value,
+        format_date,
+        format_datetime,
+        format_hours,
+        format_number,
+        format_percent,
+    )
 
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["hours"] = format_hours
+    app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["percent"] = format_percent
     app.jinja_env.filters["audit_value"] = audit_value
     app.jinja_env.filters["audit_key"] = detail_name
     app.jinja_env.filters["markdown"] = lambda text: Markup(markdown_to_html(text or ""))
