@@ -407,8 +407,9 @@ def _shown_arguments(call, user_facing_errors, constants=None):
             _choice_labels(keywords.get("choices"), constants or {})) + [
             v for k, v in zip(getattr(render_kw, "keys", []) or [], getattr(render_kw, "values", []) or [],
                               strict=False) if isinstance(k, ast.Constant) and k.value in HUMAN_ATTRIBUTES]
-    if name in RENDER_CALLS:
-        return [v for k, v in keywords.items() if k not in RENDER_MACHINE_KEYWORDS]
+    if name in RENDER_CALLS:  # a lowercase word here is usually a key the template compares
+        return [v for k, v in keywords.items() if k not in RENDER_MACHINE_KEYWORDS
+                and not (isinstance(v, ast.Constant) and isinstance(v.value, str) and not _is_phrase(v.value))]
     return []
 
 

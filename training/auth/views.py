@@ -134,7 +134,7 @@ def reset_password_page(token):
     """Choose a new password with a one-time link."""
     record = find_token(token, "password_reset")
     if record is None or not record.user.active:
-        return render_template("auth/link_invalid.html", what="password reset link"), 404
+        return render_template("auth/link_invalid.html", what="password_reset"), 404
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:

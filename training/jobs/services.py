@@ -219,7 +219,7 @@ def retry(job):
     pending = db.session.scalar(select(func.count()).select_from(JobItem).where(
         JobItem.job_id == job.id, JobItem.status == "pending"))
     if not pending and job.total:
-        raise ServiceError("Nothing to retry: every item of this job is done.")
+        raise ServiceError(_("Nothing to retry: every item of this job is done."))
     db.session.execute(update(Job).where(Job.id == job.id).values(
         status="queued", done=Job.done - failed, failed=Job.failed - failed, finished_at=None, summary=""))
     db.session.commit()
