@@ -1,6 +1,7 @@
 """Hour entries, supervision sessions, uploaded certificates, wellbeing check-ins, reminders."""
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
@@ -16,10 +17,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from training.db_types import UTCDateTime, utcnow
 from training.extensions import db
 
-KINDS = {"service": "Peer support work", "training": "External training", "supervision": "Supervision received"}
+KINDS = {"service": _l("Peer support work"), "training": _l("External training"), "supervision": _l("Supervision received")}
 STATUSES = {"pending": "Waiting for approval", "approved": "Approved", "returned": "Returned for changes",
             "withdrawn": "Withdrawn"}
-FORMATS = {"individual": "Individual", "group": "Group"}
+FORMATS = {"individual": _l("Individual"), "group": _l("Group")}
 
 
 class Attachment(db.Model):
