@@ -126,7 +126,7 @@ class HourEntry(db.Model):
 
     @property
     def format_label(self):
-        """"individual" or "group" in the reader's language; empty for entries without a format."""
+        """The supervision format (individual or group) in the reader's language; empty when there is none."""
         return FORMATS.get(self.supervision_format, "")
 
     @property
