@@ -526,3 +526,23 @@ def the_pending_index_is_gone_and_the_entries_stay(db):
     assert "ix_certificate_previous_id" not in _index_names(db, "certificate")
     assert db.scalar("SELECT count(*) FROM certificate") >= 1
     assert db.scalar("SELECT count(*) FROM hour_entry WHERE status = 'pending'") == 2
+
+
+# --- 0016: live trainings in other languages --------------------------------------------------------
+
+@seed("0016")
+def a_live_training_in_spanish(db):
+    db.insert("live_training", id=2, slug="ethics-in-peer-work", title="Ethics (live)", summary="",
+              sessions=[{"topic": "Boundaries", "minutes": 120, "credits": {"Ethical Responsibility": 120}}],
+              active=True, translations={"es": {"title": "Ética (en vivo)", "summary": "", "topics": ["Límites"]}})
+
+
+@after_upgrade("0016")
+def a_live_training_has_no_translations_until_its_file_is_loaded(db):
+    assert db.scalar("SELECT title FROM live_training WHERE id = 1") == "Core (live)"
+    assert db.scalar("SELECT count(*) FROM live_training WHERE translations IS NOT NULL") == 0
+
+
+@after_downgrade("0016")
+def the_live_trainings_stay_without_their_translations(db):
+    assert db.scalar("SELECT count(*) FROM live_training") == 2

@@ -93,7 +93,7 @@ requirements:
     assert f"error: {path}:6: colour: unknown key" in lines
     assert f"error: {path}:9: requirements[0].course: Input should be a valid string" in lines
     assert f"error: {path}:12: requirements[1].group_at_most: Input should be a valid number" in lines
-    assert "4 problem(s) found" in result.output
+    assert "4 problems found" in result.output
 
 
 def test_check_refuses_unknown_domains_courses_and_attributes(runner, tmp_path):

@@ -201,7 +201,7 @@ def test_cli_signs_every_missing_credential(certificate, runner):  # noqa: F811
     db.session.execute(db.update(Certificate).values(signed_json=None, signed_jwt=None))
     db.session.commit()
     result = runner.invoke(args=["certificates", "sign-missing"])
-    assert result.exit_code == 0 and "1 credential(s) signed and stored." in result.output
+    assert result.exit_code == 0 and "1 credential signed and stored." in result.output
     assert db.session.get(Certificate, certificate.id).signed_json
 
 

@@ -146,40 +146,40 @@ def register_errors(app):
         values = list(request.args.values()) + list(request.form.values()) + [request.path]
         values += [upload.filename or "" for upload in request.files.values()]
         if any("\x00" in value for value in values):
-            abort(400, "The request contained a character that cannot be saved (a NUL byte).")
+            abort(400, gettext("The request contained a character that cannot be saved (a NUL byte)."))
 
     @app.errorhandler(400)
     def bad_request(error):
         detail = error.description if error.description != BadRequest.description else ""
-        return page(400, "Something in that request was not right",
-                    detail or "Please go back, check what you entered and try again.")
+        return page(400, gettext("Something in that request was not right"),
+                    detail or gettext("Please go back, check what you entered and try again."))
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return page(400, "This form has expired",
-                    "For your security, forms stop working after a while or when you sign in "
-                    "again. Go back, reload the page and send it once more.")
+        return page(400, gettext("This form has expired"),
+                    gettext("For your security, forms stop working after a while or when you sign in "
+                            "again. Go back, reload the page and send it once more."))
 
     @app.errorhandler(403)
     def forbidden(error):
-        return page(403, "You do not have access to this page",
-                    "Your account's roles do not include this page. If you think they should, "
-                    "ask an administrator of your programme.")
+        return page(403, gettext("You do not have access to this page"),
+                    gettext("Your account's roles do not include this page. If you think they should, "
+                            "ask an administrator of your programme."))
 
     @app.errorhandler(404)
     def not_found(error):
-        return page(404, "Page not found",
-                    "The address may be mistyped, or the page may have moved.")
+        return page(404, gettext("Page not found"),
+                    gettext("The address may be mistyped, or the page may have moved."))
 
     @app.errorhandler(405)
     def method_not_allowed(error):
-        return page(405, "That action is not available here",
-                    "Please use the buttons and links on the page.")
+        return page(405, gettext("That action is not available here"),
+                    gettext("Please use the buttons and links on the page."))
 
     @app.errorhandler(429)
     def too_many_requests(error):
-        return page(429, "Too many attempts",
-                    "Please wait a minute before trying again.")
+        return page(429, gettext("Too many attempts"),
+                    gettext("Please wait a minute before trying again."))
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
@@ -207,13 +207,14 @@ def register_errors(app):
     @app.errorhandler(500)
     def server_error(error):
         db.session.rollback()
-        return page(500, "Something went wrong on our side",
-                    "The error has been logged. Please try again in a moment.")
+        return page(500, gettext("Something went wrong on our side"),
+                    gettext("The error has been logged. Please try again in a moment."))
 
 
 def register_template_helpers(app):
     from markupsafe import Markup
 
+    from training.audit import detail_name
     from training.auth.models import ROLES
     from training.rendering import markdown_to_html
     from training.templating import audit_value, format_date, format_datetime, format_hours
@@ -222,6 +223,7 @@ def register_template_helpers(app):
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["hours"] = format_hours
     app.jinja_env.filters["audit_value"] = audit_value
+    app.jinja_env.filters["audit_key"] = detail_name
     app.jinja_env.filters["markdown"] = lambda text: Markup(markdown_to_html(text or ""))
     app.jinja_env.globals["ROLES"] = ROLES
     app.jinja_env.add_extension("jinja2.ext.do")

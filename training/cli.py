@@ -2,6 +2,8 @@
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from training.auth.models import ROLES, User, user_by_email
 from training.extensions import db
@@ -30,9 +32,13 @@ def courses_sync(path):
     except ContentErrors as errors:
         db.session.rollback()
         for error in errors.errors:
-            click.echo(f"error: {error}", err=True)
-        raise click.ClickException(f"{len(errors.errors)} problem(s) found; nothing was changed.") from None
-    click.echo(f"Courses synced: {report.summary()}.")
+            click.echo(_("error: %(error)s", error=error), err=True)
+        raise click.ClickException(_nothing_changed(len(errors.errors))) from None
+    click.echo(_("Courses synced: %(summary)s.", summary=report.summary()))
+
+
+def _nothing_changed(count):
+    return ngettext("%(num)d problem found; nothing was changed.", "%(num)d problems found; nothing was changed.", count)
 
 
 role_option = click.option("--role", "roles", multiple=True, type=click.Choice(sorted(ROLES)),
@@ -52,7 +58,7 @@ def users_create(email, name, roles, password):
     from training.auth.services import AccountError, set_password
 
     if user_by_email(email):
-        raise click.ClickException(f"{email} already has an account.") from None
+        raise click.ClickException(_("%(email)s already has an account.", email=email)) from None
     user = User(email=email.strip().lower(), full_name=name.strip())
     user.set_roles(roles)
     if "trainee" in roles:
@@ -64,7 +70,7 @@ def users_create(email, name, roles, password):
     db.session.add(user)
     audit.record("user.created", subject=user, roles=sorted(roles))
     db.session.commit()
-    click.echo(f"Created {user.email} ({', '.join(ROLES[r] for r in sorted(roles))}).")
+    click.echo(_("Created %(email)s (%(roles)s).", email=user.email, roles=", ".join(str(ROLES[r]) for r in sorted(roles))))
 
 
 @users_cli.command("invite")
@@ -79,7 +85,7 @@ def users_invite(email, name, roles):
         user = invite(None, email, name, set(roles))
     except AccountError as error:
         raise click.ClickException(error.message) from None
-    click.echo(f"Invited {user.email}. The link is in the e-mail (or the log, without MAIL_SERVER).")
+    click.echo(_("Invited %(email)s. The link is in the e-mail (or the log, without MAIL_SERVER).", email=user.email))
 
 
 @users_cli.command("deactivate")
@@ -92,21 +98,21 @@ def users_deactivate(email, reason):
 
     user = user_by_email(email)
     if user is None:
-        raise click.ClickException(f"No account for {email}.") from None
+        raise click.ClickException(_("No account for %(email)s.", email=email)) from None
     if user.active:
         user.active = False
         user.deactivated_at = utcnow()
         user.rotate_session_token()
         audit.record("user.deactivated", subject=user, reason=reason)
         db.session.commit()
-    click.echo(f"{user.email} is deactivated.")
+    click.echo(_("%(email)s is deactivated.", email=user.email))
 
 
 @users_cli.command("list")
 def users_list():
     """List everyone with their roles and status."""
     for user in db.session.scalars(db.select(User).order_by(User.email)):
-        status = "active" if user.active and user.password_hash else ("invited" if user.active else "deactivated")
+        status = _("active") if user.active and user.password_hash else (_("invited") if user.active else _("deactivated"))
         click.echo(f"{user.email:40} {','.join(sorted(user.role_names)):28} {status}")
 
 
@@ -140,33 +146,38 @@ def questions_import(path, slug, category, fmt, dry_run, as_json):
     from training.quizzes.services import import_questions
 
     if not slug and not dry_run:
-        raise click.UsageError("--course is needed unless --dry-run is given.")
+        raise click.UsageError(_("--course is needed unless --dry-run is given."))
     fmt = fmt or ("aiken" if path.endswith(".aiken.txt") else "gift")
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        raise click.ClickException(f"{path} is not UTF-8 text.") from None
+        raise click.ClickException(_("%(path)s is not UTF-8 text.", path=path)) from None
     result = (parse_aiken if fmt == "aiken" else parse_gift)(text, category=category)
     for error in result.errors:
-        click.echo(f"{path}:{error.line}: error: {error.message}", err=True)
+        click.echo(_("%(path)s:%(line)s: error: %(message)s", path=path, line=error.line, message=error.message), err=True)
     for warning in result.warnings:
-        click.echo(f"{path}:{warning.line}: warning: {warning.message}", err=True)
+        click.echo(_("%(path)s:%(line)s: warning: %(message)s", path=path, line=warning.line, message=warning.message),
+                   err=True)
     for question in result.skipped:
-        click.echo(f"{path}:{question.line}: skipped: {question.type} questions are not delivered", err=True)
+        click.echo(_("%(path)s:%(line)s: skipped: %(type)s questions are not delivered", path=path, line=question.line,
+                     type=question.type), err=True)
     if result.errors:
-        raise click.ClickException(f"{len(result.errors)} error(s); nothing was imported.") from None
+        raise click.ClickException(ngettext("%(num)d error; nothing was imported.", "%(num)d errors; nothing was imported.",
+                                            len(result.errors))) from None
     if dry_run:
         if as_json:
             click.echo(json.dumps([q.as_json() for q in result.questions], indent=2, ensure_ascii=False))
         else:
-            click.echo(f"{len(result.delivered)} question(s) would be imported, {len(result.skipped)} skipped.")
+            click.echo(ngettext("%(num)d question would be imported, %(skipped)d skipped.",
+                                "%(num)d questions would be imported, %(skipped)d skipped.",
+                                len(result.delivered), skipped=len(result.skipped)))
         return
     course = db.session.scalar(db.select(Course).where(Course.slug == slug))
     if course is None:
-        raise click.ClickException(f"No course with the slug '{slug}'.") from None
+        raise click.ClickException(_("No course with the slug '%(slug)s'.", slug=slug)) from None
     report = import_questions(course, result, Path(path).name)
     db.session.commit()
-    click.echo(f"Imported into {course.slug}: {report.summary()}.")
+    click.echo(_("Imported into %(course)s: %(summary)s.", course=course.slug, summary=report.summary()))
 
 
 @questions_cli.command("export")
@@ -179,7 +190,7 @@ def questions_export(slug, output):
 
     course = db.session.scalar(db.select(Course).where(Course.slug == slug))
     if course is None:
-        raise click.ClickException(f"No course with the slug '{slug}'.") from None
+        raise click.ClickException(_("No course with the slug '%(slug)s'.", slug=slug)) from None
     with click.open_file(output, "w", encoding="utf-8") as handle:
         handle.write(export_course(course))
 
@@ -197,9 +208,9 @@ def credentials_sync(path):
     except ContentErrors as errors:
         db.session.rollback()
         for error in errors.errors:
-            click.echo(f"error: {error}", err=True)
-        raise click.ClickException(f"{len(errors.errors)} problem(s) found; nothing was changed.") from None
-    click.echo(f"Credentials synced: {created} created, {updated} updated.")
+            click.echo(_("error: %(error)s", error=error), err=True)
+        raise click.ClickException(_nothing_changed(len(errors.errors))) from None
+    click.echo(_("Credentials synced: %(created)d created, %(updated)d updated.", created=created, updated=updated))
 
 
 @credentials_cli.command("check")
@@ -212,10 +223,10 @@ def credentials_check(files):
 
     definitions, errors = check_files(files, use_database=False)
     for error in errors:
-        click.echo(f"error: {error}", err=True)
+        click.echo(_("error: %(error)s", error=error), err=True)
     if errors:
-        raise click.ClickException(f"{len(errors)} problem(s) found.")
-    parsed = [definition.model_dump(mode="json") for definition, _ in definitions]
+        raise click.ClickException(ngettext("%(num)d problem found.", "%(num)d problems found.", len(errors)))
+    parsed = [definition.model_dump(mode="json") for definition, _path in definitions]
     click.echo(json.dumps(parsed[0] if len(parsed) == 1 else parsed, indent=2, ensure_ascii=False))
 
 
@@ -225,7 +236,8 @@ def credentials_refresh():
     from training.credentials.evaluation import refresh_all
 
     count = refresh_all()
-    click.echo(f"Evaluated the enrolments of {count} trainee(s).")
+    click.echo(ngettext("Evaluated the enrolments of %(num)d trainee.", "Evaluated the enrolments of %(num)d trainees.",
+                        count))
 
 
 @reminders_cli.command("send")
@@ -239,14 +251,14 @@ def reminders_send(background):
         from training.jobs.kinds import start_reminders
 
         job = start_reminders()
-        click.echo(f"Job #{job.id} started: follow it with `flask --app app jobs show {job.id} --watch`.")
+        click.echo(_("Job #%(id)d started: follow it with `flask --app app jobs show %(id)d --watch`.", id=job.id))
         return
     sent = send_reminders()
     sessions = send_session_reminders()
-    click.echo(f"Reminders sent: {sent['supervisor_digest']} supervisor digest(s), "
-               f"{sent['supervision_overdue']} overdue-supervision reminder(s), "
-               f"{sent['certificate_expiry']} certificate expiry reminder(s), "
-               f"{sessions} session reminder(s).")
+    click.echo(_("Reminders sent: %(digests)d supervisor digest(s), %(overdue)d overdue-supervision reminder(s), "
+                 "%(expiry)d certificate expiry reminder(s), %(sessions)d session reminder(s).",
+                 digests=sent["supervisor_digest"], overdue=sent["supervision_overdue"],
+                 expiry=sent["certificate_expiry"], sessions=sessions))
 
 
 @notifications_cli.command("digest")
@@ -258,7 +270,7 @@ def notifications_digest():
     """
     from training.notifications.services import send_digests
 
-    click.echo(f"Daily digests sent: {send_digests()}.")
+    click.echo(_("Daily digests sent: %(num)d.", num=send_digests()))
 
 
 @certificates_cli.command("issue")
@@ -274,33 +286,37 @@ def certificates_issue(slug, email, all_eligible, background):
 
     credential = db.session.scalar(db.select(Credential).where(Credential.slug == slug))
     if credential is None:
-        raise click.ClickException(f"No credential with the slug '{slug}'.") from None
+        raise click.ClickException(_("No credential with the slug '%(slug)s'.", slug=slug)) from None
     if bool(email) == bool(all_eligible):
-        raise click.UsageError("Give either --email or --all-eligible.")
+        raise click.UsageError(_("Give either --email or --all-eligible."))
     if email:
         user = user_by_email(email)
         if user is None:
-            raise click.ClickException(f"No account for {email}.") from None
+            raise click.ClickException(_("No account for %(email)s.", email=email)) from None
         try:
             certificate, created = issue(user, credential)
         except CertificateError as error:
             raise click.ClickException(error.message) from None
-        click.echo(f"{'Issued' if created else 'Already issued'}: {certificate.number} {certificate.grouped_code}")
+        click.echo((_("Issued: %(number)s %(code)s") if created else _("Already issued: %(number)s %(code)s"))
+                   % {"number": certificate.number, "code": certificate.grouped_code})
         return
     people = eligible_trainees(credential)
     if background:
         from training.certificates.jobs import start_bulk_issue
 
         job = start_bulk_issue(None, credential, people)
-        click.echo(f"Job #{job.id} started for {len(people)} trainee(s): follow it with "
-                   f"`flask --app app jobs show {job.id} --watch`.")
+        click.echo(ngettext("Job #%(id)d started for %(num)d trainee: follow it with "
+                            "`flask --app app jobs show %(id)d --watch`.",
+                            "Job #%(id)d started for %(num)d trainees: follow it with "
+                            "`flask --app app jobs show %(id)d --watch`.", len(people), id=job.id))
         return
     issued = 0
-    with click.progressbar(people, label=f"Issuing {len(people)} certificate(s)") as bar:
+    with click.progressbar(people, label=ngettext("Issuing %(num)d certificate", "Issuing %(num)d certificates",
+                                                  len(people))) as bar:
         for user in bar:
             certificate, created = issue(user, credential)
             issued += created
-    click.echo(f"{issued} certificate(s) issued.")
+    click.echo(ngettext("%(num)d certificate issued.", "%(num)d certificates issued.", issued))
 
 
 @certificates_cli.command("pdf")
@@ -312,11 +328,12 @@ def certificates_pdf(code, output):
 
     certificate = find_by_code(code)
     if certificate is None:
-        raise click.ClickException("No certificate has this verification code.") from None
+        raise click.ClickException(_("No certificate has this verification code.")) from None
     pdf = certificate_pdf(certificate)
     with open(output, "wb") as handle:
         handle.write(pdf)
-    click.echo(f"Wrote {certificate.number} ({len(pdf)} bytes, sha256 {certificate.pdf_sha256}).")
+    click.echo(_("Wrote %(number)s (%(size)d bytes, sha256 %(sha)s).", number=certificate.number, size=len(pdf),
+                 sha=certificate.pdf_sha256))
 
 
 @certificates_cli.command("rotate-key")
@@ -325,8 +342,9 @@ def certificates_rotate_key():
     from training.badges.keys import key_url, rotate
 
     rsa_key, ed_key = rotate()
-    click.echo(f"New keys (generation {rsa_key.generation}):\n  VC-JWT (RS256)       {key_url(rsa_key)}\n"
-               f"  Data Integrity proof {key_url(ed_key)}\nEarlier keys stay published at /issuer/jwks.json.")
+    click.echo(_("New keys (generation %(generation)s):\n  VC-JWT (RS256)       %(rsa)s\n"
+                 "  Data Integrity proof %(ed)s\nEarlier keys stay published at /issuer/jwks.json.",
+                 generation=rsa_key.generation, rsa=key_url(rsa_key), ed=key_url(ed_key)))
 
 
 @certificates_cli.command("sign-missing")
@@ -338,9 +356,9 @@ def certificates_sign_missing():
     from training.certificates.models import Certificate
 
     total = db.session.scalar(select(func.count()).select_from(Certificate).where(Certificate.signed_json.is_(None)))
-    with click.progressbar(length=total, label="Signing") as bar:
+    with click.progressbar(length=total, label=_("Signing")) as bar:
         done = sign_missing(progress=bar.update)
-    click.echo(f"{done} credential(s) signed and stored.")
+    click.echo(ngettext("%(num)d credential signed and stored.", "%(num)d credentials signed and stored.", done))
 
 
 @trainings_cli.command("sync")
@@ -356,9 +374,10 @@ def trainings_sync(path):
     except ContentErrors as errors:
         db.session.rollback()
         for error in errors.errors:
-            click.echo(f"error: {error}", err=True)
-        raise click.ClickException(f"{len(errors.errors)} problem(s) found; nothing was changed.") from None
-    click.echo(f"Live trainings synced: {created} created, {updated} updated, {hidden} hidden.")
+            click.echo(_("error: %(error)s", error=error), err=True)
+        raise click.ClickException(_nothing_changed(len(errors.errors))) from None
+    click.echo(_("Live trainings synced: %(created)d created, %(updated)d updated, %(hidden)d hidden.",
+                 created=created, updated=updated, hidden=hidden))
 
 
 def register(app):

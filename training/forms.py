@@ -21,7 +21,7 @@ class DateField(wtforms.DateField):
 class ConfirmForm(FlaskForm):
     """A form with only a CSRF token, for buttons that change something."""
 
-    submit = SubmitField("Confirm")
+    submit = SubmitField(_l("Confirm"))
 
 
 class CheckboxesField(SelectMultipleField):

@@ -1,10 +1,17 @@
-"""Outgoing e-mail: SMTP when MAIL_SERVER is set, otherwise written to the log."""
+"""Outgoing e-mail: SMTP when MAIL_SERVER is set, otherwise written to the log.
+
+Every message is a template, ``templates/mail/<name>.txt``, with a ``subject`` block and a
+``body`` block, written in the recipient's language whoever's request sends it (see
+:func:`send_to`).
+"""
 import logging
 import smtplib
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 from flask import current_app
+
+from training.i18n import for_user
 
 log = logging.getLogger("training.mail")
 
@@ -28,6 +35,23 @@ def send_mail(to, subject, body):
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
         smtp.send_message(message)
     return message
+
+
+def render_mail(name, **context):
+    """(subject, body) of ``templates/mail/<name>.txt`` in the language now in force."""
+    context.setdefault("organisation", current_app.config["ORGANISATION_NAME"])
+    template = current_app.jinja_env.get_template(f"mail/{name}.txt")
+    scope = template.new_context(context)
+    subject = " ".join("".join(template.blocks["subject"](scope)).split())
+    body = "".join(template.blocks["body"](scope)).strip("\n") + "\n"
+    return subject, body
+
+
+def send_to(recipient, name, **context):
+    """Send the ``name`` message to ``recipient`` (a User), subject and body in their language."""
+    with for_user(recipient):
+        subject, body = render_mail(name, recipient=recipient, **context)
+    return send_mail(recipient.email, subject, body)
 
 
 def external_url(endpoint, **values):

@@ -4,6 +4,7 @@ from babel.dates import format_date as babel_date
 from babel.dates import format_time as babel_time
 from babel.numbers import format_decimal
 from flask_babel import get_locale
+from flask_babel import gettext as _
 
 # The day before the month in English too ("5 October 2026"), as the platform has always
 # printed it; other languages use their own long form ("5 de octubre de 2026").
@@ -44,10 +45,14 @@ def audit_value(value):
     if isinstance(value, dict):
         return "; ".join(f"{k}: {audit_value(v)}" for k, v in value.items())
     if isinstance(value, list | tuple):
-        shown = [audit_value(v) for v in value[:8]]
-        return ", ".join(shown) + (f" and {len(value) - 8} more" if len(value) > 8 else "")
+        from training.auth.models import ROLES
+
+        if value and all(isinstance(v, str) and v in ROLES for v in value):  # roles are stored by their key
+            value = [ROLES[v] for v in value]
+        shown = ", ".join(audit_value(v) for v in value[:8])
+        return _("%(shown)s and %(num)d more", shown=shown, num=len(value) - 8) if len(value) > 8 else shown
     if value is True:
-        return "yes"
+        return _("yes")
     if value is False:
-        return "no"
+        return _("no")
     return str(value)

@@ -1,6 +1,7 @@
 """Administration: people, roles, supervisor assignments and the audit log."""
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -34,9 +35,9 @@ def people_query(search="", role="", status=""):
 def change_roles(actor, user, roles):
     roles = set(roles)
     if not roles:
-        raise AccountError("A person needs at least one role.", "roles")
+        raise AccountError(_("A person needs at least one role."), "roles")
     if user.id == actor.id and "admin" not in roles:
-        raise AccountError("You cannot remove your own administrator role.", "roles")
+        raise AccountError(_("You cannot remove your own administrator role."), "roles")
     before = sorted(user.role_names)
     if before == sorted(roles):
         return False
@@ -54,7 +55,7 @@ def change_roles(actor, user, roles):
 def deactivate(actor, user, reason=""):
     """Stop a person signing in; keep every record of what they did."""
     if user.id == actor.id:
-        raise AccountError("You cannot deactivate your own account.")
+        raise AccountError(_("You cannot deactivate your own account."))
     if not user.active:
         return False
     user.active = False
@@ -84,13 +85,13 @@ def reactivate(actor, user):
 
 def assign_supervisor(actor, trainee, supervisor, starts_on, ends_on=None):
     if supervisor.id == trainee.id:
-        raise AccountError("A person cannot supervise themselves.", "supervisor_id")
+        raise AccountError(_("A person cannot supervise themselves."), "supervisor_id")
     if not supervisor.has_role("supervisor") or not supervisor.active:
-        raise AccountError("Choose an active person with the supervisor role.", "supervisor_id")
+        raise AccountError(_("Choose an active person with the supervisor role."), "supervisor_id")
     if not trainee.has_role("trainee"):
-        raise AccountError("Only trainees can be given a supervisor.")
+        raise AccountError(_("Only trainees can be given a supervisor."))
     if ends_on is not None and ends_on < starts_on:
-        raise AccountError("The end date must be on or after the start date.", "ends_on")
+        raise AccountError(_("The end date must be on or after the start date."), "ends_on")
     overlapping = db.session.scalar(select(SupervisorAssignment).where(
         SupervisorAssignment.trainee_id == trainee.id,
         SupervisorAssignment.supervisor_id == supervisor.id,
@@ -98,8 +99,8 @@ def assign_supervisor(actor, trainee, supervisor, starts_on, ends_on=None):
         SupervisorAssignment.starts_on <= (ends_on or date.max),
     ))
     if overlapping is not None:
-        raise AccountError(f"{supervisor.full_name} already supervises {trainee.full_name} in that period.",
-                           "supervisor_id")
+        raise AccountError(_("%(supervisor)s already supervises %(trainee)s in that period.",
+                             supervisor=supervisor.full_name, trainee=trainee.full_name), "supervisor_id")
     assignment = SupervisorAssignment(supervisor=supervisor, trainee=trainee,
                                       starts_on=starts_on, ends_on=ends_on)
     db.session.add(assignment)
@@ -118,7 +119,7 @@ def assign_supervisor(actor, trainee, supervisor, starts_on, ends_on=None):
 def end_assignment(actor, assignment, ends_on):
     """End an assignment; the trainee's waiting entries go to their supervisor today, or to the administrators."""
     if ends_on < assignment.starts_on:
-        raise AccountError("The end date must be on or after the start date.", "ends_on")
+        raise AccountError(_("The end date must be on or after the start date."), "ends_on")
     assignment.ends_on = ends_on
     db.session.flush()
     moved = reassign_pending(assignment.trainee)

@@ -74,7 +74,7 @@ def invite_person():
         else:
             if not current_app.config["MAIL_SERVER"]:
                 return _invitation_link_page(user, link)
-            flash(f"Invitation sent to {user.email}.", "success")
+            flash(_("Invitation sent to %(email)s.", email=user.email), "success")
             return redirect(url_for("admin.person", user_id=user.id))
     return render_template("admin/invite.html", form=form)
 
@@ -84,7 +84,7 @@ def _supervisor_choices(user):
         select(User).where(User.active, User.id != user.id, User.roles.any(UserRole.role == "supervisor"))
         .order_by(func.lower(User.full_name))
     )
-    return choices([(0, "Choose a supervisor")] + [(s.id, f"{s.full_name} ({s.email})") for s in supervisors])
+    return choices([(0, _("Choose a supervisor"))] + [(s.id, f"{s.full_name} ({s.email})") for s in supervisors])
 
 
 def _person_page(user, roles_form=None, assign_form=None, status=200):
@@ -121,7 +121,7 @@ def person_roles(user_id):
             db.session.rollback()
             show_error(form, error)
         else:
-            flash("Roles saved." if changed else "Roles unchanged.", "success")
+            flash(_("Roles saved.") if changed else _("Roles unchanged."), "success")
             return redirect(url_for("admin.person", user_id=user.id))
     return _person_page(user, roles_form=form, status=400)
 
@@ -132,14 +132,14 @@ def person_deactivate(user_id):
     user = _person_or_404(user_id)
     form = DeactivateForm()
     if not form.validate_on_submit():
-        flash("The reason can be at most 500 characters. Nothing was changed.", "error")
+        flash(_("The reason can be at most %(num)d characters. Nothing was changed.", num=500), "error")
         return redirect(url_for("admin.person", user_id=user.id))
     try:
         deactivate(current_user, user, form.reason.data or "")
     except AccountError as error:
         flash(error.message, "error")
     else:
-        flash(f"{user.full_name} can no longer sign in. Their records are kept.", "success")
+        flash(_("%(name)s can no longer sign in. Their records are kept.", name=user.full_name), "success")
     return redirect(url_for("admin.person", user_id=user.id))
 
 
@@ -150,7 +150,7 @@ def person_reactivate(user_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     reactivate(current_user, user)
-    flash(f"{user.full_name} can sign in again.", "success")
+    flash(_("%(name)s can sign in again.", name=user.full_name), "success")
     return redirect(url_for("admin.person", user_id=user.id))
 
 
@@ -161,12 +161,12 @@ def person_resend_invitation(user_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if user.has_accepted_invitation or not user.active:
-        flash("This person has already set up their account.", "info")
+        flash(_("This person has already set up their account."), "info")
     else:
         link = send_invitation(current_user, user)
         if not current_app.config["MAIL_SERVER"]:
             return _invitation_link_page(user, link)
-        flash(f"A new invitation is on its way to {user.email}.", "success")
+        flash(_("A new invitation is on its way to %(email)s.", email=user.email), "success")
     return redirect(url_for("admin.person", user_id=user.id))
 
 
@@ -191,13 +191,14 @@ def person_assign(user_id):
         supervisor = db.session.get(User, form.supervisor_id.data)
         try:
             if supervisor is None:
-                raise AccountError("Choose a supervisor.", "supervisor_id")
+                raise AccountError(_("Choose a supervisor."), "supervisor_id")
             assign_supervisor(current_user, user, supervisor, form.starts_on.data, form.ends_on.data)
         except AccountError as error:
             db.session.rollback()
             show_error(form, error)
         else:
-            flash(f"{supervisor.full_name} now supervises {user.full_name}.", "success")
+            flash(_("%(supervisor)s now supervises %(trainee)s.", supervisor=supervisor.full_name, trainee=user.full_name),
+                  "success")
             return redirect(url_for("admin.person", user_id=user.id))
     return _person_page(user, assign_form=form, status=400)
 
@@ -221,7 +222,7 @@ def assignment_end(assignment_id):
                                "%(num)d entries waiting for approval now go to %(who)s.", moved,
                                who=now.full_name if now else _("the administrators")), "info")
     else:
-        flash("Enter a valid end date.", "error")
+        flash(_("Enter a valid end date."), "error")
     return redirect(url_for("admin.person", user_id=assignment.trainee_id))
 
 
@@ -242,7 +243,7 @@ def courses_sync():
         db.session.rollback()
         return render_template("admin/courses.html", courses=active_courses(), form=ConfirmForm(),
                                errors=errors.errors), 422
-    flash(f"Courses reloaded: {report.summary()}.", "success")
+    flash(_("Courses reloaded: %(summary)s.", summary=report.summary()), "success")
     return redirect(url_for("admin.courses"))
 
 
@@ -250,7 +251,7 @@ def courses_sync():
 def audit_log():
     """The audit log, filtered by action, person and dates."""
     form = AuditFilterForm(formdata=request.args)
-    form.action.choices = choices([("", "All actions")] + sorted(ACTIONS.items(), key=lambda item: item[1]))
+    form.action.choices = choices([("", _("All actions"))] + sorted(ACTIONS.items(), key=lambda item: str(item[1])))
     page = request.args.get("page", 1, type=int)
     if form.validate():
         query = audit_query(form.action.data or "", form.person.data or "",
@@ -319,16 +320,16 @@ def programme_csv():
     from training.supervision.exports import safe_cell
     from training.supervision.risk import LEVEL_LABELS
 
-    query, risks, _ = _programme(_programme_filters())
+    query, risks, _at_risk = _programme(_programme_filters())
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["Name", "E-mail", "Credential", "Stage", "Requirements met", "Requirements", "Next step",
-                     "Enrolled on", "Burnout signal"])
+    writer.writerow([_("Name"), _("E-mail"), _("Credential"), _("Stage"), _("Requirements met"), _("Requirements"),
+                     _("Next step"), _("Enrolled on"), _("Burnout signal")])
     for row in standings(db.session.execute(query).all(), risks):
         writer.writerow([safe_cell(row.user.full_name), row.user.email, safe_cell(row.credential.title),
                          str(row.stage_label), row.enrolment.items_met, row.enrolment.items_total,
                          safe_cell(row.enrolment.next_step), row.enrolment.started_on.isoformat(),
-                         LEVEL_LABELS[row.risk]])
+                         str(LEVEL_LABELS[row.risk])])
     return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": content_disposition("programme-overview.csv")})
 

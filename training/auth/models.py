@@ -2,6 +2,7 @@
 import secrets
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, func, or_, select, text
 from sqlalchemy import false as sa_false
@@ -10,11 +11,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from training.db_types import UTCDateTime, utcnow
 from training.extensions import db
 
+# Stored in English; shown in the reader's language.
 ROLES = {
-    "trainee": "Trainee",
-    "supervisor": "Supervisor",
-    "trainer": "Trainer",
-    "admin": "Administrator",
+    "trainee": _l("Trainee"),
+    "supervisor": _l("Supervisor"),
+    "trainer": _l("Trainer"),
+    "admin": _l("Administrator"),
 }
 
 

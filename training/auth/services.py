@@ -10,13 +10,14 @@ from datetime import date, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from training import audit, jobs
 from training.auth.models import AccountToken, User, user_by_email
 from training.db_types import utcnow
 from training.extensions import db
-from training.mail import external_url, send_mail
+from training.mail import external_url, send_to
 
 
 class AccountError(Exception):
@@ -42,11 +43,11 @@ def hash_password(password):
 def check_password_strength(password, user_email=""):
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:
-        raise AccountError(f"Use at least {minimum} characters.", "password")
+        raise AccountError(_("Use at least %(num)d characters.", num=minimum), "password")
     if len(password) > 256:
-        raise AccountError("Use at most 256 characters.", "password")
+        raise AccountError(_("Use at most %(num)d characters.", num=256), "password")
     if user_email and password.strip().lower() == user_email.strip().lower():
-        raise AccountError("Your password cannot be your e-mail address.", "password")
+        raise AccountError(_("Your password cannot be your e-mail address."), "password")
 
 
 def set_password(user, password):
@@ -130,9 +131,9 @@ def invite_with_link(actor, email, full_name, roles):
     """Like :func:`invite`; returns (user, link), so that with no mail server the link can be shown."""
     email = email.strip().lower()
     if user_by_email(email) is not None:
-        raise AccountError("Someone with this e-mail address already has an account.", "email")
+        raise AccountError(_("Someone with this e-mail address already has an account."), "email")
     if not roles:
-        raise AccountError("Choose at least one role.", "roles")
+        raise AccountError(_("Choose at least one role."), "roles")
     user = User(email=email, full_name=full_name.strip(), active=True)
     user.set_roles(roles)
     if "trainee" in roles:
@@ -148,13 +149,7 @@ def send_invitation(actor, user, action="user.invitation_resent", **details):
     audit.record(action, actor=actor, subject=user, email=user.email, **details)
     db.session.commit()
     link = external_url("auth.accept_invitation", token=token)
-    organisation = current_app.config["ORGANISATION_NAME"]
-    send_mail(user.email, f"Your invitation to {organisation}", (
-        f"Hello {user.full_name},\n\n"
-        f"{actor.full_name if actor else 'An administrator'} has invited you to {organisation}'s "
-        f"training platform.\n\nChoose your password here (the link works once and expires "
-        f"in {hours} hours):\n{link}\n\nIf you were not expecting this, you can ignore it.\n"
-    ))
+    send_to(user, "invitation", inviter=actor, link=link, hours=hours)
     return link
 
 
@@ -172,10 +167,10 @@ def accept_invitation(record, full_name, password):
 
 def register(email, full_name, password):
     if not current_app.config["ALLOW_SELF_REGISTRATION"]:
-        raise AccountError("Self-registration is turned off on this site.")
+        raise AccountError(_("Self-registration is turned off on this site."))
     email = email.strip().lower()
     if user_by_email(email) is not None:
-        raise AccountError("Someone with this e-mail address already has an account.", "email")
+        raise AccountError(_("Someone with this e-mail address already has an account."), "email")
     user = User(email=email, full_name=full_name.strip(), programme_started_on=date.today())
     set_password(user, password)
     user.set_roles({"trainee"})
@@ -205,11 +200,7 @@ def send_password_reset(email):
     token = issue_token(user, "password_reset", timedelta(minutes=minutes))
     db.session.commit()
     link = external_url("auth.reset_password", token=token)
-    send_mail(user.email, "Reset your password", (
-        f"Hello {user.full_name},\n\nSomeone asked to reset the password of this account. "
-        f"Choose a new one here (the link works once and expires in {minutes} minutes):\n{link}\n\n"
-        "If it was not you, ignore this message; your password stays as it is.\n"
-    ))
+    send_to(user, "password_reset", link=link, minutes=minutes)
     return link
 
 

@@ -1,4 +1,4 @@
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -26,6 +26,7 @@ from training.auth.services import (
 )
 from training.extensions import db, limiter
 from training.forms import show_error
+from training.i18n import SESSION_KEY, known
 
 
 def _login_limit():
@@ -47,10 +48,10 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is None:
-            form.password.errors.append("That e-mail address and password do not match an active account.")
+            form.password.errors.append(_("That e-mail address and password do not match an active account."))
         else:
             login_user(user, remember=form.remember.data)
-            flash(f"Welcome back, {user.full_name}.", "success")
+            flash(_("Welcome back, %(name)s.", name=user.full_name), "success")
             return redirect(safe_next_url(request.args.get("next")) or url_for("core.dashboard"))
     return render_template("auth/login.html", form=form)
 
@@ -59,10 +60,12 @@ def login():
 @login_required
 def logout():
     """Sign out, here and on every device: a copied cookie stops working too."""
+    if known(current_user.locale):  # the sign-in page that follows stays in the person's language
+        session[SESSION_KEY] = current_user.locale
     current_user.rotate_session_token()
     db.session.commit()
     logout_user()
-    flash("You are signed out.", "success")
+    flash(_("You are signed out."), "success")
     return redirect(safe_next_url(request.args.get("next")) or url_for("auth.login"))
 
 
@@ -85,7 +88,7 @@ def accept_invitation_page(token):
             show_error(form, error)
         else:
             login_user(user)
-            flash("Your account is ready. Welcome!", "success")
+            flash(_("Your account is ready. Welcome!"), "success")
             return redirect(url_for("core.dashboard"))
     return render_template("auth/accept_invitation.html", form=form, user=record.user)
 
@@ -107,7 +110,7 @@ def register_page():
             show_error(form, error)
         else:
             login_user(user)
-            flash("Your account is ready. Welcome!", "success")
+            flash(_("Your account is ready. Welcome!"), "success")
             return redirect(url_for("core.dashboard"))
     return render_template("auth/register.html", form=form)
 
@@ -119,8 +122,8 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         request_password_reset(form.email.data)
-        flash("If an account uses that address, a reset link is on its way. It works once "
-              "and expires soon, so use it today.", "info")
+        flash(_("If an account uses that address, a reset link is on its way. It works once "
+                "and expires soon, so use it today."), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot_password.html", form=form)
 
@@ -141,7 +144,7 @@ def reset_password_page(token):
             show_error(form, error)
         else:
             logout_user()
-            flash("Your password is changed. Please sign in with the new one.", "success")
+            flash(_("Your password is changed. Please sign in with the new one."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form)
 
@@ -169,7 +172,7 @@ def account():
                                delivery_form=_delivery_form()), 400
     if form.validate_on_submit():
         if authenticate(current_user.email, form.current_password.data) is None:
-            form.current_password.errors.append("That is not your current password.")
+            form.current_password.errors.append(_("That is not your current password."))
         else:
             user = current_user._get_current_object()
             try:
@@ -180,7 +183,7 @@ def account():
             else:
                 db.session.commit()
                 login_user(user)  # the session token changed; keep this session
-                flash("Your password is changed. Other devices have been signed out.", "success")
+                flash(_("Your password is changed. Other devices have been signed out."), "success")
                 return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form, profile=profile, delivery_form=_delivery_form()), \
         400 if form.errors else 200

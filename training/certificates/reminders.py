@@ -5,8 +5,10 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from training.certificates.services import expiry_due
+from training.i18n import current_language, for_user
 from training.notifications.services import email_at_once, notify
 from training.reminders import claim
+from training.templating import format_date
 
 
 def send_expiry_reminders(today=None):
@@ -22,13 +24,15 @@ def send_expiry_reminders(today=None):
             window = min(d for d in current_app.config["EXPIRY_REMINDER_DAYS"] if d >= left)
             if window != days or not claim(certificate.holder, f"expiry-{days}", certificate.number):
                 continue
-            message = _("Your %(credential)s certificate %(number)s expires in %(left)d days, on %(day)s. To renew "
-                        "it you need continuing education hours logged and approved.",
-                        credential=certificate.credential_title, number=certificate.number, left=left,
-                        day=certificate.expires_on.isoformat())
+            with for_user(certificate.holder):  # the holder's language, in the app and the e-mail
+                message = _("Your %(credential)s certificate %(number)s expires in %(left)d days, on %(day)s. To "
+                            "renew it you need continuing education hours logged and approved.",
+                            credential=certificate.title_in(current_language()), number=certificate.number,
+                            left=left, day=format_date(certificate.expires_on))
             notification = notify(certificate.user_id, "certificate_expiring", f"expiry-{days}-{certificate.number}",
                                   message, "certificates.mine")
             if notification is not None:
-                email_at_once([notification.id], subject=_("Your certificate expires in %(left)d days", left=left))
+                email_at_once([notification.id],
+                              subject=lambda left=left: _("Your certificate expires in %(left)d days", left=left))
             sent += 1
     return sent

@@ -9,13 +9,15 @@ import hmac
 import secrets
 
 from flask import current_app
+from flask_babel import gettext as _
 from icalendar import Calendar, Event, vText
 from sqlalchemy import select
 
 from training.auth.models import User
 from training.cohorts.models import CalendarFeed, CohortMember, CohortSession, CohortTrainer
-from training.cohorts.services import document_url
+from training.cohorts.services import document_url, session_topic_in, training_title_in
 from training.extensions import db
+from training.i18n import for_user
 
 
 def _signature(user_id, generation):
@@ -56,9 +58,13 @@ def feed_owner(token):
 
 
 def calendar_for(user):
-    """The person's sessions (as trainer and as enrolled trainee) as iCalendar bytes."""
-    from flask_babel import gettext as _
+    """The person's sessions (as trainer and as enrolled trainee) as iCalendar bytes, its words
+    in the person's language (a calendar app asks without a signed-in session)."""
+    with for_user(user):
+        return _calendar(user)
 
+
+def _calendar(user):
     trained = select(CohortTrainer.cohort_id).where(CohortTrainer.user_id == user.id)
     joined = select(CohortMember.cohort_id).where(CohortMember.user_id == user.id, CohortMember.status == "enrolled")
     sessions = db.session.scalars(select(CohortSession).where(
@@ -71,21 +77,22 @@ def calendar_for(user):
     host = current_app.config["BASE_URL"].split("://", 1)[-1].split("/", 1)[0] or "localhost"
     for session in sessions:
         cohort = session.cohort
+        training = training_title_in(cohort)
         event = Event()
         event.add("uid", f"cohort-session-{session.id}@{host}")
         event.add("dtstamp", session.created_at)
         event.add("dtstart", session.starts_at)
         event.add("dtend", session.ends_at)
-        event.add("summary", f"{session.topic} · {cohort.title}")
+        event.add("summary", _("%(topic)s · %(cohort)s", topic=session_topic_in(session), cohort=cohort.title))
         link = document_url("cohorts.detail", cohort_id=cohort.id)
         if cohort.delivery == "online":
             event.add("location", vText(cohort.meeting_url))
             event.add("description", _("Online session of %(training)s. Join: %(url)s\nCohort page: %(link)s",
-                                       training=cohort.training_title, url=cohort.meeting_url, link=link))
+                                       training=training, url=cohort.meeting_url, link=link))
         else:
             event.add("location", vText(" ".join(cohort.address.split())))
             event.add("description", _("Session of %(training)s, in person.\nCohort page: %(link)s",
-                                       training=cohort.training_title, link=link))
+                                       training=training, link=link))
         event.add("url", link)
         calendar.add_component(event)
     return calendar.to_ical()

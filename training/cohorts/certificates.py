@@ -14,9 +14,10 @@ from training import audit
 from training.certificates.render import design_metadata, qr_png, render_pdf, sha256
 from training.certificates.services import CODE_LENGTH, new_code, normalise_code
 from training.cohorts.models import TrainingCertificate
-from training.cohorts.services import CohortError, attendance_report, document_url, local_day
+from training.cohorts.services import CohortError, attendance_report, document_url, local_day, training_title_in
 from training.extensions import db
-from training.templating import format_date
+from training.i18n import current_language, for_user
+from training.templating import format_date, format_number
 
 DESIGN = "training"
 PREFIX = "TRN"
@@ -33,15 +34,21 @@ def _hours(minutes):
     return f"{minutes / 60:g}"
 
 
-def pdf_context(certificate, domains):
+def pdf_context(certificate, domains, cohort=None):
+    """Plain values for the design, in the language now in force (the holder's: see
+    :func:`render_for_holder`): the training's title, domain names, dates and numbers."""
     base = current_app.config["BASE_URL"].rstrip("/")
     metadata = design_metadata(DESIGN)
+    language = current_language()
+    names = (cohort.credential.words(language).get("domains") or {}) if cohort and cohort.credential else {}
     return {
-        "number": certificate.number, "holder_name": certificate.holder_name,
-        "training_title": certificate.training_title, "cohort_title": certificate.cohort_title,
+        "lang": language, "number": certificate.number, "holder_name": certificate.holder_name,
+        "training_title": training_title_in(cohort, language) if cohort else certificate.training_title,
+        "cohort_title": certificate.cohort_title,
         "issuer_name": certificate.issuer_name, "trainer_names": certificate.trainer_names,
-        "domains": [(d, _hours(certificate.hours.get(d, 0))) for d in domains if certificate.hours.get(d)],
-        "total": _hours(certificate.total_minutes), "sessions_attended": certificate.sessions_attended,
+        "domains": [(names.get(d, d), format_number(certificate.hours[d] / 60)) for d in domains
+                    if certificate.hours.get(d)],
+        "total": format_number(certificate.total_minutes / 60), "sessions_attended": certificate.sessions_attended,
         "sessions_total": certificate.sessions_total, "first_day": format_date(certificate.first_day),
         "last_day": format_date(certificate.last_day), "issued_on": format_date(certificate.issued_on),
         "signatory_name": current_app.config.get("CERTIFICATE_SIGNATORY_NAME") or metadata.get("signatory_name", ""),
@@ -49,6 +56,12 @@ def pdf_context(certificate, domains):
         "verify_url": certificate.verify_url, "verify_base": base.split("://", 1)[-1] + "/verify",
         "grouped_code": certificate.grouped_code, "qr_png": qr_png(certificate.verify_url),
     }
+
+
+def render_for_holder(certificate, holder, domains, cohort):
+    """The certificate's PDF in the holder's language, whoever's request issues it."""
+    with for_user(holder):
+        return render_pdf(DESIGN, pdf_context(certificate, domains, cohort))
 
 
 def public_record(certificate):
@@ -115,7 +128,7 @@ def issue_for_cohort(actor, cohort, today=None):
         except IntegrityError:
             continue  # issued by a concurrent request
         certificate.number = f"{PREFIX}-{today.year}-{certificate.id:06d}"
-        certificate.pdf = render_pdf(DESIGN, pdf_context(certificate, domains))
+        certificate.pdf = render_for_holder(certificate, record.user, domains, cohort)
         certificate.pdf_sha256 = sha256(certificate.pdf)
         audit.record("training_certificate.issued", actor=actor, subject=record.user, number=certificate.number,
                      cohort=cohort.id, hours={d: _hours(m) for d, m in certificate.hours.items()})

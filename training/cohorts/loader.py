@@ -1,8 +1,10 @@
 """Read live-only trainings from ``trainings/<slug>.yaml`` and check them before anything is saved.
 
 A file gives the training's title, a summary and its plan of sessions: each session's topic,
-its length in hours and the hours a full attendance credits per credential domain. Every
-problem is reported with its file and line; one bad file means nothing is loaded.
+its length in hours and the hours a full attendance credits per credential domain. Under
+``translations``, each other language (``es:``) may give the title, the summary and the
+session topics in the plan's order. Every problem is reported with its file and line; one
+bad file means nothing is loaded.
 """
 from pathlib import Path
 
@@ -21,7 +23,8 @@ from training.courses.loader import (
 from training.db_types import utcnow
 from training.extensions import db
 
-KEYS = {"slug", "title", "summary", "sessions"}
+KEYS = {"slug", "title", "summary", "sessions", "translations"}
+TRANSLATION_KEYS = {"title", "summary", "topics"}
 SESSION_KEYS = {"topic", "hours", "credits"}
 
 
@@ -59,6 +62,48 @@ def _session(doc, index, item):
     return {"topic": topic.strip(), "minutes": minutes, "credits": credits}
 
 
+def _translations(doc, sessions):
+    """The ``translations`` mapping checked: {language: {"title", "summary", "topics"}}."""
+    from training.i18n import CONTENT_LANGUAGE, LANGUAGES
+
+    raw = doc.data.get("translations")
+    if raw is None:
+        return {}
+    line = doc.line("translations")
+    others = sorted(set(LANGUAGES) - {CONTENT_LANGUAGE})
+    if not isinstance(raw, dict):
+        doc.error(line, f"'translations' must map a language ({', '.join(others)}) to its title, summary and topics")
+        return None
+    result = {}
+    for language, words in raw.items():
+        where = f"translations.{language}"
+        if language not in others:
+            doc.error(line, f"{where}: unknown language (allowed: {', '.join(others)})")
+            continue
+        if not isinstance(words, dict) or not isinstance(words.get("title"), str) or not words["title"].strip():
+            doc.error(line, f"{where} must give at least the title as text")
+            continue
+        unknown = sorted(set(words) - TRANSLATION_KEYS)
+        if unknown:
+            doc.error(line, f"{where}: unknown key '{unknown[0]}' (allowed: {', '.join(sorted(TRANSLATION_KEYS))})")
+            continue
+        summary, topics = words.get("summary") or "", words.get("topics") or []
+        if not isinstance(summary, str):
+            doc.error(line, f"{where}.summary must be text")
+            continue
+        if not isinstance(topics, list) or any(not isinstance(t, str) or not t.strip() or len(t) > 200
+                                                for t in topics):
+            doc.error(line, f"{where}.topics must be a list of texts of at most 200 characters")
+            continue
+        if topics and len(topics) != len(sessions):
+            doc.error(line, f"{where}.topics must give one topic for each of the {len(sessions)} sessions, "
+                            f"in the same order")
+            continue
+        result[language] = {"title": words["title"].strip(), "summary": summary.strip(),
+                            "topics": [t.strip() for t in topics]}
+    return result
+
+
 def _load_file(path, root, errors):
     shown = _relative(path, root)
     doc = _Document(path.read_text(encoding="utf-8"), shown, 1, errors)
@@ -75,10 +120,11 @@ def _load_file(path, root, errors):
         doc.error(doc.line("sessions"), "'sessions' must be a non-empty list")
         return None
     sessions = [_session(doc, i, item) for i, item in enumerate(raw)]
-    if title is None or None in sessions:
+    translations = _translations(doc, raw)
+    if title is None or None in sessions or translations is None:
         return None
     return {"slug": path.stem, "title": title, "summary": summary or "", "sessions": sessions,
-            "source_path": shown}
+            "translations": translations, "source_path": shown}
 
 
 def load_trainings(root):

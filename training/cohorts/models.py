@@ -35,10 +35,28 @@ class LiveTraining(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     source_path: Mapped[str] = mapped_column(String(500), default="")
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The file's other languages: {"es": {"title": ..., "summary": ..., "topics": [one per session]}}.
+    translations: Mapped[dict | None] = mapped_column(JSON)
 
     @property
     def credited_minutes(self):
         return sum(sum(s["credits"].values()) for s in self.sessions)
+
+    def words(self, language):
+        """The title, summary and topics in ``language`` ({} where the file gives none)."""
+        return (self.translations or {}).get(language) or {}
+
+    def title_in(self, language):
+        return self.words(language).get("title") or self.title
+
+    def topic_in(self, topic, language):
+        """A planned session's topic in ``language``; a topic not in the plan (changed by a
+        trainer since) stays as written."""
+        topics = self.words(language).get("topics") or []
+        for plan, translated in zip(self.sessions, topics, strict=False):
+            if plan["topic"] == topic:
+                return translated
+        return topic
 
 
 class Cohort(db.Model):

@@ -8,7 +8,7 @@ from flask import current_app, render_template
 from flask_babel import gettext as _
 
 from training.cohorts.forms import ATTENDANCE_CHOICES
-from training.cohorts.services import attendance_rate, attendance_report, local, roster
+from training.cohorts.services import attendance_rate, attendance_report, local, roster, session_topic_in
 from training.pdf import render_html_pdf
 
 LABELS = dict(ATTENDANCE_CHOICES)
@@ -60,7 +60,7 @@ def sign_in_sheet_csv(session):
              _("Attendance"), _("Checked in at")]]
     for user, attendance in roster(session):
         checked = local(attendance.checked_in_at).strftime("%H:%M") if attendance and attendance.checked_in_at else ""
-        rows.append([session.cohort.title, session.topic, start.date().isoformat(), start.strftime("%H:%M"),
+        rows.append([session.cohort.title, session_topic_in(session), start.date().isoformat(), start.strftime("%H:%M"),
                      end.strftime("%H:%M"), user.full_name, user.email, mark_text(attendance), checked])
     return _csv(rows)
 
@@ -77,7 +77,7 @@ def report_csv(cohort):
     domains = cohort.credential.domains if cohort.credential else []
     sessions = cohort.sessions
     header = [_("Trainee"), _("E-mail")]
-    header += [f"{local(s.starts_at):%Y-%m-%d} {s.topic}" for s in sessions]
+    header += [f"{local(s.starts_at):%Y-%m-%d} {session_topic_in(s)}" for s in sessions]
     header += [_("Sessions attended"), _("Sessions missed")]
     header += [_("%(domain)s (hours)", domain=d) for d in domains] + [_("Total hours")]
     rows = [header]

@@ -6,27 +6,15 @@ id) before it is sent, so it goes out at most once per session and person howeve
 """
 from datetime import date, time, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from training.cohorts.models import CohortSession
-from training.cohorts.services import at, document_url, enrolled_members, local
+from training.cohorts.services import at, document_url, enrolled_members, local, session_topic_in
 from training.extensions import db
-from training.mail import send_mail
+from training.i18n import user_locale
+from training.mail import send_to
 
 KIND = "cohort-session"
-
-
-def _message(session, person):
-    cohort = session.cohort
-    start, end = local(session.starts_at), local(session.ends_at)
-    where = (_("Online: %(url)s", url=cohort.meeting_url) if cohort.delivery == "online"
-             else _("Where: %(address)s", address=" ".join(cohort.address.split())))
-    return _("Hello %(name)s,\n\nA reminder: your session \"%(topic)s\" (%(cohort)s) is tomorrow, %(day)s, "
-             "from %(start)s to %(end)s.\n%(where)s\n\nCohort page: %(link)s\n",
-             name=person.full_name, topic=session.topic, cohort=cohort.title, day=start.date().isoformat(),
-             start=start.strftime("%H:%M"), end=end.strftime("%H:%M"), where=where,
-             link=document_url("cohorts.detail", cohort_id=cohort.id))
 
 
 def send_session_reminders(today=None):
@@ -46,6 +34,8 @@ def send_session_reminders(today=None):
                 continue
             if not _claim(person, KIND, str(session.id)):
                 continue
-            send_mail(person.email, _("Tomorrow: %(topic)s", topic=session.topic), _message(session, person))
+            send_to(person, "session_reminder", session=session, cohort=session.cohort,
+                    topic=session_topic_in(session, user_locale(person)), start=local(session.starts_at),
+                    end=local(session.ends_at), link=document_url("cohorts.detail", cohort_id=session.cohort_id))
             sent += 1
     return sent

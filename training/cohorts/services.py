@@ -29,6 +29,7 @@ from training.db_types import utcnow
 from training.extensions import db
 from training.supervision.models import HourEntry
 from training.supervision.privacy import identifier_message
+from training.templating import format_number
 
 CHECKIN_EARLY = timedelta(minutes=15)   # trainees may check in this long before the start
 CHECKIN_GRACE_SECONDS = 20              # a code still works this long after it left the screen
@@ -70,6 +71,31 @@ def document_url(endpoint, **values):
     base = current_app.config["BASE_URL"].rstrip("/")
     with current_app.test_request_context(base_url=base):
         return url_for(endpoint, _external=True, **values)
+
+
+# --- Words in the reader's language -------------------------------------------------------------
+
+def training_title_in(cohort, language=None):
+    """The title of the cohort's training in ``language`` (default: the page's), where the course
+    or the live training's file gives one; otherwise as written."""
+    from training.i18n import current_language, translation_of
+
+    language = language or current_language()
+    if cohort.course_id:
+        version = translation_of(cohort.course, language)
+        return version.title if version is not None else cohort.course.title
+    return cohort.live_training.title_in(language)
+
+
+def session_topic_in(session, language=None):
+    """A session's topic in ``language`` (default: the page's) when it is a live training's
+    planned topic that its file translates; otherwise as the trainer wrote it."""
+    from training.i18n import current_language
+
+    training = session.cohort.live_training
+    if training is None:
+        return session.topic
+    return training.topic_in(session.topic, language or current_language())
 
 
 # --- Cohorts -----------------------------------------------------------------------------------
@@ -276,7 +302,8 @@ def invite(actor, cohort, email, name=""):
     from training.auth.models import user_by_email
     from training.auth.services import AccountError
     from training.auth.services import invite as invite_account
-    from training.mail import send_mail
+    from training.i18n import user_locale
+    from training.mail import send_to
 
     user = user_by_email(email)
     if user is None:
@@ -298,11 +325,8 @@ def invite(actor, cohort, email, name=""):
     member.status, member.requested_at = "invited", utcnow()
     audit.record("cohort.invited", actor=actor, subject=user, cohort=cohort.id)
     db.session.commit()
-    send_mail(user.email, _("You are invited to %(title)s", title=cohort.title), _(
-        "Hello %(name)s,\n\nYou are invited to join the cohort \"%(title)s\" (%(training)s), from %(first)s "
-        "to %(last)s. Accept your place here:\n%(link)s\n",
-        name=user.full_name, title=cohort.title, training=cohort.training_title, first=cohort.starts_on.isoformat(),
-        last=cohort.ends_on.isoformat(), link=document_url("cohorts.detail", cohort_id=cohort.id)))
+    send_to(user, "cohort_invitation", cohort=cohort, training_title=training_title_in(cohort, user_locale(user)),
+            link=document_url("cohorts.detail", cohort_id=cohort.id))
     return member
 
 
@@ -365,7 +389,7 @@ def _check_session(cohort, data):
         raise CohortError(_("Enter the hours a full attendance credits in at least one domain."), "credits")
     if sum(data.credits.values()) > minutes:
         raise CohortError(_("A session of %(hours)s hours cannot credit more than %(hours)s hours.",
-                            hours=f"{minutes / 60:g}"), "credits")
+                            hours=format_number(minutes / 60)), "credits")
     if data.makeup_of_id is not None:
         original = db.session.get(CohortSession, data.makeup_of_id)
         if original is None or original.cohort_id != cohort.id or original.makeup_of_id is not None:
@@ -632,9 +656,10 @@ def save_roster(trainer, session, marks, signed_name=""):
         if user_id not in users:
             continue
         try:
-            _, changes = mark(trainer, session, users[user_id], status, minutes, signed_name)
+            mark(trainer, session, users[user_id], status, minutes, signed_name)
         except CohortError as error:
-            raise CohortError(f"{users[user_id].full_name}: {error.message}", error.field) from None
+            raise CohortError(_("%(name)s: %(problem)s", name=users[user_id].full_name, problem=error.message),
+                              error.field) from None
         changed += 1
     db.session.commit()
     return changed

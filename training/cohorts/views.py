@@ -3,6 +3,7 @@ from datetime import date, time
 
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms import DecimalField, IntegerField, RadioField
@@ -53,7 +54,9 @@ from training.cohorts.services import (
     remove_session,
     roster,
     save_roster,
+    session_topic_in,
     set_trainers,
+    training_title_in,
     update_cohort,
     update_session,
     withdraw,
@@ -65,7 +68,9 @@ from training.db_types import utcnow
 from training.extensions import db, limiter
 from training.forms import ConfirmForm, choices, show_error
 from training.http import content_disposition
+from training.i18n import current_language, localized
 from training.supervision.forms import quarter_hours
+from training.templating import format_date, format_number
 
 
 def _cohort_or_404(cohort_id):
@@ -94,9 +99,10 @@ def _trainer_choices():
 
 def _training_choices():
     items = [("", _("Choose a training"))]
-    items += [(f"course:{c.id}", _("Course: %(title)s", title=c.title)) for c in active_courses()]
-    items += [(f"live:{t.id}", _("Live training: %(title)s (%(count)s sessions)", title=t.title,
-                                 count=len(t.sessions)))
+    items += [(f"course:{c.id}", _("Course: %(title)s", title=localized(c, "title"))) for c in active_courses()]
+    items += [(f"live:{t.id}", ngettext("Live training: %(title)s (%(num)d session)",
+                                        "Live training: %(title)s (%(num)d sessions)", len(t.sessions),
+                                        title=t.title_in(current_language())))
               for t in db.session.scalars(select(LiveTraining).where(LiveTraining.active).order_by(LiveTraining.title))]
     return choices(items)
 
@@ -309,17 +315,19 @@ def _session_form(cohort, session=None):
     class Form(SessionForm):
         pass
 
+    names = cohort.credential.words(current_language()).get("domains", {}) if cohort.credential else {}
     for index, domain in enumerate(domains):
         setattr(Form, f"credit_{index}", DecimalField(
-            domain, places=2, default=0, invalid_value_message=_("Enter hours as a number, such as 1.5."),
+            names.get(domain, domain), places=2, default=0, invalid_value_message=_("Enter hours as a number, such as 1.5."),
             validators=[Optional(), quarter_hours(minimum=0)],
             render_kw={"step": "0.25", "min": "0", "max": "24", "inputmode": "decimal"}))
     form = Form(obj=None)
     form.domains = domains
-    form.materials.choices = choices([(m.id, f"{m.course.title}: {m.title}") for m in _material_modules(cohort)])
+    form.materials.choices = choices([(m.id, f"{localized(m.course, 'title')}: {localized(m, 'title')}")
+                                      for m in _material_modules(cohort)])
     others = [s for s in cohort.sessions if s.makeup_of_id is None and (session is None or s.id != session.id)]
     form.makeup_of_id.choices = choices([(0, _("Not a make-up session"))] + [
-        (s.id, f"{local(s.starts_at):%Y-%m-%d} · {s.topic}") for s in others])
+        (s.id, f"{format_date(local(s.starts_at).date())} · {session_topic_in(s)}") for s in others])
     if request.method == "GET":
         if session is not None:
             start, end = local(session.starts_at), local(session.ends_at)
@@ -414,6 +422,32 @@ def remove(session_id):
     return redirect(url_for("cohorts.detail", cohort_id=cohort_id))
 
 
+@bp.app_template_filter("training_title")
+def training_title_filter(cohort):
+    """The cohort's training title in the page's language."""
+    return training_title_in(cohort)
+
+
+@bp.app_template_filter("domain")
+def domain_filter(name, cohort):
+    """A domain's name in the page's language, as the cohort's credential file translates it."""
+    if cohort.credential is None:
+        return name
+    return cohort.credential.words(current_language()).get("domains", {}).get(name, name)
+
+
+@bp.app_template_filter("number")
+def number_filter(value):
+    """A number as the page's language writes it ("1.5", "1,5")."""
+    return format_number(value)
+
+
+@bp.app_template_filter("topic")
+def topic_filter(session):
+    """A session's topic in the page's language, where the training's file translates it."""
+    return session_topic_in(session)
+
+
 # --- Attendance --------------------------------------------------------------------------------
 
 def _roster_form(session, rows):
@@ -475,7 +509,8 @@ def confirm_attendance(session_id):
         flash(error.message, "error")
     else:
         count = sum(1 for c in credited.values() if c)
-        flash(_("Attendance confirmed: training hours credited to %(count)s trainee(s).", count=count), "success")
+        flash(ngettext("Attendance confirmed: training hours credited to %(num)d trainee.",
+                       "Attendance confirmed: training hours credited to %(num)d trainees.", count), "success")
     return redirect(url_for("cohorts.attendance", session_id=session.id))
 
 
@@ -593,7 +628,8 @@ def issue_certificates(cohort_id):
         db.session.rollback()
         flash(error.message, "error")
     else:
-        flash(_("%(count)s training certificate(s) issued.", count=len(issued)), "success")
+        flash(ngettext("%(num)d training certificate issued.", "%(num)d training certificates issued.", len(issued)),
+              "success")
     return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
 
 

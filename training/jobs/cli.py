@@ -4,6 +4,8 @@ import time
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from training.extensions import db
@@ -29,7 +31,7 @@ def worker(queues, burst, nice):
 
     url = current_app.config.get("REDIS_URL")
     if not url:
-        raise click.ClickException("Set REDIS_URL: workers take their work from Redis.")
+        raise click.ClickException(_("Set REDIS_URL: workers take their work from Redis."))
     # One app for the worker's life: each job runs in a fresh context of it, so the parsed
     # certificate designs, fonts and keys stay warm from one job to the next.
     training.jobs._worker_app = current_app._get_current_object()
@@ -44,8 +46,9 @@ def worker(queues, burst, nice):
 def _line(job):
     from training.jobs.services import title
 
-    state = {"queued": "waiting", "running": "running", "finished": "finished"}[job.status]
-    return f"#{job.id} {title(job)}: {job.done}/{job.total} processed, {job.failed} failed, {state}"
+    state = {"queued": _("waiting"), "running": _("running"), "finished": _("finished")}[job.status]
+    return _("#%(id)s %(title)s: %(done)s/%(total)s processed, %(failed)s failed, %(state)s", id=job.id,
+             title=title(job), done=job.done, total=job.total, failed=job.failed, state=state)
 
 
 def _job_or_fail(job_id):
@@ -53,7 +56,7 @@ def _job_or_fail(job_id):
 
     job = db.session.get(Job, job_id)
     if job is None:
-        raise click.ClickException(f"No job #{job_id}.")
+        raise click.ClickException(_("No job #%(id)s.", id=job_id))
     return job
 
 
@@ -76,7 +79,7 @@ def show(job_id, watch):
 
     job = _job_or_fail(job_id)
     if watch and job.status != "finished":
-        with click.progressbar(length=job.total or 1, label=f"Job #{job.id}") as bar:
+        with click.progressbar(length=job.total or 1, label=_("Job #%(id)s", id=job.id)) as bar:
             shown = 0
             while job.status != "finished":
                 time.sleep(1)
@@ -89,9 +92,9 @@ def show(job_id, watch):
         click.echo(job.summary)
     path = result_file(job)
     if path:
-        click.echo(f"File: {path} ({job.result_size} bytes)")
+        click.echo(_("File: %(path)s (%(size)s bytes)", path=path, size=job.result_size))
     for item in failures(job, limit=None):
-        click.echo(f"failed: {item.label}: {item.error}")
+        click.echo(_("failed: %(item)s: %(error)s", item=item.label, error=item.error))
 
 
 @jobs_cli.command("retry")
@@ -105,4 +108,5 @@ def retry(job_id):
         count = retry_job(_job_or_fail(job_id))
     except ServiceError as error:
         raise click.ClickException(error.message) from None
-    click.echo(f"{count} item(s) of job #{job_id} queued again.")
+    click.echo(ngettext("%(num)d item of job #%(id)s queued again.", "%(num)d items of job #%(id)s queued again.",
+                        count, id=job_id))

@@ -1,5 +1,6 @@
 """Job kinds that belong to no single feature."""
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
 from training.extensions import db
@@ -13,13 +14,13 @@ REMINDERS = {
     "certificate_expiry": "training.certificates.reminders.send_expiry_reminders",
     "sessions": "training.cohorts.reminders.send_session_reminders",
 }
-REMINDER_LABELS = {"supervision": "Supervision digests and reminders", "certificate_expiry": "Certificate expiry",
-                   "sessions": "Live sessions tomorrow"}
+REMINDER_LABELS = {"supervision": _l("Supervision digests and reminders"), "certificate_expiry": _l("Certificate expiry"),
+                   "sessions": _l("Live sessions tomorrow")}
 
 
 def start_reminders(actor=None):
     """Send every due reminder in the background; returns the job."""
-    return create("reminders", actor, [(key, REMINDER_LABELS[key]) for key in REMINDERS])
+    return create("reminders", actor, [(key, str(REMINDER_LABELS[key])) for key in REMINDERS])
 
 
 class Reminders(JobKind):
@@ -36,6 +37,6 @@ class Reminders(JobKind):
         module, name = REMINDERS[key].rsplit(".", 1)
         sent = getattr(import_module(module), name)()
         count = sum(sent.values()) if isinstance(sent, dict) else sent
-        line = f"{REMINDER_LABELS[key]}: {count}."
+        line = _("%(what)s: %(count)d.", what=REMINDER_LABELS[key], count=count)
         db.session.execute(update(Job).where(Job.id == job.id).values(
             summary=db.func.trim(Job.summary + " " + line)))

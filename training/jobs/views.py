@@ -1,6 +1,6 @@
 """Pages for background jobs: each person sees the jobs they started, their progress and failures."""
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
-from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from training.errors import ServiceError
@@ -45,7 +45,7 @@ def retry(job_id):
         abort(400)
     try:
         count = services.retry(job)
-        flash(_("%(count)s item(s) queued again.", count=count), "success")
+        flash(ngettext("%(num)d item queued again.", "%(num)d items queued again.", count), "success")
     except ServiceError as error:
         flash(error.message, "error")
     return redirect(url_for("jobs.show", job_id=job.id))

@@ -1,7 +1,8 @@
 """Telling people what concerns them: in the app, and by e-mail at once or in a daily digest.
 
 Services that change something a person should hear about call :func:`announce` with their
-audit events after committing. A background job (``training.jobs.start``) turns each event
+audit events after committing. A notification is worded in its recipient's language, in the
+app and in the e-mail alike. A background job (``training.jobs.start``) turns each event
 into notifications for the people concerned. Every notification is keyed by its event, and
 the database allows one per person and event, so a job that runs twice tells nobody twice.
 E-mail is claimed (``emailed_at`` set where it was empty) before it is sent, so each
@@ -11,7 +12,6 @@ from datetime import date
 
 from flask import url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import BuildError
@@ -19,7 +19,8 @@ from werkzeug.routing import BuildError
 from training import jobs
 from training.db_types import utcnow
 from training.extensions import db
-from training.mail import external_url, send_mail
+from training.i18n import current_language, for_user
+from training.mail import external_url, send_to
 from training.notifications.models import DELIVERIES, Notification, NotificationSetting
 from training.templating import format_date, format_hours
 
@@ -66,13 +67,16 @@ def deliver_events(event_ids):
     sent is not sent again.
     """
     from training.audit import AuditEvent
+    from training.auth.models import User
 
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.id.in_(event_ids)).order_by(AuditEvent.id))
     keys = []
     for event in list(events):
         handler = HANDLERS.get(event.action)
-        for user_id, kind, message, endpoint, args in (handler(event) if handler else []):
+        for user_id, kind, words, endpoint, args in (handler(event) if handler else []):
             key = f"audit-{event.id}"
+            with for_user(db.session.get(User, user_id)):
+                message = words()
             notify(user_id, kind, key, message, endpoint, args)
             keys.append((user_id, key))
     email_at_once([n.id for n in _find(keys)])
@@ -89,6 +93,8 @@ def _find(keys):
 
 
 # --- What each event means to whom ----------------------------------------------------------------
+# Each handler returns (recipient id, kind, words, endpoint, link arguments): ``words()`` writes
+# the message, and is called in the recipient's language.
 
 def _entry(event):
     from training.supervision.models import HourEntry
@@ -105,22 +111,33 @@ def _reviewed(event):
     entry = _entry(event)
     if entry is None or event.subject_id is None:
         return []
-    who = event.actor.full_name if event.actor else _("Your supervisor")
+
+    def who():
+        return event.actor.full_name if event.actor else _("Your supervisor")
+
     if event.action == "hours.approved":
-        message = _("%(who)s approved your %(hours)s of %(kind)s on %(day)s.", who=who, **_entry_words(entry))
-        return [(event.subject_id, "entry_approved", message, "supervision.hours", {})]
+        def approved():
+            return _("%(who)s approved your %(hours)s of %(kind)s on %(day)s.", who=who(), **_entry_words(entry))
+
+        return [(event.subject_id, "entry_approved", approved, "supervision.hours", {})]
     comment = (event.details or {}).get("comment", "")
-    message = _("%(who)s returned your %(hours)s of %(kind)s on %(day)s for changes: %(comment)s", who=who,
-                comment=comment, **_entry_words(entry))
-    return [(event.subject_id, "entry_returned", message, "supervision.edit", {"entry_id": entry.id})]
+
+    def returned():
+        return _("%(who)s returned your %(hours)s of %(kind)s on %(day)s for changes: %(comment)s", who=who(),
+                 comment=comment, **_entry_words(entry))
+
+    return [(event.subject_id, "entry_returned", returned, "supervision.edit", {"entry_id": entry.id})]
 
 
 def _submitted(event):
     entry = _entry(event)
     if entry is None or entry.supervisor_id is None or entry.status != "pending":
         return []
-    message = _("%(trainee)s sent %(hours)s of %(kind)s on %(day)s for your review.",
-                trainee=entry.trainee.full_name, **_entry_words(entry))
+
+    def message():
+        return _("%(trainee)s sent %(hours)s of %(kind)s on %(day)s for your review.",
+                 trainee=entry.trainee.full_name, **_entry_words(entry))
+
     return [(entry.supervisor_id, "entries_submitted", message, "supervision.review", {"trainee": entry.trainee_id})]
 
 
@@ -131,8 +148,10 @@ def _assigned(event):
     if supervisor is None or event.subject is None:
         return []
     starts_on = date.fromisoformat(event.details["starts_on"])
-    message = _("%(trainee)s is now your supervisee, from %(day)s.", trainee=event.subject.full_name,
-                day=format_date(starts_on))
+    def message():
+        return _("%(trainee)s is now your supervisee, from %(day)s.", trainee=event.subject.full_name,
+                 day=format_date(starts_on))
+
     return [(supervisor.id, "supervisee_assigned", message, "supervision.supervisee", {"user_id": event.subject_id})]
 
 
@@ -143,18 +162,19 @@ def _certificate(event):
     certificate = db.session.scalar(select(Certificate).where(Certificate.number == number)) if number else None
     if certificate is None:
         return []
-    words = {"credential": certificate.credential_title, "number": certificate.number}
-    if event.action == "certificate.revoked":
-        kind = "certificate_revoked"
-        message = _("Your %(credential)s certificate %(number)s was revoked. The reason given: %(reason)s",
-                    reason=certificate.revoked_reason or event.details.get("reason", ""), **words)
-    elif event.action == "certificate.reinstated":
-        kind, message = "certificate_reinstated", _("Your %(credential)s certificate %(number)s was reinstated.",
-                                                    **words)
-    else:
-        kind = "certificate_issued"
-        message = _("Your %(credential)s certificate %(number)s has been issued, valid until %(day)s.",
-                    day=format_date(certificate.expires_on), **words)
+    kind = {"certificate.revoked": "certificate_revoked",
+            "certificate.reinstated": "certificate_reinstated"}.get(event.action, "certificate_issued")
+
+    def message():
+        words = {"credential": certificate.title_in(current_language()), "number": certificate.number}
+        if kind == "certificate_revoked":
+            return _("Your %(credential)s certificate %(number)s was revoked. The reason given: %(reason)s",
+                     reason=certificate.revoked_reason or event.details.get("reason", ""), **words)
+        if kind == "certificate_reinstated":
+            return _("Your %(credential)s certificate %(number)s was reinstated.", **words)
+        return _("Your %(credential)s certificate %(number)s has been issued, valid until %(day)s.",
+                 day=format_date(certificate.expires_on), **words)
+
     return [(certificate.user_id, kind, message, "certificates.mine", {})]
 
 
@@ -217,7 +237,9 @@ def _link(notification):
 
 
 def email_at_once(notification_ids, subject=None):
-    """E-mail each of these notifications on its own, to the people who want them at once."""
+    """E-mail each of these notifications on its own, to the people who want them at once.
+
+    ``subject`` (a function, called in each recipient's language) replaces the kind's subject."""
     from training.auth.models import User
 
     if not notification_ids:
@@ -234,10 +256,10 @@ def email_at_once(notification_ids, subject=None):
     for notification_id in _claim([n.id for n in wanted]):
         notification = by_id[notification_id]
         person = people[notification.user_id]
-        body = _("Hello %(name)s,\n\n%(message)s\n\n%(link)s\n\nYou get an e-mail for each notification. To get one "
-                 "daily digest instead, choose it on your account page: %(account)s\n", name=person.full_name,
-                 message=notification.message, link=_link(notification), account=external_url("auth.account"))
-        send_mail(person.email, subject or SUBJECTS.get(notification.kind, lambda: _("A notification"))(), body)
+        with for_user(person):
+            words = (subject or SUBJECTS.get(notification.kind, lambda: _("A notification")))()
+        send_to(person, "notification", subject=words, message=notification.message, link=_link(notification),
+                account_link=external_url("auth.account"))
         sent += 1
     return sent
 
@@ -267,16 +289,8 @@ def send_digests(today=None):
             continue
         notifications = list(db.session.scalars(select(Notification).where(Notification.id.in_(claimed))
                                                 .order_by(Notification.id)))
-        lines = [_("Hello %(name)s,", name=person.full_name), "",
-                 ngettext("Here is what happened since your last digest (%(num)d notification):",
-                          "Here is what happened since your last digest (%(num)d notifications):", len(notifications)),
-                 ""]
-        for notification in notifications:
-            lines += [f"- {notification.message}", f"  {_link(notification)}"]
-        lines += ["", _("All your notifications: %(link)s", link=external_url("notifications.index")),
-                  _("To get each notification at once instead, choose it on your account page: %(link)s",
-                    link=external_url("auth.account"))]
-        send_mail(person.email, _("Your daily digest"), "\n".join(lines) + "\n")
+        send_to(person, "notification_digest", items=[(n.message, _link(n)) for n in notifications],
+                all_link=external_url("notifications.index"), account_link=external_url("auth.account"))
         sent += 1
     return sent
 

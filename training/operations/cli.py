@@ -1,5 +1,6 @@
 """``flask --app app backup FILE`` and ``flask --app app restore FILE`` for the embedded SQLite database."""
 import click
+from flask_babel import gettext as _
 
 from training.operations.services import BackupError, backup_sqlite, restore_sqlite
 
@@ -12,7 +13,7 @@ def backup(file):
         written = backup_sqlite(file)
     except BackupError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Backed up to {written}.")
+    click.echo(_("Backed up to %(file)s.", file=written))
 
 
 @click.command("restore")
@@ -32,14 +33,15 @@ def restore(file, yes):
     script = ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
     known = {r.revision for r in script.walk_revisions()}
     if revision not in known:
-        raise click.ClickException(f"{file} was made by a newer version of the platform (schema revision "
-                                   f"{revision}); upgrade the platform before restoring it.")
+        raise click.ClickException(_("%(file)s was made by a newer version of the platform (schema revision "
+                                     "%(revision)s); upgrade the platform before restoring it.",
+                                     file=file, revision=revision))
     if not yes:
-        click.confirm(f"Replace everything in the database with {file}?", abort=True)
+        click.confirm(_("Replace everything in the database with %(file)s?", file=file), abort=True)
     try:
         restore_sqlite(file)
     except BackupError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Restored {file} (schema revision {revision}).")
+    click.echo(_("Restored %(file)s (schema revision %(revision)s).", file=file, revision=revision))
     if revision != script.get_current_head():
-        click.echo("The backup is from an earlier version: run `flask --app app db upgrade` next.")
+        click.echo(_("The backup is from an earlier version: run `flask --app app db upgrade` next."))

@@ -4,6 +4,7 @@ import sqlite3
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import text
 
 from training.extensions import db
@@ -54,8 +55,9 @@ def sqlite_path():
     url = db.engine.url
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         raise BackupError(
-            f"backup and restore work on the embedded SQLite database; this app uses {url.get_backend_name()}. "
-            "Back PostgreSQL up with pg_dump and restore it with pg_restore (see the README).")
+            _("backup and restore work on the embedded SQLite database; this app uses %(backend)s. "
+              "Back PostgreSQL up with pg_dump and restore it with pg_restore (see the README).",
+              backend=url.get_backend_name()))
     return Path(url.database)
 
 
@@ -69,7 +71,7 @@ def backup_sqlite(destination):
     source_path = sqlite_path()
     destination = Path(destination)
     if destination.exists():
-        raise BackupError(f"{destination} already exists; choose a new file name.")
+        raise BackupError(_("%(file)s already exists; choose a new file name.", file=destination))
     partial = destination.with_name(destination.name + ".partial")
     source = sqlite3.connect(source_path)
     target = sqlite3.connect(partial)
@@ -87,17 +89,17 @@ def backup_revision(path):
     """The migration revision a backup file was made at; BackupError when it is not a backup."""
     path = Path(path)
     if not path.is_file():
-        raise BackupError(f"{path} is not a file.")
+        raise BackupError(_("%(file)s is not a file.", file=path))
     try:
         connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
             if connection.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-                raise BackupError(f"{path} is damaged (SQLite's integrity check failed).")
+                raise BackupError(_("%(file)s is damaged (SQLite's integrity check failed).", file=path))
             return connection.execute("SELECT version_num FROM alembic_version").fetchone()[0]
         finally:
             connection.close()
     except sqlite3.DatabaseError as error:
-        raise BackupError(f"{path} is not a backup of this platform ({error}).") from None
+        raise BackupError(_("%(file)s is not a backup of this platform (%(error)s).", file=path, error=error)) from None
 
 
 def restore_sqlite(source):
