@@ -17,6 +17,7 @@ never the shared one). Then it checks:
 - after PostgreSQL comes back, pages are served again within 10 s.
 """
 import argparse
+import json
 import os
 import random
 import re
@@ -349,11 +350,35 @@ class Visitor(Person):
 
 # --- App servers ---------------------------------------------------------------------------------------
 
-def start_server(env, port):
-    """gunicorn as the README runs it (two workers each here: two servers share two cores)."""
-    return subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "--workers", "2", "--timeout", "60",
-                             "--bind", f"127.0.0.1:{port}", "app:app"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+def start_server(env, port, log):
+    """gunicorn as the README runs it (two workers each here: two servers share two cores); its log to ``log``."""
+    with open(log, "ab") as output:
+        return subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "--workers", "2", "--timeout", "60",
+                                 "--bind", f"127.0.0.1:{port}", "app:app"], cwd=ROOT, env=env,
+                                stdout=output, stderr=output, start_new_session=True)
+
+
+def tracebacks_in(logs, limit=3):
+    """The first few tracebacks the app servers logged, to show why a request failed."""
+    found = []
+    for log in logs:
+        lines = Path(log).read_text(errors="replace").splitlines() if Path(log).exists() else []
+        for n, line in enumerate(lines):
+            if line.startswith("{") and '"error"' in line and len(found) < limit:
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    continue
+                found.append(entry.get("message", "") + "\n" + "\n".join(entry["error"].splitlines()[-12:]))
+            elif line.startswith("Traceback") and len(found) < limit:
+                block = [line]
+                for following in lines[n + 1:]:
+                    block.append(following)
+                    if not following.startswith((" ", "\t", "Traceback", "During handling", "The above")) \
+                            and following.strip():
+                        break
+                found.append("\n".join(block[-12:]))
+    return found
 
 
 def wait_until_serving(port, seconds=120):
@@ -392,6 +417,7 @@ class Report:
     fault_seconds: float | None  # how long the restart (or the ending of connections) took
     load: str
     by_action: dict = field(default_factory=dict)  # action -> {status: count}
+    server_tracebacks: list = field(default_factory=list)  # what the app servers logged for the 5xx
 
     def problems(self):
         found = []
@@ -431,6 +457,8 @@ class Report:
             for action, statuses in sorted(self.by_action.items())))
         problems = self.problems()
         print("  OK" if not problems else "  PROBLEMS:\n    " + "\n    ".join(problems))
+        for traceback in self.server_tracebacks:
+            print("  logged by an app server:\n      " + traceback.replace("\n", "\n      "))
 
 
 def by_action(records):
@@ -455,7 +483,8 @@ def run_load(users, seconds, postgres, redis_url, kill=True, database_fault="ter
                "LOGIN_RATE_LIMIT": "100000 per minute", "VERIFY_RATE_LIMIT": "100000 per minute",
                "ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST": "1024", "HOURS_BACKDATE_DAYS": "120"}
         ports = [free_port(), free_port()]
-        servers = [start_server(env, port) for port in ports]
+        logs = [folder / f"server-{n}.log" for n in range(len(ports))]
+        servers = [start_server(env, port, log) for port, log in zip(ports, logs)]
         for port in ports:
             wait_until_serving(port)
         urls = [f"http://127.0.0.1:{port}" for port in ports]
@@ -520,7 +549,7 @@ def run_load(users, seconds, postgres, redis_url, kill=True, database_fault="ter
                                   and r.server == survivor and 0 < r.status < 500),
             database_fault=database_fault, recovery_seconds=recovery, killed_at=killed_at, fault_at=fault_at,
             fault_seconds=None if fault_at is None else round(back_at - fault_at, 1), load=load(),
-            by_action=by_action(records))
+            by_action=by_action(records), server_tracebacks=tracebacks_in(logs) if server_errors else [])
     finally:
         for server in servers:
             try:

@@ -43,7 +43,7 @@ def test_without_a_mail_server_the_invitation_page_shows_the_link_to_copy(app, p
 @pytest.mark.config(MAIL_SERVER="smtp.example.org")
 def test_with_a_mail_server_the_invitation_is_sent_and_no_link_is_shown(app, people, login_as, monkeypatch):
     sent = []
-    monkeypatch.setattr("training.auth.services.send_mail", lambda to, subject, body: sent.append((to, body)))
+    monkeypatch.setattr("training.mail.send_mail", lambda to, subject, body: sent.append((to, body)))
     page = login_as(people["admin"]).post("/admin/people/invite", data={
         "full_name": "Nora New", "email": "nora@example.org", "roles": ["trainee"]}, follow_redirects=True)
     assert "Invitation sent to nora@example.org." in page.text and 'id="invitation-link"' not in page.text

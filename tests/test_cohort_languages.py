@@ -15,6 +15,7 @@ from training.cohorts.services import CohortInput, confirm, create_cohort, mark
 from training.courses.loader import ContentErrors
 from training.extensions import db
 from training.notifications.models import Notification
+from training.supervision.models import HourEntry
 from training.supervision.services import EntryInput, log_entry, review_entries
 
 from . import test_cohorts
@@ -139,6 +140,8 @@ def test_the_training_certificate_prints_in_the_holders_language(ethics_cohort, 
     for session in ethics_cohort.sessions:
         mark(trainer, session, trainee, "present")
         confirm(trainer, session, "Tia Trainer", now=session.starts_at + timedelta(minutes=5))
+    notes = set(db.session.scalars(db.select(HourEntry.note).where(HourEntry.trainee_id == trainee.id)))
+    assert "Ética en el trabajo entre pares (en vivo): Límites que protegen a ambas personas" in notes
     login_as(people["admin"]).post(f"/cohorts/{ethics_cohort.id}/certificates", headers={"Accept-Language": "en"})
     from training.cohorts.models import TrainingCertificate
 

@@ -98,6 +98,27 @@ def test_a_database_that_went_away_gets_a_clear_503_page_and_nothing_is_saved(ap
     assert user_by_email("half@example.org") is None
 
 
+def test_a_connection_lost_as_the_page_ends_still_delivers_the_page(app, make_user, login_as, monkeypatch):
+    """The database ends the connection after the page is made: the closing ROLLBACK fails, the page arrives."""
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    client = login_as(make_user("ana@example.org"))
+    close, lost = Session.close, []
+
+    def close_on_a_lost_connection(session):
+        close(session)
+        if not lost:  # the first close is the request's, as it ends
+            lost.append(session)
+            raise OperationalError("ROLLBACK", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(Session, "close", close_on_a_lost_connection)
+    response = client.get("/account")
+    assert lost and response.status_code == 200 and "Your account" in response.text
+    monkeypatch.setattr(Session, "close", close)
+    assert client.get("/account").status_code == 200  # the next request gets a working session
+
+
 @pytest.mark.parametrize("path", [
     "/admin/people?page=abc", "/admin/people?page=0&role=x&status=y&q=%00",
     "/admin/audit?date_from=31/12/2026&page=-1", "/admin/people/999999", "/admin/people/abc",

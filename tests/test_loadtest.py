@@ -10,7 +10,8 @@ import pytest
 
 from .conftest import IN_CI, claim_test_redis
 
-pytestmark = pytest.mark.loadtest
+# Its app servers keep their rate limits in the suite's Redis: beside the tests that flush it, not during them.
+pytestmark = [pytest.mark.loadtest, pytest.mark.xdist_group("redis")]
 
 
 def test_people_keep_being_served_through_a_killed_server_and_a_lost_database(tmp_path):

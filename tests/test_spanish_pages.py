@@ -151,3 +151,15 @@ def test_every_translated_plural_has_every_form_spanish_needs():
         catalogue = read_po(source, locale="es")
     half_done = [m.id[0] for m in catalogue if m.pluralizable and any(m.string) and not all(m.string)]
     assert half_done == [], f"plural entries missing a form: {half_done[:20]}"
+
+
+def test_every_action_the_platform_records_has_a_name_in_the_audit_log():
+    """An action with no name shows in the log and its filter as a code such as ``evidence.signed``."""
+    from training.audit import ACTIONS
+
+    source = "\n".join(path.read_text() for path in (ROOT / "training").rglob("*.py"))
+    recorded = set(re.findall(r'audit\.record\(\s*"([a-z_]+\.[a-z_]+)"', source))
+    recorded |= set(re.findall(r'^\s+event = "([a-z_]+\.[a-z_]+)"$', source, flags=re.M))
+    recorded |= set(re.findall(r'\baction="([a-z_]+\.[a-z_]+)"', source))
+    assert {"evidence.signed", "credential.enrolled", "user.invited"} <= recorded
+    assert sorted(recorded - set(ACTIONS)) == []

@@ -8,6 +8,14 @@ from .test_services_redis import redis_url  # noqa: F401  (fixture)
 pytestmark = pytest.mark.xdist_group("redis")
 
 
+def test_the_tests_that_share_redis_run_in_one_process(request):
+    """`make test` runs the suite in several processes; a group (these Redis tests, the browser tests)
+    must stay in one. pytest-xdist's grouping silently stops working under pytest 9, so this checks it."""
+    if not getattr(request.config.option, "loadgroup", False):
+        pytest.skip("not run with `pytest -n N --dist loadgroup`")
+    assert request.node.nodeid.endswith("@redis")
+
+
 @pytest.mark.parametrize("url", [
     "postgresql+psycopg://postgres@127.0.0.1:5432/training",
     "postgresql+psycopg://app:secret@db.example.org/peer_recovery",

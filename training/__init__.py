@@ -83,6 +83,21 @@ def configure_extensions(app):
     from training.auth.models import User
 
     db.init_app(app)
+
+    @app.teardown_appcontext
+    def end_database_session(error):
+        """Close the request's session before Flask-SQLAlchemy does, tolerating a lost connection.
+
+        When the database ends a connection after the page was made (a restart, a failover), the
+        closing ROLLBACK fails. Raised there, the error would escape Flask and turn a finished page
+        into a bare 500; the connection is already invalidated, so dropping the session is enough.
+        """
+        try:
+            db.session.remove()
+        except (OperationalError, InterfaceError) as lost:
+            app.logger.warning("Database connection lost as a request ended: %s", str(lost).splitlines()[0][:200])
+            db.session.registry.clear()
+
     from training.credentials.evaluation import install as keep_credential_results_current
 
     keep_credential_results_current()
@@ -217,11 +232,20 @@ def register_template_helpers(app):
     from training.audit import detail_name
     from training.auth.models import ROLES
     from training.rendering import markdown_to_html
-    from training.templating import audit_value, format_date, format_datetime, format_hours
+    from training.templating import (
+        audit_value,
+        format_date,
+        format_datetime,
+        format_hours,
+        format_number,
+        format_percent,
+    )
 
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["hours"] = format_hours
+    app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["percent"] = format_percent
     app.jinja_env.filters["audit_value"] = audit_value
     app.jinja_env.filters["audit_key"] = detail_name
     app.jinja_env.filters["markdown"] = lambda text: Markup(markdown_to_html(text or ""))

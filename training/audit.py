@@ -58,6 +58,14 @@ ACTIONS = {
     "reflection.accepted": _l("Reflection accepted"),
     "reflection.returned": _l("Reflection returned"),
     "training_certificate.issued": _l("Training certificate issued"),
+    "credential.enrolled": _l("Enrolled toward a credential"),
+    "credential.enrolment_changed": _l("Credential enrolment changed"),
+    "credential.enrolment_ended": _l("Credential enrolment ended"),
+    "evidence.signed": _l("Evidence signed"),
+    "evidence.submitted": _l("Evidence submitted"),
+    "evidence.recorded": _l("Evidence recorded"),
+    "evidence.accepted": _l("Evidence accepted"),
+    "evidence.returned": _l("Evidence returned"),
 }
 
 

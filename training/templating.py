@@ -3,6 +3,7 @@ from babel import Locale
 from babel.dates import format_date as babel_date
 from babel.dates import format_time as babel_time
 from babel.numbers import format_decimal
+from babel.numbers import format_percent as babel_percent
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -31,6 +32,13 @@ def format_datetime(value):
 def format_number(value, places=2):
     """A number with the page language's decimal mark and no trailing zeros ('1.5', '1,5', '10')."""
     return format_decimal(round(value, places), format="0." + "#" * places, locale=_locale())
+
+
+def format_percent(value):
+    """A score out of 100 with one decimal, as the page's language writes it ('87.5%', '87,5 %')."""
+    if value is None:
+        return "—"
+    return babel_percent(value / 100, format="#,##0.0%", locale=_locale())
 
 
 def format_hours(minutes):

@@ -579,6 +579,7 @@ def _check_signature(trainer, signed_name):
 
 def _sync_entries(attendance, session, trainer, signed_name, now):
     """Make the attendance's approved training entries match its credit; return what changed."""
+    from training.i18n import user_locale
     from training.supervision.services import entry_digest
 
     wanted = credit_for(attendance, session)
@@ -596,10 +597,12 @@ def _sync_entries(attendance, session, trainer, signed_name, now):
             continue
         changes[domain] = (entry.minutes if entry else 0, minutes)
         if entry is None:
+            language = user_locale(attendance.user)  # the note is the trainee's to read
             entry = HourEntry(trainee_id=attendance.user_id, kind="training", domain=domain,
                               attendance_id=attendance.id, status="approved", submitted_at=now,
                               provider=organisation[:200], organisation=session.cohort.title[:200],
-                              note=f"{session.cohort.training_title}: {session.topic}")
+                              note=f"{training_title_in(session.cohort, language)}: "
+                                   f"{session_topic_in(session, language)}")
             db.session.add(entry)
         entry.occurred_on, entry.minutes = local_day(session.starts_at), minutes
         entry.supervisor_id, entry.reviewed_at, entry.signed_name = trainer.id, now, signed_name

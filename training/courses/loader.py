@@ -17,6 +17,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import yaml
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MODULE_FILE_RE = re.compile(r"^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
@@ -55,8 +57,9 @@ def _translations_of(path, root, errors):
         language = match["language"]
         if language not in LANGUAGES or language == CONTENT_LANGUAGE:
             others = ", ".join(sorted(set(LANGUAGES) - {CONTENT_LANGUAGE}))
-            errors.append(ContentError(_relative(candidate, root), 1, f"'{language}' is not a language content is "
-                                       f"translated into (use one of: {others})"))
+            errors.append(ContentError(_relative(candidate, root), 1, _(
+                "'%(language)s' is not a language content is translated into (use one of: %(languages)s)",
+                language=language, languages=others)))
             continue
         found[language] = candidate
     return found
@@ -68,9 +71,10 @@ def _orphan_translations(folder, pattern, root, errors):
         return
     for candidate in sorted(folder.glob(pattern)):
         match = TRANSLATED_FILE_RE.match(candidate.name)
-        if match and not (folder / f"{match['base']}.{match['ext']}").is_file():
-            errors.append(ContentError(_relative(candidate, root), 1, f"a translation of "
-                                       f"'{match['base']}.{match['ext']}', which does not exist"))
+        original = f"{match['base']}.{match['ext']}" if match else None
+        if match and not (folder / original).is_file():
+            errors.append(ContentError(_relative(candidate, root), 1, _(
+                "a translation of '%(file)s', which does not exist", file=original)))
 
 
 @dataclass
@@ -137,13 +141,13 @@ class _Document:
             mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
             line = first_line + (mark.line if mark else 0)
             problem = getattr(exc, "problem", None) or str(exc)
-            self.error(line, f"invalid YAML: {problem}")
+            self.error(line, _("invalid YAML: %(problem)s", problem=problem))
             return
         if not isinstance(data, dict):
-            self.error(first_line, "expected a mapping of keys to values")
+            self.error(first_line, _("expected a mapping of keys to values"))
             return
         self.data = data
-        for key_node, _ in node.value:
+        for key_node, _value in node.value:
             self.lines[key_node.value] = first_line + key_node.start_mark.line
 
     def error(self, line, message):
@@ -155,17 +159,18 @@ class _Document:
     def check_keys(self, allowed, required):
         for key in self.data:
             if key not in allowed:
-                self.error(self.line(key), f"unknown key '{key}' (allowed: {', '.join(sorted(allowed))})")
+                self.error(self.line(key), _("unknown key '%(key)s' (allowed: %(allowed)s)", key=key,
+                                             allowed=", ".join(sorted(allowed))))
         for key in required:
             if key not in self.data:
-                self.error(self.start, f"missing required key '{key}'")
+                self.error(self.start, _("missing required key '%(key)s'", key=key))
 
     def text(self, key, required=True):
         value = self.data.get(key)
         if value is None:
             return "" if not required else None
         if not isinstance(value, str) or (required and not value.strip()):
-            self.error(self.line(key), f"'{key}' must be non-empty text")
+            self.error(self.line(key), _("'%(key)s' must be non-empty text", key=key))
             return None
         return value.strip()
 
@@ -177,26 +182,31 @@ def _quiz_settings(doc, key, default_categories):
         return None
     line = doc.line(key)
     if not isinstance(raw, dict):
-        doc.error(line, f"'{key}' must be a mapping of quiz settings")
+        doc.error(line, _("'%(key)s' must be a mapping of quiz settings", key=key))
         return None
     for name in raw:
         if name not in QUIZ_KEYS:
-            doc.error(line, f"unknown {key} setting '{name}' (allowed: {', '.join(sorted(QUIZ_KEYS))})")
+            doc.error(line, _("unknown %(key)s setting '%(name)s' (allowed: %(allowed)s)", key=key, name=name,
+                              allowed=", ".join(sorted(QUIZ_KEYS))))
 
     def whole(name, default, low, high=None, optional=False):
         value = raw.get(name, default)
         if value is None and optional:
             return None
         if not isinstance(value, int) or isinstance(value, bool) or value < low or (high and value > high):
-            limit = f"from {low} to {high}" if high else f"of at least {low}"
-            doc.error(line, f"{key}.{name} must be a whole number {limit}")
+            if high:
+                doc.error(line, _("%(setting)s must be a whole number from %(low)d to %(high)d",
+                                  setting=key + "." + name, low=low, high=high))
+            else:
+                doc.error(line, _("%(setting)s must be a whole number of at least %(low)d",
+                                  setting=key + "." + name, low=low))
             return default
         return value
 
     def flag(name):
         value = raw.get(name, True)
         if not isinstance(value, bool):
-            doc.error(line, f"{key}.{name} must be true or false")
+            doc.error(line, _("%(setting)s must be true or false", setting=key + "." + name))
             return True
         return value
 
@@ -208,23 +218,24 @@ def _quiz_settings(doc, key, default_categories):
     elif not (isinstance(categories, dict) and all(
             isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
             for k, v in categories.items())):
-        doc.error(line, f"{key}.categories must be a list of categories, or map each to a number of questions")
+        doc.error(line, _("%(key)s.categories must be a list of categories, or map each to a number of questions",
+                          key=key))
         categories = {}
     if not categories and default_categories is not None:
-        doc.error(line, f"{key}.categories must name at least one question category")
+        doc.error(line, _("%(key)s.categories must name at least one question category", key=key))
     grading = raw.get("grading", "highest")
     if grading not in GRADING:
-        doc.error(line, f"{key}.grading must be one of {', '.join(GRADING)}")
+        doc.error(line, _("%(key)s.grading must be one of %(allowed)s", key=key, allowed=", ".join(GRADING)))
     review = raw.get("review") or {}
     if not isinstance(review, dict):
-        doc.error(line, f"{key}.review must be a mapping with 'when' and 'show'")
+        doc.error(line, _("%(key)s.review must be a mapping with 'when' and 'show'", key=key))
         review = {}
     when = review.get("when", "immediately")
     if when not in REVIEW_WHEN:
-        doc.error(line, f"{key}.review.when must be one of {', '.join(REVIEW_WHEN)}")
+        doc.error(line, _("%(key)s.review.when must be one of %(allowed)s", key=key, allowed=", ".join(REVIEW_WHEN)))
     shows = review.get("show", list(REVIEW_SHOW))
     if not isinstance(shows, list) or any(s not in REVIEW_SHOW for s in shows):
-        doc.error(line, f"{key}.review.show must list some of {', '.join(REVIEW_SHOW)}")
+        doc.error(line, _("%(key)s.review.show must list some of %(allowed)s", key=key, allowed=", ".join(REVIEW_SHOW)))
         shows = list(REVIEW_SHOW)
     settings = {
         "question_count": whole("questions", 10, 1, 200),
@@ -242,8 +253,9 @@ def _quiz_settings(doc, key, default_categories):
     }
     fixed = sum(categories.values()) if isinstance(categories, dict) else 0
     if fixed > settings["question_count"]:
-        doc.error(line, f"{key}.categories ask for {fixed} questions but the quiz has only "
-                        f"{settings['question_count']}")
+        doc.error(line, ngettext("%(key)s.categories ask for %(num)d questions but the quiz has only %(count)d",
+                                 "%(key)s.categories ask for %(num)d questions but the quiz has only %(count)d",
+                                 fixed, key=key, count=settings["question_count"]))
     return settings
 
 
@@ -268,7 +280,7 @@ def _load_course_yaml(folder, root, errors):
     path = folder / "course.yaml"
     shown = _relative(path, root)
     if not path.is_file():
-        errors.append(ContentError(shown, 1, "missing course.yaml"))
+        errors.append(ContentError(shown, 1, _("missing course.yaml")))
         return None
     doc = _Document(path.read_text(encoding="utf-8"), shown, 1, errors)
     if doc.data is None:
@@ -276,29 +288,31 @@ def _load_course_yaml(folder, root, errors):
     doc.check_keys(COURSE_KEYS, {"title", "training_hours"})
     slug = doc.data.get("slug", folder.name)
     if slug != folder.name:
-        doc.error(doc.line("slug"), f"slug '{slug}' must match the folder name '{folder.name}'")
+        doc.error(doc.line("slug"), _("slug '%(slug)s' must match the folder name '%(folder)s'", slug=slug,
+                                      folder=folder.name))
     title = doc.text("title")
     summary = doc.text("summary", required=False)
     order = doc.data.get("order", 0)
     if not isinstance(order, int) or isinstance(order, bool):
-        doc.error(doc.line("order"), "'order' must be a whole number")
+        doc.error(doc.line("order"), _("'order' must be a whole number"))
     prerequisites = doc.data.get("prerequisites") or []
     if not isinstance(prerequisites, list) or not all(isinstance(p, str) for p in prerequisites):
-        doc.error(doc.line("prerequisites"), "'prerequisites' must be a list of course slugs")
+        doc.error(doc.line("prerequisites"), _("'prerequisites' must be a list of course slugs"))
         prerequisites = []
     credits = {}
     hours = doc.data.get("training_hours")
     if not isinstance(hours, dict) or not hours:
-        doc.error(doc.line("training_hours"), "'training_hours' must map each domain to hours")
+        doc.error(doc.line("training_hours"), _("'training_hours' must map each domain to hours"))
     else:
         for domain, value in hours.items():
             minutes = _hours_to_minutes(value)
             if not isinstance(domain, str) or not domain.strip():
-                doc.error(doc.line("training_hours"), "domain names must be text")
+                doc.error(doc.line("training_hours"), _("domain names must be text"))
             elif minutes is None:
                 doc.error(
                     doc.line("training_hours"),
-                    f"hours for '{domain}' must be a positive number in quarter hours, not {value!r}",
+                    _("hours for '%(domain)s' must be a positive number in quarter hours, not %(value)s",
+                      domain=domain, value=repr(value)),
                 )
             else:
                 credits[domain.strip()] = minutes
@@ -321,12 +335,12 @@ def _load_course_yaml(folder, root, errors):
 def _split_front_matter(text, shown, errors):
     lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
-        errors.append(ContentError(shown, 1, "a module must start with '---' and YAML front matter"))
+        errors.append(ContentError(shown, 1, _("a module must start with '---' and YAML front matter")))
         return None, None, 0
     for index, line in enumerate(lines[1:], start=1):
         if line.strip() == "---":
             return "\n".join(lines[1:index]), "\n".join(lines[index + 1:]), index + 2
-    errors.append(ContentError(shown, 1, "front matter is not closed with a '---' line"))
+    errors.append(ContentError(shown, 1, _("front matter is not closed with a '---' line")))
     return None, None, 0
 
 
@@ -334,7 +348,7 @@ def _load_module(path, root, errors):
     shown = _relative(path, root)
     match = MODULE_FILE_RE.match(path.name)
     if not match:
-        errors.append(ContentError(shown, 1, "module files must be named NN-slug.md, e.g. 01-introduction.md"))
+        errors.append(ContentError(shown, 1, _("module files must be named NN-slug.md, e.g. 01-introduction.md")))
         return None
     front, body, body_line = _split_front_matter(path.read_text(encoding="utf-8"), shown, errors)
     if front is None:
@@ -347,17 +361,17 @@ def _load_module(path, root, errors):
     reflection = doc.text("reflection")
     minutes = doc.data.get("estimated_minutes")
     if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 600:
-        doc.error(doc.line("estimated_minutes"), "'estimated_minutes' must be a whole number from 1 to 600")
+        doc.error(doc.line("estimated_minutes"), _("'estimated_minutes' must be a whole number from 1 to 600"))
     objectives = doc.data.get("objectives")
     if not isinstance(objectives, list) or not objectives or not all(
         isinstance(o, str) and o.strip() for o in objectives
     ):
-        doc.error(doc.line("objectives"), "'objectives' must be a non-empty list of text")
+        doc.error(doc.line("objectives"), _("'objectives' must be a non-empty list of text"))
     written = doc.data.get("written_reflection", False)
     if not isinstance(written, bool):
-        doc.error(doc.line("written_reflection"), "'written_reflection' must be true or false")
+        doc.error(doc.line("written_reflection"), _("'written_reflection' must be true or false"))
     if not body.strip():
-        errors.append(ContentError(shown, body_line, "the module has no text after its front matter"))
+        errors.append(ContentError(shown, body_line, _("the module has no text after its front matter")))
     if None in (title, reflection) or not isinstance(objectives, list):
         return None
     module = ModuleData(
@@ -376,9 +390,10 @@ def _load_module(path, root, errors):
         translated = _load_module_translation(version, root, errors)
         if translated is not None:
             if len(translated["objectives"]) != len(module.objectives):
-                errors.append(ContentError(translated["path"], 2, f"the translation lists "
-                                           f"{len(translated['objectives'])} objective(s); the module has "
-                                           f"{len(module.objectives)}"))
+                errors.append(ContentError(translated["path"], 2, ngettext(
+                    "the translation lists %(num)d objective; the module has %(count)d",
+                    "the translation lists %(num)d objectives; the module has %(count)d",
+                    len(translated["objectives"]), count=len(module.objectives))))
             module.translations[language] = translated
     return module
 
@@ -398,10 +413,10 @@ def _load_module_translation(path, root, errors):
     objectives = doc.data.get("objectives")
     if not isinstance(objectives, list) or not objectives or not all(
             isinstance(o, str) and o.strip() for o in objectives):
-        doc.error(doc.line("objectives"), "'objectives' must be a non-empty list of text")
+        doc.error(doc.line("objectives"), _("'objectives' must be a non-empty list of text"))
         return None
     if not body.strip():
-        errors.append(ContentError(shown, body_line, "the translation has no text after its front matter"))
+        errors.append(ContentError(shown, body_line, _("the translation has no text after its front matter")))
         return None
     if None in (title, reflection):
         return None
@@ -473,26 +488,31 @@ def _load_question_translation(path, root, parser, category, original, errors):
         return None
     mine, theirs = result.delivered, original.delivered
     if len(mine) != len(theirs):
-        errors.append(ContentError(shown, 1, f"the translation has {len(mine)} question(s); the file it translates "
-                                   f"has {len(theirs)}: questions are matched by their order"))
+        errors.append(ContentError(shown, 1, ngettext(
+            "the translation has %(num)d question; the file it translates has %(count)d: questions are matched "
+            "by their order",
+            "the translation has %(num)d questions; the file it translates has %(count)d: questions are matched "
+            "by their order", len(mine), count=len(theirs))))
         return None
     problems = len(errors)
     for translated, source in zip(mine, theirs, strict=True):
         if translated.type != source.type or translated.category != source.category:
-            errors.append(ContentError(shown, translated.line, f"this question is a {translated.type} in category "
-                                       f"'{translated.category}'; the question in the same place of the original "
-                                       f"(line {source.line}) is a {source.type} in '{source.category}'"))
+            errors.append(ContentError(shown, translated.line, _(
+                "this question is a %(type)s in category '%(category)s'; the question in the same place of the "
+                "original (line %(line)d) is a %(original_type)s in '%(original_category)s'",
+                type=translated.type, category=translated.category, line=source.line, original_type=source.type,
+                original_category=source.category)))
         elif grading_shape(translated.data) != grading_shape(source.data):
-            errors.append(ContentError(shown, translated.line, f"this question's answers are not graded like the "
-                                       f"original's (line {source.line}): keep the same answers in the same order, "
-                                       f"with the same weights and numbers"))
+            errors.append(ContentError(shown, translated.line, _(
+                "this question's answers are not graded like the original's (line %(line)d): keep the same answers "
+                "in the same order, with the same weights and numbers", line=source.line)))
     return mine if len(errors) == problems else None
 
 
 def _check_quiz_banks(course, errors):
     """Every quiz must be able to draw its questions from the course's own files."""
     available = {}
-    for _, result in course.question_files:
+    for _path, result in course.question_files:
         for question in result.delivered:
             available[question.category] = available.get(question.category, 0) + 1
     quizzes = [(m.path, m.quiz) for m in course.modules if m.quiz]
@@ -504,13 +524,16 @@ def _check_quiz_banks(course, errors):
         for category, wanted in quiz["categories"].items():
             have = available.get(category, 0)
             if have == 0 or have < wanted:
-                errors.append(ContentError(path, quiz["line"], f"question category '{category}' has {have} "
-                                           f"question(s) in the course's questions/ files; "
-                                           f"the quiz needs {max(wanted, 1)}"))
+                errors.append(ContentError(path, quiz["line"], ngettext(
+                    "question category '%(category)s' has %(num)d question in the course's questions/ files; "
+                    "the quiz needs %(needed)d",
+                    "question category '%(category)s' has %(num)d questions in the course's questions/ files; "
+                    "the quiz needs %(needed)d", have, category=category, needed=max(wanted, 1))))
         total = sum(available.get(c, 0) for c in quiz["categories"])
         if total < quiz["question_count"]:
-            errors.append(ContentError(path, quiz["line"], f"the quiz draws {quiz['question_count']} questions "
-                                       f"but its categories hold only {total}"))
+            errors.append(ContentError(path, quiz["line"], _(
+                "the quiz draws %(count)d questions but its categories hold only %(total)d",
+                count=quiz["question_count"], total=total)))
 
 
 def _check_prerequisites(courses, errors):
@@ -518,9 +541,9 @@ def _check_prerequisites(courses, errors):
     for course in courses:
         for slug in course.prerequisites:
             if slug == course.slug:
-                errors.append(ContentError(course.path, 1, "a course cannot be its own prerequisite"))
+                errors.append(ContentError(course.path, 1, _("a course cannot be its own prerequisite")))
             elif slug not in by_slug:
-                errors.append(ContentError(course.path, 1, f"unknown prerequisite course '{slug}'"))
+                errors.append(ContentError(course.path, 1, _("unknown prerequisite course '%(slug)s'", slug=slug)))
     # A cycle would lock every course in it forever.
     state = {}
 
@@ -528,8 +551,8 @@ def _check_prerequisites(courses, errors):
         if state.get(slug) == "done" or slug not in by_slug:
             return
         if state.get(slug) == "visiting":
-            errors.append(ContentError(by_slug[slug].path, 1, "prerequisites form a cycle: "
-                                       + " -> ".join(trail + [slug])))
+            errors.append(ContentError(by_slug[slug].path, 1, _("prerequisites form a cycle: %(cycle)s",
+                                                                 cycle=" -> ".join(trail + [slug]))))
             return
         state[slug] = "visiting"
         for prerequisite in by_slug[slug].prerequisites:
@@ -546,23 +569,26 @@ def load_courses(root):
     errors = []
     courses = []
     if not root.is_dir():
-        raise ContentErrors([ContentError(str(root), 1, "course folder not found")])
+        raise ContentErrors([ContentError(str(root), 1, _("course folder not found"))])
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         if not SLUG_RE.match(folder.name):
-            errors.append(ContentError(_relative(folder, root), 1, "course folder names must be lowercase-hyphenated slugs"))
+            errors.append(ContentError(_relative(folder, root), 1,
+                                       _("course folder names must be lowercase-hyphenated slugs")))
             continue
         course = _load_course_yaml(folder, root, errors)
         module_dir = folder / "modules"
         files = sorted(f for f in module_dir.glob("*.md") if not is_translation(f)) if module_dir.is_dir() else []
         _orphan_translations(module_dir, "*.*.md", root, errors)
         if not files:
-            errors.append(ContentError(_relative(module_dir, root), 1, "a course needs at least one module"))
+            errors.append(ContentError(_relative(module_dir, root), 1, _("a course needs at least one module")))
         modules = [m for m in (_load_module(f, root, errors) for f in files) if m]
         seen_positions, seen_slugs = {}, {}
         for module in modules:
-            for seen, key, what in ((seen_positions, module.position, "number"), (seen_slugs, module.slug, "slug")):
+            for seen, key, message in (
+                    (seen_positions, module.position, _("module number '%(key)s' is also used by %(path)s")),
+                    (seen_slugs, module.slug, _("module slug '%(key)s' is also used by %(path)s"))):
                 if key in seen:
-                    errors.append(ContentError(module.path, 1, f"module {what} '{key}' is also used by {seen[key]}"))
+                    errors.append(ContentError(module.path, 1, message % {"key": key, "path": seen[key]}))
                 seen[key] = module.path
         if course:
             course.modules = modules

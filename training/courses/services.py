@@ -1,8 +1,11 @@
 """Course operations shared by the views, the CLI and the demo data."""
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from training import audit
@@ -20,6 +23,7 @@ from training.courses.models import (
 )
 from training.db_types import utcnow
 from training.extensions import db
+from training.i18n import localized
 from training.rendering import markdown_to_html
 
 
@@ -41,10 +45,14 @@ class SyncReport:
                 kind = ("course" if path.endswith("course.yaml") else
                         "module" if "/modules/" in path else "question file")
                 kinds[kind] += 1
-            return ", ".join(f"{n} {kind}(s)" for kind, n in kinds.items() if n) or "nothing"
+            words = {"course": lambda n: ngettext("%(num)d course", "%(num)d courses", n),
+                     "module": lambda n: ngettext("%(num)d module", "%(num)d modules", n),
+                     "question file": lambda n: ngettext("%(num)d question file", "%(num)d question files", n)}
+            return ", ".join(words[kind](n) for kind, n in kinds.items() if n) or _("nothing")
 
-        return (f"created {count(self.created)}; updated {count(self.updated)}; "
-                f"hid {count(self.hidden)}; {self.unchanged} course(s) unchanged")
+        return _("created %(created)s; updated %(updated)s; hid %(hidden)s; %(unchanged)s unchanged",
+                 created=count(self.created), updated=count(self.updated), hidden=count(self.hidden),
+                 unchanged=ngettext("%(num)d course", "%(num)d courses", self.unchanged))
 
 
 def _apply(obj, values):
@@ -324,8 +332,8 @@ def progress_for(user, courses):
     ).all())
     # Prerequisites are named by their titles; most courses have none, so the lookup is rare.
     wanted = {s for c in courses for s in c.prerequisites if s not in done_courses}
-    titles = dict(db.session.execute(select(Course.slug, Course.title).where(Course.slug.in_(wanted))).all()) \
-        if wanted else {}
+    titles = {c.slug: localized(c, "title") for c in db.session.scalars(
+        select(Course).where(Course.slug.in_(wanted)).options(selectinload(Course.translations)))} if wanted else {}
     result = []
     for course in courses:
         locked_by = [titles.get(s, s) for s in course.prerequisites if s not in done_courses]
@@ -474,8 +482,6 @@ REFLECTION_MAX_CHARACTERS = 5000
 
 def submit_reflection(user, module, text):
     """Send a written reflection for a trainer to review; a returned one may be sent again."""
-    from flask_babel import gettext as _
-
     from training.supervision.privacy import identifier_message
 
     text = (text or "").strip()
@@ -508,8 +514,6 @@ def submit_reflection(user, module, text):
 def review_reflection(reviewer, reflection, decision, comment=""):
     """Accept a reflection (completing the module when nothing else is missing) or return it
     with a comment saying what to add."""
-    from flask_babel import gettext as _
-
     from training.auth.models import User
 
     comment = (comment or "").strip()

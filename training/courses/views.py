@@ -21,6 +21,7 @@ from training.courses.services import (
 )
 from training.extensions import db
 from training.forms import ConfirmForm
+from training.i18n import localized
 from training.quizzes.services import quiz_status
 
 
@@ -75,7 +76,7 @@ def module(slug, module_slug):
     state = progress.state_of(module)
     learner = _is_learner()
     if learner and not state.unlocked:
-        flash("Finish the earlier modules first; this one opens when they are done.", "info")
+        flash(_("Finish the earlier modules first; this one opens when they are done."), "info")
         return redirect(url_for("courses.course", slug=course.slug))
     modules = course.active_modules
     index = modules.index(module)
@@ -140,21 +141,21 @@ def complete(slug, module_slug):
     try:
         completion = complete_module(current_user, module)
     except ModuleLocked:
-        flash("Finish the earlier modules first; this one opens when they are done.", "info")
+        flash(_("Finish the earlier modules first; this one opens when they are done."), "info")
         return redirect(url_for("courses.course", slug=course.slug))
     except ModuleNeedsQuiz:
-        flash("This module is completed by passing its quiz.", "info")
+        flash(_("This module is completed by passing its quiz."), "info")
         return redirect(url_for("quizzes.overview", quiz_id=module.quiz.id))
     except ModuleNeedsReflection:
         flash(_("This module completes when a trainer accepts your written reflection."), "info")
         return redirect(url_for("courses.module", slug=course.slug, module_slug=module.slug))
     if completion is not None:
-        flash(f"Congratulations: you have completed {course.title}. Its training hours are "
-              "now on your record.", "success")
+        flash(_("Congratulations: you have completed %(course)s. Its training hours are now on your record.",
+                course=localized(course, "title")), "success")
         return redirect(url_for("courses.course", slug=course.slug))
     progress = course_progress(current_user, course)
     following = progress.next_module
-    flash(f"“{module.title}” is complete.", "success")
+    flash(_("“%(module)s” is complete.", module=localized(module, "title")), "success")
     if following is not None:
         return redirect(url_for("courses.module", slug=course.slug, module_slug=following.slug))
     return redirect(url_for("courses.course", slug=course.slug))

@@ -1,6 +1,7 @@
 """Answers in words for the review page; each question type describes its own."""
 from flask_babel import gettext as _
 
+from training.i18n import CONTENT_LANGUAGE
 from training.quizzes.text import piece
 
 
@@ -25,6 +26,12 @@ def feedback_for(slot):
     if slot.response is None:
         return []
     return slot.question_type.feedback(slot.data, slot.response)
+
+
+def slot_language(slot):
+    """The language a question was frozen in when its attempt started: the version whose words
+    the slot holds, or the language content is written in."""
+    return next((t.locale for t in slot.question.translations if t.stem_html == slot.stem_html), CONTENT_LANGUAGE)
 
 
 def explanation_html(slot):

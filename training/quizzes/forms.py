@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SelectField, StringField, SubmitField
@@ -9,13 +10,13 @@ FORMATS = choices([("gift", "Moodle GIFT"), ("aiken", "Aiken")])
 
 
 class ImportForm(FlaskForm):
-    course = SelectField("Course", validators=[DataRequired(message="Choose a course.")])
-    file = FileField("Question file", validators=[FileRequired(message="Choose a file to upload.")],
-                     description="A GIFT (.gift or .txt) or Aiken file exported from Moodle, at most 2 MB.")
-    format = SelectField("Format", choices=FORMATS, default="gift")
-    category = StringField("Default category", filters=[strip], validators=[Optional(), Length(max=200)],
-                           description="Used for questions before any $CATEGORY line in the file.")
-    submit = SubmitField("Preview")
+    course = SelectField(_l("Course"), validators=[DataRequired(message=_l("Choose a course."))])
+    file = FileField(_l("Question file"), validators=[FileRequired(message=_l("Choose a file to upload."))],
+                     description=_l("A GIFT (.gift or .txt) or Aiken file exported from Moodle, at most 2 MB."))
+    format = SelectField(_l("Format"), choices=FORMATS, default="gift")
+    category = StringField(_l("Default category"), filters=[strip], validators=[Optional(), Length(max=200)],
+                           description=_l("Used for questions before any $CATEGORY line in the file."))
+    submit = SubmitField(_l("Preview"))
 
 
 class ConfirmImportForm(FlaskForm):
@@ -24,4 +25,4 @@ class ConfirmImportForm(FlaskForm):
     category = HiddenField()
     filename = HiddenField()
     content = HiddenField()
-    submit = SubmitField("Import these questions")
+    submit = SubmitField(_l("Import these questions"))

@@ -6,6 +6,8 @@ fixed list of answer weights.
 """
 import re
 
+from flask_babel import gettext as _
+
 from training.quizzes.text import FORMATS
 
 # Moodle's escapes: \~ \= \# \{ \} \: stand for the character itself, \n for a line break
@@ -101,20 +103,21 @@ def read_weight(token, warnings):
     if not match:
         odd = _LOOKS_LIKE_WEIGHT.match(token)
         if odd:
-            raise GiftError(f"'%{odd.group(1)}%' is not a weight Moodle can read; write it like %50% or "
-                            "%-33.33333%")
+            raise GiftError(_("'%%%(weight)s%%' is not a weight Moodle can read; write it like %%50%% or "
+                              "%%-33.33333%%", weight=odd.group(1)))
         return None, token
     text = match.group(1)
     try:
         percent = float(text)
     except ValueError:
-        raise GiftError(f"weight '{text}%' is not a number") from None
+        raise GiftError(_("weight '%(weight)s%%' is not a number", weight=text)) from None
     weight = nearest_weight(percent)
     if weight is None:
-        raise GiftError(f"weight {text}% is too far from any weight Moodle allows (-100% to 100%)")
+        raise GiftError(_("weight %(weight)s%% is too far from any weight Moodle allows (-100%% to 100%%)",
+                          weight=text))
     if not is_moodle_weight(percent):
-        warnings.append(f"weight {text}% is not one of Moodle's weights; it is read as "
-                        f"{weight_text(weight)}%, the nearest")
+        warnings.append(_("weight %(weight)s%% is not one of Moodle's weights; it is read as %(nearest)s%%, "
+                          "the nearest", weight=text, nearest=weight_text(weight)))
     else:
         weight = next(w for w in MOODLE_WEIGHTS if abs(percent - w) < 0.001)
     return weight, token[match.end():]

@@ -8,10 +8,6 @@ from training.db_types import UTCDateTime, utcnow
 from training.extensions import db
 from training.quizzes.types import QUESTION_TYPES
 
-GRADING_METHODS = {"highest": "Highest attempt", "latest": "Latest attempt",
-                   "first": "First attempt", "average": "Average of attempts"}
-REVIEW_TIMES = {"immediately": "straight after each attempt", "after_pass": "once you pass",
-                "after_last_attempt": "after your last attempt"}
 REVIEW_PARTS = ("score", "correctness", "right_answers", "explanations")
 
 

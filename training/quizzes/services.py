@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -20,6 +22,7 @@ from training.extensions import db
 from training.quizzes.formats import ParsedQuestion, stem_html, to_gift
 from training.quizzes.models import AttemptSlot, Question, QuestionTranslation, Quiz, QuizAttempt
 from training.quizzes.types import DELIVERED, BadResponse, question_type
+from training.templating import format_datetime
 
 
 class QuizRefused(Exception):
@@ -47,10 +50,13 @@ class ImportReport:
     skipped: list = field(default_factory=list)  # (line, type) of forms not delivered
 
     def summary(self):
-        text = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+        text = _("%(created)d created, %(updated)d updated, %(unchanged)d unchanged",
+                 created=self.created, updated=self.updated, unchanged=self.unchanged)
         if self.skipped:
-            lines = ", ".join(str(line) for line, _ in self.skipped)
-            text += f"; {len(self.skipped)} skipped (essay or description, lines {lines})"
+            lines = ", ".join(str(line) for line, _type in self.skipped)
+            text += ngettext("; %(num)d skipped (essay or description, line %(lines)s)",
+                             "; %(num)d skipped (essay or description, lines %(lines)s)",
+                             len(self.skipped), lines=lines)
         return text
 
 
@@ -209,17 +215,21 @@ def quiz_status(user, quiz, now=None):
     status = QuizStatus(quiz, attempts, quiz_grade(quiz, finished), has_passed(quiz, finished), in_progress,
                         can_start=False)
     if in_progress:
-        status.refusal = "You have an attempt in progress."
+        status.refusal = _("You have an attempt in progress.")
     elif status.passed:
-        status.refusal = "You have passed. No more attempts are needed."
+        status.refusal = _("You have passed. No more attempts are needed.")
     elif quiz.attempts_allowed and len(attempts) >= quiz.attempts_allowed:
-        status.refusal = (f"You have used all {quiz.attempts_allowed} attempts allowed for this quiz. "
-                          "Ask your programme administrator if you need another.")
+        status.refusal = ngettext(
+            "You have used the %(num)d attempt allowed for this quiz. "
+            "Ask your programme administrator if you need another.",
+            "You have used all %(num)d attempts allowed for this quiz. "
+            "Ask your programme administrator if you need another.", quiz.attempts_allowed)
     elif finished and quiz.wait_minutes:
         opens_at = finished[-1].submitted_at + timedelta(minutes=quiz.wait_minutes)
         if opens_at > now:
             status.opens_at = opens_at
-            status.refusal = "Take a break before trying again: your next attempt opens at"
+            status.refusal = _("Take a break before trying again: your next attempt opens at %(moment)s.",
+                               moment=format_datetime(opens_at))
     if not status.refusal:
         status.can_start = True
     return status
@@ -252,8 +262,8 @@ def draw_questions(user, quiz, rng):
         pool.sort(key=lambda q: seen.get(q.id, 0))
         picked += pool[:remaining]
     if len(picked) < quiz.question_count:
-        raise QuizRefused("This quiz is not ready yet: its question bank has too few questions. "
-                          "Please tell your programme administrator.")
+        raise QuizRefused(_("This quiz is not ready yet: its question bank has too few questions. "
+                            "Please tell your programme administrator."))
     return picked[:quiz.question_count]
 
 
@@ -325,8 +335,8 @@ def read_responses(attempt, form):
         slot_id, underscore, part = name[1:].partition("_")
         slot = slots.get(slot_id)
         if slot is None:
-            raise BadResponse("An answer was sent for a question that is not part of this attempt. "
-                              "Nothing was saved.")
+            raise BadResponse(_("An answer was sent for a question that is not part of this attempt. "
+                                "Nothing was saved."))
         fields.setdefault(slot, {})[underscore + part] = [v[:1000] for v in form.getlist(name)]
     return {slot.id: slot.question_type.read_response(slot.data, values) for slot, values in fields.items()}
 
@@ -334,12 +344,12 @@ def read_responses(attempt, form):
 def save_responses(attempt, responses, now=None):
     now = now or utcnow()
     if attempt.finished:
-        raise QuizRefused("This attempt is already submitted; it cannot be changed.")
+        raise QuizRefused(_("This attempt is already submitted; it cannot be changed."))
     if attempt.deadline_at and now > attempt.deadline_at + grace_period():
         finish_overdue(attempt, now)
         db.session.commit()
-        raise QuizRefused("The time limit has passed. Your attempt was submitted with the answers saved "
-                          "before the deadline.")
+        raise QuizRefused(_("The time limit has passed. Your attempt was submitted with the answers saved "
+                            "before the deadline."))
     for slot in attempt.slots:
         if slot.id in responses:
             slot.response = responses[slot.id]
@@ -469,7 +479,7 @@ def item_statistics(course, min_attempts=5):
         discrimination = _correlation(scores, [d[1] for d in data]) if data else None
         rates = {}
         qtype = question_type(question.qtype)
-        for _, _, response in data:
+        for _score, _rest, response in data:
             for key in qtype.picked_options(response):
                 rates[key] = rates.get(key, 0) + 1
         labels = qtype.option_labels(question.data)
@@ -477,10 +487,10 @@ def item_statistics(course, min_attempts=5):
         flags = []
         if len(data) >= min_attempts:
             if facility is not None and facility > 0.9:
-                flags.append("Too easy: nearly everyone gets it right.")
+                flags.append(_("Too easy: nearly everyone gets it right."))
             if facility is not None and facility < 0.3:
-                flags.append("Too hard: most people get it wrong. Check the key and the wording.")
+                flags.append(_("Too hard: most people get it wrong. Check the key and the wording."))
             if discrimination is not None and discrimination < 0:
-                flags.append("Negative discrimination: stronger trainees do worse on it than weaker ones.")
+                flags.append(_("Negative discrimination: stronger trainees do worse on it than weaker ones."))
         result.append(ItemStatistic(question, len(data), facility, discrimination, rates, flags))
     return result

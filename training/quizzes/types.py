@@ -42,6 +42,7 @@ from training.quizzes.grading import (
     wildcard_parts,
 )
 from training.quizzes.text import piece, plain
+from training.templating import format_number
 
 
 class BadResponse(Exception):
@@ -384,7 +385,7 @@ class ShortAnswer(QuestionType):
                 raise GiftError(_("answer %(n)d has no text", n=index + 1))
             result.append(answer)
         if not any(a["weight"] > 0 for a in result):
-            raise GiftError(_("no answer is worth marks: give one a positive %weight% or none at all"))
+            raise GiftError(_("no answer is worth marks: give one a positive weight, or give none a weight"))
         if len(result) == 1 and result[0]["text"].upper() in TrueFalse.WORDS:
             warnings.append(_("{%(word)s} is read, as Moodle reads it, as a short-answer question whose answer "
                               "is the word '%(word)s'; write {T} or {F} for a true-or-false question",
@@ -609,9 +610,9 @@ class Numerical(QuestionType):
         if answer.get("any"):
             return escape(_("any number"))
         if "min" in answer:
-            return escape(_("between %(low)s and %(high)s", low=f"{answer['min']:g}", high=f"{answer['max']:g}"))
-        tolerance = f" (± {answer['tolerance']:g})" if answer.get("tolerance") else ""
-        return escape(f"{answer['value']:g}{tolerance}")
+            return escape(_("between %(low)s and %(high)s", low=_shown(answer["min"]), high=_shown(answer["max"])))
+        tolerance = f" (± {_shown(answer['tolerance'])})" if answer.get("tolerance") else ""
+        return escape(_shown(answer["value"]) + tolerance)
 
     def preview(self, data):
         parts = []
@@ -620,6 +621,11 @@ class Numerical(QuestionType):
                     else f"{a['value']:g} ± {a.get('tolerance', 0):g}")
             parts.append(f"{spec} ({gift.weight_text(a['weight'])}%)")
         return "; ".join(parts)
+
+
+def _shown(value):
+    """A number as the reader's language writes it ('2.5', '2,5')."""
+    return format_number(value, places=6)
 
 
 def _number(value):

@@ -11,6 +11,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from training.auth.access import roles_required
 from training.courses.models import Course
@@ -18,11 +19,12 @@ from training.courses.services import active_courses, course_progress, reflectio
 from training.extensions import db
 from training.forms import ConfirmForm, choices
 from training.http import content_disposition
-from training.i18n import current_language
+from training.i18n import CONTENT_LANGUAGE, current_language, language_name, localized
 from training.quizzes import bp
+from training.quizzes.display import slot_language
 from training.quizzes.formats import parse_aiken, parse_gift
 from training.quizzes.forms import ConfirmImportForm, ImportForm
-from training.quizzes.models import Question, Quiz, QuizAttempt
+from training.quizzes.models import AttemptSlot, Question, Quiz, QuizAttempt
 from training.quizzes.services import (
     BadResponse,
     QuizRefused,
@@ -40,6 +42,7 @@ from training.quizzes.services import (
     start_attempt,
     submit_attempt,
 )
+from training.templating import format_number
 
 
 def _quiz_or_404(quiz_id):
@@ -61,7 +64,9 @@ def _quiz_is_open(quiz):
 
 
 def _own_attempt_or_404(attempt_id):
-    attempt = db.session.get(QuizAttempt, attempt_id)
+    # With each question's versions, to tell which language each frozen question is in.
+    attempt = db.session.get(QuizAttempt, attempt_id, options=[
+        selectinload(QuizAttempt.slots).selectinload(AttemptSlot.question).selectinload(Question.translations)])
     # Another person's attempt answers exactly as a missing one does.
     if attempt is None or attempt.user_id != current_user.id:
         abort(404)
@@ -88,14 +93,12 @@ def start(quiz_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if not _quiz_is_open(quiz):
-        flash("This quiz opens when the modules before it are done.", "info")
+        flash(_("This quiz opens when the modules before it are done."), "info")
         return redirect(url_for("quizzes.overview", quiz_id=quiz.id))
     try:
         attempt = start_attempt(current_user, quiz, language=current_language())
     except QuizRefused as refusal:
-        when = f" {refusal.opens_at:%H:%M} UTC on {refusal.opens_at.day} {refusal.opens_at:%B}." \
-            if refusal.opens_at else ""
-        flash(refusal.message + when, "info")
+        flash(refusal.message, "info")
         return redirect(url_for("quizzes.overview", quiz_id=quiz.id))
     return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
 
@@ -107,7 +110,7 @@ def attempt(attempt_id):
     attempt = _own_attempt_or_404(attempt_id)
     if finish_overdue(attempt):
         db.session.commit()
-        flash("The time limit passed, so the attempt was submitted with the answers saved in time.", "info")
+        flash(_("The time limit passed, so the attempt was submitted with the answers saved in time."), "info")
     if attempt.finished:
         return redirect(url_for("quizzes.review", attempt_id=attempt.id))
     form = ConfirmForm()
@@ -118,17 +121,18 @@ def attempt(attempt_id):
             responses = read_responses(attempt, request.form)
             if request.form.get("action") == "save":
                 save_responses(attempt, responses)
-                flash("Your answers are saved. You can come back to this attempt later.", "success")
+                flash(_("Your answers are saved. You can come back to this attempt later."), "success")
                 return redirect(url_for("quizzes.overview", quiz_id=attempt.quiz_id))
             submit_attempt(attempt, responses)
         except BadResponse as error:
             db.session.rollback()
-            return render_template("errors/error.html", code=400, title="That answer could not be saved",
+            return render_template("errors/error.html", code=400, title=_("That answer could not be saved"),
                                    message=str(error)), 400
         except QuizRefused as refusal:
             flash(refusal.message, "info")
         return redirect(url_for("quizzes.review", attempt_id=attempt.id))
-    return render_template("quizzes/attempt.html", attempt=attempt, quiz=attempt.quiz, form=form)
+    return render_template("quizzes/attempt.html", attempt=attempt, quiz=attempt.quiz, form=form,
+                           **_languages(attempt))
 
 
 @bp.route("/attempts/<int:attempt_id>/review")
@@ -144,7 +148,16 @@ def review(attempt_id):
     reflection_done = module is None or reflection_accepted(current_user, module)
     return render_template("quizzes/review.html", attempt=attempt, quiz=attempt.quiz, status=status,
                            shows=shows, reflection_done=reflection_done,
-                           next_step=_next_step_link(attempt.quiz) if status.passed else None)
+                           next_step=_next_step_link(attempt.quiz) if status.passed else None, **_languages(attempt))
+
+
+def _languages(attempt):
+    """Each question's language where it differs from the page's (a question without a version in
+    the reader's language is shown as written), and the languages those questions are in."""
+    page = current_language()
+    other = {slot.id: language for slot in attempt.slots for language in [slot_language(slot)] if language != page}
+    return {"slot_languages": other, "page_in_original": page == CONTENT_LANGUAGE,
+            "fallback_languages": ", ".join(language_name(code) for code in sorted(set(other.values())))}
 
 
 def _next_step_link(quiz):
@@ -153,7 +166,7 @@ def _next_step_link(quiz):
     if step is None:
         return None
     if step.module is not None:
-        return {"label": _("Next module: %(title)s", title=step.module.title),
+        return {"label": _("Next module: %(title)s", title=localized(step.module, "title")),
                 "url": url_for("courses.module", slug=quiz.course.slug, module_slug=step.module.slug)}
     return {"label": _("Go to the final exam"), "url": url_for("quizzes.overview", quiz_id=step.exam.id)}
 
@@ -214,12 +227,12 @@ def import_bank():
         upload.close()
         if len(raw) > current_app.config["MAX_UPLOAD_BYTES"]:
             limit = current_app.config["MAX_UPLOAD_BYTES"] / 1024 / 1024
-            form.file.errors.append(f"The file is larger than {limit:g} MB.")
+            form.file.errors.append(_("The file is larger than %(limit)s MB.", limit=format_number(limit)))
         else:
             try:
                 text = raw.decode("utf-8-sig")
             except UnicodeDecodeError:
-                form.file.errors.append("The file is not UTF-8 text. Export it from Moodle again as UTF-8.")
+                form.file.errors.append(_("The file is not UTF-8 text. Export it from Moodle again as UTF-8."))
             else:
                 result = _parse(text, form.format.data, form.category.data or "")
                 confirm = ConfirmImportForm(course=form.course.data, format=form.format.data,
@@ -247,12 +260,12 @@ def import_confirm():
     course = _course_by_slug(form.course.data)
     result = _parse(form.content.data or "", form.format.data, form.category.data or "")
     if result.errors:
-        flash("The file has errors, so nothing was imported.", "error")
+        flash(_("The file has errors, so nothing was imported."), "error")
         return redirect(url_for("quizzes.import_bank"))
     source = f"upload:{(form.filename.data or 'questions')[:200]}"
     report = import_questions(course, result, source, actor=current_user)
     db.session.commit()
-    flash(f"Import finished: {report.summary()}.", "success")
+    flash(_("Import finished: %(summary)s.", summary=report.summary()), "success")
     return redirect(url_for("quizzes.bank", course=course.slug))
 
 
