@@ -68,7 +68,16 @@ def achievement_url(slug):
 
 
 def achievement(credential):
-    """The credential as an Open Badges ``Achievement``: criteria, and an alignment per domain."""
+    """The credential as an Open Badges ``Achievement``: criteria, and an alignment per domain.
+
+    Written in the language credential files are written in, whoever's request asks: it is
+    signed into each credential, and a signed document never depends on who was looking.
+    """
+    from training.credentials.rules import messages
+    from training.i18n import CONTENT_LANGUAGE, in_language
+
+    with in_language(CONTENT_LANGUAGE), messages():
+        lines = criteria(credential)
     url = achievement_url(credential.slug)
     alignment = []
     for index, domain in enumerate(credential.domains):
@@ -84,7 +93,7 @@ def achievement(credential):
         "achievementType": "License",
         "name": credential.title,
         "description": credential.description or credential.title,
-        "criteria": {"id": url, "narrative": "\n".join(f"- {line}" for line in criteria(credential))},
+        "criteria": {"id": url, "narrative": "\n".join(f"- {line}" for line in lines)},
         "alignment": alignment,
         "resultDescription": [_result_description(url, key, name) for key, name in _result_names(credential)],
     }

@@ -2,7 +2,7 @@
 from datetime import date
 
 from flask import current_app
-from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from training.certificates.services import expiry_due
 from training.i18n import current_language, for_user
@@ -25,14 +25,17 @@ def send_expiry_reminders(today=None):
             if window != days or not claim(certificate.holder, f"expiry-{days}", certificate.number):
                 continue
             with for_user(certificate.holder):  # the holder's language, in the app and the e-mail
-                message = _("Your %(credential)s certificate %(number)s expires in %(left)d days, on %(day)s. To "
-                            "renew it you need continuing education hours logged and approved.",
-                            credential=certificate.title_in(current_language()), number=certificate.number,
-                            left=left, day=format_date(certificate.expires_on))
+                message = ngettext(
+                    "Your %(credential)s certificate %(number)s expires in %(num)d day, on %(day)s. To renew it you "
+                    "need continuing education hours logged and approved.",
+                    "Your %(credential)s certificate %(number)s expires in %(num)d days, on %(day)s. To renew it you "
+                    "need continuing education hours logged and approved.",
+                    left, credential=certificate.title_in(current_language()), number=certificate.number,
+                    day=format_date(certificate.expires_on))
             notification = notify(certificate.user_id, "certificate_expiring", f"expiry-{days}-{certificate.number}",
                                   message, "certificates.mine")
             if notification is not None:
-                email_at_once([notification.id],
-                              subject=lambda left=left: _("Your certificate expires in %(left)d days", left=left))
+                email_at_once([notification.id], subject=lambda left=left: ngettext(
+                    "Your certificate expires in %(num)d day", "Your certificate expires in %(num)d days", left))
             sent += 1
     return sent

@@ -8,6 +8,7 @@ import secrets
 from datetime import date, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -155,7 +156,8 @@ def issue(trainee, credential, actor=None, today=None, check=True, previous=None
     if check and previous is None:
         missing = [item.label for item in evaluation.unmet]
         if missing:
-            raise CertificateError(f"{trainee.full_name} does not yet meet: {', '.join(missing)}.")
+            raise CertificateError(_("%(name)s does not yet meet: %(missing)s.", name=trainee.full_name,
+                                     missing=", ".join(missing)))
     today = today or date.today()
     design = credential.design or DESIGN
     metadata = design_metadata(design)
@@ -231,9 +233,9 @@ def pdf_filename(certificate):
 def revoke(actor, certificate, public_reason, private_note=""):
     public_reason = (public_reason or "").strip()
     if not public_reason:
-        raise CertificateError("Give the reason that the verification page will show.")
+        raise CertificateError(_("Give the reason that the verification page will show."))
     if certificate.status == "revoked":
-        raise CertificateError("This certificate is already revoked.")
+        raise CertificateError(_("This certificate is already revoked."))
     certificate.status, certificate.revoked_at = "revoked", utcnow()
     certificate.revoked_reason, certificate.revoked_note = public_reason[:500], (private_note or "").strip()[:2000]
     publish_status(certificate.id)
@@ -245,7 +247,7 @@ def revoke(actor, certificate, public_reason, private_note=""):
 
 def reinstate(actor, certificate, note=""):
     if certificate.status != "revoked":
-        raise CertificateError("Only a revoked certificate can be reinstated.")
+        raise CertificateError(_("Only a revoked certificate can be reinstated."))
     certificate.status, certificate.revoked_at, certificate.revoked_reason = "valid", None, ""
     publish_status(certificate.id)
     event = audit.record("certificate.reinstated", actor=actor, subject=certificate.holder,
@@ -264,8 +266,8 @@ def renewal_checklists(certificates, today=None):
     checklists = renewal_items_of(certificates, today)
     for certificate in certificates:
         if certificate.status == "revoked":
-            checklists[certificate.id].append(Item("good_standing", "Certificate in good standing", False, "Revoked",
-                                                   "A revoked certificate is not renewed."))
+            checklists[certificate.id].append(Item("good_standing", _("Certificate in good standing"), False,
+                                                   _("Revoked"), _("A revoked certificate is not renewed.")))
     return checklists
 
 
@@ -273,7 +275,7 @@ def renew(actor, certificate, today=None):
     """Issue the next certificate, linked to this one, once the renewal rules are met."""
     missing = [c.label for c in renewal_checklist(certificate, today) if not c.met]
     if missing:
-        raise CertificateError(f"The renewal rules are not met yet: {', '.join(missing)}.")
+        raise CertificateError(_("The renewal rules are not met yet: %(missing)s.", missing=", ".join(missing)))
     newer = db.session.scalar(select(Certificate).where(Certificate.previous_id == certificate.id))
     if newer is not None:
         return newer, False
@@ -300,7 +302,7 @@ def extend(actor, certificate, today=None):
     """Extend a certificate once more, as its credential allows: a new certificate, linked, that
     starts when this one ends and runs for the extension's months."""
     if not extensions_left(certificate):
-        raise CertificateError("This certificate cannot be extended (again).")
+        raise CertificateError(_("This certificate cannot be extended (again)."))
     newer = db.session.scalar(select(Certificate).where(Certificate.previous_id == certificate.id))
     if newer is not None:
         return newer, False

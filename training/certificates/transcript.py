@@ -8,27 +8,34 @@ from training.courses.models import Course, CourseCompletion
 from training.credentials.evaluation import evaluate_one
 from training.credentials.facts import approved_minutes
 from training.extensions import db
+from training.i18n import current_language, for_user, localized
 from training.pdf import render_html_pdf
 from training.quizzes.models import Quiz
 from training.quizzes.services import attempts_of, quiz_grade
 
 
 def transcript_context(trainee):
-    completions = db.session.execute(
-        select(Course.title, CourseCompletion.completed_at).join(CourseCompletion)
-        .where(CourseCompletion.user_id == trainee.id).order_by(CourseCompletion.completed_at)).all()
+    """What the transcript shows. Called inside ``for_user(trainee)``: the requirements' words,
+    and the titles of courses that have a version in it, come out in the holder's language."""
+    completions = [(localized(course, "title"), when) for course, when in db.session.execute(
+        select(Course, CourseCompletion.completed_at).join(CourseCompletion)
+        .where(CourseCompletion.user_id == trainee.id).order_by(CourseCompletion.completed_at))]
     exams = []
     for quiz in db.session.scalars(select(Quiz).where(Quiz.active).order_by(Quiz.course_id, Quiz.module_id)):
         attempts = [a for a in attempts_of(trainee, quiz) if a.finished]
         if attempts:
-            exams.append((quiz.title, quiz_grade(quiz, attempts), len(attempts), quiz.pass_mark))
+            exams.append((quiz.display_title, quiz_grade(quiz, attempts), len(attempts), quiz.pass_mark))
     evaluation = evaluate_one(trainee)
-    return {"trainee": trainee, "completions": completions, "exams": exams,
-            "credential": evaluation.credential if evaluation else None,
+    credential = evaluation.credential if evaluation else None
+    return {"trainee": trainee, "completions": completions, "exams": exams, "credential": credential,
+            "credential_title": (credential.words(current_language()).get("title") or credential.title)
+            if credential else "",
             "requirements": evaluation.hour_items if evaluation else [], "hours": approved_minutes(trainee),
             "today": date.today(),
             "organisation_name": current_app.config["ORGANISATION_NAME"]}
 
 
 def transcript_pdf(trainee):
-    return render_html_pdf(render_template("certificates/transcript_pdf.html", **transcript_context(trainee)))
+    """The transcript in the holder's language, whoever asks for it."""
+    with for_user(trainee):
+        return render_html_pdf(render_template("certificates/transcript_pdf.html", **transcript_context(trainee)))

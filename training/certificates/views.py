@@ -45,6 +45,7 @@ from training.credentials.models import Credential
 from training.extensions import db, limiter
 from training.forms import ConfirmForm, choices
 from training.http import content_disposition, page_number, record_id
+from training.i18n import for_user
 from training.jobs.models import Job
 from training.templating import format_date
 
@@ -69,8 +70,8 @@ def verify_form():
         certificate = find_by_code(form.code.data) or _training_certificate(form.code.data)
         if certificate is not None:
             return redirect(url_for("certificates.verify", code=certificate.grouped_code))
-        form.code.errors.append("No certificate has this code. Check each character; the code is not case "
-                                "sensitive and the dashes are optional.")
+        form.code.errors.append(_("No certificate has this code. Check each character; the code is not case "
+                                  "sensitive and the dashes are optional."))
     return render_template("certificates/verify_form.html", form=form), 404 if form.errors else 200
 
 
@@ -85,7 +86,7 @@ def _certificate_or_404(code):
     certificate = find_by_code(code)
     if certificate is None:
         form = VerifyForm(formdata=None, code=code[:64])
-        form.code.errors = ["No certificate has this code. Check each character and try again."]
+        form.code.errors = [_("No certificate has this code. Check each character and try again.")]
         abort(Response(render_template("certificates/verify_form.html", form=form, unknown=True), 404))
     return certificate
 
@@ -149,7 +150,7 @@ def verify_json(code):
         from training.cohorts.certificates import public_record
 
         return _credential_response(json.dumps(public_record(training), indent=2), "application/json")
-    signed_json, _ = stored_credential(_certificate_or_404(code))
+    signed_json, _jwt = stored_credential(_certificate_or_404(code))
     return _credential_response(signed_json, "application/json")
 
 
@@ -157,7 +158,7 @@ def verify_json(code):
 @limiter.limit(_verify_limit)
 def verify_jwt(code):
     """The certificate as an Open Badges 3.0 VC-JWT."""
-    _, signed_jwt = stored_credential(_certificate_or_404(code))
+    _json, signed_jwt = stored_credential(_certificate_or_404(code))
     return _credential_response(signed_jwt, JWT_MEDIA_TYPE)
 
 
@@ -203,7 +204,7 @@ def mine():
     if name_form.validate_on_submit():
         current_user.legal_name = name_form.legal_name.data or None
         db.session.commit()
-        flash("Saved. New certificates will print this name.", "success")
+        flash(_("Saved. New certificates will print this name."), "success")
         return redirect(url_for("certificates.mine"))
     certificates = list(db.session.scalars(select(Certificate).where(Certificate.user_id == current_user.id)
                                            .order_by(Certificate.issued_on.desc(), Certificate.id.desc())))
@@ -237,7 +238,7 @@ def wallet(certificate_id):
     certificate = _own_certificate_or_404(certificate_id)
     if certificate.state() != "valid":
         abort(404)
-    signed_json, _ = stored_credential(certificate)
+    signed_json, _jwt = stored_credential(certificate)
     return Response(signed_json, mimetype="application/json", headers={
         "Content-Disposition": content_disposition(pdf_filename(certificate).removesuffix(".pdf") + ".json")})
 
@@ -252,7 +253,7 @@ def sharing(certificate_id):
         abort(400)
     certificate.pdf_public = bool(form.pdf_public.data)
     db.session.commit()
-    flash("Saved.", "success")
+    flash(_("Saved."), "success")
     return redirect(url_for("certificates.mine"))
 
 
@@ -261,7 +262,9 @@ def sharing(certificate_id):
 def transcript():
     """A transcript: courses, exam scores and approved hours."""
     name = "-".join(current_user.printed_name.split())
-    return _pdf_response(transcript_pdf(current_user), f"Transcript-{name}.pdf")
+    with for_user(current_user):
+        filename = _("Transcript-%(name)s.pdf", name=name)
+    return _pdf_response(transcript_pdf(current_user), filename)
 
 
 # --- Administrators ---------------------------------------------------------------------------
@@ -287,11 +290,11 @@ def _filtered(form):
 def _filter_form():
     form = CertificateFilterForm(formdata=request.args)
     credentials = db.session.scalars(select(Credential).where(Credential.active).order_by(Credential.title))
-    form.credential.choices = choices([("", "Any credential")] + [(c.slug, c.title) for c in credentials])
+    form.credential.choices = choices([("", _("Any credential"))] + [(c.slug, c.title) for c in credentials])
     if not form.validate():
-        flash("Some filters were not valid and were ignored.", "error")
+        flash(_("Some filters were not valid and were ignored."), "error")
         form = CertificateFilterForm(formdata=None)
-        form.credential.choices = choices([("", "Any credential")])
+        form.credential.choices = choices([("", _("Any credential"))])
     return form
 
 
@@ -368,7 +371,7 @@ def admin_issue():
     ids = {record_id(i) for i in request.form.getlist("user")} - {None}
     users = list(db.session.scalars(select(User).where(User.id.in_(ids)))) if ids else []
     if not users:
-        flash("Select at least one person.", "error")
+        flash(_("Select at least one person."), "error")
         return redirect(url_for("certificates.eligible", credential=credential.slug))
     if len(users) == 1:
         try:
@@ -376,8 +379,9 @@ def admin_issue():
         except CertificateError as error:
             flash(error.message, "error")
             return redirect(url_for("certificates.eligible", credential=credential.slug))
-        flash(f"Certificate {certificate.number} issued to {certificate.holder_name}." if created else
-              f"{certificate.holder_name} already holds certificate {certificate.number}.", "success")
+        flash(_("Certificate %(number)s issued to %(name)s.", number=certificate.number, name=certificate.holder_name)
+              if created else _("%(name)s already holds certificate %(number)s.", name=certificate.holder_name,
+                                number=certificate.number), "success")
         return redirect(url_for("certificates.admin_detail", certificate_id=certificate.id))
     job = start_bulk_issue(current_user, credential, users)
     flash(_("Issuing %(count)s certificates in the background. This page shows the progress.", count=len(users)),
@@ -412,7 +416,8 @@ def admin_revoke(certificate_id):
         except CertificateError as error:
             flash(error.message, "error")
         else:
-            flash(f"Certificate {certificate.number} is revoked. The verification page now says so.", "success")
+            flash(_("Certificate %(number)s is revoked. The verification page now says so.", number=certificate.number),
+                  "success")
             return redirect(url_for("certificates.admin_detail", certificate_id=certificate.id))
     newer = db.session.scalar(select(Certificate).where(Certificate.previous_id == certificate.id))
     return render_template("certificates/admin_detail.html", c=certificate, newer=newer, revoke_form=form,
@@ -433,7 +438,7 @@ def admin_reinstate(certificate_id):
     except CertificateError as error:
         flash(error.message, "error")
     else:
-        flash(f"Certificate {certificate.number} is valid again.", "success")
+        flash(_("Certificate %(number)s is valid again.", number=certificate.number), "success")
     return redirect(url_for("certificates.admin_detail", certificate_id=certificate.id))
 
 
@@ -449,7 +454,8 @@ def admin_renew(certificate_id):
     except CertificateError as error:
         flash(error.message, "error")
         return redirect(url_for("certificates.admin_detail", certificate_id=certificate.id))
-    flash(f"Renewal {newer.number} issued." if created else f"Already renewed as {newer.number}.", "success")
+    flash(_("Renewal %(number)s issued.", number=newer.number) if created else
+          _("Already renewed as %(number)s.", number=newer.number), "success")
     return redirect(url_for("certificates.admin_detail", certificate_id=newer.id))
 
 

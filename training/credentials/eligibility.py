@@ -7,6 +7,7 @@ trainee's checklist and every issue evaluate afresh.
 """
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
 
@@ -15,8 +16,8 @@ from training.credentials.evaluation import evaluate, evaluate_one
 from training.credentials.models import Enrolment
 from training.extensions import db
 
-FILTERS = {"eligible": "Eligible, not yet certified", "working": "Still working toward it", "certified": "Certified",
-           "all": "Everyone enrolled"}
+FILTERS = {"eligible": _l("Eligible, not yet certified"), "working": _l("Still working toward it"),
+           "certified": _l("Certified"), "all": _l("Everyone enrolled")}
 
 
 def checklist(trainee, credential):

@@ -22,6 +22,7 @@ from training.credentials.models import Credential, Enrolment
 from training.credentials.rules import Context, RenewalRule, SupervisionFrequencyRule, build, messages
 from training.db_types import utcnow
 from training.extensions import db
+from training.i18n import current_language, default_locale, in_language
 
 
 @dataclass
@@ -39,6 +40,9 @@ class Compiled:
     slug: str = ""
     domains: list = field(default_factory=list)
     attribute_labels: dict = field(default_factory=dict)
+    # Language -> {domain as the file names it: its name in that language}; the same for course titles.
+    domain_names: dict = field(default_factory=dict)
+    course_names: dict = field(default_factory=dict)
 
     def all_rules(self):
         """Every rule, those inside alternatives and groups included."""
@@ -50,6 +54,20 @@ class Compiled:
 
     def first(self, kind):
         return next((r for r in self.all_rules() if r.kind == kind), None)
+
+    def domain_name(self, domain):
+        """A domain's name in the reader's language, where the credential file translates it."""
+        if not self.domain_names:
+            return domain
+        return self.domain_names.get(current_language(), {}).get(domain, domain)
+
+    def course_title(self, slug):
+        """A course's title in the reader's language where the course has a version in it."""
+        if self.course_names:
+            title = self.course_names.get(current_language(), {}).get(slug)
+            if title:
+                return title
+        return self.course_titles.get(slug, slug)
 
     def criteria(self):
         """Every requirement in words, in the file's order: the credential page and the badge's criteria."""
@@ -63,21 +81,28 @@ class Compiled:
 
 def compile_credentials(credentials):
     """``Compiled`` for each credential, by id, with course and credential names in two statements."""
-    from training.courses.models import Course
+    from training.courses.models import Course, CourseTranslation
     from training.quizzes.models import Quiz
 
     cache = g.setdefault("_compiled_credentials", {}) if has_app_context() else {}
     version = {c.id: (c.id, c.synced_at, repr(c.definition)) for c in credentials}
     wanted = [c for c in credentials if version[c.id] not in cache]
     if wanted:
-        courses = {slug: (title, mark) for slug, title, mark in db.session.execute(
-            select(Course.slug, Course.title, Quiz.pass_mark).outerjoin(
-                Quiz, (Quiz.course_id == Course.id) & Quiz.module_id.is_(None) & Quiz.active))}
+        courses, translated = {}, {}
+        for slug, title, mark, language, translation in db.session.execute(
+                select(Course.slug, Course.title, Quiz.pass_mark, CourseTranslation.locale, CourseTranslation.title)
+                .outerjoin(Quiz, (Quiz.course_id == Course.id) & Quiz.module_id.is_(None) & Quiz.active)
+                .outerjoin(CourseTranslation, CourseTranslation.course_id == Course.id)):
+            courses[slug] = (title, mark)
+            if language:
+                translated.setdefault(language, {})[slug] = translation
         titles = dict(db.session.execute(select(Credential.slug, Credential.title)).all())
         for credential in wanted:
-            cache[version[credential.id]] = compile_definition(
+            compiled = compile_definition(
                 credential, {slug: title for slug, (title, _) in courses.items()},
                 {slug: mark for slug, (_, mark) in courses.items() if mark is not None}, titles)
+            compiled.course_names = translated
+            cache[version[credential.id]] = compiled
     return {c.id: cache[version[c.id]] for c in credentials}
 
 
@@ -86,7 +111,8 @@ def compile_definition(credential, course_titles=None, exam_pass_marks=None, cre
     spec = credential.spec
     compiled = Compiled(credential, [], None, course_titles or {}, credential_titles or {}, exam_pass_marks or {},
                         credential.id, credential.slug, list(spec.domains),
-                        {a.key: a.label for a in spec.hour_attributes})
+                        {a.key: a.label for a in spec.hour_attributes},
+                        {language: dict(words.domains) for language, words in spec.translations.items()})
     compiled.rules = [build(requirement, compiled) for requirement in spec.requirements]
     compiled.renewal = RenewalRule(spec.renewal) if spec.renewal else None
     return compiled
@@ -274,7 +300,8 @@ def refresh(user_ids, today=None):
     comps = compile_credentials(list({e.credential_id: e.credential for f in facts.values() for e in f.enrolments}
                                      .values()))
     now = utcnow()
-    with messages():
+    # Stored for lists that many people read: in the site's language, whoever's change triggered it.
+    with in_language(default_locale()), messages():
         _store(facts, comps, today, now)
     db.session.flush()
     return len(users)

@@ -1,6 +1,7 @@
 """Credentials as data, trainees' enrolments in them, and the evidence their rules ask for."""
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -52,6 +53,15 @@ class Credential(db.Model):
         version = self.spec.translations.get(language)
         return version.model_dump() if version is not None else {}
 
+    def title_in(self, language):
+        return self.words(language).get("title") or self.title
+
+    def description_in(self, language):
+        return self.words(language).get("description") or self.description
+
+    def domain_in(self, language, domain):
+        return self.words(language).get("domains", {}).get(domain, domain)
+
 
 class Enrolment(db.Model):
     """A trainee working toward a credential since ``started_on``; windows start there.
@@ -87,8 +97,8 @@ class Enrolment(db.Model):
         return self.ended_on is None or self.ended_on >= date.today()
 
 
-EVIDENCE_STATUSES = {"submitted": "Waiting for review", "accepted": "Accepted", "returned": "Returned",
-                     "withdrawn": "Withdrawn"}
+EVIDENCE_STATUSES = {"submitted": _l("Waiting for review"), "accepted": _l("Accepted"), "returned": _l("Returned"),
+                     "withdrawn": _l("Withdrawn")}
 
 
 class Evidence(db.Model):

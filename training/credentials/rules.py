@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 from flask_babel import get_translations
 
-from training.templating import format_date, format_hours
+from training.templating import format_date, format_hours, format_number
 
 # Rules write many short messages; the catalogue is looked up once per evaluation, not per message.
 _catalogue = ContextVar("credential_messages", default=None)
@@ -137,10 +137,10 @@ class CourseRule(Rule):
 
     def describe(self):
         return _("Complete the course %(title)s.",
-                 title=self.credential.course_titles.get(self.spec.course, self.spec.course))
+                 title=self.credential.course_title(self.spec.course))
 
     def evaluate(self, facts, ctx):
-        title = self.credential.course_titles.get(self.spec.course, self.spec.course)
+        title = self.credential.course_title(self.spec.course)
         completed = facts.completions.get(self.spec.course)
         return [Item(f"course:{self.spec.course}", self.label(_("Course: %(title)s", title=title)), completed is not None,
                      _("Completed on %(day)s", day=format_date(completed)) if completed else _("Not completed yet"),
@@ -167,7 +167,8 @@ class TrainingHoursRule(Rule):
         return by_domain
 
     def describe(self):
-        parts = [f"{domain} {format_hours(minutes(h))}" for domain, h in self.spec.domains.items()]
+        parts = [f"{self.credential.domain_name(domain)} {format_hours(minutes(h))}"
+                 for domain, h in self.spec.domains.items()]
         text = _("%(total)s of training", total=format_hours(minutes(self.spec.total))) if self.spec.total else \
             _("Training")
         if parts:
@@ -181,11 +182,11 @@ class TrainingHoursRule(Rule):
         recent = _(" in the last %(years)s years", years=self.spec.within_years) if self.spec.within_years else ""
         items = []
         for domain, hours in self.spec.domains.items():
-            need, done = minutes(hours), by_domain.get(domain, 0)
+            need, done, name = minutes(hours), by_domain.get(domain, 0), self.credential.domain_name(domain)
             items.append(Item(
-                f"training:{domain}", _("Training: %(domain)s", domain=domain), done >= need, _of(done, need) + recent,
+                f"training:{domain}", _("Training: %(domain)s", domain=name), done >= need, _of(done, need) + recent,
                 "" if done >= need else _("Log %(more)s of external training in %(domain)s, or complete a course "
-                                          "that credits it.", more=more_hours(need - done), domain=domain),
+                                          "that credits it.", more=more_hours(need - done), domain=name),
                 done, need))
         if self.spec.total is not None:
             need, done = minutes(self.spec.total), sum(by_domain.values())
@@ -216,16 +217,17 @@ class WorkHoursRule(Rule):
     def describe(self):
         text = _("%(total)s of supervised peer support work", total=format_hours(minutes(self.spec.total))) \
             if self.spec.total else _("Supervised peer support work")
-        parts = [f"{domain} {format_hours(minutes(h))}" for domain, h in self.spec.domains.items()]
+        parts = [f"{self.credential.domain_name(domain)} {format_hours(minutes(h))}"
+                 for domain, h in self.spec.domains.items()]
         parts += [_("%(hours)s marked “%(what)s”", hours=format_hours(minutes(h)),
                     what=self.credential.attribute_labels.get(k, k)) for k, h in self.spec.at_least.items()]
         if parts:
             text += _(" with at least: %(parts)s", parts=", ".join(parts))
         if self.spec.window:
             start = self.spec.window.prior_credential
-            text += _(", within %(months)s months of ", months=self.spec.window.months) + (
-                _("enrolment") if not start else _("the %(title)s certificate",
-                                                    title=self.credential.credential_titles.get(start, start)))
+            text += _(", within %(months)s months of enrolment", months=self.spec.window.months) if not start else \
+                _(", within %(months)s months of the %(title)s certificate", months=self.spec.window.months,
+                  title=self.credential.credential_titles.get(start, start))
         if not self.spec.supervision_counts_as_work:
             text += _("; time receiving supervision does not count as work")
         return text + "."
@@ -255,11 +257,11 @@ class WorkHoursRule(Rule):
                               _of(done, need) + note + caps, step, done, need))
         for domain, hours in self.spec.domains.items():
             need = minutes(hours)
-            done = sum(r.minutes for r in rows if r.domain == domain)
-            items.append(Item(f"work:{domain}", _("Supervised work: %(domain)s", domain=domain), done >= need,
+            done, name = sum(r.minutes for r in rows if r.domain == domain), self.credential.domain_name(domain)
+            items.append(Item(f"work:{domain}", _("Supervised work: %(domain)s", domain=name), done >= need,
                               _of(done, need) + note,
                               "" if done >= need else _("Log %(more)s of supervised work in %(domain)s.",
-                                                        more=more_hours(need - done), domain=domain), done, need))
+                                                        more=more_hours(need - done), domain=name), done, need))
         for key, hours in self.spec.at_least.items():
             need = minutes(hours)
             label = self.credential.attribute_labels.get(key, key)
@@ -326,11 +328,11 @@ class SupervisionHoursRule(Rule):
                               individual, need))
         for domain, hours in self.spec.domains.items():
             need = minutes(hours)
-            got = sum(r.minutes for r in rows if r.domain == domain)
-            items.append(Item(f"supervision:{domain}", _("Supervision: %(domain)s", domain=domain), got >= need,
+            got, name = sum(r.minutes for r in rows if r.domain == domain), self.credential.domain_name(domain)
+            items.append(Item(f"supervision:{domain}", _("Supervision: %(domain)s", domain=name), got >= need,
                               _of(got, need), "" if got >= need else
                               _("Receive %(more)s of supervision in %(domain)s.", more=more_hours(need - got),
-                                domain=domain), got, need))
+                                domain=name), got, need))
         return items
 
 
@@ -395,7 +397,7 @@ class ExamRule(Rule):
     kind = "exam"
 
     def describe(self):
-        title = self.credential.course_titles.get(self.spec.course, self.spec.course)
+        title = self.credential.course_title(self.spec.course)
         mark = self.spec.pass_mark or self.credential.exam_pass_marks.get(self.spec.course, 80)
         text = _("Pass the final exam of %(title)s with at least %(mark)s%%", title=title, mark=mark)
         if self.spec.within_months_of_training:
@@ -405,7 +407,7 @@ class ExamRule(Rule):
 
     def evaluate(self, facts, ctx):
         course = self.spec.course
-        title = self.credential.course_titles.get(course, course)
+        title = self.credential.course_title(course)
         label = self.label(_("Final exam: %(title)s", title=title))
         attempts = [a for a in facts.attempts if a.course == course]
         mark = self.spec.pass_mark or (attempts[0].quiz_pass_mark if attempts else
@@ -453,7 +455,7 @@ class ExternalExamRule(Rule):
     def describe(self):
         text = _("Pass %(title)s", title=self.spec.title)
         if self.spec.pass_score is not None:
-            text += _(" with a score of at least %(score)s", score=f"{self.spec.pass_score:g}")
+            text += _(" with a score of at least %(score)s", score=format_number(self.spec.pass_score))
         return text + "."
 
     def evaluate(self, facts, ctx):
@@ -467,13 +469,13 @@ class ExternalExamRule(Rule):
             best = max(passing, key=lambda e: (e.quantity or 0, e.occurred_on))
             done = _("Passed on %(day)s", day=format_date(best.occurred_on))
             if best.quantity is not None:
-                done += _(" with a score of %(score)s", score=f"{best.quantity:g}")
+                done += _(" with a score of %(score)s", score=format_number(best.quantity))
             return [Item(f"evidence:{self.spec.key}", label, True, done)]
         if results:
             latest = results[-1]
             done = _("Recorded on %(day)s with a score of %(score)s; the pass score is %(pass)s",
-                     day=format_date(latest.occurred_on), score=f"{latest.quantity or 0:g}",
-                     **{"pass": f"{self.spec.pass_score:g}"})
+                     day=format_date(latest.occurred_on), score=format_number(latest.quantity or 0),
+                     **{"pass": format_number(self.spec.pass_score)})
         else:
             done = _("No result recorded yet")
         return [Item(f"evidence:{self.spec.key}", label, False, done,
@@ -486,7 +488,7 @@ class DocumentRule(Rule):
     def describe(self):
         if self.spec.quantity_at_least is not None:
             return _("%(title)s showing at least %(need)s %(what)s.", title=self.spec.title,
-                     need=f"{self.spec.quantity_at_least:g}", what=self.spec.quantity_label)
+                     need=format_number(self.spec.quantity_at_least), what=self.spec.quantity_label)
         if self.spec.count > 1:
             return _("%(count)s × %(title)s, verified by the programme.", count=self.spec.count, title=self.spec.title)
         return _("%(title)s, verified by the programme.", title=self.spec.title)
@@ -498,8 +500,8 @@ class DocumentRule(Rule):
         if self.spec.quantity_at_least is not None:
             total = sum(e.quantity or 0 for e in accepted)
             met = total >= self.spec.quantity_at_least
-            done = _("%(total)s of %(need)s %(what)s accepted", total=f"{total:g}",
-                     need=f"{self.spec.quantity_at_least:g}", what=self.spec.quantity_label)
+            done = _("%(total)s of %(need)s %(what)s accepted", total=format_number(total),
+                     need=format_number(self.spec.quantity_at_least), what=self.spec.quantity_label)
         else:
             met = len(accepted) >= self.spec.count
             done = _("Accepted") if met and self.spec.count == 1 else \

@@ -2,6 +2,7 @@
 import hashlib
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import load_only, selectinload
 
@@ -66,9 +67,9 @@ def categories_for(user):
 def enrol(actor, user, credential, started_on):
     """Enrol a trainee in a credential from ``started_on``; enrolling again changes the date."""
     if not user.has_role("trainee"):
-        raise ServiceError("Only trainees can be enrolled in a credential.", "credential")
+        raise ServiceError(_("Only trainees can be enrolled in a credential."), "credential")
     if started_on > date.today():
-        raise ServiceError("The enrolment date cannot be in the future.", "started_on")
+        raise ServiceError(_("The enrolment date cannot be in the future."), "started_on")
     enrolment = db.session.scalar(select(Enrolment).where(Enrolment.user_id == user.id,
                                                           Enrolment.credential_id == credential.id))
     if enrolment is None:
@@ -86,7 +87,7 @@ def enrol(actor, user, credential, started_on):
 def end_enrolment(actor, enrolment, ended_on=None):
     ended_on = ended_on or date.today()
     if ended_on < enrolment.started_on:
-        raise ServiceError("An enrolment cannot end before it started.", "ended_on")
+        raise ServiceError(_("An enrolment cannot end before it started."), "ended_on")
     enrolment.ended_on = ended_on
     audit.record("credential.enrolment_ended", actor=actor, subject=enrolment.user,
                  credential=enrolment.credential.slug, ended_on=ended_on.isoformat())
@@ -110,10 +111,10 @@ def sign(user, credential, key, typed_name):
     """The trainee signs the text a signature requirement shows, by typing their name."""
     spec = requirement_spec(credential, key)
     if spec is None or spec.kind != "signature":
-        raise ServiceError("There is nothing to sign here.", "signed_name")
+        raise ServiceError(_("There is nothing to sign here."), "signed_name")
     typed = " ".join((typed_name or "").split())
     if typed.casefold() not in {user.full_name.casefold(), user.printed_name.casefold()}:
-        raise ServiceError("Type your name exactly as it appears on your account to sign.", "signed_name")
+        raise ServiceError(_("Type your name exactly as it appears on your account to sign."), "signed_name")
     evidence = Evidence(user_id=user.id, key=key, title=spec.title, status="accepted", signed_name=typed,
                         text_sha256=text_digest(spec.text), signed_at=utcnow())
     db.session.add(evidence)
@@ -127,9 +128,9 @@ def submit_document(user, credential, key, attachment, note=""):
     """The trainee uploads a document for an administrator to review."""
     spec = requirement_spec(credential, key)
     if spec is None or spec.kind != "document" or spec.provided_by != "trainee":
-        raise ServiceError("This document is recorded by your programme administrator.", "file")
+        raise ServiceError(_("This document is recorded by your programme administrator."), "file")
     if attachment is None:
-        raise ServiceError("Choose a file to upload.", "file")
+        raise ServiceError(_("Choose a file to upload."), "file")
     evidence = Evidence(user_id=user.id, key=key, title=spec.title, attachment_id=attachment.id,
                         note=(note or "").strip())
     db.session.add(evidence)
@@ -143,13 +144,13 @@ def record_evidence(admin, user, credential, key, occurred_on=None, quantity=Non
     """An administrator records evidence they verified themselves (a background check, an exam result)."""
     spec = requirement_spec(credential, key)
     if spec is None or spec.kind not in ("document", "external_exam"):
-        raise ServiceError("That credential asks for no such evidence.", "key")
+        raise ServiceError(_("That credential asks for no such evidence."), "key")
     if spec.kind == "external_exam" and (occurred_on is None or quantity is None and spec.pass_score is not None):
-        raise ServiceError("Give the exam's date and score.", "occurred_on" if occurred_on is None else "quantity")
+        raise ServiceError(_("Give the exam's date and score."), "occurred_on" if occurred_on is None else "quantity")
     if occurred_on and occurred_on > date.today():
-        raise ServiceError("The date cannot be in the future.", "occurred_on")
+        raise ServiceError(_("The date cannot be in the future."), "occurred_on")
     if spec.kind == "document" and getattr(spec, "quantity_at_least", None) is not None and quantity is None:
-        raise ServiceError(f"Give the number of {spec.quantity_label}.", "quantity")
+        raise ServiceError(_("Give the number of %(what)s.", what=spec.quantity_label), "quantity")
     title = spec.title
     evidence = Evidence(user_id=user.id, key=key, title=title, status="accepted", occurred_on=occurred_on,
                         quantity=quantity, attachment_id=attachment.id if attachment else None,
@@ -165,12 +166,12 @@ def record_evidence(admin, user, credential, key, occurred_on=None, quantity=Non
 def review_evidence(admin, evidence, decision, reason="", quantity=None):
     """Accept a submitted document, or return it with a reason the trainee sees."""
     if evidence.status != "submitted":
-        raise ServiceError("This has already been reviewed.", "decision")
+        raise ServiceError(_("This has already been reviewed."), "decision")
     reason = (reason or "").strip()
     if decision == "return" and not reason:
-        raise ServiceError("Say why it is returned, so the trainee knows what to send instead.", "reason")
+        raise ServiceError(_("Say why it is returned, so the trainee knows what to send instead."), "reason")
     if decision not in ("accept", "return"):
-        raise ServiceError("Choose accept or return.", "decision")
+        raise ServiceError(_("Choose accept or return."), "decision")
     evidence.status = "accepted" if decision == "accept" else "returned"
     evidence.review_reason, evidence.reviewer_id, evidence.reviewed_at = reason, admin.id, utcnow()
     if quantity is not None:
