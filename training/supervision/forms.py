@@ -21,8 +21,8 @@ from training.supervision.models import FORMATS, KINDS
 from training.supervision.wellbeing import QUESTIONS
 
 DATE_INVALID = _l("Enter a date like 2026-03-31.")
-NOTE_HINT = (_l("Never identify the people you support: no names, phone numbers, e-mail or street addresses, "
-             "dates of birth or record numbers."))
+NOTE_HINT = _l("Never identify the people you support: no names, phone numbers, e-mail or street addresses, "
+               "dates of birth or record numbers.")
 
 
 class HoursField(DecimalField):
@@ -89,13 +89,15 @@ class EntryForm(FlaskForm):
     domain = SelectField(_l("Domain"), validators=[DataRequired(message=_l("Choose a domain."))])
     organisation = StringField(_l("Organisation or setting"), filters=[strip],
                                validators=[Optional(), Length(max=200)],
-                               description=_l("Where the work or supervision happened, e.g. a recovery community centre."))
+                               description=_l("Where the work or supervision happened, e.g. a recovery community "
+                                              "centre."))
     supervision_format = RadioField(_l("Supervision format"), choices=choices(FORMATS.items()), default="individual",
                                     validators=[Optional()])
     provider = StringField(_l("Training provider"), filters=[strip], validators=[Optional(), Length(max=200)])
     certificate = FileField(_l("Training certificate"), description=_l("PDF, PNG or JPEG, at most 5 MB."))
     attributes = CheckboxesField(_l("What applies to these hours"), validators=[Optional()],
-                                 description=_l("Your credential counts hours with these separately. Tick what applies."))
+                                 description=_l("Your credential counts hours with these separately. Tick what "
+                                                "applies."))
     category = SelectField(_l("Continuing-education category"), validators=[Optional()],
                            description=_l("The category it counts toward at renewal."))
     note = TextAreaField(_l("Note (optional)"), filters=[strip], validators=[Optional(), Length(max=2000)],
@@ -113,12 +115,12 @@ class ReviewForm(FlaskForm):
     signed_name = StringField(_l("Your full name, as your signature"), filters=[strip],
                               validators=[Optional(), Length(max=120)],
                               description=_l("Needed to approve. Typing your name signs each entry you approve, "
-                                          "each with its own fingerprint."))
+                                             "each with its own fingerprint."))
     submit = SubmitField(_l("Save these decisions"))
 
 
-REVIEW_CHOICES = {"": "Later", "approve": "Approve", "return": "Return"}
-COMMENT_HINT = _l("Needed to return an entry: say what should change. %(hint)s", hint=NOTE_HINT)
+REVIEW_CHOICES = {"": _l("Later"), "approve": _l("Approve"), "return": _l("Return")}
+COMMENT_HINT = _l("Needed to return an entry: say what should change. %(note_hint)s", note_hint=NOTE_HINT)
 
 
 class SessionForm(FlaskForm):
@@ -128,7 +130,8 @@ class SessionForm(FlaskForm):
                             validators=[InputRequired(message=_l("Enter the date."))])
     hours = hours_field(_l("Length in hours"))
     domain = SelectField(_l("Domain"), validators=[DataRequired(message=_l("Choose a domain."))])
-    topics = TextAreaField(_l("Topics"), filters=[strip], validators=[Optional(), Length(max=2000)], description=NOTE_HINT)
+    topics = TextAreaField(_l("Topics"), filters=[strip], validators=[Optional(), Length(max=2000)],
+                           description=NOTE_HINT)
     signed_name = StringField(_l("Your full name, as your signature"), filters=[strip],
                               validators=[DataRequired(message=_l("Type your full name to sign.")), Length(max=120)])
     submit = SubmitField(_l("Log and sign session"))
@@ -144,7 +147,8 @@ class CorrectionForm(FlaskForm):
     hours = hours_field()
     domain = SelectField(_l("Domain"), validators=[DataRequired(message=_l("Choose a domain."))])
     reason = TextAreaField(_l("Reason for the correction"), filters=[strip],
-                           validators=[DataRequired(message=_l("Give the reason for the correction.")), Length(max=1000)])
+                           validators=[DataRequired(message=_l("Give the reason for the correction.")),
+                                       Length(max=1000)])
     submit = SubmitField(_l("Save correction"))
 
     @property

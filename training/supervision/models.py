@@ -17,9 +17,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from training.db_types import UTCDateTime, utcnow
 from training.extensions import db
 
-KINDS = {"service": _l("Peer support work"), "training": _l("External training"), "supervision": _l("Supervision received")}
-STATUSES = {"pending": "Waiting for approval", "approved": "Approved", "returned": "Returned for changes",
-            "withdrawn": "Withdrawn"}
+# Labels are lazy: each is read in the language of the page, e-mail or document that prints it.
+KINDS = {"service": _l("Peer support work"), "training": _l("External training"),
+         "supervision": _l("Supervision received")}
+STATUSES = {"pending": _l("Waiting for approval"), "approved": _l("Approved"), "returned": _l("Returned for changes"),
+            "withdrawn": _l("Withdrawn")}
 FORMATS = {"individual": _l("Individual"), "group": _l("Group")}
 
 
@@ -121,6 +123,11 @@ class HourEntry(db.Model):
     @property
     def status_label(self):
         return STATUSES[self.status]
+
+    @property
+    def format_label(self):
+        """The supervision format (individual or group) in the reader's language; empty when there is none."""
+        return FORMATS.get(self.supervision_format, "")
 
     @property
     def attribute_keys(self):

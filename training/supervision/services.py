@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
-from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import lazyload, selectinload
 
@@ -23,7 +24,7 @@ from training.extensions import db
 from training.notifications.services import announce
 from training.supervision.models import KINDS, Attachment, HourEntry, SupervisionSession
 from training.supervision.privacy import identifier_message
-from training.templating import format_date, format_hours
+from training.templating import format_date, format_number
 
 COUNTED = ("pending", "approved", "returned")  # entries that take up time in a day
 ALLOWED_UPLOADS = {
@@ -51,8 +52,8 @@ def check_day(occurred_on, today=None, field="occurred_on"):
         raise EntryError(_("The date cannot be in the future."), field)
     window = current_app.config["HOURS_BACKDATE_DAYS"]
     if occurred_on < today - timedelta(days=window):
-        raise EntryError(_("Hours can be logged up to %(days)d days back. For older hours, ask your "
-                           "programme administrator.", days=window), field)
+        raise EntryError(_("Hours can be logged up to %(days)s days back. For older hours, ask your programme "
+                           "administrator.", days=window), field)
 
 
 def check_minutes(minutes, field="hours"):
@@ -71,9 +72,9 @@ def check_day_total(trainee, occurred_on, minutes, exclude_id=None, field="hours
         query = query.where(HourEntry.id != exclude_id)
     logged = db.session.scalar(query)
     if logged + minutes > 24 * 60:
-        left = max(0, 24 * 60 - logged)
+        left = max(0, 24 * 60 - logged) / 60
         raise EntryError(_("%(name)s already has %(logged)s hours on that day; at most %(left)s more fit in 24 hours.",
-                           name=trainee.full_name, logged=format_decimal(logged / 60), left=format_decimal(left / 60)),
+                           name=trainee.full_name, logged=format_number(logged / 60), left=format_number(left)),
                          field)
 
 
@@ -84,10 +85,18 @@ def check_domain(trainee, domain, field="domain"):
 
 def readable_size(size):
     if size >= 1024 * 1024:
-        return _("%(size)s MB", size=format_decimal(round(size / 1024 / 1024, 2)))
+        return _("%(size)s MB", size=format_number(size / 1024 / 1024))
     if size >= 1024:
-        return _("%(size)s KB", size=format_decimal(round(size / 1024)))
+        return _("%(size)s KB", size=format_number(round(size / 1024)))
     return ngettext("%(num)d byte", "%(num)d bytes", size)
+
+
+# What to upload, by the ``what`` a caller names; other names get the general message.
+UPLOAD_AS = {
+    "certificate": _l("Upload the certificate as a PDF, PNG or JPEG file."),
+    "document": _l("Upload the document as a PDF, PNG or JPEG file."),
+    "evidence": _l("Upload the evidence as a PDF, PNG or JPEG file."),
+}
 
 
 def read_upload(storage, owner, field="certificate", what="certificate"):
@@ -101,9 +110,7 @@ def read_upload(storage, owner, field="certificate", what="certificate"):
         raise EntryError(_("The file is larger than %(size)s.", size=readable_size(limit)), field)
     kind = next((v for magic, v in ALLOWED_UPLOADS.items() if data.startswith(magic)), None)
     if kind is None:
-        wrong_type = {"document": _("Upload the document as a PDF, PNG or JPEG file."),
-                      "evidence": _("Upload the evidence as a PDF, PNG or JPEG file.")}
-        raise EntryError(wrong_type.get(what) or _("Upload the certificate as a PDF, PNG or JPEG file."), field)
+        raise EntryError(str(UPLOAD_AS.get(what, _l("Upload the file as a PDF, PNG or JPEG file."))), field)
     content_type, extension = kind
     name = (storage.filename or what).rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:200]
     name = "".join(ch for ch in name if ch.isprintable()) or what
@@ -313,8 +320,8 @@ def review_each(supervisor, decisions, signed_name=""):
     for decision in decisions:
         decision.comment = (decision.comment or "").strip()
         entry, where = decision.entry, f"comment-{decision.entry.id}"
-        about = _("%(name)s, %(day)s, %(hours)s", name=entry.trainee.full_name, day=format_date(entry.occurred_on),
-                  hours=format_hours(entry.minutes))
+        about = _("%(name)s, %(day)s, %(hours)s h", name=entry.trainee.full_name,
+                  day=format_date(entry.occurred_on), hours=format_number(entry.minutes / 60))
         if decision.decision not in ("approve", "return"):
             problems.append((f"decision-{entry.id}", _("%(entry)s: Choose approve or return.", entry=about)))
         elif decision.decision == "return" and not decision.comment:
@@ -356,9 +363,7 @@ def correct_entry(admin, entry, data, reason):
     if entry.status != "approved":
         raise EntryError(_("Only approved entries are corrected here; others go back to the trainee."))
     if entry.attendance_id is not None:
-        from flask_babel import gettext
-
-        raise EntryError(gettext("These hours were credited by attendance at a live session: correct the attendance on "
+        raise EntryError(_("These hours were credited by attendance at a live session: correct the attendance on "
                            "the session's roster instead, so the record and the hours stay together."))
     if not reason:
         raise EntryError(_("Give the reason for the correction."), "reason")

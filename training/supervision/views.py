@@ -89,7 +89,7 @@ def _entry_form(entry=None):
     # A kind sent that is none of ours stays in the form, so validation refuses it with its message.
     form.domain.choices = _domain_choices(current_user)
     form.attributes.choices = choices((a.key, a.label) for a in hour_attributes_for(current_user, kind))
-    form.category.choices = choices([("", "None"), *categories_for(current_user).items()])
+    form.category.choices = choices([("", _("None")), *categories_for(current_user).items()])
     form.shown_kind, form.shown = kind, KIND_FIELDS[kind]
     if entry is not None and request.method == "GET":
         form.attributes.data = [key for key in entry.attribute_keys if key in dict(form.attributes.choices)]
@@ -178,7 +178,7 @@ def edit(entry_id):
     entry = _own_entry_or_404(entry_id)
     if not entry.editable:
         flash(_("Approved and withdrawn entries cannot be changed. Ask an administrator to correct an approved "
-              "entry."), "info")
+                "entry."), "info")
         return redirect(url_for("supervision.hours"))
     form = _entry_form(entry)
     if form.validate_on_submit():
@@ -290,10 +290,11 @@ def wellbeing_sharing():
     if not form.validate_on_submit():
         abort(400)
     set_sharing(current_user, bool(form.shared.data))
-    flash(_("Saved. Your supervisor now sees whether your check-ins are falling, never your answers.")
-          if form.shared.data else
-          _("Saved. Your supervisor no longer sees whether your check-ins are falling, never your answers."),
-          "success")
+    if form.shared.data:
+        flash(_("Saved. Your supervisor now sees whether your check-ins are falling, never your answers."), "success")
+    else:
+        flash(_("Saved. Your supervisor no longer sees whether your check-ins are falling, never your answers."),
+              "success")
     return redirect(url_for("supervision.wellbeing"))
 
 
@@ -392,8 +393,10 @@ def review():
             problems = error.problems
         else:
             approved = sum(1 for e in changed if e.status == "approved")
-            flash(ngettext("%(num)d entry approved and signed", "%(num)d entries approved and signed", approved)
-                  + ", " + ngettext("%(num)d returned.", "%(num)d returned.", len(changed) - approved), "success")
+            flash(_("%(approved)s, %(returned)s.",
+                    approved=ngettext("%(num)d entry approved and signed", "%(num)d entries approved and signed",
+                                      approved),
+                    returned=ngettext("%(num)d returned", "%(num)d returned", len(changed) - approved)), "success")
             return redirect(url_for("supervision.review", trainee=chosen.id if chosen else None))
     elif request.method == "POST":
         problems = [(name, " ".join(errors)) for name, errors in form.errors.items() if name != "csrf_token"]

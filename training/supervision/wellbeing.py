@@ -9,6 +9,7 @@ from training import audit
 from training.extensions import db
 from training.supervision.models import WellbeingCheckIn
 
+# (answer, question, what 1 means, what 5 means)
 QUESTIONS = [
     ("energy", _l("How much energy have you had today?"), _l("Very little"), _l("Plenty")),
     ("stress", _l("How stressed have you felt?"), _l("Not at all"), _l("Very")),
