@@ -70,7 +70,8 @@ TEMPLATES = sorted((ROOT / "templates").rglob("*.html")) + sorted((ROOT / "certi
 GETTEXT_CALLS = {"_", "gettext", "ngettext", "pgettext", "npgettext", "lazy_gettext", "_l"}
 # Calls whose string arguments are addresses, names or formats, never shown as they are.
 MACHINE_CALLS = {"url_for", "static_url", "get", "startswith", "endswith", "split", "replace", "strftime",
-                 "format_date", "format_datetime", "date", "datetime", "attr", "selectattr", "rejectattr",
+                 "format_date", "format_datetime", "date", "datetime", "dateformat", "datetimeformat", "timeformat",
+                 "attr", "selectattr", "rejectattr",
                  "map", "sort", "groupby", "sum", "dictsort", "has_role", "get_flashed_messages", "csrf_token",
                  "join", "tr", "content_language", "range", "items", "lower", "upper", "count"}
 # Keyword arguments that carry CSS classes, identifiers or HTML attributes, never shown as they are.
