@@ -176,7 +176,7 @@ def test_a_spanish_trainee_signs_in_reads_a_module_passes_its_quiz_and_logs_hour
         domain.select_option(index=1)
         page.get_by_role("button", name=es("Send for approval")).click()
         expect(page).to_have_url(re.compile(r"/hours$"))
-        expect(page.get_by_role("status")).to_contain_text(es("Hours sent to your supervisor for approval."))
+        expect(page.get_by_role("status").filter(has_text=es("Hours sent to your supervisor for approval."))).to_be_visible()
         no_english(page, live_server)
     finally:
         context.close()
