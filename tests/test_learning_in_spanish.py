@@ -97,6 +97,7 @@ def test_a_quiz_overview_attempt_and_review_are_in_spanish(course, ana, login_as
     attempt = db.session.scalar(db.select(QuizAttempt))
     page = client.get(f"/attempts/{attempt.id}").text
     assert "Enviar respuestas" in page and "translation-note" not in page
+    assert f"Intento 1 · {len(attempt.slots)} preguntas · nota mínima {quiz.pass_mark}%" in page
     assert '<fieldset class="question" id="question-1">' in page
     assert english_left(page, fragments) == []
     response = client.post(f"/attempts/{attempt.id}", data=form_for(right_answers(attempt, wrong=1), attempt))
