@@ -4,8 +4,11 @@
   var totals = document.getElementById("review-totals");
   var table = document.getElementById("review-entries");
   if (!totals || !table) return;
+  // Hours with the page language's decimal mark ("1.5 h", "1,5 h"), as the server writes them.
+  var number = new Intl.NumberFormat(document.documentElement.lang || "en",
+                                     { maximumFractionDigits: 2, useGrouping: false });
   function hours(minutes) {
-    return (Math.round(minutes / 60 * 100) / 100).toString() + " h";
+    return number.format(minutes / 60) + " h";
   }
   // The words come from the page, in its language.
   var one = totals.getAttribute("data-entry") || "entry";

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
+from flask_babel import refresh
 from pypdf import PdfReader
 
 from training.certificates.services import issue, revoke
@@ -200,3 +201,28 @@ def test_an_expiry_reminder_is_written_in_the_holders_language(app, issued, span
     assert f"vence en 1 día, el {spanish_day(issued.expires_on)}" in reminder
     subjects = [subject for to, subject, _ in mails(caplog) if to == spanish_trainee.email]
     assert subjects[-1] == "Su certificado vence en 1 día"
+
+
+def test_a_checklist_names_other_credentials_and_courses_in_the_readers_language(app, credential):  # noqa: F811
+    from training.credentials.evaluation import compile_credentials
+
+    from .test_credential_rules import COURSE, facts, items
+    from .test_credential_rules import credential as rules_of
+
+    rules = rules_of(f"  - kind: credential\n    credential: initial\n  - kind: course\n    course: {COURSE}\n")
+    rules.credential_names, rules.course_names = {"es": {"initial": "Etapa inicial"}}, {"es": {COURSE: "Fundamentos"}}
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        refresh()  # the test's app context outlives each request's
+        found, _ = items(rules, facts())
+        assert found["credential:initial"].label == "Certificado: Etapa inicial"
+        assert found["credential:initial"].next_step.startswith("Obtenga primero el certificado")
+        assert found["credential:initial"].next_step.endswith("Etapa inicial.")
+        assert found[f"course:{COURSE}"].next_step == "Complete el curso Fundamentos."
+        # Read from the credential files as loaded: a translated title is found for every credential.
+        compiled = compile_credentials([credential])[credential.id]
+        assert compiled.credential_title(credential.slug) == "Especialista de apoyo entre pares para la recuperación"
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        refresh()
+        found, _ = items(rules, facts())
+        assert found["credential:initial"].next_step == "Earn the Initial stage certificate first."
+        assert compiled.credential_title(credential.slug) == "Peer Recovery Specialist"

@@ -3,6 +3,7 @@ import io
 from datetime import date, timedelta
 
 import pytest
+from babel.dates import format_date
 from pypdf import PdfReader
 
 from training.auth.models import SupervisorAssignment, User
@@ -116,7 +117,7 @@ def test_every_page_has_the_header_the_table_headings_and_whole_rows(team, login
         assert "Fingerprint" in text or "Peer support" not in text  # the entries table's headings repeat on each page it spans
     # A row is never split: each entry's date, hours and fingerprint are on one page.
     for entry in entries:
-        holding = [t for t in texts if entry.occurred_on.isoformat() in t]
+        holding = [t for t in texts if format_date(entry.occurred_on, "d MMM y", locale="en") in t]
         assert holding and any(entry.signature_hash[:16] in t for t in holding), entry.occurred_on
 
 

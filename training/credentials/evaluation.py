@@ -43,6 +43,7 @@ class Compiled:
     # Language -> {domain as the file names it: its name in that language}; the same for course titles.
     domain_names: dict = field(default_factory=dict)
     course_names: dict = field(default_factory=dict)
+    credential_names: dict = field(default_factory=dict)
 
     def all_rules(self):
         """Every rule, those inside alternatives and groups included."""
@@ -68,6 +69,14 @@ class Compiled:
             if title:
                 return title
         return self.course_titles.get(slug, slug)
+
+    def credential_title(self, slug):
+        """Another credential's title in the reader's language where its file translates it."""
+        if self.credential_names:
+            title = self.credential_names.get(current_language(), {}).get(slug)
+            if title:
+                return title
+        return self.credential_titles.get(slug, slug)
 
     def criteria(self):
         """Every requirement in words, in the file's order: the credential page and the badge's criteria."""
@@ -96,12 +105,18 @@ def compile_credentials(credentials):
             courses[slug] = (title, mark)
             if language:
                 translated.setdefault(language, {})[slug] = translation
-        titles = dict(db.session.execute(select(Credential.slug, Credential.title)).all())
+        titles, credential_names = {}, {}
+        for slug, title, definition in db.session.execute(
+                select(Credential.slug, Credential.title, Credential.definition)):
+            titles[slug] = title
+            for language, words in ((definition or {}).get("translations") or {}).items():
+                if words.get("title"):
+                    credential_names.setdefault(language, {})[slug] = words["title"]
         for credential in wanted:
             compiled = compile_definition(
                 credential, {slug: title for slug, (title, _) in courses.items()},
                 {slug: mark for slug, (_, mark) in courses.items() if mark is not None}, titles)
-            compiled.course_names = translated
+            compiled.course_names, compiled.credential_names = translated, credential_names
             cache[version[credential.id]] = compiled
     return {c.id: cache[version[c.id]] for c in credentials}
 

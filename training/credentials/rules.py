@@ -227,7 +227,7 @@ class WorkHoursRule(Rule):
             start = self.spec.window.prior_credential
             text += _(", within %(months)s months of enrolment", months=self.spec.window.months) if not start else \
                 _(", within %(months)s months of the %(title)s certificate", months=self.spec.window.months,
-                  title=self.credential.credential_titles.get(start, start))
+                  title=self.credential.credential_title(start))
         if not self.spec.supervision_counts_as_work:
             text += _("; time receiving supervision does not count as work")
         return text + "."
@@ -238,7 +238,7 @@ class WorkHoursRule(Rule):
             prior = self.spec.window.prior_credential
             return [Item("work", self.label(_("Supervised peer support work")), False, _("Not started"),
                          _("This work counts once you hold the %(credential)s certificate.",
-                           credential=self.credential.credential_titles.get(prior, prior)), 0,
+                           credential=self.credential.credential_title(prior)), 0,
                          minutes(self.spec.total or sum(self.spec.domains.values())))]
         rows = self._rows(facts, span)
         note = _window_note(span, ctx.today)
@@ -547,10 +547,10 @@ class PriorCredentialRule(Rule):
 
     def describe(self):
         return _("Hold a current %(title)s certificate.",
-                 title=self.credential.credential_titles.get(self.spec.credential, self.spec.credential))
+                 title=self.credential.credential_title(self.spec.credential))
 
     def evaluate(self, facts, ctx):
-        title = self.credential.credential_titles.get(self.spec.credential, self.spec.credential)
+        title = self.credential.credential_title(self.spec.credential)
         held = [c for c in facts.certificates if c.credential == self.spec.credential and c.valid(ctx.today)]
         label = self.label(_("Certificate: %(title)s", title=title))
         if held:

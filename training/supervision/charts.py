@@ -5,11 +5,21 @@ drawing shrunk to fit would have unreadable labels and one kept at its size woul
 The stylesheet shows one of the two (``chart-wide`` / ``chart-narrow``); the hidden one is
 ``display: none``, so screen readers meet each chart once.
 """
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
+from training.templating import format_number
+
 COLOURS = {"service": "#1f5f5b", "training": "#b4530a", "supervision": "#5b4a9e"}
-LABELS = {"service": "Peer support work", "training": "External training", "supervision": "Supervision"}
+LABELS = {"service": _l("Peer support work"), "training": _l("External training"), "supervision": _l("Supervision")}
 WIDE, NARROW = 720, 360
+
+
+def short_day(day):
+    """A day and the month's abbreviation in the page's language ("5 Oct", "5 oct")."""
+    return format_date(day, "d MMM")
 
 
 def _svg(width, height, title, description, body):
@@ -50,14 +60,16 @@ def _weekly(weeks, width):
             h = kinds[kind] * scale
             if h:
                 y -= h
+                title = escape(_("%(kind)s, week of %(day)s: %(hours)s h", kind=LABELS[kind], day=short_day(start),
+                                 hours=format_number(kinds[kind] / 60)))
                 parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar - gap:.1f}" height="{h:.1f}" '
-                             f'fill="{COLOURS[kind]}"><title>{LABELS[kind]}, week of {start:%d %b}: '
-                             f"{kinds[kind] / 60:g} h</title></rect>")
+                             f'fill="{COLOURS[kind]}"><title>{title}</title></rect>')
         if index % _tick_every(width) == 0:
             parts.append(_tick(x + (bar - gap) / 2, height - 10, start, width))
     total = sum(sum(k.values()) for _, k in weeks) / 60
-    return _svg(width, height, ("weekly-title", "Approved hours per week, last 26 weeks"),
-                f"Stacked bars by kind of hours; {total:g} hours in all. The table below lists every week.",
+    return _svg(width, height, ("weekly-title", _("Approved hours per week, last 26 weeks")),
+                _("Stacked bars by kind of hours; %(total)s hours in all. The table below lists every week.",
+                  total=format_number(total)),
                 "".join(parts))
 
 
@@ -74,7 +86,7 @@ def _tick(x, y, day, width):
     elif x > width - 20:
         anchor = "end"
     return (f'<text x="{x:.1f}" y="{y}" text-anchor="{anchor}" font-size="11" fill="#4f5d6b">'
-            f"{day:%d %b}</text>")
+            f"{escape(short_day(day))}</text>")
 
 
 def progress_chart(requirements, key="progress"):
@@ -99,8 +111,8 @@ def _progress(requirements, key, width):
             f'rx="8" fill="{"#1d6b35" if req.met else "#1f5f5b"}"/>'
             f'<text x="{width}" y="{y + bar_dy + 12}" font-size="12" text-anchor="end" fill="#1d2733">'
             f"{req.percent}%</text>")
-    return _svg(width, height, (f"{key}-title", "Progress toward each requirement"),
-                "Each bar shows the share of a requirement done; the table beside gives the hours.", "".join(parts))
+    return _svg(width, height, (f"{key}-title", _("Progress toward each requirement")),
+                _("Each bar shows the share of a requirement done; the table beside gives the hours."), "".join(parts))
 
 
 def wellbeing_chart(checkins):
@@ -127,11 +139,11 @@ def _wellbeing(checkins, width):
     points = " ".join(f"{x:.1f},{y:.1f}" for x, y in map(point, checkins))
     parts.append(f'<polyline points="{points}" fill="none" stroke="#1f5f5b" stroke-width="2.5"/>')
     parts += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="#1f5f5b"/>' for x, y in map(point, checkins)]
-    parts.append(f'<text x="{left}" y="{height - 6}" font-size="11" fill="#4f5d6b">{first:%d %b}</text>'
+    parts.append(f'<text x="{left}" y="{height - 6}" font-size="11" fill="#4f5d6b">{escape(short_day(first))}</text>'
                  f'<text x="{width}" y="{height - 6}" font-size="11" text-anchor="end" fill="#4f5d6b">'
-                 f"{last:%d %b}</text>")
-    return _svg(width, height, ("wellbeing-title", "Your wellbeing score over time"),
-                "Daily score from 1 (struggling) to 5 (doing well); the table below lists each check-in.",
+                 f"{escape(short_day(last))}</text>")
+    return _svg(width, height, ("wellbeing-title", _("Your wellbeing score over time")),
+                _("Daily score from 1 (struggling) to 5 (doing well); the table below lists each check-in."),
                 "".join(parts))
 
 
@@ -160,9 +172,11 @@ def _cumulative(lines, width):
         dash = ' stroke-dasharray="6 4"' if index % 2 else ""
         parts.append(f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2.5"{dash}>'
                      f"<title>{escape(req.label)}</title></polyline>")
-    for i, (start, _) in enumerate(lines[0][1]):
+    for i, (start, _share) in enumerate(lines[0][1]):
         if i % _tick_every(width) == 0:
             parts.append(_tick(left + i * step, height - 10, start, width))
-    return _svg(width, height, ("cumulative-title", "Cumulative progress toward the work and supervision requirements"),
-                "Lines show the share of each requirement done at the end of each week; the table lists the values.",
+    return _svg(width, height, ("cumulative-title", _("Cumulative progress toward the work and supervision "
+                                                      "requirements")),
+                _("Lines show the share of each requirement done at the end of each week; the table lists the "
+                  "values."),
                 "".join(parts))

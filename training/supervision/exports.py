@@ -1,19 +1,22 @@
 """Exports: approved hours as CSV, and the supervision verification report as PDF."""
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app, render_template
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import func, select
 
 from training.auth.models import User
 from training.credentials.evaluation import evaluate
 from training.extensions import db
+from training.i18n import for_user
 from training.pdf import page_size
 from training.supervision.explain import training_sources
-from training.supervision.models import KINDS, HourEntry
+from training.supervision.models import HourEntry
 
 ATTESTED = ("service", "supervision")  # what a supervisor signs for; training comes from elsewhere
 
@@ -40,11 +43,14 @@ def hours_csv(trainee):
     """Approved hours, one row per entry; opens cleanly in a spreadsheet (UTF-8 with BOM)."""
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_ALL)  # quoted, so no separator inside a value splits it
-    writer.writerow(["Date", "Kind", "Supervision format", "Domain", "Hours", "Organisation or setting",
-                     "Training provider", "Note", "Approved by", "Approved at (UTC)", "Signature hash"])
+    # Headers and labels in the reader's language; dates, times and numbers stay in the forms
+    # every spreadsheet reads.
+    writer.writerow([_("Date"), _("Kind"), _("Supervision format"), _("Domain"), _("Hours"),
+                     _("Organisation or setting"), _("Training provider"), _("Note"), _("Approved by"),
+                     _("Approved at (UTC)"), _("Signature hash")])
     for e in approved_entries(trainee):
         writer.writerow([safe_cell(v) for v in (
-            e.occurred_on.isoformat(), KINDS[e.kind], e.supervision_format or "", e.domain,
+            e.occurred_on.isoformat(), e.kind_label, e.format_label, e.domain,
             f"{e.minutes / 60:g}", e.organisation, e.provider, e.note, e.signed_name,
             e.reviewed_at.strftime("%Y-%m-%d %H:%M") if e.reviewed_at else "", e.signature_hash)])
     return "\ufeff" + out.getvalue()
@@ -172,12 +178,26 @@ def report_context(trainee, scope, date_from=None, date_to=None):
             "supervisor": scope.supervisor if scope else None, "frequency": supervision_frequency(entries),
             "training": training, "training_lines": training_lines, "period": (first, last),
             "generated_on": date.today(), "organisation_name": current_app.config["ORGANISATION_NAME"],
-            "paper": page_size()}
+            "paper": page_size(), "page_counter": page_counter()}
+
+
+def _css_string(text):
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def page_counter():
+    """The footer's "Page 2 of 5" in the page's language, as CSS ``content``."""
+    text = _("Page %(page)s of %(pages)s", page="\x00", pages="\x01")
+    counters = {"\x00": "counter(page)", "\x01": "counter(pages)"}
+    return Markup(" ".join(counters.get(piece) or _css_string(piece)
+                           for piece in re.split("(\x00|\x01)", text) if piece))
 
 
 def verification_report_pdf(trainee, scope, date_from=None, date_to=None):
     """The verification report of one supervisor and organisation that a board application can use."""
     from training.pdf import render_html_pdf
 
-    return render_html_pdf(render_template("supervision/report_pdf.html",
-                                           **report_context(trainee, scope, date_from, date_to)))
+    # In the candidate's language, whoever asks for it: it is their document for their application.
+    with for_user(trainee):
+        return render_html_pdf(render_template("supervision/report_pdf.html",
+                                               **report_context(trainee, scope, date_from, date_to)))

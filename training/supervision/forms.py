@@ -2,6 +2,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -19,9 +20,9 @@ from training.forms import CheckboxesField, DateField, choices, strip
 from training.supervision.models import FORMATS, KINDS
 from training.supervision.wellbeing import QUESTIONS
 
-DATE_INVALID = "Enter a date like 2026-03-31."
-NOTE_HINT = ("Never identify the people you support: no names, phone numbers, e-mail or street addresses, "
-             "dates of birth or record numbers.")
+DATE_INVALID = _l("Enter a date like 2026-03-31.")
+NOTE_HINT = _l("Never identify the people you support: no names, phone numbers, e-mail or street addresses, "
+               "dates of birth or record numbers.")
 
 
 class HoursField(DecimalField):
@@ -56,15 +57,15 @@ def quarter_hours(minimum=Decimal("0.25"), maximum=Decimal(24)):
 finite_quarter_hours = quarter_hours()
 
 
-def hours_field(label="Hours"):
-    return HoursField(label, places=2, invalid_value_message="Enter hours as a number, such as 1.5.",
-                      validators=[InputRequired(message="Enter how many hours."), finite_quarter_hours],
-                      description="In hours and quarters: 0.25, 0.5, 0.75, 1, 1.25 …",
+def hours_field(label=None):
+    return HoursField(label or _l("Hours"), places=2, invalid_value_message=_l("Enter hours as a number, such as 1.5."),
+                      validators=[InputRequired(message=_l("Enter how many hours.")), finite_quarter_hours],
+                      description=_l("In hours and quarters: 0.25, 0.5, 0.75, 1, 1.25 …"),
                       render_kw={"step": "0.25", "min": "0.25", "max": "24", "inputmode": "decimal"})
 
 
-STATUS_CHOICES = [("", "Any status"), ("pending", "Waiting"), ("returned", "Returned"), ("approved", "Approved"),
-                  ("withdrawn", "Withdrawn")]
+STATUS_CHOICES = [("", _l("Any status")), ("pending", _l("Waiting")), ("returned", _l("Returned")),
+                  ("approved", _l("Approved")), ("withdrawn", _l("Withdrawn"))]
 
 
 class HourFilterForm(FlaskForm):
@@ -73,33 +74,35 @@ class HourFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    status = SelectField("Status", choices=choices(STATUS_CHOICES), validators=[Optional()])
-    kind = SelectField("Kind", choices=choices([("", "Any kind"), *KINDS.items()]), validators=[Optional()])
-    date_from = DateField("From", invalid_value_message=DATE_INVALID, validators=[Optional()])
-    date_to = DateField("To", invalid_value_message=DATE_INVALID, validators=[Optional()])
+    status = SelectField(_l("Status"), choices=choices(STATUS_CHOICES), validators=[Optional()])
+    kind = SelectField(_l("Kind"), choices=choices([("", _l("Any kind")), *KINDS.items()]), validators=[Optional()])
+    date_from = DateField(_l("From"), invalid_value_message=DATE_INVALID, validators=[Optional()])
+    date_to = DateField(_l("To"), invalid_value_message=DATE_INVALID, validators=[Optional()])
 
 
 class EntryForm(FlaskForm):
-    kind = RadioField("What kind of hours?", choices=choices(KINDS.items()), default="service",
-                      validators=[InputRequired(message="Choose what kind of hours these are.")])
-    occurred_on = DateField("Date", invalid_value_message=DATE_INVALID,
-                            validators=[InputRequired(message="Enter the date.")])
+    kind = RadioField(_l("What kind of hours?"), choices=choices(KINDS.items()), default="service",
+                      validators=[InputRequired(message=_l("Choose what kind of hours these are."))])
+    occurred_on = DateField(_l("Date"), invalid_value_message=DATE_INVALID,
+                            validators=[InputRequired(message=_l("Enter the date."))])
     hours = hours_field()
-    domain = SelectField("Domain", validators=[DataRequired(message="Choose a domain.")])
-    organisation = StringField("Organisation or setting", filters=[strip],
+    domain = SelectField(_l("Domain"), validators=[DataRequired(message=_l("Choose a domain."))])
+    organisation = StringField(_l("Organisation or setting"), filters=[strip],
                                validators=[Optional(), Length(max=200)],
-                               description="Where the work or supervision happened, e.g. a recovery community centre.")
-    supervision_format = RadioField("Supervision format", choices=choices(FORMATS.items()), default="individual",
+                               description=_l("Where the work or supervision happened, e.g. a recovery community "
+                                              "centre."))
+    supervision_format = RadioField(_l("Supervision format"), choices=choices(FORMATS.items()), default="individual",
                                     validators=[Optional()])
-    provider = StringField("Training provider", filters=[strip], validators=[Optional(), Length(max=200)])
-    certificate = FileField("Training certificate", description="PDF, PNG or JPEG, at most 5 MB.")
-    attributes = CheckboxesField("What applies to these hours", validators=[Optional()],
-                                 description="Your credential counts hours with these separately. Tick what applies.")
-    category = SelectField("Continuing-education category", validators=[Optional()],
-                           description="The category it counts toward at renewal.")
-    note = TextAreaField("Note (optional)", filters=[strip], validators=[Optional(), Length(max=2000)],
+    provider = StringField(_l("Training provider"), filters=[strip], validators=[Optional(), Length(max=200)])
+    certificate = FileField(_l("Training certificate"), description=_l("PDF, PNG or JPEG, at most 5 MB."))
+    attributes = CheckboxesField(_l("What applies to these hours"), validators=[Optional()],
+                                 description=_l("Your credential counts hours with these separately. Tick what "
+                                                "applies."))
+    category = SelectField(_l("Continuing-education category"), validators=[Optional()],
+                           description=_l("The category it counts toward at renewal."))
+    note = TextAreaField(_l("Note (optional)"), filters=[strip], validators=[Optional(), Length(max=2000)],
                          description=NOTE_HINT)
-    submit = SubmitField("Send for approval")
+    submit = SubmitField(_l("Send for approval"))
 
     @property
     def minutes(self):
@@ -109,28 +112,29 @@ class EntryForm(FlaskForm):
 class ReviewForm(FlaskForm):
     """The signature of a review page; each row's decision and comment are read by the view."""
 
-    signed_name = StringField("Your full name, as your signature", filters=[strip],
+    signed_name = StringField(_l("Your full name, as your signature"), filters=[strip],
                               validators=[Optional(), Length(max=120)],
-                              description="Needed to approve. Typing your name signs each entry you approve, "
-                                          "each with its own fingerprint.")
-    submit = SubmitField("Save these decisions")
+                              description=_l("Needed to approve. Typing your name signs each entry you approve, "
+                                             "each with its own fingerprint."))
+    submit = SubmitField(_l("Save these decisions"))
 
 
-REVIEW_CHOICES = {"": "Later", "approve": "Approve", "return": "Return"}
-COMMENT_HINT = "Needed to return an entry: say what should change. " + NOTE_HINT
+REVIEW_CHOICES = {"": _l("Later"), "approve": _l("Approve"), "return": _l("Return")}
+COMMENT_HINT = _l("Needed to return an entry: say what should change. %(note_hint)s", note_hint=NOTE_HINT)
 
 
 class SessionForm(FlaskForm):
-    format = RadioField("Format", choices=choices(FORMATS.items()), default="individual",
-                        validators=[InputRequired(message="Choose individual or group.")])
-    occurred_on = DateField("Date", invalid_value_message=DATE_INVALID,
-                            validators=[InputRequired(message="Enter the date.")])
-    hours = hours_field("Length in hours")
-    domain = SelectField("Domain", validators=[DataRequired(message="Choose a domain.")])
-    topics = TextAreaField("Topics", filters=[strip], validators=[Optional(), Length(max=2000)], description=NOTE_HINT)
-    signed_name = StringField("Your full name, as your signature", filters=[strip],
-                              validators=[DataRequired(message="Type your full name to sign."), Length(max=120)])
-    submit = SubmitField("Log and sign session")
+    format = RadioField(_l("Format"), choices=choices(FORMATS.items()), default="individual",
+                        validators=[InputRequired(message=_l("Choose individual or group."))])
+    occurred_on = DateField(_l("Date"), invalid_value_message=DATE_INVALID,
+                            validators=[InputRequired(message=_l("Enter the date."))])
+    hours = hours_field(_l("Length in hours"))
+    domain = SelectField(_l("Domain"), validators=[DataRequired(message=_l("Choose a domain."))])
+    topics = TextAreaField(_l("Topics"), filters=[strip], validators=[Optional(), Length(max=2000)],
+                           description=NOTE_HINT)
+    signed_name = StringField(_l("Your full name, as your signature"), filters=[strip],
+                              validators=[DataRequired(message=_l("Type your full name to sign.")), Length(max=120)])
+    submit = SubmitField(_l("Log and sign session"))
 
     @property
     def minutes(self):
@@ -138,13 +142,14 @@ class SessionForm(FlaskForm):
 
 
 class CorrectionForm(FlaskForm):
-    occurred_on = DateField("Date", invalid_value_message=DATE_INVALID,
-                            validators=[InputRequired(message="Enter the date.")])
+    occurred_on = DateField(_l("Date"), invalid_value_message=DATE_INVALID,
+                            validators=[InputRequired(message=_l("Enter the date."))])
     hours = hours_field()
-    domain = SelectField("Domain", validators=[DataRequired(message="Choose a domain.")])
-    reason = TextAreaField("Reason for the correction", filters=[strip],
-                           validators=[DataRequired(message="Give the reason for the correction."), Length(max=1000)])
-    submit = SubmitField("Save correction")
+    domain = SelectField(_l("Domain"), validators=[DataRequired(message=_l("Choose a domain."))])
+    reason = TextAreaField(_l("Reason for the correction"), filters=[strip],
+                           validators=[DataRequired(message=_l("Give the reason for the correction.")),
+                                       Length(max=1000)])
+    submit = SubmitField(_l("Save correction"))
 
     @property
     def minutes(self):
@@ -153,12 +158,12 @@ class CorrectionForm(FlaskForm):
 
 def scale_field(label, low, high):
     return RadioField(label, choices=choices([(str(i), str(i)) for i in range(1, 6)]),
-                      validators=[InputRequired(message="Choose a number from 1 to 5.")],
-                      description=f"1 = {low}, 5 = {high}")
+                      validators=[InputRequired(message=_l("Choose a number from 1 to 5."))],
+                      description=_l("1 = %(low)s, 5 = %(high)s", low=low, high=high))
 
 
 class CheckInForm(FlaskForm):
-    submit = SubmitField("Save today's check-in")
+    submit = SubmitField(_l("Save today's check-in"))
 
 
 for _name, _label, _low, _high in QUESTIONS:
@@ -166,14 +171,14 @@ for _name, _label, _low, _high in QUESTIONS:
 
 
 class SharingForm(FlaskForm):
-    shared = BooleanField("Let my supervisor see whether my check-ins are falling (never the answers themselves)")
-    submit = SubmitField("Save")
+    shared = BooleanField(_l("Let my supervisor see whether my check-ins are falling (never the answers themselves)"))
+    submit = SubmitField(_l("Save"))
 
 
 class ReportForm(FlaskForm):
     class Meta:
         csrf = False
 
-    date_from = DateField("From", invalid_value_message=DATE_INVALID, validators=[Optional()])
-    date_to = DateField("To", invalid_value_message=DATE_INVALID, validators=[Optional()])
-    report = StringField("Report", validators=[Optional(), Length(max=300)])
+    date_from = DateField(_l("From"), invalid_value_message=DATE_INVALID, validators=[Optional()])
+    date_to = DateField(_l("To"), invalid_value_message=DATE_INVALID, validators=[Optional()])
+    report = StringField(_l("Report"), validators=[Optional(), Length(max=300)])

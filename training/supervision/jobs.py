@@ -2,6 +2,7 @@
 from datetime import date
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from training.extensions import db
 from training.jobs import services as jobs
@@ -25,7 +26,8 @@ class VerificationReports(ZipOfPdfs):
     prefix = "supervision-reports"
 
     def title(self, job):
-        return _("Supervision reports for %(count)s supervisees", count=job.total)
+        return ngettext("Supervision report for %(num)d supervisee", "Supervision reports for %(num)d supervisees",
+                        job.total)
 
     def pdf(self, job, key):
         from training.auth.models import User

@@ -1,6 +1,7 @@
 """Hour entries, supervision sessions, uploaded certificates, wellbeing check-ins, reminders."""
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
@@ -16,10 +17,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from training.db_types import UTCDateTime, utcnow
 from training.extensions import db
 
-KINDS = {"service": "Peer support work", "training": "External training", "supervision": "Supervision received"}
-STATUSES = {"pending": "Waiting for approval", "approved": "Approved", "returned": "Returned for changes",
-            "withdrawn": "Withdrawn"}
-FORMATS = {"individual": "Individual", "group": "Group"}
+# Labels are lazy: each is read in the language of the page, e-mail or document that prints it.
+KINDS = {"service": _l("Peer support work"), "training": _l("External training"),
+         "supervision": _l("Supervision received")}
+STATUSES = {"pending": _l("Waiting for approval"), "approved": _l("Approved"), "returned": _l("Returned for changes"),
+            "withdrawn": _l("Withdrawn")}
+FORMATS = {"individual": _l("Individual"), "group": _l("Group")}
 
 
 class Attachment(db.Model):
@@ -120,6 +123,11 @@ class HourEntry(db.Model):
     @property
     def status_label(self):
         return STATUSES[self.status]
+
+    @property
+    def format_label(self):
+        """The supervision format (individual or group) in the reader's language; empty when there is none."""
+        return FORMATS.get(self.supervision_format, "")
 
     @property
     def attribute_keys(self):

@@ -11,6 +11,7 @@ import re
 from datetime import date
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 MONTHS = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|" \
          r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
@@ -84,14 +85,14 @@ def _date_of_birth(text):
 
 
 CHECKS = [
-    ("a name", lambda text: _names(NAME_AFTER_CLIENT, text) or _names(NAME_BEFORE_CLIENT, text)
+    (_l("a name"), lambda text: _names(NAME_AFTER_CLIENT, text) or _names(NAME_BEFORE_CLIENT, text)
      or bool(TITLED_NAME.search(text))),
-    ("an e-mail address", lambda text: bool(EMAIL.search(text))),
-    ("a date of birth", _date_of_birth),
-    ("a record or case number", lambda text: bool(RECORD.search(text) or SSN.search(text))),
-    ("a street address", lambda text: bool(STREET.search(text) or POSTCODE.search(text))),
-    ("a phone number", lambda text: bool(PHONE.search(text) or PHONE_IN_WORDS.search(text))),
-    ("a long number that may identify someone", lambda text: bool(LONG_NUMBER.search(text))),
+    (_l("an e-mail address"), lambda text: bool(EMAIL.search(text))),
+    (_l("a date of birth"), _date_of_birth),
+    (_l("a record or case number"), lambda text: bool(RECORD.search(text) or SSN.search(text))),
+    (_l("a street address"), lambda text: bool(STREET.search(text) or POSTCODE.search(text))),
+    (_l("a phone number"), lambda text: bool(PHONE.search(text) or PHONE_IN_WORDS.search(text))),
+    (_l("a long number that may identify someone"), lambda text: bool(LONG_NUMBER.search(text))),
 ]
 
 
@@ -112,4 +113,4 @@ def identifier_message(text):
         return None
     return _("This looks like it contains %(kinds)s. Notes must never identify the people you support: describe "
              "what happened without names, contact details, dates of birth, addresses or record numbers "
-             "(a letter such as \u201cclient A\u201d is fine).", kinds=_(" and ").join(_(kind) for kind in found))
+             "(a letter such as \u201cclient A\u201d is fine).", kinds=_(" and ").join(str(kind) for kind in found))

@@ -7,7 +7,11 @@ of trainees or entries: each signal is one aggregate query over all trainees at 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from babel.dates import format_date, format_skeleton
 from flask import current_app
+from flask_babel import format_decimal, get_locale, lazy_ngettext
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import case, func, literal, null, select, type_coerce, union_all
 from sqlalchemy.orm import joinedload
 
@@ -15,14 +19,32 @@ from training.extensions import db
 from training.supervision.models import HourEntry, WellbeingCheckIn
 
 LEVELS = {"ok": 0, "attention": 1, "at_risk": 2}
-LEVEL_LABELS = {"ok": "All fine", "attention": "Needs attention", "at_risk": "At risk"}
+LEVEL_LABELS = {"ok": _l("All fine"), "attention": _l("Needs attention"), "at_risk": _l("At risk")}
+
+# Reasons and next steps are lazy: each is written when read, in the language of the page or
+# e-mail that shows it, numbers and dates included.
+
+
+def _number(value, pattern="0.##"):
+    return LazyString(format_decimal, value, pattern)
+
+
+def _day_and_month(day):
+    locale = get_locale()
+    if locale is None or locale.language == "en":
+        return format_date(day, "d MMMM", locale="en")  # "5 October", the day first as the platform prints dates
+    return format_skeleton("MMMMd", day, locale=locale)
+
+
+def _day(day):
+    return LazyString(_day_and_month, day)
 
 
 @dataclass
 class Flag:
     key: str
     level: str
-    reason: str
+    reason: str       # lazy: see above
     next_step: str = ""
 
     @property
@@ -63,16 +85,23 @@ def _supervision_flag(trainee, last, today, cfg, expected_by=None):
         cfg["BURNOUT_SUPERVISION_DAYS_LATER"])
     early = start and _months_between(start, today) < months
     limit = early_days if early else (later_days or cfg["BURNOUT_SUPERVISION_DAYS_LATER"])
-    expected = "weekly" if limit <= 7 else ("monthly" if limit <= 31 else f"every {limit} days")
-    period = f"during the first {months} months" if early else "after the first months"
     since = (today - (last or start or today)).days
     if since <= limit:
         return None
     level = "at_risk" if since > 2 * limit else "attention"
-    what = f"No supervision logged for {since} days" if last else f"No supervision logged in {since} days " \
-                                                                  "since starting"
-    return Flag("supervision_overdue", level, f"{what}; {period} it is expected {expected}.",
-                "Book a supervision session with your supervisor this week.")
+    if early:
+        expected = (_l("during the first %(months)s months it is expected weekly", months=months) if limit <= 7 else
+                    _l("during the first %(months)s months it is expected monthly", months=months) if limit <= 31 else
+                    _l("during the first %(months)s months it is expected every %(days)s days", months=months,
+                       days=limit))
+    else:
+        expected = (_l("after the first months it is expected weekly") if limit <= 7 else
+                    _l("after the first months it is expected monthly") if limit <= 31 else
+                    _l("after the first months it is expected every %(days)s days", days=limit))
+    what = (_l("No supervision logged for %(days)s days", days=since) if last else
+            _l("No supervision logged in %(days)s days since starting", days=since))
+    return Flag("supervision_overdue", level, _l("%(what)s; %(expected)s.", what=what, expected=expected),
+                _l("Book a supervision session with your supervisor this week."))
 
 
 def _ratio_flag(service, supervision, cfg):
@@ -84,9 +113,10 @@ def _ratio_flag(service, supervision, cfg):
         return None
     level = "at_risk" if supervision < needed / 2 else "attention"
     return Flag("supervision_ratio", level,
-                f"{supervision / 60:g} hours of supervision for {service / 60:g} hours of peer support work; "
-                f"the standard is at least 1 hour of supervision for every {per_hour:g} hours of work.",
-                "Ask your supervisor for more supervision time to match your hours of work.")
+                _l("%(supervision)s hours of supervision for %(service)s hours of peer support work; the standard "
+                   "is at least 1 hour of supervision for every %(per_hour)s hours of work.",
+                   supervision=_number(supervision / 60), service=_number(service / 60), per_hour=_number(per_hour)),
+                _l("Ask your supervisor for more supervision time to match your hours of work."))
 
 
 def _week_flag(weeks, cfg):
@@ -96,10 +126,12 @@ def _week_flag(weeks, cfg):
         return None
     start, minutes = max(over.items(), key=lambda item: item[1])
     level = "at_risk" if minutes > cap * 1.25 or len(over) > 1 else "attention"
-    return Flag("weekly_cap", level,
-                f"{minutes / 60:g} hours of peer support work in the week of {start.day} {start:%B}; the cap is "
-                f"{cap / 60:g} hours a week." + (f" {len(over)} recent weeks went over it." if len(over) > 1 else ""),
-                "Talk with your supervisor about your workload and plan some time off.")
+    reason = _l("%(hours)s hours of peer support work in the week of %(day)s; the cap is %(cap)s hours a week.",
+                hours=_number(minutes / 60), day=_day(start), cap=_number(cap / 60))
+    if len(over) > 1:
+        reason = _l("%(reason)s %(weeks)s recent weeks went over it.", reason=reason, weeks=len(over))
+    return Flag("weekly_cap", level, reason,
+                _l("Talk with your supervisor about your workload and plan some time off."))
 
 
 def _pending_flag(oldest, count, today, cfg):
@@ -109,9 +141,11 @@ def _pending_flag(oldest, count, today, cfg):
         return None
     level = "at_risk" if days > 2 * limit else "attention"
     return Flag("pending_too_long", level,
-                f"{count} hour entr{'y' if count == 1 else 'ies'} waiting for approval, the oldest for {days} days; "
-                f"entries should be reviewed within {limit} days.",
-                "Remind your supervisor that some of your hours are waiting for approval.")
+                lazy_ngettext("%(num)d hour entry waiting for approval, the oldest for %(days)s days; entries should "
+                              "be reviewed within %(limit)s days.",
+                              "%(num)d hour entries waiting for approval, the oldest for %(days)s days; entries "
+                              "should be reviewed within %(limit)s days.", count, days=days, limit=limit),
+                _l("Remind your supervisor that some of your hours are waiting for approval."))
 
 
 def _wellbeing_flag(scores, cfg):
@@ -124,8 +158,9 @@ def _wellbeing_flag(scores, cfg):
         return None
     level = "at_risk" if drop >= 2 * cfg["BURNOUT_WELLBEING_DROP"] else "attention"
     return Flag("wellbeing_falling", level,
-                f"Wellbeing check-ins have fallen by {drop:.1f} points (on a 1-5 scale) over the latest three.",
-                "Consider raising how you are feeling at your next supervision session.")
+                _l("Wellbeing check-ins have fallen by %(drop)s points (on a 1-5 scale) over the latest three.",
+                   drop=_number(drop, "0.0")),
+                _l("Consider raising how you are feeling at your next supervision session."))
 
 
 def supervision_expected(trainees, today):

@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import lazyload, selectinload
 
@@ -21,6 +24,7 @@ from training.extensions import db
 from training.notifications.services import announce
 from training.supervision.models import KINDS, Attachment, HourEntry, SupervisionSession
 from training.supervision.privacy import identifier_message
+from training.templating import format_date, format_number
 
 COUNTED = ("pending", "approved", "returned")  # entries that take up time in a day
 ALLOWED_UPLOADS = {
@@ -45,20 +49,20 @@ def check_text(value, field):
 def check_day(occurred_on, today=None, field="occurred_on"):
     today = today or date.today()
     if occurred_on > today:
-        raise EntryError("The date cannot be in the future.", field)
+        raise EntryError(_("The date cannot be in the future."), field)
     window = current_app.config["HOURS_BACKDATE_DAYS"]
     if occurred_on < today - timedelta(days=window):
-        raise EntryError(f"Hours can be logged up to {window} days back. For older hours, ask your "
-                         "programme administrator.", field)
+        raise EntryError(_("Hours can be logged up to %(days)s days back. For older hours, ask your programme "
+                           "administrator.", days=window), field)
 
 
 def check_minutes(minutes, field="hours"):
     if minutes is None or minutes <= 0:
-        raise EntryError("Enter a duration greater than zero.", field)
+        raise EntryError(_("Enter a duration greater than zero."), field)
     if minutes % 15:
-        raise EntryError("Enter the duration in quarter hours, such as 1.25 or 2.5.", field)
+        raise EntryError(_("Enter the duration in quarter hours, such as 1.25 or 2.5."), field)
     if minutes > 24 * 60:
-        raise EntryError("A day has only 24 hours.", field)
+        raise EntryError(_("A day has only 24 hours."), field)
 
 
 def check_day_total(trainee, occurred_on, minutes, exclude_id=None, field="hours"):
@@ -69,19 +73,30 @@ def check_day_total(trainee, occurred_on, minutes, exclude_id=None, field="hours
     logged = db.session.scalar(query)
     if logged + minutes > 24 * 60:
         left = max(0, 24 * 60 - logged) / 60
-        raise EntryError(f"{trainee.full_name} already has {logged / 60:g} hours on that day; "
-                         f"at most {left:g} more fit in 24 hours.", field)
+        raise EntryError(_("%(name)s already has %(logged)s hours on that day; at most %(left)s more fit in 24 hours.",
+                           name=trainee.full_name, logged=format_number(logged / 60), left=format_number(left)),
+                         field)
 
 
 def check_domain(trainee, domain, field="domain"):
     if domain not in domains_for(trainee):
-        raise EntryError("Choose one of the domains listed.", field)
+        raise EntryError(_("Choose one of the domains listed."), field)
 
 
 def readable_size(size):
     if size >= 1024 * 1024:
-        return f"{size / 1024 / 1024:g} MB"
-    return f"{size / 1024:.0f} KB" if size >= 1024 else f"{size} bytes"
+        return _("%(size)s MB", size=format_number(size / 1024 / 1024))
+    if size >= 1024:
+        return _("%(size)s KB", size=format_number(round(size / 1024)))
+    return ngettext("%(num)d byte", "%(num)d bytes", size)
+
+
+# What to upload, by the ``what`` a caller names; other names get the general message.
+UPLOAD_AS = {
+    "certificate": _l("Upload the certificate as a PDF, PNG or JPEG file."),
+    "document": _l("Upload the document as a PDF, PNG or JPEG file."),
+    "evidence": _l("Upload the evidence as a PDF, PNG or JPEG file."),
+}
 
 
 def read_upload(storage, owner, field="certificate", what="certificate"):
@@ -90,12 +105,12 @@ def read_upload(storage, owner, field="certificate", what="certificate"):
     data = storage.read(limit + 1)
     storage.close()
     if not data:
-        raise EntryError("The file is empty.", field)
+        raise EntryError(_("The file is empty."), field)
     if len(data) > limit:
-        raise EntryError(f"The file is larger than {readable_size(limit)}.", field)
+        raise EntryError(_("The file is larger than %(size)s.", size=readable_size(limit)), field)
     kind = next((v for magic, v in ALLOWED_UPLOADS.items() if data.startswith(magic)), None)
     if kind is None:
-        raise EntryError(f"Upload the {what} as a PDF, PNG or JPEG file.", field)
+        raise EntryError(str(UPLOAD_AS.get(what, _l("Upload the file as a PDF, PNG or JPEG file."))), field)
     content_type, extension = kind
     name = (storage.filename or what).rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:200]
     name = "".join(ch for ch in name if ch.isprintable()) or what
@@ -155,7 +170,7 @@ class EntryInput:
 
 def _check_entry(trainee, data, exclude_id=None, has_attachment=False):
     if data.kind not in ("service", "training", "supervision"):
-        raise EntryError("Choose what kind of hours these are.", "kind")
+        raise EntryError(_("Choose what kind of hours these are."), "kind")
     check_day(data.occurred_on)
     check_minutes(data.minutes)
     check_domain(trainee, data.domain)
@@ -164,16 +179,16 @@ def _check_entry(trainee, data, exclude_id=None, has_attachment=False):
         check_text(getattr(data, field), field)
     if data.kind == "training":
         if not data.provider.strip():
-            raise EntryError("Enter who provided the training.", "provider")
+            raise EntryError(_("Enter who provided the training."), "provider")
         if not has_attachment:
-            raise EntryError("Upload the training certificate (PDF, PNG or JPEG).", "certificate")
+            raise EntryError(_("Upload the training certificate (PDF, PNG or JPEG)."), "certificate")
     if data.kind == "supervision" and data.supervision_format not in ("individual", "group"):
-        raise EntryError("Say whether the supervision was individual or in a group.", "supervision_format")
+        raise EntryError(_("Say whether the supervision was individual or in a group."), "supervision_format")
     allowed = {a.key for a in hour_attributes_for(trainee, data.kind)}
     if set(data.attributes) - allowed:
-        raise EntryError("Tick only the statements listed for this kind of hours.", "attributes")
+        raise EntryError(_("Tick only the statements listed for this kind of hours."), "attributes")
     if data.category and (data.kind != "training" or data.category not in categories_for(trainee)):
-        raise EntryError("Choose one of the continuing-education categories listed.", "category")
+        raise EntryError(_("Choose one of the continuing-education categories listed."), "category")
 
 
 def _values(data):
@@ -203,7 +218,7 @@ def log_entry(trainee, data, upload=None):
 def edit_entry(trainee, entry, data, upload=None):
     """Change a pending or returned entry; it goes back to the supervisor for approval."""
     if entry.trainee_id != trainee.id or not entry.editable:
-        raise EntryError("Only your own entries waiting for approval or returned to you can be changed.")
+        raise EntryError(_("Only your own entries waiting for approval or returned to you can be changed."))
     attachment = read_upload(upload, trainee) if upload is not None and upload.filename else None
     _check_entry(trainee, data, exclude_id=entry.id, has_attachment=bool(attachment or entry.attachment_id))
     for name, value in _values(data).items():
@@ -222,7 +237,7 @@ def edit_entry(trainee, entry, data, upload=None):
 
 def withdraw_entry(trainee, entry):
     if entry.trainee_id != trainee.id or not entry.editable:
-        raise EntryError("Only your own entries waiting for approval or returned to you can be withdrawn.")
+        raise EntryError(_("Only your own entries waiting for approval or returned to you can be withdrawn."))
     entry.status = "withdrawn"
     audit.record("hours.withdrawn", actor=trainee, subject=trainee, entry=entry.id)
     db.session.commit()
@@ -262,12 +277,12 @@ def review_entries(supervisor, entries, decision, comment="", signed_name=""):
     """
     comment = (comment or "").strip()
     if decision not in ("approve", "return"):
-        raise EntryError("Choose approve or return.", "decision")
+        raise EntryError(_("Choose approve or return."), "decision")
     if decision == "approve" and not _same_name(signed_name or "", supervisor):
-        raise EntryError(f"Type your full name exactly as it appears on your account ({supervisor.full_name}) "
-                         "to sign.", "signed_name")
+        raise EntryError(_("Type your full name exactly as it appears on your account (%(name)s) to sign.",
+                           name=supervisor.full_name), "signed_name")
     if decision == "return" and not comment:
-        raise EntryError("Say what needs to change so the trainee can correct it.", "comment")
+        raise EntryError(_("Say what needs to change so the trainee can correct it."), "comment")
     check_text(comment, "comment")
     return _apply(supervisor, [Decision(entry, decision, comment) for entry in entries], signed_name)
 
@@ -298,21 +313,23 @@ def review_each(supervisor, decisions, signed_name=""):
     """
     problems = []
     if not decisions:
-        problems.append(("decisions", "Choose approve or return for at least one entry."))
+        problems.append(("decisions", _("Choose approve or return for at least one entry.")))
     if any(d.decision == "approve" for d in decisions) and not _same_name(signed_name or "", supervisor):
-        problems.append(("signed_name", f"Type your full name exactly as it appears on your account "
-                                        f"({supervisor.full_name}) to sign the approvals."))
+        problems.append(("signed_name", _("Type your full name exactly as it appears on your account (%(name)s) "
+                                          "to sign the approvals.", name=supervisor.full_name)))
     for decision in decisions:
         decision.comment = (decision.comment or "").strip()
         entry, where = decision.entry, f"comment-{decision.entry.id}"
-        about = f"{entry.trainee.full_name}, {entry.occurred_on.isoformat()}, {entry.minutes / 60:g} h"
+        about = _("%(name)s, %(day)s, %(hours)s h", name=entry.trainee.full_name,
+                  day=format_date(entry.occurred_on), hours=format_number(entry.minutes / 60))
         if decision.decision not in ("approve", "return"):
-            problems.append((f"decision-{entry.id}", f"{about}: Choose approve or return."))
+            problems.append((f"decision-{entry.id}", _("%(entry)s: Choose approve or return.", entry=about)))
         elif decision.decision == "return" and not decision.comment:
-            problems.append((where, f"{about}: Say what needs to change so the trainee can correct it."))
+            problems.append((where, _("%(entry)s: Say what needs to change so the trainee can correct it.",
+                                      entry=about)))
         message = identifier_message(decision.comment)
         if message:
-            problems.append((where, f"{about}: {message}"))
+            problems.append((where, _("%(entry)s: %(problem)s", entry=about, problem=message)))
     if problems:
         raise ReviewError(problems)
     return _apply(supervisor, decisions, signed_name)
@@ -344,17 +361,15 @@ def correct_entry(admin, entry, data, reason):
     """An administrator's correction of an approved entry, with a reason, in the audit log."""
     reason = (reason or "").strip()
     if entry.status != "approved":
-        raise EntryError("Only approved entries are corrected here; others go back to the trainee.")
+        raise EntryError(_("Only approved entries are corrected here; others go back to the trainee."))
     if entry.attendance_id is not None:
-        from flask_babel import gettext
-
-        raise EntryError(gettext("These hours were credited by attendance at a live session: correct the attendance on "
+        raise EntryError(_("These hours were credited by attendance at a live session: correct the attendance on "
                            "the session's roster instead, so the record and the hours stay together."))
     if not reason:
-        raise EntryError("Give the reason for the correction.", "reason")
+        raise EntryError(_("Give the reason for the correction."), "reason")
     check_text(reason, "reason")
     if data.occurred_on > date.today():  # corrections may reach back beyond the trainees' window
-        raise EntryError("The date cannot be in the future.", "occurred_on")
+        raise EntryError(_("The date cannot be in the future."), "occurred_on")
     check_minutes(data.minutes)
     check_domain(entry.trainee, data.domain)
     check_day_total(entry.trainee, data.occurred_on, data.minutes, exclude_id=entry.id)
@@ -390,23 +405,23 @@ def supervisee_ids(supervisor, on=None):
 def log_session(supervisor, fmt, occurred_on, minutes, domain, topics, trainee_ids, signed_name):
     """Record a supervision session and, for each supervisee present, a signed hour entry."""
     if fmt not in ("individual", "group"):
-        raise EntryError("Choose individual or group supervision.", "format")
+        raise EntryError(_("Choose individual or group supervision."), "format")
     check_day(occurred_on)
     check_minutes(minutes)
     check_text(topics, "topics")
     trainee_ids = sorted(set(trainee_ids))
     allowed = supervisee_ids(supervisor)  # only supervisees today: an ended assignment grants nothing
     if not trainee_ids:
-        raise EntryError("Choose who was present.", "trainees")
+        raise EntryError(_("Choose who was present."), "trainees")
     if any(t not in allowed for t in trainee_ids):
-        raise EntryError("You can log supervision only for your own supervisees.", "trainees")
+        raise EntryError(_("You can log supervision only for your own supervisees."), "trainees")
     if fmt == "individual" and len(trainee_ids) != 1:
-        raise EntryError("Individual supervision is with one supervisee; choose group for more.", "trainees")
+        raise EntryError(_("Individual supervision is with one supervisee; choose group for more."), "trainees")
     if fmt == "group" and len(trainee_ids) < 2:
-        raise EntryError("A group session needs at least two supervisees present.", "trainees")
+        raise EntryError(_("A group session needs at least two supervisees present."), "trainees")
     if not _same_name(signed_name or "", supervisor):
-        raise EntryError(f"Type your full name exactly as it appears on your account ({supervisor.full_name}) "
-                         "to sign.", "signed_name")
+        raise EntryError(_("Type your full name exactly as it appears on your account (%(name)s) to sign.",
+                           name=supervisor.full_name), "signed_name")
     trainees = [db.session.get(User, t) for t in trainee_ids]
     for trainee in trainees:
         check_domain(trainee, domain)

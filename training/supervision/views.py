@@ -89,7 +89,7 @@ def _entry_form(entry=None):
     # A kind sent that is none of ours stays in the form, so validation refuses it with its message.
     form.domain.choices = _domain_choices(current_user)
     form.attributes.choices = choices((a.key, a.label) for a in hour_attributes_for(current_user, kind))
-    form.category.choices = choices([("", "None"), *categories_for(current_user).items()])
+    form.category.choices = choices([("", _("None")), *categories_for(current_user).items()])
     form.shown_kind, form.shown = kind, KIND_FIELDS[kind]
     if entry is not None and request.method == "GET":
         form.attributes.data = [key for key in entry.attribute_keys if key in dict(form.attributes.choices)]
@@ -166,7 +166,7 @@ def new_entry():
             db.session.rollback()
             show_error(form, error)
         else:
-            flash("Hours sent to your supervisor for approval.", "success")
+            flash(_("Hours sent to your supervisor for approval."), "success")
             return redirect(url_for("supervision.hours"))
     return _entry_page(form, None)
 
@@ -177,8 +177,8 @@ def edit(entry_id):
     """Change an entry that is waiting for approval or was returned."""
     entry = _own_entry_or_404(entry_id)
     if not entry.editable:
-        flash("Approved and withdrawn entries cannot be changed. Ask an administrator to correct an approved "
-              "entry.", "info")
+        flash(_("Approved and withdrawn entries cannot be changed. Ask an administrator to correct an approved "
+                "entry."), "info")
         return redirect(url_for("supervision.hours"))
     form = _entry_form(entry)
     if form.validate_on_submit():
@@ -188,7 +188,7 @@ def edit(entry_id):
             db.session.rollback()
             show_error(form, error)
         else:
-            flash("Entry updated and sent for approval again.", "success")
+            flash(_("Entry updated and sent for approval again."), "success")
             return redirect(url_for("supervision.hours"))
     return _entry_page(form, entry)
 
@@ -205,7 +205,7 @@ def withdraw(entry_id):
     except EntryError as error:
         flash(error.message, "error")
     else:
-        flash("Entry withdrawn.", "success")
+        flash(_("Entry withdrawn."), "success")
     return redirect(url_for("supervision.hours"))
 
 
@@ -269,9 +269,9 @@ def wellbeing():
         try:
             record_checkin(current_user, {name: getattr(form, name).data for name, *_ in QUESTIONS})
         except AlreadyCheckedIn:
-            flash("You have already checked in today. Come back tomorrow.", "info")
+            flash(_("You have already checked in today. Come back tomorrow."), "info")
         else:
-            flash("Thank you. Your check-in is saved, and only you can see it.", "success")
+            flash(_("Thank you. Your check-in is saved, and only you can see it."), "success")
         return redirect(url_for("supervision.wellbeing"))
     from training.supervision.charts import wellbeing_chart
 
@@ -290,8 +290,11 @@ def wellbeing_sharing():
     if not form.validate_on_submit():
         abort(400)
     set_sharing(current_user, bool(form.shared.data))
-    flash("Saved. Your supervisor " + ("now sees" if form.shared.data else "no longer sees")
-          + " whether your check-ins are falling, never your answers.", "success")
+    if form.shared.data:
+        flash(_("Saved. Your supervisor now sees whether your check-ins are falling, never your answers."), "success")
+    else:
+        flash(_("Saved. Your supervisor no longer sees whether your check-ins are falling, never your answers."),
+              "success")
     return redirect(url_for("supervision.wellbeing"))
 
 
@@ -390,8 +393,10 @@ def review():
             problems = error.problems
         else:
             approved = sum(1 for e in changed if e.status == "approved")
-            flash(ngettext("%(num)d entry approved and signed", "%(num)d entries approved and signed", approved)
-                  + ", " + ngettext("%(num)d returned.", "%(num)d returned.", len(changed) - approved), "success")
+            flash(_("%(approved)s, %(returned)s.",
+                    approved=ngettext("%(num)d entry approved and signed", "%(num)d entries approved and signed",
+                                      approved),
+                    returned=ngettext("%(num)d returned", "%(num)d returned", len(changed) - approved)), "success")
             return redirect(url_for("supervision.review", trainee=chosen.id if chosen else None))
     elif request.method == "POST":
         problems = [(name, " ".join(errors)) for name, errors in form.errors.items() if name != "csrf_token"]
@@ -432,7 +437,7 @@ def new_session():
             else:
                 show_error(form, error)
         else:
-            flash("Supervision session logged and signed.", "success")
+            flash(_("Supervision session logged and signed."), "success")
             return redirect(url_for("supervision.supervisees"))
     return render_template("supervision/session_form.html", form=form, people=people, present=present), \
         400 if request.method == "POST" else 200
@@ -469,7 +474,7 @@ def report(user_id):
     form = ReportForm(formdata=request.args)
     if not form.validate() or (form.date_from.data and form.date_to.data and form.date_from.data >
                                                                               form.date_to.data):
-        flash("Enter a valid period: the start must be on or before the end.", "error")
+        flash(_("Enter a valid period: the start must be on or before the end."), "error")
         return redirect(url_for("supervision.supervisee", user_id=trainee.id))
     scope = find_scope(report_scopes(trainee), form.report.data, current_user)
     if form.report.data and scope is None:
@@ -501,6 +506,6 @@ def correct(entry_id):
             db.session.rollback()
             show_error(form, error)
         else:
-            flash("Correction saved and recorded in the audit log.", "success")
+            flash(_("Correction saved and recorded in the audit log."), "success")
             return redirect(url_for("supervision.supervisee", user_id=entry.trainee_id))
     return render_template("supervision/correct.html", form=form, entry=entry), 400 if form.errors else 200

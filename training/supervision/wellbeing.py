@@ -1,6 +1,7 @@
 """The private wellbeing check-in: five questions of our own on a 1-5 scale, once a day."""
 from datetime import date, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -8,12 +9,13 @@ from training import audit
 from training.extensions import db
 from training.supervision.models import WellbeingCheckIn
 
+# (answer, question, what 1 means, what 5 means)
 QUESTIONS = [
-    ("energy", "How much energy have you had today?", "Very little", "Plenty"),
-    ("stress", "How stressed have you felt?", "Not at all", "Very"),
-    ("workload", "How heavy has your workload felt?", "Light", "Overwhelming"),
-    ("supported", "How supported have you felt in your work?", "Not at all", "Very"),
-    ("rest", "How well have you been resting and sleeping?", "Badly", "Well"),
+    ("energy", _l("How much energy have you had today?"), _l("Very little"), _l("Plenty")),
+    ("stress", _l("How stressed have you felt?"), _l("Not at all"), _l("Very")),
+    ("workload", _l("How heavy has your workload felt?"), _l("Light"), _l("Overwhelming")),
+    ("supported", _l("How supported have you felt in your work?"), _l("Not at all"), _l("Very")),
+    ("rest", _l("How well have you been resting and sleeping?"), _l("Badly"), _l("Well")),
 ]
 
 
