@@ -343,7 +343,9 @@ def sign_in(live_server):
 
 
 def pytest_collection_modifyitems(items):
-    """Keep the browser tests in one test process: they share one served app and one chromium."""
+    """Keep the browser tests in two test processes, each with one served app and one chromium: the
+    Spanish pages' audit takes about as long as all the others, so it runs beside them."""
     for item in items:
         if "/browser/" in item.nodeid or item.nodeid.startswith("browser/"):
-            item.add_marker(pytest.mark.xdist_group("browser"))
+            group = "browser-es" if "test_spanish_journey" in item.nodeid else "browser"
+            item.add_marker(pytest.mark.xdist_group(group))
