@@ -25,10 +25,11 @@ def heading(page):
     return page.get_by_role("heading", level=1)
 
 
-def answer_right(question, model):
-    """Answer one question (its fieldset) through its labelled controls."""
+def answer_right(question, model, words=str):
+    """Answer one question (its fieldset) through its labelled controls; ``words`` gives the page's
+    wording of the controls' own labels ("True", "Your answer") in the language it is shown in."""
     if model.qtype == "true_false":
-        question.get_by_label("True" if model.answer == "true" else "False", exact=True).check()
+        question.get_by_label(words("True") if model.answer == "true" else words("False"), exact=True).check()
     elif model.qtype in ("single_choice", "multiple_choice"):
         picked = [model.answer] if isinstance(model.answer, str) else model.answer
         for choice in model.data["choices"]:
@@ -39,7 +40,7 @@ def answer_right(question, model):
             item = question.get_by_role("group", name=pair["item"], exact=True)
             item.get_by_label(model.answer[str(index)], exact=True).check()
     else:  # short_answer, numerical
-        question.get_by_label("Your answer").fill(model.answer)
+        question.get_by_label(words("Your answer")).fill(model.answer)
 
 
 def pass_the_module_quiz(page, live_server):

@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from ..test_i18n_pages import SPANISH_PO, english_on
 from .conftest import COURSE_SLUG, DESKTOP, PHONE, TIMEOUT_MS
 from .test_accessibility import AXE_OPTIONS, PAGES
+from .test_journeys import answer_right
 
 AXE = Axe()
 SPANISH_TRAINEE = "ana.spanish@example.org"
@@ -111,23 +112,6 @@ def no_english(page, live_server):
     assert not english, f"{page.url} shows English: {english}"
 
 
-def answer_right_in_spanish(question, model):
-    """Answer one question (its fieldset) through its labelled controls, whose labels are Spanish."""
-    if model.qtype == "true_false":
-        question.get_by_label(es("True") if model.answer == "true" else es("False"), exact=True).check()
-    elif model.qtype in ("single_choice", "multiple_choice"):
-        picked = [model.answer] if isinstance(model.answer, str) else model.answer
-        for choice in model.data["choices"]:
-            if choice["id"] in picked:
-                question.get_by_label(choice["text"], exact=True).check()
-    elif model.qtype == "matching":
-        for index, pair in enumerate(model.data["pairs"]):
-            item = question.get_by_role("group", name=pair["item"], exact=True)
-            item.get_by_label(model.answer[str(index)], exact=True).check()
-    else:  # short_answer, numerical
-        question.get_by_label(es("Your answer")).fill(model.answer)
-
-
 @pytest.mark.browser
 def test_a_spanish_trainee_signs_in_reads_a_module_passes_its_quiz_and_logs_hours(
         browser, live_server, spanish_trainee):
@@ -161,7 +145,7 @@ def test_a_spanish_trainee_signs_in_reads_a_module_passes_its_quiz_and_logs_hour
         no_english(page, live_server)
         answers = live_server.model_answers(int(page.url.rsplit("/", 1)[1]))
         for model in answers:
-            answer_right_in_spanish(page.locator(f"#question-{model.position}"), model)
+            answer_right(page.locator(f"#question-{model.position}"), model, words=es)
         page.get_by_role("button", name=es("Submit answers")).click()
         expect(page).to_have_url(re.compile(r"/attempts/\d+/review$"))
         expect(page.get_by_text(es("The module is complete."))).to_be_visible()
