@@ -101,3 +101,25 @@ def language_name(code):
     from babel import Locale
 
     return Locale.parse(code).get_language_name(current_language())
+
+
+# --- Texts worked out once and stored, read later by anyone -----------------------------------------
+
+def in_every_language(render):
+    """``{code: render()}`` with ``render`` called in each language the platform speaks.
+
+    For a text a worker or a refresh writes once into the database and many people read later:
+    storing it in every language lets each reader see their own without working it out again."""
+    texts = {}
+    for code in LANGUAGES:
+        with in_language(code):
+            texts[code] = str(render())
+    return texts
+
+
+def text_in(texts, language=None):
+    """From ``{code: text}``: the text in ``language`` (default: the reader's), else in the site's
+    language, else in any language stored; "" when there is none."""
+    texts = texts or {}
+    return (texts.get(language or current_language()) or texts.get(default_locale())
+            or next((text for text in texts.values() if text), ""))
