@@ -239,6 +239,8 @@ def register_template_helpers(app):
         format_hours,
         format_number,
         format_percent,
+        local_domain,
+        local_title,
     )
 
     app.jinja_env.filters["date"] = format_date
@@ -248,6 +250,8 @@ def register_template_helpers(app):
     app.jinja_env.filters["percent"] = format_percent
     app.jinja_env.filters["audit_value"] = audit_value
     app.jinja_env.filters["audit_key"] = detail_name
+    app.jinja_env.filters["local_title"] = local_title
+    app.jinja_env.filters["local_domain"] = local_domain
     app.jinja_env.filters["markdown"] = lambda text: Markup(markdown_to_html(text or ""))
     app.jinja_env.globals["ROLES"] = ROLES
     app.jinja_env.add_extension("jinja2.ext.do")
