@@ -48,3 +48,44 @@ def test_an_english_site_keeps_its_commands_in_english(runner):
     assert "Create an account with a password (for the first administrator)." in result.output
     assert result.output.startswith("Usage: ") and "[default: trainee]" in result.output
     assert "Uso:" not in result.output
+
+
+BROKEN_CREDENTIAL = """slug: Broken
+title: ""
+certificate_prefix: BR
+domains: [Advocacy, Advocacy]
+validity_months: 0
+colour: blue
+requirements:
+  - kind: nope
+  - kind: training_hours
+    domains: {Harm Reduction: 5}
+"""
+
+
+@pytest.mark.config(DEFAULT_LOCALE="es")
+def test_a_credential_files_problems_are_explained_in_the_sites_default_language(runner, tmp_path):
+    """Pydantic's own messages and the platform's are both written for the file's author, with the path kept."""
+    path = tmp_path / "broken.yaml"
+    path.write_text(BROKEN_CREDENTIAL)
+    result = runner.invoke(args=["credentials", "check", str(path)])
+    assert result.exit_code == 1
+    for line in (f"{path}:1: slug: debe contener letras minúsculas y dígitos, en palabras unidas por guiones",
+                 f"{path}:2: title: no puede estar vacío",
+                 f"{path}:4: domains: los dominios deben ser distintos",
+                 f"{path}:5: validity_months: debe ser mayor que 0",
+                 f"{path}:6: colour: clave desconocida",
+                 f"{path}:8: requirements[0]: 'nope' no es un tipo que este archivo conozca (use uno de estos: "
+                 "'course', 'training_hours'"):
+        assert line in result.output
+    assert "Input should" not in result.output and "String should" not in result.output
+
+
+@pytest.mark.config(DEFAULT_LOCALE="es")
+def test_a_credentials_cross_references_are_checked_in_the_sites_default_language(runner, tmp_path):
+    path = tmp_path / "refs.yaml"
+    path.write_text("slug: refs\ntitle: R\ncertificate_prefix: RF\ndomains: [Advocacy]\nvalidity_months: 12\n"
+                    "requirements:\n  - kind: training_hours\n    domains: {Harm Reduction: 5}\n")
+    result = runner.invoke(args=["credentials", "check", str(path)])
+    assert (f"{path}:8: requirements[0].domains.Harm Reduction: 'Harm Reduction' no es uno de los dominios de esta "
+            "credencial") in result.output
