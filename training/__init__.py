@@ -15,7 +15,8 @@ from werkzeug.exceptions import BadRequest
 from training import security
 from training.config import ROOT, TestConfig, check_paper_size, check_production, config_from_environment
 from training.extensions import babel, csrf, db, limiter, login_manager, migrate
-from training.i18n import LANGUAGES, check_locales, content_language, current_language, language_name, localized, select_locale
+from training.i18n import (LANGUAGES, check_locales, content_language, current_language, install_template_gettext,
+                           language_name, localized, select_locale)
 
 
 def create_app(config=None):
@@ -105,6 +106,7 @@ def configure_extensions(app):
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "training" / "translations"))
+    install_template_gettext(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = lazy_gettext("Please sign in to see that page.")
