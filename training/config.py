@@ -11,6 +11,8 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from training.i18n import N_, ConfigurationError
+
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-only-not-secret"
 
@@ -185,7 +187,8 @@ def config_from_environment():
     """
     name = os.environ.get("TRAINING_ENV", "development").strip().lower()
     if name not in ENVIRONMENTS:
-        raise RuntimeError(f"TRAINING_ENV={name!r} is not known: use one of {', '.join(ENVIRONMENTS)}.")
+        raise ConfigurationError(N_("TRAINING_ENV=%(name)r is not known: use one of %(names)s."), name=name,
+                                 names=", ".join(ENVIRONMENTS))
     return ENVIRONMENTS[name]
 
 
@@ -209,13 +212,14 @@ def check_production(config):
     if config.get("ENV_NAME") != "production":
         return
     if weak_secret(config.get("SECRET_KEY") or ""):
-        raise RuntimeError(
+        raise ConfigurationError(N_(
             "Production needs SECRET_KEY set to a random value of at least 32 characters, not a "
             "repeated pattern (for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
-        )
+        ), config)
 
 
 def check_paper_size(config):
     """Refuse to start with a paper size no document can be printed on."""
     if str(config.get("PAPER_SIZE", "letter")).lower() not in {"letter", "a4"}:
-        raise RuntimeError(f"PAPER_SIZE must be 'letter' or 'a4', not {config.get('PAPER_SIZE')!r}.")
+        raise ConfigurationError(N_("PAPER_SIZE must be 'letter' or 'a4', not %(value)r."), config,
+                                 value=config.get("PAPER_SIZE"))

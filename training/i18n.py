@@ -5,7 +5,9 @@ made with the language picker (kept in the session), the browser's ``Accept-Lang
 the site default (``DEFAULT_LOCALE``). E-mails and documents about a person are written in
 that person's language, whoever's request produces them: wrap them in ``for_user(user)``.
 """
+import os
 from contextlib import contextmanager
+from pathlib import Path
 
 from flask import current_app, has_request_context, request, session
 from flask_babel import force_locale, get_locale
@@ -15,11 +17,37 @@ LANGUAGES = {"en": "English", "es": "Español"}
 SESSION_KEY = "locale"
 
 
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+
+def N_(message):
+    """Marks a text for translation where it is written; it is translated where it is used."""
+    return message
+
+
+class ConfigurationError(RuntimeError):
+    """A setting the platform cannot start with, said in the site's default language.
+
+    It is raised before the app and Flask-Babel are ready, so the message (marked with ``N_``) is
+    translated here, straight from the catalogue, into ``DEFAULT_LOCALE``: the configuration's
+    when it is known, otherwise the environment's, otherwise English.
+    """
+
+    def __init__(self, message, config=None, **values):
+        from babel.support import Translations
+
+        language = (known(str((config or {}).get("DEFAULT_LOCALE"))) or known(os.environ.get("DEFAULT_LOCALE"))
+                    or "en")
+        text = Translations.load(str(TRANSLATIONS), [language]).gettext(message)
+        super().__init__(text % values if values else text)
+
+
 def check_locales(config):
     """Refuse to start with a default language the platform does not speak."""
     default = str(config.get("DEFAULT_LOCALE", "en"))
     if default not in LANGUAGES:
-        raise RuntimeError(f"DEFAULT_LOCALE must be one of {', '.join(LANGUAGES)}, not {default!r}.")
+        raise ConfigurationError(N_("DEFAULT_LOCALE must be one of %(languages)s, not %(value)r."), config,
+                                 languages=", ".join(LANGUAGES), value=default)
     config["BABEL_DEFAULT_LOCALE"] = default
 
 
