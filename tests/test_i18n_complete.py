@@ -69,7 +69,7 @@ def is_language(text):
 
 TEMPLATES = sorted((ROOT / "templates").rglob("*.html")) + sorted((ROOT / "certificates").glob("*/template.html"))
 
-GETTEXT_CALLS = {"_", "gettext", "ngettext", "pgettext", "npgettext", "lazy_gettext", "_l"}
+GETTEXT_CALLS = {"_", "gettext", "ngettext", "pgettext", "npgettext", "lazy_gettext", "_l", "N_"}
 # Calls whose string arguments are addresses, names or formats, never shown as they are.
 MACHINE_CALLS = {"url_for", "static_url", "get", "startswith", "endswith", "split", "replace", "strftime",
                  "format_date", "format_datetime", "date", "datetime", "dateformat", "datetimeformat", "timeformat",
@@ -280,6 +280,7 @@ USER_FACING_ERRORS = {
     "BadResponse",       # quizzes: the message of the "answer could not be saved" page
     "ReflectionError",   # courses: flashed on the module page
     "GiftError",         # quizzes: listed on the question import preview
+    "ConfigurationError",  # i18n: a setting the platform refuses to start with, in the default language
     "FileProblem",       # credentials: a credential file's problem, printed by `credentials check` and `sync`
 }
 FLASH_LIKE = {"flash": (0,), "send_mail": (1, 2), "ValidationError": (0,), "ParseError": (1,), "notify": (3,),
