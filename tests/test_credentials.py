@@ -89,10 +89,10 @@ requirements:
     result = runner.invoke(args=["credentials", "check", str(path)])
     assert result.exit_code != 0
     lines = [line for line in result.output.splitlines() if line.startswith("error:")]
-    assert f"error: {path}:5: validity_months: Input should be a valid integer" in lines
+    assert f"error: {path}:5: validity_months: must be a whole number" in lines
     assert f"error: {path}:6: colour: unknown key" in lines
-    assert f"error: {path}:9: requirements[0].course: Input should be a valid string" in lines
-    assert f"error: {path}:12: requirements[1].group_at_most: Input should be a valid number" in lines
+    assert f"error: {path}:9: requirements[0].course: must be text" in lines
+    assert f"error: {path}:12: requirements[1].group_at_most: must be a number" in lines
     assert "4 problems found" in result.output
 
 

@@ -7,7 +7,9 @@ The two scans read the code rather than pages, so they also see the branches no 
   people read or hear (title, alt, placeholder, aria-label, ...), plus quoted strings written out
   by an expression, must come from ``_()``/``ngettext``/``{% trans %}``;
 - Python (training/): the strings given to ``flash``, ``abort``, form fields and validators,
-  ``ValidationError``, ``render_template`` and ``send_mail``, and the errors whose message a page shows.
+  ``ValidationError``, ``render_template`` and ``send_mail``, the errors whose message a page shows,
+  what the administration commands print (``click.echo``, ``ClickException``, the ``help`` of commands
+  and options), and the messages put in lists that are shown (``errors``, ``problems``, ...);
 
 What is not language (a brand, a standard's name, a unit) is allowed in ``NOT_LANGUAGE`` below,
 each with its reason. When a scan fails it lists file:line and the text: mark it, run
@@ -67,7 +69,7 @@ def is_language(text):
 
 TEMPLATES = sorted((ROOT / "templates").rglob("*.html")) + sorted((ROOT / "certificates").glob("*/template.html"))
 
-GETTEXT_CALLS = {"_", "gettext", "ngettext", "pgettext", "npgettext", "lazy_gettext", "_l"}
+GETTEXT_CALLS = {"_", "gettext", "ngettext", "pgettext", "npgettext", "lazy_gettext", "_l", "N_"}
 # Calls whose string arguments are addresses, names or formats, never shown as they are.
 MACHINE_CALLS = {"url_for", "static_url", "get", "startswith", "endswith", "split", "replace", "strftime",
                  "format_date", "format_datetime", "date", "datetime", "dateformat", "datetimeformat", "timeformat",
@@ -278,12 +280,22 @@ USER_FACING_ERRORS = {
     "BadResponse",       # quizzes: the message of the "answer could not be saved" page
     "ReflectionError",   # courses: flashed on the module page
     "GiftError",         # quizzes: listed on the question import preview
+    "ConfigurationError",  # i18n: a setting the platform refuses to start with, in the default language
+    "FileProblem",       # credentials: a credential file's problem, printed by `credentials check` and `sync`
 }
-FLASH_LIKE = {"flash": (0,), "send_mail": (1, 2), "ValidationError": (0,), "ParseError": (1,), "notify": (3,)}
+FLASH_LIKE = {"flash": (0,), "send_mail": (1, 2), "ValidationError": (0,), "ParseError": (1,), "notify": (3,),
+              "ContentError": (2,), "FileError": (0,)}
 FIELD = re.compile(r"^[A-Z]\w*Field$")
 VALIDATORS = {"DataRequired", "InputRequired", "Optional", "Length", "Email", "NumberRange", "EqualTo",
               "Regexp", "AnyOf", "NoneOf", "URL", "FileRequired", "FileAllowed", "FileSize"}
 RENDER_CALLS = {"render_template", "render_template_string"}
+# What the administration commands print: click's messages and errors, and the help of commands and options.
+CLICK_MESSAGES = {"echo": (0,), "secho": (0,), "ClickException": (0,), "UsageError": (0,), "BadParameter": (0,),
+                  "confirm": (0,), "prompt": (0,)}
+CLICK_HELP_CALLS = {"option", "password_option", "argument", "command", "group", "Group", "AppGroup", "Option",
+                    "Command", "progressbar"}
+# Lists whose items are shown as they are (a form's errors, a file's problems, a command's warnings).
+SHOWN_LISTS = {"errors", "problems", "messages", "warnings"}
 # render_template keywords that name things for the template (a tab, a mode), never shown.
 RENDER_MACHINE_KEYWORDS = {"active", "tab", "mode", "kind", "status", "section", "view", "endpoint", "anchor",
                            "action", "method", "format", "current"}
@@ -388,6 +400,11 @@ def _choice_labels(choices, constants):
     return [e.elts[1] for e in getattr(choices, "elts", []) if isinstance(e, ast.Tuple) and len(e.elts) == 2]
 
 
+def _list_name(node):
+    """``errors`` for ``errors`` and for ``self.errors``."""
+    return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+
+
 def _shown_arguments(call, user_facing_errors, constants=None):
     """The arguments of ``call`` whose text a person reads."""
     name = _call_name(call)
@@ -408,6 +425,13 @@ def _shown_arguments(call, user_facing_errors, constants=None):
             _choice_labels(keywords.get("choices"), constants or {})) + [
             v for k, v in zip(getattr(render_kw, "keys", []) or [], getattr(render_kw, "values", []) or [],
                               strict=False) if isinstance(k, ast.Constant) and k.value in HUMAN_ATTRIBUTES]
+    if name in CLICK_MESSAGES:
+        return [positional[i] for i in CLICK_MESSAGES[name] if i < len(positional)] + [keywords.get("message")]
+    if name in CLICK_HELP_CALLS:
+        return [keywords.get(k) for k in ("help", "short_help", "epilog", "prompt", "label")]
+    if name == "append" and _list_name(call.func.value) in SHOWN_LISTS and positional:
+        item = positional[0]  # a (field or path, message) pair shows its message only
+        return item.elts[-1:] if isinstance(item, ast.Tuple) else [item]
     if name in RENDER_CALLS:  # a lowercase word here is usually a key the template compares
         return [v for k, v in keywords.items() if k not in RENDER_MACHINE_KEYWORDS
                 and not (isinstance(v, ast.Constant) and isinstance(v.value, str) and not _is_phrase(v.value))]
@@ -505,6 +529,17 @@ name = StringField(_l("Name"), validators=[DataRequired(message="Enter a name")]
 kind = SelectField("Kind", choices=[("a", "First kind"), ("b", _l("Second"))])
 return render_template("x.html", title="Hello there", active="hours", message=_("Fine"))
 status = SelectField(_l("Status"), choices=choices(STATUS_CHOICES), invalid_value_message=DATE_INVALID)
+click.echo("Courses synced.")
+click.echo(_("Courses synced."))
+raise click.ClickException(f"No course {slug}")
+@click.option("--path", help="Folder of courses.")
+@users_cli.command("create", help=_l("Create an account."))
+def create(path):
+    pass
+errors.append("the file is empty")
+problems.append((("domains", name), f"{name} is unknown"))
+self.warnings.append(_("Marked"))
+rows.append("not shown as it is")
 '''
     tree = ast.parse(source)
     constants = _module_constants(tree)
@@ -513,7 +548,8 @@ status = SelectField(_l("Status"), choices=choices(STATUS_CHOICES), invalid_valu
              for _line, text in _unmarked_strings(argument, constants)]
     assert sorted(texts) == sorted(["'Saved.'", "'No such page'", "f'Entry {…} is locked'", "'Enter a name'",
                                     "'Kind'", "'First kind'", "'Hello there'", "'Enter a date.'", "'Any status'",
-                                    "'Waiting'"])
+                                    "'Waiting'", "'Courses synced.'", "f'No course {…}'", "'Folder of courses.'",
+                                    "'the file is empty'", "f'{…} is unknown'"])
 
 
 # --- The Spanish catalogue -----------------------------------------------------------------------

@@ -15,7 +15,20 @@ from werkzeug.exceptions import BadRequest
 from training import security
 from training.config import ROOT, TestConfig, check_paper_size, check_production, config_from_environment
 from training.extensions import babel, csrf, db, limiter, login_manager, migrate
-from training.i18n import LANGUAGES, check_locales, content_language, current_language, language_name, localized, select_locale
+from training.i18n import (
+    LANGUAGES,
+    N_,
+    ConfigurationError,
+    check_locales,
+    content_language,
+    current_language,
+    default_locale,
+    in_language,
+    install_template_gettext,
+    language_name,
+    localized,
+    select_locale,
+)
 
 
 def create_app(config=None):
@@ -60,7 +73,8 @@ def configure_logging(app):
     from training.operations import logs
 
     if app.config["LOG_FORMAT"] not in {"json", "text"}:
-        raise RuntimeError(f"LOG_FORMAT must be json or text, not {app.config['LOG_FORMAT']!r}.")
+        raise ConfigurationError(N_("LOG_FORMAT must be json or text, not %(value)r."), app.config,
+                                 value=app.config["LOG_FORMAT"])
     if not app.testing:
         logs.configure(app.config["LOG_FORMAT"])
     logging.getLogger("training").setLevel(logging.INFO)
@@ -105,6 +119,7 @@ def configure_extensions(app):
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "training" / "translations"))
+    install_template_gettext(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = lazy_gettext("Please sign in to see that page.")
@@ -152,7 +167,9 @@ def register_blueprints(app):
 def register_errors(app):
     def page(code, title, message):
         if request_ctx.url_adapter is None:  # a Host header that is not ours or not usable: no link can be built
-            return Response("This site does not answer to that host name.\n", code, mimetype="text/plain")
+            with in_language(default_locale()):  # no page, nor anyone's setting, to go by
+                text = gettext("This site does not answer to that host name.")
+            return Response(text + "\n", code, mimetype="text/plain")
         return render_template("errors/error.html", code=code, title=title, message=message), code
 
     @app.before_request
@@ -239,6 +256,8 @@ def register_template_helpers(app):
         format_hours,
         format_number,
         format_percent,
+        local_domain,
+        local_title,
     )
 
     app.jinja_env.filters["date"] = format_date
@@ -248,6 +267,8 @@ def register_template_helpers(app):
     app.jinja_env.filters["percent"] = format_percent
     app.jinja_env.filters["audit_value"] = audit_value
     app.jinja_env.filters["audit_key"] = detail_name
+    app.jinja_env.filters["local_title"] = local_title
+    app.jinja_env.filters["local_domain"] = local_domain
     app.jinja_env.filters["markdown"] = lambda text: Markup(markdown_to_html(text or ""))
     app.jinja_env.globals["ROLES"] = ROLES
     app.jinja_env.add_extension("jinja2.ext.do")

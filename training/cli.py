@@ -1,29 +1,29 @@
 """Command-line administration: ``flask --app app <group> <command>``."""
 import click
 from flask import current_app
-from flask.cli import AppGroup
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from training.auth.models import ROLES, User, user_by_email
+from training.cli_language import Group, option, password_option
 from training.extensions import db
 
-courses_cli = AppGroup("courses", help="Load course content from the courses/ folder.")
-users_cli = AppGroup("users", help="Create, invite and deactivate people.")
-demo_cli = AppGroup("demo", help="Demonstration data (never in production).")
-credentials_cli = AppGroup("credentials", help="Load credential definitions from certificates/credentials/.")
-reminders_cli = AppGroup("reminders", help="E-mail reminders (run from a scheduler).")
-certificates_cli = AppGroup("certificates", help="Issue certificates and fetch their PDFs.")
-trainings_cli = AppGroup("trainings", help="Load live trainings from the trainings/ folder.")
-questions_cli = AppGroup("questions", help="Import and export question banks (Moodle GIFT and Aiken).")
-notifications_cli = AppGroup("notifications", help="Notification e-mails (run from a scheduler).")
+courses_cli = Group("courses", help=_l("Load course content from the courses/ folder."))
+users_cli = Group("users", help=_l("Create, invite and deactivate people."))
+demo_cli = Group("demo", help=_l("Demonstration data (never in production)."))
+credentials_cli = Group("credentials", help=_l("Load credential definitions from certificates/credentials/."))
+reminders_cli = Group("reminders", help=_l("E-mail reminders (run from a scheduler)."))
+certificates_cli = Group("certificates", help=_l("Issue certificates and fetch their PDFs."))
+trainings_cli = Group("trainings", help=_l("Load live trainings from the trainings/ folder."))
+questions_cli = Group("questions", help=_l("Import and export question banks (Moodle GIFT and Aiken)."))
+notifications_cli = Group("notifications", help=_l("Notification e-mails (run from a scheduler)."))
 
 
-@courses_cli.command("sync")
-@click.option("--path", type=click.Path(file_okay=False), default=None,
-              help="Folder of courses (default: COURSES_DIR, the repository's courses/).")
+@courses_cli.command("sync", help=_l("Load or update every course; malformed files change nothing."))
+@option("--path", type=click.Path(file_okay=False), default=None,
+        help=_l("Folder of courses (default: COURSES_DIR, the repository's courses/)."))
 def courses_sync(path):
-    """Load or update every course; malformed files change nothing."""
     from training.courses.loader import ContentErrors
     from training.courses.services import sync_courses
 
@@ -41,17 +41,16 @@ def _nothing_changed(count):
     return ngettext("%(num)d problem found; nothing was changed.", "%(num)d problems found; nothing was changed.", count)
 
 
-role_option = click.option("--role", "roles", multiple=True, type=click.Choice(sorted(ROLES)),
-                           default=["trainee"], show_default=True, help="Repeat for several roles.")
+role_option = option("--role", "roles", multiple=True, type=click.Choice(sorted(ROLES)),
+                     default=["trainee"], show_default=True, help=_l("Repeat for several roles."))
 
 
-@users_cli.command("create")
-@click.option("--email", required=True)
-@click.option("--name", required=True, help="Full name.")
+@users_cli.command("create", help=_l("Create an account with a password (for the first administrator)."))
+@option("--email", required=True)
+@option("--name", required=True, help=_l("Full name."))
 @role_option
-@click.password_option(help="Prompted for when not given.")
+@password_option(help=_l("Prompted for when not given."))
 def users_create(email, name, roles, password):
-    """Create an account with a password (for the first administrator)."""
     from datetime import date
 
     from training import audit
@@ -73,12 +72,11 @@ def users_create(email, name, roles, password):
     click.echo(_("Created %(email)s (%(roles)s).", email=user.email, roles=", ".join(str(ROLES[r]) for r in sorted(roles))))
 
 
-@users_cli.command("invite")
-@click.option("--email", required=True)
-@click.option("--name", required=True, help="Full name.")
+@users_cli.command("invite", help=_l("E-mail someone a one-time invitation link (printed too)."))
+@option("--email", required=True)
+@option("--name", required=True, help=_l("Full name."))
 @role_option
 def users_invite(email, name, roles):
-    """E-mail someone a one-time invitation link (printed too)."""
     from training.auth.services import AccountError, invite
 
     try:
@@ -88,11 +86,10 @@ def users_invite(email, name, roles):
     click.echo(_("Invited %(email)s. The link is in the e-mail (or the log, without MAIL_SERVER).", email=user.email))
 
 
-@users_cli.command("deactivate")
-@click.option("--email", required=True)
-@click.option("--reason", default="", help="Kept in the audit log.")
+@users_cli.command("deactivate", help=_l("Stop someone signing in; their history is kept."))
+@option("--email", required=True)
+@option("--reason", default="", help=_l("Kept in the audit log."))
 def users_deactivate(email, reason):
-    """Stop someone signing in; their history is kept."""
     from training import audit
     from training.db_types import utcnow
 
@@ -108,17 +105,15 @@ def users_deactivate(email, reason):
     click.echo(_("%(email)s is deactivated.", email=user.email))
 
 
-@users_cli.command("list")
+@users_cli.command("list", help=_l("List everyone with their roles and status."))
 def users_list():
-    """List everyone with their roles and status."""
     for user in db.session.scalars(db.select(User).order_by(User.email)):
         status = _("active") if user.active and user.password_hash else (_("invited") if user.active else _("deactivated"))
         click.echo(f"{user.email:40} {','.join(sorted(user.role_names)):28} {status}")
 
 
-@demo_cli.command("load")
+@demo_cli.command("load", help=_l("Create the demo accounts and activity (refused in production)."))
 def demo_load():
-    """Create the demo accounts and activity (refused in production)."""
     from training.demo import DemoRefused, load_demo
 
     try:
@@ -128,16 +123,17 @@ def demo_load():
     click.echo(summary)
 
 
-@questions_cli.command("import")
+@questions_cli.command("import",
+                       help=_l("Import a question file into a course's bank; a file with any error imports "
+                               "nothing."))
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--course", "slug", help="Slug of the course whose bank receives the questions.")
-@click.option("--category", default="", help="Category for questions before any $CATEGORY line.")
-@click.option("--format", "fmt", type=click.Choice(["gift", "aiken"]), default=None,
-              help="File format (default: aiken for *.aiken.txt, otherwise gift).")
-@click.option("--dry-run", is_flag=True, help="Check and show the questions; change nothing.")
-@click.option("--json", "as_json", is_flag=True, help="With --dry-run, print the questions as JSON.")
+@option("--course", "slug", help=_l("Slug of the course whose bank receives the questions."))
+@option("--category", default="", help=_l("Category for questions before any $CATEGORY line."))
+@option("--format", "fmt", type=click.Choice(["gift", "aiken"]), default=None,
+        help=_l("File format (default: aiken for *.aiken.txt, otherwise gift)."))
+@option("--dry-run", is_flag=True, help=_l("Check and show the questions; change nothing."))
+@option("--json", "as_json", is_flag=True, help=_l("With --dry-run, print the questions as JSON."))
 def questions_import(path, slug, category, fmt, dry_run, as_json):
-    """Import a question file into a course's bank; a file with any error imports nothing."""
     import json
     from pathlib import Path
 
@@ -180,11 +176,10 @@ def questions_import(path, slug, category, fmt, dry_run, as_json):
     click.echo(_("Imported into %(course)s: %(summary)s.", course=course.slug, summary=report.summary()))
 
 
-@questions_cli.command("export")
-@click.option("--course", "slug", required=True, help="Slug of the course.")
-@click.option("--output", type=click.Path(dir_okay=False), default="-", help="File to write (default: stdout).")
+@questions_cli.command("export", help=_l("Write a course's active questions as GIFT."))
+@option("--course", "slug", required=True, help=_l("Slug of the course."))
+@option("--output", type=click.Path(dir_okay=False), default="-", help=_l("File to write (default: stdout)."))
 def questions_export(slug, output):
-    """Write a course's active questions as GIFT."""
     from training.courses.models import Course
     from training.quizzes.services import export_course
 
@@ -195,11 +190,10 @@ def questions_export(slug, output):
         handle.write(export_course(course))
 
 
-@credentials_cli.command("sync")
-@click.option("--path", type=click.Path(file_okay=False), default=None,
-              help="Folder of credential files (default: CREDENTIALS_DIR).")
+@credentials_cli.command("sync", help=_l("Load or update every credential; a malformed file changes nothing."))
+@option("--path", type=click.Path(file_okay=False), default=None,
+        help=_l("Folder of credential files (default: CREDENTIALS_DIR)."))
 def credentials_sync(path):
-    """Load or update every credential; a malformed file changes nothing."""
     from training.courses.loader import ContentErrors
     from training.credentials.loader import sync_credentials
 
@@ -213,10 +207,11 @@ def credentials_sync(path):
     click.echo(_("Credentials synced: %(created)d created, %(updated)d updated.", created=created, updated=updated))
 
 
-@credentials_cli.command("check")
+@credentials_cli.command("check",
+                         help=_l("Validate credential files and print their rules as JSON; every problem is "
+                                 "listed with its line."))
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def credentials_check(files):
-    """Validate credential files and print their rules as JSON; every problem is listed with its line."""
     import json
 
     from training.credentials.loader import check_files
@@ -230,9 +225,10 @@ def credentials_check(files):
     click.echo(json.dumps(parsed[0] if len(parsed) == 1 else parsed, indent=2, ensure_ascii=False))
 
 
-@credentials_cli.command("refresh")
+@credentials_cli.command("refresh",
+                         help=_l("Re-evaluate every trainee's enrolments (daily, and after loading hours in "
+                                 "bulk)."))
 def credentials_refresh():
-    """Re-evaluate every trainee's enrolments (daily, and after loading hours in bulk)."""
     from training.credentials.evaluation import refresh_all
 
     count = refresh_all()
@@ -240,10 +236,9 @@ def credentials_refresh():
                         count))
 
 
-@reminders_cli.command("send")
-@click.option("--background", is_flag=True, help="Hand the work to the job workers and print the job's number.")
+@reminders_cli.command("send", help=_l("Send due reminders; each goes out at most once per period however often this runs."))
+@option("--background", is_flag=True, help=_l("Hand the work to the job workers and print the job's number."))
 def reminders_send(background):
-    """Send due reminders; each goes out at most once per period however often this runs."""
     from training.cohorts.reminders import send_session_reminders
     from training.reminders import send_reminders
 
@@ -265,25 +260,24 @@ def reminders_send(background):
                  sessions=ngettext("%(num)d session reminder", "%(num)d session reminders", sessions)))
 
 
-@notifications_cli.command("digest")
+@notifications_cli.command("digest",
+                           help=_l("E-mail each person a digest of the notifications not yet e-mailed; at "
+                                   "most one a day.\n\n"
+                                   "Run it once a day from cron, e.g. ``0 7 * * * flask --app app "
+                                   "notifications digest``. Running it again the same day sends nothing "
+                                   "twice."))
 def notifications_digest():
-    """E-mail each person a digest of the notifications not yet e-mailed; at most one a day.
-
-    Run it once a day from cron, e.g. ``0 7 * * * flask --app app notifications digest``. Running
-    it again the same day sends nothing twice.
-    """
     from training.notifications.services import send_digests
 
     click.echo(_("Daily digests sent: %(num)d.", num=send_digests()))
 
 
-@certificates_cli.command("issue")
-@click.option("--credential", "slug", required=True, help="Slug of the credential.")
-@click.option("--email", help="Issue to this trainee.")
-@click.option("--all-eligible", is_flag=True, help="Issue to every eligible trainee without a certificate.")
-@click.option("--background", is_flag=True, help="With --all-eligible: hand the work to the job workers.")
+@certificates_cli.command("issue", help=_l("Issue certificates; prints each certificate number and verification code."))
+@option("--credential", "slug", required=True, help=_l("Slug of the credential."))
+@option("--email", help=_l("Issue to this trainee."))
+@option("--all-eligible", is_flag=True, help=_l("Issue to every eligible trainee without a certificate."))
+@option("--background", is_flag=True, help=_l("With --all-eligible: hand the work to the job workers."))
 def certificates_issue(slug, email, all_eligible, background):
-    """Issue certificates; prints each certificate number and verification code."""
     from training.certificates.services import CertificateError, issue
     from training.credentials.eligibility import eligible_trainees
     from training.credentials.models import Credential
@@ -323,11 +317,10 @@ def certificates_issue(slug, email, all_eligible, background):
     click.echo(ngettext("%(num)d certificate issued.", "%(num)d certificates issued.", issued))
 
 
-@certificates_cli.command("pdf")
+@certificates_cli.command("pdf", help=_l("Write the stored PDF of the certificate with this verification code."))
 @click.argument("code")
-@click.option("--output", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@option("--output", required=True, type=click.Path(dir_okay=False), help=_l("File to write."))
 def certificates_pdf(code, output):
-    """Write the stored PDF of the certificate with this verification code."""
     from training.certificates.services import certificate_pdf, find_by_code
 
     certificate = find_by_code(code)
@@ -340,9 +333,10 @@ def certificates_pdf(code, output):
                  sha=certificate.pdf_sha256))
 
 
-@certificates_cli.command("rotate-key")
+@certificates_cli.command("rotate-key",
+                          help=_l("Start new signing keys: they sign every credential from now on; the old "
+                                  "ones stay published."))
 def certificates_rotate_key():
-    """Start new signing keys: they sign every credential from now on; the old ones stay published."""
     from training.badges.keys import key_url, rotate
 
     rsa_key, ed_key = rotate()
@@ -351,9 +345,10 @@ def certificates_rotate_key():
                  generation=rsa_key.generation, rsa=key_url(rsa_key), ed=key_url(ed_key)))
 
 
-@certificates_cli.command("sign-missing")
+@certificates_cli.command("sign-missing",
+                          help=_l("Sign and store the Open Badges credential of every certificate issued "
+                                  "before they were stored."))
 def certificates_sign_missing():
-    """Sign and store the Open Badges credential of every certificate issued before they were stored."""
     from sqlalchemy import func, select
 
     from training.badges.services import sign_missing
@@ -365,11 +360,10 @@ def certificates_sign_missing():
     click.echo(ngettext("%(num)d credential signed and stored.", "%(num)d credentials signed and stored.", done))
 
 
-@trainings_cli.command("sync")
-@click.option("--path", type=click.Path(file_okay=False), default=None,
-              help="Folder of live trainings (default: TRAININGS_DIR, the repository's trainings/).")
+@trainings_cli.command("sync", help=_l("Load or update every live training; a malformed file changes nothing."))
+@option("--path", type=click.Path(file_okay=False), default=None,
+        help=_l("Folder of live trainings (default: TRAININGS_DIR, the repository's trainings/)."))
 def trainings_sync(path):
-    """Load or update every live training; a malformed file changes nothing."""
     from training.cohorts.loader import sync_trainings
     from training.courses.loader import ContentErrors
 

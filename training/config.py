@@ -11,6 +11,8 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from training.i18n import N_, ConfigurationError
+
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-only-not-secret"
 
@@ -133,8 +135,12 @@ class Config:
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "recovery-demo-2026")
     DEMO_DATA_ALLOWED = True
     PEOPLE_PER_PAGE = 25
-    # Supervisees are all assessed and sorted by risk; a page shows this many, most at risk first.
-    SUPERVISEES_PER_PAGE = int(os.environ.get("SUPERVISEES_PER_PAGE", 50))
+    # Supervisees are all assessed and sorted by risk; a page shows this many, most at risk first,
+    # and the dashboard the first few of them.
+    SUPERVISEES_PER_PAGE = int(os.environ.get("SUPERVISEES_PER_PAGE", 25))
+    SUPERVISEES_ON_DASHBOARD = int(os.environ.get("SUPERVISEES_ON_DASHBOARD", 10))
+    # The review queue shows this many entries at a time, oldest first.
+    REVIEW_BATCH = int(os.environ.get("REVIEW_BATCH", 50))
     HOURS_PER_PAGE = 50  # hour entries per page of a trainee's hours page
 
 
@@ -181,7 +187,8 @@ def config_from_environment():
     """
     name = os.environ.get("TRAINING_ENV", "development").strip().lower()
     if name not in ENVIRONMENTS:
-        raise RuntimeError(f"TRAINING_ENV={name!r} is not known: use one of {', '.join(ENVIRONMENTS)}.")
+        raise ConfigurationError(N_("TRAINING_ENV=%(name)r is not known: use one of %(names)s."), name=name,
+                                 names=", ".join(ENVIRONMENTS))
     return ENVIRONMENTS[name]
 
 
@@ -205,13 +212,14 @@ def check_production(config):
     if config.get("ENV_NAME") != "production":
         return
     if weak_secret(config.get("SECRET_KEY") or ""):
-        raise RuntimeError(
+        raise ConfigurationError(N_(
             "Production needs SECRET_KEY set to a random value of at least 32 characters, not a "
             "repeated pattern (for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
-        )
+        ), config)
 
 
 def check_paper_size(config):
     """Refuse to start with a paper size no document can be printed on."""
     if str(config.get("PAPER_SIZE", "letter")).lower() not in {"letter", "a4"}:
-        raise RuntimeError(f"PAPER_SIZE must be 'letter' or 'a4', not {config.get('PAPER_SIZE')!r}.")
+        raise ConfigurationError(N_("PAPER_SIZE must be 'letter' or 'a4', not %(value)r."), config,
+                                 value=config.get("PAPER_SIZE"))

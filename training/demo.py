@@ -7,6 +7,8 @@ import random
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from training import audit
@@ -258,7 +260,7 @@ def _demo_second_credential(trainee):
 def load_demo():
     """Create the demo people, a supervisor assignment and course progress."""
     if not current_app.config["DEMO_DATA_ALLOWED"]:
-        raise DemoRefused("Demo data is never created in a production configuration.")
+        raise DemoRefused(_("Demo data is never created in a production configuration."))
     password_hash = hash_password(current_app.config["DEMO_PASSWORD"])
     people, created = {}, 0
     for email, name, roles, months in PEOPLE:
@@ -294,5 +296,9 @@ def load_demo():
         _demo_hours(people, supervisor)
         _demo_cohort(people)
         _demo_second_credential(people["trainee@example.org"])
-    note = "" if course else " (courses not loaded yet: run `flask --app app courses sync` first)"
-    return f"Demo data ready: {created} account(s) created, {len(PEOPLE) - created} already there{note}."
+    summary = ngettext("Demo data ready: %(num)d account created, %(existing)d already there.",
+                       "Demo data ready: %(num)d accounts created, %(existing)d already there.",
+                       created, existing=len(PEOPLE) - created)
+    if course is None:
+        summary += " " + _("The courses are not loaded yet: run `flask --app app courses sync` first.")
+    return summary

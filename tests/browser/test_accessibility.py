@@ -117,6 +117,9 @@ class AuditedPage:
         assert response.status == self.status, f"{path} answered {response.status}"
         if self.then:
             self.then(page)
+            # A form's answer counts as shown once its text is there, which can be before its
+            # stylesheet has arrived; axe must measure the page as a person sees it.
+            page.wait_for_load_state("load")
         return page
 
 

@@ -5,7 +5,6 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from training.extensions import db
-from training.i18n import current_language
 from training.jobs import services as jobs
 from training.jobs.services import JobItemFailed, JobKind, ZipOfPdfs
 
@@ -22,8 +21,7 @@ class BulkIssue(JobKind):
         from training.credentials.models import Credential
 
         credential = db.session.get(Credential, job.params["credential_id"])
-        return _("Issuing %(credential)s certificates",
-                 credential=credential.title_in(current_language()) if credential else "")
+        return _("Issuing %(credential)s certificates", credential=credential.local_title if credential else "")
 
     def process(self, job, key):
         from training.auth.models import User

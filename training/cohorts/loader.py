@@ -8,6 +8,7 @@ bad file means nothing is loaded.
 """
 from pathlib import Path
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from training import audit
@@ -131,7 +132,7 @@ def load_trainings(root):
     """Read and check every ``*.yaml`` under ``root``; raise ContentErrors listing every problem."""
     root = Path(root)
     if not root.is_dir():
-        raise ContentErrors([ContentError(str(root), 1, "trainings folder not found")])
+        raise ContentErrors([ContentError(str(root), 1, _("trainings folder not found"))])
     errors, items = [], []
     for path in sorted(root.glob("*.yaml")):
         item = _load_file(path, root, errors)

@@ -450,7 +450,7 @@ def _load_question_files(folder, root, errors, translations=None):
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
-            errors.append(ContentError(shown, 1, "the file is not UTF-8 text"))
+            errors.append(ContentError(shown, 1, _("the file is not UTF-8 text")))
             continue
         category = path.name.split(".")[0].split("-", 1)[-1]
         result = parser(text, category=category)
@@ -481,7 +481,7 @@ def _load_question_translation(path, root, parser, category, original, errors):
     try:
         result = parser(path.read_text(encoding="utf-8"), category=category)
     except UnicodeDecodeError:
-        errors.append(ContentError(shown, 1, "the file is not UTF-8 text"))
+        errors.append(ContentError(shown, 1, _("the file is not UTF-8 text")))
         return None
     errors.extend(ContentError(shown, e.line, e.message) for e in result.errors)
     if result.errors:

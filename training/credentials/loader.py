@@ -2,6 +2,7 @@
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from training.certificates.render import designs
@@ -47,7 +48,7 @@ def check_files(paths, root=None, credentials=None, use_database=True):
         try:
             texts[path] = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
-            errors.append(ContentError(str(path), 1, f"cannot be read: {error}"))
+            errors.append(ContentError(str(path), 1, _("cannot be read: %(error)s", error=error)))
     slugs = set(credentials if credentials is not None else known_credentials(use_database))
     slugs |= {p.stem for p in texts}
     definitions = []
@@ -59,12 +60,13 @@ def check_files(paths, root=None, credentials=None, use_database=True):
             errors.extend(_errors(shown, error))
             continue
         if definition.slug != path.stem:
-            errors.append(ContentError(shown, 1, f"slug '{definition.slug}' must match the file name '{path.stem}'"))
+            errors.append(ContentError(shown, 1, _("slug '%(slug)s' must match the file name '%(name)s'",
+                                                  slug=definition.slug, name=path.stem)))
             continue
         if definition.design and definition.design not in designs():
             line = next((n for n, row in enumerate(text.splitlines(), 1) if row.startswith("design:")), 1)
-            errors.append(ContentError(shown, line, f"design must name a certificate design in certificates/: "
-                                                    f"{', '.join(designs())}"))
+            errors.append(ContentError(shown, line, _("design must name a certificate design in certificates/: "
+                                                      "%(designs)s", designs=", ".join(designs()))))
             continue
         definitions.append((definition, shown))
     return definitions, errors
@@ -75,7 +77,7 @@ def load_credentials(root):
     root = Path(root)
     paths = sorted(root.glob("*.yaml"))
     if not paths:
-        raise ContentErrors([ContentError(str(root), 1, "no credential files found")])
+        raise ContentErrors([ContentError(str(root), 1, _("no credential files found"))])
     definitions, errors = check_files(paths, root, credentials=())
     if errors:
         raise ContentErrors(errors)

@@ -10,6 +10,8 @@ import re
 from typing import Annotated, Literal
 
 import yaml
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -23,6 +25,10 @@ Days = Annotated[int, Field(gt=0, le=3650)]
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 Slug = Annotated[str, Field(pattern=SLUG, max_length=100)]
 Key = Annotated[str, Field(pattern=KEY, max_length=50)]
+
+
+class FileProblem(ValueError):
+    """A problem a validator finds in a credential file, in words for the person who wrote it."""
 
 
 class Strict(BaseModel):
@@ -74,9 +80,9 @@ class TrainingHours(_Requirement):
     @model_validator(mode="after")
     def _something_required(self):
         if self.total is None and not self.domains:
-            raise ValueError("give a total, hours per domain, or both")
+            raise FileProblem(_("give a total, hours per domain, or both"))
         if self.total is not None and self.domains and self.total < sum(self.domains.values()):
-            raise ValueError("the total is less than the sum of the per-domain minimums")
+            raise FileProblem(_("the total is less than the sum of the per-domain minimums"))
         return self
 
 
@@ -95,7 +101,7 @@ class WorkHours(_Requirement):
     @model_validator(mode="after")
     def _something_required(self):
         if self.total is None and not self.domains:
-            raise ValueError("give a total, hours per domain, or both")
+            raise FileProblem(_("give a total, hours per domain, or both"))
         return self
 
 
@@ -152,7 +158,7 @@ class Document(_Requirement):
     @model_validator(mode="after")
     def _quantity_pair(self):
         if (self.quantity_label is None) != (self.quantity_at_least is None):
-            raise ValueError("quantity_label and quantity_at_least go together")
+            raise FileProblem(_("quantity_label and quantity_at_least go together"))
         return self
 
 
@@ -215,7 +221,7 @@ class Renewal(Strict):
     def _keys(cls, value):
         for key in value:
             if not re.match(KEY, key):
-                raise ValueError(f"category key '{key}' must be lowercase letters, digits and underscores")
+                raise FileProblem(_("category key '%(key)s' must be lowercase letters, digits and underscores", key=key))
         return value
 
 
@@ -255,7 +261,7 @@ class CredentialFile(Strict):
     @classmethod
     def _distinct(cls, value):
         if len(set(value)) != len(value):
-            raise ValueError("domains must be distinct")
+            raise FileProblem(_("domains must be distinct"))
         return value
 
     @field_validator("translations")
@@ -266,8 +272,8 @@ class CredentialFile(Strict):
         others = sorted(set(LANGUAGES) - {CONTENT_LANGUAGE})
         for language in value:
             if language not in others:
-                raise ValueError(f"'{language}' is not a language credentials are translated into "
-                                 f"(use one of: {', '.join(others)})")
+                raise FileProblem(_("'%(language)s' is not a language credentials are translated into "
+                                    "(use one of: %(languages)s)", language=language, languages=", ".join(others)))
         return value
 
 
@@ -284,6 +290,10 @@ def walk(requirements, path=("requirements",)):
             yield from walk(requirement.items, (*here, "items"))
 
 
+def _not_a_domain(name):
+    return _("'%(name)s' is not one of this credential's domains", name=name)
+
+
 def cross_check(definition, courses=None, credentials=None):
     """Problems between parts of a valid file, as (path, message); ``courses`` and ``credentials``
     are the slugs that exist (None: not checked)."""
@@ -292,12 +302,12 @@ def cross_check(definition, courses=None, credentials=None):
     attributes = {a.key: a for a in definition.hour_attributes}
     keys = {}
     if len(attributes) != len(definition.hour_attributes):
-        problems.append((("hour_attributes",), "attribute keys must be distinct"))
+        problems.append((("hour_attributes",), _("attribute keys must be distinct")))
 
     def domain_keys(path, mapping, what="domain"):
         for name in mapping:
             if name not in domains:
-                problems.append(((*path, name), f"'{name}' is not one of this credential's domains"))
+                problems.append(((*path, name), _not_a_domain(name)))
 
     for language, words in definition.translations.items():
         domain_keys(("translations", language, "domains"), words.domains)
@@ -308,37 +318,40 @@ def cross_check(definition, courses=None, credentials=None):
         if isinstance(req, TrainingHours):
             for source, target in req.course_domains.items():
                 if target not in domains:
-                    problems.append(((*path, "course_domains", source),
-                                     f"'{target}' is not one of this credential's domains"))
+                    problems.append(((*path, "course_domains", source), _not_a_domain(target)))
         if isinstance(req, WorkHours):
             for field in ("at_least", "at_most"):
                 for key in getattr(req, field):
                     attribute = attributes.get(key)
                     if attribute is None:
-                        problems.append(((*path, field, key), f"'{key}' is not one of this credential's hour_attributes"))
+                        problems.append(((*path, field, key),
+                                         _("'%(key)s' is not one of this credential's hour_attributes", key=key)))
                     elif "service" not in attribute.kinds:
-                        problems.append(((*path, field, key), f"attribute '{key}' is not asked for on work entries"))
+                        problems.append(((*path, field, key),
+                                         _("attribute '%(key)s' is not asked for on work entries", key=key)))
             if req.total is not None:
                 too_big = [k for k, v in req.at_least.items() if v > req.total]
                 for key in too_big:
-                    problems.append(((*path, "at_least", key), "a sub-minimum cannot exceed the total"))
+                    problems.append(((*path, "at_least", key), _("a sub-minimum cannot exceed the total")))
         if isinstance(req, CourseRequirement | ExamRequirement) and courses is not None and req.course not in courses:
-            problems.append(((*path, "course"), f"there is no course '{req.course}' in the courses folder"))
+            problems.append(((*path, "course"), _("there is no course '%(slug)s' in the courses folder",
+                                                  slug=req.course)))
         if isinstance(req, PriorCredential):
             if req.credential == definition.slug:
-                problems.append(((*path, "credential"), "a credential cannot require itself"))
+                problems.append(((*path, "credential"), _("a credential cannot require itself")))
             elif credentials is not None and req.credential not in credentials:
-                problems.append(((*path, "credential"), f"there is no credential '{req.credential}'"))
+                problems.append(((*path, "credential"), _("there is no credential '%(slug)s'", slug=req.credential)))
         window = getattr(req, "window", None)
         if window and window.prior_credential:
-            required = {r.credential for _, r in walk(definition.requirements) if isinstance(r, PriorCredential)}
+            required = {r.credential for _path, r in walk(definition.requirements) if isinstance(r, PriorCredential)}
             if window.prior_credential not in required:
                 problems.append(((*path, "window", "start"),
-                                 f"the window starts at credential '{window.prior_credential}', which is not required"))
+                                 _("the window starts at credential '%(slug)s', which is not required",
+                                   slug=window.prior_credential)))
         key = getattr(req, "key", None)
         if key is not None:
             if key in keys:
-                problems.append(((*path, "key"), f"evidence key '{key}' is used twice"))
+                problems.append(((*path, "key"), _("evidence key '%(key)s' is used twice", key=key)))
             keys[key] = path
     return problems
 
@@ -388,6 +401,66 @@ KIND_TAGS = {"course", "training_hours", "work_hours", "supervision_hours", "sup
              "external_exam", "document", "signature", "credential", "any_of", "all_of"}
 
 
+# Pydantic's words for the usual mistakes, said for the person who wrote the file.
+TYPE_MESSAGES = {
+    "missing": lambda ctx: _("this key is required"),
+    "extra_forbidden": lambda ctx: _("unknown key"),
+    "string_type": lambda ctx: _("must be text"),
+    "int_type": lambda ctx: _("must be a whole number"),
+    "int_from_float": lambda ctx: _("must be a whole number"),
+    "float_type": lambda ctx: _("must be a number"),
+    "bool_type": lambda ctx: _("must be true or false"),
+    "list_type": lambda ctx: _("must be a list"),
+    "dict_type": lambda ctx: _("must be a mapping of keys to values"),
+    "model_type": lambda ctx: _("must be a mapping of keys to values"),
+    "model_attributes_type": lambda ctx: _("must be a mapping of keys to values"),
+    "greater_than": lambda ctx: _("must be more than %(limit)s", limit=ctx["gt"]),
+    "greater_than_equal": lambda ctx: _("must be %(limit)s or more", limit=ctx["ge"]),
+    "less_than": lambda ctx: _("must be less than %(limit)s", limit=ctx["lt"]),
+    "less_than_equal": lambda ctx: _("must be %(limit)s or less", limit=ctx["le"]),
+    "string_too_short": lambda ctx: _("must not be empty") if ctx["min_length"] == 1 else ngettext(
+        "must be at least %(num)d character long", "must be at least %(num)d characters long", ctx["min_length"]),
+    "string_too_long": lambda ctx: ngettext("must be at most %(num)d character long",
+                                            "must be at most %(num)d characters long", ctx["max_length"]),
+    "too_short": lambda ctx: ngettext("must have at least %(num)d item", "must have at least %(num)d items",
+                                      ctx["min_length"]),
+    "too_long": lambda ctx: ngettext("must have at most %(num)d item", "must have at most %(num)d items",
+                                     ctx["max_length"]),
+    "literal_error": lambda ctx: _("must be one of: %(values)s", values=_listed(ctx["expected"])),
+    "union_tag_invalid": lambda ctx: _("'%(tag)s' is not a kind this file knows (use one of: %(values)s)",
+                                       tag=ctx["tag"], values=_listed(ctx["expected_tags"])),
+    "union_tag_not_found": lambda ctx: _("give its kind"),
+    "string_pattern_mismatch": lambda ctx: _pattern_message(ctx["pattern"]),
+    "value_error": lambda ctx: str(ctx["error"]),
+}
+
+
+def _listed(expected):
+    """Pydantic's "'a', 'b' or 'c'" as "'a', 'b', 'c'" (its "or" is English)."""
+    return ", ".join(re.split(r", | or ", expected))
+
+
+def _pattern_message(pattern):
+    words = {
+        SLUG: lambda: _("must be lowercase letters and digits, in words joined by hyphens"),
+        KEY: lambda: _("must start with a lowercase letter, followed by lowercase letters, digits and underscores"),
+        r"^[A-Z]{1,10}$": lambda: _("must be 1 to 10 capital letters"),
+        r"^[a-z]{2}$": lambda: _("must be a two-letter language code"),
+    }
+    found = words.get(pattern)
+    return found() if found else _("does not have the expected form (%(pattern)s)", pattern=pattern)
+
+
+def validation_message(item):
+    """One of pydantic's errors in words for the file's author (pydantic's own, in English, for a
+    rare kind of error)."""
+    words = TYPE_MESSAGES.get(item["type"])
+    try:
+        return words(item.get("ctx") or {}) if words else item["msg"]
+    except KeyError:
+        return item["msg"]
+
+
 def parse(text, courses=None, credentials=None):
     """A validated ``CredentialFile`` from YAML text, or ``FileError`` listing every problem."""
     try:
@@ -395,19 +468,17 @@ def parse(text, courses=None, credentials=None):
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        raise FileError([((mark.line + 1) if mark else 1, (), f"invalid YAML: {getattr(error, 'problem', error)}")]) from None
+        raise FileError([((mark.line + 1) if mark else 1, (),
+                          _("invalid YAML: %(problem)s", problem=getattr(error, "problem", error)))]) from None
     if not isinstance(data, dict):
-        raise FileError([(1, (), "a credential file must be a YAML mapping")])
+        raise FileError([(1, (), _("a credential file must be a YAML mapping"))])
     try:
         definition = CredentialFile.model_validate(data)
     except ValidationError as error:
         problems = []
         for item in error.errors():
             loc = _without_tags(item["loc"])
-            message = item["msg"].removeprefix("Value error, ")
-            if item["type"] == "extra_forbidden":
-                message = "unknown key"
-            problems.append((_node_line(root, loc), loc, message))
+            problems.append((_node_line(root, loc), loc, validation_message(item)))
         raise FileError(sorted(_dedupe(problems), key=lambda p: p[0])) from None
     problems = [(_node_line(root, path), path, message) for path, message in cross_check(definition, courses, credentials)]
     if problems:

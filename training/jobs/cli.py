@@ -3,24 +3,24 @@ import time
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import select
 
+from training.cli_language import Group, option
 from training.extensions import db
 
-jobs_cli = AppGroup("jobs", help="Background jobs: workers, progress and retries.")
+jobs_cli = Group("jobs", help=_l("Background jobs: workers, progress and retries."))
 
 
-@jobs_cli.command("worker")
-@click.option("--queue", "queues", multiple=True, help="Queues to take work from, most urgent first "
-                                                      "(default: mail, then jobs).")
-@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-@click.option("--nice", default=10, show_default=True,
-              help="Lower CPU priority than the app servers', so pages stay quick while a job runs.")
+@jobs_cli.command("worker", help=_l("Take work from the RQ queues (needs REDIS_URL); run one per core."))
+@option("--queue", "queues", multiple=True, help=_l("Queues to take work from, most urgent first "
+                                                        "(default: mail, then jobs)."))
+@option("--burst", is_flag=True, help=_l("Stop when the queues are empty."))
+@option("--nice", default=10, show_default=True,
+        help=_l("Lower CPU priority than the app servers', so pages stay quick while a job runs."))
 def worker(queues, burst, nice):
-    """Take work from the RQ queues (needs REDIS_URL); run one per core."""
     import os
 
     from redis import Redis
@@ -60,21 +60,19 @@ def _job_or_fail(job_id):
     return job
 
 
-@jobs_cli.command("list")
-@click.option("--limit", default=20, show_default=True)
+@jobs_cli.command("list", help=_l("The latest jobs, newest first."))
+@option("--limit", default=20, show_default=True)
 def list_jobs(limit):
-    """The latest jobs, newest first."""
     from training.jobs.models import Job
 
     for job in db.session.scalars(select(Job).order_by(Job.id.desc()).limit(limit)):
         click.echo(_line(job))
 
 
-@jobs_cli.command("show")
+@jobs_cli.command("show", help=_l("A job's progress and each failed item with its reason."))
 @click.argument("job_id", type=int)
-@click.option("--watch", is_flag=True, help="Show a progress bar until the job finishes.")
+@option("--watch", is_flag=True, help=_l("Show a progress bar until the job finishes."))
 def show(job_id, watch):
-    """A job's progress and each failed item with its reason."""
     from training.jobs.services import failures, result_file
 
     job = _job_or_fail(job_id)
@@ -97,10 +95,9 @@ def show(job_id, watch):
         click.echo(_("failed: %(item)s: %(error)s", item=item.label, error=item.error))
 
 
-@jobs_cli.command("retry")
+@jobs_cli.command("retry", help=_l("Queue a job's failed items again (and any a stopped worker left)."))
 @click.argument("job_id", type=int)
 def retry(job_id):
-    """Queue a job's failed items again (and any a stopped worker left)."""
     from training.errors import ServiceError
     from training.jobs.services import retry as retry_job
 

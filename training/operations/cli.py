@@ -1,14 +1,16 @@
 """``flask --app app backup FILE`` and ``flask --app app restore FILE`` for the embedded SQLite database."""
 import click
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from training.cli_language import Command, option
 from training.operations.services import BackupError, backup_sqlite, restore_sqlite
 
 
-@click.command("backup")
+@click.command("backup", cls=Command,
+               help=_l("Copy the SQLite database to FILE while the site keeps running (SQLite's online backup)."))
 @click.argument("file", type=click.Path(dir_okay=False))
 def backup(file):
-    """Copy the SQLite database to FILE while the site keeps running (SQLite's online backup)."""
     try:
         written = backup_sqlite(file)
     except BackupError as error:
@@ -16,11 +18,12 @@ def backup(file):
     click.echo(_("Backed up to %(file)s.", file=written))
 
 
-@click.command("restore")
+@click.command("restore", cls=Command,
+               help=_l("Replace everything in the SQLite database with the backup FILE (stop the app servers "
+                       "first)."))
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@option("--yes", is_flag=True, help=_l("Do not ask for confirmation."))
 def restore(file, yes):
-    """Replace everything in the SQLite database with the backup FILE (stop the app servers first)."""
     from alembic.script import ScriptDirectory
     from flask import current_app
 
