@@ -31,7 +31,7 @@ $(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/message
 translations: $(VENV)/.installed
 	$(PYBABEL) extract -F babel.cfg --ignore-dirs ".* __pycache__ instance" -k lazy_gettext -k _l -k lazy_ngettext:1,2 --no-location --sort-output \
 	  --project "Peer Recovery Training" -o $(TRANSLATIONS)/messages.pot .
-	$(PYBABEL) update --no-fuzzy-matching -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+	$(PYBABEL) update --no-fuzzy-matching --ignore-obsolete -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
 	$(MAKE) $(CATALOGUES:.po=.mo)
 
 # Create or upgrade the database, load the courses and credentials, add the demo data.

@@ -63,8 +63,10 @@ def _people(size, password_hash):
         FROM "user" WHERE email LIKE '%@bench.example'""")
     # Each supervisor has 50 supervisees; the lead also supervises the first 300 (an older
     # assignment, so their entries go to their own supervisor for approval).
+    # Working tables are ordinary (unlogged) ones, not temporary: issuing a certificate through the
+    # app between the steps may hand the session another pooled connection, which would not see them.
     _run("""
-        CREATE TEMPORARY TABLE bench_trainee AS
+        CREATE UNLOGGED TABLE bench_trainee AS
         SELECT u.id, substr(split_part(u.email, '@', 1), 8)::int AS n,
                s.id AS supervisor_id
         FROM "user" u
@@ -110,7 +112,7 @@ def _hour_entries(size):
 
 def _quiz_attempts(size):
     _run("""
-        CREATE TEMPORARY TABLE bench_quiz AS
+        CREATE UNLOGGED TABLE bench_quiz AS
         SELECT row_number() OVER (ORDER BY id) - 1 AS k, id, pass_mark FROM quiz WHERE module_id IS NOT NULL""")
     quizzes = _run("SELECT count(*) FROM bench_quiz").scalar()
     if not quizzes:
@@ -197,6 +199,7 @@ def build(size, log=print):
                                                                       credential)[0])
     step(f"{size.certificates:,} certificates", _certificates, size, model.id)
     step(f"{size.audit_events:,} audit events", _audit_events, size)
+    step("working tables dropped", _run, "DROP TABLE bench_trainee, bench_quiz")
     step("VACUUM ANALYZE", _vacuum)
     # Credentials keep each enrolment's result; rows written above went around that, so refresh.
     step("credential results refreshed", refresh_all)

@@ -1,4 +1,5 @@
 """Burnout signals, wellbeing check-ins, reminders by real SMTP, and dashboards that scale."""
+import re
 import socket
 import time
 from contextlib import contextmanager
@@ -298,10 +299,14 @@ def test_dashboards_use_a_fixed_number_of_statements(app, team, login_as, course
             ids += _add_supervisees(supervisor, 297, 1)
             _add_entries(ids, 3_000 - 10)
     assert measured["small"] == measured["large"], measured
-    # 300 supervisees come 50 to a page, the most at risk first; each is on exactly one page.
+    # 300 supervisees come 25 to a page, the most at risk first; each is on exactly one page.
     first = as_supervisor.get("/supervision").text
-    assert "Page 1 of 6 (300 supervisees)" in first and "The other 250 supervisees" in as_supervisor.get(
-        "/dashboard").text
-    pages = [first] + [as_supervisor.get(f"/supervision?page={n}").text for n in range(2, 7)]
+    assert "Page 1 of 12 (300 supervisees)" in first and first.count('class="risk-card') == 25
+    pages = [first] + [as_supervisor.get(f"/supervision?page={n}").text for n in range(2, 13)]
     assert sum("Bulk 150<" in page for page in pages) == 1
-    assert "Page 6 of 6" in as_supervisor.get("/supervision?page=99").text
+    assert "Page 12 of 12" in as_supervisor.get("/supervision?page=99").text
+    # The dashboard shows the ten most at risk, the same ten the first page starts with.
+    dashboard = as_supervisor.get("/dashboard").text
+    assert dashboard.count('class="risk-card') == 10 and "All 300 supervisees, sorted by risk" in dashboard
+    assert re.findall(r'/supervisees/(\d+)"', dashboard)[:10] == re.findall(
+        r'/supervisees/(\d+)"', first)[:10]

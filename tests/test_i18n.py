@@ -7,7 +7,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
-from flask import render_template_string
+from flask import render_template_string, session
 from flask_babel import refresh
 
 from training import create_app
@@ -141,6 +141,20 @@ def test_for_user_writes_in_the_persons_language_whatever_the_request(app, make_
         with for_user(ben):  # no setting: the site default
             assert render_template_string(template, day=date(2026, 10, 5)) == "Language 5 October 2026"
         assert render_template_string("{{ _('Language') }}") == "Language"
+
+
+def test_a_page_switches_language_and_back_within_one_request(app, make_user):
+    """Templates keep the catalogue between strings; a change of language mid-request must still show."""
+    ben = make_user("ben@example.org")
+    template = "{{ _('Language') }}, {{ ngettext('%(num)d entry', '%(num)d entries', 2) }}"
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        assert render_template_string(template) == "Idioma, 2 registros"
+        with for_user(ben):
+            assert render_template_string(template) == "Language, 2 entries"
+        assert render_template_string(template) == "Idioma, 2 registros"
+        session["locale"] = "en"
+        refresh()
+        assert render_template_string(template) == "Language, 2 entries"
 
 
 # --- The Spanish catalogue ------------------------------------------------------------------------

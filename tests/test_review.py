@@ -109,3 +109,13 @@ def test_filtering_by_someone_who_is_not_ones_supervisee_shows_nobody_elses_entr
     page = login_as(team["supervisor"]).get(f"/supervision/review?trainee={stranger.id}").text
     assert "Stan Stranger" not in page and "Tina Trainee" in page
     assert login_as(team["supervisor"]).get("/supervision/review?trainee=99999999999999").status_code == 200
+
+
+@pytest.mark.config(REVIEW_BATCH=3)
+def test_a_long_queue_shows_the_oldest_batch_and_says_how_many_wait(team, login_as):
+    entries = [_log(team["trainee"], days_ago=d) for d in (1, 2, 3, 4, 5)]
+    page = login_as(team["supervisor"]).get("/supervision/review").text
+    shown = re.findall(r'<fieldset id="decision-(\d+)"', page)
+    assert len(shown) == 3
+    assert [int(i) for i in shown] == [e.id for e in entries[:3]]  # submitted first, shown first
+    assert "Showing the 3 oldest of 5 waiting entries." in page

@@ -24,6 +24,7 @@ from training.i18n import (
     current_language,
     default_locale,
     in_language,
+    install_template_gettext,
     language_name,
     localized,
     select_locale,
@@ -118,6 +119,7 @@ def configure_extensions(app):
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "training" / "translations"))
+    install_template_gettext(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = lazy_gettext("Please sign in to see that page.")
@@ -254,6 +256,8 @@ def register_template_helpers(app):
         format_hours,
         format_number,
         format_percent,
+        local_domain,
+        local_title,
     )
 
     app.jinja_env.filters["date"] = format_date
@@ -263,6 +267,8 @@ def register_template_helpers(app):
     app.jinja_env.filters["percent"] = format_percent
     app.jinja_env.filters["audit_value"] = audit_value
     app.jinja_env.filters["audit_key"] = detail_name
+    app.jinja_env.filters["local_title"] = local_title
+    app.jinja_env.filters["local_domain"] = local_domain
     app.jinja_env.filters["markdown"] = lambda text: Markup(markdown_to_html(text or ""))
     app.jinja_env.globals["ROLES"] = ROLES
     app.jinja_env.add_extension("jinja2.ext.do")

@@ -135,8 +135,12 @@ class Config:
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "recovery-demo-2026")
     DEMO_DATA_ALLOWED = True
     PEOPLE_PER_PAGE = 25
-    # Supervisees are all assessed and sorted by risk; a page shows this many, most at risk first.
-    SUPERVISEES_PER_PAGE = int(os.environ.get("SUPERVISEES_PER_PAGE", 50))
+    # Supervisees are all assessed and sorted by risk; a page shows this many, most at risk first,
+    # and the dashboard the first few of them.
+    SUPERVISEES_PER_PAGE = int(os.environ.get("SUPERVISEES_PER_PAGE", 25))
+    SUPERVISEES_ON_DASHBOARD = int(os.environ.get("SUPERVISEES_ON_DASHBOARD", 10))
+    # The review queue shows this many entries at a time, oldest first.
+    REVIEW_BATCH = int(os.environ.get("REVIEW_BATCH", 50))
     HOURS_PER_PAGE = 50  # hour entries per page of a trainee's hours page
 
 

@@ -64,3 +64,71 @@ def audit_value(value):
     if value is False:
         return _("no")
     return str(value)
+
+
+# --- Titles and domain names in the reader's language ---------------------------------------------
+
+def in_language(text, language):
+    """``text`` for a page, in a span that names its language when that is not the page's
+    (English shown because no translation exists), so that screen readers pronounce it right."""
+    from markupsafe import Markup, escape
+
+    from training.i18n import current_language
+
+    if not language or language == current_language():
+        return escape(text)
+    return Markup('<span lang="{}">{}</span>').format(language, text)
+
+
+def local_title(item):
+    """A credential's, course's or module's title in the reader's language, marked as English
+    where it has no translation. For element content only: attributes and ``<option>`` s take
+    ``credential.local_title`` or ``tr(item, "title")``."""
+    from training.credentials.models import Credential
+    from training.i18n import content_language, localized
+
+    if isinstance(item, Credential):
+        return in_language(item.local_title, item.local_title_language)
+    return in_language(localized(item, "title"), content_language(item))
+
+
+def domain_names():
+    """Each domain's name in the reader's language, as the active credential files translate it
+    (the first file to translate a name wins), read once per request."""
+    from flask import has_request_context, request
+    from sqlalchemy import select
+
+    from training.credentials.models import Credential
+    from training.extensions import db
+    from training.i18n import CONTENT_LANGUAGE, current_language
+
+    language = current_language()
+    # Kept on the request, not on ``g``: an app context may outlive several requests.
+    cache = vars(request).setdefault("_domain_names", {}) if has_request_context() else {}
+    if language not in cache:
+        names = {}
+        if language != CONTENT_LANGUAGE:
+            for credential in db.session.scalars(select(Credential).where(Credential.active)
+                                                 .order_by(Credential.id)):
+                for domain, name in credential.words(language).get("domains", {}).items():
+                    names.setdefault(domain, name)
+        cache[language] = names
+    return cache[language]
+
+
+def local_domain_text(domain, credential=None):
+    """A training domain's name in the reader's language and the language it is written in: as
+    ``credential`` translates it, else as any active credential does, else as written."""
+    from training.i18n import CONTENT_LANGUAGE, current_language
+
+    if credential is not None:
+        name, language = credential.local_domain(domain)
+        if language != CONTENT_LANGUAGE:
+            return name, language
+    name = domain_names().get(domain)
+    return (name, current_language()) if name else (domain, CONTENT_LANGUAGE)
+
+
+def local_domain(domain, credential=None):
+    """A domain's name for a page, in the reader's language or marked as English."""
+    return in_language(*local_domain_text(domain, credential))

@@ -326,7 +326,7 @@ def programme_csv():
     writer.writerow([_("Name"), _("E-mail"), _("Credential"), _("Stage"), _("Requirements met"), _("Requirements"),
                      _("Next step"), _("Enrolled on"), _("Burnout signal")])
     for row in standings(db.session.execute(query).all(), risks):
-        writer.writerow([safe_cell(row.user.full_name), row.user.email, safe_cell(row.credential.title),
+        writer.writerow([safe_cell(row.user.full_name), row.user.email, safe_cell(row.credential.local_title),
                          str(row.stage_label), row.enrolment.items_met, row.enrolment.items_total,
                          safe_cell(row.enrolment.next_step), row.enrolment.started_on.isoformat(),
                          str(LEVEL_LABELS[row.risk])])

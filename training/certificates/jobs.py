@@ -19,7 +19,7 @@ class BulkIssue(JobKind):
         from training.credentials.models import Credential
 
         credential = db.session.get(Credential, job.params["credential_id"])
-        return _("Issuing %(credential)s certificates", credential=credential.title if credential else "")
+        return _("Issuing %(credential)s certificates", credential=credential.local_title if credential else "")
 
     def process(self, job, key):
         from training.auth.models import User

@@ -47,7 +47,7 @@ from training.forms import ConfirmForm, choices
 from training.http import content_disposition, page_number, record_id
 from training.i18n import for_user
 from training.jobs.models import Job
-from training.templating import format_date
+from training.templating import format_date, in_language
 
 
 def _verify_limit():
@@ -119,7 +119,9 @@ def verify(code):
     if training is not None:
         if code != training.grouped_code:
             return redirect(url_for("certificates.verify", code=training.grouped_code), 301)
-        return render_template("cohorts/verify.html", c=training)
+        from training.cohorts.certificates import shown_training_title
+
+        return render_template("cohorts/verify.html", c=training, training_title=in_language(*shown_training_title(training)))
     certificate = certificate or _certificate_or_404(code)
     wanted = _negotiated(request.accept_mimetypes)
     if wanted:
@@ -290,7 +292,7 @@ def _filtered(form):
 def _filter_form():
     form = CertificateFilterForm(formdata=request.args)
     credentials = db.session.scalars(select(Credential).where(Credential.active).order_by(Credential.title))
-    form.credential.choices = choices([("", _("Any credential"))] + [(c.slug, c.title) for c in credentials])
+    form.credential.choices = choices([("", _("Any credential"))] + [(c.slug, c.local_title) for c in credentials])
     if not form.validate():
         flash(_("Some filters were not valid and were ignored."), "error")
         form = CertificateFilterForm(formdata=None)

@@ -14,7 +14,14 @@ from training import audit
 from training.certificates.render import design_metadata, qr_png, render_pdf, sha256
 from training.certificates.services import CODE_LENGTH, new_code, normalise_code
 from training.cohorts.models import TrainingCertificate
-from training.cohorts.services import CohortError, attendance_report, document_url, local_day, training_title_in
+from training.cohorts.services import (
+    CohortError,
+    attendance_report,
+    document_url,
+    local_day,
+    training_title_in,
+    translated_training_title,
+)
 from training.extensions import db
 from training.i18n import current_language, for_user
 from training.templating import format_date, format_number
@@ -86,6 +93,16 @@ def public_record(certificate):
         "issuer": certificate.issuer_name,
         "pdfSha256": certificate.pdf_sha256,
     }
+
+
+def shown_training_title(certificate):
+    """The training's title for a page about ``certificate``, and the language it is in: the
+    reader's where the cohort's training translates it, otherwise the title stored at issue."""
+    from training.i18n import CONTENT_LANGUAGE
+
+    language = current_language()
+    translated = translated_training_title(certificate.cohort, language) if certificate.cohort else None
+    return (translated, language) if translated else (certificate.training_title, CONTENT_LANGUAGE)
 
 
 def certificate_pdf_name(certificate):

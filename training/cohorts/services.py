@@ -78,13 +78,25 @@ def document_url(endpoint, **values):
 def training_title_in(cohort, language=None):
     """The title of the cohort's training in ``language`` (default: the page's), where the course
     or the live training's file gives one; otherwise as written."""
-    from training.i18n import current_language, translation_of
+    from training.i18n import current_language
 
-    language = language or current_language()
+    translated = translated_training_title(cohort, language or current_language())
+    if translated:
+        return translated
+    return cohort.course.title if cohort.course_id else cohort.live_training.title
+
+
+def translated_training_title(cohort, language):
+    """The title the cohort's course or live training gives in ``language``, or None when it
+    gives none (or ``language`` is the one content is written in)."""
+    from training.i18n import CONTENT_LANGUAGE, translation_of
+
+    if language == CONTENT_LANGUAGE:
+        return None
     if cohort.course_id:
         version = translation_of(cohort.course, language)
-        return version.title if version is not None else cohort.course.title
-    return cohort.live_training.title_in(language)
+        return version.title if version is not None else None
+    return cohort.live_training.words(language).get("title") if cohort.live_training else None
 
 
 def session_topic_in(session, language=None):
@@ -162,7 +174,7 @@ def create_cohort(actor, data, training, credential, trainers, first_start=None,
         unknown = sorted({d for s in training.sessions for d in s["credits"]} - set(credential.domains))
         if unknown:
             raise CohortError(_("The training credits domains that %(credential)s does not have: %(domains)s.",
-                                credential=credential.title, domains=", ".join(unknown)), "training")
+                                credential=credential.local_title, domains=", ".join(unknown)), "training")
         start = first_start or time(9, 0)
         for index, plan in enumerate(training.sessions):
             day = data.starts_on + timedelta(days=index * days_between)

@@ -43,8 +43,8 @@ def dashboard():
         context["returned_count"] = returned_count(current_user)
     if current_user.has_role("supervisor"):
         risks = assess(supervisees_of(current_user))  # wellbeing only where shared
-        # The most at risk first; a large caseload continues on the supervisees' pages.
-        context["risks"] = risks[:current_app.config["SUPERVISEES_PER_PAGE"]]
+        # The most at risk first; the whole caseload is on the supervisees' pages.
+        context["risks"] = risks[:current_app.config["SUPERVISEES_ON_DASHBOARD"]]
         context["supervisee_total"] = len(risks)
         context["learning"] = learning_of(r.trainee.id for r in context["risks"])
         context["pending_count"] = pending_count(current_user)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from training.db_types import UTCDateTime, utcnow
 from training.extensions import db
+from training.i18n import CONTENT_LANGUAGE, current_language
 
 
 class Credential(db.Model):
@@ -61,6 +62,25 @@ class Credential(db.Model):
 
     def domain_in(self, language, domain):
         return self.words(language).get("domains", {}).get(domain, domain)
+
+    # In the reader's language: the page's, falling back to the file's English.
+
+    @property
+    def local_title(self):
+        return self.title_in(current_language())
+
+    @property
+    def local_title_language(self):
+        """The language ``local_title`` is written in: the reader's, or English where the file
+        gives no translation."""
+        language = current_language()
+        return language if self.words(language).get("title") else CONTENT_LANGUAGE
+
+    def local_domain(self, domain):
+        """``domain``'s name in the reader's language, and the language it is written in."""
+        language = current_language()
+        name = self.words(language).get("domains", {}).get(domain)
+        return (name, language) if name else (domain, CONTENT_LANGUAGE)
 
 
 class Enrolment(db.Model):

@@ -606,7 +606,8 @@ class AnyOfRule(Rule):
             return [Item(f"any:{self.spec.label}", self.spec.label, True, _("Met by: %(option)s", option=chosen.label),
                          children=options)]
         steps = [o.next_step.rstrip(".") for o in options if o.next_step]
-        step = _("Any one of these: %(steps)s.", steps="; or ".join(steps)) if steps else ""
+        # The word between alternatives ("…; or …") is the reader's, like the sentence around it.
+        step = _("Any one of these: %(steps)s.", steps=_("; or ").join(steps)) if steps else ""
         return [Item(f"any:{self.spec.label}", self.spec.label, False, _("None of the options met yet"), step,
                      children=options)]
 

@@ -140,14 +140,14 @@ def admin_review(evidence_id):
 
 def _person_forms(person, credentials):
     enrol_form = EnrolForm(prefix="enrol")
-    enrol_form.credential.choices = choices([("", _("Choose…")), *((c.slug, c.title) for c in credentials)])
+    enrol_form.credential.choices = choices([("", _("Choose…")), *((c.slug, c.local_title) for c in credentials)])
     record_form = RecordForm(prefix="record")
     options = [("", _("Choose…"))]
     for credential in credentials:
         for _path, spec in walk(credential.spec.requirements):
             if spec.kind == "external_exam" or (spec.kind == "document"):
                 value = f"{credential.slug}:{spec.key}"
-                options.append((value, f"{credential.title}: {spec.title}"))
+                options.append((value, f"{credential.local_title}: {spec.title}"))
     record_form.key.choices = choices(options)
     return enrol_form, record_form
 
@@ -169,7 +169,7 @@ def admin_person(user_id):
                 if credential is None:
                     raise ServiceError(_("Choose a credential."), "credential")
                 enrol(current_user, person, credential, enrol_form.started_on.data)
-                flash(_("Enrolled in %(title)s.", title=credential.title), "success")
+                flash(_("Enrolled in %(title)s.", title=credential.local_title), "success")
                 return redirect(url_for("credentials.admin_person", user_id=person.id))
             if action == "record" and record_form.validate_on_submit():
                 slug, _sep, key = (record_form.key.data or "").partition(":")
@@ -218,7 +218,7 @@ def admin_end(enrolment_id):
             db.session.rollback()
             flash(error.message, "error")
         else:
-            flash(_("Enrolment in %(title)s ended.", title=enrolment.credential.title), "success")
+            flash(_("Enrolment in %(title)s ended.", title=enrolment.credential.local_title), "success")
     else:
         flash(_("Enter the date the enrolment ends, like 2026-03-31."), "error")
     return redirect(url_for("credentials.admin_person", user_id=enrolment.user_id))

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from training.extensions import db
+from training.i18n import localized
 from training.supervision.models import HourEntry
 
 SOURCES = ("course", "live", "external")
@@ -24,13 +25,13 @@ def training_sources(trainee, domains=()):
 
     table = {d: dict.fromkeys(SOURCES, 0) for d in domains}
     lines = []
-    for title, domain, minutes, credited_at in db.session.execute(
-            select(Course.title, TrainingCredit.domain, TrainingCredit.minutes, TrainingCredit.credited_at)
+    for course, domain, minutes, credited_at in db.session.execute(
+            select(Course, TrainingCredit.domain, TrainingCredit.minutes, TrainingCredit.credited_at)
             .join(Course, Course.id == TrainingCredit.course_id).where(TrainingCredit.user_id == trainee.id)
             .order_by(TrainingCredit.credited_at, TrainingCredit.id)):
         table.setdefault(domain, dict.fromkeys(SOURCES, 0))["course"] += minutes
-        lines.append({"day": credited_at.date(), "source": _("Course"), "what": title, "domain": domain,
-                      "minutes": minutes})
+        lines.append({"day": credited_at.date(), "source": _("Course"), "what": localized(course, "title"),
+                      "domain": domain, "minutes": minutes})
     for e in db.session.scalars(select(HourEntry).where(
             HourEntry.trainee_id == trainee.id, HourEntry.status == "approved", HourEntry.kind == "training")
             .order_by(HourEntry.occurred_on, HourEntry.id)):
@@ -49,7 +50,7 @@ class DomainTraining:
     required: int                       # minutes
     counted: int                        # minutes, as the credential counts them
     recorded: dict                      # source -> minutes recorded
-    offered: list = field(default_factory=list)  # (course title, minutes, earned) courses credit here
+    offered: list = field(default_factory=list)  # (course title as read, minutes, earned) courses credit here
 
     @property
     def course_minutes(self):
@@ -74,12 +75,12 @@ def training_by_domain(trainee, evaluation, sources=None):
     table = sources if sources is not None else training_sources(trainee, evaluation.compiled.domains)[0]
     earned = set(db.session.scalars(select(TrainingCredit.course_id).where(TrainingCredit.user_id == trainee.id)))
     offered = {}
-    for course_id, title, domain, minutes in db.session.execute(
-            select(Course.id, Course.title, CourseCredit.domain, CourseCredit.minutes)
+    for course, domain, minutes in db.session.execute(
+            select(Course, CourseCredit.domain, CourseCredit.minutes)
             .join(Course, Course.id == CourseCredit.course_id).where(Course.active)
             .order_by(Course.position, Course.title)):
         target = rule.spec.course_domains.get(domain, domain)
-        offered.setdefault(target, []).append((title, minutes, course_id in earned))
+        offered.setdefault(target, []).append((localized(course, "title"), minutes, course.id in earned))
     items = {item.key: item for item in evaluation.items}
     rows = []
     for domain, hours in rule.spec.domains.items():

@@ -552,7 +552,7 @@ def _pending_filter(user):
     return (HourEntry.status == "pending") & or_(false(), *reviews)
 
 
-def pending_for(user, limit=200, trainee_id=None):
+def pending_for(user, limit, trainee_id=None):
     """Entries waiting for ``user``'s review, oldest first; of one trainee when ``trainee_id`` is given."""
     query = select(HourEntry).where(_pending_filter(user))
     if trainee_id is not None:

@@ -382,7 +382,7 @@ def review():
     trainee_id = _review_filter()
     waiting = pending_by_trainee(current_user)
     chosen = next((t for t, _, _ in waiting if t.id == trainee_id), None)
-    entries = pending_for(current_user, trainee_id=chosen.id if chosen else None)
+    entries = pending_for(current_user, current_app.config["REVIEW_BATCH"], trainee_id=chosen.id if chosen else None)
     decisions, made = _posted_decisions(entries) if request.method == "POST" else ([], {})
     problems = []
     if request.method == "POST" and form.validate_on_submit():
