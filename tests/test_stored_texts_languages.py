@@ -57,6 +57,15 @@ def test_the_programme_overview_csv_gives_the_next_step_in_the_administrators_la
     assert rows[trainee.email][6] == steps["es"]
 
 
+def test_the_programme_overview_gives_the_next_step_in_the_administrators_language_unmarked(
+        working, people, login_as):
+    trainee, steps = working
+    page = login_as(_speaking(people["admin"], "es")).get("/admin/programme").text
+    cell = page.split(f">{escape(trainee.full_name)}<")[1].split("</tr>")[0]
+    assert f'<td data-label="Próximo paso">{escape(steps["es"])}</td>' in cell
+    assert steps["en"] not in cell and 'lang="en"' not in cell
+
+
 def test_the_stored_next_step_follows_a_change_in_every_language(working, credential, people):  # noqa: F811
     """Refreshed on every change to the trainee's record, whoever's request made it."""
     from training.credentials.models import Enrolment
