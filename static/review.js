@@ -11,8 +11,8 @@
     return number.format(minutes / 60) + " h";
   }
   // The words come from the page, in its language.
-  var one = totals.getAttribute("data-entry") || "entry";
-  var many = totals.getAttribute("data-entries") || "entries";
+  var one = totals.getAttribute("data-entry");
+  var many = totals.getAttribute("data-entries");
   function entries(count) {
     return count + " " + (count === 1 ? one : many);
   }

@@ -535,6 +535,11 @@ def a_live_training_in_spanish(db):
     db.insert("live_training", id=2, slug="ethics-in-peer-work", title="Ethics (live)", summary="",
               sessions=[{"topic": "Boundaries", "minutes": 120, "credits": {"Ethical Responsibility": 120}}],
               active=True, translations={"es": {"title": "Ética (en vivo)", "summary": "", "topics": ["Límites"]}})
+    # Written in the site's language, as jobs wrote their summaries before 0017.
+    db.insert("job", id=3, kind="reminders", params={}, started_by_id=4, status="finished", total=1, done=1,
+              failed=0, summary="Certificate expiry: 2.")
+    db.insert("job_item", job_id=3, key="certificate_expiry", label="Certificate expiry", status="done", error="",
+              attempts=1)
 
 
 @after_upgrade("0016")
@@ -546,3 +551,36 @@ def a_live_training_has_no_translations_until_its_file_is_loaded(db):
 @after_downgrade("0016")
 def the_live_trainings_stay_without_their_translations(db):
     assert db.scalar("SELECT count(*) FROM live_training") == 2
+
+
+# --- 0017: texts stored for later readers, in every language --------------------------------------
+
+@after_upgrade("0017")
+def stored_texts_are_kept_in_the_sites_language(db):
+    """What was stored as text is now the site language's entry; an empty text is no entry."""
+    steps = {user: json_value(texts) for user, texts in db.connection.execute(sa.text(
+        "SELECT user_id, next_steps FROM enrolment WHERE credential_id = 2"))}
+    assert steps == {1: {"en": "Log 10 more hours"}}
+    assert json_value(db.scalar("SELECT summaries FROM job WHERE id = 3")) == {"en": "Certificate expiry: 2."}
+    assert json_value(db.scalar("SELECT summaries FROM job WHERE id = 2")) == {}
+    errors = [json_value(e) for e in db.connection.execute(sa.text(
+        "SELECT errors FROM job_item WHERE job_id = 2 ORDER BY id")).scalars()]
+    assert errors == [{}, {"en": "No PDF"}]
+
+
+@seed("0017")
+def a_next_step_and_a_failure_in_two_languages(db):
+    db.insert("enrolment", user_id=2, credential_id=2, started_on=date(2026, 4, 1), eligible=False, items_met=1,
+              items_total=7, next_steps={"en": "Log 5 more hours", "es": "Registre 5 horas más"})
+    db.insert("job", id=4, kind="certificates_zip", params={}, started_by_id=4, status="finished",
+              total=1, done=1, failed=1, summaries={})
+    db.insert("job_item", job_id=4, key="9", label="Ben.pdf", status="failed", attempts=1,
+              errors={"en": "This certificate no longer exists.", "es": "Este certificado ya no existe."})
+
+
+@after_downgrade("0017")
+def stored_texts_go_back_to_the_sites_language(db):
+    assert db.scalar("SELECT next_step FROM enrolment WHERE user_id = 2 AND credential_id = 2") == "Log 5 more hours"
+    assert db.scalar("SELECT next_step FROM enrolment WHERE user_id = 1 AND credential_id = 2") == "Log 10 more hours"
+    assert db.scalar("SELECT summary FROM job WHERE id = 3") == "Certificate expiry: 2."
+    assert db.scalar("SELECT error FROM job_item WHERE job_id = 4") == "This certificate no longer exists."

@@ -11,6 +11,9 @@ The two scans read the code rather than pages, so they also see the branches no 
   what the administration commands print (``click.echo``, ``ClickException``, the ``help`` of commands
   and options), and the messages put in lists that are shown (``errors``, ``problems``, ...);
 
+- JavaScript (static/): the words a script writes into the page (``textContent``, ``title``, a dialog,
+  ``aria-label``): they come from the page, rendered there with ``_()``, never from the script.
+
 What is not language (a brand, a standard's name, a unit) is allowed in ``NOT_LANGUAGE`` below,
 each with its reason. When a scan fails it lists file:line and the text: mark it, run
 `make translations`, translate the new entry.
@@ -497,6 +500,78 @@ def test_no_month_or_day_name_comes_from_strftime():
     assert not offenders, "English month or day names from strftime:\n" + "\n".join(offenders)
 
 
+# --- JavaScript ----------------------------------------------------------------------------------
+
+SCRIPTS = sorted((ROOT / "static").rglob("*.js"))
+# Where a script puts text in front of people: a property that is written on the page, a dialog,
+# an attribute people read or hear, and the English fallback of a word taken from the page.
+SHOWN_PROPERTY = re.compile(r"\.(?:textContent|innerText|innerHTML|outerHTML|title|placeholder|alt|ariaLabel|"
+                            r"ariaDescription|ariaValueText)\s*\+?=(?!=)")
+DIALOG = re.compile(r"\b(?:alert|confirm|prompt)\s*\(")
+SHOWN_ATTRIBUTE = re.compile(r"""setAttribute\(\s*["'](?:""" + "|".join(map(re.escape, HUMAN_ATTRIBUTES)) + r""")["']\s*,""")
+FALLBACK_TO_PAGE_WORDS = re.compile(r"(?:getAttribute\(\s*[\"']data-[^)]*\)|\.dataset\.\w+)\s*\|\|\s*$")
+
+
+def _script_literals(source):
+    """(line, text, the code of its statement before it) of each string literal outside comments;
+    a template literal's ``${...}`` parts count as expressions."""
+    found, i, statement = [], 0, ""
+    while i < len(source):
+        char = source[i]
+        if source.startswith("//", i):
+            i = source.find("\n", i) if "\n" in source[i:] else len(source)
+            continue
+        if source.startswith("/*", i):
+            i = source.find("*/", i + 2) + 2 if "*/" in source[i + 2:] else len(source)
+            continue
+        if char in "\"'`":
+            end, text = i + 1, ""
+            while end < len(source) and source[end] != char:
+                if source[end] == "\\":
+                    text += source[end:end + 2]
+                    end += 2
+                    continue
+                if char == "`" and source.startswith("${", end):
+                    close = source.find("}", end)
+                    text, end = text + "\ue000", close + 1
+                    continue
+                text += source[end]
+                end += 1
+            found.append((source.count("\n", 0, i) + 1, text, statement))
+            statement += char + text + char
+            i = end + 1
+            continue
+        statement = "" if char in ";{}" else statement + char
+        i += 1
+    return found
+
+
+def _shown_in_script(text, statement):
+    if not is_language(text) or statement.rstrip().endswith("["):  # a key: sums["return"]
+        return False
+    if FALLBACK_TO_PAGE_WORDS.search(statement):
+        return True
+    return bool(SHOWN_PROPERTY.search(statement) or DIALOG.search(statement) or SHOWN_ATTRIBUTE.search(statement))
+
+
+def script_offenders(scripts=None):
+    found = []
+    for path in scripts or SCRIPTS:
+        source = path.read_text(encoding="utf-8")
+        shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name
+        found += [f"{shown}:{line}: {text.replace(chr(FIRST_EXPRESSION), '{…}')!r}"
+                  for line, text, statement in _script_literals(source) if _shown_in_script(text, statement)]
+    return found
+
+
+def test_scripts_take_the_words_they_show_from_the_page():
+    """A script writes no English of its own: the template renders the words with _() (in an element
+    or a data- attribute) and the script takes them from the page, so they follow its language."""
+    offenders = script_offenders()
+    assert not offenders, (f"{len(offenders)} texts in static/*.js are shown without coming from the page (put "
+                           "them in a data- attribute rendered with _() and read it):\n" + "\n".join(offenders))
+
+
 # --- The scans themselves --------------------------------------------------------------------------
 
 def test_the_template_scan_finds_text_attributes_and_written_strings_but_not_marked_text():
@@ -550,6 +625,24 @@ rows.append("not shown as it is")
                                     "'Kind'", "'First kind'", "'Hello there'", "'Enter a date.'", "'Any status'",
                                     "'Waiting'", "'Courses synced.'", "f'No course {…}'", "'Folder of courses.'",
                                     "'the file is empty'", "f'{…} is unknown'"])
+
+
+def test_the_script_scan_finds_words_a_script_shows_but_not_words_from_the_page(tmp_path):
+    script = tmp_path / "x.js"
+    script.write_text("""// "A comment" is never shown
+var one = box.getAttribute("data-entry") || "entry";
+var lang = document.documentElement.lang || "en";
+status.textContent = count + " entries saved";
+button.textContent = button.getAttribute("data-copied");
+alert('Something went wrong');
+link.setAttribute("aria-label", `Open ${name} in a new tab`);
+link.setAttribute("aria-expanded", "false");
+nav.classList.toggle("nav-folded", true);
+el.innerHTML = data.qr;
+var total = amount + " h";
+""")
+    found = [line.split(": ", 1)[1] for line in script_offenders([script])]
+    assert found == ["'entry'", "' entries saved'", "'Something went wrong'", "'Open {…} in a new tab'"]
 
 
 # --- The Spanish catalogue -----------------------------------------------------------------------

@@ -250,10 +250,14 @@ def reminders_send(background):
         return
     sent = send_reminders()
     sessions = send_session_reminders()
-    click.echo(_("Reminders sent: %(digests)d supervisor digest(s), %(overdue)d overdue-supervision reminder(s), "
-                 "%(expiry)d certificate expiry reminder(s), %(sessions)d session reminder(s).",
-                 digests=sent["supervisor_digest"], overdue=sent["supervision_overdue"],
-                 expiry=sent["certificate_expiry"], sessions=sessions))
+    click.echo(_("Reminders sent: %(digests)s, %(overdue)s, %(expiry)s, %(sessions)s.",
+                 digests=ngettext("%(num)d supervisor digest", "%(num)d supervisor digests",
+                                  sent["supervisor_digest"]),
+                 overdue=ngettext("%(num)d overdue-supervision reminder", "%(num)d overdue-supervision reminders",
+                                  sent["supervision_overdue"]),
+                 expiry=ngettext("%(num)d certificate expiry reminder", "%(num)d certificate expiry reminders",
+                                 sent["certificate_expiry"]),
+                 sessions=ngettext("%(num)d session reminder", "%(num)d session reminders", sessions)))
 
 
 @notifications_cli.command("digest",

@@ -161,3 +161,25 @@ def install_template_gettext(app):
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+
+
+# --- Texts worked out once and stored, read later by anyone -----------------------------------------
+
+def in_every_language(render):
+    """``{code: render()}`` with ``render`` called in each language the platform speaks.
+
+    For a text a worker or a refresh writes once into the database and many people read later:
+    storing it in every language lets each reader see their own without working it out again."""
+    texts = {}
+    for code in LANGUAGES:
+        with in_language(code):
+            texts[code] = str(render())
+    return texts
+
+
+def text_in(texts, language=None):
+    """From ``{code: text}``: the text in ``language`` (default: the reader's), else in the site's
+    language, else in any language stored; "" when there is none."""
+    texts = texts or {}
+    return (texts.get(language or current_language()) or texts.get(default_locale())
+            or next((text for text in texts.values() if text), ""))

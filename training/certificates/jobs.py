@@ -1,6 +1,8 @@
 """Certificate work done by background jobs: issuing in bulk, and zip files of stored PDFs."""
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from training.extensions import db
 from training.jobs import services as jobs
@@ -28,7 +30,7 @@ class BulkIssue(JobKind):
 
         trainee = db.session.get(User, int(key))
         if trainee is None:
-            raise JobItemFailed(_("This account no longer exists."))
+            raise JobItemFailed(_l("This account no longer exists."))
         actor = db.session.get(User, job.started_by_id) if job.started_by_id else None
         issue(trainee, db.session.get(Credential, job.params["credential_id"]), actor=actor)
 
@@ -49,7 +51,7 @@ class CertificatesZip(ZipOfPdfs):
     prefix = "certificates"
 
     def title(self, job):
-        return _("Zip file of %(count)s certificates", count=job.total)
+        return ngettext("Zip file of %(num)d certificate", "Zip file of %(num)d certificates", job.total)
 
     def pdf(self, job, key):
         from training.certificates.models import Certificate
@@ -57,5 +59,5 @@ class CertificatesZip(ZipOfPdfs):
 
         certificate = db.session.get(Certificate, int(key))
         if certificate is None:
-            raise JobItemFailed(_("This certificate no longer exists."))
+            raise JobItemFailed(_l("This certificate no longer exists."))
         return certificate_pdf(certificate)

@@ -36,6 +36,23 @@ class CertificateError(ServiceError):
     """Issuing, renewing or revoking refused, with the reason in words."""
 
 
+class NotYetEligible(CertificateError):
+    """Issuing refused while requirements are unmet; ``words()`` names them again in the current language."""
+
+    def __init__(self, trainee, credential, unmet, today=None):
+        self.trainee, self.credential, self.today = trainee, credential, today
+        super().__init__(self._naming(unmet))
+
+    def _naming(self, unmet):
+        return _("%(name)s does not yet meet: %(missing)s.", name=self.trainee.full_name,
+                 missing=", ".join(item.label for item in unmet))
+
+    def words(self):
+        """The reason in the current language, the requirements evaluated again (for a job's failure)."""
+        evaluation = evaluate_one(self.trainee, self.credential, self.today)
+        return self._naming(evaluation.unmet if evaluation else [])
+
+
 def new_code():
     return "".join(secrets.choice(CROCKFORD) for _ in range(CODE_LENGTH))
 
@@ -156,10 +173,8 @@ def issue(trainee, credential, actor=None, today=None, check=True, previous=None
         return existing, False
     evaluation = evaluate_one(trainee, credential, today)
     if check and previous is None:
-        missing = [item.label for item in evaluation.unmet]
-        if missing:
-            raise CertificateError(_("%(name)s does not yet meet: %(missing)s.", name=trainee.full_name,
-                                     missing=", ".join(missing)))
+        if evaluation.unmet:
+            raise NotYetEligible(trainee, credential, evaluation.unmet, today)
     today = today or date.today()
     design = credential.design or DESIGN
     metadata = design_metadata(design)

@@ -5,7 +5,7 @@ hours, renewal, the Open Badges criteria, the burnout frequency signal and the s
 report all read ``evaluate`` (or the compiled credential's rules); nothing else computes
 requirements.
 
-Each enrolment keeps its latest result (eligible, items met, the next step). It is refreshed
+Each enrolment keeps its latest result (eligible, items met, the next step in every language). It is refreshed
 in the same transaction as any change to the facts it depends on (hour entries, course
 completions and credits, exam attempts, evidence, certificates, enrolments), so counting
 everyone eligible is one indexed query. ``flask --app app credentials refresh`` re-evaluates
@@ -22,7 +22,7 @@ from training.credentials.models import Credential, Enrolment
 from training.credentials.rules import Context, RenewalRule, SupervisionFrequencyRule, build, messages
 from training.db_types import utcnow
 from training.extensions import db
-from training.i18n import current_language, default_locale, in_language
+from training.i18n import LANGUAGES, current_language, default_locale, in_language
 
 
 @dataclass
@@ -223,10 +223,15 @@ def _snapshot(comp, facts, ctx):
     }
 
 
+def _context(facts, enrolment, today):
+    started = enrolment.started_on if enrolment else _started_on(facts.user)
+    return Context(today, started, _prior_issued(facts))
+
+
 def evaluate_facts(facts, comp, enrolment=None, today=None):
     today = today or date.today()
-    started = enrolment.started_on if enrolment else _started_on(facts.user)
-    ctx = Context(today, started, _prior_issued(facts))
+    ctx = _context(facts, enrolment, today)
+    started = ctx.started_on
     items = [item for rule in comp.rules for item in rule.evaluate(facts, ctx)]
     # The credential as this session loaded it (a compiled one may come from an earlier session).
     credential = getattr(enrolment, "credential", None) if isinstance(enrolment, Enrolment) else None
@@ -328,23 +333,46 @@ def refresh(user_ids, today=None):
     facts = facts_module.fetch(users)
     comps = compile_credentials(list({e.credential_id: e.credential for f in facts.values() for e in f.enrolments}
                                      .values()))
-    now = utcnow()
-    # Stored for lists that many people read: in the site's language, whoever's change triggered it.
-    with in_language(default_locale()), messages():
-        _store(facts, comps, today, now)
+    _store(facts, comps, today, utcnow())
     db.session.flush()
     return len(users)
 
 
 def _store(facts, comps, today, now):
-    for f in facts.values():
-        for enrolment in f.enrolments:
-            result = evaluate_facts(f, comps[enrolment.credential_id], enrolment, today)
-            enrolment.eligible = result.eligible
-            enrolment.items_met = sum(1 for i in result.items if i.met)
-            enrolment.items_total = len(result.items)
-            enrolment.next_step = result.next_step[:300]
-            enrolment.evaluated_at = now
+    """Store each enrolment's result; its next step in every language, for whoever reads the lists."""
+    site = default_locale()
+    steps = {}
+    with in_language(site), messages():
+        for f in facts.values():
+            for enrolment in f.enrolments:
+                result = evaluate_facts(f, comps[enrolment.credential_id], enrolment, today)
+                enrolment.eligible = result.eligible
+                enrolment.items_met = sum(1 for i in result.items if i.met)
+                enrolment.items_total = len(result.items)
+                enrolment.evaluated_at = now
+                steps[enrolment] = {site: result.next_step[:300]} if result.next_step else {}
+    # In the other languages only the step is worked out, and only for those who have one.
+    for language in LANGUAGES:
+        if language == site:
+            continue
+        with in_language(language), messages():
+            for f in facts.values():
+                for enrolment in f.enrolments:
+                    if steps[enrolment]:
+                        steps[enrolment][language] = _next_step(f, comps[enrolment.credential_id], enrolment,
+                                                                today)[:300]
+    for enrolment, texts in steps.items():
+        enrolment.next_steps = texts
+
+
+def _next_step(facts, comp, enrolment, today):
+    """The evaluation's ``next_step``, reading the rules only as far as the first unmet item with one."""
+    ctx = _context(facts, enrolment, today)
+    for rule in comp.rules:
+        step = next((item.next_step for item in rule.evaluate(facts, ctx) if not item.met and item.next_step), "")
+        if step:
+            return step
+    return ""
 
 
 def refresh_all(batch=500, today=None):

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from training.db_types import UTCDateTime, utcnow
 from training.extensions import db
-from training.i18n import CONTENT_LANGUAGE, current_language
+from training.i18n import CONTENT_LANGUAGE, current_language, text_in
 
 
 class Credential(db.Model):
@@ -132,7 +132,8 @@ class Enrolment(db.Model):
     eligible: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     items_met: Mapped[int] = mapped_column(default=0, server_default="0")
     items_total: Mapped[int] = mapped_column(default=0, server_default="0")
-    next_step: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    # The first unmet item's next step, in each language the platform speaks ({} when eligible).
+    next_steps: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -142,6 +143,11 @@ class Enrolment(db.Model):
     @property
     def current(self):
         return self.ended_on is None or self.ended_on >= date.today()
+
+    @property
+    def next_step(self):
+        """The stored next step in the reader's language."""
+        return text_in(self.next_steps)
 
 
 EVIDENCE_STATUSES = {"submitted": _l("Waiting for review"), "accepted": _l("Accepted"), "returned": _l("Returned"),

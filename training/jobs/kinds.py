@@ -1,11 +1,8 @@
 """Job kinds that belong to no single feature."""
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
 
-from training.extensions import db
-from training.jobs.models import Job
-from training.jobs.services import JobKind, create
+from training.jobs.services import JobKind, add_to_summary, create
 
 # Each kind of reminder is an item: one that fails (a mail server down) is retried alone, and the
 # reminders already sent are never sent again (each is claimed once per person and period).
@@ -37,6 +34,4 @@ class Reminders(JobKind):
         module, name = REMINDERS[key].rsplit(".", 1)
         sent = getattr(import_module(module), name)()
         count = sum(sent.values()) if isinstance(sent, dict) else sent
-        line = _("%(what)s: %(count)d.", what=REMINDER_LABELS[key], count=count)
-        db.session.execute(update(Job).where(Job.id == job.id).values(
-            summary=db.func.trim(Job.summary + " " + line)))
+        add_to_summary(job, lambda: _("%(what)s: %(count)d.", what=REMINDER_LABELS[key], count=count))

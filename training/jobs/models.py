@@ -1,11 +1,12 @@
 """Background jobs as rows: what was asked, by whom, how far it got, and each item that failed."""
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from training.db_types import UTCDateTime, utcnow
 from training.extensions import db
+from training.i18n import text_in
 
 
 class Job(db.Model):
@@ -23,16 +24,27 @@ class Job(db.Model):
     failed: Mapped[int] = mapped_column(default=0)
     result_path: Mapped[str | None] = mapped_column(String(500))  # a file the job wrote (a zip), for download
     result_size: Mapped[int | None]
-    summary: Mapped[str] = mapped_column(Text, default="")
+    # What the job reported when it finished, in each language the platform speaks.
+    summaries: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def error(self):
+        """Why the item failed, in the reader's language ("" unless it failed)."""
+        return text_in(self.errors)
 
     started_by = relationship("User")
 
     @property
     def succeeded(self):
         return self.done - self.failed
+
+    @property
+    def summary(self):
+        """The job's report in the reader's language ("" when it has none)."""
+        return text_in(self.summaries)
 
 
 class JobItem(db.Model):
@@ -49,6 +61,12 @@ class JobItem(db.Model):
     key: Mapped[str] = mapped_column(String(100))   # what the item is about, e.g. a user id
     label: Mapped[str] = mapped_column(String(200))  # how it is shown, e.g. an e-mail address
     status: Mapped[str] = mapped_column(String(10), default="pending")
-    error: Mapped[str] = mapped_column(Text, default="")
+    # Why the item failed, in each language the platform speaks ({} unless it failed).
+    errors: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     attempts: Mapped[int] = mapped_column(default=0)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def error(self):
+        """Why the item failed, in the reader's language ("" unless it failed)."""
+        return text_in(self.errors)

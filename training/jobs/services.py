@@ -21,6 +21,7 @@ from sqlalchemy import func, select, update
 from training.db_types import utcnow
 from training.errors import ServiceError
 from training.extensions import db
+from training.i18n import current_language, in_every_language
 from training.jobs import in_thread, redis_queue, uses_workers
 from training.jobs.models import Job, JobItem
 
@@ -48,7 +49,9 @@ class JobKind:
         raise NotImplementedError
 
     def process(self, job, key):
-        """Do one item; raise ``JobItemFailed`` (or ``ServiceError``) to record it as failed with a reason."""
+        """Do one item; raise ``JobItemFailed`` (or ``ServiceError``) to record it as failed with a reason.
+
+        The reason is stored in every language (see ``reasons``): give ``JobItemFailed`` a lazy message."""
         raise NotImplementedError
 
     def run_chunk(self, job, items, step):
@@ -66,9 +69,10 @@ class JobKind:
     def _failure(self, job, item, exc):
         db.session.rollback()
         if isinstance(exc, ServiceError):
-            return exc.message
+            return reasons(exc)
         log.exception("Job %s item %s failed", job.id, item.key)
-        return _("An unexpected error stopped this item; it is in the server log. Retry it once the cause is fixed.")
+        return in_every_language(lambda: _("An unexpected error stopped this item; it is in the server log. "
+                                           "Retry it once the cause is fixed."))
 
     def finish(self, job):
         """After the last item: a summary, a file closed. Runs once per run to the end (again after a retry)."""
@@ -76,6 +80,28 @@ class JobKind:
     def links(self, job):
         """(label, url) pairs shown on the job's page: where to go next, a file to download."""
         return []
+
+
+def reasons(error):
+    """Why an item failed, ``{language: text}``, for whoever reads the job later in whatever language.
+
+    An error that can say itself again (a ``words()`` method) or whose message is lazy is said in
+    every language; any other is kept in the language it was raised in."""
+    words = getattr(error, "words", None)
+    if callable(words):
+        return in_every_language(words)
+    if not isinstance(error.message, str):  # a lazy string, translated when it is read
+        return in_every_language(lambda: error.message)
+    return {current_language(): error.message}
+
+
+def add_to_summary(job, render):
+    """Add a sentence to the job's summary, in every language; ``render`` says it in the current one."""
+    lines = in_every_language(render)
+    stored = db.session.scalar(select(Job.summaries).where(Job.id == job.id).with_for_update()) or {}
+    db.session.execute(update(Job).where(Job.id == job.id).values(summaries={
+        language: " ".join(part for part in (stored.get(language, ""), line) if part)
+        for language, line in lines.items()}))
 
 
 def job_files_dir():
@@ -144,7 +170,7 @@ def create(kind, started_by, items, params=None):
     db.session.flush()
     if items:
         db.session.execute(JobItem.__table__.insert(), [
-            {"job_id": job.id, "key": str(key), "label": str(label)[:200], "status": "pending", "error": "",
+            {"job_id": job.id, "key": str(key), "label": str(label)[:200], "status": "pending", "errors": {},
              "attempts": 0} for key, label in items])
     db.session.commit()
     dispatch(job)
@@ -183,7 +209,7 @@ def run_chunk(job_id, item_ids):
                                     .order_by(JobItem.id))) if item_ids else []
 
     def step(item, error):
-        item.status, item.error, item.attempts = ("failed" if error else "done"), error or "", item.attempts + 1
+        item.status, item.errors, item.attempts = ("failed" if error else "done"), error or {}, item.attempts + 1
         item.finished_at = utcnow()
         db.session.execute(update(Job).where(Job.id == job_id).values(
             done=Job.done + 1, failed=Job.failed + (1 if error else 0)))
@@ -215,13 +241,13 @@ def _finish_when_complete(job_id):
 def retry(job):
     """Put the failed items back in the queue (and any left pending by a worker that stopped)."""
     failed = db.session.execute(update(JobItem).where(JobItem.job_id == job.id, JobItem.status == "failed")
-                                .values(status="pending", error="")).rowcount
+                                .values(status="pending", errors={})).rowcount
     pending = db.session.scalar(select(func.count()).select_from(JobItem).where(
         JobItem.job_id == job.id, JobItem.status == "pending"))
     if not pending and job.total:
         raise ServiceError(_("Nothing to retry: every item of this job is done."))
     db.session.execute(update(Job).where(Job.id == job.id).values(
-        status="queued", done=Job.done - failed, failed=Job.failed - failed, finished_at=None, summary=""))
+        status="queued", done=Job.done - failed, failed=Job.failed - failed, finished_at=None, summaries={}))
     db.session.commit()
     db.session.refresh(job)
     dispatch(job)

@@ -1,7 +1,7 @@
 """Supervision verification reports for many supervisees at once, as a zip file a worker writes."""
 from datetime import date
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from training.extensions import db
@@ -38,7 +38,7 @@ class VerificationReports(ZipOfPdfs):
         # Rights are checked when the report is made, not only when it was asked for.
         if trainee is None or starter is None or not (
                 starter.is_admin or trainee.id in supervisee_ids(starter)):
-            raise JobItemFailed(_("You no longer supervise this person."))
+            raise JobItemFailed(_l("You no longer supervise this person."))
         period = [date.fromisoformat(job.params[k]) if job.params.get(k) else None for k in ("date_from", "date_to")]
         # The report the starter signs (their own supervision of the trainee), else the trainee's first.
         scope = find_scope(report_scopes(trainee), None, starter)
