@@ -191,6 +191,22 @@ def test_the_verification_report_prints_in_the_candidates_language_whoever_asks(
     assert "Supervision verification report" in client.get(f"/supervisees/{team['ana'].id}").text
 
 
+def test_the_reports_average_is_written_as_the_candidates_language_writes_numbers(team, login_as, make_user):
+    """Three days of supervision over about two months: 1,5 days a month in Spanish, 1.5 in English."""
+    for days_ago in (45, 20, 0):
+        entry(team["ana"], team["ed"], kind="supervision", minutes=60, days_ago=days_ago,
+              supervision_format="individual")
+    flat = " ".join(report_text(login_as(team["ed"]), team["ana"]).split())
+    assert re.search(r"(?<![\d.,])1,5 ?días al mes en promedio", flat), flat
+    assert "1.5" not in flat
+    bob = make_user("bob@example.org", name="Bob Baker")
+    db.session.add(SupervisorAssignment(supervisor=team["ed"], trainee=bob, starts_on=TODAY - timedelta(days=60)))
+    db.session.commit()
+    entry(bob, team["ed"], kind="supervision", minutes=60, days_ago=3, supervision_format="individual")
+    flat = " ".join(report_text(login_as(team["ed"]), bob).split())
+    assert re.search(r"(?<![\d.,])1 ?days a month on average", flat), flat
+
+
 def test_an_english_speaking_candidates_report_stays_in_english_for_a_spanish_speaking_supervisor(
         team, login_as, make_user):
     bob = make_user("bob@example.org", name="Bob Baker")

@@ -251,12 +251,14 @@ def register_template_helpers(app):
     from training.rendering import markdown_to_html
     from training.templating import (
         audit_value,
+        evidence_title,
         format_date,
         format_datetime,
         format_hours,
         format_number,
         format_percent,
         local_domain,
+        local_label,
         local_title,
     )
 
@@ -269,6 +271,8 @@ def register_template_helpers(app):
     app.jinja_env.filters["audit_key"] = detail_name
     app.jinja_env.filters["local_title"] = local_title
     app.jinja_env.filters["local_domain"] = local_domain
+    app.jinja_env.filters["local_label"] = local_label
+    app.jinja_env.filters["evidence_title"] = evidence_title
     app.jinja_env.filters["markdown"] = lambda text: Markup(markdown_to_html(text or ""))
     app.jinja_env.globals["ROLES"] = ROLES
     app.jinja_env.add_extension("jinja2.ext.do")

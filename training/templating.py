@@ -132,3 +132,16 @@ def local_domain_text(domain, credential=None):
 def local_domain(domain, credential=None):
     """A domain's name for a page, in the reader's language or marked as English."""
     return in_language(*local_domain_text(domain, credential))
+
+
+def local_label(text, credential):
+    """A label or title of ``credential``'s file for a page, in the reader's language or marked as English."""
+    return in_language(*credential.local_label_language(text))
+
+
+def evidence_title(evidence):
+    """A piece of evidence's title for a page: as its credential names it in the reader's language,
+    else as stored when it was given."""
+    from training.credentials.services import evidence_title_text
+
+    return in_language(*evidence_title_text(evidence))

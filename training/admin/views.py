@@ -289,7 +289,7 @@ def _programme(filters):
 @bp.route("/programme")
 def programme():
     """Every trainee's stage toward each credential, with the burnout at-risk count; filterable."""
-    from training.credentials.models import Credential
+    from training.credentials.models import Credential, by_local_title
     from training.credentials.overview import STAGES, stage_counts, standings
 
     filters = _programme_filters()
@@ -299,7 +299,7 @@ def programme():
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = standings(db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all(), risks)
     counts = stage_counts(filters["credential"], filters["q"], at_risk if filters["risk"] else None)
-    credentials = list(db.session.scalars(select(Credential).where(Credential.active).order_by(Credential.title)))
+    credentials = by_local_title(db.session.scalars(select(Credential).where(Credential.active)))
     pages = max(1, -(-total // per_page))
     args = {key: value for key, value in filters.items() if value}
     return render_template("admin/programme.html", rows=rows, total=total, page=min(page, pages), pages=pages,

@@ -149,7 +149,9 @@ def preview_pdf(trainee, credential, today=None):
 
 def _credential_words(credential):
     """The credential's words in every language its file translates it into, frozen on the certificate."""
-    return {language: words.model_dump() for language, words in credential.spec.translations.items()}
+    # The title, description and domains as before; requirement labels are for checklists, not certificates.
+    return {language: words.model_dump(include={"title", "description", "domains"}, exclude_none=True)
+            for language, words in credential.spec.translations.items()}
 
 
 def _number(credential, issued_on, certificate_id):

@@ -41,7 +41,7 @@ from training.certificates.services import (
 from training.certificates.transcript import transcript_pdf
 from training.credentials.eligibility import FILTERS, eligibility_page, eligible_count
 from training.credentials.evaluation import evaluate
-from training.credentials.models import Credential
+from training.credentials.models import Credential, by_local_title
 from training.extensions import db, limiter
 from training.forms import ConfirmForm, choices
 from training.http import content_disposition, page_number, record_id
@@ -291,7 +291,7 @@ def _filtered(form):
 
 def _filter_form():
     form = CertificateFilterForm(formdata=request.args)
-    credentials = db.session.scalars(select(Credential).where(Credential.active).order_by(Credential.title))
+    credentials = by_local_title(db.session.scalars(select(Credential).where(Credential.active)))
     form.credential.choices = choices([("", _("Any credential"))] + [(c.slug, c.local_title) for c in credentials])
     if not form.validate():
         flash(_("Some filters were not valid and were ignored."), "error")
@@ -336,7 +336,7 @@ def _credential_or_404(slug):
 @roles_required("admin")
 def eligible():
     """Trainees who meet every requirement and hold no certificate yet, with a preview before issuing."""
-    credentials = list(db.session.scalars(select(Credential).where(Credential.active).order_by(Credential.title)))
+    credentials = by_local_title(db.session.scalars(select(Credential).where(Credential.active)))
     slug = request.args.get("credential") or (credentials[0].slug if credentials else "")
     credential = next((c for c in credentials if c.slug == slug), None) or (_credential_or_404(slug) if slug else None)
     status = request.args.get("status", "eligible")

@@ -44,6 +44,8 @@ class Compiled:
     domain_names: dict = field(default_factory=dict)
     course_names: dict = field(default_factory=dict)
     credential_names: dict = field(default_factory=dict)
+    # Language -> {a label or title as the file writes it: the same words in that language}.
+    label_names: dict = field(default_factory=dict)
 
     def all_rules(self):
         """Every rule, those inside alternatives and groups included."""
@@ -61,6 +63,17 @@ class Compiled:
         if not self.domain_names:
             return domain
         return self.domain_names.get(current_language(), {}).get(domain, domain)
+
+    def label_name(self, text):
+        """A label or title of the file (a requirement's, an evidence title, a category's) in the
+        reader's language, where the file translates it."""
+        if not self.label_names or not text:
+            return text
+        return self.label_names.get(current_language(), {}).get(text, text)
+
+    def attribute_label(self, key):
+        """An hour attribute's label in the reader's language."""
+        return self.label_name(self.attribute_labels.get(key, key))
 
     def course_title(self, slug):
         """A course's title in the reader's language where the course has a version in it."""
@@ -128,8 +141,9 @@ def compile_definition(credential, course_titles=None, exam_pass_marks=None, cre
                         credential.id, credential.slug, list(spec.domains),
                         {a.key: a.label for a in spec.hour_attributes},
                         {language: dict(words.domains) for language, words in spec.translations.items()})
+    compiled.label_names = {language: dict(words.labels) for language, words in spec.translations.items()}
     compiled.rules = [build(requirement, compiled) for requirement in spec.requirements]
-    compiled.renewal = RenewalRule(spec.renewal) if spec.renewal else None
+    compiled.renewal = RenewalRule(spec.renewal, compiled) if spec.renewal else None
     return compiled
 
 

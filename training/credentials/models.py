@@ -63,6 +63,11 @@ class Credential(db.Model):
     def domain_in(self, language, domain):
         return self.words(language).get("domains", {}).get(domain, domain)
 
+    def label_in(self, language, text):
+        """A label or title the file writes (a requirement's, an evidence title, an hour attribute's,
+        a renewal category's) in ``language``, or as written where the file gives none."""
+        return self.words(language).get("labels", {}).get(text, text)
+
     # In the reader's language: the page's, falling back to the file's English.
 
     @property
@@ -81,6 +86,28 @@ class Credential(db.Model):
         language = current_language()
         name = self.words(language).get("domains", {}).get(domain)
         return (name, language) if name else (domain, CONTENT_LANGUAGE)
+
+    def local_label(self, text):
+        """A label or title of the file in the reader's language, where the file translates it."""
+        return self.label_in(current_language(), text)
+
+    def local_label_language(self, text):
+        """``local_label(text)`` and the language it is written in."""
+        language = current_language()
+        name = self.words(language).get("labels", {}).get(text)
+        return (name, language) if name else (text, CONTENT_LANGUAGE)
+
+
+def by_local_title(credentials):
+    """Credentials in the order of their titles in the reader's language, accents and case aside
+    ("Ética" beside "Etapa", not after "Zona")."""
+    import unicodedata
+
+    def key(credential):
+        letters = unicodedata.normalize("NFKD", credential.local_title)
+        return "".join(c for c in letters if not unicodedata.combining(c)).casefold(), credential.local_title
+
+    return sorted(credentials, key=key)
 
 
 class Enrolment(db.Model):

@@ -125,7 +125,18 @@ class Rule:
         raise NotImplementedError
 
     def label(self, default):
-        return self.spec.label or default
+        """The requirement's own label in the reader's language, or ``default``."""
+        return self.credential.label_name(self.spec.label) if self.spec.label else default
+
+    @property
+    def title(self):
+        """A document's, signature's or external exam's title in the reader's language."""
+        return self.credential.label_name(self.spec.title)
+
+    @property
+    def quantity_label(self):
+        """What a document counts (``college credits``), in the reader's language."""
+        return self.credential.label_name(self.spec.quantity_label)
 
     def describe(self):
         """The requirement in one sentence, for the credential's page and its Open Badges criteria."""
@@ -220,7 +231,7 @@ class WorkHoursRule(Rule):
         parts = [f"{self.credential.domain_name(domain)} {format_hours(minutes(h))}"
                  for domain, h in self.spec.domains.items()]
         parts += [_("%(hours)s marked “%(what)s”", hours=format_hours(minutes(h)),
-                    what=self.credential.attribute_labels.get(k, k)) for k, h in self.spec.at_least.items()]
+                    what=self.credential.attribute_label(k)) for k, h in self.spec.at_least.items()]
         if parts:
             text += _(" with at least: %(parts)s", parts=", ".join(parts))
         if self.spec.window:
@@ -251,7 +262,7 @@ class WorkHoursRule(Rule):
                 step = _("The window for this work ended; talk with your programme administrator.") if closed else \
                     _("Log %(more)s of supervised peer support work.", more=more_hours(need - done))
             caps = "".join(_(" (at most %(cap)s marked “%(what)s” count)", cap=format_hours(minutes(cap)),
-                               what=self.credential.attribute_labels.get(key, key))
+                               what=self.credential.attribute_label(key))
                            for key, cap in self.spec.at_most.items())
             items.append(Item("work", self.label(_("Supervised peer support work")), done >= need,
                               _of(done, need) + note + caps, step, done, need))
@@ -264,7 +275,7 @@ class WorkHoursRule(Rule):
                                                         more=more_hours(need - done), domain=name), done, need))
         for key, hours in self.spec.at_least.items():
             need = minutes(hours)
-            label = self.credential.attribute_labels.get(key, key)
+            label = self.credential.attribute_label(key)
             done = sum(r.minutes for r in rows if key in r.attributes)
             items.append(Item(f"work+{key}", _("Work: %(what)s", what=label), done >= need, _of(done, need) + note,
                               "" if done >= need else _("Log %(more)s of work marked “%(what)s”.",
@@ -453,13 +464,13 @@ class ExternalExamRule(Rule):
     kind = "external_exam"
 
     def describe(self):
-        text = _("Pass %(title)s", title=self.spec.title)
+        text = _("Pass %(title)s", title=self.title)
         if self.spec.pass_score is not None:
             text += _(" with a score of at least %(score)s", score=format_number(self.spec.pass_score))
         return text + "."
 
     def evaluate(self, facts, ctx):
-        label = self.label(self.spec.title)
+        label = self.label(self.title)
         results = [e for e in _accepted(facts, self.spec.key) if e.occurred_on and e.occurred_on <= ctx.today]
         if self.spec.within_months:
             since = ctx.started_on - relativedelta(months=self.spec.within_months)
@@ -479,7 +490,7 @@ class ExternalExamRule(Rule):
         else:
             done = _("No result recorded yet")
         return [Item(f"evidence:{self.spec.key}", label, False, done,
-                     _("Take %(title)s and send the result to your programme administrator.", title=self.spec.title))]
+                     _("Take %(title)s and send the result to your programme administrator.", title=self.title))]
 
 
 class DocumentRule(Rule):
@@ -487,21 +498,21 @@ class DocumentRule(Rule):
 
     def describe(self):
         if self.spec.quantity_at_least is not None:
-            return _("%(title)s showing at least %(need)s %(what)s.", title=self.spec.title,
-                     need=format_number(self.spec.quantity_at_least), what=self.spec.quantity_label)
+            return _("%(title)s showing at least %(need)s %(what)s.", title=self.title,
+                     need=format_number(self.spec.quantity_at_least), what=self.quantity_label)
         if self.spec.count > 1:
-            return _("%(count)s × %(title)s, verified by the programme.", count=self.spec.count, title=self.spec.title)
-        return _("%(title)s, verified by the programme.", title=self.spec.title)
+            return _("%(count)s × %(title)s, verified by the programme.", count=self.spec.count, title=self.title)
+        return _("%(title)s, verified by the programme.", title=self.title)
 
     def evaluate(self, facts, ctx):
-        label = self.label(self.spec.title)
+        label = self.label(self.title)
         accepted, waiting = _accepted(facts, self.spec.key), _waiting(facts, self.spec.key)
         key = f"evidence:{self.spec.key}"
         if self.spec.quantity_at_least is not None:
             total = sum(e.quantity or 0 for e in accepted)
             met = total >= self.spec.quantity_at_least
             done = _("%(total)s of %(need)s %(what)s accepted", total=format_number(total),
-                     need=format_number(self.spec.quantity_at_least), what=self.spec.quantity_label)
+                     need=format_number(self.spec.quantity_at_least), what=self.quantity_label)
         else:
             met = len(accepted) >= self.spec.count
             done = _("Accepted") if met and self.spec.count == 1 else \
@@ -513,11 +524,11 @@ class DocumentRule(Rule):
             done += ngettext("; %(num)s waiting for review", "; %(num)s waiting for review", len(waiting))
             step = _("Wait for your programme administrator to review what you sent.")
         elif self.spec.provided_by == "administrator":
-            step = _("Your programme administrator records %(title)s; ask them about it.", title=self.spec.title)
+            step = _("Your programme administrator records %(title)s; ask them about it.", title=self.title)
         elif self.spec.count > 1:
-            step = _("Upload %(more)s more: %(title)s.", more=self.spec.count - len(accepted), title=self.spec.title)
+            step = _("Upload %(more)s more: %(title)s.", more=self.spec.count - len(accepted), title=self.title)
         else:
-            step = _("Upload %(title)s.", title=self.spec.title)
+            step = _("Upload %(title)s.", title=self.title)
         return [Item(key, label, False, done, step, evidence_key=own)]
 
 
@@ -525,12 +536,12 @@ class SignatureRule(Rule):
     kind = "signature"
 
     def describe(self):
-        return _("Sign %(title)s.", title=self.spec.title)
+        return _("Sign %(title)s.", title=self.title)
 
     def evaluate(self, facts, ctx):
         import hashlib
 
-        label = self.label(self.spec.title)
+        label = self.label(self.title)
         digest = hashlib.sha256(self.spec.text.encode()).hexdigest()
         signed = [e for e in _accepted(facts, self.spec.key) if e.text_sha256 == digest]
         if signed:
@@ -539,7 +550,7 @@ class SignatureRule(Rule):
         older = _accepted(facts, self.spec.key)
         return [Item(f"evidence:{self.spec.key}", label, False,
                      _("The text changed since you signed it") if older else _("Not signed yet"),
-                     _("Read and sign %(title)s.", title=self.spec.title), evidence_key=self.spec.key)]
+                     _("Read and sign %(title)s.", title=self.title), evidence_key=self.spec.key)]
 
 
 class PriorCredentialRule(Rule):
@@ -575,7 +586,7 @@ class GroupRule(Rule):
     def evaluate(self, facts, ctx):
         children = [item for rule in self.rules for item in rule.evaluate(facts, ctx)]
         unmet = [c for c in children if not c.met]
-        return [Item(f"all:{self.spec.label}", self.spec.label, not unmet,
+        return [Item(f"all:{self.spec.label}", self.label(self.spec.label), not unmet,
                      _("Done") if not unmet else _("%(met)s of %(total)s done", met=len(children) - len(unmet),
                                                    total=len(children)),
                      " ".join(c.next_step for c in unmet), children=children)]
@@ -591,7 +602,7 @@ class AnyOfRule(Rule):
         self.options = [build(option, credential) for option in spec.options]
 
     def describe(self):
-        return _("%(label)s: any one of: %(options)s", label=self.spec.label,
+        return _("%(label)s: any one of: %(options)s", label=self.label(self.spec.label),
                  options=" / ".join(rule.describe().rstrip(".") for rule in self.options)) + "."
 
     def evaluate(self, facts, ctx):
@@ -599,16 +610,17 @@ class AnyOfRule(Rule):
         for rule in self.options:
             items = rule.evaluate(facts, ctx)
             options.append(items[0] if len(items) == 1 else Item(
-                f"option:{rule.kind}", rule.spec.label or items[0].label, all(i.met for i in items),
+                f"option:{rule.kind}", rule.label(items[0].label), all(i.met for i in items),
                 "; ".join(i.done for i in items), " ".join(i.next_step for i in items if not i.met), children=items))
         chosen = next((o for o in options if o.met), None)
         if chosen:
-            return [Item(f"any:{self.spec.label}", self.spec.label, True, _("Met by: %(option)s", option=chosen.label),
+            return [Item(f"any:{self.spec.label}", self.label(self.spec.label), True,
+                         _("Met by: %(option)s", option=chosen.label),
                          children=options)]
         steps = [o.next_step.rstrip(".") for o in options if o.next_step]
         # The word between alternatives ("…; or …") is the reader's, like the sentence around it.
         step = _("Any one of these: %(steps)s.", steps=_("; or ").join(steps)) if steps else ""
-        return [Item(f"any:{self.spec.label}", self.spec.label, False, _("None of the options met yet"), step,
+        return [Item(f"any:{self.spec.label}", self.label(self.spec.label), False, _("None of the options met yet"), step,
                      children=options)]
 
 
@@ -625,8 +637,12 @@ def build(spec, credential):
 class RenewalRule:
     """Continuing education in the current cycle, with minimums per category chosen on each entry."""
 
-    def __init__(self, spec):
+    def __init__(self, spec, credential=None):
         self.spec = spec
+        self.credential = credential  # the compiled credential, which translates category labels
+
+    def category_label(self, category):
+        return self.credential.label_name(category.label) if self.credential is not None else category.label
 
     def cycle_start(self, issued_on, today):
         if self.spec.cycle == "from_issue":
@@ -647,7 +663,8 @@ class RenewalRule:
                  "from_issue": _("between issue and renewal")}[self.spec.cycle]
         text = _("Renewal: %(hours)s of continuing education %(cycle)s", hours=format_hours(minutes(self.spec.hours)),
                  cycle=cycle)
-        parts = [f"{c.label} {format_hours(minutes(c.hours))}" for c in self.spec.categories.values() if c.hours]
+        parts = [f"{self.category_label(c)} {format_hours(minutes(c.hours))}"
+                 for c in self.spec.categories.values() if c.hours]
         if parts:
             text += _(", including %(parts)s", parts=", ".join(parts))
         return text + "."
@@ -666,9 +683,10 @@ class RenewalRule:
                 continue
             need = minutes(category.hours)
             done = sum(r.minutes for r in rows if r.category == key)
-            items.append(Item(f"renewal:{key}", _("of which %(category)s", category=category.label), done >= need,
+            label = self.category_label(category)
+            items.append(Item(f"renewal:{key}", _("of which %(category)s", category=label), done >= need,
                               _of(done, need), "" if done >= need else
                               _("Log %(more)s of continuing education in the category “%(category)s”.",
-                                more=more_hours(need - done), category=category.label), done, need))
+                                more=more_hours(need - done), category=label), done, need))
         return items
 

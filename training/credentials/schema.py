@@ -236,10 +236,14 @@ class CredentialTranslation(Strict):
     """The credential's words in another language: printed on its certificates and shown on the
     verification page to people reading that language."""
 
-    title: Text
+    title: Text | None = None
     description: str = Field(default="", max_length=5000)
     # A domain as the credential names it -> its name in this language.
     domains: dict[str, Text] = {}
+    # A label or title as the file writes it (a requirement's label, the title of a document,
+    # signature or external exam, a document's quantity_label, an hour attribute's or a renewal
+    # category's label) -> the same words in this language, for checklists and evidence pages.
+    labels: dict[Text, Text] = {}
 
 
 class CredentialFile(Strict):
@@ -290,6 +294,21 @@ def walk(requirements, path=("requirements",)):
             yield from walk(requirement.items, (*here, "items"))
 
 
+def file_labels(definition):
+    """Every label and title a reader sees from the file, as written: what ``translations.<language>.labels``
+    may translate."""
+    found = set()
+    for _path, requirement in walk(definition.requirements):
+        for field in ("label", "title", "quantity_label"):
+            text = getattr(requirement, field, None)
+            if text:
+                found.add(text)
+    found.update(attribute.label for attribute in definition.hour_attributes)
+    if definition.renewal:
+        found.update(category.label for category in definition.renewal.categories.values())
+    return found
+
+
 def _not_a_domain(name):
     return _("'%(name)s' is not one of this credential's domains", name=name)
 
@@ -309,8 +328,15 @@ def cross_check(definition, courses=None, credentials=None):
             if name not in domains:
                 problems.append(((*path, name), _not_a_domain(name)))
 
+    labels = file_labels(definition)
     for language, words in definition.translations.items():
         domain_keys(("translations", language, "domains"), words.domains)
+        for text in words.labels:
+            if text not in labels:
+                problems.append((("translations", language, "labels", text),
+                                 _("'%(text)s' is not a label or title in this file (translate a requirement's "
+                                   "label, a document's, signature's or exam's title, a quantity_label, or an hour "
+                                   "attribute's or renewal category's label, written exactly as in the file)", text=text)))
 
     for path, req in walk(definition.requirements):
         if isinstance(req, TrainingHours | WorkHours | SupervisionHours):

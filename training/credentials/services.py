@@ -54,13 +54,25 @@ def hour_attributes_for(user, kind=None):
     return list(found.values())
 
 
+def hour_attribute_choices(user, kind=None):
+    """(key, label in the reader's language) of the attributes the trainee's credentials ask of
+    hour entries (of ``kind``)."""
+    found = {}
+    for credential in credentials_for(user):
+        for attribute in credential.spec.hour_attributes:
+            if kind is None or kind in attribute.kinds:
+                found.setdefault(attribute.key, credential.local_label(attribute.label))
+    return list(found.items())
+
+
 def categories_for(user):
-    """Continuing-education categories (key -> label) of the trainee's credentials."""
+    """Continuing-education categories (key -> label in the reader's language) of the trainee's
+    credentials."""
     found = {}
     for credential in credentials_for(user):
         if credential.spec.renewal:
             for key, category in credential.spec.renewal.categories.items():
-                found.setdefault(key, category.label)
+                found.setdefault(key, credential.local_label(category.label))
     return found
 
 
@@ -150,7 +162,8 @@ def record_evidence(admin, user, credential, key, occurred_on=None, quantity=Non
     if occurred_on and occurred_on > date.today():
         raise ServiceError(_("The date cannot be in the future."), "occurred_on")
     if spec.kind == "document" and getattr(spec, "quantity_at_least", None) is not None and quantity is None:
-        raise ServiceError(_("Give the number of %(what)s.", what=spec.quantity_label), "quantity")
+        raise ServiceError(_("Give the number of %(what)s.", what=credential.local_label(spec.quantity_label)),
+                           "quantity")
     title = spec.title
     evidence = Evidence(user_id=user.id, key=key, title=title, status="accepted", occurred_on=occurred_on,
                         quantity=quantity, attachment_id=attachment.id if attachment else None,
@@ -190,6 +203,36 @@ def evidence_waiting(limit=200):
         selectinload(Evidence.attachment).options(load_only(Attachment.id, Attachment.filename)))
         .where(Evidence.status == "submitted")
                                    .order_by(Evidence.created_at, Evidence.id).limit(limit)))
+
+
+def evidence_titles():
+    """Evidence key -> (credential, the title its file writes), from the active credentials (the
+    first to ask for a key wins), read once per request."""
+    from flask import has_request_context, request
+
+    from training.credentials.schema import walk
+
+    cache = vars(request) if has_request_context() else {}
+    if "_evidence_titles" not in cache:
+        titles = {}
+        for credential in db.session.scalars(select(Credential).where(Credential.active).order_by(Credential.id)):
+            for _path, spec in walk(credential.spec.requirements):
+                if getattr(spec, "key", None) and getattr(spec, "title", None):
+                    titles.setdefault(spec.key, (credential, spec.title))
+        cache["_evidence_titles"] = titles
+    return cache["_evidence_titles"]
+
+
+def evidence_title_text(evidence):
+    """The title of a piece of evidence in the reader's language, and the language it is written
+    in: as the credential that asks for its key names it today, else the title stored with it."""
+    from training.i18n import CONTENT_LANGUAGE
+
+    found = evidence_titles().get(evidence.key)
+    if found is None:
+        return evidence.title, CONTENT_LANGUAGE
+    credential, title = found
+    return credential.local_label_language(title)
 
 
 def credential_by_slug(slug):

@@ -10,13 +10,14 @@ from training.auth.models import User
 from training.credentials.eligibility import eligible_count
 from training.credentials.evaluation import compile_credentials, evaluate
 from training.credentials.forms import EndEnrolmentForm, EnrolForm, RecordForm, ReviewEvidenceForm, SignForm, UploadForm
-from training.credentials.models import Credential, Enrolment, Evidence
+from training.credentials.models import Credential, Enrolment, Evidence, by_local_title
 from training.credentials.schema import walk
 from training.credentials.services import (
     credential_by_slug,
     credentials_for,
     end_enrolment,
     enrol,
+    evidence_title_text,
     evidence_waiting,
     record_evidence,
     requirement_spec,
@@ -97,7 +98,7 @@ def evidence_file(evidence_id):
 @roles_required("admin")
 def admin_list():
     """Every credential with its requirements in words and how many trainees are enrolled and eligible."""
-    credentials = list(db.session.scalars(select(Credential).order_by(Credential.title)))
+    credentials = by_local_title(db.session.scalars(select(Credential)))
     enrolled = dict(db.session.execute(select(Enrolment.credential_id, func.count()).where(Enrolment.ended_on.is_(None))
                                        .group_by(Enrolment.credential_id)).all())
     compiled = compile_credentials(credentials)
@@ -130,7 +131,7 @@ def admin_review(evidence_id):
             db.session.rollback()
             show_error(form, error)
         else:
-            flash(_("%(title)s of %(name)s: %(status)s.", title=item.title, name=item.user.full_name,
+            flash(_("%(title)s of %(name)s: %(status)s.", title=evidence_title_text(item)[0], name=item.user.full_name,
                     status=item.status_label.lower()), "success")
             return redirect(url_for("credentials.admin_evidence"))
     items = evidence_waiting()
@@ -147,7 +148,7 @@ def _person_forms(person, credentials):
         for _path, spec in walk(credential.spec.requirements):
             if spec.kind == "external_exam" or (spec.kind == "document"):
                 value = f"{credential.slug}:{spec.key}"
-                options.append((value, f"{credential.local_title}: {spec.title}"))
+                options.append((value, f"{credential.local_title}: {credential.local_label(spec.title)}"))
     record_form.key.choices = choices(options)
     return enrol_form, record_form
 
@@ -157,7 +158,7 @@ def _person_forms(person, credentials):
 def admin_person(user_id):
     """A trainee's enrolments, checklists and evidence; enrol, end an enrolment, record evidence."""
     person = db.get_or_404(User, user_id)
-    credentials = list(db.session.scalars(select(Credential).where(Credential.active).order_by(Credential.title)))
+    credentials = by_local_title(db.session.scalars(select(Credential).where(Credential.active)))
     enrol_form, record_form = _person_forms(person, credentials)
     if request.method == "GET":
         enrol_form.started_on.data = date.today()

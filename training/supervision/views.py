@@ -9,7 +9,7 @@ from flask_login import current_user
 from training.auth.access import roles_required
 from training.auth.models import User
 from training.credentials.evaluation import evaluate
-from training.credentials.services import categories_for, credential_for, domains_for, hour_attributes_for
+from training.credentials.services import categories_for, credential_for, domains_for, hour_attribute_choices
 from training.extensions import db
 from training.forms import ConfirmForm, choices, show_error
 from training.http import content_disposition, page_number
@@ -88,7 +88,7 @@ def _entry_form(entry=None):
         form.kind.data = kind
     # A kind sent that is none of ours stays in the form, so validation refuses it with its message.
     form.domain.choices = _domain_choices(current_user)
-    form.attributes.choices = choices((a.key, a.label) for a in hour_attributes_for(current_user, kind))
+    form.attributes.choices = choices(hour_attribute_choices(current_user, kind))
     form.category.choices = choices([("", _("None")), *categories_for(current_user).items()])
     form.shown_kind, form.shown = kind, KIND_FIELDS[kind]
     if entry is not None and request.method == "GET":
