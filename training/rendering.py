@@ -1,5 +1,6 @@
 """Markdown to safe HTML, for course text and anything else written by people."""
 import re
+from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
@@ -19,6 +20,7 @@ ALIGN_CLASSES = {"align-left", "align-center", "align-right"}
 ALLOWED_CLASSES = {"th": ALIGN_CLASSES, "td": ALIGN_CLASSES}
 
 
+@lru_cache(maxsize=1024)
 def markdown_to_html(text):
     """Render Markdown and keep only a known-safe set of tags and attributes.
 

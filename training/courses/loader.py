@@ -12,6 +12,7 @@ read it in. A version gives only the words (title, summary, objectives, reflecti
 questions); settings such as minutes, quizzes and grading come from the English file.
 """
 import re
+import threading
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -563,9 +564,36 @@ def _check_prerequisites(courses, errors):
         visit(course.slug, [])
 
 
+# The courses last read without problems, by folder: (the files' names, sizes and times, courses).
+_loaded = {}
+_loaded_lock = threading.Lock()
+
+
+def _fingerprint(root):
+    return tuple(sorted((str(path), stat.st_size, stat.st_mtime_ns) for path in root.rglob("*")
+                        if path.is_file() and (stat := path.stat())))
+
+
 def load_courses(root):
-    """Read and check every course under ``root``; raise ContentErrors listing every problem."""
-    root = Path(root)
+    """Read and check every course under ``root``; raise ContentErrors listing every problem.
+
+    Unchanged files are not read again: a folder whose files all have the same names, sizes and
+    modification times as at the last reading without problems gives the same courses.
+    """
+    root = Path(root).resolve()
+    fingerprint = _fingerprint(root) if root.is_dir() else None
+    with _loaded_lock:
+        kept = _loaded.get(root)
+    if kept is not None and kept[0] == fingerprint:
+        return kept[1]
+    courses = _read_courses(root)
+    with _loaded_lock:
+        _loaded[root] = (fingerprint, courses)
+    return courses
+
+
+def _read_courses(root):
+    """Every course under ``root`` read from its files, checked."""
     errors = []
     courses = []
     if not root.is_dir():
