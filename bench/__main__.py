@@ -145,9 +145,13 @@ def start_server(url, port, workers):
                BASE_URL=f"http://127.0.0.1:{port}", VERIFY_RATE_LIMIT="1000000 per minute",
                LOGIN_RATE_LIMIT="1000 per minute")
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    process = subprocess.Popen([str(gunicorn), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-                                "--log-level", "warning", "bench.wsgi:app"], cwd=ROOT, env=env,
-                               start_new_session=True)
+    # The server's own lines (one per request) go to a file, not between the results.
+    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-gunicorn-{port}.log"
+    print(f"server log: {log}")
+    with log.open("ab") as output:
+        process = subprocess.Popen([str(gunicorn), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+                                    "--log-level", "warning", "bench.wsgi:app"], cwd=ROOT, env=env,
+                                   start_new_session=True, stdout=output, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:

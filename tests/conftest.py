@@ -12,6 +12,7 @@ import contextvars
 import os
 import re
 from contextlib import contextmanager
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -32,9 +33,36 @@ JOB_FILES_DIR = Path(__import__("tempfile").mkdtemp(prefix="job-files-"))
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+# Many tests take today's date as they start and compare it with the app's a little later. A run
+# that crosses midnight would see two different days, so a run that starts close to midnight (UTC,
+# or the machine's local day) runs with this process's clock set back a few hours, still ticking.
+# TEST_CLOCK_BACK_HOURS sets the clock back by that much whatever the hour, to try the suite so.
+MIDNIGHT_MARGIN = timedelta(hours=2)
+
+
+def _until_midnight(moment):
+    return datetime.combine(moment.date() + timedelta(days=1), time(), moment.tzinfo) - moment
+
+
+def keep_the_run_within_one_day():
+    """The clock's traveller when the clock was set back, otherwise None."""
+    import time_machine
+
+    now = datetime.now(UTC)
+    hours = os.environ.get("TEST_CLOCK_BACK_HOURS")
+    if hours is None:
+        if min(_until_midnight(now), _until_midnight(now.astimezone())) >= MIDNIGHT_MARGIN:
+            return None
+        hours = 3
+    traveller = time_machine.travel(now - timedelta(hours=float(hours)), tick=True)
+    traveller.start()
+    return traveller
+
+
 def pytest_configure(config):
     """Compile each language's catalogue when its .po is newer than its .mo, as `make setup` does,
-    so that the suite also runs straight from a fresh clone."""
+    so that the suite also runs straight from a fresh clone; keep the run within one day."""
+    keep_the_run_within_one_day()
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 

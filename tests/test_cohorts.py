@@ -567,7 +567,7 @@ def test_attendance_changes_are_in_the_audit_log_page(running, people, trainer, 
 def test_reminders_command_counts_session_reminders(app, runner):
     with mock.patch("training.cohorts.reminders.send_session_reminders", return_value=4):
         result = runner.invoke(args=["reminders", "send"])
-    assert "4 session reminder(s)" in result.output
+    assert "4 session reminders." in result.output
 
 
 def test_credit_for_absent_and_excused_is_nothing(running, people, trainer):

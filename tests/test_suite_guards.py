@@ -1,4 +1,6 @@
 """The suite refuses to empty a database or a Redis that is not plainly a test one."""
+from datetime import UTC, date, datetime, timedelta
+
 import pytest
 
 from .conftest import REDIS_TEST_MARK, claim_test_redis, flush_test_redis, refuse_unless_test_database
@@ -55,3 +57,22 @@ def test_an_empty_redis_is_marked_as_the_suites_then_flushed_freely(redis_url): 
     assert connection.exists(REDIS_TEST_MARK)
     connection.set("rq:queues", "x")
     assert flush_test_redis(redis_url).dbsize() == 1  # only the mark is left
+
+
+def test_a_run_that_starts_near_midnight_runs_on_a_clock_set_back_within_one_day(monkeypatch):
+    import time_machine
+
+    from .conftest import keep_the_run_within_one_day
+
+    monkeypatch.delenv("TEST_CLOCK_BACK_HOURS", raising=False)
+    with time_machine.travel(datetime(2026, 3, 1, 23, 15, tzinfo=UTC), tick=False):
+        traveller = keep_the_run_within_one_day()
+        try:
+            assert traveller is not None
+            assert abs(datetime.now(UTC) - datetime(2026, 3, 1, 20, 15, tzinfo=UTC)) < timedelta(minutes=1)
+            assert date.today() == date(2026, 3, 1)
+        finally:
+            traveller.stop()
+    with time_machine.travel(datetime(2026, 3, 1, 12, 0, tzinfo=UTC), tick=False):
+        assert keep_the_run_within_one_day() is None
+        assert datetime.now(UTC) == datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
