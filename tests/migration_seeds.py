@@ -584,3 +584,23 @@ def stored_texts_go_back_to_the_sites_language(db):
     assert db.scalar("SELECT next_step FROM enrolment WHERE user_id = 1 AND credential_id = 2") == "Log 10 more hours"
     assert db.scalar("SELECT summary FROM job WHERE id = 3") == "Certificate expiry: 2."
     assert db.scalar("SELECT error FROM job_item WHERE job_id = 4") == "This certificate no longer exists."
+
+
+# --- 0018: the language a signed text was written in -----------------------------------------------
+
+@after_upgrade("0018")
+def signatures_so_far_were_of_the_english_text(db):
+    assert db.scalar("SELECT signed_language FROM evidence WHERE key = 'code-of-ethics'") == "en"
+    assert db.scalar("SELECT count(*) FROM evidence WHERE signed_language <> 'en'") == 0
+
+
+@seed("0018")
+def a_signature_of_the_spanish_text(db):
+    db.insert("evidence", user_id=2, key="code-of-ethics", title="Code of ethics", status="accepted",
+              signed_name="Ben Trainee", text_sha256="5" * 64, signed_language="es", signed_at=datetime(2026, 5, 5),
+              note="", review_reason="")
+
+
+@after_downgrade("0018")
+def signatures_keep_their_text_digest_without_the_language(db):
+    assert db.scalar("SELECT text_sha256 FROM evidence WHERE user_id = 2 AND key = 'code-of-ethics'") == "5" * 64

@@ -318,7 +318,7 @@ EXTERNAL = """  - kind: external_exam
 
 
 def evidence(key, status="accepted", **fields):
-    values = {"quantity": None, "occurred_on": None, "text_sha256": "", "signed_at": None}
+    values = {"quantity": None, "occurred_on": None, "text_sha256": "", "signed_language": "en", "signed_at": None}
     values.update(fields)
     return SimpleNamespace(key=key, status=status, **values)
 

@@ -94,6 +94,7 @@ DETAILS = {
     "how": _l("how"),
     "key": _l("key"),
     "kind": _l("kind"),
+    "language": _l("language"),
     "minutes": _l("minutes"),
     "module": _l("module"),
     "note": _l("note"),

@@ -46,6 +46,8 @@ class Compiled:
     credential_names: dict = field(default_factory=dict)
     # Language -> {a label or title as the file writes it: the same words in that language}.
     label_names: dict = field(default_factory=dict)
+    # Language -> {a signature's, document's or attribute's key: its longer text in that language}.
+    texts: dict = field(default_factory=dict)
 
     def all_rules(self):
         """Every rule, those inside alternatives and groups included."""
@@ -70,6 +72,17 @@ class Compiled:
         if not self.label_names or not text:
             return text
         return self.label_names.get(current_language(), {}).get(text, text)
+
+    def text_digest(self, spec, language):
+        """The SHA-256 of a signature's text as a reader of ``language`` was shown it (the file's
+        English where it gives no translation): what a signature in that language must match."""
+        import hashlib
+
+        digests = self.__dict__.setdefault("_digests", {})
+        if (spec.key, language) not in digests:
+            text = self.texts.get(language or "", {}).get(spec.key) or spec.text
+            digests[spec.key, language] = hashlib.sha256(text.encode()).hexdigest()
+        return digests[spec.key, language]
 
     def attribute_label(self, key):
         """An hour attribute's label in the reader's language."""
@@ -142,6 +155,7 @@ def compile_definition(credential, course_titles=None, exam_pass_marks=None, cre
                         {a.key: a.label for a in spec.hour_attributes},
                         {language: dict(words.domains) for language, words in spec.translations.items()})
     compiled.label_names = {language: dict(words.labels) for language, words in spec.translations.items()}
+    compiled.texts = {language: dict(words.texts) for language, words in spec.translations.items()}
     compiled.rules = [build(requirement, compiled) for requirement in spec.requirements]
     compiled.renewal = RenewalRule(spec.renewal, compiled) if spec.renewal else None
     return compiled

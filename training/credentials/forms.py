@@ -1,7 +1,16 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, DecimalField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    DateField,
+    DecimalField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from training.forms import choices, strip
@@ -12,6 +21,9 @@ DATE_INVALID = _l("Enter a date like 2026-03-31.")
 class SignForm(FlaskForm):
     signed_name = StringField(_l("Your full name, as your signature"), filters=[strip],
                               validators=[DataRequired(message=_l("Type your name to sign.")), Length(max=120)])
+    # The language of the page the text was read on, and the SHA-256 of the text it showed.
+    text_language = HiddenField(validators=[Optional(), Length(max=5)])
+    text_sha256 = HiddenField(validators=[Optional(), Length(max=64)])
     submit = SubmitField(_l("Sign"))
 
 

@@ -68,6 +68,13 @@ class Credential(db.Model):
         a renewal category's) in ``language``, or as written where the file gives none."""
         return self.words(language).get("labels", {}).get(text, text)
 
+    def text_in(self, language, key, text):
+        """The longer text the file writes under ``key`` (a signature's text, a document's
+        description, an hour attribute's help), ``text`` in English, in ``language``, and the
+        language it is written in: English where the file gives no translation."""
+        translated = self.words(language).get("texts", {}).get(key) if text else None
+        return (translated, language) if translated else (text, CONTENT_LANGUAGE)
+
     # In the reader's language: the page's, falling back to the file's English.
 
     @property
@@ -90,6 +97,10 @@ class Credential(db.Model):
     def local_label(self, text):
         """A label or title of the file in the reader's language, where the file translates it."""
         return self.label_in(current_language(), text)
+
+    def local_text(self, key, text):
+        """``text_in`` the reader's language: (text, the language it is written in)."""
+        return self.text_in(current_language(), key, text)
 
     def local_label_language(self, text):
         """``local_label(text)`` and the language it is written in."""
@@ -172,9 +183,11 @@ class Evidence(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(12), default="submitted")
     attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id"))
-    # A signature: the name typed, and the SHA-256 of the exact text that was shown.
+    # A signature: the name typed, the SHA-256 of the exact text that was shown, and the language
+    # that text was written in (the file's English, or its translation the signer read).
     signed_name: Mapped[str] = mapped_column(String(120), default="")
     text_sha256: Mapped[str] = mapped_column(String(64), default="")
+    signed_language: Mapped[str] = mapped_column(String(5), default=CONTENT_LANGUAGE, server_default=CONTENT_LANGUAGE)
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     quantity: Mapped[float | None] = mapped_column(Float)  # an exam score, a number of college credits
     occurred_on: Mapped[date | None]                       # the exam's or the document's date

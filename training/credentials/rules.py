@@ -539,11 +539,9 @@ class SignatureRule(Rule):
         return _("Sign %(title)s.", title=self.title)
 
     def evaluate(self, facts, ctx):
-        import hashlib
-
         label = self.label(self.title)
-        digest = hashlib.sha256(self.spec.text.encode()).hexdigest()
-        signed = [e for e in _accepted(facts, self.spec.key) if e.text_sha256 == digest]
+        signed = [e for e in _accepted(facts, self.spec.key)
+                  if e.text_sha256 == self.credential.text_digest(self.spec, e.signed_language)]
         if signed:
             return [Item(f"evidence:{self.spec.key}", label, True,
                          _("Signed on %(day)s", day=format_date(signed[-1].signed_at)))]

@@ -244,6 +244,10 @@ class CredentialTranslation(Strict):
     # signature or external exam, a document's quantity_label, an hour attribute's or a renewal
     # category's label) -> the same words in this language, for checklists and evidence pages.
     labels: dict[Text, Text] = {}
+    # A signature's, document's or hour attribute's key -> the longer text it carries, in this
+    # language: the signature's text (what a reader of this language reads and signs), the
+    # document's description, the attribute's help.
+    texts: dict[Key, Annotated[str, Field(min_length=1, max_length=20_000)]] = {}
 
 
 class CredentialFile(Strict):
@@ -309,6 +313,26 @@ def file_labels(definition):
     return found
 
 
+def file_texts(definition):
+    """Key -> the longer text it carries in the file (a signature's text, a document's description,
+    an hour attribute's help), for what ``translations.<language>.texts`` may translate. A key
+    that carries two texts (an attribute and a requirement sharing it) maps to None."""
+    found = {}
+
+    def add(key, text):
+        if text:
+            found[key] = None if key in found else text
+
+    for _path, requirement in walk(definition.requirements):
+        if isinstance(requirement, Signature):
+            add(requirement.key, requirement.text)
+        elif isinstance(requirement, Document):
+            add(requirement.key, requirement.description)
+    for attribute in definition.hour_attributes:
+        add(attribute.key, attribute.help)
+    return found
+
+
 def _not_a_domain(name):
     return _("'%(name)s' is not one of this credential's domains", name=name)
 
@@ -329,6 +353,7 @@ def cross_check(definition, courses=None, credentials=None):
                 problems.append(((*path, name), _not_a_domain(name)))
 
     labels = file_labels(definition)
+    texts = file_texts(definition)
     for language, words in definition.translations.items():
         domain_keys(("translations", language, "domains"), words.domains)
         for text in words.labels:
@@ -337,6 +362,16 @@ def cross_check(definition, courses=None, credentials=None):
                                  _("'%(text)s' is not a label or title in this file (translate a requirement's "
                                    "label, a document's, signature's or exam's title, a quantity_label, or an hour "
                                    "attribute's or renewal category's label, written exactly as in the file)", text=text)))
+        for key in words.texts:
+            if key not in texts:
+                problems.append((("translations", language, "texts", key),
+                                 _("'%(key)s' is not the key of a text in this file (translate a signature's text, "
+                                   "a document's description or an hour attribute's help, under the key of its "
+                                   "signature, document or attribute)", key=key)))
+            elif texts[key] is None:
+                problems.append((("translations", language, "texts", key),
+                                 _("'%(key)s' is the key of both an hour attribute and a requirement: give them "
+                                   "different keys, so that it is clear which text is translated", key=key)))
 
     for path, req in walk(definition.requirements):
         if isinstance(req, TrainingHours | WorkHours | SupervisionHours):

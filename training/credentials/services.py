@@ -65,6 +65,17 @@ def hour_attribute_choices(user, kind=None):
     return list(found.items())
 
 
+def hour_attribute_hints(user, kind=None):
+    """Attribute key -> (its help in the reader's language, the language it is written in), for
+    the attributes of ``hour_attribute_choices`` that have help."""
+    found = {}
+    for credential in credentials_for(user):
+        for attribute in credential.spec.hour_attributes:
+            if (kind is None or kind in attribute.kinds) and attribute.key not in found:
+                found[attribute.key] = credential.local_text(attribute.key, attribute.help) if attribute.help else None
+    return {key: hint for key, hint in found.items() if hint}
+
+
 def categories_for(user):
     """Continuing-education categories (key -> label in the reader's language) of the trainee's
     credentials."""
@@ -119,19 +130,38 @@ def text_digest(text):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def sign(user, credential, key, typed_name):
-    """The trainee signs the text a signature requirement shows, by typing their name."""
+def text_to_sign(credential, spec, language):
+    """The text a signature requirement shows a reader of ``language``, the language it is written
+    in (English where the file gives no translation), and its SHA-256."""
+    text, written_in = credential.text_in(language, spec.key, spec.text)
+    return text, written_in, text_digest(text)
+
+
+def sign(user, credential, key, typed_name, language=None, shown_sha256=None):
+    """The trainee signs the text a signature requirement shows, by typing their name.
+
+    ``language`` is the language of the page the text was read on (the reader's, by default);
+    the evidence records the language the text was written in and the SHA-256 of exactly that
+    text. ``shown_sha256``, the digest of the text the page showed, refuses a signature of a
+    text that changed between reading and signing.
+    """
+    from training.i18n import LANGUAGES, current_language
+
     spec = requirement_spec(credential, key)
     if spec is None or spec.kind != "signature":
         raise ServiceError(_("There is nothing to sign here."), "signed_name")
     typed = " ".join((typed_name or "").split())
     if typed.casefold() not in {user.full_name.casefold(), user.printed_name.casefold()}:
         raise ServiceError(_("Type your name exactly as it appears on your account to sign."), "signed_name")
+    _text, written_in, digest = text_to_sign(credential, spec,
+                                             language if language in LANGUAGES else current_language())
+    if shown_sha256 and shown_sha256 != digest:
+        raise ServiceError(_("The text changed while you were reading it. Read it again, then sign."), "signed_name")
     evidence = Evidence(user_id=user.id, key=key, title=spec.title, status="accepted", signed_name=typed,
-                        text_sha256=text_digest(spec.text), signed_at=utcnow())
+                        text_sha256=digest, signed_language=written_in, signed_at=utcnow())
     db.session.add(evidence)
     audit.record("evidence.signed", actor=user, subject=user, key=key, title=spec.title,
-                 text_sha256=evidence.text_sha256)
+                 text_sha256=evidence.text_sha256, language=written_in)
     db.session.commit()
     return evidence
 

@@ -24,11 +24,13 @@ from training.credentials.services import (
     review_evidence,
     sign,
     submit_document,
+    text_to_sign,
 )
 from training.errors import ServiceError
 from training.extensions import db
 from training.forms import choices, show_error
 from training.http import content_disposition
+from training.i18n import current_language
 
 bp = Blueprint("credentials", __name__)
 EVIDENCE_KINDS = ("document", "signature", "external_exam")
@@ -56,7 +58,8 @@ def evidence(credential_slug, key):
             and form.validate_on_submit():
         try:
             if spec.kind == "signature":
-                sign(current_user, credential, key, form.signed_name.data)
+                sign(current_user, credential, key, form.signed_name.data, form.text_language.data,
+                     form.text_sha256.data)
                 flash(_("Signed. Thank you."), "success")
             else:
                 from training.supervision.services import read_upload
@@ -76,8 +79,17 @@ def evidence(credential_slug, key):
             return redirect(url_for("credentials.evidence", credential_slug=credential_slug, key=key))
     history = list(db.session.scalars(select(Evidence).where(Evidence.user_id == current_user.id, Evidence.key == key)
                                       .order_by(Evidence.created_at.desc(), Evidence.id.desc())))
+    shown = None
+    if spec.kind == "signature":
+        # The text in the reader's language; the form carries what was shown, so that the
+        # signature records exactly that text.
+        text, written_in, digest = text_to_sign(credential, spec, current_language())
+        shown = (text, written_in)
+        form.text_language.data, form.text_sha256.data = current_language(), digest
+    elif spec.kind == "document":
+        shown = credential.local_text(spec.key, spec.description)
     return render_template("credentials/evidence.html", credential=credential, spec=spec, form=form,
-                           history=history), 400 if form.errors else 200
+                           history=history, shown=shown), 400 if form.errors else 200
 
 
 @bp.route("/evidence/<int:evidence_id>/file")

@@ -9,7 +9,13 @@ from flask_login import current_user
 from training.auth.access import roles_required
 from training.auth.models import User
 from training.credentials.evaluation import evaluate
-from training.credentials.services import categories_for, credential_for, domains_for, hour_attribute_choices
+from training.credentials.services import (
+    categories_for,
+    credential_for,
+    domains_for,
+    hour_attribute_choices,
+    hour_attribute_hints,
+)
 from training.extensions import db
 from training.forms import ConfirmForm, choices, show_error
 from training.http import content_disposition, page_number
@@ -64,6 +70,7 @@ from training.supervision.wellbeing import (
     set_sharing,
     today_checkin,
 )
+from training.templating import in_language
 
 
 def _domain_choices(user):
@@ -89,6 +96,8 @@ def _entry_form(entry=None):
     # A kind sent that is none of ours stays in the form, so validation refuses it with its message.
     form.domain.choices = _domain_choices(current_user)
     form.attributes.choices = choices(hour_attribute_choices(current_user, kind))
+    # Each attribute's help in the reader's language, marked as English where the file gives none.
+    form.attribute_hints = {key: in_language(*hint) for key, hint in hour_attribute_hints(current_user, kind).items()}
     form.category.choices = choices([("", _("None")), *categories_for(current_user).items()])
     form.shown_kind, form.shown = kind, KIND_FIELDS[kind]
     if entry is not None and request.method == "GET":
