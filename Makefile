@@ -55,8 +55,11 @@ browser:
 	  else echo "note: install $(SYSTEM_PACKAGES) for browser tests and subset fonts in PDFs"; fi; \
 	fi
 
+# Two test processes per core: much of a test's time is spent waiting for PostgreSQL, Redis or
+# the browser, so twice as many processes as cores keeps the cores busy.
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 test: $(VENV)/.installed-dev setup browser
-	$(BIN)/python -m pytest -n auto --dist loadgroup
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # Background job workers, WORKERS of them (one per core by default); they need REDIS_URL.
 WORKERS ?= 2
