@@ -14,9 +14,11 @@ worker_class = "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
 graceful_timeout = 30
 keepalive = 5
-# Recycle workers now and then, staggered, so slow leaks never build up.
-max_requests = 2000
-max_requests_jitter = 200
+# Recycle workers now and then, staggered, so slow leaks never build up. Not too often: a new
+# worker loads the app and compiles its templates on its first requests, and at a few hundred
+# requests a second a recycle every 2,000 requests put such a slow start in every few seconds.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 20000))
+max_requests_jitter = max_requests // 10
 # The proxy's X-Forwarded-* headers are believed from these addresses only.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Heartbeat files in memory: a slow disk never makes gunicorn think a worker hung.

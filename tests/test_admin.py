@@ -1,5 +1,7 @@
 """Administration: people, invitations, roles, deactivation, supervisors, audit log."""
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import insert
 
 from training.audit import AuditEvent
 from training.auth.models import SupervisorAssignment, User, user_by_email
@@ -178,3 +180,22 @@ def test_course_content_page_reloads_and_reports_errors(app, course, people, log
     app.config["COURSES_DIR"] = str(tmp_path)
     page = client.post("/admin/courses/sync")
     assert page.status_code == 422 and "Nothing was changed" in page.text and "course.yaml" in page.text
+
+
+def test_a_long_audit_log_is_counted_up_to_a_limit_and_paged_to_its_end(people, login_as, monkeypatch):
+    from training.admin import services
+
+    db.session.execute(insert(AuditEvent), [
+        {"action": "hours.approved", "actor_id": people["supervisor"].id, "subject_id": people["trainee"].id,
+         "details": {"entry": n}, "created_at": datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=n)}
+        for n in range(120)])
+    db.session.commit()
+    client = login_as(people["admin"])
+    first = client.get("/admin/audit").text
+    assert "120 events." in first and "Page 1 of 3" in first and 'rel="next"' in first
+    monkeypatch.setattr(services.log_page, "__defaults__", (50, 100))  # count no further than 100
+    first = client.get("/admin/audit").text
+    assert "More than 100 events." in first and "Page 1<" in first and "Page 1 of" not in first
+    last = client.get("/admin/audit?page=3").text
+    assert "Page 3<" in last and 'rel="prev"' in last and 'rel="next"' not in last
+    assert last.count("<tr>") == 1 + 20  # the header and the 20 oldest events

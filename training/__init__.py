@@ -252,6 +252,7 @@ def register_template_helpers(app):
     from training.templating import (
         audit_value,
         evidence_title,
+        format_count,
         format_date,
         format_datetime,
         format_hours,
@@ -266,6 +267,7 @@ def register_template_helpers(app):
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["hours"] = format_hours
     app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["count"] = format_count
     app.jinja_env.filters["percent"] = format_percent
     app.jinja_env.filters["audit_value"] = audit_value
     app.jinja_env.filters["audit_key"] = detail_name

@@ -34,6 +34,11 @@ def format_number(value, places=2):
     return format_decimal(round(value, places), format="0." + "#" * places, locale=_locale())
 
 
+def format_count(value):
+    """A whole count with the page language's grouping ('10,000', '10.000')."""
+    return format_decimal(value, locale=_locale())
+
+
 def format_percent(value):
     """A score out of 100 with one decimal, as the page's language writes it ('87.5%', '87,5 %')."""
     if value is None:

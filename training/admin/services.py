@@ -1,4 +1,5 @@
 """Administration: people, roles, supervisor assignments and the audit log."""
+from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
@@ -173,6 +174,50 @@ def audit_query(action="", person="", date_from=None, date_to=None):
     if date_to:
         query = query.where(AuditEvent.created_at < _start_of(date_to, days=1))
     return query
+
+
+@dataclass
+class LogPage:
+    """One page of a long log, counted only up to ``limit``: past that, "more than" is enough, and
+    the count costs the same however many years of events the log holds."""
+
+    items: list
+    page: int
+    per_page: int
+    counted: int
+    limit: int
+    has_next: bool
+
+    @property
+    def more(self):
+        return self.counted > self.limit
+
+    @property
+    def pages(self):
+        """The number of pages, or None when there are more than ``limit`` events."""
+        return None if self.more else max(1, -(-self.counted // self.per_page))
+
+    @property
+    def has_prev(self):
+        return self.page > 1
+
+    @property
+    def prev_num(self):
+        return self.page - 1
+
+    @property
+    def next_num(self):
+        return self.page + 1
+
+
+def log_page(query, page, per_page=50, limit=10_000):
+    """Page ``page`` of ``query`` (events newest first), with the events counted up to ``limit``."""
+    counted = db.session.scalar(select(func.count()).select_from(
+        query.with_only_columns(AuditEvent.id).order_by(None).limit(limit + 1).subquery()))
+    if counted <= limit:
+        page = min(page, max(1, -(-counted // per_page)))
+    rows = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page + 1)))
+    return LogPage(rows[:per_page], page, per_page, counted, limit, len(rows) > per_page)
 
 
 def _start_of(day, days=0):

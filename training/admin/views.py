@@ -23,6 +23,7 @@ from training.admin.services import (
     deactivate,
     end_assignment,
     joined_at,
+    log_page,
     people_query,
     reactivate,
 )
@@ -258,8 +259,7 @@ def audit_log():
                             form.date_from.data, form.date_to.data)
     else:
         query = audit_query()
-    pagination = db.paginate(query, page=page_number(page), per_page=50, error_out=False)
-    return render_template("admin/audit.html", form=form, pagination=pagination, roles=ROLES)
+    return render_template("admin/audit.html", form=form, pagination=log_page(query, page_number(page)), roles=ROLES)
 
 
 # --- Programme overview ------------------------------------------------------------------------
