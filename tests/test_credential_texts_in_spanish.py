@@ -16,7 +16,7 @@ from training.credentials.models import Credential, Evidence
 from training.credentials.schema import FileError, file_texts, parse
 from training.extensions import db
 
-from .test_credential_labels_in_spanish import compiled
+from .test_credential_labels_in_spanish import ana, compiled, state  # noqa: F401  (fixtures)
 from .test_titles_in_spanish import text_of
 
 ROOT = Path(__file__).resolve().parent.parent / "certificates" / "credentials"
@@ -150,22 +150,7 @@ def test_changing_the_spanish_text_asks_only_its_signers_to_sign_again(app):
 
 # --- Pages -------------------------------------------------------------------------------------------
 
-@pytest.fixture
-def state(app, credentials):
-    return db.session.scalar(db.select(Credential).where(Credential.slug == STATE))
-
-
-@pytest.fixture
-def ana(make_user, people, state):
-    """A Spanish-speaking trainee enrolled in the state credential."""
-    from training.credentials.services import enrol
-
-    ana = make_user("ana@example.org", name="Ana Alvarez", locale="es")
-    enrol(people["admin"], ana, state, date.today() - timedelta(days=10))
-    return ana
-
-
-def spanish_ethics(state):
+def spanish_ethics(state):  # noqa: F811
     return state.spec.translations["es"].texts["code_of_ethics"]
 
 
@@ -173,7 +158,7 @@ def form_values(page):
     return dict(re.findall(r'<input[^>]*name="(sign-[a-z0-9_]+|csrf_token)"[^>]*value="([^"]*)"', page))
 
 
-def test_a_spanish_trainee_reads_and_signs_the_spanish_text(ana, state, login_as):
+def test_a_spanish_trainee_reads_and_signs_the_spanish_text(ana, state, login_as):  # noqa: F811
     client = login_as(ana)
     page = client.get(f"/credentials/{STATE}/evidence/code_of_ethics").text
     assert SPANISH_ETHICS in page and ENGLISH_ETHICS not in page
@@ -192,7 +177,7 @@ def test_a_spanish_trainee_reads_and_signs_the_spanish_text(ana, state, login_as
     assert "Código de ética" in checklist and "Lea y firme Código de ética." not in checklist
 
 
-def test_an_english_reader_signs_the_english_text(ana, state, login_as):
+def test_an_english_reader_signs_the_english_text(ana, state, login_as):  # noqa: F811
     ana.locale = "en"
     db.session.commit()
     client = login_as(ana)
@@ -204,7 +189,7 @@ def test_an_english_reader_signs_the_english_text(ana, state, login_as):
     assert (evidence.signed_language, evidence.text_sha256) == ("en", sha(state.spec.requirements[6].text))
 
 
-def test_a_text_that_changed_while_it_was_read_is_not_signed(ana, state, login_as):
+def test_a_text_that_changed_while_it_was_read_is_not_signed(ana, state, login_as):  # noqa: F811
     client = login_as(ana)
     values = form_values(client.get(f"/credentials/{STATE}/evidence/code_of_ethics").text)
     values["sign-text_sha256"] = "0" * 64  # the digest of an earlier version of the text
@@ -220,7 +205,7 @@ def test_a_text_that_changed_while_it_was_read_is_not_signed(ana, state, login_a
                        data={**values, "sign-signed_name": "Ana Alvarez"}).status_code == 302
 
 
-def test_an_english_signature_given_before_translations_still_counts(ana, state, login_as, people):
+def test_an_english_signature_given_before_translations_still_counts(ana, state, login_as, people):  # noqa: F811
     """Rows from before the language was recorded are English, and stay met for a Spanish reader."""
     db.session.add(Evidence(user_id=ana.id, key="code_of_ethics", title="Code of ethics", status="accepted",
                             signed_name="Ana Alvarez", text_sha256=sha(state.spec.requirements[6].text),
@@ -236,7 +221,7 @@ def test_an_english_signature_given_before_translations_still_counts(ana, state,
     assert "signed as Ana Alvarez" in admin and "(the text in" not in admin
 
 
-def test_an_administrator_sees_which_language_was_signed(ana, people, login_as):
+def test_an_administrator_sees_which_language_was_signed(ana, people, login_as):  # noqa: F811
     from training.credentials.services import sign
 
     with login_as(ana).application.test_request_context(headers={"Accept-Language": "es"}):
@@ -250,13 +235,13 @@ def ana_state():
     return db.session.scalar(db.select(Credential).where(Credential.slug == STATE))
 
 
-def test_a_documents_description_is_in_spanish_on_its_evidence_page(ana, login_as):
+def test_a_documents_description_is_in_spanish_on_its_evidence_page(ana, login_as):  # noqa: F811
     text = text_of(login_as(ana).get(f"/credentials/{STATE}/evidence/background_check").text)
     assert "El programa solicita la verificación y registra su resultado." in text
     assert "The programme requests the check" not in text
 
 
-def test_an_untranslated_description_is_shown_as_english(ana, state, login_as):
+def test_an_untranslated_description_is_shown_as_english(ana, state, login_as):  # noqa: F811
     definition = dict(state.definition)
     definition["translations"] = {"es": {**definition["translations"]["es"], "texts": {}}}
     state.definition = definition
@@ -265,7 +250,7 @@ def test_an_untranslated_description_is_shown_as_english(ana, state, login_as):
     assert '<p lang="en">The programme requests the check and records its result.</p>' in page
 
 
-def test_the_hour_form_shows_each_attributes_help_in_spanish(ana, people, login_as):
+def test_the_hour_form_shows_each_attributes_help_in_spanish(ana, people, login_as):  # noqa: F811
     from training.credentials.services import enrol
 
     definition = parse((ROOT / "examples" / "work-hours.yaml").read_text())

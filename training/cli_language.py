@@ -43,20 +43,29 @@ class Context(click.Context):
     formatter_class = HelpFormatter
 
 
+class _LazyHelp:
+    """A command's or option's help kept as given (a lazy string) and read as words.
+
+    Click runs regular expressions over the help, which need a str; turned into words each time
+    it is read, the help follows the language in force.
+    """
+
+    def __get__(self, owner, cls=None):
+        if owner is None:
+            return self
+        value = owner.__dict__.get("_lazy_help")
+        return None if value is None else str(value)
+
+    def __set__(self, owner, value):
+        owner.__dict__["_lazy_help"] = value
+
+
 class _InDefaultLanguage:
     """What a command or a group writes for people, in the site's default language."""
 
     context_class = Context
 
-    # Click runs regular expressions over the help, which need a str: the lazy text is kept and
-    # turned into words each time it is read.
-    @property
-    def help(self):
-        return None if self._lazy_help is None else str(self._lazy_help)
-
-    @help.setter
-    def help(self, value):
-        self._lazy_help = value
+    help = _LazyHelp()
 
     def parse_args(self, ctx, args):
         # --help and prompts happen while the arguments are read, before the command runs.
@@ -95,17 +104,11 @@ class Group(_InDefaultLanguage, AppGroup):
 class Option(click.Option):
     """An option whose help stays a lazy string until click writes it."""
 
+    help = _LazyHelp()
+
     def __init__(self, *args, help=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.help = help
-
-    @property
-    def help(self):
-        return None if self._lazy_help is None else str(self._lazy_help)
-
-    @help.setter
-    def help(self, value):
-        self._lazy_help = value
 
     def get_help_record(self, ctx):
         if self.hidden:
