@@ -604,3 +604,26 @@ def a_signature_of_the_spanish_text(db):
 @after_downgrade("0018")
 def signatures_keep_their_text_digest_without_the_language(db):
     assert db.scalar("SELECT text_sha256 FROM evidence WHERE user_id = 2 AND key = 'code-of-ethics'") == "5" * 64
+
+
+# --- 0019: the key of the hours form that sent an entry -------------------------------------------
+
+@after_upgrade("0019")
+def entries_so_far_have_no_key_and_do_not_collide(db):
+    assert "ix_hour_entry_submission_key" in _index_names(db, "hour_entry")
+    assert db.scalar("SELECT count(*) FROM hour_entry WHERE submission_key IS NULL") == db.scalar(
+        "SELECT count(*) FROM hour_entry")
+
+
+@seed("0019")
+def an_entry_sent_with_its_forms_key(db):
+    db.insert("hour_entry", id=7, trainee_id=2, kind="service", occurred_on=date(2026, 3, 4), minutes=60,
+              domain="Advocacy", organisation="Drop-in", note="", provider="", status="withdrawn",
+              review_comment="", signed_name="", signature_hash="", correction_reason="",
+              submitted_at=datetime(2026, 3, 4, 18), submission_key="0" * 32)
+
+
+@after_downgrade("0019")
+def the_entry_stays_without_its_key(db):
+    assert "ix_hour_entry_submission_key" not in _index_names(db, "hour_entry")
+    assert db.scalar("SELECT minutes FROM hour_entry WHERE id = 7") == 60

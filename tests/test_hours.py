@@ -52,6 +52,50 @@ def test_a_trainee_logs_three_hours_which_go_to_their_supervisor(team, login_as)
     assert "hours.submitted" in set(db.session.scalars(db.select(AuditEvent.action)))
 
 
+def test_a_form_sent_twice_makes_one_entry(team, login_as):
+    client = login_as(team["trainee"])
+    page = client.get("/hours/new").text
+    key = re.search(r'name="submission_key" type="hidden" value="([0-9a-f]{32})"', page).group(1)
+    assert key not in client.get("/hours/new").text  # each opening of the form has its own key
+    first = client.post("/hours/new", data=entry_form(submission_key=key))
+    again = client.post("/hours/new", data=entry_form(submission_key=key), follow_redirects=True)
+    assert first.status_code == 302 and again.status_code == 200
+    assert count_entries() == 1
+    assert "These hours were already sent for approval; they are listed once." in again.text
+    # Another opening of the form, or a form sent without a usable key, logs its own entry.
+    assert client.post("/hours/new", data=entry_form(submission_key="0" * 32)).status_code == 302
+    assert client.post("/hours/new", data=entry_form(submission_key="<script>")).status_code == 302
+    assert client.post("/hours/new", data=entry_form()).status_code == 302
+    assert count_entries() == 4
+    # The key belongs to its trainee: another trainee's form with the same key is theirs alone.
+    other = login_as(team["other_trainee"])
+    assert other.post("/hours/new", data=entry_form(submission_key=key)).status_code == 302
+    assert count_entries() == 5
+
+
+def test_two_requests_racing_with_one_forms_key_make_one_entry(team):
+    """The second request finds no entry yet, then meets the unique index as it writes."""
+    from training.supervision import services
+
+    trainee = team["trainee"]
+    data = EntryInput("service", TODAY - timedelta(days=1), 60, "Advocacy")
+    first = log_entry(trainee, data, submission_key="a" * 32)
+    real = services.sent_before
+    calls = []
+
+    def not_yet_then_real(who, key):
+        calls.append(key)
+        return None if len(calls) == 1 else real(who, key)
+
+    services.sent_before = not_yet_then_real
+    try:
+        with pytest.raises(services.AlreadySent) as raised:
+            log_entry(trainee, data, submission_key="a" * 32)
+    finally:
+        services.sent_before = real
+    assert raised.value.entry.id == first.id and count_entries() == 1
+
+
 @pytest.mark.parametrize("overrides, field_message", [
     ({"occurred_on": (TODAY + timedelta(days=1)).isoformat()}, "The date cannot be in the future."),
     ({"occurred_on": (TODAY - timedelta(days=400)).isoformat()}, "Hours can be logged up to 120 days back."),

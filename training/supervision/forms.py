@@ -1,3 +1,4 @@
+import re
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import format_decimal
@@ -8,6 +9,7 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DecimalField,
+    HiddenField,
     RadioField,
     SelectField,
     StringField,
@@ -80,6 +82,11 @@ class HourFilterForm(FlaskForm):
     date_to = DateField(_l("To"), invalid_value_message=DATE_INVALID, validators=[Optional()])
 
 
+def _submission_key(value):
+    """The form's key when it is one the form could have made (32 hex digits), otherwise none."""
+    return value if isinstance(value, str) and re.fullmatch(r"[0-9a-f]{32}", value) else None
+
+
 class EntryForm(FlaskForm):
     kind = RadioField(_l("What kind of hours?"), choices=choices(KINDS.items()), default="service",
                       validators=[InputRequired(message=_l("Choose what kind of hours these are."))])
@@ -102,6 +109,8 @@ class EntryForm(FlaskForm):
                            description=_l("The category it counts toward at renewal."))
     note = TextAreaField(_l("Note (optional)"), filters=[strip], validators=[Optional(), Length(max=2000)],
                          description=NOTE_HINT)
+    # A random key per opening of the form, so that sending it twice makes one entry.
+    submission_key = HiddenField(filters=[_submission_key])
     submit = SubmitField(_l("Send for approval"))
 
     @property

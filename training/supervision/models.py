@@ -75,6 +75,8 @@ class HourEntry(db.Model):
         # Covers the facts credential rules read for a page of trainees, without table lookups.
         Index("ix_hour_entry_trainee_facts", "trainee_id", "status", "kind", "domain", "supervision_format",
               "attributes", "category", "occurred_on", "minutes"),
+        # One entry per sending of the hours form, however many times it is sent (a double click).
+        Index("ix_hour_entry_submission_key", "trainee_id", "submission_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -106,6 +108,8 @@ class HourEntry(db.Model):
     correction_reason: Mapped[str] = mapped_column(Text, default="")
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The random key of the form that sent the entry (None for entries made another way).
+    submission_key: Mapped[str | None] = mapped_column(String(32))
 
     trainee = relationship("User", foreign_keys=[trainee_id])
     supervisor = relationship("User", foreign_keys=[supervisor_id])

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import false, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, selectinload
 
 from training import audit
@@ -36,6 +37,14 @@ ALLOWED_UPLOADS = {
 
 class EntryError(ServiceError):
     """An hour entry, review or session refused, with the field it concerns."""
+
+
+class AlreadySent(Exception):
+    """The hours form was sent again: ``entry`` is the entry its first sending made."""
+
+    def __init__(self, entry):
+        super().__init__(entry.id)
+        self.entry = entry
 
 
 # --- Checks ----------------------------------------------------------------------------------
@@ -200,14 +209,38 @@ def _values(data):
             "category": data.category if data.kind == "training" else ""}
 
 
-def log_entry(trainee, data, upload=None):
-    """Record hours for approval by the trainee's current supervisor."""
+def sent_before(trainee, submission_key):
+    """The entry a form with this key already made, if it was sent before."""
+    if not submission_key:
+        return None
+    return db.session.scalar(select(HourEntry).where(HourEntry.trainee_id == trainee.id,
+                                                     HourEntry.submission_key == submission_key))
+
+
+def log_entry(trainee, data, upload=None, submission_key=None):
+    """Record hours for approval by the trainee's current supervisor.
+
+    ``submission_key`` is the sending form's random key: a form sent twice (a double click, a
+    retry over a poor connection) makes one entry. Raises ``AlreadySent`` with that entry then.
+    """
+    earlier = sent_before(trainee, submission_key)
+    if earlier is not None:
+        raise AlreadySent(earlier)
     attachment = read_upload(upload, trainee) if upload is not None and upload.filename else None
     _check_entry(trainee, data, has_attachment=attachment is not None)
     entry = HourEntry(trainee_id=trainee.id, supervisor_id=getattr(current_supervisor(trainee), "id", None),
-                      attachment=attachment if data.kind == "training" else None, **_values(data))
+                      attachment=attachment if data.kind == "training" else None, submission_key=submission_key or None,
+                      **_values(data))
     db.session.add(entry)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The same form, sent a moment earlier by another request, made its entry first.
+        db.session.rollback()
+        earlier = sent_before(trainee, submission_key)
+        if earlier is None:
+            raise
+        raise AlreadySent(earlier) from None
     event = audit.record("hours.submitted", actor=trainee, subject=trainee, entry=entry.id, kind=entry.kind,
                          minutes=entry.minutes, occurred_on=entry.occurred_on.isoformat())
     db.session.commit()

@@ -1,3 +1,4 @@
+import secrets
 from datetime import date
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -39,6 +40,7 @@ from training.supervision.forms import (
 from training.supervision.models import KINDS, HourEntry
 from training.supervision.risk import assess, own_flags
 from training.supervision.services import (
+    AlreadySent,
     Decision,
     EntryError,
     EntryInput,
@@ -168,9 +170,13 @@ def new_entry():
     form = _entry_form()
     if request.method == "GET":
         form.occurred_on.data = date.today()
+        form.submission_key.data = secrets.token_hex(16)
     if form.validate_on_submit():
         try:
-            log_entry(current_user, _entry_input(form), form.certificate.data)
+            log_entry(current_user, _entry_input(form), form.certificate.data, form.submission_key.data)
+        except AlreadySent:
+            flash(_("These hours were already sent for approval; they are listed once."), "info")
+            return redirect(url_for("supervision.hours"))
         except EntryError as error:
             db.session.rollback()
             show_error(form, error)
