@@ -484,7 +484,7 @@ def run_load(users, seconds, postgres, redis_url, kill=True, database_fault="ter
                "ARGON2_TIME_COST": "1", "ARGON2_MEMORY_COST": "1024", "HOURS_BACKDATE_DAYS": "120"}
         ports = [free_port(), free_port()]
         logs = [folder / f"server-{n}.log" for n in range(len(ports))]
-        servers = [start_server(env, port, log) for port, log in zip(ports, logs)]
+        servers = [start_server(env, port, log) for port, log in zip(ports, logs, strict=True)]
         for port in ports:
             wait_until_serving(port)
         urls = [f"http://127.0.0.1:{port}" for port in ports]
