@@ -131,6 +131,24 @@ def language_name(code):
     return Locale.parse(code).get_language_name(current_language())
 
 
+class WordsInLanguages:
+    """Title, description and domain names in a language, from ``words(language)`` (a dict with
+    any of "title", "description" and "domains"), falling back to the English attributes named
+    by ``english_title`` and ``english_description``."""
+
+    english_title = "title"
+    english_description = "description"
+
+    def title_in(self, language):
+        return self.words(language).get("title") or getattr(self, self.english_title)
+
+    def description_in(self, language):
+        return self.words(language).get("description") or getattr(self, self.english_description)
+
+    def domain_in(self, language, domain):
+        return self.words(language).get("domains", {}).get(domain, domain)
+
+
 def _translations():
     """The current catalogue, looked up once per language in force rather than once per string.
 

@@ -6,15 +6,20 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from training.db_types import UTCDateTime, utcnow
 from training.extensions import db
+from training.i18n import WordsInLanguages
 
 
-class Certificate(db.Model):
+class Certificate(WordsInLanguages, db.Model):
     """A certificate as issued: everything printed on it is stored here and never recomputed.
 
     One certificate per trainee, credential and cycle (1 for the first award, 2 for the
     first renewal, ...), enforced by the database so that double clicks, two administrators
     or a retried job can never make two.
     """
+
+    # The credential's words as frozen at issue.
+    english_title = "credential_title"
+    english_description = "credential_description"
 
     __table_args__ = (
         UniqueConstraint("user_id", "credential_id", "cycle"),
@@ -78,14 +83,6 @@ class Certificate(db.Model):
         """The credential's title, description and domain names in ``language``, as frozen at issue."""
         return (self.translations or {}).get(language) or {}
 
-    def title_in(self, language):
-        return self.words(language).get("title") or self.credential_title
-
-    def description_in(self, language):
-        return self.words(language).get("description") or self.credential_description
-
-    def domain_in(self, language, domain):
-        return self.words(language).get("domains", {}).get(domain, domain)
 
     @property
     def grouped_code(self):

@@ -28,7 +28,7 @@ def transcript_context(trainee):
     evaluation = evaluate_one(trainee)
     credential = evaluation.credential if evaluation else None
     return {"trainee": trainee, "completions": completions, "exams": exams, "credential": credential,
-            "credential_title": (credential.words(current_language()).get("title") or credential.title)
+            "credential_title": credential.title_in(current_language())
             if credential else "",
             "requirements": evaluation.hour_items if evaluation else [], "hours": approved_minutes(trainee),
             "today": date.today(),

@@ -25,6 +25,12 @@ from training.extensions import db
 from training.i18n import LANGUAGES, current_language, default_locale, in_language
 
 
+def _in_reader_language(names, english, slug):
+    """``slug``'s name from ``names`` ({language: {slug: name}}) in the reader's language, else the
+    English one, else the slug."""
+    return (names.get(current_language(), {}).get(slug) if names else None) or english.get(slug, slug)
+
+
 @dataclass
 class Compiled:
     """A credential with its rules built and the names its checklist needs."""
@@ -90,19 +96,11 @@ class Compiled:
 
     def course_title(self, slug):
         """A course's title in the reader's language where the course has a version in it."""
-        if self.course_names:
-            title = self.course_names.get(current_language(), {}).get(slug)
-            if title:
-                return title
-        return self.course_titles.get(slug, slug)
+        return _in_reader_language(self.course_names, self.course_titles, slug)
 
     def credential_title(self, slug):
         """Another credential's title in the reader's language where its file translates it."""
-        if self.credential_names:
-            title = self.credential_names.get(current_language(), {}).get(slug)
-            if title:
-                return title
-        return self.credential_titles.get(slug, slug)
+        return _in_reader_language(self.credential_names, self.credential_titles, slug)
 
     def criteria(self):
         """Every requirement in words, in the file's order: the credential page and the badge's criteria."""

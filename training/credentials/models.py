@@ -8,10 +8,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from training.db_types import UTCDateTime, utcnow
 from training.extensions import db
-from training.i18n import CONTENT_LANGUAGE, current_language, text_in
+from training.i18n import CONTENT_LANGUAGE, WordsInLanguages, current_language, text_in
 
 
-class Credential(db.Model):
+class Credential(WordsInLanguages, db.Model):
     """A credential as its file defines it; ``definition`` holds the whole validated file."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,18 +50,18 @@ class Credential(db.Model):
         return self.spec.design
 
     def words(self, language):
-        """The title, description and domain names in ``language`` ({} where the file gives none)."""
-        version = self.spec.translations.get(language)
-        return version.model_dump() if version is not None else {}
+        """The title, description and domain names in ``language`` ({} where the file gives none).
 
-    def title_in(self, language):
-        return self.words(language).get("title") or self.title
-
-    def description_in(self, language):
-        return self.words(language).get("description") or self.description
-
-    def domain_in(self, language, domain):
-        return self.words(language).get("domains", {}).get(domain, domain)
+        Pages ask for them once per credential shown: kept with the validated definition."""
+        spec = self.spec
+        kept = self.__dict__.get("_words")
+        if kept is None or kept[0] is not spec:
+            kept = (spec, {})
+            self.__dict__["_words"] = kept
+        if language not in kept[1]:
+            version = spec.translations.get(language)
+            kept[1][language] = version.model_dump() if version is not None else {}
+        return kept[1][language]
 
     def label_in(self, language, text):
         """A label or title the file writes (a requirement's, an evidence title, an hour attribute's,
