@@ -180,6 +180,7 @@ def build(size, log=print):
     from training.credentials.models import Credential
     from training.demo import load_demo
     from training.extensions import db
+    from training.supervision.summary import rebuild as rebuild_hour_summaries
 
     def step(label, fn, *args):
         started = time.perf_counter()
@@ -193,6 +194,7 @@ def build(size, log=print):
         sync_trainings(ROOT / "trainings"), load_demo()))
     step("trainees and supervisors", _people, size, hash_password(PASSWORD))
     step(f"{size.entries:,} hour entries", _hour_entries, size)
+    step("each trainee's hour totals", rebuild_hour_summaries)
     step(f"{size.attempts:,} quiz attempts", _quiz_attempts, size)
     credential = db.session.scalar(db.select(Credential).where(Credential.slug == "peer-recovery-specialist"))
     model = step("one certificate issued by the app", lambda: issue(user_by_email("ready@example.org"),

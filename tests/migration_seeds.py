@@ -627,3 +627,49 @@ def an_entry_sent_with_its_forms_key(db):
 def the_entry_stays_without_its_key(db):
     assert "ix_hour_entry_submission_key" not in _index_names(db, "hour_entry")
     assert db.scalar("SELECT minutes FROM hour_entry WHERE id = 7") == 60
+
+
+# --- 0020: each trainee's running hour totals --------------------------------------------------------
+
+@after_upgrade("0020")
+def every_trainee_with_entries_has_their_totals(db):
+    """The totals are those of the entries logged before the upgrade, per trainee."""
+    expected = {}
+    for trainee, kind, status, minutes, day, submitted in db.connection.execute(sa.text(
+            "SELECT trainee_id, kind, status, minutes, occurred_on, submitted_at FROM hour_entry")):
+        row = expected.setdefault(trainee, {"service": 0, "supervision": 0, "last": None, "pending": 0,
+                                            "oldest": None})
+        day, submitted = _as_date(day), _as_datetime(submitted)
+        if status == "approved" and kind in ("service", "supervision"):
+            row[kind] += minutes
+            if kind == "supervision":
+                row["last"] = max(filter(None, (row["last"], day)))
+        if status == "pending":
+            row["pending"] += 1
+            row["oldest"] = min(filter(None, (row["oldest"], submitted)))
+    stored = {trainee: {"service": service, "supervision": supervision, "last": _as_date(last),
+                        "pending": pending, "oldest": _as_datetime(oldest)}
+              for trainee, service, supervision, last, pending, oldest in db.connection.execute(sa.text(
+                  "SELECT trainee_id, service_minutes, supervision_minutes, last_supervision, pending_count, "
+                  "oldest_pending_at FROM hour_summary"))}
+    assert expected and stored == expected
+    assert any(row["pending"] for row in stored.values()) and any(row["last"] for row in stored.values())
+
+
+def _as_date(value):
+    return date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
+def _as_datetime(value):
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+@seed("0020")
+def totals_of_a_trainee_without_entries(db):
+    db.insert("hour_summary", trainee_id=9, service_minutes=0, supervision_minutes=0, pending_count=0)
+
+
+@after_downgrade("0020")
+def the_entries_stay_without_their_totals(db):
+    assert "hour_summary" not in sa.inspect(db.connection).get_table_names()
+    assert db.scalar("SELECT count(*) FROM hour_entry") > 0

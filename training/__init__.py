@@ -115,6 +115,9 @@ def configure_extensions(app):
     from training.credentials.evaluation import install as keep_credential_results_current
 
     keep_credential_results_current()
+    from training.supervision.summary import install as keep_hour_summaries_current
+
+    keep_hour_summaries_current()
     migrate.init_app(app, db, directory=str(ROOT / "training" / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -10,6 +10,9 @@ from training.db_types import UTCDateTime, utcnow
 from training.extensions import db
 from training.i18n import CONTENT_LANGUAGE, WordsInLanguages, current_language, text_in
 
+# Validated definitions by their text, shared by every request of the process.
+_SPECS = {}
+
 
 class Credential(WordsInLanguages, db.Model):
     """A credential as its file defines it; ``definition`` holds the whole validated file."""
@@ -31,9 +34,18 @@ class Credential(WordsInLanguages, db.Model):
         """The definition as validated schema objects (``schema.CredentialFile``)."""
         from training.credentials.schema import CredentialFile
 
+        # Validated once per process for each version of a definition; each loaded row asks once
+        # per definition object it holds (assigning a new definition asks again).
         cached = self.__dict__.get("_spec")
-        if cached is None or cached[0] != repr(self.definition):
-            cached = (repr(self.definition), CredentialFile.model_validate(self.definition, strict=False))
+        if cached is None or cached[0] is not self.definition:
+            key = repr(self.definition)
+            spec = _SPECS.get(key)
+            if spec is None:
+                spec = CredentialFile.model_validate(self.definition, strict=False)
+                if len(_SPECS) >= 64:
+                    _SPECS.clear()
+                _SPECS[key] = spec
+            cached = (self.definition, spec)
             self.__dict__["_spec"] = cached
         return cached[1]
 

@@ -142,6 +142,21 @@ class HourEntry(db.Model):
         return self.status in ("pending", "returned") and self.session_id is None
 
 
+class HourSummary(db.Model):
+    """One trainee's running totals of approved and waiting hours, for the burnout signals.
+
+    Rewritten from the trainee's entries in the same transaction as any change to them
+    (``training.supervision.summary``), so a caseload's signals read one row per trainee
+    instead of summing years of entries on every page."""
+
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
+    service_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
+    supervision_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_supervision: Mapped[date | None]
+    pending_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    oldest_pending_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class WellbeingCheckIn(db.Model):
     """A trainee's private self-check on a 1-5 scale; one a day."""
 

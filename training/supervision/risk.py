@@ -12,11 +12,10 @@ from flask import current_app
 from flask_babel import format_decimal, get_locale, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from sqlalchemy import case, func, literal, null, select, type_coerce, union_all
-from sqlalchemy.orm import joinedload
+from sqlalchemy import func, select
 
 from training.extensions import db
-from training.supervision.models import HourEntry, WellbeingCheckIn
+from training.supervision.models import HourEntry, HourSummary, WellbeingCheckIn
 
 LEVELS = {"ok": 0, "attention": 1, "at_risk": 2}
 LEVEL_LABELS = {"ok": _l("All fine"), "attention": _l("Needs attention"), "at_risk": _l("At risk")}
@@ -165,50 +164,36 @@ def _wellbeing_flag(scores, cfg):
 
 def supervision_expected(trainees, today):
     """For trainees whose credential sets a supervision frequency: (start, months, days early, days
-    later), read from the credential's rules in one statement."""
+    later), read from the credential's rules: the enrolments, then each credential once."""
     from training.credentials.evaluation import compile_definition
-    from training.credentials.models import Enrolment
+    from training.credentials.models import Credential, Enrolment
 
     ids = [t.id for t in trainees]
-    enrolments = list(db.session.scalars(select(Enrolment).options(joinedload(Enrolment.credential)).where(
-        Enrolment.user_id.in_(ids), (Enrolment.ended_on.is_(None)) | (Enrolment.ended_on >= today))
-        .order_by(Enrolment.started_on, Enrolment.id)))
+    enrolments = db.session.execute(
+        select(Enrolment.user_id, Enrolment.credential_id, Enrolment.started_on)
+        .where(Enrolment.user_id.in_(ids), (Enrolment.ended_on.is_(None)) | (Enrolment.ended_on >= today))
+        .order_by(Enrolment.started_on, Enrolment.id)).all()
     # Only the frequency rule's numbers are needed: the rules are built without the course and
     # credential names that checklists print, so without reading them.
-    rules = {}
-    for enrolment in enrolments:
-        if enrolment.credential_id not in rules:
-            rules[enrolment.credential_id] = compile_definition(enrolment.credential).frequency
+    wanted = {credential_id for _, credential_id, _ in enrolments}
+    credentials = db.session.scalars(select(Credential).where(Credential.id.in_(wanted))) if wanted else []
+    rules = {credential.id: compile_definition(credential).frequency for credential in credentials}
     expected = {}
-    for enrolment in enrolments:
-        rule = rules[enrolment.credential_id]
-        if rule is not None and enrolment.user_id not in expected:
+    for user_id, credential_id, started_on in enrolments:
+        rule = rules[credential_id]
+        if rule is not None and user_id not in expected:
             spec = rule.spec
-            expected[enrolment.user_id] = (enrolment.started_on, spec.initial_months, spec.initial_every_days,
-                                           spec.after_every_days)
+            expected[user_id] = (started_on, spec.initial_months, spec.initial_every_days, spec.after_every_days)
     return expected
 
 
-def _totals(ids, month_start):
-    """(trainee, service, supervision, last supervision, minutes this month, pending, oldest pending)."""
-    kind, minutes, day = HourEntry.kind, HourEntry.minutes, HourEntry.occurred_on
-    approved = (
-        select(HourEntry.trainee_id.label("trainee_id"),
-               func.sum(case((kind == "service", minutes), else_=0)).label("service"),
-               func.sum(case((kind == "supervision", minutes), else_=0)).label("supervision"),
-               func.max(case((kind == "supervision", day), else_=None)).label("last"),
-               func.sum(case((day >= month_start, minutes), else_=0)).label("month"),
-               literal(0).label("pending"),
-               # Typed, so that SQLite's text comes back as a date and time.
-               type_coerce(null(), HourEntry.submitted_at.type).label("oldest"))
-        .where(HourEntry.trainee_id.in_(ids), HourEntry.status == "approved").group_by(HourEntry.trainee_id))
-    pending = (
-        select(HourEntry.trainee_id, literal(0), literal(0), null(), literal(0), func.count(),
-               func.min(HourEntry.submitted_at))
-        .where(HourEntry.trainee_id.in_(ids), HourEntry.status == "pending").group_by(HourEntry.trainee_id))
-    both = union_all(approved, pending).subquery()
-    return select(both.c.trainee_id, func.sum(both.c.service), func.sum(both.c.supervision), func.max(both.c.last),
-                  func.sum(both.c.month), func.sum(both.c.pending), func.min(both.c.oldest)).group_by(both.c.trainee_id)
+def _recent_days(ids, since):
+    """(trainee, day, kind, status, minutes) of approved and waiting entries since ``since``."""
+    return (select(HourEntry.trainee_id, HourEntry.occurred_on, HourEntry.kind, HourEntry.status,
+                   func.sum(HourEntry.minutes))
+            .where(HourEntry.trainee_id.in_(ids), HourEntry.status.in_(("approved", "pending")),
+                   HourEntry.occurred_on >= since)
+            .group_by(HourEntry.trainee_id, HourEntry.occurred_on, HourEntry.kind, HourEntry.status))
 
 
 def assess(trainees, today=None, include_wellbeing=True):
@@ -222,27 +207,25 @@ def assess(trainees, today=None, include_wellbeing=True):
     month_start = today.replace(day=1)
     first_week = today - timedelta(days=today.weekday()) - timedelta(weeks=cfg["BURNOUT_WEEKS_CHECKED"] - 1)
 
-    # 1. Totals, last supervision and this month's hours, per trainee, in one statement whose two
-    # halves each read one index alone: approved minutes from the totals index, entries waiting
-    # for approval from the small index of pending entries.
-    rows = db.session.execute(_totals(ids, month_start)).all()
+    # 1. Totals, last supervision and entries waiting, kept per trainee as entries change.
     totals = {}
-    for trainee_id, service, supervision, last, month, pending, oldest in rows:
-        risk = results[trainee_id]
-        risk.last_supervision, risk.hours_this_month, risk.pending = last, int(month or 0), int(pending or 0)
-        totals[trainee_id] = (int(service or 0), int(supervision or 0), oldest)
+    for summary in db.session.scalars(select(HourSummary).where(HourSummary.trainee_id.in_(ids))):
+        risk = results[summary.trainee_id]
+        risk.last_supervision, risk.pending = summary.last_supervision, summary.pending_count
+        totals[summary.trainee_id] = (summary.service_minutes, summary.supervision_minutes,
+                                      summary.oldest_pending_at)
 
-    # 2. Service minutes per day over the weeks checked (folded into weeks below).
+    # 2. This month's approved hours, and service per week over the weeks checked (approved or
+    # waiting), from the recent days' entries only.
     weeks = {}
-    for trainee_id, day, minutes in db.session.execute(
-        select(HourEntry.trainee_id, HourEntry.occurred_on, func.sum(HourEntry.minutes))
-        .where(HourEntry.trainee_id.in_(ids), HourEntry.kind == "service", HourEntry.status.in_(("approved",
-               "pending")), HourEntry.occurred_on >= first_week)
-        .group_by(HourEntry.trainee_id, HourEntry.occurred_on)
-    ):
-        start = day - timedelta(days=day.weekday())
-        weeks.setdefault(trainee_id, {}).setdefault(start, 0)
-        weeks[trainee_id][start] += int(minutes)
+    for trainee_id, day, kind, status, minutes in db.session.execute(
+            _recent_days(ids, min(month_start, first_week))):
+        if status == "approved" and day >= month_start:
+            results[trainee_id].hours_this_month += int(minutes)
+        if kind == "service" and day >= first_week:
+            start = day - timedelta(days=day.weekday())
+            weeks.setdefault(trainee_id, {}).setdefault(start, 0)
+            weeks[trainee_id][start] += int(minutes)
 
     # 3. The latest six check-ins of trainees who share their wellbeing flag.
     scores = {}
