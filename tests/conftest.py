@@ -187,13 +187,15 @@ def database_url(request, database_urls, schema_ready):
 
 
 def _empty_tables():
-    tables = [t for t in db.metadata.sorted_tables]
+    """Delete every row, children first, and start every id again from 1.
+
+    DELETE rather than TRUNCATE: the tables hold a handful of rows, and PostgreSQL's TRUNCATE
+    makes and syncs new files for each of them, about a third of a second each time."""
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
     if db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{t.name}"' for t in tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in reversed(tables):
-            db.session.execute(table.delete())
+        db.session.execute(text("SELECT setval(oid, 1, false) FROM pg_class "
+                                "WHERE relkind = 'S' AND relnamespace = 'public'::regnamespace"))
     db.session.commit()
 
 

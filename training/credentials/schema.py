@@ -522,8 +522,25 @@ def validation_message(item):
         return item["msg"]
 
 
+# Files that passed, by their text and the slugs they were checked against: a file read again
+# unchanged (each sync, each check) is not parsed again. The definitions are never modified.
+_PARSED = {}
+
+
 def parse(text, courses=None, credentials=None):
     """A validated ``CredentialFile`` from YAML text, or ``FileError`` listing every problem."""
+    key = (text, None if courses is None else frozenset(courses),
+           None if credentials is None else frozenset(credentials))
+    definition = _PARSED.get(key)
+    if definition is None:
+        definition = _parse(text, courses, credentials)
+        if len(_PARSED) >= 64:
+            _PARSED.clear()
+        _PARSED[key] = definition
+    return definition
+
+
+def _parse(text, courses, credentials):
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
