@@ -1,7 +1,10 @@
-"""Running the platform: health checks, request ids on every log line, SQLite backup and restore."""
+"""Running the platform: health checks, request ids on every log line, SQLite backup and restore,
+gunicorn's workers."""
 import json
 import logging
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
@@ -10,7 +13,7 @@ from training.auth.models import User
 from training.extensions import db
 from training.operations.logs import JSONFormatter, RequestIdFilter
 
-from .conftest import count_statements
+from .conftest import ROOT, count_statements
 from .test_services_redis import redis_url  # noqa: F401  (fixture)
 
 
@@ -196,3 +199,11 @@ def test_restore_asks_first_and_changes_nothing_when_refused(app, runner, make_u
     result = runner.invoke(args=["restore", str(backup)], input="n\n")
     assert result.exit_code != 0 and "Aborted" in result.output
     assert db.session.scalars(db.select(User.email)).all() == ["stays@example.org"]
+
+
+def test_a_gunicorn_worker_freezes_what_it_loaded_and_collects_garbage_less_often():
+    """Run in a process of its own: the settings would otherwise stay with the test process."""
+    script = ("import gc, runpy; settings = runpy.run_path('gunicorn.conf.py'); frozen = gc.get_freeze_count(); "
+              "settings['post_worker_init'](None); print(gc.get_freeze_count() > frozen, *gc.get_threshold())")
+    shown = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert shown.stdout.split() == ["True", "50000", "50", "100"]
