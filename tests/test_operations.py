@@ -206,4 +206,4 @@ def test_a_gunicorn_worker_freezes_what_it_loaded_and_collects_garbage_less_ofte
     script = ("import gc, runpy; settings = runpy.run_path('gunicorn.conf.py'); frozen = gc.get_freeze_count(); "
               "settings['post_worker_init'](None); print(gc.get_freeze_count() > frozen, *gc.get_threshold())")
     shown = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert shown.stdout.split() == ["True", "50000", "50", "100"]
+    assert shown.stdout.split() == ["True", "10000", "10", "10"]
