@@ -12,7 +12,7 @@ import contextvars
 import os
 import re
 from contextlib import contextmanager
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, text
 
 from training import create_app
-from training.auth.models import User
+from training.auth.models import SupervisorAssignment, User
 from training.auth.services import hash_password
 from training.courses.services import sync_courses
 from training.extensions import db
@@ -259,8 +259,6 @@ def make_user(app):
     password_hash = hash_password(PASSWORD)
 
     def factory(email, roles=("trainee",), name=None, active=True, accepted=True, **fields):
-        from datetime import date
-
         user = User(email=email, full_name=name or email.split("@")[0].replace(".", " ").title(),
                     password_hash=password_hash if accepted else None, active=active,
                     programme_started_on=fields.pop("programme_started_on", date.today()), **fields)
@@ -304,6 +302,15 @@ def course(app):
 
     sync_courses(COURSES_DIR)
     return db.session.scalar(db.select(Course).where(Course.slug == "foundations-of-peer-recovery-support"))
+
+
+@pytest.fixture
+def team(app, people, credentials):
+    """The trainee supervised by the supervisor since 60 days ago (a test file may define its own)."""
+    db.session.add(SupervisorAssignment(supervisor=people["supervisor"], trainee=people["trainee"],
+                                        starts_on=date.today() - timedelta(days=60)))
+    db.session.commit()
+    return people
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import event, insert
 
-from training.auth.models import SupervisorAssignment
 from training.extensions import db
 from training.supervision import summary
 from training.supervision.models import HourEntry, HourSummary
@@ -20,14 +19,6 @@ from training.supervision.services import (
 )
 
 TODAY = date.today()
-
-
-@pytest.fixture
-def team(app, people, credentials):
-    db.session.add(SupervisorAssignment(supervisor=people["supervisor"], trainee=people["trainee"],
-                                        starts_on=TODAY - timedelta(days=400)))
-    db.session.commit()
-    return people
 
 
 def stored(trainee_id):

@@ -17,15 +17,6 @@ TODAY = date.today()
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
 
 
-@pytest.fixture
-def team(app, people, credentials):
-    """The trainee supervised by the supervisor since 60 days ago."""
-    db.session.add(SupervisorAssignment(supervisor=people["supervisor"], trainee=people["trainee"],
-                                        starts_on=TODAY - timedelta(days=60)))
-    db.session.commit()
-    return people
-
-
 def entry_form(**overrides):
     data = {"kind": "service", "occurred_on": (TODAY - timedelta(days=1)).isoformat(), "hours": "3",
             "domain": "Advocacy", "organisation": "Riverside Centre", "note": "", "supervision_format": "individual"}

@@ -3,8 +3,6 @@ of what concerns them, each event once however often a job runs."""
 import re
 from datetime import date, timedelta
 
-import pytest
-
 from training.auth.models import SupervisorAssignment
 from training.extensions import db
 from training.notifications.models import Notification
@@ -13,14 +11,6 @@ from training.supervision.models import HourEntry
 from training.supervision.services import EntryInput, log_entry, review_entries
 
 TODAY = date.today()
-
-
-@pytest.fixture
-def team(app, people, credentials):
-    db.session.add(SupervisorAssignment(supervisor=people["supervisor"], trainee=people["trainee"],
-                                        starts_on=TODAY - timedelta(days=60)))
-    db.session.commit()
-    return people
 
 
 def mails(caplog):

@@ -92,8 +92,7 @@ def _after_flush(session, flush_context):
 
 def _bulk_statement(state):
     """Bulk INSERT, UPDATE or DELETE on the entries: note whose summaries they change."""
-    statement = state.statement
-    if getattr(getattr(statement, "table", None), "name", None) != HourEntry.__tablename__:
+    if state.is_select or getattr(getattr(state.statement, "table", None), "name", None) != HourEntry.__tablename__:
         return
     rows = state.parameters if isinstance(state.parameters, list) else [state.parameters or {}]
     if state.is_insert and rows and all("trainee_id" in row for row in rows):
@@ -110,7 +109,6 @@ def _before_commit(session):
         rebuild(session)
     elif pending:
         refresh(pending, session)
-    session.info.pop(_PENDING, None)
 
 
 def _forget(session, previous_transaction=None):
