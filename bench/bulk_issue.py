@@ -5,8 +5,10 @@ On a throwaway PostgreSQL database (created and dropped here) and the Redis of `
 1. where the time of one certificate goes (in this process: evaluation and rows, PDF rendering,
    Open Badges signing), issued one at a time as before and as a bulk issue does it now;
 2. a bulk issue of ``--certificates`` eligible trainees by ``--workers`` workers (``flask jobs
-   worker``, as ``make worker`` starts them), from the job's creation to its end;
-3. pages served by gunicorn (as in production) while it runs, against the same pages idle.
+   worker``, as ``make worker`` starts them), from the job's creation to its end, three times on
+   different trainees: with the site idle, with two people loading a page every half second, and
+   with pages loaded back to back by this process (which shares the machine's cores);
+3. pages served by gunicorn (as in production) during the last two, against the same pages idle.
 
     REDIS_URL=redis://127.0.0.1:6379/2 python -m bench.bulk_issue [--certificates 1000] [--workers 2]
 
@@ -153,11 +155,46 @@ def median_page_ms(browser, paths, seconds):
     return {path: statistics.median(values) for path, values in times.items()}
 
 
+PAGES = ["/supervision", "/dashboard"]  # the supervisor's; the trainee loads /dashboard
+# Each bulk issue runs on its own trainees, with the site idle, then used: the supervisor and the
+# trainee each load a page every PACE seconds (people reading), then back to back with no pause
+# (the most this bench's one client can ask; it runs on the same two cores as the workers).
+PACE = 0.5
+PHASES = [("idle site", None), (f"site in use (a page every {PACE} s by each of two people)", PACE),
+          ("busy site (pages back to back)", 0.0)]
+
+
+def bulk_issue(admin, credential, people, users, pace):
+    """Start a bulk issue and wait for its end, loading pages as ``users`` meanwhile.
+
+    Returns the seconds it took, the finished job and each page's times (ms) while it ran."""
+    from training.certificates.jobs import start_bulk_issue
+    from training.extensions import db
+    from training.jobs.models import Job
+
+    during = {f"{who} {path}": [] for who in users for path in (PAGES if who == "supervisor" else ["/dashboard"])}
+    start = time.perf_counter()
+    job = start_bulk_issue(admin, credential, people)
+    while True:
+        step = time.perf_counter()
+        for key in during:
+            who, path = key.split(" ", 1)
+            during[key].append(users[who].get(path).seconds * 1000)
+        db.session.expire_all()
+        if db.session.get(Job, job.id).status == "finished":
+            break
+        time.sleep(max(0.0, (pace if users else 0.5) - (time.perf_counter() - step)))
+    elapsed = time.perf_counter() - start
+    return elapsed, db.session.get(Job, job.id), during
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--certificates", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--nice", type=int, default=10, help="the workers' CPU priority below the app servers'")
+    parser.add_argument("--phases", nargs="*", choices=[label.split()[0] for label, _ in PHASES],
+                        help="only these of the three runs (default: all)")
     parser.add_argument("--supervisees", type=int, default=50, help="the demo supervisor's caseload")
     parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES_URL",
                                                              "postgresql://postgres@127.0.0.1:5432/postgres"),
@@ -195,9 +232,10 @@ def main():
         with app.app_context():
             upgrade()
             print(f"Building {args.certificates:,} eligible trainees … ({load()})")
-            ids = build(app, args.certificates + 41, args.supervisees)
+            ids = build(app, len(PHASES) * args.certificates + 41, args.supervisees)
             print(f"\nWhere the time of one certificate goes (20 each, this process, {load()}):")
-            for label, (total, render, sign) in time_one_certificate(app, ids[args.certificates:], 20).items():
+            spare = ids[len(PHASES) * args.certificates:]
+            for label, (total, render, sign) in time_one_certificate(app, spare, 20).items():
                 print(f"  {label:36} {total:7.1f} ms: PDF {render:6.1f} ms, signing {sign:5.1f} ms, "
                       f"the rest {total - render - sign:5.1f} ms")
             db.session.remove()
@@ -216,9 +254,8 @@ def main():
         browser.login("supervisor@example.org", env.get("DEMO_PASSWORD", "recovery-demo-2026"))
         trainee = Browser(f"http://127.0.0.1:{port}")
         trainee.login("trainee@example.org", env.get("DEMO_PASSWORD", "recovery-demo-2026"))
-        pages = ["/supervision", "/dashboard"]
-        idle = median_page_ms(browser, pages, 10)
-        idle.update({"trainee /dashboard": median_page_ms(trainee, ["/dashboard"], 5)["/dashboard"]})
+        idle = {f"supervisor {path}": ms for path, ms in median_page_ms(browser, PAGES, 10).items()}
+        idle["trainee /dashboard"] = median_page_ms(trainee, ["/dashboard"], 5)["/dashboard"]
 
         Redis.from_url(redis_url).delete("rq:queue:jobs")
         workers = [subprocess.Popen([str(ROOT / ".venv/bin/flask"), "--app", "app", "jobs", "worker", "--nice",
@@ -230,33 +267,26 @@ def main():
 
         with app.app_context():
             from training.auth.models import User
-            from training.certificates.jobs import start_bulk_issue
             from training.credentials.models import Credential
-            from training.jobs.models import Job
 
             credential = db.session.scalar(db.select(Credential).where(Credential.slug == "bench-credential"))
             admin = db.session.scalar(db.select(User).where(User.email == "admin@example.org"))
-            people = list(db.session.scalars(db.select(User).where(User.id.in_(ids[:args.certificates]))))
-            print(f"\nBulk issue of {len(people):,} certificates by {args.workers} workers at nice {args.nice} "
-                  f"({load()} at the start)")
-            start = time.perf_counter()
-            job = start_bulk_issue(admin, credential, people)
-            during = {path: [] for path in pages + ["trainee /dashboard"]}
-            while True:
-                for path in pages:
-                    during[path].append(browser.get(path).seconds * 1000)
-                during["trainee /dashboard"].append(trainee.get("/dashboard").seconds * 1000)
-                db.session.expire_all()
-                if db.session.get(Job, job.id).status == "finished":
-                    break
-            elapsed = time.perf_counter() - start
-            job = db.session.get(Job, job.id)
-            print(f"  {elapsed:.1f} s in all, {elapsed / max(job.done, 1) * 1000:.1f} ms a certificate "
-                  f"({job.succeeded} issued, {job.failed} failed; target 45 s; {load()} at the end)")
-            for path in during:
-                ratio = statistics.median(during[path]) / idle[path]
-                print(f"  {path:22} idle {idle[path]:7.1f} ms, during {statistics.median(during[path]):7.1f} ms "
-                      f"(median of {len(during[path])}): {ratio:.2f}x (target at most 2x)")
+            users = {"supervisor": browser, "trainee": trainee}
+            for number, (label, pace) in enumerate(PHASES):
+                if args.phases and label.split()[0] not in args.phases:
+                    continue
+                batch = ids[number * args.certificates:(number + 1) * args.certificates]
+                people = list(db.session.scalars(db.select(User).where(User.id.in_(batch))))
+                print(f"\nBulk issue of {len(people):,} certificates by {args.workers} workers at nice {args.nice}, "
+                      f"{label} ({load()} at the start)")
+                elapsed, job, during = bulk_issue(admin, credential, people, users if pace is not None else {},
+                                                  pace)
+                print(f"  {elapsed:.1f} s in all, {elapsed / max(job.done, 1) * 1000:.1f} ms a certificate "
+                      f"({job.succeeded} issued, {job.failed} failed; target 45 s; {load()} at the end)")
+                for path, times in during.items():
+                    ratio = statistics.median(times) / idle[path]
+                    print(f"  {path:22} idle {idle[path]:7.1f} ms, during {statistics.median(times):7.1f} ms "
+                          f"(median of {len(times)}): {ratio:.2f}x (target at most 2x)")
 
             db.session.remove()
             db.engine.dispose()

@@ -73,6 +73,71 @@ def test_an_unknown_paper_size_is_refused_at_start():
         create_app({"PAPER_SIZE": "legal", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
 
 
+# The longest words a certificate may carry: a name that wraps, six training domains, a title in
+# two languages, a long organisation, signatory title and verification address.
+LONGEST = {
+    "lang": "en", "number": "PRS-2026-123456", "holder_name": "Maria Guadalupe Fernandez-Castellanos de la Cruz",
+    "credential_title": "Certified Peer Recovery Specialist (State Board)", "lang_also": "es",
+    "credential_title_also": "Especialista certificado en recuperación entre pares",
+    "issuer_name": "Example State Certification Board for Peer Specialists",
+    "training": [("Advocacy", "10"), ("Mentoring/Education", "10"), ("Recovery/Wellness Support", "10"),
+                 ("Ethical Responsibility", "16"), ("Cultural Competence", "8"), ("Trauma-Informed Care", "12")],
+    "service": "2,000", "supervision": "125", "issued_on": "30 November 2026", "expires_on": "30 November 2028",
+    "signatory_name": "Dr. Morgan Avery", "signatory_title": "Director of Certification and Credentialing Services",
+    "verify_url": "https://certification.examplestateboard.org/verify/ABCDEFGHJKMNPQRSTVWX",
+    "verify_base": "certification.examplestateboard.org/verify", "grouped_code": "ABCDE-FGHJK-MNPQR-STVWX",
+    "preview": False,
+}
+# The usual: a short name, four domains, one language.
+USUAL = dict(LONGEST, holder_name="Alex Rivera", credential_title="Peer Recovery Specialist", lang_also="",
+             credential_title_also="", issuer_name="Example Board", training=LONGEST["training"][:4],
+             signatory_title="Programme Director", verify_base="example.org/verify")
+
+
+def text_runs(pdf):
+    """The page's size and each run of text on it with its box (left, bottom, right, top) in points."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        page = document[0]
+        text = page.get_textpage()
+        runs = [text.get_rect(i) for i in range(text.count_rects())]
+        return page.get_size(), [(text.get_text_bounded(*box).strip(), box) for box in runs]
+    finally:
+        document.close()
+
+
+@pytest.mark.parametrize("paper", ["letter", "a4"])
+@pytest.mark.parametrize("design", ["classic", "modern"])
+@pytest.mark.parametrize("content, expected", [
+    (USUAL, ("Alex Rivera", "Ethical", "ABCDE-FGHJK-MNPQR-STVWX", "example.org/verify")),
+    (LONGEST, ("Maria Guadalupe", "de la Cruz", "Trauma", "2,000", "Especialista certificado",
+               "ABCDE-FGHJK-MNPQR-STVWX", "Dr. Morgan Avery")),
+], ids=["usual", "longest"])
+def test_every_word_fits_on_one_page_without_touching_another(content, expected, design, paper):
+    """Designs place their blocks rather than flow them: the usual content and the longest must
+    both keep every run of text on the page and clear of every other."""
+    from training.certificates.render import qr_png, render_pdf
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    with app.test_request_context():
+        pdf = render_pdf(design, dict(content, qr_png=qr_png(content["verify_url"])), paper=paper)
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        assert len(document.pages) == 1
+    (width, height), runs = text_runs(pdf)
+    printed = " ".join(words for words, _ in runs).lower()  # a design may print words in capitals
+    for words in expected:
+        assert words.lower() in printed, words
+    for words, (left, bottom, right, top) in runs:
+        assert 0 <= left and right <= width and 0 <= bottom and top <= height, words
+    for i, (words, (left, bottom, right, top)) in enumerate(runs):
+        for other, (left2, bottom2, right2, top2) in runs[i + 1:]:
+            across = min(right, right2) - max(left, left2)
+            down = min(top, top2) - max(bottom, bottom2)
+            assert across <= 0.5 or down <= 0.5, f"{words!r} runs into {other!r}"
+
+
 def test_a_credential_chooses_its_design(ready, people, credentials):  # noqa: F811
     state = db.session.scalar(db.select(Credential).where(Credential.slug == "state-peer-support-specialist"))
     default = db.session.scalar(db.select(Credential).where(Credential.slug == "peer-recovery-specialist"))
