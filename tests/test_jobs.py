@@ -121,3 +121,41 @@ def test_bulk_issue_from_the_command_line_in_the_background(app, runner, people,
     job_id = int(re.search(r"Job #(\d+)", result.output).group(1))
     assert "1/1 processed, 0 failed, finished" in runner.invoke(args=["jobs", "show", str(job_id), "--watch"]).output
     assert db.session.scalar(db.select(db.func.count()).select_from(Certificate)) == 1
+
+
+def test_old_job_files_are_removed_and_the_job_says_so(app, runner, people, login_as):
+    """`jobs clean` removes the file of a job finished more than JOB_FILES_KEEP_DAYS ago; the job stays
+    listed, its page says why there is nothing to download, and a retry is refused rather than
+    making a zip without the items already done."""
+    from datetime import timedelta
+
+    from training.db_types import utcnow
+
+    supervisor = people["supervisor"]
+    db.session.add(SupervisorAssignment(supervisor=supervisor, trainee=people["trainee"], starts_on=date(2026, 1, 1)))
+    db.session.commit()
+    client = login_as(supervisor)
+    old_page = client.post("/supervision/reports", follow_redirects=True).text
+    new_page = client.post("/supervision/reports", follow_redirects=True).text
+    old, new = db.session.scalars(db.select(Job).order_by(Job.id)).all()
+    old_file, new_file = (app.config["JOB_FILES_DIR"] + "/" + job.result_path for job in (old, new))
+    old.finished_at = utcnow() - timedelta(days=app.config["JOB_FILES_KEEP_DAYS"] + 1)
+    db.session.commit()
+    _download(client, old_page)  # there until cleaned
+
+    result = runner.invoke(args=["jobs", "clean"])
+    assert result.exit_code == 0 and "1 file removed" in result.output, result.output
+    import os
+
+    assert not os.path.exists(old_file) and os.path.exists(new_file)
+    _download(client, new_page)  # a recent job keeps its file
+    page = client.get(f"/jobs/{old.id}").text
+    assert "Its file was removed 7 days after the job finished" in page
+    assert f"/jobs/{old.id}/download" not in page and "Retry" not in page
+    assert client.get(f"/jobs/{old.id}/download").status_code == 404
+    refused = client.post(f"/jobs/{old.id}/retry", follow_redirects=True).text
+    assert "Start the job again instead" in refused
+    assert f"/jobs/{old.id}" in client.get("/jobs").text  # still listed
+    assert "0 files removed" in runner.invoke(args=["jobs", "clean"]).output  # nothing twice
+    assert "1 file removed" in runner.invoke(args=["jobs", "clean", "--days", "0"]).output
+    assert runner.invoke(args=["jobs", "clean", "--days", "-1"]).exit_code != 0

@@ -107,3 +107,17 @@ def retry(job_id):
         raise click.ClickException(error.message) from None
     click.echo(ngettext("%(num)d item of job #%(id)s queued again.", "%(num)d items of job #%(id)s queued again.",
                         count, id=job_id))
+
+
+@jobs_cli.command("clean", help=_l("Remove the files of jobs finished more than JOB_FILES_KEEP_DAYS days ago "
+                                   "(for a daily scheduler); the jobs stay listed."))
+@option("--days", type=click.IntRange(min=0), default=None,
+        help=_l("Keep files this many days instead (default: JOB_FILES_KEEP_DAYS)."))
+def clean(days):
+    from training.jobs.services import remove_old_files
+
+    days = current_app.config["JOB_FILES_KEEP_DAYS"] if days is None else days
+    removed, freed = remove_old_files(days)
+    click.echo(ngettext("%(num)d file removed (%(size)s bytes) from jobs finished more than %(days)d days ago.",
+                        "%(num)d files removed (%(size)s bytes) from jobs finished more than %(days)d days ago.",
+                        removed, size=freed, days=days))

@@ -11,6 +11,7 @@ present), so a retry or a chunk run twice never doubles anything.
 import logging
 import secrets
 import zipfile
+from datetime import timedelta
 from importlib import import_module
 from pathlib import Path
 
@@ -151,7 +152,7 @@ class ZipOfPdfs(JobKind):
         job.result_size = path.stat().st_size
 
     def links(self, job):
-        if job.status == "finished" and job.result_path:
+        if result_file(job) is not None:
             return [(_("Download the zip file"), url_for("jobs.download", job_id=job.id))]
         return []
 
@@ -240,6 +241,9 @@ def _finish_when_complete(job_id):
 
 def retry(job):
     """Put the failed items back in the queue (and any left pending by a worker that stopped)."""
+    if file_removed(job):
+        raise ServiceError(_("This job's file has been removed, so retrying would make a file without the "
+                             "items already done. Start the job again instead."))
     failed = db.session.execute(update(JobItem).where(JobItem.job_id == job.id, JobItem.status == "failed")
                                 .values(status="pending", errors={})).rowcount
     pending = db.session.scalar(select(func.count()).select_from(JobItem).where(
@@ -266,6 +270,28 @@ def result_file(job):
         return None
     path = job_files_dir() / Path(job.result_path).name
     return path if path.is_file() else None
+
+
+def file_removed(job):
+    """Whether the job wrote a file that is no longer there (removed by ``remove_old_files``)."""
+    return job.status == "finished" and bool(job.result_path) and result_file(job) is None
+
+
+def remove_old_files(days, now=None):
+    """Delete the files of jobs finished more than ``days`` days ago. The jobs stay listed with their
+    progress and failures; their page says the file was removed. Returns (files removed, bytes freed).
+
+    Only files that a job of this database names are removed: another database may share the folder."""
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    removed = freed = 0
+    for job in db.session.scalars(select(Job).where(Job.status == "finished", Job.finished_at < cutoff,
+                                                    Job.result_path.is_not(None))):
+        path = result_file(job)
+        if path is not None:
+            freed += path.stat().st_size
+            path.unlink()
+            removed += 1
+    return removed, freed
 
 
 def title(job):

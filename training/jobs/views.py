@@ -33,7 +33,8 @@ def show(job_id):
     """A job's progress, what it made, and each item that failed with its reason."""
     job = _own_job_or_404(job_id)
     return render_template("jobs/show.html", job=job, title=services.title(job), links=services.links(job),
-                           failures=services.failures(job), form=ConfirmForm())
+                           failures=services.failures(job), file_removed=services.file_removed(job),
+                           form=ConfirmForm())
 
 
 @bp.route("/<int:job_id>/retry", methods=["POST"])
