@@ -150,7 +150,7 @@ def test_old_job_files_are_removed_and_the_job_says_so(app, runner, people, logi
     assert not os.path.exists(old_file) and os.path.exists(new_file)
     _download(client, new_page)  # a recent job keeps its file
     page = client.get(f"/jobs/{old.id}").text
-    assert "Its file was removed 7 days after the job finished" in page
+    assert "Its file has been removed to free space on the server" in page
     assert f"/jobs/{old.id}/download" not in page and "Retry" not in page
     assert client.get(f"/jobs/{old.id}/download").status_code == 404
     refused = client.post(f"/jobs/{old.id}/retry", follow_redirects=True).text
