@@ -107,6 +107,39 @@ def test_the_legal_name_is_printed(ready, credential, login_as):
     assert cert.holder_name == "Tina M. Trainee"
 
 
+def test_issuing_stores_the_holders_status_as_a_fresh_evaluation_would_reading_their_facts_once(
+        ready, credential):
+    """The eligibility check's facts, with the new certificate, give the stored status: the hours
+    are summed once per issue, and the result is what evaluating everything again gives."""
+    from sqlalchemy import event
+
+    from training.credentials.evaluation import refresh
+    from training.credentials.models import Enrolment
+
+    def stored():
+        db.session.expire_all()
+        return [(e.credential_id, e.eligible, e.items_met, e.items_total, e.next_steps)
+                for e in db.session.scalars(db.select(Enrolment).where(Enrolment.user_id == ready.id)
+                                            .order_by(Enrolment.id))]
+
+    statements = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        issue(ready, credential)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert sum("sum(hour_entry.minutes)" in s for s in statements) == 1
+    after_issue = stored()
+    assert after_issue
+    refresh([ready.id])
+    db.session.commit()
+    assert stored() == after_issue
+
+
 def test_issuing_twice_returns_the_same_certificate(ready, credential, people, login_as):
     first, created = issue(ready, credential)
     second, created_again = issue(ready, credential)

@@ -18,7 +18,7 @@ from training.badges.services import holder_url, sign_certificate
 from training.badges.status import publish as publish_status
 from training.certificates.models import Certificate
 from training.certificates.render import design_metadata, qr_png, render_pdf, sha256
-from training.credentials.evaluation import evaluate_one, renewal_items_of
+from training.credentials.evaluation import evaluate_one, renewal_items_of, store_after_issue
 from training.credentials.rules import Item
 from training.db_types import utcnow
 from training.errors import ServiceError
@@ -202,6 +202,7 @@ def issue(trainee, credential, actor=None, today=None, check=True, previous=None
             certificate.pdf_sha256 = sha256(certificate.pdf)
             certificate.signed_json, certificate.signed_jwt = sign_certificate(certificate)
             db.session.flush()
+            store_after_issue(evaluation, certificate, today)
     except IntegrityError:
         # Another request issued it first: use that certificate.
         db.session.rollback()

@@ -174,6 +174,7 @@ class Evaluation:
     started_on: date
     items: list
     snapshot: dict
+    facts: object = field(default=None, repr=False)  # what the evaluation read, for ``store_after_issue``
 
     @property
     def eligible(self):
@@ -248,7 +249,7 @@ def evaluate_facts(facts, comp, enrolment=None, today=None):
     # The credential as this session loaded it (a compiled one may come from an earlier session).
     credential = getattr(enrolment, "credential", None) if isinstance(enrolment, Enrolment) else None
     return Evaluation(facts.user, credential or comp.credential, comp, enrolment, started, items,
-                      _snapshot(comp, facts, ctx))
+                      _snapshot(comp, facts, ctx), facts)
 
 
 def evaluate(users, credential=None, today=None):
@@ -348,6 +349,27 @@ def refresh(user_ids, today=None):
     _store(facts, comps, today, utcnow())
     db.session.flush()
     return len(users)
+
+
+def store_after_issue(evaluation, certificate, today=None):
+    """Store the holder's enrolment results now that ``certificate`` exists, from the facts that the
+    eligibility check read and the certificate itself, instead of reading them all again at commit.
+
+    Call it after the certificate is flushed and before anything else changes the holder's facts:
+    a later change marks them for the usual refresh at commit again. A trainee with no enrolment
+    is left to that refresh, which enrols them in the default credential."""
+    facts = evaluation.facts
+    if facts is None or not facts.enrolments or evaluation.credential.id != certificate.credential_id:
+        return
+    facts.certificates.append(facts_module.HeldCertificate(
+        certificate.credential_slug, certificate.issued_on, certificate.expires_on, certificate.status,
+        certificate.cycle))
+    comps = compile_credentials(list({e.credential_id: e.credential for e in facts.enrolments}.values()))
+    db.session.flush()  # the certificate first: its flush marks the holder for the refresh at commit
+    with _refreshing():
+        _store({facts.user.id: facts}, comps, today or date.today(), utcnow())
+        db.session.flush()
+    db.session.info.get("credentials_pending", set()).discard(facts.user.id)
 
 
 def _store(facts, comps, today, now):
