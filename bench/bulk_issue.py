@@ -67,7 +67,9 @@ def build(app, trainees, supervisees):
     """Trainees who each meet the bench credential, and the demo supervisor with ``supervisees`` of them."""
     from training.auth.models import SupervisorAssignment, User, UserRole
     from training.courses.services import sync_courses
+    from training.credentials.evaluation import refresh_all
     from training.credentials.loader import sync_credentials
+    from training.credentials.models import Credential, Enrolment
     from training.demo import load_demo
     from training.extensions import db
     from training.supervision.models import HourEntry
@@ -102,7 +104,13 @@ def build(app, trainees, supervisees):
                     {**common, "kind": "service", "minutes": 90, "domain": "Advocacy", "status": "pending"}]
     for start in range(0, len(entries), 10000):
         db.session.execute(insert(HourEntry), entries[start:start + 10000])
+    # Every trainee is enrolled in the credential, as in a programme (the rows above went around
+    # the stored results, so they are worked out here, as after a `credentials refresh`).
+    credential = db.session.scalar(db.select(Credential).where(Credential.slug == "bench-credential"))
+    db.session.execute(insert(Enrolment), [{"user_id": i, "credential_id": credential.id,
+                                            "started_on": today - timedelta(days=200)} for i in ids])
     db.session.commit()
+    refresh_all()
     return ids
 
 
