@@ -3,11 +3,10 @@
 Each shape that once slipped through is caught with a message that says what was found;
 ordinary notes about work and supervision pass untouched.
 """
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
-from training.auth.models import SupervisorAssignment
 from training.extensions import db
 from training.supervision.models import HourEntry
 from training.supervision.privacy import find_identifiers, identifier_message
@@ -86,14 +85,6 @@ def test_the_message_says_what_was_found_and_what_is_fine(app):
     assert message.startswith("This looks like it contains a name and a phone number.")
     assert "client A" in message
     assert identifier_message("Met with client A about goals.") is None
-
-
-@pytest.fixture
-def team(app, people, credentials):
-    db.session.add(SupervisorAssignment(supervisor=people["supervisor"], trainee=people["trainee"],
-                                        starts_on=date.today() - timedelta(days=30)))
-    db.session.commit()
-    return people
 
 
 @pytest.mark.parametrize("note, kind", IDENTIFYING[:10])
