@@ -359,13 +359,12 @@ def store_after_issue(evaluation, certificate, today=None):
     a later change marks them for the usual refresh at commit again. A trainee with no enrolment
     is left to that refresh, which enrols them in the default credential."""
     facts = evaluation.facts
-    if facts is None or not facts.enrolments or evaluation.credential.id != certificate.credential_id:
+    if facts is None or not facts.enrolments:
         return
     facts.certificates.append(facts_module.HeldCertificate(
         certificate.credential_slug, certificate.issued_on, certificate.expires_on, certificate.status,
         certificate.cycle))
     comps = compile_credentials(list({e.credential_id: e.credential for e in facts.enrolments}.values()))
-    db.session.flush()  # the certificate first: its flush marks the holder for the refresh at commit
     with _refreshing():
         _store({facts.user.id: facts}, comps, today or date.today(), utcnow())
         db.session.flush()
