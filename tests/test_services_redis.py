@@ -93,3 +93,50 @@ def test_bulk_issue_is_shared_by_rq_workers_and_failed_items_can_be_retried(app,
     db.session.expire_all()
     assert (finished.status, finished.done, finished.failed) == ("finished", 2, 0)
     assert db.session.scalar(db.select(db.func.count()).select_from(Certificate)) == 2
+
+
+@pytest.mark.config(RQ_ENABLED=True)
+def test_a_chunk_left_by_a_worker_that_stopped_is_put_back_and_done_by_another(app, redis_url, people,
+                                                                              credentials):
+    """A worker killed mid-chunk leaves it started; once its time is up, the next worker to tidy the
+    queues puts it back, and the job finishes without anyone retrying it."""
+    from datetime import UTC, datetime, timedelta
+
+    import time_machine
+    from rq import Queue, SimpleWorker
+    from rq.registry import FailedJobRegistry
+
+    from training.certificates.jobs import start_bulk_issue
+    from training.credentials.models import Credential
+    from training.jobs import services
+    from training.jobs.models import Job
+
+    app.config["REDIS_URL"] = redis_url
+    connection = flush_test_redis(redis_url)
+    credential = db.session.scalar(db.select(Credential).where(Credential.slug == "peer-recovery-specialist"))
+    original, services.JobKind.chunk_size = services.JobKind.chunk_size, 1
+    try:
+        job_id = start_bulk_issue(people["admin"], credential, [people["trainee"], people["other_trainee"]]).id
+    finally:
+        services.JobKind.chunk_size = original
+    queue = Queue("jobs", connection=connection)
+    # A worker takes the first chunk and is killed before it does anything more.
+    stopped = SimpleWorker([queue], connection=connection)
+    stopped.register_birth()
+    taken, _ = Queue.dequeue_any([queue], None, connection=connection)
+    stopped.prepare_execution(taken)
+    stopped.prepare_job_execution(taken)
+    assert taken.get_status() == "started" and queue.count == 1
+
+    # Before its time is up, another worker does only the other chunk: the job waits.
+    SimpleWorker([queue], connection=connection, maintenance_interval=60).work(burst=True)
+    db.session.expire_all()
+    assert db.session.get(Job, job_id).status == "running"
+
+    later = datetime.now(UTC) + timedelta(seconds=services.CHUNK_TIMEOUT + 120)
+    with time_machine.travel(later, tick=True):
+        SimpleWorker([queue], connection=connection, maintenance_interval=60).work(burst=True)
+    db.session.expire_all()
+    finished = db.session.get(Job, job_id)
+    assert (finished.status, finished.done) == ("finished", 2)
+    assert FailedJobRegistry(queue=queue).count == 0

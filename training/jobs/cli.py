@@ -39,8 +39,10 @@ def worker(queues, burst, nice):
         os.nice(nice)
     connection = Redis.from_url(url)
     db.engine.dispose()  # no connection opened by the command is shared with the work
-    SimpleWorker([Queue(name, connection=connection) for name in (queues or QUEUES)],
-                 connection=connection).work(burst=burst, logging_level="INFO", with_scheduler=False)
+    # Every minute a worker tidies the queues: a chunk left by a worker that stopped goes back in the queue
+    # once its time is up (see ``CHUNK_TIMEOUT``).
+    SimpleWorker([Queue(name, connection=connection) for name in (queues or QUEUES)], connection=connection,
+                 maintenance_interval=60).work(burst=burst, logging_level="INFO", with_scheduler=False)
 
 
 def _line(job):

@@ -37,6 +37,11 @@ KINDS = {
 }
 
 
+# A chunk is a few seconds' work; one still running after this long is stopped and run again.
+CHUNK_TIMEOUT = 600
+CHUNK_RETRIES = 3
+
+
 class JobItemFailed(ServiceError):
     """An item that cannot be done, with the reason shown in the job's list of failures."""
 
@@ -186,10 +191,15 @@ def dispatch(job):
     chunks = [ids[i:i + size] for i in range(0, len(ids), size)] or [[]]
     app = current_app._get_current_object()
     if uses_workers(app):
+        from rq import Retry
+
         queue = redis_queue("jobs", app)
         for chunk in chunks:
+            # A chunk whose worker stopped (killed, out of memory, the machine restarted) is put back in
+            # the queue by the next worker to tidy the queues; the items it had done are skipped.
             queue.enqueue("training.jobs.run", "training.jobs.services.run_chunk", job.id, chunk,
-                          job_timeout=3600, description=f"job {job.id}: {len(chunk)} item(s)")
+                          job_timeout=CHUNK_TIMEOUT, retry=Retry(max=CHUNK_RETRIES),
+                          description=f"job {job.id}: {len(chunk)} item(s)")
     else:
         in_thread(app, "training.jobs.services.run_chunks", job.id, chunks)
 
