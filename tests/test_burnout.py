@@ -160,6 +160,27 @@ def test_trainees_see_their_own_flags_with_a_next_step(team, login_as):
     assert "No supervision logged for 12 days" in page and "Book a supervision session" in page
 
 
+def test_a_trainee_sees_the_supervision_frequency_of_their_credential_as_their_supervisor_does(team, login_as):
+    """The dashboard reads the frequency from the trainee's evaluations, not a second time."""
+    from training.credentials.models import Credential
+    from training.credentials.services import enrol
+
+    trainee = team["trainee"]
+    started(trainee, 300)  # past the settings' first six months: monthly would be expected
+    state = db.session.scalar(db.select(Credential).where(Credential.slug == "state-peer-support-specialist"))
+    enrol(team["admin"], trainee, state, TODAY - timedelta(days=60))  # weekly, in its first months
+    add(trainee, "supervision", 60, 20, supervision_format="individual")
+    supervisor_sees = flags_of(trainee)["supervision_overdue"].reason
+    assert "20 days" in supervisor_sees and "weekly" in supervisor_sees
+    client = login_as(trainee)
+    with count_statements() as statements:
+        page = client.get("/dashboard").text
+    assert "No supervision logged for 20 days" in page and "expected weekly" in page
+    assert "Book a supervision session" in page
+    for table in ("enrolment", "training_credit", "credential"):
+        assert sum(bool(re.search(rf"\bFROM {table}\b", s)) for s in statements) == 1, table
+
+
 # --- Wellbeing check-in -------------------------------------------------------------------------------
 
 ANSWERS = {"energy": "4", "stress": "2", "workload": "3", "supported": "5", "rest": "4"}

@@ -37,9 +37,11 @@ def dashboard():
         progress = progress_for(current_user, courses)
         context["progress"] = progress
         context["next_step"] = next((p for p in progress if p.next_module), None)
-        context["training_minutes"] = training_minutes_by_domain(current_user)
-        context["evaluations"] = evaluate([current_user]).get(current_user.id, [])
-        context["own_risk"] = own_flags(current_user)
+        # The evaluations read the trainee's credits and enrolments: the sections below reuse them.
+        evaluations = context["evaluations"] = evaluate([current_user]).get(current_user.id, [])
+        context["training_minutes"] = training_minutes_by_domain(
+            current_user, evaluations[0].facts.credits if evaluations else None)
+        context["own_risk"] = own_flags(current_user, evaluations=evaluations)
         context["returned_count"] = returned_count(current_user)
     if current_user.has_role("supervisor"):
         risks = assess(supervisees_of(current_user))  # wellbeing only where shared

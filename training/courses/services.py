@@ -457,7 +457,14 @@ def complete_course(user, course, completed_at=None):
     return completion
 
 
-def training_minutes_by_domain(user):
+def training_minutes_by_domain(user, credits=None):
+    """Minutes credited by courses in each domain, by domain; from ``credits`` (the ``CourseCredit``
+    facts of an evaluation) when the caller has them."""
+    if credits is not None:
+        totals = {}
+        for credit in credits:
+            totals[credit.domain] = totals.get(credit.domain, 0) + credit.minutes
+        return dict(sorted(totals.items()))
     rows = db.session.execute(
         select(TrainingCredit.domain, db.func.sum(TrainingCredit.minutes))
         .where(TrainingCredit.user_id == user.id)

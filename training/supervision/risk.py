@@ -187,6 +187,18 @@ def supervision_expected(trainees, today):
     return expected
 
 
+def expected_from(evaluations):
+    """``supervision_expected``'s answer for one trainee, from their evaluations (which have read
+    the same enrolments and rules): the first current enrolment whose credential sets a frequency."""
+    for evaluation in evaluations:
+        rule = evaluation.compiled.frequency
+        if evaluation.enrolment is not None and rule is not None:
+            spec = rule.spec
+            return (evaluation.enrolment.started_on, spec.initial_months, spec.initial_every_days,
+                    spec.after_every_days)
+    return None
+
+
 def _recent_days(ids, since):
     """(trainee, day, kind, status, minutes) of approved and waiting entries since ``since``."""
     return (select(HourEntry.trainee_id, HourEntry.occurred_on, HourEntry.kind, HourEntry.status,
@@ -196,8 +208,9 @@ def _recent_days(ids, since):
             .group_by(HourEntry.trainee_id, HourEntry.occurred_on, HourEntry.kind, HourEntry.status))
 
 
-def assess(trainees, today=None, include_wellbeing=True):
-    """Burnout signals for each trainee, sorted with the most at risk first."""
+def assess(trainees, today=None, include_wellbeing=True, expected=None):
+    """Burnout signals for each trainee, sorted with the most at risk first; ``expected`` (by
+    trainee id, as ``supervision_expected`` gives it) when the caller has read it already."""
     today = today or date.today()
     cfg = current_app.config
     ids = [t.id for t in trainees]
@@ -239,7 +252,8 @@ def assess(trainees, today=None, include_wellbeing=True):
                 ranked.c.user_id, ranked.c.day.desc())):
             scores.setdefault(checkin.user_id, []).append(checkin.score)
 
-    expected = supervision_expected(trainees, today)
+    if expected is None:
+        expected = supervision_expected(trainees, today)
     for trainee in trainees:
         risk = results[trainee.id]
         service, supervision, oldest = totals.get(trainee.id, (0, 0, None))
@@ -254,9 +268,11 @@ def assess(trainees, today=None, include_wellbeing=True):
     return sorted(results.values(), key=lambda r: r.sort_key)
 
 
-def own_flags(trainee, today=None):
-    """A trainee's own signals, wellbeing included whether or not they share it."""
-    risk = assess([trainee], today, include_wellbeing=False)[0]
+def own_flags(trainee, today=None, evaluations=None):
+    """A trainee's own signals, wellbeing included whether or not they share it. Given the
+    trainee's ``evaluations`` (their current enrolments), their credentials are not read again."""
+    expected = None if evaluations is None else {trainee.id: expected_from(evaluations)}
+    risk = assess([trainee], today, include_wellbeing=False, expected=expected)[0]
     from training.supervision.wellbeing import recent_scores
 
     flag = _wellbeing_flag(recent_scores(trainee), current_app.config)

@@ -257,8 +257,9 @@ def _progress_context(trainee):
 @roles_required("trainee")
 def progress():
     """Approved hours against the credential's requirements, with charts."""
-    return render_template("supervision/progress.html", trainee=current_user, risk=own_flags(current_user),
-                           own=True, **_progress_context(current_user))
+    context = _progress_context(current_user)
+    return render_template("supervision/progress.html", trainee=current_user,
+                           risk=own_flags(current_user, evaluations=context["evaluations"]), own=True, **context)
 
 
 @bp.route("/hours/export.csv")
