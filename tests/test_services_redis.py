@@ -140,3 +140,32 @@ def test_a_chunk_left_by_a_worker_that_stopped_is_put_back_and_done_by_another(a
     finished = db.session.get(Job, job_id)
     assert (finished.status, finished.done) == ("finished", 2)
     assert FailedJobRegistry(queue=queue).count == 0
+
+
+@pytest.mark.config(RQ_ENABLED=True)
+def test_a_chunk_of_certificates_tells_its_holders_from_one_background_job(app, redis_url, people, credentials,
+                                                                           make_user):
+    """Each holder of a bulk issue is told, by one notification job per chunk instead of one per certificate."""
+    from rq import Queue, SimpleWorker
+
+    from training.certificates import services as certificates
+    from training.certificates.jobs import start_bulk_issue
+    from training.credentials.models import Credential
+    from training.notifications.models import Notification
+
+    app.config["REDIS_URL"] = redis_url
+    connection = flush_test_redis(redis_url)
+    credential = db.session.scalar(db.select(Credential).where(Credential.slug == "peer-recovery-specialist"))
+    holders = [people["trainee"], people["other_trainee"], make_user("third@example.org")]
+    start_bulk_issue(people["admin"], credential, holders)
+    jobs, mail = Queue("jobs", connection=connection), Queue("mail", connection=connection)
+    original_issue = certificates.issue
+    certificates.issue = lambda *args, **kwargs: original_issue(*args, **{**kwargs, "check": False})
+    try:
+        SimpleWorker([jobs], connection=connection).work(burst=True)
+    finally:
+        certificates.issue = original_issue
+    assert mail.count == 1
+    SimpleWorker([mail], connection=connection).work(burst=True)
+    told = db.session.scalars(db.select(Notification.user_id).where(Notification.kind == "certificate_issued"))
+    assert sorted(told) == sorted(h.id for h in holders)

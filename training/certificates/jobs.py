@@ -34,6 +34,12 @@ class BulkIssue(JobKind):
         actor = db.session.get(User, job.started_by_id) if job.started_by_id else None
         issue(trainee, db.session.get(Credential, job.params["credential_id"]), actor=actor)
 
+    def run_chunk(self, job, items, step):
+        from training.notifications.services import announcing_together
+
+        with announcing_together():  # one background job tells the chunk's holders, not one each
+            super().run_chunk(job, items, step)
+
     def links(self, job):
         return [(_("Issued certificates"), url_for("certificates.admin_list"))]
 

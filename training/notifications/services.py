@@ -8,9 +8,10 @@ the database allows one per person and event, so a job that runs twice tells nob
 E-mail is claimed (``emailed_at`` set where it was empty) before it is sent, so each
 notification is e-mailed once, either on its own or in one daily digest.
 """
+from contextlib import contextmanager
 from datetime import date
 
-from flask import url_for
+from flask import g, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -40,10 +41,29 @@ SUBJECTS = {
 # --- Telling -----------------------------------------------------------------------------------
 
 def announce(*events):
-    """After a commit: tell the people concerned by these audit events, from a background job."""
+    """After a commit: tell the people concerned by these audit events, from a background job
+    (or from the one job of the enclosing :func:`announcing_together`)."""
     ids = [event.id for event in events if event is not None and event.id is not None]
-    if ids:
+    gathered = g.get("gathered_announcements")
+    if gathered is not None:
+        gathered.extend(ids)
+    elif ids:
         jobs.start("training.notifications.services.deliver_events", ids)
+
+
+@contextmanager
+def announcing_together():
+    """Events announced inside the block are told by one background job when it ends (a chunk of a
+    bulk job: one job for its 25 certificates rather than one each). What was announced before an
+    error is still told."""
+    outer = g.get("gathered_announcements")
+    g.gathered_announcements = []
+    try:
+        yield
+    finally:
+        ids, g.gathered_announcements = g.gathered_announcements, outer
+        if ids:
+            jobs.start("training.notifications.services.deliver_events", ids)
 
 
 def notify(user_id, kind, event_key, message, endpoint="", link_args=None):
