@@ -20,6 +20,8 @@ from training.quizzes.services import start_attempt, submit_attempt
 from training.quizzes.types import model_answer
 from training.supervision.models import HourEntry
 
+from .conftest import count_statements
+
 TODAY = date.today()
 
 
@@ -138,6 +140,23 @@ def test_issuing_stores_the_holders_status_as_a_fresh_evaluation_would_reading_t
     refresh([ready.id])
     db.session.commit()
     assert stored() == after_issue
+
+
+def test_issuing_reads_the_signing_keys_and_the_holders_identifier_once(ready, credential):
+    """The keys and the holder's URL made sure of before the certificate are the ones it is signed with."""
+    import json
+
+    from training.badges.services import current_keys, holder_url
+
+    keys, subject = current_keys(), holder_url(ready.id)
+    db.session.commit()
+    with count_statements() as statements:
+        certificate, _ = issue(ready, credential)
+    assert sum(bool(re.search(r"\bFROM issuer_key\b", s)) for s in statements) == 2  # generation, then keys
+    assert sum(bool(re.search(r"\bFROM badge_holder\b", s)) for s in statements) == 1
+    signed = json.loads(certificate.signed_json)
+    assert signed["credentialSubject"]["id"] == subject
+    assert signed["proof"][0]["verificationMethod"].endswith(keys[1].name)
 
 
 def test_issuing_twice_returns_the_same_certificate(ready, credential, people, login_as):

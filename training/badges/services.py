@@ -172,10 +172,11 @@ def credential_document(certificate, subject_id):
     }
 
 
-def sign_certificate(certificate):
-    """(JSON with an embedded proof, VC-JWT) for a certificate, ready to store."""
-    rsa_key, ed_key = current_keys()
-    document = credential_document(certificate, holder_url(certificate.user_id))
+def sign_certificate(certificate, keys=None, subject=None):
+    """(JSON with an embedded proof, VC-JWT) for a certificate, ready to store; ``keys`` (from
+    ``current_keys``) and ``subject`` (the ``holder_url``) when the caller has them already."""
+    rsa_key, ed_key = keys or current_keys()
+    document = credential_document(certificate, subject or holder_url(certificate.user_id))
     signed = add_data_integrity_proof(document, ed_key, now_iso())
     return json.dumps(signed, ensure_ascii=False, indent=2), vc_jwt(document, rsa_key)
 

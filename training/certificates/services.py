@@ -178,7 +178,7 @@ def issue(trainee, credential, actor=None, today=None, check=True, previous=None
     today = today or date.today()
     design = credential.design or DESIGN
     metadata = design_metadata(design)
-    current_keys(), holder_url(trainee.id)  # made (and committed) before the certificate, if missing
+    keys, subject = current_keys(), holder_url(trainee.id)  # made (and committed) before the certificate, if missing
     code = new_code()
     certificate = Certificate(
         user_id=trainee.id, credential_id=credential.id, cycle=cycle, number=f"pending-{code}", code=code,
@@ -200,7 +200,7 @@ def issue(trainee, credential, actor=None, today=None, check=True, previous=None
             certificate.number = _number(credential, today, certificate.id)
             certificate.pdf = render_certificate(certificate)
             certificate.pdf_sha256 = sha256(certificate.pdf)
-            certificate.signed_json, certificate.signed_jwt = sign_certificate(certificate)
+            certificate.signed_json, certificate.signed_jwt = sign_certificate(certificate, keys, subject)
             db.session.flush()
             store_after_issue(evaluation, certificate, today)
     except IntegrityError:
