@@ -142,7 +142,7 @@ def test_issuing_stores_the_holders_status_as_a_fresh_evaluation_would_reading_t
     assert stored() == after_issue
 
 
-def test_issuing_reads_the_signing_keys_and_the_holders_identifier_once(ready, credential):
+def test_issuing_reads_the_signing_keys_the_holders_identifier_and_its_audit_event_once(ready, credential):
     """The keys and the holder's URL made sure of before the certificate are the ones it is signed with."""
     import json
 
@@ -154,6 +154,8 @@ def test_issuing_reads_the_signing_keys_and_the_holders_identifier_once(ready, c
         certificate, _ = issue(ready, credential)
     assert sum(bool(re.search(r"\bFROM issuer_key\b", s)) for s in statements) == 2  # generation, then keys
     assert sum(bool(re.search(r"\bFROM badge_holder\b", s)) for s in statements) == 1
+    # Only the notification job reads the audit event: announcing it after the commit does not reload it.
+    assert sum(bool(re.search(r"\bFROM audit_event\b", s)) for s in statements) == 1
     signed = json.loads(certificate.signed_json)
     assert signed["credentialSubject"]["id"] == subject
     assert signed["proof"][0]["verificationMethod"].endswith(keys[1].name)

@@ -13,7 +13,7 @@ from datetime import date
 
 from flask import g, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import BuildError
 
@@ -43,7 +43,10 @@ SUBJECTS = {
 def announce(*events):
     """After a commit: tell the people concerned by these audit events, from a background job
     (or from the one job of the enclosing :func:`announcing_together`)."""
-    ids = [event.id for event in events if event is not None and event.id is not None]
+    # The id from the identity the row was stored under: after the commit, reading ``event.id``
+    # would load the whole row again.
+    ids = [identity[0] for identity in (inspect(event).identity for event in events if event is not None)
+           if identity]
     gathered = g.get("gathered_announcements")
     if gathered is not None:
         gathered.extend(ids)
