@@ -47,27 +47,44 @@ def test_rate_limits_are_shared_between_app_servers(redis_url, database_url):
     assert statuses[:4] == [200] * 4 and statuses[4:] == [429, 429]
 
 
-@pytest.mark.config(RQ_ENABLED=True)
-def test_bulk_issue_is_shared_by_rq_workers_and_failed_items_can_be_retried(app, redis_url, people, credentials,
-                                                                             login_as):
-    """Chunks of one job go to the ``jobs`` queue; whichever worker takes them, each trainee is done once."""
-    from rq import Queue, SimpleWorker
-
+def _bulk_issue(app, redis_url, actor, trainees, chunk_size=None):
+    """A bulk issue of the shipped credential on RQ (chunks of ``chunk_size``), in an emptied Redis:
+    (the job, the Redis connection)."""
     from training.certificates.jobs import start_bulk_issue
-    from training.certificates.models import Certificate
     from training.credentials.models import Credential
     from training.jobs import services
-    from training.jobs.models import Job
 
     app.config["REDIS_URL"] = redis_url
     connection = flush_test_redis(redis_url)
     credential = db.session.scalar(db.select(Credential).where(Credential.slug == "peer-recovery-specialist"))
-    trainees = [people["trainee"], people["other_trainee"]]
-    original, services.JobKind.chunk_size = services.JobKind.chunk_size, 1
+    original, services.JobKind.chunk_size = services.JobKind.chunk_size, chunk_size or services.JobKind.chunk_size
     try:
-        job = start_bulk_issue(people["admin"], credential, trainees)
+        return start_bulk_issue(actor, credential, trainees), connection
     finally:
         services.JobKind.chunk_size = original
+
+
+def _issue_without_the_check(monkeypatch):
+    """From now on the workers issue to trainees who are not eligible yet (the people fixture's are not)."""
+    from training.certificates import services as certificates
+
+    original_issue = certificates.issue
+    monkeypatch.setattr(certificates, "issue",
+                        lambda *args, **kwargs: original_issue(*args, **{**kwargs, "check": False}))
+
+
+@pytest.mark.config(RQ_ENABLED=True)
+def test_bulk_issue_is_shared_by_rq_workers_and_failed_items_can_be_retried(app, redis_url, people, credentials,
+                                                                             login_as, monkeypatch):
+    """Chunks of one job go to the ``jobs`` queue; whichever worker takes them, each trainee is done once."""
+    from rq import Queue, SimpleWorker
+
+    from training.certificates.models import Certificate
+    from training.jobs import services
+    from training.jobs.models import Job
+
+    trainees = [people["trainee"], people["other_trainee"]]
+    job, connection = _bulk_issue(app, redis_url, people["admin"], trainees, chunk_size=1)
     queue = Queue("jobs", connection=connection)
     assert queue.count == 2 and db.session.get(Job, job.id).status == "queued"
     page = login_as(people["admin"]).get(f"/jobs/{job.id}").text
@@ -82,14 +99,8 @@ def test_bulk_issue_is_shared_by_rq_workers_and_failed_items_can_be_retried(app,
 
     services.retry(finished)  # still not eligible, but this time issued without the check
     assert queue.count == 1  # the failed items, in one chunk
-    from training.certificates import services as certificates
-
-    original_issue = certificates.issue
-    certificates.issue = lambda *args, **kwargs: original_issue(*args, **{**kwargs, "check": False})
-    try:
-        SimpleWorker([queue], connection=connection).work(burst=True)
-    finally:
-        certificates.issue = original_issue
+    _issue_without_the_check(monkeypatch)
+    SimpleWorker([queue], connection=connection).work(burst=True)
     db.session.expire_all()
     assert (finished.status, finished.done, finished.failed) == ("finished", 2, 0)
     assert db.session.scalar(db.select(db.func.count()).select_from(Certificate)) == 2
@@ -106,19 +117,12 @@ def test_a_chunk_left_by_a_worker_that_stopped_is_put_back_and_done_by_another(a
     from rq import Queue, SimpleWorker
     from rq.registry import FailedJobRegistry
 
-    from training.certificates.jobs import start_bulk_issue
-    from training.credentials.models import Credential
     from training.jobs import services
     from training.jobs.models import Job
 
-    app.config["REDIS_URL"] = redis_url
-    connection = flush_test_redis(redis_url)
-    credential = db.session.scalar(db.select(Credential).where(Credential.slug == "peer-recovery-specialist"))
-    original, services.JobKind.chunk_size = services.JobKind.chunk_size, 1
-    try:
-        job_id = start_bulk_issue(people["admin"], credential, [people["trainee"], people["other_trainee"]]).id
-    finally:
-        services.JobKind.chunk_size = original
+    job, connection = _bulk_issue(app, redis_url, people["admin"], [people["trainee"], people["other_trainee"]],
+                                  chunk_size=1)
+    job_id = job.id
     queue = Queue("jobs", connection=connection)
     # A worker takes the first chunk and is killed before it does anything more.
     stopped = SimpleWorker([queue], connection=connection)
@@ -144,27 +148,17 @@ def test_a_chunk_left_by_a_worker_that_stopped_is_put_back_and_done_by_another(a
 
 @pytest.mark.config(RQ_ENABLED=True)
 def test_a_chunk_of_certificates_tells_its_holders_from_one_background_job(app, redis_url, people, credentials,
-                                                                           make_user):
+                                                                           make_user, monkeypatch):
     """Each holder of a bulk issue is told, by one notification job per chunk instead of one per certificate."""
     from rq import Queue, SimpleWorker
 
-    from training.certificates import services as certificates
-    from training.certificates.jobs import start_bulk_issue
-    from training.credentials.models import Credential
     from training.notifications.models import Notification
 
-    app.config["REDIS_URL"] = redis_url
-    connection = flush_test_redis(redis_url)
-    credential = db.session.scalar(db.select(Credential).where(Credential.slug == "peer-recovery-specialist"))
     holders = [people["trainee"], people["other_trainee"], make_user("third@example.org")]
-    start_bulk_issue(people["admin"], credential, holders)
+    _, connection = _bulk_issue(app, redis_url, people["admin"], holders)
     jobs, mail = Queue("jobs", connection=connection), Queue("mail", connection=connection)
-    original_issue = certificates.issue
-    certificates.issue = lambda *args, **kwargs: original_issue(*args, **{**kwargs, "check": False})
-    try:
-        SimpleWorker([jobs], connection=connection).work(burst=True)
-    finally:
-        certificates.issue = original_issue
+    _issue_without_the_check(monkeypatch)
+    SimpleWorker([jobs], connection=connection).work(burst=True)
     assert mail.count == 1
     SimpleWorker([mail], connection=connection).work(burst=True)
     told = db.session.scalars(db.select(Notification.user_id).where(Notification.kind == "certificate_issued"))
