@@ -673,3 +673,24 @@ def totals_of_a_trainee_without_entries(db):
 def the_entries_stay_without_their_totals(db):
     assert "hour_summary" not in sa.inspect(db.connection).get_table_names()
     assert db.scalar("SELECT count(*) FROM hour_entry") > 0
+
+
+# --- 0021: each trainee's stored burnout level ---------------------------------------------------------
+
+@after_upgrade("0021")
+def no_level_is_stored_until_a_list_works_it_out(db):
+    assert db.scalar("SELECT count(*) FROM risk_assessment") == 0
+    assert db.scalar("SELECT count(*) FROM hour_summary") > 0
+
+
+@seed("0021")
+def a_level_worked_out_and_one_cleared_since(db):
+    db.insert("risk_assessment", trainee_id=9, revision=2, assessed_on=date(2026, 11, 30), settings="0" * 16,
+              level=1, weight=1, level_without_wellbeing=0)
+    db.insert("risk_assessment", trainee_id=2, revision=5)
+
+
+@after_downgrade("0021")
+def the_totals_stay_without_the_levels(db):
+    assert "risk_assessment" not in sa.inspect(db.connection).get_table_names()
+    assert db.scalar("SELECT count(*) FROM hour_summary") > 0

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import insert
 
 from training.auth.models import SupervisorAssignment, User, UserRole
+from training.credentials.models import Credential, Enrolment
 from training.extensions import db
 from training.reminders import ReminderLog, send_reminders
 from training.supervision.models import HourEntry, WellbeingCheckIn
@@ -285,6 +286,10 @@ def _add_supervisees(supervisor, count, start):
     db.session.execute(insert(UserRole), [{"user_id": u.id, "role": "trainee"} for u in ids])
     db.session.execute(insert(SupervisorAssignment), [
         {"supervisor_id": supervisor.id, "trainee_id": u.id, "starts_on": TODAY - timedelta(days=90)} for u in ids])
+    # Enrolled, as every trainee of a programme is: their credential's rules are read for the signals.
+    credential = db.session.scalar(db.select(Credential).where(Credential.slug == "peer-recovery-specialist"))
+    db.session.execute(insert(Enrolment), [
+        {"user_id": u.id, "credential_id": credential.id, "started_on": TODAY - timedelta(days=90)} for u in ids])
     db.session.commit()
     return [u.id for u in ids]
 

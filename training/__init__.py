@@ -118,6 +118,9 @@ def configure_extensions(app):
     from training.supervision.summary import install as keep_hour_summaries_current
 
     keep_hour_summaries_current()
+    from training.supervision.assessments import install as clear_outdated_risk_levels
+
+    clear_outdated_risk_levels()
     migrate.init_app(app, db, directory=str(ROOT / "training" / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)

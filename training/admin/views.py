@@ -277,9 +277,9 @@ def _programme_filters():
 def _programme(filters):
     """The standings query for the filters, the burnout level of every trainee selected, and the at-risk ids."""
     from training.credentials.overview import standings_query, trainee_ids
-    from training.supervision.risk import levels
+    from training.supervision.assessments import levels_of
 
-    risks = levels(trainee_ids(filters["credential"], filters["stage"], filters["q"]))
+    risks = levels_of(trainee_ids(filters["credential"], filters["stage"], filters["q"]))
     at_risk = sorted(i for i, level in risks.items() if level == "at_risk")
     query = standings_query(filters["credential"], filters["stage"], filters["q"],
                             user_ids=at_risk if filters["risk"] else None)

@@ -15,8 +15,9 @@ from training.credentials.evaluation import evaluate
 from training.extensions import db
 from training.i18n import LANGUAGES, SESSION_KEY, known, language_name
 from training.quizzes.progress import learning_of
-from training.supervision.risk import assess, own_flags
-from training.supervision.services import pending_count, returned_count, supervisees_of, unsupervised_pending_count
+from training.supervision.assessments import most_at_risk
+from training.supervision.risk import own_flags
+from training.supervision.services import caseload, pending_count, returned_count, unsupervised_pending_count
 
 
 @bp.route("/")
@@ -44,10 +45,9 @@ def dashboard():
         context["own_risk"] = own_flags(current_user, evaluations=evaluations)
         context["returned_count"] = returned_count(current_user)
     if current_user.has_role("supervisor"):
-        risks = assess(supervisees_of(current_user))  # wellbeing only where shared
-        # The most at risk first; the whole caseload is on the supervisees' pages.
-        context["risks"] = risks[:current_app.config["SUPERVISEES_ON_DASHBOARD"]]
-        context["supervisee_total"] = len(risks)
+        # The most at risk first, wellbeing only where shared; the whole caseload is on the supervisees' pages.
+        context["supervisee_total"], context["risks"] = most_at_risk(
+            caseload(current_user), 0, current_app.config["SUPERVISEES_ON_DASHBOARD"])
         context["learning"] = learning_of(r.trainee.id for r in context["risks"])
         context["pending_count"] = pending_count(current_user)
     if current_user.has_role("trainer"):

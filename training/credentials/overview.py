@@ -96,6 +96,6 @@ def standings(rows, risks=None):
 
 
 def trainee_ids(credential_slug="", stage="", search="", today=None):
-    """The trainees the filters select (for the burnout signals, read for all of them at once)."""
+    """A query of the trainees the filters select (for the burnout signals, read for all of them at once)."""
     query, _ = _filtered(credential_slug, stage, search, None, today)
-    return sorted(set(db.session.scalars(query.with_only_columns(Enrolment.user_id))))
+    return query.with_only_columns(Enrolment.user_id)

@@ -157,6 +157,26 @@ class HourSummary(db.Model):
     oldest_pending_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+
+class RiskAssessment(db.Model):
+    """A trainee's burnout level as last worked out, so that lists of hundreds or thousands of
+    trainees sort by risk without assessing each of them on every view.
+
+    It holds for the day it was made, under the settings it was made with, until the trainee's
+    entries, check-ins, enrolments or profile change: such a commit bumps ``revision`` and clears
+    the level (``training.supervision.assessments``). Only the levels are kept; the reasons are
+    worked out afresh for the trainees a page shows."""
+
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
+    assessed_on: Mapped[date | None]
+    settings: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    # 0 all fine, 1 needs attention, 2 at risk: with the wellbeing signal where the trainee shares
+    # it (what their supervisor sees), and without it (what administrators' lists show).
+    level: Mapped[int | None]
+    weight: Mapped[int | None]  # the flags' levels added up: of two at one level, more flags sort first
+    level_without_wellbeing: Mapped[int | None]
+
 class WellbeingCheckIn(db.Model):
     """A trainee's private self-check on a 1-5 scale; one a day."""
 

@@ -280,14 +280,3 @@ def own_flags(trainee, today=None, evaluations=None):
         risk.flags.append(flag)
     return risk
 
-
-def levels(trainee_ids, today=None):
-    """The burnout level of each trainee (``ok``, ``attention``, ``at_risk``), by id, for lists kept
-    by administrators: read for all of them at once, without the private wellbeing signal."""
-    from training.auth.models import User
-
-    ids = list(trainee_ids)
-    if not ids:
-        return {}
-    trainees = list(db.session.scalars(select(User).where(User.id.in_(ids))))
-    return {risk.trainee.id: risk.level for risk in assess(trainees, today, include_wellbeing=False)}

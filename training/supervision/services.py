@@ -418,14 +418,17 @@ def correct_entry(admin, entry, data, reason):
 
 # --- Supervision sessions -----------------------------------------------------------------------
 
+def caseload(supervisor, on=None):
+    """A query of the ids of the trainees currently assigned to ``supervisor``."""
+    return select(SupervisorAssignment.trainee_id).where(
+        SupervisorAssignment.supervisor_id == supervisor.id, SupervisorAssignment.current_filter(on))
+
+
 def supervisees_of(supervisor, on=None):
     """Trainees currently assigned to ``supervisor``."""
-    current = select(SupervisorAssignment.trainee_id).where(
-        SupervisorAssignment.supervisor_id == supervisor.id, SupervisorAssignment.current_filter(on)
-    )
     # Their roles are not shown beside them: left unloaded, they cost no statement.
     return list(db.session.scalars(
-        select(User).options(lazyload(User.roles)).where(User.id.in_(current), User.active)
+        select(User).options(lazyload(User.roles)).where(User.id.in_(caseload(supervisor, on)), User.active)
         .order_by(func.lower(User.full_name))
     ))
 

@@ -22,6 +22,7 @@ from training.forms import ConfirmForm, choices, show_error
 from training.http import content_disposition, page_number
 from training.quizzes.progress import learning_of
 from training.supervision import bp
+from training.supervision.assessments import most_at_risk
 from training.supervision.charts import cumulative_chart, progress_chart, weekly_chart
 from training.supervision.explain import course_steps, training_by_domain, training_sources
 from training.supervision.exports import find_scope, hours_csv, report_scopes, verification_report_pdf
@@ -47,6 +48,7 @@ from training.supervision.services import (
     HourFilter,
     ReviewError,
     can_review,
+    caseload,
     correct_entry,
     cumulative_progress,
     current_supervisor,
@@ -324,12 +326,14 @@ def _supervisees():
 @roles_required("supervisor")
 def supervisees():
     """Supervisees sorted by burnout risk, each flag with its reason, a page at a time."""
-    risks = assess(_supervisees())
     per_page = current_app.config["SUPERVISEES_PER_PAGE"]
-    pages = max(1, -(-len(risks) // per_page))
-    page = min(page_number(request.args.get("page", 1, type=int)), pages)
-    shown = risks[(page - 1) * per_page:page * per_page]
-    return render_template("supervision/supervisees.html", risks=shown, total=len(risks), page=page, pages=pages,
+    page = page_number(request.args.get("page", 1, type=int))
+    total, shown = most_at_risk(caseload(current_user), (page - 1) * per_page, per_page)
+    pages = max(1, -(-total // per_page))
+    if page > pages:  # past the end: the last page
+        page = pages
+        total, shown = most_at_risk(caseload(current_user), (page - 1) * per_page, per_page)
+    return render_template("supervision/supervisees.html", risks=shown, total=total, page=page, pages=pages,
                            pending=pending_count(current_user), learning=learning_of(r.trainee.id for r in shown),
                            reports_form=ConfirmForm())
 

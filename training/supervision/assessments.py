@@ -1,0 +1,223 @@
+"""Each trainee's burnout level, stored, so that a caseload of hundreds or a programme of thousands
+sorts by risk without assessing every trainee on every view.
+
+A stored level holds for the day it was worked out, under the settings it was worked out with,
+until the trainee's hour entries, check-ins, enrolments or profile change. Any commit that changes
+them bumps the row's ``revision`` and clears its level before the commit ends: rows changed through
+the ORM are seen at flush, bulk statements as they run (one without the trainees' ids clears
+every level), and a change to a credential's rules clears every level too.
+
+A level is worked out again when a list needs it and stored only if the row's revision is still
+the one read before the work began, so a change committed meanwhile is never covered by an older
+answer: the row stays cleared and the next view works it out again.
+"""
+import hashlib
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import event, inspect, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import lazyload
+
+from training.extensions import db
+from training.supervision.models import HourEntry, RiskAssessment, WellbeingCheckIn
+from training.supervision.risk import LEVELS, assess
+
+_PENDING = "risk_assessment_pending"
+_EVERYONE = "risk_assessment_everyone"
+BATCH = 500
+# What a trainee's signals read besides their entries and check-ins.
+PROFILE = ("programme_started_on", "wellbeing_shared")
+ENROLMENT = ("credential_id", "started_on", "ended_on", "user_id")
+WATCHED_TABLES = {"hour_entry": "trainee_id", "wellbeing_check_in": "user_id", "enrolment": "user_id"}
+
+
+def settings_key(config=None):
+    """A short fingerprint of the burnout settings: levels worked out under others are not used."""
+    config = config or current_app.config
+    values = sorted((name, repr(value)) for name, value in config.items() if name.startswith("BURNOUT_"))
+    return hashlib.sha256(repr(values).encode()).hexdigest()[:16]
+
+
+def _insert(session):
+    return (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert(RiskAssessment)
+
+
+def ranked(who, today=None):
+    """(trainee id, full name, level, weight, level without wellbeing) of each active trainee whose
+    id ``who`` selects, levels as ``LEVELS`` numbers them. Levels not current are worked out, stored
+    and committed first, a batch at a time."""
+    from training.auth.models import User
+
+    today = today or date.today()
+    key = settings_key()
+    query = (select(User.id, User.full_name, RiskAssessment.revision, RiskAssessment.level, RiskAssessment.weight,
+                    RiskAssessment.level_without_wellbeing, RiskAssessment.assessed_on, RiskAssessment.settings)
+             .outerjoin(RiskAssessment, RiskAssessment.trainee_id == User.id)
+             .where(User.id.in_(who), User.active))
+    rows = db.session.execute(query).all()
+    stale = {row.id: row.revision or 0 for row in rows
+             if row.level is None or row.assessed_on != today or row.settings != key}
+    if not stale:
+        return [(row.id, row.full_name, row.level, row.weight, row.level_without_wellbeing) for row in rows]
+    worked_out = _work_out(stale, today, key)
+    result = []
+    for row in rows:
+        level, weight, public = worked_out.get(row.id) or (row.level, row.weight, row.level_without_wellbeing)
+        result.append((row.id, row.full_name, level, weight, public))
+    return result
+
+
+def _work_out(revisions, today, key):
+    """Assess the trainees of ``revisions`` (id -> revision read) and store their levels."""
+    from training.auth.models import User
+
+    ids = sorted(revisions)
+    levels = {}
+    for start in range(0, len(ids), BATCH):
+        trainees = list(db.session.scalars(select(User).options(lazyload(User.roles))
+                                           .where(User.id.in_(ids[start:start + BATCH]))))
+        for risk in assess(trainees, today):
+            weight = sum(LEVELS[flag.level] for flag in risk.flags)
+            public = max((LEVELS[flag.level] for flag in risk.flags if flag.key != "wellbeing_falling"), default=0)
+            levels[risk.trainee.id] = (LEVELS[risk.level], weight, public)
+    rows = [{"trainee_id": trainee_id, "revision": revisions[trainee_id], "assessed_on": today, "settings": key,
+             "level": levels[trainee_id][0], "weight": levels[trainee_id][1],
+             "level_without_wellbeing": levels[trainee_id][2]} for trainee_id in ids]
+    for start in range(0, len(rows), BATCH):
+        statement = _insert(db.session).values(rows[start:start + BATCH])
+        fields = ("assessed_on", "settings", "level", "weight", "level_without_wellbeing")
+        # A revision bumped since it was read means the trainee changed meanwhile: leave the row cleared.
+        db.session.execute(statement.on_conflict_do_update(
+            index_elements=["trainee_id"], set_={name: statement.excluded[name] for name in fields},
+            where=RiskAssessment.revision == statement.excluded.revision))
+    db.session.commit()
+    return levels
+
+
+def clear(trainee_ids, session=None):
+    """Clear the levels of ``trainee_ids`` and bump their revisions (rows made where missing)."""
+    session = session or db.session
+    ids = sorted(set(trainee_ids))
+    for start in range(0, len(ids), BATCH):
+        statement = _insert(session).values([{"trainee_id": trainee_id, "revision": 1}
+                                             for trainee_id in ids[start:start + BATCH]])
+        session.execute(statement.on_conflict_do_update(index_elements=["trainee_id"], set_={
+            "revision": RiskAssessment.revision + 1, "level": None, "weight": None, "level_without_wellbeing": None}))
+
+
+def clear_all(session=None):
+    session = session or db.session
+    session.execute(update(RiskAssessment).values(
+        revision=RiskAssessment.revision + 1, level=None, weight=None, level_without_wellbeing=None)
+        .execution_options(synchronize_session=False))
+
+
+# --- Clearing with every commit that changes what the signals read -------------------------------------------
+
+def _changed(instance, names):
+    state = inspect(instance)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+def _affected(session):
+    """The trainees whose signals the flushed rows change, or None for every trainee."""
+    from training.auth.models import User
+    from training.credentials.models import Credential, Enrolment
+
+    ids = set()
+    for instance in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(instance, HourEntry):
+            ids.add(instance.trainee_id)
+        elif isinstance(instance, WellbeingCheckIn):
+            ids.add(instance.user_id)
+        elif isinstance(instance, Enrolment):
+            if instance not in session.dirty or _changed(instance, ENROLMENT):
+                ids.add(instance.user_id)
+        elif isinstance(instance, User):
+            if instance in session.dirty and _changed(instance, PROFILE):
+                ids.add(instance.id)
+        elif isinstance(instance, Credential):
+            if instance not in session.dirty or _changed(instance, ("definition", "active")):
+                return None
+    return ids
+
+
+def _note(session, ids):
+    if ids is None:
+        session.info[_EVERYONE] = True
+    elif ids:
+        session.info.setdefault(_PENDING, set()).update(ids)
+
+
+def _after_flush(session, flush_context):
+    _note(session, _affected(session))
+
+
+def _bulk_statement(state):
+    """Bulk statements on the tables the signals read: note whose levels they change."""
+    table = getattr(getattr(state.statement, "table", None), "name", None)
+    if state.is_select or table not in (*WATCHED_TABLES, "user", "credential"):
+        return
+    if table in ("user", "credential"):
+        if not state.is_insert:  # a new account or credential has no level to clear
+            state.session.info[_EVERYONE] = True
+        return
+    column = WATCHED_TABLES[table]
+    rows = state.parameters if isinstance(state.parameters, list) else [state.parameters or {}]
+    if state.is_insert and rows and all(column in row for row in rows):
+        _note(state.session, {row[column] for row in rows})
+    else:
+        state.session.info[_EVERYONE] = True
+
+
+def _before_commit(session):
+    session.flush()
+    everyone = session.info.pop(_EVERYONE, False)
+    pending = session.info.pop(_PENDING, set())
+    if everyone:
+        clear_all(session)
+    elif pending:
+        clear(pending, session)
+
+
+def _forget(session, previous_transaction=None):
+    session.info.pop(_PENDING, None)
+    session.info.pop(_EVERYONE, None)
+
+
+def install():
+    """Clear the levels a commit makes out of date, in that commit (called once by the factory)."""
+    if not event.contains(db.session, "after_flush", _after_flush):
+        event.listen(db.session, "after_flush", _after_flush)
+        event.listen(db.session, "do_orm_execute", _bulk_statement)
+        event.listen(db.session, "before_commit", _before_commit)
+        event.listen(db.session, "after_soft_rollback", _forget)
+
+
+def order(rows):
+    """``ranked`` rows the most at risk first, as ``TraineeRisk.sort_key`` orders them."""
+    return sorted(rows, key=lambda row: (-row[2], -row[3], row[1].lower()))
+
+
+def most_at_risk(who, offset, limit, today=None):
+    """How many active trainees ``who`` selects, and the assessments, reasons included, of those
+    from ``offset`` to ``offset + limit`` in order of risk: only those are assessed in full."""
+    from training.auth.models import User
+
+    rows = order(ranked(who, today))
+    shown = [row[0] for row in rows[offset:offset + limit]]
+    # Their roles are not shown beside them: left unloaded, they cost no statement.
+    trainees = list(db.session.scalars(select(User).options(lazyload(User.roles)).where(User.id.in_(shown)))) \
+        if shown else []
+    return len(rows), assess(trainees, today)
+
+
+def levels_of(who, today=None):
+    """The level without the wellbeing signal ('ok', 'attention', 'at_risk') of each active trainee
+    ``who`` selects, by id: for administrators' lists."""
+    names = {number: name for name, number in LEVELS.items()}
+    return {row[0]: names[row[4]] for row in ranked(who, today)}
+
+
+__all__ = ["clear", "clear_all", "install", "levels_of", "most_at_risk", "order", "ranked", "settings_key"]
