@@ -73,8 +73,9 @@ class Module(db.Model):
     reflection: Mapped[str] = mapped_column(Text, default="")
     # The module completes only when a trainer accepts the trainee's written reflection.
     reflection_required: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
-    body_markdown: Mapped[str] = mapped_column(Text, default="")
-    body_html: Mapped[str] = mapped_column(Text, default="")
+    # A module's text is read only on its own page: lists of modules (progress, dashboards) leave it unloaded.
+    body_markdown: Mapped[str] = mapped_column(Text, default="", deferred=True, deferred_group="body")
+    body_html: Mapped[str] = mapped_column(Text, default="", deferred=True, deferred_group="body")
     active: Mapped[bool] = mapped_column(default=True)
     source_path: Mapped[str] = mapped_column(String(500), default="")
 
@@ -108,8 +109,8 @@ class ModuleTranslation(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     objectives: Mapped[list] = mapped_column(JSON, default=list)
     reflection: Mapped[str] = mapped_column(Text, default="")
-    body_markdown: Mapped[str] = mapped_column(Text, default="")
-    body_html: Mapped[str] = mapped_column(Text, default="")
+    body_markdown: Mapped[str] = mapped_column(Text, default="", deferred=True, deferred_group="body")
+    body_html: Mapped[str] = mapped_column(Text, default="", deferred=True, deferred_group="body")
     source_path: Mapped[str] = mapped_column(String(500), default="")
 
 
