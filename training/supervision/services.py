@@ -7,6 +7,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -593,17 +594,26 @@ def pending_for(user, limit, trainee_id=None):
     query = select(HourEntry).where(_pending_filter(user))
     if trainee_id is not None:
         query = query.where(HourEntry.trainee_id == trainee_id)
-    return list(db.session.scalars(query.options(selectinload(HourEntry.trainee))
+    # The trainees' roles are not shown beside their entries: left unloaded, they cost no statement.
+    return list(db.session.scalars(query.options(selectinload(HourEntry.trainee).lazyload(User.roles))
                                    .order_by(HourEntry.submitted_at, HourEntry.id).limit(limit)))
 
 
+class Named(NamedTuple):
+    """A person by id and name, for lists that show nothing else of them."""
+    id: int
+    full_name: str
+
+
 def pending_by_trainee(user):
-    """(trainee, entries, minutes) waiting for ``user``'s review, per trainee, in name order: one statement."""
+    """(trainee, entries, minutes) waiting for ``user``'s review, per trainee, in name order: one
+    statement. Each trainee is named only (``id`` and ``full_name``): a caseload of hundreds is
+    listed without loading their accounts."""
     rows = db.session.execute(
-        select(User, func.count(HourEntry.id), func.sum(HourEntry.minutes))
+        select(User.id, User.full_name, func.count(HourEntry.id), func.sum(HourEntry.minutes))
         .join(HourEntry, HourEntry.trainee_id == User.id).where(_pending_filter(user))
-        .group_by(User.id).order_by(func.lower(User.full_name), User.id)).all()
-    return [(trainee, int(count), int(minutes or 0)) for trainee, count, minutes in rows]
+        .group_by(User.id, User.full_name).order_by(func.lower(User.full_name), User.id)).all()
+    return [(Named(trainee_id, name), int(count), int(minutes or 0)) for trainee_id, name, count, minutes in rows]
 
 
 def _unsupervised():
