@@ -275,35 +275,43 @@ def _programme_filters():
 
 
 def _programme(filters):
-    """The standings query for the filters, the burnout level of every trainee selected, and the at-risk ids."""
+    """The standings query for the filters, and a query of the trainees selected who are at risk."""
     from training.credentials.overview import standings_query, trainee_ids
+    from training.supervision.assessments import at_risk
+
+    risky = at_risk(trainee_ids(filters["credential"], filters["stage"], filters["q"]))
+    query = standings_query(filters["credential"], filters["stage"], filters["q"],
+                            user_ids=risky if filters["risk"] else None)
+    return query, risky
+
+
+def _standings(rows):
+    """``standings`` of these rows, each with its trainee's burnout level."""
+    from training.credentials.overview import standings
     from training.supervision.assessments import levels_of
 
-    risks = levels_of(trainee_ids(filters["credential"], filters["stage"], filters["q"]))
-    at_risk = sorted(i for i, level in risks.items() if level == "at_risk")
-    query = standings_query(filters["credential"], filters["stage"], filters["q"],
-                            user_ids=at_risk if filters["risk"] else None)
-    return query, risks, at_risk
+    return standings(rows, levels_of({user.id for _enrolment, user, _credential, _stage in rows}))
 
 
 @bp.route("/programme")
 def programme():
     """Every trainee's stage toward each credential, with the burnout at-risk count; filterable."""
     from training.credentials.models import Credential, by_local_title
-    from training.credentials.overview import STAGES, stage_counts, standings
+    from training.credentials.overview import STAGES, stage_counts
 
     filters = _programme_filters()
-    query, risks, at_risk = _programme(filters)
+    query, at_risk = _programme(filters)
     per_page = current_app.config["PEOPLE_PER_PAGE"]
     page = page_number(request.args.get("page", 1, type=int))
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = standings(db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all(), risks)
+    rows = _standings(db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all())
     counts = stage_counts(filters["credential"], filters["q"], at_risk if filters["risk"] else None)
     credentials = by_local_title(db.session.scalars(select(Credential).where(Credential.active)))
     pages = max(1, -(-total // per_page))
     args = {key: value for key, value in filters.items() if value}
     return render_template("admin/programme.html", rows=rows, total=total, page=min(page, pages), pages=pages,
-                           counts=counts, at_risk_count=len(at_risk), credentials=credentials, stages=STAGES,
+                           counts=counts, credentials=credentials, stages=STAGES,
+                           at_risk_count=db.session.scalar(select(func.count()).select_from(at_risk.subquery())),
                            filters=filters, args=args)
 
 
@@ -315,17 +323,16 @@ def programme_csv():
 
     from flask import Response
 
-    from training.credentials.overview import standings
     from training.http import content_disposition
     from training.supervision.exports import safe_cell
     from training.supervision.risk import LEVEL_LABELS
 
-    query, risks, _at_risk = _programme(_programme_filters())
+    query, _at_risk = _programme(_programme_filters())
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([_("Name"), _("E-mail"), _("Credential"), _("Stage"), _("Requirements met"), _("Requirements"),
                      _("Next step"), _("Enrolled on"), _("Burnout signal")])
-    for row in standings(db.session.execute(query).all(), risks):
+    for row in _standings(db.session.execute(query).all()):
         writer.writerow([safe_cell(row.user.full_name), row.user.email, safe_cell(row.credential.local_title),
                          str(row.stage_label), row.enrolment.items_met, row.enrolment.items_total,
                          safe_cell(row.enrolment.next_step), row.enrolment.started_on.isoformat(),

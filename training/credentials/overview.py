@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, exists, func, literal, or_, select
+from sqlalchemy import Select, and_, case, exists, func, literal, or_, select
 
 from training.auth.models import User, UserRole
 from training.certificates.models import Certificate
@@ -67,8 +67,8 @@ def _filtered(credential_slug="", stage="", search="", user_ids=None, today=None
     if search:
         pattern = f"%{search.strip().lower()}%"
         query = query.where(or_(func.lower(User.full_name).like(pattern), func.lower(User.email).like(pattern)))
-    if user_ids is not None:
-        query = query.where(Enrolment.user_id.in_(user_ids or [0]))
+    if user_ids is not None:  # a list of ids, or a query of them
+        query = query.where(Enrolment.user_id.in_(user_ids if isinstance(user_ids, Select) else list(user_ids) or [0]))
     if stage in STAGES:
         query = query.where(stage_expression(today) == stage)
     return query, stage_sql

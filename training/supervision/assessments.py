@@ -15,7 +15,7 @@ import hashlib
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import event, inspect, select, update
+from sqlalchemy import event, inspect, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import lazyload
 
@@ -68,6 +68,32 @@ def ranked(who, today=None):
     return result
 
 
+def bring_up_to_date(who, today=None):
+    """Work out and store the levels not current of the active trainees ``who`` selects: for lists
+    too long to read every level of (a programme of thousands), which then ask only what they show."""
+    from training.auth.models import User
+
+    today = today or date.today()
+    key = settings_key()
+    stale = db.session.execute(
+        select(User.id, RiskAssessment.revision).outerjoin(RiskAssessment, RiskAssessment.trainee_id == User.id)
+        .where(User.id.in_(who), User.active, or_(RiskAssessment.level.is_(None), RiskAssessment.assessed_on != today,
+                                                   RiskAssessment.settings != key))).all()
+    if stale:
+        _work_out({trainee_id: revision or 0 for trainee_id, revision in stale}, today, key)
+
+
+def at_risk(who, today=None):
+    """A query of the ids of the active trainees ``who`` selects who are at risk, the wellbeing
+    signal left out (as administrators see them); their levels are brought up to date first."""
+    from training.auth.models import User
+
+    bring_up_to_date(who, today)
+    return (select(RiskAssessment.trainee_id).join(User, User.id == RiskAssessment.trainee_id)
+            .where(RiskAssessment.trainee_id.in_(who), User.active,
+                   RiskAssessment.level_without_wellbeing == LEVELS["at_risk"]))
+
+
 def _work_out(revisions, today, key):
     """Assess the trainees of ``revisions`` (id -> revision read) and store their levels."""
     from training.auth.models import User
@@ -84,13 +110,14 @@ def _work_out(revisions, today, key):
     rows = [{"trainee_id": trainee_id, "revision": revisions[trainee_id], "assessed_on": today, "settings": key,
              "level": levels[trainee_id][0], "weight": levels[trainee_id][1],
              "level_without_wellbeing": levels[trainee_id][2]} for trainee_id in ids]
-    for start in range(0, len(rows), BATCH):
-        statement = _insert(db.session).values(rows[start:start + BATCH])
-        fields = ("assessed_on", "settings", "level", "weight", "level_without_wellbeing")
-        # A revision bumped since it was read means the trainee changed meanwhile: leave the row cleared.
-        db.session.execute(statement.on_conflict_do_update(
-            index_elements=["trainee_id"], set_={name: statement.excluded[name] for name in fields},
-            where=RiskAssessment.revision == statement.excluded.revision))
+    statement = _insert(db.session)
+    fields = ("assessed_on", "settings", "level", "weight", "level_without_wellbeing")
+    # A revision bumped since it was read means the trainee changed meanwhile: leave the row cleared.
+    statement = statement.on_conflict_do_update(
+        index_elements=["trainee_id"], set_={name: statement.excluded[name] for name in fields},
+        where=RiskAssessment.revision == statement.excluded.revision)
+    # One statement compiled once, its rows sent in batches (rows written into the SQL would be compiled anew).
+    db.session.connection().execute(statement, rows)
     db.session.commit()
     return levels
 
@@ -98,12 +125,10 @@ def _work_out(revisions, today, key):
 def clear(trainee_ids, session=None):
     """Clear the levels of ``trainee_ids`` and bump their revisions (rows made where missing)."""
     session = session or db.session
-    ids = sorted(set(trainee_ids))
-    for start in range(0, len(ids), BATCH):
-        statement = _insert(session).values([{"trainee_id": trainee_id, "revision": 1}
-                                             for trainee_id in ids[start:start + BATCH]])
-        session.execute(statement.on_conflict_do_update(index_elements=["trainee_id"], set_={
-            "revision": RiskAssessment.revision + 1, "level": None, "weight": None, "level_without_wellbeing": None}))
+    statement = _insert(session).on_conflict_do_update(index_elements=["trainee_id"], set_={
+        "revision": RiskAssessment.revision + 1, "level": None, "weight": None, "level_without_wellbeing": None})
+    session.connection().execute(statement, [{"trainee_id": trainee_id, "revision": 1}
+                                             for trainee_id in sorted(set(trainee_ids))])
 
 
 def clear_all(session=None):
@@ -220,4 +245,5 @@ def levels_of(who, today=None):
     return {row[0]: names[row[4]] for row in ranked(who, today)}
 
 
-__all__ = ["clear", "clear_all", "install", "levels_of", "most_at_risk", "order", "ranked", "settings_key"]
+__all__ = ["at_risk", "bring_up_to_date", "clear", "clear_all", "install", "levels_of", "most_at_risk", "order",
+           "ranked", "settings_key"]
