@@ -43,6 +43,11 @@ def _insert(session):
     return (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert(RiskAssessment)
 
 
+def _not_current(today, key):
+    """Whether a trainee's stored level (outer-joined: none at all) must be worked out again."""
+    return or_(RiskAssessment.level.is_(None), RiskAssessment.assessed_on != today, RiskAssessment.settings != key)
+
+
 def ranked(who, today=None):
     """(trainee id, full name, level, weight, level without wellbeing) of each active trainee whose
     id ``who`` selects, levels as ``LEVELS`` numbers them. Levels not current are worked out, stored
@@ -52,12 +57,11 @@ def ranked(who, today=None):
     today = today or date.today()
     key = settings_key()
     query = (select(User.id, User.full_name, RiskAssessment.revision, RiskAssessment.level, RiskAssessment.weight,
-                    RiskAssessment.level_without_wellbeing, RiskAssessment.assessed_on, RiskAssessment.settings)
+                    RiskAssessment.level_without_wellbeing, _not_current(today, key).label("stale"))
              .outerjoin(RiskAssessment, RiskAssessment.trainee_id == User.id)
              .where(User.id.in_(who), User.active))
     rows = db.session.execute(query).all()
-    stale = {row.id: row.revision or 0 for row in rows
-             if row.level is None or row.assessed_on != today or row.settings != key}
+    stale = {row.id: row.revision or 0 for row in rows if row.stale}
     if not stale:
         return [(row.id, row.full_name, row.level, row.weight, row.level_without_wellbeing) for row in rows]
     worked_out = _work_out(stale, today, key)
@@ -77,8 +81,7 @@ def bring_up_to_date(who, today=None):
     key = settings_key()
     stale = db.session.execute(
         select(User.id, RiskAssessment.revision).outerjoin(RiskAssessment, RiskAssessment.trainee_id == User.id)
-        .where(User.id.in_(who), User.active, or_(RiskAssessment.level.is_(None), RiskAssessment.assessed_on != today,
-                                                   RiskAssessment.settings != key))).all()
+        .where(User.id.in_(who), User.active, _not_current(today, key))).all()
     if stale:
         _work_out({trainee_id: revision or 0 for trainee_id, revision in stale}, today, key)
 
