@@ -50,7 +50,16 @@ if not control_socket_disable:
 
 
 def post_worker_init(worker):
-    """Keep Python's garbage collector off the app's own objects and out of most requests.
+    """Compile every page's template, then keep the garbage collector off what the worker holds.
+
+    A new worker (at start, or when ``max_requests`` replaces one) compiled each template the first
+    time a page used it, about 8 ms a template, while someone waited. With one worker on the bench's
+    10,000 trainees, the first view of a supervisor's dashboard took 86 ms before (25 ms once warm)
+    and 44-59 ms with the templates compiled here; under load, a cold worker's first pages are the
+    kind of request that lands in a page's 99th percentile. The app module gunicorn serves
+    (``app:app``) is already imported here; its 95 templates take under a second.
+
+    Keep Python's garbage collector off the app's own objects and out of most requests.
 
     Everything loaded so far (the app, its templates, its modules) lives as long as the worker:
     frozen, no collection scans it again. A page makes thousands of short-lived objects, and the
@@ -61,6 +70,12 @@ def post_worker_init(worker):
     light pages (each collection then scans many more objects).
     """
     import gc
+    import sys
+
+    served = getattr(sys.modules.get("app"), "app", None)
+    if served is not None:
+        for name in served.jinja_env.list_templates():
+            served.jinja_env.get_template(name)
 
     gc.collect()
     gc.freeze()

@@ -207,3 +207,14 @@ def test_a_gunicorn_worker_freezes_what_it_loaded_and_collects_garbage_less_ofte
               "settings['post_worker_init'](None); print(gc.get_freeze_count() > frozen, *gc.get_threshold())")
     shown = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
     assert shown.stdout.split() == ["True", "10000", "10", "10"]
+
+
+def test_a_gunicorn_worker_compiles_every_template_before_its_first_request():
+    """A page's first view in a new worker does not wait for its templates to compile."""
+    script = ("import runpy, app; settings = runpy.run_path('gunicorn.conf.py'); env = app.app.jinja_env; "
+              "before = {key[1] for key in env.cache.keys()}; settings['post_worker_init'](None); "
+              "after = {key[1] for key in env.cache.keys()}; names = set(env.list_templates()); "
+              "print(len(names), len(names & before), len(names & after))")
+    shown = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    templates, before, after = map(int, shown.stdout.split()[-3:])
+    assert templates > 50 and before < templates and after == templates
