@@ -303,9 +303,10 @@ def programme():
     query, at_risk = _programme(filters)
     per_page = current_app.config["PEOPLE_PER_PAGE"]
     page = page_number(request.args.get("page", 1, type=int))
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = _standings(db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all())
     counts = stage_counts(filters["credential"], filters["q"], at_risk if filters["risk"] else None)
+    # The list is the stage counts' rows, of one stage when a stage is chosen: no count of its own.
+    total = counts[filters["stage"]] if filters["stage"] else sum(counts.values())
+    rows = _standings(db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all())
     credentials = by_local_title(db.session.scalars(select(Credential).where(Credential.active)))
     pages = max(1, -(-total // per_page))
     args = {key: value for key, value in filters.items() if value}
