@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from training.db_types import UTCDateTime, utcnow
 from training.extensions import db
@@ -140,6 +140,15 @@ class AuditEvent(db.Model):
     @property
     def label(self):
         return ACTIONS.get(self.action, self.action)
+
+
+def with_people():
+    """Loader options for lists of events: each actor and subject in one statement, without their
+    roles, which no list shows."""
+    from training.auth.models import User
+
+    return (selectinload(AuditEvent.actor).lazyload(User.roles),
+            selectinload(AuditEvent.subject).lazyload(User.roles))
 
 
 def record(action, actor=None, subject=None, **details):

@@ -4,10 +4,9 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
 
 from training import audit
-from training.audit import AuditEvent
+from training.audit import AuditEvent, with_people
 from training.auth.models import ROLES, SupervisorAssignment, User, UserRole
 from training.auth.services import AccountError, retire_tokens
 from training.db_types import utcnow
@@ -160,7 +159,7 @@ def assignments_of(user):
 
 def audit_query(action="", person="", date_from=None, date_to=None):
     """Audit events filtered by action, a person (as actor or subject) and dates, newest first."""
-    query = (select(AuditEvent).options(selectinload(AuditEvent.actor), selectinload(AuditEvent.subject))
+    query = (select(AuditEvent).options(*with_people())
              .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()))
     if action:
         query = query.where(AuditEvent.action == action)

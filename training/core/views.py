@@ -3,9 +3,8 @@ from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
-from training.audit import AuditEvent
+from training.audit import AuditEvent, with_people
 from training.auth.access import safe_next_url
 from training.auth.models import User, UserRole
 from training.cohorts.dashboard import trainer_overview
@@ -66,7 +65,7 @@ def dashboard():
         context["unsupervised_pending"] = unsupervised_pending_count()
         context["courses"] = active_courses()
         context["recent_events"] = list(db.session.scalars(
-            select(AuditEvent).options(selectinload(AuditEvent.actor), selectinload(AuditEvent.subject))
+            select(AuditEvent).options(*with_people())
             .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(8)))
     return render_template("core/dashboard.html", **context)
 

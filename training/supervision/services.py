@@ -24,7 +24,7 @@ from training.db_types import utcnow
 from training.errors import ServiceError
 from training.extensions import db
 from training.notifications.services import announce
-from training.supervision.models import KINDS, Attachment, HourEntry, SupervisionSession
+from training.supervision.models import KINDS, Attachment, HourEntry, HourSummary, SupervisionSession
 from training.supervision.privacy import identifier_message
 from training.templating import format_date, format_number
 
@@ -621,9 +621,11 @@ def _unsupervised():
 
 
 def unsupervised_pending_count():
-    """Entries waiting for approval from trainees nobody supervises today: the administrators review them."""
-    return db.session.scalar(select(func.count()).select_from(HourEntry).where(
-        HourEntry.status == "pending", _unsupervised()))
+    """Entries waiting for approval from trainees nobody supervises today: the administrators review
+    them. Read from the trainees' running totals (one row each), not from their entries."""
+    supervised = select(_acting_supervisors().subquery().c.trainee_id)
+    return db.session.scalar(select(func.coalesce(func.sum(HourSummary.pending_count), 0)).where(
+        HourSummary.trainee_id.not_in(supervised)))
 
 
 def returned_count(trainee):
