@@ -233,3 +233,17 @@ def test_administrators_lists_use_the_level_without_the_wellbeing_signal(team, l
     assert assessments.levels_of([trainee.id]) == {trainee.id: "ok"}
     overview = login_as(team["admin"]).get("/admin/programme?risk=at_risk").text
     assert trainee.full_name not in overview
+
+
+def test_the_daily_refresh_works_out_every_trainees_level_ahead_of_the_days_first_list(team, runner, login_as):
+    trainee, other = team["trainee"], team["other_trainee"]
+    result = runner.invoke(args=["credentials", "refresh"])
+    assert result.exit_code == 0, result.output
+    assert "Worked out the burnout level of 2 trainees." in result.output
+    assert (_stored(trainee).level, _stored(trainee).assessed_on) == (LEVELS["attention"], TODAY)
+    assert (_stored(other).level, _stored(other).assessed_on) == (LEVELS["ok"], TODAY)
+    # The supervisor's first view then stores nothing, and a second refresh has nothing to do.
+    with count_statements() as first_view:
+        assert login_as(team["supervisor"]).get("/dashboard").status_code == 200
+    assert not any("INSERT INTO risk_assessment" in statement for statement in first_view)
+    assert "Worked out the burnout level of 0 trainees." in runner.invoke(args=["credentials", "refresh"]).output

@@ -226,14 +226,22 @@ def credentials_check(files):
 
 
 @credentials_cli.command("refresh",
-                         help=_l("Re-evaluate every trainee's enrolments (daily, and after loading hours in "
-                                 "bulk)."))
+                         help=_l("Re-evaluate every trainee's enrolments and burnout level (daily, and after "
+                                 "loading hours in bulk)."))
 def credentials_refresh():
+    from sqlalchemy import select
+
+    from training.auth.models import UserRole
     from training.credentials.evaluation import refresh_all
+    from training.supervision.assessments import bring_up_to_date
 
     count = refresh_all()
     click.echo(ngettext("Evaluated the enrolments of %(num)d trainee.", "Evaluated the enrolments of %(num)d trainees.",
                         count))
+    # Levels also change with time alone; worked out here, the day's first lists need not wait for them.
+    count = bring_up_to_date(select(UserRole.user_id).where(UserRole.role == "trainee"))
+    click.echo(ngettext("Worked out the burnout level of %(num)d trainee.",
+                        "Worked out the burnout level of %(num)d trainees.", count))
 
 
 @reminders_cli.command("send", help=_l("Send due reminders; each goes out at most once per period however often this runs."))

@@ -73,8 +73,9 @@ def ranked(who, today=None):
 
 
 def bring_up_to_date(who, today=None):
-    """Work out and store the levels not current of the active trainees ``who`` selects: for lists
-    too long to read every level of (a programme of thousands), which then ask only what they show."""
+    """Work out and store the levels not current of the active trainees ``who`` selects, and say how
+    many: for lists too long to read every level of (a programme of thousands), which then ask only
+    what they show, and for the daily ``credentials refresh``."""
     from training.auth.models import User
 
     today = today or date.today()
@@ -84,6 +85,7 @@ def bring_up_to_date(who, today=None):
         .where(User.id.in_(who), User.active, _not_current(today, key))).all()
     if stale:
         _work_out({trainee_id: revision or 0 for trainee_id, revision in stale}, today, key)
+    return len(stale)
 
 
 def at_risk(who, today=None):
