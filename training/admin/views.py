@@ -275,14 +275,14 @@ def _programme_filters():
 
 
 def _programme(filters):
-    """The standings query for the filters, and a query of the trainees selected who are at risk."""
+    """The standings query for the filters, a query of the trainees selected who are at risk, and their number."""
     from training.credentials.overview import standings_query, trainee_ids
     from training.supervision.assessments import at_risk
 
-    risky = at_risk(trainee_ids(filters["credential"], filters["stage"], filters["q"]))
+    count, risky = at_risk(trainee_ids(filters["credential"], filters["stage"], filters["q"]))
     query = standings_query(filters["credential"], filters["stage"], filters["q"],
                             user_ids=risky if filters["risk"] else None)
-    return query, risky
+    return query, risky, count
 
 
 def _standings(rows):
@@ -300,7 +300,7 @@ def programme():
     from training.credentials.overview import STAGES, stage_counts
 
     filters = _programme_filters()
-    query, at_risk = _programme(filters)
+    query, at_risk, at_risk_count = _programme(filters)
     per_page = current_app.config["PEOPLE_PER_PAGE"]
     page = page_number(request.args.get("page", 1, type=int))
     counts = stage_counts(filters["credential"], filters["q"], at_risk if filters["risk"] else None)
@@ -312,7 +312,7 @@ def programme():
     args = {key: value for key, value in filters.items() if value}
     return render_template("admin/programme.html", rows=rows, total=total, page=min(page, pages), pages=pages,
                            counts=counts, credentials=credentials, stages=STAGES,
-                           at_risk_count=db.session.scalar(select(func.count()).select_from(at_risk.subquery())),
+                           at_risk_count=at_risk_count,
                            filters=filters, args=args)
 
 
@@ -328,7 +328,7 @@ def programme_csv():
     from training.supervision.exports import safe_cell
     from training.supervision.risk import LEVEL_LABELS
 
-    query, _at_risk = _programme(_programme_filters())
+    query, _at_risk, _count = _programme(_programme_filters())
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([_("Name"), _("E-mail"), _("Credential"), _("Stage"), _("Requirements met"), _("Requirements"),

@@ -15,7 +15,7 @@ import hashlib
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import event, inspect, or_, select, update
+from sqlalchemy import case, event, func, inspect, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import lazyload
 
@@ -89,14 +89,24 @@ def bring_up_to_date(who, today=None):
 
 
 def at_risk(who, today=None):
-    """A query of the ids of the active trainees ``who`` selects who are at risk, the wellbeing
-    signal left out (as administrators see them); their levels are brought up to date first."""
+    """How many of the active trainees ``who`` selects are at risk, the wellbeing signal left out
+    (as administrators see them), and a query of their ids. One statement counts them and those
+    whose level is not current; only when some are not is the level worked out, and counted again."""
     from training.auth.models import User
 
-    bring_up_to_date(who, today)
-    return (select(RiskAssessment.trainee_id).join(User, User.id == RiskAssessment.trainee_id)
-            .where(RiskAssessment.trainee_id.in_(who), User.active,
-                   RiskAssessment.level_without_wellbeing == LEVELS["at_risk"]))
+    today = today or date.today()
+    counts = (select(func.count(case((_not_current(today, settings_key()), 1))),
+                     func.count(case((RiskAssessment.level_without_wellbeing == LEVELS["at_risk"], 1))))
+              .select_from(User).outerjoin(RiskAssessment, RiskAssessment.trainee_id == User.id)
+              .where(User.id.in_(who), User.active))
+    stale, count = db.session.execute(counts).one()
+    if stale:
+        bring_up_to_date(who, today)
+        stale, count = db.session.execute(counts).one()
+    ids = (select(RiskAssessment.trainee_id).join(User, User.id == RiskAssessment.trainee_id)
+           .where(RiskAssessment.trainee_id.in_(who), User.active,
+                  RiskAssessment.level_without_wellbeing == LEVELS["at_risk"]))
+    return count, ids
 
 
 def _work_out(revisions, today, key):
