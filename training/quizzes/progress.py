@@ -38,9 +38,14 @@ def learning_of(user_ids):
         return {}
     courses = active_courses()
     course_ids = [c.id for c in courses]
-    modules = {c.id: [m for m in c.active_modules] for c in courses}
-    quizzes = list(db.session.scalars(select(Quiz).where(Quiz.course_id.in_(course_ids), Quiz.active)))
-    active_module_ids = {m.id for ms in modules.values() for m in ms}
+    # Only ids are counted here: the modules and quizzes themselves (texts, translations) stay unloaded.
+    modules = {c.id: [] for c in courses}
+    for module_id, course_id in db.session.execute(
+            select(Module.id, Module.course_id).where(Module.course_id.in_(course_ids), Module.active)):
+        modules[course_id].append(module_id)
+    quizzes = db.session.execute(select(Quiz.id, Quiz.course_id, Quiz.module_id)
+                                 .where(Quiz.course_id.in_(course_ids), Quiz.active)).all()
+    active_module_ids = {m for ms in modules.values() for m in ms}
     module_quizzes = {q.id: q for q in quizzes if q.module_id in active_module_ids}
     exams = {q.course_id: q for q in quizzes if q.module_id is None}
 
