@@ -616,16 +616,16 @@ def pending_by_trainee(user):
     return [(Named(trainee_id, name), int(count), int(minutes or 0)) for trainee_id, name, count, minutes in rows]
 
 
-def _unsupervised():
-    return HourEntry.trainee_id.not_in(select(_acting_supervisors().subquery().c.trainee_id))
+def _unsupervised(trainee_id=HourEntry.trainee_id):
+    """Whether the trainee whose id is in ``trainee_id`` has nobody to supervise them today."""
+    return trainee_id.not_in(select(_acting_supervisors().subquery().c.trainee_id))
 
 
 def unsupervised_pending_count():
     """Entries waiting for approval from trainees nobody supervises today: the administrators review
     them. Read from the trainees' running totals (one row each), not from their entries."""
-    supervised = select(_acting_supervisors().subquery().c.trainee_id)
     return db.session.scalar(select(func.coalesce(func.sum(HourSummary.pending_count), 0)).where(
-        HourSummary.trainee_id.not_in(supervised)))
+        _unsupervised(HourSummary.trainee_id)))
 
 
 def returned_count(trainee):
