@@ -45,8 +45,8 @@ def dashboard():
         context["returned_count"] = returned_count(current_user)
     if current_user.has_role("supervisor"):
         # The most at risk first, wellbeing only where shared; the whole caseload is on the supervisees' pages.
-        context["supervisee_total"], context["risks"] = most_at_risk(
-            caseload(current_user), 0, current_app.config["SUPERVISEES_ON_DASHBOARD"])
+        context["supervisee_total"], _page, context["risks"] = most_at_risk(
+            caseload(current_user), current_app.config["SUPERVISEES_ON_DASHBOARD"])
         context["learning"] = learning_of(r.trainee.id for r in context["risks"])
         context["pending_count"] = pending_count(current_user)
     if current_user.has_role("trainer"):

@@ -15,16 +15,15 @@ import hashlib
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import case, event, func, inspect, or_, select, update
+from sqlalchemy import case, func, inspect, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import lazyload
 
+from training.commit_hooks import KeptInStep
 from training.extensions import db
 from training.supervision.models import HourEntry, RiskAssessment, WellbeingCheckIn
 from training.supervision.risk import LEVELS, assess
 
-_PENDING = "risk_assessment_pending"
-_EVERYONE = "risk_assessment_everyone"
 BATCH = 500
 # What a trainee's signals read besides their entries and check-ins.
 PROFILE = ("programme_started_on", "wellbeing_shared")
@@ -183,56 +182,10 @@ def _affected(session):
     return ids
 
 
-def _note(session, ids):
-    if ids is None:
-        session.info[_EVERYONE] = True
-    elif ids:
-        session.info.setdefault(_PENDING, set()).update(ids)
-
-
-def _after_flush(session, flush_context):
-    _note(session, _affected(session))
-
-
-def _bulk_statement(state):
-    """Bulk statements on the tables the signals read: note whose levels they change."""
-    table = getattr(getattr(state.statement, "table", None), "name", None)
-    if state.is_select or table not in (*WATCHED_TABLES, "user", "credential"):
-        return
-    if table in ("user", "credential"):
-        if not state.is_insert:  # a new account or credential has no level to clear
-            state.session.info[_EVERYONE] = True
-        return
-    column = WATCHED_TABLES[table]
-    rows = state.parameters if isinstance(state.parameters, list) else [state.parameters or {}]
-    if state.is_insert and rows and all(column in row for row in rows):
-        _note(state.session, {row[column] for row in rows})
-    else:
-        state.session.info[_EVERYONE] = True
-
-
-def _before_commit(session):
-    session.flush()
-    everyone = session.info.pop(_EVERYONE, False)
-    pending = session.info.pop(_PENDING, set())
-    if everyone:
-        clear_all(session)
-    elif pending:
-        clear(pending, session)
-
-
-def _forget(session, previous_transaction=None):
-    session.info.pop(_PENDING, None)
-    session.info.pop(_EVERYONE, None)
-
-
-def install():
-    """Clear the levels a commit makes out of date, in that commit (called once by the factory)."""
-    if not event.contains(db.session, "after_flush", _after_flush):
-        event.listen(db.session, "after_flush", _after_flush)
-        event.listen(db.session, "do_orm_execute", _bulk_statement)
-        event.listen(db.session, "before_commit", _before_commit)
-        event.listen(db.session, "after_soft_rollback", _forget)
+# The user and credential tables concern everyone when changed in bulk (a new row changes no level).
+_hooks = KeptInStep("risk_assessment", _affected, {**WATCHED_TABLES, "user": None, "credential": None}, clear,
+                    clear_all)
+install = _hooks.install
 
 
 def order(rows):
@@ -240,17 +193,19 @@ def order(rows):
     return sorted(rows, key=lambda row: (-row[2], -row[3], row[1].lower()))
 
 
-def most_at_risk(who, offset, limit, today=None):
-    """How many active trainees ``who`` selects, and the assessments, reasons included, of those
-    from ``offset`` to ``offset + limit`` in order of risk: only those are assessed in full."""
+def most_at_risk(who, per_page, page=1, today=None):
+    """How many active trainees ``who`` selects, the page shown (``page``, or the last one when it
+    is past the end), and the assessments, reasons included, of that page's trainees in order of
+    risk, ``per_page`` to a page: only those are assessed in full."""
     from training.auth.models import User
 
     rows = order(ranked(who, today))
-    shown = [row[0] for row in rows[offset:offset + limit]]
+    page = min(page, max(1, -(-len(rows) // per_page)))
+    shown = [row[0] for row in rows[(page - 1) * per_page:page * per_page]]
     # Their roles are not shown beside them: left unloaded, they cost no statement.
     trainees = list(db.session.scalars(select(User).options(lazyload(User.roles)).where(User.id.in_(shown)))) \
         if shown else []
-    return len(rows), assess(trainees, today)
+    return len(rows), page, assess(trainees, today)
 
 
 def levels_of(who, today=None):

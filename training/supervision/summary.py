@@ -6,14 +6,13 @@ seen at flush, and bulk statements on the entry table as they run (a bulk change
 clause rewrites every summary). Two transactions changing the same trainee's entries take
 turns on the summary row, so the second counts the first's entries too.
 """
-from sqlalchemy import case, delete, event, func, insert, select, text, update
+from sqlalchemy import case, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from training.commit_hooks import KeptInStep
 from training.extensions import db
 from training.supervision.models import HourEntry, HourSummary
 
-_PENDING = "hour_summary_pending"
-_EVERYONE = "hour_summary_everyone"
 BATCH = 500
 
 
@@ -81,45 +80,11 @@ def rebuild(session=None):
          "oldest_pending_at"], per_trainee))
 
 
-def _note(session, trainee_ids):
-    session.info.setdefault(_PENDING, set()).update(trainee_ids)
+def _affected(session):
+    return {instance.trainee_id for instance in (*session.new, *session.dirty, *session.deleted)
+            if isinstance(instance, HourEntry)}
 
 
-def _after_flush(session, flush_context):
-    _note(session, [instance.trainee_id for instance in (*session.new, *session.dirty, *session.deleted)
-                    if isinstance(instance, HourEntry)])
-
-
-def _bulk_statement(state):
-    """Bulk INSERT, UPDATE or DELETE on the entries: note whose summaries they change."""
-    if state.is_select or getattr(getattr(state.statement, "table", None), "name", None) != HourEntry.__tablename__:
-        return
-    rows = state.parameters if isinstance(state.parameters, list) else [state.parameters or {}]
-    if state.is_insert and rows and all("trainee_id" in row for row in rows):
-        _note(state.session, [row["trainee_id"] for row in rows])
-    else:
-        state.session.info[_EVERYONE] = True
-
-
-def _before_commit(session):
-    session.flush()
-    everyone = session.info.pop(_EVERYONE, False)
-    pending = session.info.pop(_PENDING, set())
-    if everyone:
-        rebuild(session)
-    elif pending:
-        refresh(pending, session)
-
-
-def _forget(session, previous_transaction=None):
-    session.info.pop(_PENDING, None)
-    session.info.pop(_EVERYONE, None)
-
-
-def install():
-    """Keep the summaries in step with every commit (called once by the factory)."""
-    if not event.contains(db.session, "after_flush", _after_flush):
-        event.listen(db.session, "after_flush", _after_flush)
-        event.listen(db.session, "do_orm_execute", _bulk_statement)
-        event.listen(db.session, "before_commit", _before_commit)
-        event.listen(db.session, "after_soft_rollback", _forget)
+# Bulk statements on the entries name their trainees only as INSERTs with ids: any other rewrites every summary.
+_hooks = KeptInStep("hour_summary", _affected, {HourEntry.__tablename__: "trainee_id"}, refresh, rebuild)
+install = _hooks.install

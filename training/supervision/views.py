@@ -327,12 +327,9 @@ def _supervisees():
 def supervisees():
     """Supervisees sorted by burnout risk, each flag with its reason, a page at a time."""
     per_page = current_app.config["SUPERVISEES_PER_PAGE"]
-    page = page_number(request.args.get("page", 1, type=int))
-    total, shown = most_at_risk(caseload(current_user), (page - 1) * per_page, per_page)
+    total, page, shown = most_at_risk(caseload(current_user), per_page,
+                                      page_number(request.args.get("page", 1, type=int)))
     pages = max(1, -(-total // per_page))
-    if page > pages:  # past the end: the last page
-        page = pages
-        total, shown = most_at_risk(caseload(current_user), (page - 1) * per_page, per_page)
     return render_template("supervision/supervisees.html", risks=shown, total=total, page=page, pages=pages,
                            pending=pending_count(current_user), learning=learning_of(r.trainee.id for r in shown),
                            reports_form=ConfirmForm())
