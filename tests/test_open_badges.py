@@ -24,6 +24,7 @@ from training.certificates.models import Certificate
 from training.certificates.services import issue, reinstate, revoke
 from training.extensions import db
 
+from .conftest import count_statements
 from .test_certificates import certificate, credential, make_eligible, ready  # noqa: F401  (fixtures)
 
 BASE = "http://localhost"
@@ -185,6 +186,17 @@ def test_the_credential_is_byte_stable_and_has_holder_and_hours(certificate, cli
     certificate.credential.title = "Renamed"
     db.session.commit()
     assert credential_of(client, certificate).data == first.data
+
+
+def test_a_stored_credential_is_served_in_one_statement(certificate, client):  # noqa: F811
+    """The verifier's JSON and JWT each read the certificate and its signed credential together."""
+    stored = db.session.get(Certificate, certificate.id)
+    for suffix, body in ((".json", stored.signed_json), (".jwt", stored.signed_jwt)):
+        url = f"/verify/{stored.grouped_code}{suffix}"
+        with count_statements() as statements:
+            response = client.get(url)
+        assert response.status_code == 200 and response.get_data(as_text=True) == body
+        assert len(statements) == 1, statements
 
 
 def test_a_credential_issued_before_storage_is_signed_once_then_stored(certificate, client):  # noqa: F811

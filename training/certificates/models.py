@@ -59,8 +59,8 @@ class Certificate(WordsInLanguages, db.Model):
     pdf_public: Mapped[bool] = mapped_column(default=False)        # the holder's choice
     # The Open Badges credential, signed once and served byte for byte (None until signed), and
     # page 1 of the PDF as an image (made when first shown). Loaded only when used: lists never need them.
-    signed_json: Mapped[str | None] = mapped_column(Text, deferred=True)
-    signed_jwt: Mapped[str | None] = mapped_column(Text, deferred=True)
+    signed_json: Mapped[str | None] = mapped_column(Text, deferred=True, deferred_group="signed")
+    signed_jwt: Mapped[str | None] = mapped_column(Text, deferred=True, deferred_group="signed")
     image_png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     # Indexed: the verification page asks whether a newer certificate renews this one.
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"), index=True)

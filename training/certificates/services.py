@@ -11,6 +11,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import undefer_group
 
 from training import audit
 from training.badges.keys import current_keys
@@ -64,11 +65,14 @@ def normalise_code(text):
     return text.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))[:64]
 
 
-def find_by_code(text):
+def find_by_code(text, signed=False):
+    """The certificate with this code as people type it, or None; ``signed`` loads its signed
+    credential in the same statement."""
     code = normalise_code(text)
     if len(code) != CODE_LENGTH:
         return None
-    return db.session.scalar(select(Certificate).where(Certificate.code == code))
+    query = select(Certificate).where(Certificate.code == code)
+    return db.session.scalar(query.options(undefer_group("signed")) if signed else query)
 
 
 def add_months(day, months):

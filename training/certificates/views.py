@@ -147,12 +147,13 @@ def verify(code):
 def verify_json(code):
     """The certificate as an Open Badges 3.0 credential with an embedded Data Integrity proof;
     a training certificate as its frozen record, with the SHA-256 of its PDF to compare."""
-    training = None if find_by_code(code) else _training_certificate(code)
+    certificate = find_by_code(code, signed=True)
+    training = None if certificate else _training_certificate(code)
     if training is not None:
         from training.cohorts.certificates import public_record
 
         return _credential_response(json.dumps(public_record(training), indent=2), "application/json")
-    signed_json, _jwt = stored_credential(_certificate_or_404(code))
+    signed_json, _jwt = stored_credential(certificate or _certificate_or_404(code))
     return _credential_response(signed_json, "application/json")
 
 
@@ -160,7 +161,7 @@ def verify_json(code):
 @limiter.limit(_verify_limit)
 def verify_jwt(code):
     """The certificate as an Open Badges 3.0 VC-JWT."""
-    _json, signed_jwt = stored_credential(_certificate_or_404(code))
+    _json, signed_jwt = stored_credential(find_by_code(code, signed=True) or _certificate_or_404(code))
     return _credential_response(signed_jwt, JWT_MEDIA_TYPE)
 
 
