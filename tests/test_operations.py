@@ -2,6 +2,7 @@
 gunicorn's workers."""
 import json
 import logging
+import os
 import sqlite3
 import subprocess
 import sys
@@ -207,6 +208,29 @@ def test_a_gunicorn_worker_freezes_what_it_loaded_and_collects_garbage_less_ofte
               "settings['post_worker_init'](None); print(gc.get_freeze_count() > frozen, *gc.get_threshold())")
     shown = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
     assert shown.stdout.split() == ["True", "10000", "10", "10"]
+
+
+def test_gunicorn_workers_are_forks_of_a_warm_master_with_pools_of_their_own(tmp_path):
+    """The master loads the app, compiles, configures the models and freezes once; a forked worker
+    drops the database connections it inherited instead of sharing them with the master."""
+    database = tmp_path / "fork.db"
+    script = (
+        "import gc, runpy, types, app; from training.auth.models import User; "
+        "from training.extensions import db; from sqlalchemy import text; "
+        "settings = runpy.run_path('gunicorn.conf.py'); "
+        "server = types.SimpleNamespace(cfg=types.SimpleNamespace(preload_app=settings['preload_app'])); "
+        "configured = User.__mapper__.configured; settings['when_ready'](server); "
+        "ctx = app.app.app_context(); ctx.push(); "
+        "connection = db.engine.connect(); connection.execute(text('select 1')); connection.close(); "
+        "pool = db.engine.pool; held = pool.checkedin(); settings['post_fork'](server, None); "
+        "print(settings['preload_app'], configured, User.__mapper__.configured, gc.get_freeze_count() > 0, "
+        "held, db.engine.pool is not pool, db.engine.pool.checkedin())")
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
+    shown = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True, env=env)
+    assert shown.stdout.split()[-7:] == ["True", "False", "True", "True", "1", "True", "0"]
+    off = subprocess.run([sys.executable, "-c", "import runpy; print(runpy.run_path('gunicorn.conf.py')['preload_app'])"],
+                         cwd=ROOT, capture_output=True, text=True, check=True, env={**os.environ, "GUNICORN_PRELOAD": "0"})
+    assert off.stdout.split() == ["False"]
 
 
 def test_a_gunicorn_worker_compiles_every_template_before_its_first_request():
