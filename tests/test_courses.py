@@ -3,6 +3,8 @@
 Modules without a quiz are completed with a button; ``plain`` is such a course. The first
 course's modules have quizzes (see test_quizzes.py).
 """
+import re
+
 import pytest
 
 from training.audit import AuditEvent
@@ -10,6 +12,7 @@ from training.courses.models import Course, CourseCompletion, ModuleCompletion, 
 from training.courses.services import sync_courses
 from training.extensions import db
 
+from .conftest import count_statements
 from .test_content import write_course
 
 SLUG = "foundations-of-peer-recovery-support"
@@ -39,6 +42,24 @@ def test_course_page_shows_modules_and_what_comes_next(course, people, login_as)
         assert module.title in page.text
     assert f"Start with “{course.active_modules[0].title}”" in page.text
     assert page.text.count(">Locked<") == len(course.active_modules) - 1
+
+
+def test_course_and_module_pages_read_the_catalogue_with_its_translations_in_two_statements(course, people,
+                                                                                           login_as):
+    """The course's row with its translations, then its modules' rows with their quizzes and
+    translations: no statement of its own for a translation table, in any language (the module page
+    then reads the text of the one module it shows)."""
+    people["trainee"].locale = "es"
+    db.session.commit()
+    client = login_as(people["trainee"])
+    for url, shown in ((f"/courses/{SLUG}", "Fundamentos del apoyo entre pares"), (module_url(course, 0), None)):
+        with count_statements() as statements:
+            page = client.get(url)
+        assert page.status_code == 200 and (shown is None or shown in page.text)
+        catalogue = [s for s in statements if re.match(r"SELECT (course|module|course_translation|module_translation)\.", s)]
+        assert [s.split(".", 1)[0] for s in catalogue[:2]] == ["SELECT course", "SELECT module"], catalogue
+        assert all("_translation" in s for s in catalogue[:2])
+        assert not [s for s in statements if re.match(r"SELECT (course|module)_translation\.(?!body_)", s)], url
 
 
 def test_module_page_renders_markdown_objectives_and_reflection(course, people, login_as):

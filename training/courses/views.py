@@ -2,7 +2,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from training.courses import bp
 from training.courses.models import Course, Module
@@ -26,9 +26,13 @@ from training.quizzes.services import quiz_status
 
 
 def _course_or_404(slug):
-    """The course with its modules and their quizzes, which every course and module page shows."""
-    course = db.session.scalar(select(Course).options(selectinload(Course.modules).joinedload(Module.quiz))
-                               .where(Course.slug == slug, Course.active))
+    """The course with its modules, their quizzes and everyone's translations, which every course and
+    module page shows: two statements, the course's row and its modules' rows, translations joined."""
+    course = db.session.execute(
+        select(Course).options(joinedload(Course.translations),
+                               selectinload(Course.modules).options(joinedload(Module.quiz),
+                                                                    joinedload(Module.translations)))
+        .where(Course.slug == slug, Course.active)).unique().scalar_one_or_none()
     if course is None:
         abort(404)
     return course
