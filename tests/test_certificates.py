@@ -321,7 +321,7 @@ def test_the_pdf_is_public_only_if_the_holder_allows(certificate, client, login_
 
 # --- Renewal and reminders -------------------------------------------------------------------------------
 
-def test_renewal_needs_continuing_education_and_links_to_the_previous(certificate, ready, people):
+def test_renewal_needs_continuing_education_and_links_to_the_previous(certificate, ready, people, client):
     with pytest.raises(CertificateError, match="renewal rules are not met"):
         renew(people["admin"], certificate)
     certificate.issued_on = TODAY - timedelta(days=400)
@@ -338,6 +338,13 @@ def test_renewal_needs_continuing_education_and_links_to_the_previous(certificat
     assert created and not created_again and again.id == newer.id
     assert newer.previous_id == certificate.id and newer.cycle == 2 and newer.number != certificate.number
     assert "certificate.renewed" in set(db.session.scalars(db.select(AuditEvent.action)))
+    # Once the old one expires, its verification page sends visitors to the current one.
+    certificate.expires_on = TODAY - timedelta(days=1)
+    db.session.commit()
+    old_page = client.get(f"/verify/{certificate.grouped_code}").text
+    assert "Expired certificate" in old_page and "It was renewed" in old_page
+    assert f'href="/verify/{newer.grouped_code}"' in old_page
+    assert "It was renewed" not in client.get(f"/verify/{newer.grouped_code}").text
 
 
 def test_expiry_reminders_go_out_60_30_and_7_days_before_each_once(certificate, caplog):

@@ -129,10 +129,13 @@ def verify(code):
         return _credential_response(signed_jwt if wanted == JWT_MEDIA_TYPE else signed_json, wanted)
     if code != certificate.grouped_code:
         return redirect(url_for("certificates.verify", code=certificate.grouped_code), 301)
-    newer = db.session.scalar(select(Certificate).where(Certificate.previous_id == certificate.id))
+    state = certificate.state()
+    # Only an expired certificate points to the one that renewed it.
+    newer = db.session.scalar(select(Certificate).where(Certificate.previous_id == certificate.id)) \
+        if state == "expired" else None
     is_holder = current_user.is_authenticated and current_user.id == certificate.user_id
     response = Response(render_template(
-        "certificates/verify.html", c=certificate, state=certificate.state(), newer=newer,
+        "certificates/verify.html", c=certificate, state=state, newer=newer,
         json_url=url_for("certificates.verify_json", code=certificate.grouped_code),
         jwt_url=url_for("certificates.verify_jwt", code=certificate.grouped_code),
         jwks_url=f"{current_app.config['BASE_URL'].rstrip('/')}/issuer/jwks.json",
