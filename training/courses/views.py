@@ -26,7 +26,7 @@ from training.quizzes.services import quiz_status
 
 
 def _course_or_404(slug):
-    """The course with its modules, their quizzes and everyone's translations, which every course and
+    """The course with its modules, their quizzes and all their translations, which every course and
     module page shows: two statements, the course's row and its modules' rows, translations joined."""
     course = db.session.execute(
         select(Course).options(joinedload(Course.translations),
