@@ -36,3 +36,8 @@ def record_id(value):
 def page_number(value):
     """A page number from the query string, kept within sensible bounds."""
     return min(max(value or 1, 1), 100_000)
+
+
+def page_count(total, per_page):
+    """How many pages ``total`` rows fill, ``per_page`` to a page: at least one, empty or not."""
+    return max(1, -(-total // per_page))

@@ -11,6 +11,7 @@ from training.auth.models import ROLES, SupervisorAssignment, User, UserRole
 from training.auth.services import AccountError, retire_tokens
 from training.db_types import utcnow
 from training.extensions import db
+from training.http import page_count
 from training.supervision.services import reassign_pending
 
 
@@ -194,7 +195,7 @@ class LogPage:
     @property
     def pages(self):
         """The number of pages, or None when there are more than ``limit`` events."""
-        return None if self.more else max(1, -(-self.counted // self.per_page))
+        return None if self.more else page_count(self.counted, self.per_page)
 
     @property
     def has_prev(self):
@@ -214,7 +215,7 @@ def log_page(query, page, per_page=50, limit=10_000):
     counted = db.session.scalar(select(func.count()).select_from(
         query.with_only_columns(AuditEvent.id).order_by(None).limit(limit + 1).subquery()))
     if counted <= limit:
-        page = min(page, max(1, -(-counted // per_page)))
+        page = min(page, page_count(counted, per_page))
     rows = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page + 1)))
     return LogPage(rows[:per_page], page, per_page, counted, limit, len(rows) > per_page)
 

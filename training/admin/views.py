@@ -35,7 +35,7 @@ from training.courses.loader import ContentErrors
 from training.courses.services import active_courses, progress_for, sync_courses
 from training.extensions import db
 from training.forms import ConfirmForm, choices, show_error
-from training.http import page_number
+from training.http import page_count, page_number
 from training.supervision.services import current_supervisor
 
 
@@ -308,7 +308,7 @@ def programme():
     total = counts[filters["stage"]] if filters["stage"] else sum(counts.values())
     rows = _standings(db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all())
     credentials = by_local_title(db.session.scalars(select(Credential).where(Credential.active)))
-    pages = max(1, -(-total // per_page))
+    pages = page_count(total, per_page)
     args = {key: value for key, value in filters.items() if value}
     return render_template("admin/programme.html", rows=rows, total=total, page=min(page, pages), pages=pages,
                            counts=counts, credentials=credentials, stages=STAGES,

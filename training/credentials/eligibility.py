@@ -15,6 +15,7 @@ from training.auth.models import User, UserRole
 from training.credentials.evaluation import evaluate, evaluate_one
 from training.credentials.models import Enrolment
 from training.extensions import db
+from training.http import page_count
 
 FILTERS = {"eligible": _l("Eligible, not yet certified"), "working": _l("Still working toward it"),
            "certified": _l("Certified"), "all": _l("Everyone enrolled")}
@@ -68,7 +69,7 @@ class Page:
 
     @property
     def pages(self):
-        return max(1, -(-self.total // self.per_page))
+        return page_count(self.total, self.per_page)
 
 
 def eligibility_page(credential, status="eligible", search="", page=1, per_page=50):
@@ -76,7 +77,7 @@ def eligibility_page(credential, status="eligible", search="", page=1, per_page=
     in two statements."""
     query = _enrolled(credential, status if status in FILTERS else "eligible", search)
     total = db.session.scalar(query.with_only_columns(func.count()).order_by(None))
-    page = max(1, min(page, max(1, -(-total // per_page))))
+    page = max(1, min(page, page_count(total, per_page)))
     rows = db.session.execute(query.order_by(func.lower(User.full_name), User.id)
                               .offset((page - 1) * per_page).limit(per_page)).all()
     return Page([(user, enrolment) for user, enrolment in rows], total, page, per_page)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import lazyload
 
 from training.commit_hooks import KeptInStep
 from training.extensions import db
+from training.http import page_count
 from training.supervision.models import HourEntry, RiskAssessment, WellbeingCheckIn
 from training.supervision.risk import LEVELS, assess
 
@@ -200,7 +201,7 @@ def most_at_risk(who, per_page, page=1, today=None):
     from training.auth.models import User
 
     rows = order(ranked(who, today))
-    page = min(page, max(1, -(-len(rows) // per_page)))
+    page = min(page, page_count(len(rows), per_page))
     shown = [row[0] for row in rows[(page - 1) * per_page:page * per_page]]
     # Their roles are not shown beside them: left unloaded, they cost no statement.
     trainees = list(db.session.scalars(select(User).options(lazyload(User.roles)).where(User.id.in_(shown)))) \

@@ -19,7 +19,7 @@ from training.credentials.services import (
 )
 from training.extensions import db
 from training.forms import ConfirmForm, choices, show_error
-from training.http import content_disposition, page_number
+from training.http import content_disposition, page_count, page_number
 from training.quizzes.progress import learning_of
 from training.supervision import bp
 from training.supervision.assessments import most_at_risk
@@ -329,7 +329,7 @@ def supervisees():
     per_page = current_app.config["SUPERVISEES_PER_PAGE"]
     total, page, shown = most_at_risk(caseload(current_user), per_page,
                                       page_number(request.args.get("page", 1, type=int)))
-    pages = max(1, -(-total // per_page))
+    pages = page_count(total, per_page)
     return render_template("supervision/supervisees.html", risks=shown, total=total, page=page, pages=pages,
                            pending=pending_count(current_user), learning=learning_of(r.trainee.id for r in shown),
                            reports_form=ConfirmForm())
