@@ -73,9 +73,13 @@ def multibase_ed25519(raw_public):
     return "z" + base58.b58encode(ED25519_MULTICODEC + raw_public).decode()
 
 
+def _generate_rsa():
+    return rsa.generate_private_key(public_exponent=65537, key_size=RSA_BITS)
+
+
 def _new_pair(generation, stamp):
     suffix = secrets.token_hex(3)
-    rsa_private = rsa.generate_private_key(public_exponent=65537, key_size=RSA_BITS)
+    rsa_private = _generate_rsa()
     ed_private = ed25519.Ed25519PrivateKey.generate()
     rsa_public = RSAKey.import_key(_pem(rsa_private)).as_dict(private=False)
     ed_public = OKPKey.import_key(_pem(ed_private)).as_dict(private=False)
