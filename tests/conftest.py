@@ -24,6 +24,7 @@ from werkzeug.routing import Rule
 from training import create_app
 from training.auth.models import SupervisorAssignment, User
 from training.auth.services import hash_password
+from training.badges import keys as issuer_keys
 from training.courses.services import sync_courses
 from training.extensions import db
 
@@ -56,6 +57,31 @@ class RuleSharingBuilders(Rule):
 
 
 Flask.url_rule_class = RuleSharingBuilders
+
+
+class RsaKeysInTurn:
+    """The issuer's RSA keys for a test process: generated once each, then handed out in turn.
+
+    Every test starts from an empty database, so each test that signs a credential makes the
+    issuer's first generation of keys, and a 2048-bit RSA key takes 50-100 ms to generate. Eight
+    keys in turn keep every generation distinct from the seven before it, which is more rotations
+    than a test makes.
+    """
+
+    size = 8
+
+    def __init__(self, generate):
+        self.generate, self.keys, self.turn = generate, [], 0
+
+    def __call__(self):
+        if len(self.keys) < self.size:
+            self.keys.append(self.generate())
+        key = self.keys[self.turn % self.size] if len(self.keys) == self.size else self.keys[-1]
+        self.turn += 1
+        return key
+
+
+issuer_keys._generate_rsa = RsaKeysInTurn(issuer_keys._generate_rsa)
 
 
 # Many tests take today's date as they start and compare it with the app's a little later. A run
@@ -292,13 +318,14 @@ def make_user(app):
     """Create a person: ``make_user("ana@example.org", roles={"trainee"})``."""
     password_hash = hash_password(PASSWORD)
 
-    def factory(email, roles=("trainee",), name=None, active=True, accepted=True, **fields):
+    def factory(email, roles=("trainee",), name=None, active=True, accepted=True, commit=True, **fields):
         user = User(email=email, full_name=name or email.split("@")[0].replace(".", " ").title(),
                     password_hash=password_hash if accepted else None, active=active,
                     programme_started_on=fields.pop("programme_started_on", date.today()), **fields)
         user.set_roles(roles)
         db.session.add(user)
-        db.session.commit()
+        if commit:
+            db.session.commit()
         return user
 
     return factory
@@ -307,12 +334,14 @@ def make_user(app):
 @pytest.fixture
 def people(make_user):
     """One person per role of the access matrix."""
-    return {
-        "trainee": make_user("trainee@example.org", name="Tina Trainee"),
-        "other_trainee": make_user("other@example.org", name="Otto Other"),
-        "supervisor": make_user("supervisor@example.org", roles=("supervisor",), name="Sue Supervisor"),
-        "admin": make_user("admin@example.org", roles=("admin",), name="Ada Admin"),
+    people = {  # committed together: one evaluation of both trainees' credentials, not one each
+        "trainee": make_user("trainee@example.org", name="Tina Trainee", commit=False),
+        "other_trainee": make_user("other@example.org", name="Otto Other", commit=False),
+        "supervisor": make_user("supervisor@example.org", roles=("supervisor",), name="Sue Supervisor", commit=False),
+        "admin": make_user("admin@example.org", roles=("admin",), name="Ada Admin", commit=False),
     }
+    db.session.commit()
+    return people
 
 
 def login(client, user, password=PASSWORD):
@@ -329,12 +358,67 @@ def login_as(app):
     return factory
 
 
+def _row_counts():
+    """How many rows each table holds, in one statement."""
+    tables = db.metadata.sorted_tables
+    preparer = db.engine.dialect.identifier_preparer
+    counts = db.session.execute(text(" UNION ALL ".join(
+        f"SELECT {index}, count(*) FROM {preparer.format_table(table)}" for index, table in enumerate(tables))))
+    return {tables[index]: count for index, count in counts}
+
+
+def _continue_ids(tables):
+    """After rows were inserted with their ids, new rows take the next ids (PostgreSQL's sequences)."""
+    if db.engine.dialect.name != "postgresql":
+        return  # SQLite takes the next rowid from the rows themselves
+    preparer = db.engine.dialect.identifier_preparer
+    for table in tables:
+        for column in table.primary_key.columns:
+            if column.autoincrement is True or (column.autoincrement == "auto" and len(table.primary_key.columns) == 1
+                                                and isinstance(column.type, db.Integer)):
+                db.session.execute(text(
+                    f"SELECT setval(pg_get_serial_sequence(:table, :column), max({preparer.quote(column.name)})) "
+                    f"FROM {preparer.format_table(table)}"), {"table": table.name, "column": column.name})
+
+
+class SetUpOnce:
+    """A slow set-up whose result depends only on files: done for real by the first test of a process
+    on each database, whose rows are kept; a later test on that database whose tables are as empty
+    as they were then inserts the same rows (the same ids, since every test starts its ids from 1).
+
+    Loading the first course takes a tenth of a second and a thousand tests ask for it."""
+
+    def __init__(self, work):
+        self.work, self.saved = work, {}
+
+    def __call__(self):
+        url = db.engine.url.render_as_string(hide_password=False)
+        counts = _row_counts()
+        saved = self.saved.get(url)
+        if saved is not None and all(counts[table] == 0 for table, _ in saved):
+            for table, rows in saved:
+                db.session.execute(table.insert(), rows)
+            _continue_ids([table for table, _ in saved])
+            db.session.commit()
+            return
+        self.work()
+        if saved is None:
+            after = _row_counts()
+            written = [table for table in db.metadata.sorted_tables if after[table] != counts[table]]
+            if all(counts[table] == 0 for table in written):  # only rows of its own: keep them
+                self.saved[url] = [(table, [dict(row._mapping) for row in db.session.execute(table.select())])
+                                   for table in written]
+
+
+load_first_course = SetUpOnce(lambda: sync_courses(COURSES_DIR))
+
+
 @pytest.fixture
 def course(app):
     """The first course, loaded from the repository's courses/ folder."""
     from training.courses.models import Course
 
-    sync_courses(COURSES_DIR)
+    load_first_course()
     return db.session.scalar(db.select(Course).where(Course.slug == "foundations-of-peer-recovery-support"))
 
 
