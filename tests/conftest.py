@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from jinja2 import BytecodeCache
 from sqlalchemy import event, text
 from werkzeug.routing import Rule
 
@@ -57,6 +58,29 @@ class RuleSharingBuilders(Rule):
 
 
 Flask.url_rule_class = RuleSharingBuilders
+
+
+class TemplatesCompiledOnce(BytecodeCache):
+    """Compiled templates kept for the test process, as a long-running server keeps them.
+
+    Every test makes a new app, whose Jinja environment would parse and compile again each
+    template it renders: an eighth of the time of a test file that reads pages. The compiled code
+    depends only on the template's source (checked) and the environment's settings, the same in
+    every app the tests make."""
+
+    def __init__(self):
+        self.compiled = {}
+
+    def load_bytecode(self, bucket):
+        checksum, code = self.compiled.get(bucket.key, (None, None))
+        if checksum == bucket.checksum:
+            bucket.code = code
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = (bucket.checksum, bucket.code)
+
+
+Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": TemplatesCompiledOnce()}
 
 
 class RsaKeysInTurn:
