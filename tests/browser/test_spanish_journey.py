@@ -10,16 +10,14 @@ import re
 from datetime import date
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from babel.messages.pofile import read_po
 from playwright.sync_api import expect
 
 from ..test_i18n_pages import SPANISH_PO, english_on
 from .conftest import COURSE_SLUG, DESKTOP, PHONE, TIMEOUT_MS
-from .test_accessibility import AXE_OPTIONS, PAGES
+from .test_accessibility import AXE, AXE_OPTIONS, PAGES
 from .test_journeys import answer_right
 
-AXE = Axe()
 SPANISH_TRAINEE = "ana.spanish@example.org"
 SPANISH_BROWSER = {"locale": "es-ES", "extra_http_headers": {"Accept-Language": "es"}}
 
