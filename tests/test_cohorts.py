@@ -336,6 +336,8 @@ def test_creating_a_cohort_of_a_live_training_schedules_its_planned_sessions(app
     ({"delivery": "in_person", "address": ""}, "address", "Enter the address"),
     ({"ends_on": "2026-12-31"}, "ends_on", "on or after the first day"),
     ({"trainers": []}, "trainers", "Choose at least one trainer"),
+    ({"starts_on": "1 March"}, "starts_on", "Enter a date like 2026-03-31."),
+    ({"ends_on": "9999-12-31"}, "ends_on", "Enter a date between 1900 and 2199."),
 ])
 def test_a_bad_cohort_gets_a_message_next_to_the_field_and_saves_nothing(
         app, people, trainer, live, login_as, data, field, message):

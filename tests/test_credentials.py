@@ -162,6 +162,17 @@ def test_an_administrator_enrols_a_trainee_who_then_sees_each_item_with_its_next
     assert "credential.enrolled" in set(db.session.scalars(db.select(AuditEvent.action)))
 
 
+@pytest.mark.parametrize("started, message", [("30/11/2026", "Enter a date like 2026-03-31."),
+                                               ("0001-01-01", "Enter a date between 1900 and 2199.")])
+def test_an_enrolment_date_nobody_means_is_refused_with_a_message(lived, people, login_as, started, message):
+    trainee = people["trainee"]
+    response = login_as(people["admin"]).post(f"/admin/people/{trainee.id}/credentials", data={
+        "action": "enrol", "enrol-credential": "lived-experience", "enrol-started_on": started})
+    assert response.status_code == 400 and message in response.text
+    assert db.session.scalar(db.select(Enrolment).where(Enrolment.user_id == trainee.id,
+                                                        Enrolment.credential_id == lived.id)) is None
+
+
 def test_the_hour_form_asks_for_the_credentials_attributes_and_stores_them(lived, people, login_as):
     trainee = people["trainee"]
     db.session.add(Enrolment(user_id=trainee.id, credential_id=lived.id, started_on=TODAY - timedelta(days=30)))

@@ -7,10 +7,15 @@ from wtforms.validators import StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 FIRST_YEAR, LAST_YEAR = 1900, 2199
+DATE_INVALID = _l("Enter a date like 2026-03-31.")
 
 
 class DateField(wtforms.DateField):
-    """A date field that also refuses years nobody means (0001, 9999): they overflow date arithmetic."""
+    """A date field that says how to write a date, and refuses years nobody means (0001, 9999): they
+    overflow date arithmetic."""
+
+    def __init__(self, label=None, validators=None, invalid_value_message=DATE_INVALID, **kwargs):
+        super().__init__(label, validators, invalid_value_message=invalid_value_message, **kwargs)
 
     def pre_validate(self, form):
         if self.data is not None and not FIRST_YEAR <= self.data.year <= LAST_YEAR:

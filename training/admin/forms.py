@@ -14,7 +14,6 @@ from training.forms import CheckboxesField, DateField, choices, strip
 
 ROLE_CHOICES = choices(ROLES.items())
 ROLE_INVALID = _l("Choose from the roles listed.")
-DATE_INVALID = _l("Enter a date like 2026-03-31.")
 
 
 class InviteForm(FlaskForm):
@@ -66,17 +65,16 @@ class AssignSupervisorForm(FlaskForm):
         validators=[DataRequired(message=_l("Choose a supervisor."))],
     )
     starts_on = DateField(
-        _l("Starts on"), invalid_value_message=DATE_INVALID,
+        _l("Starts on"),
         validators=[InputRequired(message=_l("Enter the start date."))]
     )
-    ends_on = DateField(_l("Ends on (optional)"), invalid_value_message=DATE_INVALID, validators=[Optional()])
+    ends_on = DateField(_l("Ends on (optional)"), validators=[Optional()])
     submit = SubmitField(_l("Assign supervisor"))
 
 
 class EndAssignmentForm(FlaskForm):
     ends_on = DateField(
         _l("Ends on"),
-        invalid_value_message=DATE_INVALID,
         validators=[InputRequired(message=_l("Enter the last day of supervision."))],
     )
     submit = SubmitField(_l("End assignment"))
@@ -88,5 +86,5 @@ class AuditFilterForm(FlaskForm):
 
     action = SelectField(_l("Action"), validators=[Optional()])
     person = StringField(_l("Person (name or e-mail)"), [Optional(), Length(max=120)])
-    date_from = DateField(_l("From"), invalid_value_message=DATE_INVALID, validators=[Optional()])
-    date_to = DateField(_l("To"), invalid_value_message=DATE_INVALID, validators=[Optional()])
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])

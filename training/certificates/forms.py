@@ -5,8 +5,6 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from training.forms import DateField, choices, strip
 
-DATE_INVALID = _l("Enter a date like 2026-03-31.")
-
 
 class VerifyForm(FlaskForm):
     class Meta:
@@ -58,5 +56,5 @@ class CertificateFilterForm(FlaskForm):
                                                         ("expired", _l("Expired")), ("revoked", _l("Revoked"))]),
                          validators=[Optional()])
     credential = SelectField(_l("Credential"), validators=[Optional()])
-    issued_from = DateField(_l("Issued from"), validators=[Optional()], invalid_value_message=DATE_INVALID)
-    issued_to = DateField(_l("Issued to"), validators=[Optional()], invalid_value_message=DATE_INVALID)
+    issued_from = DateField(_l("Issued from"), validators=[Optional()])
+    issued_to = DateField(_l("Issued to"), validators=[Optional()])

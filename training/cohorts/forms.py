@@ -2,29 +2,20 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
     TimeField,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from training.forms import choices, strip
+from training.forms import CheckboxesField, DateField, choices, strip
 
-DATE_INVALID = _l("Enter a date like 2026-03-31.")
 TIME_INVALID = _l("Enter a time like 09:30.")
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class CohortForm(FlaskForm):
@@ -34,10 +25,8 @@ class CohortForm(FlaskForm):
     training = SelectField(_l("Training"), validators=[DataRequired(message=_l("Choose the training."))],
                            description=_l("A course from the course content, or a live training with its own "
                                           "plan of sessions."))
-    starts_on = DateField(_l("First day"), invalid_value_message=DATE_INVALID,
-                          validators=[InputRequired(message=_l("Enter the first day."))])
-    ends_on = DateField(_l("Last day"), invalid_value_message=DATE_INVALID,
-                        validators=[InputRequired(message=_l("Enter the last day."))],
+    starts_on = DateField(_l("First day"), validators=[InputRequired(message=_l("Enter the first day."))])
+    ends_on = DateField(_l("Last day"), validators=[InputRequired(message=_l("Enter the last day."))],
                         description=_l("A live training's sessions may move it later."))
     first_start = TimeField(_l("Sessions start at"), invalid_value_message=TIME_INVALID, validators=[Optional()],
                             description=_l("For a live training's planned sessions: the time each one starts."))
@@ -89,8 +78,7 @@ class EnrolForm(FlaskForm):
 class SessionForm(FlaskForm):
     topic = StringField(_l("Topic"), filters=[strip],
                         validators=[DataRequired(message=_l("Enter the session's topic.")), Length(max=200)])
-    day = DateField(_l("Date"), invalid_value_message=DATE_INVALID,
-                    validators=[InputRequired(message=_l("Enter the date."))])
+    day = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter the date."))])
     start = TimeField(_l("Starts at"), invalid_value_message=TIME_INVALID,
                       validators=[InputRequired(message=_l("Enter the start time."))])
     end = TimeField(_l("Ends at"), invalid_value_message=TIME_INVALID,

@@ -2,7 +2,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
-    DateField,
     DecimalField,
     HiddenField,
     RadioField,
@@ -13,9 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from training.forms import choices, strip
-
-DATE_INVALID = _l("Enter a date like 2026-03-31.")
+from training.forms import DateField, choices, strip
 
 
 class SignForm(FlaskForm):
@@ -36,22 +33,19 @@ class UploadForm(FlaskForm):
 
 class EnrolForm(FlaskForm):
     credential = SelectField(_l("Credential"), validators=[DataRequired(message=_l("Choose a credential."))])
-    started_on = DateField(_l("Enrolled on"), invalid_value_message=DATE_INVALID,
-                           validators=[InputRequired(message=_l("Enter the enrolment date."))],
+    started_on = DateField(_l("Enrolled on"), validators=[InputRequired(message=_l("Enter the enrolment date."))],
                            description=_l("Windows for supervised work and supervision start on this date."))
     submit = SubmitField(_l("Enrol"))
 
 
 class EndEnrolmentForm(FlaskForm):
-    ended_on = DateField(_l("Ended on"), invalid_value_message=DATE_INVALID,
-                         validators=[InputRequired(message=_l("Enter the date the enrolment ends."))])
+    ended_on = DateField(_l("Ended on"), validators=[InputRequired(message=_l("Enter the date the enrolment ends."))])
     submit = SubmitField(_l("End the enrolment"))
 
 
 class RecordForm(FlaskForm):
     key = SelectField(_l("Evidence"), validators=[DataRequired(message=_l("Choose what you are recording."))])
-    occurred_on = DateField(_l("Date (of the exam or document)"), invalid_value_message=DATE_INVALID,
-                            validators=[Optional()])
+    occurred_on = DateField(_l("Date (of the exam or document)"), validators=[Optional()])
     quantity = DecimalField(_l("Score or number"), places=2, validators=[Optional(), NumberRange(min=0, max=100000)],
                             invalid_value_message=_l("Enter a number, such as 24 or 82.5."),
                             description=_l("The exam score, or the number the requirement counts "

@@ -22,7 +22,6 @@ from training.forms import CheckboxesField, DateField, choices, strip
 from training.supervision.models import FORMATS, KINDS
 from training.supervision.wellbeing import QUESTIONS
 
-DATE_INVALID = _l("Enter a date like 2026-03-31.")
 NOTE_HINT = _l("Never identify the people you support: no names, phone numbers, e-mail or street addresses, "
                "dates of birth or record numbers.")
 
@@ -78,8 +77,8 @@ class HourFilterForm(FlaskForm):
 
     status = SelectField(_l("Status"), choices=choices(STATUS_CHOICES), validators=[Optional()])
     kind = SelectField(_l("Kind"), choices=choices([("", _l("Any kind")), *KINDS.items()]), validators=[Optional()])
-    date_from = DateField(_l("From"), invalid_value_message=DATE_INVALID, validators=[Optional()])
-    date_to = DateField(_l("To"), invalid_value_message=DATE_INVALID, validators=[Optional()])
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
 
 
 def _submission_key(value):
@@ -90,8 +89,7 @@ def _submission_key(value):
 class EntryForm(FlaskForm):
     kind = RadioField(_l("What kind of hours?"), choices=choices(KINDS.items()), default="service",
                       validators=[InputRequired(message=_l("Choose what kind of hours these are."))])
-    occurred_on = DateField(_l("Date"), invalid_value_message=DATE_INVALID,
-                            validators=[InputRequired(message=_l("Enter the date."))])
+    occurred_on = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter the date."))])
     hours = hours_field()
     domain = SelectField(_l("Domain"), validators=[DataRequired(message=_l("Choose a domain."))])
     organisation = StringField(_l("Organisation or setting"), filters=[strip],
@@ -135,8 +133,7 @@ COMMENT_HINT = _l("Needed to return an entry: say what should change. %(note_hin
 class SessionForm(FlaskForm):
     format = RadioField(_l("Format"), choices=choices(FORMATS.items()), default="individual",
                         validators=[InputRequired(message=_l("Choose individual or group."))])
-    occurred_on = DateField(_l("Date"), invalid_value_message=DATE_INVALID,
-                            validators=[InputRequired(message=_l("Enter the date."))])
+    occurred_on = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter the date."))])
     hours = hours_field(_l("Length in hours"))
     domain = SelectField(_l("Domain"), validators=[DataRequired(message=_l("Choose a domain."))])
     topics = TextAreaField(_l("Topics"), filters=[strip], validators=[Optional(), Length(max=2000)],
@@ -151,8 +148,7 @@ class SessionForm(FlaskForm):
 
 
 class CorrectionForm(FlaskForm):
-    occurred_on = DateField(_l("Date"), invalid_value_message=DATE_INVALID,
-                            validators=[InputRequired(message=_l("Enter the date."))])
+    occurred_on = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter the date."))])
     hours = hours_field()
     domain = SelectField(_l("Domain"), validators=[DataRequired(message=_l("Choose a domain."))])
     reason = TextAreaField(_l("Reason for the correction"), filters=[strip],
@@ -188,6 +184,6 @@ class ReportForm(FlaskForm):
     class Meta:
         csrf = False
 
-    date_from = DateField(_l("From"), invalid_value_message=DATE_INVALID, validators=[Optional()])
-    date_to = DateField(_l("To"), invalid_value_message=DATE_INVALID, validators=[Optional()])
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
     report = StringField(_l("Report"), validators=[Optional(), Length(max=300)])
