@@ -157,6 +157,15 @@ def test_a_page_switches_language_and_back_within_one_request(app, make_user):
         assert render_template_string(template) == "Language, 2 entries"
 
 
+def test_template_translations_escape_their_values_and_read_percent_signs_as_jinja_does(app):
+    """``_()`` and ``gettext()`` reach the catalogue directly: what is put into a text is escaped, a
+    text is always a format string, and ``{% trans %}`` blocks read the same catalogue."""
+    template = ("{{ _('%(hours)s of %(kind)s by %(name)s on %(day)s', hours=2, kind='<b>', name='Ana', day='lunes') }}"
+                "|{{ gettext('Language') }}|{{ _('100%% done') }}|{% trans %}Language{% endtrans %}")
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        assert render_template_string(template) == "2 de &lt;b&gt; de Ana el lunes|Idioma|100% done|Idioma"
+
+
 # --- The Spanish catalogue ------------------------------------------------------------------------
 
 def extracted_messages():
