@@ -132,13 +132,6 @@ def read_upload(storage, owner, field="certificate", what="certificate"):
 
 # --- Entries ---------------------------------------------------------------------------------
 
-def _acting_supervisors(on=None):
-    """Assignments in force whose supervisor can still act: active and holding the supervisor role."""
-    return select(SupervisorAssignment.trainee_id, SupervisorAssignment.supervisor_id).join(
-        User, User.id == SupervisorAssignment.supervisor_id).where(
-        SupervisorAssignment.current_filter(on), User.active, User.roles.any(UserRole.role == "supervisor"))
-
-
 def current_supervisor(trainee, on=None):
     """The trainee's supervisor today (the most recent assignment in force), or None."""
     return db.session.scalar(
