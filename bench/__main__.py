@@ -123,6 +123,7 @@ def pages(facts):
         Page("Eligibility page", admin, eligible, 4),
         Page("Review queue, 50 supervisees", supervisor, "/supervision/review", None),
         Page("Review queue, 300 supervisees", lead, "/supervision/review", None),
+        Page("Review queue, administrators", admin, "/supervision/review", None),
         Page("Programme overview", admin, "/admin/programme", None),
         Page("Audit log", admin, "/admin/audit", None),
         Page("Certificates (administrators)", admin, "/admin/certificates", None),
