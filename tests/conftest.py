@@ -263,6 +263,15 @@ def database_url(request, database_urls, schema_ready):
     return url
 
 
+def _row_counts():
+    """How many rows each table holds, in one statement."""
+    tables = db.metadata.sorted_tables
+    preparer = db.engine.dialect.identifier_preparer
+    counts = db.session.execute(text(" UNION ALL ".join(
+        f"SELECT {index}, count(*) FROM {preparer.format_table(table)}" for index, table in enumerate(tables))))
+    return {tables[index]: count for index, count in counts}
+
+
 def _empty_tables():
     """Delete every row, children first, and start every id again from 1.
 
@@ -270,13 +279,9 @@ def _empty_tables():
     only those are emptied. DELETE rather than TRUNCATE: the tables hold a handful of rows, and
     PostgreSQL's TRUNCATE makes and syncs new files for each of them, about a third of a second
     each time."""
-    tables = list(reversed(db.metadata.sorted_tables))
-    preparer = db.engine.dialect.identifier_preparer
-    filled = set(db.session.scalars(text(" UNION ALL ".join(
-        f"SELECT {index} FROM (SELECT 1 FROM {preparer.format_table(table)} LIMIT 1) AS t{index}"
-        for index, table in enumerate(tables)))))
-    for index, table in enumerate(tables):
-        if index in filled:
+    counts = _row_counts()
+    for table in reversed(db.metadata.sorted_tables):
+        if counts[table]:
             db.session.execute(table.delete())
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text("SELECT setval(oid, 1, false) FROM pg_class "
@@ -380,15 +385,6 @@ def login_as(app):
     def factory(user):
         return login(app.test_client(), user)
     return factory
-
-
-def _row_counts():
-    """How many rows each table holds, in one statement."""
-    tables = db.metadata.sorted_tables
-    preparer = db.engine.dialect.identifier_preparer
-    counts = db.session.execute(text(" UNION ALL ".join(
-        f"SELECT {index}, count(*) FROM {preparer.format_table(table)}" for index, table in enumerate(tables))))
-    return {tables[index]: count for index, count in counts}
 
 
 def _continue_ids(tables):
