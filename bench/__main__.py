@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 from bench import data  # noqa: E402
 
 SERVER = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-FIRST_COURSE = "foundations-of-peer-recovery-support"
+FIRST_COURSE = data.FIRST_COURSE
 
 
 @dataclass

@@ -11,8 +11,17 @@ from sqlalchemy import Integer, bindparam, text
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-password-1"
+FIRST_COURSE = "foundations-of-peer-recovery-support"
 CASELOAD = 50
 LEAD_CASELOAD = 300
+# One trainee in READY_EVERY has done everything the shipped credential asks, so the eligibility
+# page lists hundreds of people waiting for a certificate, as a programme's does before a ceremony.
+READY_EVERY = 20
+# What those trainees have on top of the year of ordinary entries: long shifts of peer-support
+# work (500 hours in all), two days of training in each domain and 26 hours of supervision.
+READY_SHIFTS, READY_SHIFT_MINUTES = 42, 720
+READY_TRAINING = ["Advocacy", "Mentoring/Education", "Recovery/Wellness Support", "Ethical Responsibility"] * 2
+READY_SUPERVISIONS = 13  # of two hours each
 
 
 @dataclass
@@ -27,6 +36,15 @@ class Size:
     @property
     def supervisors(self):
         return self.trainees // CASELOAD
+
+    @property
+    def ready(self):
+        return self.trainees // READY_EVERY
+
+    @property
+    def ready_entries(self):
+        """The entries of the trainees who are ready, counted in ``entries``."""
+        return self.ready * (READY_SHIFTS + len(READY_TRAINING) + READY_SUPERVISIONS)
 
 
 FULL = Size("10,000 trainees, 1,000,000 entries", 10_000, 1_000_000, 200_000, 1_000, 200_000)
@@ -107,7 +125,45 @@ def _hour_entries(size):
                           WHEN i % 41 = 0 THEN 'returned' WHEN i % 43 = 0 THEN 'withdrawn'
                           ELSE 'approved' END AS status
               FROM generate_series(1, :entries) AS i) AS e
-        JOIN bench_trainee t ON t.n = e.n""", trainees=size.trainees, entries=size.entries)
+        JOIN bench_trainee t ON t.n = e.n""", trainees=size.trainees, entries=size.entries - size.ready_entries)
+
+
+def _ready_trainees(size):
+    """Every READY_EVERY-th trainee meets the shipped credential: the hours it asks for beyond a
+    year of ordinary entries, the course completed and its final exam passed."""
+    _run("""
+        INSERT INTO hour_entry (trainee_id, kind, occurred_on, minutes, domain, organisation, note, provider,
+                                supervision_format, attributes, category, status, supervisor_id, review_comment,
+                                signed_name, signature_hash, correction_reason, submitted_at, created_at,
+                                reviewed_at)
+        SELECT t.id, w.kind, current_date - 60 - w.i, w.minutes, w.domain, 'Bench Recovery Centre', '',
+               CASE WHEN w.kind = 'training' THEN 'Bench Provider' ELSE '' END,
+               CASE WHEN w.kind = 'supervision' THEN 'individual' END, '', '', 'approved',
+               t.supervisor_id, '', 'Bench Supervisor', '', '', now(), now(), now()
+        FROM bench_trainee t
+        CROSS JOIN (SELECT i, 'service' AS kind, :shift AS minutes, 'Advocacy' AS domain
+                    FROM generate_series(1, :shifts) AS i
+                    UNION ALL
+                    SELECT CAST(:shifts + d.i AS integer), 'training', 480, d.domain
+                    FROM unnest(CAST(:training AS text[])) WITH ORDINALITY AS d(domain, i)
+                    UNION ALL
+                    SELECT 100 + i, 'supervision', 120, 'Advocacy'
+                    FROM generate_series(1, :supervisions) AS i) AS w
+        WHERE t.n % :every = 0""", shift=READY_SHIFT_MINUTES, shifts=READY_SHIFTS, training=READY_TRAINING,
+         supervisions=READY_SUPERVISIONS, every=READY_EVERY)
+    _run("""
+        INSERT INTO course_completion (user_id, course_id, completed_at)
+        SELECT t.id, q.course_id, now() - interval '30 days'
+        FROM bench_trainee t CROSS JOIN quiz q JOIN course c ON c.id = q.course_id
+        WHERE t.n % :every = 0 AND q.module_id IS NULL AND q.active AND c.slug = :course""",
+         every=READY_EVERY, course=FIRST_COURSE)
+    _run("""
+        INSERT INTO quiz_attempt (quiz_id, user_id, number, started_at, submitted_at, score, passed, pass_mark)
+        SELECT q.id, t.id, 1, now() - interval '31 days', now() - interval '31 days' + interval '40 minutes',
+               0.9, true, q.pass_mark
+        FROM bench_trainee t CROSS JOIN quiz q JOIN course c ON c.id = q.course_id
+        WHERE t.n % :every = 0 AND q.module_id IS NULL AND q.active AND c.slug = :course""",
+         every=READY_EVERY, course=FIRST_COURSE)
 
 
 def _quiz_attempts(size):
@@ -193,7 +249,8 @@ def build(size, log=print):
         sync_courses(ROOT / "courses"), sync_credentials(ROOT / "certificates" / "credentials"),
         sync_trainings(ROOT / "trainings"), load_demo()))
     step("trainees and supervisors", _people, size, hash_password(PASSWORD))
-    step(f"{size.entries:,} hour entries", _hour_entries, size)
+    step(f"{size.entries - size.ready_entries:,} hour entries", _hour_entries, size)
+    step(f"{size.ready:,} trainees ready for a certificate", _ready_trainees, size)
     step("each trainee's hour totals", rebuild_hour_summaries)
     step(f"{size.attempts:,} quiz attempts", _quiz_attempts, size)
     credential = db.session.scalar(db.select(Credential).where(Credential.slug == "peer-recovery-specialist"))
@@ -202,7 +259,8 @@ def build(size, log=print):
     step(f"{size.certificates:,} certificates", _certificates, size, model.id)
     step(f"{size.audit_events:,} audit events", _audit_events, size)
     step("working tables dropped", _run, "DROP TABLE bench_trainee, bench_quiz")
-    step("VACUUM ANALYZE", _vacuum)
     # Credentials keep each enrolment's result; rows written above went around that, so refresh.
     step("credential results refreshed", refresh_all)
+    # Last, so that the planner's statistics count the eligible enrolments the refresh marked.
+    step("VACUUM ANALYZE", _vacuum)
     return model
