@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from training.audit import AuditEvent
 from training.auth.models import SupervisorAssignment, User, UserRole
@@ -362,6 +362,29 @@ def test_the_eligibility_list_evaluates_a_page_in_a_fixed_number_of_statements(a
     with count_statements() as counting:
         assert eligible_count(prs) == 0
     assert len(counting) == 1
+
+
+def test_the_eligibility_list_counts_everyone_eligible_once_and_says_the_same_number(app, people, credentials,
+                                                                                    course, login_as):
+    prs = credential("peer-recovery-specialist")
+    add_trainees(3, 0, prs.id)
+    db.session.execute(update(Enrolment).where(Enrolment.credential_id == prs.id).values(eligible=True))
+    db.session.commit()
+    client = login_as(people["admin"])
+
+    def counts_of_enrolled(url):
+        with count_statements() as statements:
+            text = client.get(url).text
+        return sum("count(" in s and "JOIN enrolment" in s for s in statements), " ".join(text.split())
+
+    # The list as it opens (everyone eligible, no search): one count gives the list's total and the lead.
+    counted, text = counts_of_enrolled("/admin/certificates/eligible?credential=peer-recovery-specialist")
+    assert counted == 1
+    assert "5 trainees meet every requirement" in text and "5 trainees shown by this filter." in text
+    # Another filter or a search counts its own rows, and the lead still counts everyone eligible.
+    counted, text = counts_of_enrolled("/admin/certificates/eligible?credential=peer-recovery-specialist&q=Trainee+001")
+    assert counted == 2
+    assert "5 trainees meet every requirement" in text and "1 trainee shown by this filter." in text
 
 
 def test_the_eligibility_list_pages_filters_and_searches(app, people, credentials, course):

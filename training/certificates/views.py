@@ -348,9 +348,12 @@ def eligible():
     search = request.args.get("q", "")[:100]
     page = eligibility_page(credential, status, search, page_number(request.args.get("page", type=int))) \
         if credential else None
+    # The list as it first opens already counted everyone eligible: a programme's whole enrolment, not counted twice.
+    eligible_total = (page.total if status == "eligible" and not search.split() else eligible_count(credential)) \
+        if credential else 0
     return render_template("certificates/eligible.html", credentials=credentials, credential=credential, page=page,
                            status=status, search=search, filters=FILTERS, form=ConfirmForm(),
-                           eligible_total=eligible_count(credential) if credential else 0)
+                           eligible_total=eligible_total)
 
 
 @bp.route("/admin/certificates/preview.pdf")
