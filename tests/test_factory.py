@@ -46,6 +46,26 @@ def test_sqlite_enforces_foreign_keys_and_uses_wal(app):
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
 
 
+def test_postgresql_connections_never_compile_statements_to_machine_code(app, database_url):
+    """A statement whose estimate passes jit_above_cost would be compiled on every run: 20-30 ms
+    spent before a programme-wide count that itself takes 20."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL settings")
+    for _ in range(2):  # a new connection, then one back from the pool after a rollback
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SHOW jit")).scalar() == "off"
+            conn.rollback()
+    assert db.session.execute(text("SHOW jit")).scalar() == "off"
+    # Options a deployment passes to the driver are kept beside it.
+    other = create_app({"SQLALCHEMY_DATABASE_URI": database_url,
+                        "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": "-c statement_timeout=5000"}}})
+    with other.app_context():
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SHOW jit")).scalar() == "off"
+            assert conn.execute(text("SHOW statement_timeout")).scalar() == "5s"
+        db.engine.dispose()
+
+
 def test_foreign_keys_are_enforced(app):
     from sqlalchemy.exc import IntegrityError
 
