@@ -1,6 +1,7 @@
 """The app factory, configuration and database settings."""
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from training import create_app
 from training.config import DEV_SECRET_KEY, ProductionConfig
@@ -56,14 +57,18 @@ def test_postgresql_connections_never_compile_statements_to_machine_code(app, da
             assert conn.execute(text("SHOW jit")).scalar() == "off"
             conn.rollback()
     assert db.session.execute(text("SHOW jit")).scalar() == "off"
-    # Options a deployment passes to the driver are kept beside it.
-    other = create_app({"SQLALCHEMY_DATABASE_URI": database_url,
+    # Options a deployment passes to the driver, in the URL or the engine options, are kept beside it.
+    url = make_url(database_url).update_query_dict({"options": "-c lock_timeout=3000"})
+    other = create_app({"SQLALCHEMY_DATABASE_URI": url.render_as_string(hide_password=False),
                         "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": "-c statement_timeout=5000"}}})
     with other.app_context():
-        with db.engine.connect() as conn:
-            assert conn.execute(text("SHOW jit")).scalar() == "off"
-            assert conn.execute(text("SHOW statement_timeout")).scalar() == "5s"
-        db.engine.dispose()
+        try:
+            with db.engine.connect() as conn:
+                assert conn.execute(text("SHOW jit")).scalar() == "off"
+                assert conn.execute(text("SHOW statement_timeout")).scalar() == "5s"
+                assert conn.execute(text("SHOW lock_timeout")).scalar() == "3s"
+        finally:
+            db.engine.dispose()
 
 
 def test_foreign_keys_are_enforced(app):

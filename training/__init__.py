@@ -98,12 +98,19 @@ def _without_jit(app):
     A page's statements each take a few milliseconds. When the planner's estimate of a statement
     passes ``jit_above_cost`` (a list that counts a whole programme's enrolments does at 10,000
     trainees), PostgreSQL first compiles it to machine code: 20-30 ms on every run, for a
-    statement that then takes 20 ms. Set at connection start, so no transaction can undo it."""
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+    statement that then takes 20 ms. Set at connection start, so no transaction can undo it.
+
+    The driver's ``options`` from the URL (``?options=-csearch_path=...``) and from the engine
+    options are kept: the option given here replaces both, so it carries them."""
+    from sqlalchemy.engine import make_url
+
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("postgresql"):
         return
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     connect_args = dict(options.get("connect_args") or {})
-    connect_args["options"] = " ".join(filter(None, [connect_args.get("options", ""), "-c jit=off"]))
+    given = [make_url(url).query.get("options", ""), connect_args.get("options", "")]
+    connect_args["options"] = " ".join(filter(None, [*given, "-c jit=off"]))
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(options, connect_args=connect_args)
 
 
