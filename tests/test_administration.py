@@ -139,6 +139,42 @@ def test_the_overview_shows_each_trainees_stage_and_the_at_risk_count(certificat
     assert "Nobody matches these filters." in none
 
 
+def test_the_overview_as_it_opens_counts_stages_and_risk_in_one_pass_with_the_same_numbers(
+        certificate, people, make_user, login_as):  # noqa: F811
+    from training.credentials.models import Credential, Enrolment
+    from training.credentials.overview import STAGES, stage_counts, trainee_ids
+    from training.supervision.assessments import at_risk
+    from training.supervision.models import RiskAssessment
+
+    late = make_user("late@example.org", name="Lara Late", programme_started_on=TODAY - timedelta(days=200))
+    make_user("later@example.org", name="Leo Later", programme_started_on=TODAY - timedelta(days=150))
+    state = db.session.scalar(db.select(Credential).where(Credential.slug == "state-peer-support-specialist"))
+    db.session.add(Enrolment(user_id=late.id, credential_id=state.id, started_on=TODAY - timedelta(days=20)))
+    refresh_all()
+    db.session.commit()
+    admin = login_as(people["admin"])
+    _overview(admin)  # the first view of the day works out and stores the levels
+
+    def shown(page):
+        stats = {label: int(n) for n, label in re.findall(r'<span class="stat">(\d+)</span> ([^<]+)</a>', page)}
+        risk = next(n for label, n in stats.items() if "at risk of burnout" in label)
+        return {key: stats[str(label)] for key, label in STAGES.items()}, risk
+
+    for levels in ("current", "none stored"):
+        if levels == "none stored":  # every level is worked out again before the trainees at risk are counted
+            db.session.execute(db.delete(RiskAssessment))
+            db.session.commit()
+        with count_statements() as seen:
+            page = _overview(admin)
+        expected = stage_counts(), at_risk(trainee_ids())[0]
+        assert shown(page) == expected
+        counted = [s for s in seen if "count(" in s and "enrolment" in s]
+        assert len(counted) == (1 if levels == "current" else 3), counted
+    # Lara is enrolled twice and at risk once; the stages count enrolments.
+    assert expected[1] >= 2 and sum(expected[0].values()) == db.session.scalar(
+        db.select(db.func.count()).select_from(Enrolment).join(User).where(User.email != "admin@example.org"))
+
+
 def test_the_overview_exports_the_filtered_list_as_csv(certificate, people, login_as):  # noqa: F811
     refresh_all()
     db.session.commit()

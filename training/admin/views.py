@@ -297,13 +297,17 @@ def _standings(rows):
 def programme():
     """Every trainee's stage toward each credential, with the burnout at-risk count; filterable."""
     from training.credentials.models import Credential, by_local_title
-    from training.credentials.overview import STAGES, stage_counts
+    from training.credentials.overview import STAGES, counts_with_risk, stage_counts, standings_query
 
     filters = _programme_filters()
-    query, at_risk, at_risk_count = _programme(filters)
+    if filters["stage"] or filters["risk"]:
+        query, at_risk, at_risk_count = _programme(filters)
+        counts = stage_counts(filters["credential"], filters["q"], at_risk if filters["risk"] else None)
+    else:  # as the list opens: its stage counts and at-risk count read the same enrolments, together
+        counts, at_risk_count = counts_with_risk(filters["credential"], filters["q"])
+        query = standings_query(filters["credential"], "", filters["q"])
     per_page = current_app.config["PEOPLE_PER_PAGE"]
     page = page_number(request.args.get("page", 1, type=int))
-    counts = stage_counts(filters["credential"], filters["q"], at_risk if filters["risk"] else None)
     # The list is the stage counts' rows, of one stage when a stage is chosen: no count of its own.
     total = counts[filters["stage"]] if filters["stage"] else sum(counts.values())
     rows = _standings(db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all())
