@@ -90,14 +90,14 @@ def counts_with_risk(credential_slug="", search="", today=None):
     thousands; one pass gives both. A trainee enrolled twice is counted once at risk. When some
     levels are not current, they are worked out and the trainees at risk counted again, as
     ``assessments.at_risk`` does."""
-    from training.supervision.assessments import LEVELS, _not_current, at_risk, settings_key
+    from training.supervision.assessments import LEVELS, at_risk, not_current, settings_key
     from training.supervision.models import RiskAssessment
 
     today = today or date.today()
     query, stage_sql = _filtered(credential_slug, "", search, None, today)
     rows = (query.with_only_columns(Enrolment.user_id, stage_sql,
                                     RiskAssessment.level_without_wellbeing.label("level"),
-                                    _not_current(today, settings_key()).label("stale"))
+                                    not_current(today, settings_key()).label("stale"))
             .outerjoin(RiskAssessment, RiskAssessment.trainee_id == Enrolment.user_id)).cte("standing")
     risky = select(func.count(distinct(rows.c.user_id))).where(rows.c.level == LEVELS["at_risk"]).scalar_subquery()
     stale = select(func.count(distinct(rows.c.user_id))).where(rows.c.stale).scalar_subquery()

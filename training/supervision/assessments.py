@@ -43,7 +43,7 @@ def _insert(session):
     return (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert(RiskAssessment)
 
 
-def _not_current(today, key):
+def not_current(today, key):
     """Whether a trainee's stored level (outer-joined: none at all) must be worked out again."""
     return or_(RiskAssessment.level.is_(None), RiskAssessment.assessed_on != today, RiskAssessment.settings != key)
 
@@ -57,7 +57,7 @@ def ranked(who, today=None):
     today = today or date.today()
     key = settings_key()
     query = (select(User.id, User.full_name, RiskAssessment.revision, RiskAssessment.level, RiskAssessment.weight,
-                    RiskAssessment.level_without_wellbeing, _not_current(today, key).label("stale"))
+                    RiskAssessment.level_without_wellbeing, not_current(today, key).label("stale"))
              .outerjoin(RiskAssessment, RiskAssessment.trainee_id == User.id)
              .where(User.id.in_(who), User.active))
     rows = db.session.execute(query).all()
@@ -82,7 +82,7 @@ def bring_up_to_date(who, today=None):
     key = settings_key()
     stale = db.session.execute(
         select(User.id, RiskAssessment.revision).outerjoin(RiskAssessment, RiskAssessment.trainee_id == User.id)
-        .where(User.id.in_(who), User.active, _not_current(today, key))).all()
+        .where(User.id.in_(who), User.active, not_current(today, key))).all()
     if stale:
         _work_out({trainee_id: revision or 0 for trainee_id, revision in stale}, today, key)
     return len(stale)
@@ -95,7 +95,7 @@ def at_risk(who, today=None):
     from training.auth.models import User
 
     today = today or date.today()
-    counts = (select(func.count(case((_not_current(today, settings_key()), 1))),
+    counts = (select(func.count(case((not_current(today, settings_key()), 1))),
                      func.count(case((RiskAssessment.level_without_wellbeing == LEVELS["at_risk"], 1))))
               .select_from(User).outerjoin(RiskAssessment, RiskAssessment.trainee_id == User.id)
               .where(User.id.in_(who), User.active))
