@@ -103,6 +103,12 @@ def test_the_reminder_the_day_before_a_session_is_in_each_persons_language(peopl
     assert subject.startswith(es("Tomorrow: %(topic)s", topic=""))
     assert es("Where: %(address)s", address="Room 2, 14 Mill Lane") in body and "tomorrow" not in body
     assert sent[people["other_trainee"].email][0].startswith("Tomorrow: ")
+    told = {n.user_id: n.message for n in db.session.scalars(db.select(Notification).where(
+        Notification.kind == "session_tomorrow"))}
+    spanish_start = es("A reminder: your session “%(topic)s” (%(cohort)s) is tomorrow, %(day)s, from %(start)s to "
+                       "%(end)s.", topic="", cohort="", day="", start="", end="").split("“")[0]
+    assert told[people["trainee"].id].startswith(spanish_start) and spanish_start != "A reminder: your session "
+    assert told[people["other_trainee"].id].startswith("A reminder: your session “")
 
 
 # --- The trainer's pages and the training certificate -----------------------------------------------

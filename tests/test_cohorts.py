@@ -20,6 +20,7 @@ from training.cohorts.services import (
     confirm,
     credit_for,
     current_code,
+    local,
     mark,
     split_quarters,
 )
@@ -473,6 +474,35 @@ def test_the_day_before_email_goes_once_per_session_and_person(people, trainer, 
     assert len(messages) == 3 and all(cohort.sessions[0].topic in m for m in messages)
     assert {m.split("\n")[0].removeprefix("Mail (not sent: no MAIL_SERVER configured)") for m in messages}
     assert any("To: trainer@example.org" in m for m in messages)
+
+
+def test_the_day_before_reminder_is_also_a_notification_that_no_digest_repeats(people, trainer, credential,
+                                                                               login_as, caplog):
+    from training.cohorts.reminders import send_session_reminders
+    from training.notifications.models import Notification
+    from training.notifications.services import send_digests, set_delivery
+
+    caplog.set_level("INFO", logger="training.mail")
+    set_delivery(people["trainee"], "digest")  # a reminder must not wait for the digest, nor come twice
+    tomorrow = date.today() + timedelta(days=1)
+    start = datetime.combine(tomorrow, time(18), tzinfo=UTC) - utcnow().replace(microsecond=0)
+    cohort = _cohort(trainer, people, credential, [(start, 2, {ADVOCACY: 120})])
+    session = cohort.sessions[0]
+    assert send_session_reminders() == 3
+    assert send_session_reminders() == 0
+    told = db.session.scalars(db.select(Notification).where(Notification.kind == "session_tomorrow")).all()
+    assert sorted(n.user_id for n in told) == sorted([people["trainee"].id, people["other_trainee"].id, trainer.id])
+    assert all(n.emailed_at is not None for n in told)
+    mailed = [r.getMessage() for r in caplog.records if r.name == "training.mail"]
+    assert any("To: trainee@example.org" in m and session.topic in m for m in mailed)
+
+    page = login_as(people["trainee"]).get("/notifications").text
+    local_start = local(session.starts_at)
+    assert f"your session “{session.topic}” (Evening cohort) is tomorrow" in page.replace("&#34;", '"')
+    assert f"from {local_start:%H:%M} to {local_start + timedelta(hours=2):%H:%M}" in page
+    assert f'href="/cohorts/{cohort.id}"' in page
+    assert send_digests(date.today() + timedelta(days=1)) == 0  # told by its own e-mail already
+    assert sum("To: trainee@example.org" in r.getMessage() for r in caplog.records if r.name == "training.mail") == 1
 
 
 # --- Records and certificates -------------------------------------------------------------------------

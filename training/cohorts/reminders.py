@@ -1,4 +1,5 @@
-"""The e-mail the day before a session, to each enrolled trainee and trainer, once.
+"""The reminder the day before a session, to each enrolled trainee and trainer, once: an e-mail
+with the place and times, and the same news among their notifications in the app.
 
 Each reminder is claimed in the reminder log (kind ``cohort-session``, period the session's
 id) before it is sent, so it goes out at most once per session and person however often
@@ -6,19 +7,22 @@ id) before it is sent, so it goes out at most once per session and person howeve
 """
 from datetime import date, time, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from training.cohorts.models import CohortSession
 from training.cohorts.services import at, document_url, enrolled_members, local, session_topic_in
 from training.extensions import db
-from training.i18n import user_locale
+from training.i18n import for_user, user_locale
 from training.mail import send_to
+from training.notifications.services import notify
+from training.templating import format_date
 
 KIND = "cohort-session"
 
 
 def send_session_reminders(today=None):
-    """E-mail everyone in a session that takes place tomorrow (programme time); returns the count."""
+    """Remind everyone in a session that takes place tomorrow (programme time); returns the count."""
     from training.reminders import claim as _claim
 
     today = today or date.today()
@@ -34,8 +38,16 @@ def send_session_reminders(today=None):
                 continue
             if not _claim(person, KIND, str(session.id)):
                 continue
-            send_to(person, "session_reminder", session=session, cohort=session.cohort,
-                    topic=session_topic_in(session, user_locale(person)), start=local(session.starts_at),
-                    end=local(session.ends_at), link=document_url("cohorts.detail", cohort_id=session.cohort_id))
+            topic, start, end = session_topic_in(session, user_locale(person)), local(session.starts_at), \
+                local(session.ends_at)
+            with for_user(person):
+                message = _("A reminder: your session “%(topic)s” (%(cohort)s) is tomorrow, %(day)s, from %(start)s "
+                            "to %(end)s.", topic=topic, cohort=session.cohort.title, day=format_date(start.date()),
+                            start=start.strftime("%H:%M"), end=end.strftime("%H:%M"))
+            # Told by the e-mail below: stored as e-mailed, so no digest tells it again a day late.
+            notify(person.id, "session_tomorrow", f"{KIND}-{session.id}", message, "cohorts.detail",
+                   {"cohort_id": session.cohort_id}, emailed=True)
+            send_to(person, "session_reminder", session=session, cohort=session.cohort, topic=topic, start=start,
+                    end=end, link=document_url("cohorts.detail", cohort_id=session.cohort_id))
             sent += 1
     return sent

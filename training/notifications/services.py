@@ -69,10 +69,14 @@ def announcing_together():
             jobs.start("training.notifications.services.deliver_events", ids)
 
 
-def notify(user_id, kind, event_key, message, endpoint="", link_args=None):
-    """Record one notification; None when this person was already told of this event."""
+def notify(user_id, kind, event_key, message, endpoint="", link_args=None, emailed=False):
+    """Record one notification; None when this person was already told of this event.
+
+    ``emailed``: an e-mail of its own tells the same (a session reminder with its place and
+    times), so neither an e-mail at once nor the digest repeats it."""
     notification = Notification(user_id=user_id, kind=kind, event_key=event_key[:120], message=message,
-                                endpoint=endpoint, link_args=link_args or {})
+                                endpoint=endpoint, link_args=link_args or {},
+                                emailed_at=utcnow() if emailed else None)
     try:
         with db.session.begin_nested():
             db.session.add(notification)
