@@ -95,6 +95,28 @@ def test_list_pages_run_a_fixed_number_of_statements(programme, login_as):
         assert clients[role].get("/supervision/review").text.count("Listed Trainee") >= 20
 
 
+@pytest.mark.parametrize("named_at_most", [500, 0], ids=["named", "found-by-each-statement"])
+def test_the_administrators_review_queue_matches_trainees_against_assignments_once(programme, login_as,
+                                                                                 monkeypatch, named_at_most):
+    """Which trainees nobody supervises is worked out against every assignment in force, which grows
+    with the programme: once a page, then named; when too many to name, each statement finds them."""
+    from training.supervision import services
+
+    monkeypatch.setattr(services, "NAMED_AT_MOST", named_at_most)
+    programme["grow"](30)
+    listed = list(db.session.scalars(db.select(User).where(User.email.like("list%"))))
+    unsupervised = [u for u in listed if not u.id % 3]
+    supervised = [u for u in listed if u.id % 3]
+    admin = login_as(programme["admin"])
+    with count_statements() as statements:
+        page = admin.get("/supervision/review").text
+    matched = [s for s in statements if "supervisor_assignment" in s]
+    assert len(matched) == (1 if named_at_most else 3)
+    assert all(u.full_name in page for u in unsupervised)
+    assert f"{len(unsupervised)} hour entries are waiting with no supervisor" in admin.get("/dashboard").text
+    assert not any(u.full_name in page for u in supervised)
+
+
 def test_a_trainees_list_pages_run_a_fixed_number_of_statements(app, people, credentials, course, login_as):
     """Hours and certificates of one trainee: a few rows, then many."""
     trainee = people["trainee"]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -578,11 +578,34 @@ def _pending_filter(user):
         reviews.append(HourEntry.trainee_id.in_(select(SupervisorAssignment.trainee_id).where(
             SupervisorAssignment.supervisor_id == user.id, SupervisorAssignment.current_filter())))
     if user.is_admin:
-        # The trainees with entries waiting and nobody to review them, found from their running
-        # totals: checked entry by entry, every waiting entry of the programme was read from the table.
-        reviews.append(HourEntry.trainee_id.in_(select(HourSummary.trainee_id).where(
-            HourSummary.pending_count > 0, _unsupervised(HourSummary.trainee_id))))
+        waiting = unsupervised_waiting()
+        if len(waiting) <= NAMED_AT_MOST:
+            reviews.append(HourEntry.trainee_id.in_(list(waiting)))
+        else:  # too many to name in a statement: found again by it
+            reviews.append(HourEntry.trainee_id.in_(select(HourSummary.trainee_id).where(
+                HourSummary.pending_count > 0, _unsupervised(HourSummary.trainee_id))))
     return (HourEntry.status == "pending") & or_(false(), *reviews)
+
+
+# The unsupervised trainees a statement names by id at most; beyond, it finds them itself.
+NAMED_AT_MOST = 500
+
+
+def unsupervised_waiting():
+    """``{trainee id: entries waiting}`` for the trainees with entries waiting and nobody to
+    supervise them today: the administrators review those entries.
+
+    Found from the trainees' running totals (checked entry by entry, every waiting entry of the
+    programme was read) and matched against every assignment in force, which grows with the
+    programme: so it is worked out once per request, and the review queue's two lists and the
+    dashboard's count name the few trainees it finds."""
+    if has_request_context() and "unsupervised_waiting" in g:
+        return g.unsupervised_waiting
+    waiting = dict(db.session.execute(select(HourSummary.trainee_id, HourSummary.pending_count).where(
+        HourSummary.pending_count > 0, _unsupervised(HourSummary.trainee_id))).all())
+    if has_request_context():
+        g.unsupervised_waiting = waiting
+    return waiting
 
 
 def pending_for(user, limit, trainee_id=None):
@@ -625,10 +648,8 @@ def _unsupervised(trainee_id):
 
 
 def unsupervised_pending_count():
-    """Entries waiting for approval from trainees nobody supervises today: the administrators review
-    them. Read from the trainees' running totals (one row each), not from their entries."""
-    return db.session.scalar(select(func.coalesce(func.sum(HourSummary.pending_count), 0)).where(
-        _unsupervised(HourSummary.trainee_id)))
+    """Entries waiting for approval from trainees nobody supervises today: the administrators review them."""
+    return sum(unsupervised_waiting().values())
 
 
 def returned_count(trainee):
