@@ -427,3 +427,25 @@ def test_the_menu_is_always_open_on_wide_screens(open_page):
     page.goto("/dashboard")
     expect(page.get_by_role("button", name="Menu")).to_be_hidden()
     expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Courses")).to_be_visible()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("as_user", [TRAINEE, None], ids=["signed-in", "signed-out"])
+def test_the_headers_language_picker_keeps_its_button_beside_it_at_the_right(open_page, as_user):
+    """A stretched language list pushed its button onto a line of its own and the header grew a row."""
+    for viewport in (DESKTOP, PHONE):
+        page = open_page(as_user, viewport=viewport)
+        page.goto("/dashboard" if as_user else "/verify")
+        header = page.locator("header.site-header")
+        choice = header.get_by_label("Language")
+        button = header.get_by_role("button", name="Change language")
+        chosen, pressed = choice.bounding_box(), button.bounding_box()
+        assert abs(chosen["y"] + chosen["height"] / 2 - (pressed["y"] + pressed["height"] / 2)) < 4, (chosen, pressed)
+        assert chosen["x"] + chosen["width"] <= pressed["x"]
+        assert chosen["width"] < 160, chosen
+        if viewport == DESKTOP:  # at the right edge of the page's column, after the account menu
+            inner = header.locator(".header-inner").bounding_box()
+            assert inner["x"] + inner["width"] - (pressed["x"] + pressed["width"]) < 30
+            if as_user:
+                account = header.locator(".account-menu").bounding_box()
+                assert 0 <= chosen["x"] - (account["x"] + account["width"]) < 60, (account, chosen)
