@@ -582,8 +582,7 @@ def _pending_filter(user):
         if len(waiting) <= NAMED_AT_MOST:
             reviews.append(HourEntry.trainee_id.in_(list(waiting)))
         else:  # too many to name in a statement: found again by it
-            reviews.append(HourEntry.trainee_id.in_(select(HourSummary.trainee_id).where(
-                HourSummary.pending_count > 0, _unsupervised(HourSummary.trainee_id))))
+            reviews.append(HourEntry.trainee_id.in_(_waiting_unsupervised(HourSummary.trainee_id)))
     return (HourEntry.status == "pending") & or_(false(), *reviews)
 
 
@@ -601,8 +600,7 @@ def unsupervised_waiting():
     dashboard's count name the few trainees it finds."""
     if has_request_context() and "unsupervised_waiting" in g:
         return g.unsupervised_waiting
-    waiting = dict(db.session.execute(select(HourSummary.trainee_id, HourSummary.pending_count).where(
-        HourSummary.pending_count > 0, _unsupervised(HourSummary.trainee_id))).all())
+    waiting = dict(db.session.execute(_waiting_unsupervised(HourSummary.trainee_id, HourSummary.pending_count)).all())
     if has_request_context():
         g.unsupervised_waiting = waiting
     return waiting
@@ -645,6 +643,10 @@ def _unsupervised(trainee_id):
         UserRole.role == "supervisor", User.active)
     return trainee_id.not_in(select(SupervisorAssignment.trainee_id).where(
         SupervisorAssignment.current_filter(), SupervisorAssignment.supervisor_id.in_(acting)))
+
+
+def _waiting_unsupervised(*columns):
+    return select(*columns).where(HourSummary.pending_count > 0, _unsupervised(HourSummary.trainee_id))
 
 
 def unsupervised_pending_count():
