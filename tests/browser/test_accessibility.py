@@ -430,9 +430,11 @@ def test_the_menu_is_always_open_on_wide_screens(open_page):
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("as_user", [TRAINEE, None], ids=["signed-in", "signed-out"])
+@pytest.mark.parametrize("as_user", [TRAINEE, SUPERVISOR, ADMIN, None],
+                         ids=["trainee", "supervisor", "administrator", "signed-out"])
 def test_the_headers_language_picker_keeps_its_button_beside_it_at_the_right(open_page, as_user):
-    """A stretched language list pushed its button onto a line of its own and the header grew a row."""
+    """A stretched language list pushed its button onto a line of its own and the header grew a row;
+    where the menu is short (a supervisor's), the picker must not wrap alone to the left."""
     for viewport in (DESKTOP, PHONE):
         page = open_page(as_user, viewport=viewport)
         page.goto("/dashboard" if as_user else "/verify")
@@ -449,3 +451,24 @@ def test_the_headers_language_picker_keeps_its_button_beside_it_at_the_right(ope
             if as_user:
                 account = header.locator(".account-menu").bounding_box()
                 assert 0 <= chosen["x"] - (account["x"] + account["width"]) < 60, (account, chosen)
+
+
+@pytest.mark.browser
+def test_on_a_phone_everything_a_stacked_cell_holds_sits_right_of_its_columns_name(open_page):
+    """A list's rows stack on a phone, each cell beside its column's name. A cell holding more than one
+    thing (the kind with its organisation, the edit and withdraw links) put the second thing under the name."""
+    page = open_page(TRAINEE, viewport=PHONE)
+    page.goto("/hours")
+    misplaced = page.evaluate("""() => {
+      const out = [];
+      for (const cell of document.querySelectorAll('table.stack tbody td[data-label]')) {
+        const left = cell.getBoundingClientRect().left;
+        for (const item of cell.querySelectorAll(':scope > *:not(br)')) {
+          const box = item.getBoundingClientRect();
+          if (box.width && box.left - left < 7 * 16) out.push(cell.dataset.label + ': ' + item.textContent.trim());
+        }
+      }
+      return out;
+    }""")
+    held = page.locator("table.stack tbody td[data-label] > *:not(br)").count()
+    assert held > 10 and not misplaced, misplaced
