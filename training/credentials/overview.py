@@ -17,7 +17,7 @@ from training.extensions import db
 
 # In the order a trainee goes through them.
 STAGES = {
-    "starting": _l("Not started"),
+    "starting": _l("No requirement met yet"),  # modules or hours may be under way
     "in_progress": _l("In progress"),
     "eligible": _l("Eligible, certificate not yet issued"),
     "certified": _l("Certified"),
