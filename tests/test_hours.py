@@ -449,12 +449,14 @@ def test_the_hours_page_totals_by_kind_and_state_and_filters_by_kind_and_dates(t
     page = client.get("/hours").text
     totals = page[page.index('id="totals-heading"'):page.index("</table>", page.index('id="totals-heading"'))]
     assert re.search(r"Peer support work</th>.*?>6 h<.*?>1 h<", totals, re.S)
-    assert re.search(r"External training</th>.*?>1.5 h<", totals, re.S)
+    assert re.search(r">Training</th>.*?>1.5 h<", totals, re.S)
 
     training = client.get("/hours?kind=training").text
     assert "1 entry" in training and "Peer support work</th>" not in training
+    # Logged training and a live training's attendance alike: the filter and the totals say "Training".
+    assert re.search(r'<option[^>]*value="training"[^>]*>Training</option>', training)
     recent = client.get(f"/hours?date_from={(TODAY - timedelta(days=10)).isoformat()}").text
-    assert "5 entries" in recent and "External training</th>" not in recent
+    assert "5 entries" in recent and ">Training</th>" not in recent
     waiting = client.get("/hours?status=pending&kind=service").text
     assert "2 entries" in waiting and 'href="/hours?kind=service">All</a>' in waiting  # the tabs keep the filters
 

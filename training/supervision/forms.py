@@ -19,7 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 
 from training.forms import CheckboxesField, DateField, choices, strip
-from training.supervision.models import FORMATS, KINDS
+from training.supervision.models import FORMATS, KINDS, LISTED_KINDS
 from training.supervision.wellbeing import QUESTIONS
 
 NOTE_HINT = _l("Never identify the people you support: no names, phone numbers, e-mail or street addresses, "
@@ -76,7 +76,7 @@ class HourFilterForm(FlaskForm):
         csrf = False
 
     status = SelectField(_l("Status"), choices=choices(STATUS_CHOICES), validators=[Optional()])
-    kind = SelectField(_l("Kind"), choices=choices([("", _l("Any kind")), *KINDS.items()]), validators=[Optional()])
+    kind = SelectField(_l("Kind"), choices=choices([("", _l("Any kind")), *LISTED_KINDS.items()]), validators=[Optional()])
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])
 

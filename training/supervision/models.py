@@ -20,6 +20,9 @@ from training.extensions import db
 # Labels are lazy: each is read in the language of the page, e-mail or document that prints it.
 KINDS = {"service": _l("Peer support work"), "training": _l("External training"),
          "supervision": _l("Supervision received")}
+# Trainees log training done elsewhere; a live training's attendance adds training entries too. Totals
+# and filters, which cover both, say "Training".
+LISTED_KINDS = {**KINDS, "training": _l("Training")}
 STATUSES = {"pending": _l("Waiting for approval"), "approved": _l("Approved"), "returned": _l("Returned for changes"),
             "withdrawn": _l("Withdrawn")}
 FORMATS = {"individual": _l("Individual"), "group": _l("Group")}

@@ -24,7 +24,7 @@ from training.db_types import utcnow
 from training.errors import ServiceError
 from training.extensions import db
 from training.notifications.services import announce
-from training.supervision.models import KINDS, Attachment, HourEntry, HourSummary, SupervisionSession
+from training.supervision.models import KINDS, LISTED_KINDS, Attachment, HourEntry, HourSummary, SupervisionSession
 from training.supervision.privacy import identifier_message
 from training.templating import format_date, format_number
 
@@ -550,7 +550,7 @@ class HourTotal:
 
     @property
     def label(self):
-        return KINDS[self.kind]
+        return LISTED_KINDS[self.kind]
 
 
 def hour_totals(trainee, hour_filter):
