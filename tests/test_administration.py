@@ -113,6 +113,15 @@ def _overview(client, **args):
     return client.get("/admin/programme", query_string=args).text
 
 
+def test_an_eligible_trainees_next_step_on_the_overview_leads_to_their_checklist(ready, people, login_as):  # noqa: F811
+    admin = login_as(people["admin"])
+    row = _overview(admin).split("Tina Trainee</a>")[1].split("</tr>")[0]
+    assert "Eligible, certificate not yet issued" in row
+    link = re.search(r'<a href="([^"]+)">Issue the certificate<span class="visually-hidden"> Tina Trainee</span></a>', row)
+    assert link and link.group(1) == f"/admin/people/{ready.id}/eligibility"
+    assert "Issue the certificate" in admin.get(link.group(1)).text
+
+
 def test_the_overview_shows_each_trainees_stage_and_the_at_risk_count(certificate, people, make_user,  # noqa: F811
                                                                       login_as):
     make_user("late@example.org", name="Lara Late", programme_started_on=TODAY - timedelta(days=200))
