@@ -92,8 +92,9 @@ def test_the_hours_page_is_in_spanish_for_a_spanish_speaking_trainee(team, login
     assert_spanish(page, "hours.html")
     for spanish in ("Sus horas", "Registrar horas", "Trabajo de apoyo entre pares", "Supervisión recibida (grupal)",
                     "En espera de aprobación", "Firmado por Sofia Suarez", "3 registros",
-                    format_date(TODAY - timedelta(days=2), "long", locale="es")):
+                    format_date(TODAY - timedelta(days=2), "long", locale="es"), "Defensa de derechos"):
         assert spanish in visible(page), spanish
+    assert ">Advocacy<" not in page  # the domain as the credential's file names it in Spanish
     # The filters' labels and choices come from the form, in Spanish too.
     assert "Cualquier tipo" in page and ">Desde</label>" in page
 
@@ -103,6 +104,7 @@ def test_an_invalid_entry_is_refused_in_spanish(team, login_as):
     form = client.get("/hours/new").text
     assert_spanish(form, "entry_form.html")
     assert "¿Qué tipo de horas?" in form and "Enviar para aprobación" in form
+    assert re.search(r'<option[^>]*value="Advocacy"[^>]*>Defensa de derechos</option>', form)  # stored as written
     response = client.post("/hours/new", data={
         "kind": "service", "occurred_on": (TODAY + timedelta(days=1)).isoformat(), "hours": "3", "domain": "Advocacy"})
     assert response.status_code == 400 and "La fecha no puede ser futura." in response.text
@@ -119,7 +121,7 @@ def test_the_review_queue_is_in_spanish_with_its_problems_and_its_message(team, 
     page = client.get("/supervision/review").text
     assert_spanish(page, "review.html")
     for spanish in ("Revisar horas", "Aprobar", "Devolver", "Más tarde", "2 registros", "Guardar estas decisiones",
-                    "Su nombre completo, como firma"):
+                    "Su nombre completo, como firma", "Defensa de derechos"):
         assert spanish in page, spanish
     refused = client.post("/supervision/review", data={f"decision-{second.id}": "return",
                                                        f"comment-{second.id}": ""}).text

@@ -74,11 +74,12 @@ from training.supervision.wellbeing import (
     set_sharing,
     today_checkin,
 )
-from training.templating import in_language
+from training.templating import in_language, local_domain_text
 
 
 def _domain_choices(user):
-    return choices([(d, d) for d in domains_for(user)])
+    """The domains of ``user``'s credentials, named in the reader's language (stored as written)."""
+    return choices([(d, local_domain_text(d)[0]) for d in domains_for(user)])
 
 
 def _chosen_kind(entry=None):
@@ -437,7 +438,8 @@ def new_session():
     form = SessionForm()
     people = sorted(_supervisees(), key=lambda u: u.full_name.lower())
     credential = credential_for(people[0]) if people else None
-    form.domain.choices = choices([(d, d) for d in (credential.domains if credential else [])])
+    form.domain.choices = choices([(d, local_domain_text(d, credential)[0])
+                                   for d in (credential.domains if credential else [])])
     present = {int(i) for i in request.form.getlist("trainees") if i.isdigit()}
     if request.method == "GET":
         form.occurred_on.data = date.today()
