@@ -380,7 +380,8 @@ def test_the_administrators_page_filters_and_zips(certificate, people, login_as)
     import zipfile
 
     client = login_as(people["admin"])
-    assert certificate.number in client.get("/admin/certificates?status=valid").text
+    valid = client.get("/admin/certificates?status=valid").text
+    assert certificate.number in valid and "Download these as a zip" in valid
     assert certificate.number not in client.get("/admin/certificates?status=revoked").text
     assert certificate.number not in client.get(f"/admin/certificates?issued_to={TODAY - timedelta(days=1)}").text
     assert client.get("/admin/certificates?issued_from=nonsense").status_code == 200
@@ -391,6 +392,15 @@ def test_the_administrators_page_filters_and_zips(certificate, people, login_as)
     assert [info.filename for info in archive.infolist()] == [f"Tina-Trainee-Peer-Recovery-Specialist-"
                                                               f"{certificate.number}.pdf"]
     assert archive.read(archive.infolist()[0]) == certificate.pdf
+
+
+def test_the_administrators_page_offers_a_zip_only_of_certificates_and_says_why_it_is_empty(people, login_as):
+    client = login_as(people["admin"])
+    empty = client.get("/admin/certificates").text
+    assert "Download these as a zip" not in empty
+    assert "No certificate has been issued yet." in empty and 'href="/admin/certificates/eligible"' in empty
+    filtered = client.get("/admin/certificates?status=revoked").text
+    assert "No certificates match these filters." in filtered and "Download these as a zip" not in filtered
 
 
 def test_bulk_issue_runs_as_a_job_with_progress(ready, people, credential, course, login_as):
