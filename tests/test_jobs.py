@@ -44,7 +44,9 @@ def test_a_job_is_shown_only_to_whoever_started_it(people, course, credential, l
     from training.certificates.jobs import start_bulk_issue
 
     job = start_bulk_issue(people["admin"], credential, [people["trainee"]])
-    assert "Issuing Peer Recovery Specialist certificates" in login_as(people["admin"]).get("/jobs").text
+    admin = login_as(people["admin"])
+    assert '<a class="button button-secondary" href="/jobs">Your background jobs</a>' in admin.get("/dashboard").text
+    assert "Issuing Peer Recovery Specialist certificates" in admin.get("/jobs").text
     other_admin = people["supervisor"]
     other_admin.set_roles(["admin"])
     db.session.commit()
