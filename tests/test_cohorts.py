@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from unittest import mock
 
 import pytest
+from flask_babel import force_locale, gettext
 from icalendar import Calendar
 from pypdf import PdfReader
 
@@ -278,6 +279,24 @@ def test_changing_confirmed_attendance_updates_exactly_that_entry_and_is_audited
     assert db.session.scalar(db.select(HourEntry).where(HourEntry.trainee_id == people["trainee"].id)) is None
     assert {(e.id, e.minutes) for e in db.session.scalars(db.select(HourEntry).where(
         HourEntry.trainee_id == people["other_trainee"].id))} == others
+
+
+def test_the_audit_log_shows_attendance_marks_in_the_readers_words(running, people, trainer, login_as):
+    session = running.sessions[0]
+    mark(trainer, session, people["trainee"], "present")
+    mark(trainer, session, people["trainee"], "left_early", 60)
+    db.session.commit()
+    admin = login_as(people["admin"])
+    page = admin.get("/admin/audit?action=attendance.marked").text
+    assert "<strong>before</strong>: Present</span>" in page
+    assert "<strong>after</strong>: Left early (60 min missed)</span>" in page
+    assert "left_early" not in page
+    people["admin"].locale = "es"
+    db.session.commit()
+    spanish = admin.get("/admin/audit?action=attendance.marked").text
+    with force_locale("es"):
+        words = f"{gettext('Left early')} {gettext('(%(minutes)s min missed)', minutes=60)}"
+    assert words in spanish and words.startswith("Salió temprano")
 
 
 def test_unmarked_trainees_are_absent_on_confirmation_and_shown_at_risk(running, people, trainer, login_as):

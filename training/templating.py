@@ -72,7 +72,11 @@ def format_hours(minutes):
 def audit_value(value):
     """An audit detail in words: lists joined, mappings as 'key: value', minutes left as numbers."""
     if isinstance(value, dict):
-        return "; ".join(f"{k}: {audit_value(v)}" for k, v in value.items())
+        if set(value) == {"attendance", "minutes_missed"}:  # a mark at a live session, in the reader's words
+            from training.cohorts.records import mark_words
+
+            return mark_words(value["attendance"], value["minutes_missed"])
+        return "; ".join(f"{k}: {audit_value(v)}" for k, v in value.items() if v not in (None, "", [], {}))
     if isinstance(value, list | tuple):
         from training.auth.models import ROLES
 

@@ -29,9 +29,14 @@ def report_filename(cohort, extension):
 def mark_text(attendance):
     if attendance is None:
         return ""
-    text = str(LABELS[attendance.status])
-    if attendance.status in ("late", "left_early") and attendance.minutes_missed:
-        text += " " + _("(%(minutes)s min missed)", minutes=attendance.minutes_missed)
+    return mark_words(attendance.status, attendance.minutes_missed)
+
+
+def mark_words(status, minutes_missed):
+    """An attendance mark in the reader's language: "Left early (60 min missed)"."""
+    text = str(LABELS.get(status, status))
+    if status in ("late", "left_early") and minutes_missed:
+        text += " " + _("(%(minutes)s min missed)", minutes=minutes_missed)
     return text
 
 

@@ -657,8 +657,8 @@ def mark(trainer, session, user, status, minutes_missed=0, signed_name=""):
     attendance.marked_by_id, attendance.updated_at = trainer.id, now
     changes = _sync_entries(attendance, session, trainer, signed, now) if confirmed else {}
     audit.record("attendance.changed" if confirmed else "attendance.marked", actor=trainer, subject=user,
-                 session=session.id, before=f"{before[0]} ({before[1]} min missed)",
-                 after=f"{status} ({minutes_missed} min missed)",
+                 session=session.id, before={"attendance": before[0], "minutes_missed": before[1]},
+                 after={"attendance": status, "minutes_missed": minutes_missed},
                  hours={d: f"{a / 60:g} -> {b / 60:g}" for d, (a, b) in changes.items()})
     return attendance, changes
 
