@@ -325,6 +325,9 @@ def test_dashboards_use_a_fixed_number_of_statements(app, team, login_as, course
             ids += _add_supervisees(supervisor, 297, 1)
             _add_entries(ids, 3_000 - 10)
     assert measured["small"] == measured["large"], measured
+    with count_statements() as trainee_dashboard:  # completions are read with the credential's facts, once
+        assert as_trainee.get("/dashboard").status_code == 200
+    assert sum("FROM course_completion" in s for s in trainee_dashboard) == 1, trainee_dashboard
     # 300 supervisees come 25 to a page, the most at risk first; each is on exactly one page.
     first = as_supervisor.get("/supervision").text
     assert "Page 1 of 12 (300 supervisees)" in first and first.count('class="risk-card') == 25

@@ -33,12 +33,12 @@ def dashboard():
     """One dashboard with a section for each role the person holds."""
     context = {}
     if current_user.has_role("trainee"):
+        # The evaluations read the trainee's completions, credits and enrolments: the sections below reuse them.
+        evaluations = context["evaluations"] = evaluate([current_user]).get(current_user.id, [])
         courses = active_courses()
-        progress = progress_for(current_user, courses)
+        progress = progress_for(current_user, courses, evaluations[0].facts.completions if evaluations else None)
         context["progress"] = progress
         context["next_step"] = next((p for p in progress if p.next_module), None)
-        # The evaluations read the trainee's credits and enrolments: the sections below reuse them.
-        evaluations = context["evaluations"] = evaluate([current_user]).get(current_user.id, [])
         context["training_minutes"] = training_minutes_by_domain(
             current_user, evaluations[0].facts.credits if evaluations else None)
         context["own_risk"] = own_flags(current_user, evaluations=evaluations)

@@ -319,8 +319,10 @@ def _load_modules(courses):
         set_committed_value(missing[course_id], "modules", modules)
 
 
-def progress_for(user, courses):
-    """Progress of one trainee through each course, in a fixed number of queries."""
+def progress_for(user, courses, completions=None):
+    """Progress of one trainee through each course, in a fixed number of queries.
+
+    ``completions`` (course slug -> day completed) when the caller has read them already."""
     _load_modules(courses)
     course_ids = [c.id for c in courses]
     done_modules = dict(db.session.execute(
@@ -328,7 +330,7 @@ def progress_for(user, courses):
         .join(Module, Module.id == ModuleCompletion.module_id)
         .where(ModuleCompletion.user_id == user.id, Module.course_id.in_(course_ids))
     ).all())
-    done_courses = dict(db.session.execute(
+    done_courses = completions if completions is not None else dict(db.session.execute(
         select(Course.slug, CourseCompletion.completed_at)
         .join(Course, Course.id == CourseCompletion.course_id)
         .where(CourseCompletion.user_id == user.id)
