@@ -253,6 +253,37 @@ def test_confirming_needs_the_trainers_typed_name_and_credits_nothing_otherwise(
         confirm(trainer, running.sessions[1], "Tia Trainer")
 
 
+def test_confirming_saves_the_marks_on_the_page_with_it(running, people, trainer, login_as):
+    """The roster and its confirmation are one form: a trainer who marks everyone and confirms without
+    saving first credits what they marked. A refused signature keeps the marks, saved, on the page."""
+    session, trainee, other = running.sessions[0], people["trainee"], people["other_trainee"]
+    client = login_as(trainer)
+    page = client.get(f"/cohorts/sessions/{session.id}/attendance").text
+    assert page.count("<form") == page.count('<form method="post" action="/language"') + \
+        page.count('action="/logout"') + 1  # the roster, its signature and both buttons: one form
+    marks = {f"status_{trainee.id}": "present", f"status_{other.id}": "late", f"missed_{other.id}": "30"}
+
+    refused = client.post(f"/cohorts/sessions/{session.id}/attendance",
+                          data={**marks, "action": "confirm", "signed_name": "Someone Else"})
+    assert refused.status_code == 400 and "to sign" in refused.text
+    db.session.expire_all()
+    assert db.session.get(CohortSession, session.id).confirmed_at is None
+    saved = db.session.scalars(db.select(Attendance).where(Attendance.session_id == session.id))
+    assert {a.user_id: (a.status, a.minutes_missed) for a in saved} == {
+        trainee.id: ("present", 0), other.id: ("late", 30)}
+    assert re.search(rf'value="present"[^>]*checked[^>]*name="status_{trainee.id}"|'
+                     rf'name="status_{trainee.id}"[^>]*value="present"[^>]*checked|'
+                     rf'checked[^>]*name="status_{trainee.id}"[^>]*value="present"', refused.text)
+
+    done = client.post(f"/cohorts/sessions/{session.id}/attendance",
+                       data={**marks, "action": "confirm", "signed_name": "Tia Trainer"}, follow_redirects=True)
+    assert "training hours credited to 2 trainees" in done.text
+    db.session.expire_all()
+    assert db.session.get(CohortSession, session.id).confirmed_at is not None
+    assert db.session.scalar(db.select(db.func.count()).select_from(HourEntry).where(
+        HourEntry.trainee_id == other.id, HourEntry.status == "approved")) > 0
+
+
 def test_changing_confirmed_attendance_updates_exactly_that_entry_and_is_audited(running, people, trainer):
     session = running.sessions[0]
     mark(trainer, session, people["trainee"], "present")

@@ -468,11 +468,15 @@ def _roster_form(session, rows):
 @bp.route("/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
 @roles_required("trainer", "admin")
 def attendance(session_id):
-    """The roster on a phone: mark each trainee, then confirm to credit hours."""
+    """The roster on a phone: mark each trainee, then confirm to credit hours.
+
+    Confirming sends the marks on the page with it: they are saved first, so none is lost to a
+    trainer who confirms without saving."""
     session = _managed_session(session_id)
     rows = roster(session)
     form = _roster_form(session, rows)
     confirmed = session.confirmed_at is not None
+    confirming = not confirmed and request.form.get("action") == "confirm"
     if form.validate_on_submit():
         marks = {}
         for user, _attendance in rows:
@@ -481,16 +485,22 @@ def attendance(session_id):
                 marks[user.id] = (status, getattr(form, f"missed_{user.id}").data or 0)
         try:
             save_roster(current_user, session, marks, form.signed_name.data if confirmed else "")
+            credited = confirm(current_user, session, form.signed_name.data) if confirming else None
         except CohortError as error:
             db.session.rollback()
             show_error(form, error)
         else:
-            flash(_("Attendance saved and the hours it credits updated.") if confirmed else _("Attendance saved."),
-                  "success")
+            if confirming:
+                count = sum(1 for c in credited.values() if c)
+                flash(ngettext("Attendance confirmed: training hours credited to %(num)d trainee.",
+                               "Attendance confirmed: training hours credited to %(num)d trainees.", count), "success")
+            else:
+                flash(_("Attendance saved and the hours it credits updated.") if confirmed else _("Attendance saved."),
+                      "success")
             return redirect(url_for("cohorts.attendance", session_id=session.id))
     credits = {user.id: credit_for(att, session) if att else {} for user, att in rows}
     return render_template("cohorts/attendance.html", session=session, cohort=session.cohort, rows=rows, form=form,
-                           confirm_form=SignForm(formdata=None), credits=credits, local=local,
+                           credits=credits, local=local,
                            checkin=checkin_open(session)), 400 if form.errors else 200
 
 
