@@ -50,6 +50,21 @@ def test_a_visitors_choice_comes_before_the_browsers_language(client):
     assert html_lang(page) == "es"
 
 
+def test_changing_language_on_a_form_shown_again_with_its_errors_goes_to_a_page_that_can_be_shown(
+        people, login_as):
+    """A form shown again with an error is at the address it was sent to, which takes forms only:
+    the picker returns to the nearest page above it, not to a 405."""
+    admin = login_as(people["admin"])
+    trainee = people["trainee"].id
+    refused = admin.post(f"/admin/people/{trainee}/assignments", data={"supervisor_id": ""})
+    assert refused.status_code == 400 and f'name="next" value="/admin/people/{trainee}/assignments"' in refused.text
+    response = admin.post("/language", data={"locale": "es", "next": f"/admin/people/{trainee}/assignments"})
+    assert response.status_code == 302 and response.location == f"/admin/people/{trainee}"
+    assert admin.get(response.location).status_code == 200
+    kept = admin.post("/language", data={"locale": "en", "next": "/admin/people?role=trainee"})
+    assert kept.location == "/admin/people?role=trainee"  # a page that can be shown, as it was
+
+
 def test_the_persons_setting_comes_before_everything_else(client, make_user, login_as):
     ana = make_user("ana@example.org", locale="es")
     signed_in = login_as(ana)

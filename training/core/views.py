@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from training.audit import AuditEvent, with_people
-from training.auth.access import safe_next_url
+from training.auth.access import page_to_show, safe_next_url
 from training.auth.models import User, UserRole
 from training.cohorts.dashboard import trainer_overview
 from training.core import bp
@@ -74,7 +74,7 @@ def dashboard():
 def set_language():
     """Choose the language of the pages: saved on the account, or in the session for a visitor."""
 
-    back = safe_next_url(request.form.get("next", "")) or url_for("core.index")
+    back = page_to_show(safe_next_url(request.form.get("next", "")) or url_for("core.index")) or url_for("core.index")
     code = known(request.form.get("locale", ""))
     if code is None:
         flash(_("Please choose one of the languages offered: %(languages)s.",
