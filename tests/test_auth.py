@@ -87,6 +87,22 @@ def test_login_is_rate_limited(client):
     assert "Too many attempts" in client.post("/login", data=wrong).text
 
 
+@pytest.mark.config(RATELIMIT_ENABLED=True)
+def test_a_room_signing_in_together_from_one_address_is_not_limited(app, client, make_user):
+    """A cohort in a training room shares one address: successful sign-ins do not use up the budget
+    that failed ones do, and failures from that address are still limited."""
+    people = [make_user(f"room{n}@example.org") for n in range(15)]
+    for person in people:
+        response = client.post("/login", data={"email": person.email, "password": PASSWORD})
+        assert response.status_code == 302, person.email
+        client.post("/logout")
+    wrong = {"email": "room0@example.org", "password": "wrong-password"}
+    statuses = [client.post("/login", data=wrong).status_code for _ in range(11)]
+    assert statuses[:10] == [200] * 10 and statuses[-1] == 429
+    right = client.post("/login", data={"email": "room1@example.org", "password": PASSWORD})
+    assert right.status_code == 429  # once the budget is spent, until it refills
+
+
 # --- Invitations ---------------------------------------------------------------------
 
 def _invite(client, caplog, email="new@example.org", roles=("trainee",)):

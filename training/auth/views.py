@@ -36,10 +36,15 @@ def _login_limit():
 # One budget for every route that checks a password or a one-time link, so an attacker
 # cannot get ten tries on each of them.
 sign_in_limit = limiter.shared_limit(_login_limit, scope="sign-in", methods=["POST"])
+# Signing in draws on the same budget only when it fails (a successful sign-in redirects): a
+# cohort signing in together in a training room shares one address, and guessing is what the
+# budget is for.
+failed_sign_in_limit = limiter.shared_limit(_login_limit, scope="sign-in", methods=["POST"],
+                                            deduct_when=lambda response: response.status_code != 302)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@sign_in_limit
+@failed_sign_in_limit
 def login():
     """Sign in with e-mail and password."""
     if current_user.is_authenticated:
