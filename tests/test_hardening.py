@@ -155,3 +155,12 @@ def test_ids_beyond_64_bits_in_forms_and_query_strings_are_harmless(team, login_
     assert supervisor.get(f"/supervision/sessions/new?trainee={huge}").status_code == 200
     assert supervisor.post("/supervision/review", data={"entry": [huge], "decision": "return",
                                                         "comment": "x"}).status_code == 400
+
+
+def test_an_error_page_offers_a_way_on_that_fits_who_is_reading(client, team, login_as):
+    missing = client.get("/no-such-page")
+    assert missing.status_code == 404
+    assert 'href="/login">Sign in</a>' in missing.text and 'href="/verify"' in missing.text
+    assert "Go to your dashboard" not in missing.text  # a visitor has none
+    signed_in = login_as(team["trainee"]).get("/no-such-page").text
+    assert 'href="/dashboard">Go to your dashboard</a>' in signed_in and 'href="/login"' not in signed_in
