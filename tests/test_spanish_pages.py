@@ -73,7 +73,7 @@ def test_the_check_knows_the_english_of_these_pages():
                 "Dirección de correo electrónico"]),
     ("/password/forgot", ["Restablezca su contraseña", "Enviarme un enlace para restablecerla"]),
     ("/invitation/not-a-token", ["Este enlace ya no funciona"]),
-    ("/no-such-page", ["Error 404", "Página no encontrada", "Ir a su panel"]),
+    ("/no-such-page", ["Error 404", "Página no encontrada", "Iniciar sesión", "Verificar un certificado"]),
 ])
 def test_a_spanish_visitor_reads_the_sign_in_and_error_pages_in_spanish(client, path, spanish):
     page = client.get(path, headers={"Accept-Language": "es"}).text
