@@ -39,6 +39,19 @@ IDENTIFYING = [
     ("lives at 12 Oak Rd, London SW1A 1AA", "a street address"),
     ("call 555-123-4567", "a phone number"),
     ("(555) 123-4567", "a phone number"),
+    # As Spanish notes write them.
+    ("Hablé con la participante María López sobre su vivienda", "a name"),
+    ("usuaria llamada Rosa", "a name"),
+    ("paciente Ángel Núñez", "a name"),
+    ("Hablé con la Sra. Pérez", "a name"),
+    ("su correo es ana punto lopez arroba gmail punto com", "an e-mail address"),
+    ("nació el 3 de marzo de 1980", "a date of birth"),
+    ("cumpleaños: 14 de febrero de 1975", "a date of birth"),
+    ("expediente nº 4567-22", "a record or case number"),
+    ("vive en Calle Mayor 12", "a street address"),
+    ("vive en Av. de la Reforma 222", "a street address"),
+    ("C/ Luna, 5", "a street address"),
+    ("Su teléfono es seis uno dos tres cuatro cinco seis siete ocho", "a phone number"),
 ]
 
 ORDINARY = [
@@ -67,6 +80,18 @@ ORDINARY = [
     "At 3 pm, client said the week was hard.",
     "Phone call with client about one thing: staying well.",
     "Read chapter 4 of the Peer Recovery Workbook.",
+    "Sesión grupal sobre planes de recuperación con tres participantes.",
+    "Acompañé a la participante A a su cita el lunes.",
+    "Trabajamos en la calle con personas sin hogar.",
+    "Taller en la Calle Mayor sobre derechos.",
+    "El participante habló de su recuperación.",
+    "Reunión de equipo en el Centro de Salud San José.",
+    "Turno de 9 a 17 en el centro de día el 12 de marzo de 2026.",
+    "Participantes B y C asistieron al taller WRAP.",
+    "Sesión en la Plaza de la Constitución con el grupo.",
+    "Participante, martes: hablamos de desencadenantes.",
+    "Lectura de la Guía de Apoyo entre Pares, página 12.",
+    "Caminamos 3 cuadras por la Avenida con el participante.",
 ]
 
 

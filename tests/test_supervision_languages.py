@@ -112,6 +112,12 @@ def test_an_invalid_entry_is_refused_in_spanish(team, login_as):
         "kind": "service", "occurred_on": TODAY.isoformat(), "hours": "3", "domain": "Advocacy",
         "note": "Met client John Smith at the centre"})
     assert response.status_code == 400 and "Parece que esto contiene un nombre." in visible(response.text)
+    for note, kind in (("Hablé con la participante María López sobre su vivienda", "un nombre"),
+                       ("su correo es ana punto lopez arroba gmail punto com", "una dirección de correo")):
+        response = client.post("/hours/new", data={
+            "kind": "service", "occurred_on": TODAY.isoformat(), "hours": "3", "domain": "Advocacy", "note": note})
+        assert response.status_code == 400 and f"Parece que esto contiene {kind}" in visible(response.text), note
+    assert not db.session.scalar(db.select(HourEntry).where(HourEntry.trainee_id == team["ana"].id))
 
 
 def test_the_review_queue_is_in_spanish_with_its_problems_and_its_message(team, login_as):
