@@ -102,7 +102,7 @@ def test_two_requests_racing_with_one_forms_key_make_one_entry(team):
     ({"note": "Client DOB 04/05/1988, very anxious"}, "a date of birth"),
     ({"note": "See MRN 4412345 for history"}, "a record or case number"),
     ({"organisation": "Ward 4, patient ID: 99812"}, "a record or case number"),
-    ({"kind": "training", "provider": ""}, "Enter who provided the training."),
+    ({"kind": "training", "provider": ""}, "Enter who provided the training, and upload its certificate"),
     ({"kind": "training", "provider": "Academy"}, "Upload the training certificate"),
     ({"kind": "holiday"}, "Not a valid choice"),
 ])
@@ -141,6 +141,17 @@ def test_external_training_with_a_certificate(team, login_as):
     download = client.get(f"/hours/{entry.id}/certificate")
     assert download.data == PDF and download.headers["X-Content-Type-Options"] == "nosniff"
     assert login_as(team["other_trainee"]).get(f"/hours/{entry.id}/certificate").status_code == 404
+
+
+def test_a_certificate_chosen_with_another_mistake_is_asked_for_again(team, login_as):
+    """A browser never fills a file field in again: the page says so rather than drop it silently."""
+    client = login_as(team["trainee"])
+    refused = _upload(client, PDF, hours="25")
+    assert refused.status_code == 400 and "Enter between 0.25 and 24 hours." in refused.text
+    assert "The file you chose was not kept: attach it again." in refused.text
+    missing = client.post("/hours/new", data=entry_form(kind="training", provider="Regional Academy", hours="25"))
+    assert "attach it again" not in missing.text  # no file was chosen
+    assert count_entries() == 0
 
 
 @pytest.mark.parametrize("content, name, message", [
@@ -404,7 +415,7 @@ def test_the_log_form_starts_with_work_and_keeps_the_kind_through_errors(team, l
 
     page = client.post("/hours/new", data=entry_form(kind="training", provider=""))
 
-    assert page.status_code == 400 and "Enter who provided the training." in page.text
+    assert page.status_code == 400 and "Enter who provided the training, and upload its certificate" in page.text
     assert 'href="/hours/new?kind=training" aria-current="page"' in page.text
     assert ">Supervision format</" not in page.text and count_entries() == 0
 

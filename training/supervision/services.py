@@ -181,6 +181,9 @@ def _check_entry(trainee, data, exclude_id=None, has_attachment=False):
     for field in ("organisation", "note", "provider"):
         check_text(getattr(data, field), field)
     if data.kind == "training":
+        if not data.provider.strip() and not has_attachment:  # both at once, not one visit each
+            raise EntryError(_("Enter who provided the training, and upload its certificate (PDF, PNG or JPEG)."),
+                             "provider")
         if not data.provider.strip():
             raise EntryError(_("Enter who provided the training."), "provider")
         if not has_attachment:
