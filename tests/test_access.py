@@ -98,6 +98,7 @@ MATRIX = {
     "supervision.new_entry": ("GET", TRAINEE_ONLY),
     "supervision.edit": ("GET", OWN_ENTRY),
     "supervision.certificate": ("GET", {**OWN_ENTRY, "supervisor": 200, "admin": 200}),
+    "supervision.withdraw_confirm": ("GET", OWN_ENTRY),
     "supervision.withdraw": ("POST", {**OWN_ENTRY, "other_trainee": 302}),
     "supervision.progress": ("GET", TRAINEE_ONLY),
     "supervision.export_own": ("GET", TRAINEE_ONLY),

@@ -12,6 +12,7 @@ from training.credentials.evaluation import evaluate_one
 from training.extensions import db
 from training.supervision.models import HourEntry, SupervisionSession
 from training.supervision.services import EntryInput, log_entry, review_entries
+from training.templating import format_date
 
 TODAY = date.today()
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
@@ -239,8 +240,14 @@ def test_approved_entries_are_locked_and_pending_ones_editable(team, login_as):
     assert db.session.get(HourEntry, approved.id).status == "approved"
     assert client.post(f"/hours/{pending.id}/edit", data=entry_form(hours="2.5")).status_code == 302
     assert db.session.get(HourEntry, pending.id).minutes == 150
-    client.post(f"/hours/{pending.id}/withdraw")
+    assert client.get(f"/hours/{approved.id}/withdraw").location == "/hours"  # nothing to withdraw
+    confirm = client.get(f"/hours/{pending.id}/withdraw").text  # the list links here, not to the action
+    assert f'href="/hours/{pending.id}/withdraw"' in client.get("/hours").text
+    assert "Withdraw these hours?" in confirm and "2.5 h" in confirm and "cannot be changed or sent again" in confirm
+    assert db.session.get(HourEntry, pending.id).status == "pending"  # looking withdraws nothing
+    done = client.post(f"/hours/{pending.id}/withdraw", follow_redirects=True).text
     assert db.session.get(HourEntry, pending.id).status == "withdrawn"
+    assert f"Withdrawn: 2.5 h of peer support work on {format_date(pending.occurred_on)}." in done
 
 
 def test_an_administrator_corrects_an_approved_entry_with_a_reason(team, login_as):

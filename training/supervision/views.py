@@ -74,7 +74,7 @@ from training.supervision.wellbeing import (
     set_sharing,
     today_checkin,
 )
-from training.templating import in_language, local_domain_text
+from training.templating import format_date, format_hours, in_language, local_domain_text
 
 
 def _domain_choices(user):
@@ -211,6 +211,16 @@ def edit(entry_id):
     return _entry_page(form, entry)
 
 
+@bp.route("/hours/<int:entry_id>/withdraw", methods=["GET"])
+@roles_required("trainee")
+def withdraw_confirm(entry_id):
+    """Which hours are about to be withdrawn, before they are: withdrawing cannot be undone."""
+    entry = _own_entry_or_404(entry_id)
+    if not entry.editable:
+        return redirect(url_for("supervision.hours"))
+    return render_template("supervision/withdraw_confirm.html", e=entry, form=ConfirmForm())
+
+
 @bp.route("/hours/<int:entry_id>/withdraw", methods=["POST"])
 @roles_required("trainee")
 def withdraw(entry_id):
@@ -223,7 +233,8 @@ def withdraw(entry_id):
     except EntryError as error:
         flash(error.message, "error")
     else:
-        flash(_("Entry withdrawn."), "success")
+        flash(_("Withdrawn: %(hours)s of %(kind)s on %(day)s.", hours=format_hours(entry.minutes),
+                kind=entry.kind_label.lower(), day=format_date(entry.occurred_on)), "success")
     return redirect(url_for("supervision.hours"))
 
 
