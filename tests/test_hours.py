@@ -516,6 +516,13 @@ def _learned(trainee, course, modules=0, quizzes_passed=0, exam_tries=0):
     db.session.commit()
 
 
+def test_a_supervisor_is_told_that_the_next_steps_are_worded_for_the_trainee(team, login_as, credentials):
+    trainee = team["trainee"]
+    theirs = login_as(team["supervisor"]).get(f"/supervisees/{trainee.id}").text
+    assert f"Each next step is worded as {trainee.full_name} reads it on their own progress page." in theirs
+    assert "Each next step is worded" not in login_as(trainee).get("/progress").text
+
+
 def test_a_supervisor_sees_each_supervisees_course_and_quiz_progress(team, people, course, make_user, login_as):
     from tests.conftest import count_statements
 
