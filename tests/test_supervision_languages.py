@@ -195,8 +195,10 @@ def test_the_verification_report_prints_in_the_candidates_language_whoever_asks(
         assert spanish in flat, spanish
     left = sorted(t for t in english_texts("report_pdf.html") if " ".join(t.split()) in flat)
     assert not left, f"English left in a Spanish report: {left}"
-    # The page Ed reads next is still in his language.
-    assert "Supervision verification report" in client.get(f"/supervisees/{team['ana'].id}").text
+    # The page Ed reads next is still in his language, and says which language the report is in.
+    page = client.get(f"/supervisees/{team['ana'].id}").text
+    assert "Supervision verification report" in page
+    assert "The report is written in Spanish, the language Ana Alvarez uses on the platform" in page
 
 
 def test_the_reports_average_is_written_as_the_candidates_language_writes_numbers(team, login_as, make_user):

@@ -20,6 +20,7 @@ from training.credentials.services import (
 from training.extensions import db
 from training.forms import ConfirmForm, choices, show_error
 from training.http import content_disposition, page_count, page_number
+from training.i18n import language_name, user_locale
 from training.quizzes.progress import learning_of
 from training.supervision import bp
 from training.supervision.assessments import most_at_risk
@@ -485,7 +486,7 @@ def supervisee(user_id):
         "page", 1, type=int)), per_page=current_app.config["HOURS_PER_PAGE"], error_out=False)
     return render_template("supervision/progress.html", trainee=trainee, risk=risk, own=False,
                            entries=pagination.items, entries_pagination=pagination, report_form=ReportForm(),
-                           scopes=scopes,
+                           scopes=scopes, report_language=language_name(user_locale(trainee)),
                            chosen_scope=find_scope(scopes, None, current_user), **_progress_context(trainee))
 
 
