@@ -120,6 +120,19 @@ def test_an_invalid_entry_is_refused_in_spanish(team, login_as):
     assert not db.session.scalar(db.select(HourEntry).where(HourEntry.trainee_id == team["ana"].id))
 
 
+def test_a_spanish_speaking_trainee_writes_hours_with_a_decimal_comma(team, login_as):
+    client = login_as(team["ana"])
+    form = client.get("/hours/new").text
+    assert "0,25; 0,5; 0,75; 1; 1,25" in form  # the hint writes numbers as the error messages do
+    response = client.post("/hours/new", data={"kind": "service", "occurred_on": TODAY.isoformat(), "hours": "1,5",
+                                               "domain": "Advocacy", "organisation": "Centro"})
+    assert response.status_code == 302
+    assert db.session.scalar(db.select(HourEntry.minutes).where(HourEntry.trainee_id == team["ana"].id)) == 90
+    refused = client.post("/hours/new", data={"kind": "service", "occurred_on": TODAY.isoformat(), "hours": "1,1",
+                                              "domain": "Advocacy"})
+    assert refused.status_code == 400 and "por ejemplo 1,25 o 2,5" in refused.text
+
+
 def test_the_review_queue_is_in_spanish_with_its_problems_and_its_message(team, login_as):
     first = entry(team["ana"], team["sofia"], days_ago=2, status="pending")
     second = entry(team["ana"], team["sofia"], minutes=90, days_ago=3, status="pending")

@@ -27,7 +27,13 @@ NOTE_HINT = _l("Never identify the people you support: no names, phone numbers, 
 
 
 class HoursField(DecimalField):
-    """Hours as a decimal; a value too large to show with two decimals is shown as it was typed."""
+    """Hours as a decimal, with a point or, as Spanish writes it, a comma ("1,5"); a value too large
+    to show with two decimals is shown as it was typed."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and isinstance(valuelist[0], str) and valuelist[0].count(",") == 1 and "." not in valuelist[0]:
+            valuelist = [valuelist[0].replace(",", "."), *valuelist[1:]]
+        super().process_formdata(valuelist)
 
     def _value(self):
         try:
