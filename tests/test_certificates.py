@@ -287,8 +287,10 @@ def test_a_revoked_certificate_says_so_everywhere(certificate, client, people):
     revoke(people["admin"], certificate, "Issued in error", private_note="Duplicate account")
     page = client.get(f"/verify/{certificate.grouped_code}").text
     assert "Revoked certificate" in page and "Issued in error" in page and "Duplicate account" not in page
+    assert "<dt>Valid until</dt>" not in page and "<dt>Would have been valid until</dt>" in page
     reinstate(people["admin"], certificate, "Checked again")
-    assert "Valid certificate" in client.get(f"/verify/{certificate.grouped_code}").text
+    valid = client.get(f"/verify/{certificate.grouped_code}").text
+    assert "Valid certificate" in valid and "<dt>Valid until</dt>" in valid
     actions = set(db.session.scalars(db.select(AuditEvent.action)))
     assert {"certificate.revoked", "certificate.reinstated"} <= actions
 
