@@ -208,6 +208,8 @@ def test_the_verification_report_prints_in_the_candidates_language_whoever_asks(
         assert spanish in flat, spanish
     left = sorted(t for t in english_texts("report_pdf.html") if " ".join(t.split()) in flat)
     assert not left, f"English left in a Spanish report: {left}"
+    # Ed gave no professional details: said in words that agree with "Credencial" and "Teléfono" alike.
+    assert "sin indicar" in flat and "no indicado" not in flat
     # The page Ed reads next is still in his language, and says which language the report is in.
     page = client.get(f"/supervisees/{team['ana'].id}").text
     assert "Supervision verification report" in page
