@@ -322,6 +322,10 @@ def test_the_audit_log_shows_attendance_marks_in_the_readers_words(running, peop
     assert "<strong>before</strong>: Present</span>" in page
     assert "<strong>after</strong>: Left early (60 min missed)</span>" in page
     assert "left_early" not in page
+    assert f"<strong>session</strong>: {session.topic}</span>" in page  # its topic, not its id
+    confirm(trainer, session, "Tia Trainer")
+    confirmed = admin.get("/admin/audit?action=attendance.confirmed").text
+    assert f"<strong>cohort</strong>: {session.cohort.title}</span>" in confirmed
     people["admin"].locale = "es"
     db.session.commit()
     spanish = admin.get("/admin/audit?action=attendance.marked").text

@@ -220,6 +220,24 @@ def log_page(query, page, per_page=50, limit=10_000):
     return LogPage(rows[:per_page], page, per_page, counted, limit, len(rows) > per_page)
 
 
+def named_in(events):
+    """The live sessions and cohorts the events' details name by id, loaded together, so the log can
+    show a session's topic and a cohort's title: ``{"session": {id: topic}, "cohort": {id: title}}``."""
+    from sqlalchemy.orm import joinedload
+
+    from training.cohorts.models import Cohort, CohortSession
+    from training.cohorts.services import session_topic_in
+
+    wanted = {key: {e.details[key] for e in events if isinstance((e.details or {}).get(key), int)}
+              for key in ("session", "cohort")}
+    sessions = db.session.scalars(select(CohortSession).options(
+        joinedload(CohortSession.cohort).joinedload(Cohort.live_training))
+        .where(CohortSession.id.in_(wanted["session"]))) if wanted["session"] else []
+    cohorts = db.session.execute(select(Cohort.id, Cohort.title).where(Cohort.id.in_(wanted["cohort"]))).all() \
+        if wanted["cohort"] else []
+    return {"session": {s.id: session_topic_in(s) for s in sessions}, "cohort": dict(cohorts)}
+
+
 def _start_of(day, days=0):
     from datetime import UTC, datetime, time, timedelta
 

@@ -24,6 +24,7 @@ from training.admin.services import (
     end_assignment,
     joined_at,
     log_page,
+    named_in,
     people_query,
     reactivate,
 )
@@ -259,7 +260,9 @@ def audit_log():
                             form.date_from.data, form.date_to.data)
     else:
         query = audit_query()
-    return render_template("admin/audit.html", form=form, pagination=log_page(query, page_number(page)), roles=ROLES)
+    pagination = log_page(query, page_number(page))
+    return render_template("admin/audit.html", form=form, pagination=pagination, roles=ROLES,
+                           named=named_in(pagination.items))
 
 
 # --- Programme overview ------------------------------------------------------------------------
