@@ -66,3 +66,19 @@ def test_the_wellbeing_page_explains_its_score_with_the_latest_check_in(team, lo
     # (4 + (6 - 2) + (6 - 3) + 4 + 3) / 5 = 3.6
     assert "(energy 4 + stress (6 − 2) + workload (6 − 3) + supported 4 + rest 3) ÷ 5 = 3.6" in page
     assert "falls 0.5 points or more below the three before" in page
+
+
+def test_the_wellbeing_chart_names_a_single_day_of_check_ins_once(app):
+    from datetime import date
+
+    from training.supervision.charts import short_day, wellbeing_chart
+
+    class CheckIn:
+        def __init__(self, day, score):
+            self.day, self.score = day, score
+
+    day = date(2026, 11, 30)
+    one = str(wellbeing_chart([CheckIn(day, 4)]))
+    assert one.count(f">{short_day(day)}</text>") == 2  # once in each of the chart's two widths
+    two = str(wellbeing_chart([CheckIn(day, 4), CheckIn(date(2026, 12, 3), 3)]))
+    assert two.count(f">{short_day(day)}</text>") == 2 and two.count(f">{short_day(date(2026, 12, 3))}</text>") == 2

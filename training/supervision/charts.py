@@ -139,9 +139,10 @@ def _wellbeing(checkins, width):
     points = " ".join(f"{x:.1f},{y:.1f}" for x, y in map(point, checkins))
     parts.append(f'<polyline points="{points}" fill="none" stroke="#1f5f5b" stroke-width="2.5"/>')
     parts += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="#1f5f5b"/>' for x, y in map(point, checkins)]
-    parts.append(f'<text x="{left}" y="{height - 6}" font-size="11" fill="#4f5d6b">{escape(short_day(first))}</text>'
-                 f'<text x="{width}" y="{height - 6}" font-size="11" text-anchor="end" fill="#4f5d6b">'
-                 f"{escape(short_day(last))}</text>")
+    parts.append(f'<text x="{left}" y="{height - 6}" font-size="11" fill="#4f5d6b">{escape(short_day(first))}</text>')
+    if last != first:  # one day of check-ins is named once, under its point
+        parts.append(f'<text x="{width}" y="{height - 6}" font-size="11" text-anchor="end" fill="#4f5d6b">'
+                     f"{escape(short_day(last))}</text>")
     return _svg(width, height, ("wellbeing-title", _("Your wellbeing score over time")),
                 _("Daily score from 1 (struggling) to 5 (doing well); the table below lists each check-in."),
                 "".join(parts))
