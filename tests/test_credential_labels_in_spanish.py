@@ -130,7 +130,7 @@ def test_checklist_labels_and_next_steps_use_the_files_spanish(app):
         criteria = " ".join(rules.criteria())
         assert "Trabajo o estudios universitarios" in criteria and "Work or college" not in criteria
         renewal = rules.renewal.evaluate(facts(), date(2026, 1, 1), date(2026, 6, 1))
-        assert renewal[1].label == "de las cuales Ética"
+        assert renewal[1].label == "Educación continua en Ética"
         assert "“Ética”" in renewal[1].next_step and "Ética 3 h" in rules.renewal.describe()
         assert "Ethics" not in renewal[1].label + renewal[1].next_step + rules.renewal.describe()
     with app.test_request_context(headers={"Accept-Language": "en"}):

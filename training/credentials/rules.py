@@ -682,7 +682,7 @@ class RenewalRule:
             need = minutes(category.hours)
             done = sum(r.minutes for r in rows if r.category == key)
             label = self.category_label(category)
-            items.append(Item(f"renewal:{key}", _("of which %(category)s", category=label), done >= need,
+            items.append(Item(f"renewal:{key}", _("Continuing education in %(category)s", category=label), done >= need,
                               _of(done, need), "" if done >= need else
                               _("Log %(more)s of continuing education in the category “%(category)s”.",
                                 more=more_hours(need - done), category=label), done, need))
