@@ -326,6 +326,13 @@ def test_the_audit_log_shows_attendance_marks_in_the_readers_words(running, peop
     confirm(trainer, session, "Tia Trainer")
     confirmed = admin.get("/admin/audit?action=attendance.confirmed").text
     assert f"<strong>cohort</strong>: {session.cohort.title}</span>" in confirmed
+    # A supervision event's session is a supervision session, whatever its id: it is not named as a live one.
+    from training import audit
+
+    audit.record("supervision.logged", actor=people["supervisor"], session=session.id, minutes=60)
+    db.session.commit()
+    logged = admin.get("/admin/audit?action=supervision.logged").text
+    assert f"<strong>session</strong>: {session.id}</span>" in logged and session.topic not in logged
     people["admin"].locale = "es"
     db.session.commit()
     spanish = admin.get("/admin/audit?action=attendance.marked").text

@@ -221,21 +221,24 @@ def log_page(query, page, per_page=50, limit=10_000):
 
 
 def named_in(events):
-    """The live sessions and cohorts the events' details name by id, loaded together, so the log can
-    show a session's topic and a cohort's title: ``{"session": {id: topic}, "cohort": {id: title}}``."""
+    """The live sessions and cohorts that cohort and attendance events name by id, loaded together, so
+    the log shows a session's topic and a cohort's title: ``{event id: {"session": topic, ...}}``.
+    (A supervision event's "session" is a supervision session: it keeps its id.)"""
     from sqlalchemy.orm import joinedload
 
     from training.cohorts.models import Cohort, CohortSession
     from training.cohorts.services import session_topic_in
 
-    wanted = {key: {e.details[key] for e in events if isinstance((e.details or {}).get(key), int)}
-              for key in ("session", "cohort")}
-    sessions = db.session.scalars(select(CohortSession).options(
+    live = [e for e in events if e.action.startswith(("attendance.", "cohort.")) and e.details]
+    wanted = {key: {e.details[key] for e in live if isinstance(e.details.get(key), int)} for key in ("session", "cohort")}
+    sessions = {s.id: session_topic_in(s) for s in db.session.scalars(select(CohortSession).options(
         joinedload(CohortSession.cohort).joinedload(Cohort.live_training))
-        .where(CohortSession.id.in_(wanted["session"]))) if wanted["session"] else []
-    cohorts = db.session.execute(select(Cohort.id, Cohort.title).where(Cohort.id.in_(wanted["cohort"]))).all() \
-        if wanted["cohort"] else []
-    return {"session": {s.id: session_topic_in(s) for s in sessions}, "cohort": dict(cohorts)}
+        .where(CohortSession.id.in_(wanted["session"])))} if wanted["session"] else {}
+    cohorts = dict(db.session.execute(select(Cohort.id, Cohort.title).where(Cohort.id.in_(wanted["cohort"]))).all()) \
+        if wanted["cohort"] else {}
+    found = {"session": sessions, "cohort": cohorts}
+    return {e.id: {key: found[key][e.details[key]] for key in found
+                   if isinstance(e.details.get(key), int) and e.details[key] in found[key]} for e in live}
 
 
 def _start_of(day, days=0):
