@@ -331,7 +331,7 @@ def test_renewal_needs_continuing_education_and_links_to_the_previous(certificat
     approved(ready, "training", 14 * 60, 30, domain="Advocacy", provider="Academy")
     approved(ready, "training", 6 * 60, 20, domain="Ethical Responsibility", provider="Academy")
     db.session.commit()
-    with pytest.raises(CertificateError, match="Continuing education in Ethics"):  # chosen on the entry, never read from a name
+    with pytest.raises(CertificateError, match="Continuing education in Ethics"):  # the category chosen, never a name
         renew(people["admin"], certificate)
     approved(ready, "training", 6 * 60, 19, domain="Advocacy", provider="Academy", category="ethics")
     db.session.commit()
