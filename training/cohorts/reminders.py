@@ -44,10 +44,10 @@ def send_session_reminders(today=None):
                 message = _("A reminder: your session “%(topic)s” (%(cohort)s) is tomorrow, %(day)s, from %(start)s "
                             "to %(end)s.", topic=topic, cohort=session.cohort.title, day=format_date(start.date()),
                             start=start.strftime("%H:%M"), end=end.strftime("%H:%M"))
-            # Told by the e-mail below: stored as e-mailed, so no digest tells it again a day late.
+            # Told by the e-mail below, in the same words: stored as e-mailed, so no digest tells it again a day late.
             notify(person.id, "session_tomorrow", f"{KIND}-{session.id}", message, "cohorts.detail",
                    {"cohort_id": session.cohort_id}, emailed=True)
-            send_to(person, "session_reminder", session=session, cohort=session.cohort, topic=topic, start=start,
-                    end=end, link=document_url("cohorts.detail", cohort_id=session.cohort_id))
+            send_to(person, "session_reminder", session=session, cohort=session.cohort, topic=topic, reminder=message,
+                    link=document_url("cohorts.detail", cohort_id=session.cohort_id))
             sent += 1
     return sent

@@ -491,9 +491,7 @@ def attendance(session_id):
             show_error(form, error)
         else:
             if confirming:
-                count = sum(1 for c in credited.values() if c)
-                flash(ngettext("Attendance confirmed: training hours credited to %(num)d trainee.",
-                               "Attendance confirmed: training hours credited to %(num)d trainees.", count), "success")
+                _say_confirmed(credited)
             else:
                 flash(_("Attendance saved and the hours it credits updated.") if confirmed else _("Attendance saved."),
                       "success")
@@ -518,10 +516,14 @@ def confirm_attendance(session_id):
         db.session.rollback()
         flash(error.message, "error")
     else:
-        count = sum(1 for c in credited.values() if c)
-        flash(ngettext("Attendance confirmed: training hours credited to %(num)d trainee.",
-                       "Attendance confirmed: training hours credited to %(num)d trainees.", count), "success")
+        _say_confirmed(credited)
     return redirect(url_for("cohorts.attendance", session_id=session.id))
+
+
+def _say_confirmed(credited):
+    count = sum(1 for c in credited.values() if c)
+    flash(ngettext("Attendance confirmed: training hours credited to %(num)d trainee.",
+                   "Attendance confirmed: training hours credited to %(num)d trainees.", count), "success")
 
 
 @bp.route("/sessions/<int:session_id>/code")
