@@ -11,6 +11,7 @@ from training.certificates.models import Certificate
 from training.extensions import db
 from training.jobs.models import Job
 
+from .conftest import count_statements
 from .test_certificates import credential, make_eligible  # noqa: F401  (fixtures)
 
 
@@ -161,3 +162,48 @@ def test_old_job_files_are_removed_and_the_job_says_so(app, runner, people, logi
     assert "0 files removed" in runner.invoke(args=["jobs", "clean"]).output  # nothing twice
     assert "1 file removed" in runner.invoke(args=["jobs", "clean", "--days", "0"]).output
     assert runner.invoke(args=["jobs", "clean", "--days", "-1"]).exit_code != 0
+
+
+def test_a_bulk_issue_reads_its_job_starter_and_credential_once_per_chunk(
+        people, make_user, course, credential, monkeypatch):  # noqa: F811
+    """Each certificate is committed on its own, yet the job, the person who started it, the
+    credential and the trainees are read once for the chunk, not again after every commit; and
+    what each certificate records is still right."""
+    from training.audit import AuditEvent
+    from training.badges.keys import current_keys
+    from training.certificates.jobs import start_bulk_issue
+    from training.notifications import services as notifications
+
+    trainees = [make_user(f"bulk{n}@example.org", roles={"trainee"}) for n in range(5)]
+    for trainee in trainees:
+        make_eligible(trainee, course)
+    current_keys()  # the first generation of signing keys, made once for every certificate
+    db.session.commit()
+    announced = []  # telling the holders is a job of its own, with its own statements
+    monkeypatch.setattr(notifications, "deliver_events", announced.extend)
+
+    def reads(group):
+        [(trainee.id, trainee.email) for trainee in group]  # read here, not counted with the job's
+        with count_statements() as statements:
+            job = start_bulk_issue(people["admin"], credential, group)
+        counted = {table: sum(bool(re.search(rf'^SELECT\b.*\bFROM "?{table}"?\s', s, re.S)) for s in statements)
+                   for table in ("job", "user", "credential", "issuer_key", "badge_holder")}
+        db.session.expire_all()  # the job ran in a session of its own
+        return db.session.get(Job, job.id), counted, len(statements)
+
+    two, two_reads, two_statements = reads(trainees[:2])
+    three, three_reads, three_statements = reads(trainees[2:])
+    assert {table: three_reads[table] - two_reads[table] for table in two_reads} == {
+        "job": 0, "user": 0, "credential": 0, "issuer_key": 1, "badge_holder": 1}
+    # One more certificate costs its own statements only: its checks (8), its holder's identifier
+    # and signing keys (5), the certificate and its audit event (6) and its progress (2).
+    assert three_statements - two_statements <= 21
+
+    for job in (two, three):
+        assert (job.status, job.done, job.failed) == ("finished", job.total, 0)
+    issued = db.session.scalars(db.select(Certificate).where(Certificate.user_id.in_([t.id for t in trainees])))
+    assert sorted(c.holder_name for c in issued) == sorted(t.printed_name for t in trainees)
+    events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "certificate.issued")).all()
+    assert sorted(e.subject_id for e in events) == sorted(t.id for t in trainees)
+    assert {e.actor_id for e in events} == {people["admin"].id}
+    assert sorted(announced) == sorted(e.id for e in events)

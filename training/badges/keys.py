@@ -142,13 +142,16 @@ def _publish_legacy_key():
 
 def current_keys():
     """The (RSA, Ed25519) keys that sign new credentials, creating the first generation if needed."""
-    generation = _latest_generation()
-    if not generation:
+    def latest():  # one statement: the newest generation's pair
+        newest = select(func.max(IssuerKey.generation)).where(IssuerKey.algorithm == "RS256").scalar_subquery()
+        return {k.algorithm: k for k in db.session.scalars(
+            select(IssuerKey).where(IssuerKey.generation == newest, IssuerKey.algorithm.in_(("RS256", "EdDSA"))))}
+
+    keys = latest()
+    if not keys:
         _publish_legacy_key()
         _add_generation()
-        generation = _latest_generation()
-    keys = {k.algorithm: k for k in db.session.scalars(
-        select(IssuerKey).where(IssuerKey.generation == generation, IssuerKey.algorithm.in_(("RS256", "EdDSA"))))}
+        keys = latest()
     return keys["RS256"], keys["EdDSA"]
 
 

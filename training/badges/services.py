@@ -130,12 +130,12 @@ def holder_url(user_id):
     """The stable URL identifying a holder: the subject of every credential they hold."""
     public_id = db.session.scalar(select(BadgeHolder.public_id).where(BadgeHolder.user_id == user_id))
     if public_id is None:
+        public_id = str(uuid.uuid4())
         try:
             with db.session.begin_nested():
-                db.session.add(BadgeHolder(user_id=user_id, public_id=str(uuid.uuid4())))
-        except IntegrityError:
-            pass  # made at the same moment by another request
-        public_id = db.session.scalar(select(BadgeHolder.public_id).where(BadgeHolder.user_id == user_id))
+                db.session.add(BadgeHolder(user_id=user_id, public_id=public_id))
+        except IntegrityError:  # made at the same moment by another request: theirs is the one
+            public_id = db.session.scalar(select(BadgeHolder.public_id).where(BadgeHolder.user_id == user_id))
     return f"{base_url()}/holders/{public_id}"
 
 

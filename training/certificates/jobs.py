@@ -1,4 +1,6 @@
 """Certificate work done by background jobs: issuing in bulk, and zip files of stored PDFs."""
+from contextlib import contextmanager
+
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -35,10 +37,32 @@ class BulkIssue(JobKind):
         issue(trainee, db.session.get(Credential, job.params["credential_id"]), actor=actor)
 
     def run_chunk(self, job, items, step):
+        from training.auth.models import User
         from training.notifications.services import announcing_together
 
-        with announcing_together():  # one background job tells the chunk's holders, not one each
+        with announcing_together(), loaded_across_commits():  # one background job tells the chunk's holders
+            # The chunk's trainees and the job's starter, read once: ``process`` finds them in the
+            # session, which keeps them as long as they are held here.
+            ids = [int(item.key) for item in items] + [job.started_by_id]
+            kept = db.session.scalars(db.select(User).where(User.id.in_(ids))).all()  # noqa: F841
             super().run_chunk(job, items, step)
+
+
+@contextmanager
+def loaded_across_commits():
+    """Objects read in the block stay loaded when an item commits, instead of being read again.
+
+    Each certificate of a chunk is committed on its own; otherwise the job, the person who started
+    it, the credential and the chunk's trainees would all be read again after every one. What the
+    issue checks (an existing certificate, the trainee's hours) is queried afresh each time. At the
+    end, everything is marked for reading again, as after any commit."""
+    session = db.session()
+    before, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = before
+        session.expire_all()
 
     def links(self, job):
         return [(_("Issued certificates"), url_for("certificates.admin_list"))]
