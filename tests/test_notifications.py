@@ -10,6 +10,8 @@ from training.notifications.services import deliver_events, send_digests, set_de
 from training.supervision.models import HourEntry
 from training.supervision.services import EntryInput, log_entry, review_entries
 
+from .conftest import count_statements
+
 TODAY = date.today()
 
 
@@ -233,3 +235,38 @@ def test_the_notifications_migration_keeps_rows_down_and_up(app, people):
                           "'2026-01-01 00:00:00')"), {"u": trainee_id})
         assert conn.execute(text("SELECT message FROM notification")).scalars().all() == ["Again"]
     assert db.session.scalar(db.select(db.func.count()).select_from(HourEntry)) == 0
+
+
+def test_the_people_told_of_many_events_are_read_once_and_each_told_in_their_language(team, make_user,
+                                                                                       monkeypatch):
+    """A background job tells a chunk's events together: each notification commits on its own,
+    yet the events and the people told are read once, however many there are."""
+    from training.audit import AuditEvent
+    from training.notifications import services
+
+    trainees = [team["trainee"]] + [make_user(f"told{n}@example.org", roles={"trainee"}) for n in range(4)]
+    trainees[3].locale = "es"
+    for trainee in trainees[1:]:
+        db.session.add(SupervisorAssignment(supervisor=team["supervisor"], trainee=trainee,
+                                            starts_on=TODAY - timedelta(days=60)))
+    db.session.commit()
+    waiting = []
+    monkeypatch.setattr(services, "deliver_events", waiting.extend)  # held back, told below
+    for trainee in trainees:
+        review_entries(team["supervisor"], [logged(trainee)], "approve", signed_name=team["supervisor"].full_name)
+    monkeypatch.undo()
+    approvals = list(db.session.scalars(db.select(AuditEvent.id).where(AuditEvent.action == "hours.approved")
+                                        .order_by(AuditEvent.id)))
+
+    def reads(event_ids):
+        db.session.expire_all()
+        with count_statements() as statements:
+            deliver_events(event_ids)
+        return {table: sum(bool(re.search(rf'^SELECT\b.*\bFROM "?{table}"?\s', s, re.S)) for s in statements)
+                for table in ("audit_event", "user")}
+
+    assert reads(approvals[:2]) == reads(approvals[2:])  # two people told, then three
+    for trainee in trainees:
+        assert len(messages_of(trainee)) == 1
+    assert messages_of(trainees[3])[0].startswith("Sue Supervisor aprobó sus 2 h de trabajo")
+    assert messages_of(trainees[4])[0].startswith("Sue Supervisor approved your 2 h of")

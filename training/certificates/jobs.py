@@ -1,6 +1,4 @@
 """Certificate work done by background jobs: issuing in bulk, and zip files of stored PDFs."""
-from contextlib import contextmanager
-
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -8,7 +6,7 @@ from flask_babel import ngettext
 
 from training.extensions import db
 from training.jobs import services as jobs
-from training.jobs.services import JobItemFailed, JobKind, ZipOfPdfs
+from training.jobs.services import JobItemFailed, JobKind, ZipOfPdfs, loaded_across_commits
 
 
 def start_bulk_issue(actor, credential, users):
@@ -47,22 +45,6 @@ class BulkIssue(JobKind):
             kept = db.session.scalars(db.select(User).where(User.id.in_(ids))).all()  # noqa: F841
             super().run_chunk(job, items, step)
 
-
-@contextmanager
-def loaded_across_commits():
-    """Objects read in the block stay loaded when an item commits, instead of being read again.
-
-    Each certificate of a chunk is committed on its own; otherwise the job, the person who started
-    it, the credential and the chunk's trainees would all be read again after every one. What the
-    issue checks (an existing certificate, the trainee's hours) is queried afresh each time. At the
-    end, everything is marked for reading again, as after any commit."""
-    session = db.session()
-    before, session.expire_on_commit = session.expire_on_commit, False
-    try:
-        yield
-    finally:
-        session.expire_on_commit = before
-        session.expire_all()
 
     def links(self, job):
         return [(_("Issued certificates"), url_for("certificates.admin_list"))]

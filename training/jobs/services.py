@@ -11,6 +11,7 @@ present), so a retry or a chunk run twice never doubles anything.
 import logging
 import secrets
 import zipfile
+from contextlib import contextmanager
 from datetime import timedelta
 from importlib import import_module
 from pathlib import Path
@@ -181,6 +182,21 @@ def create(kind, started_by, items, params=None):
     db.session.commit()
     dispatch(job)
     return job
+
+
+@contextmanager
+def loaded_across_commits():
+    """Objects read in the block stay loaded when an item of the work commits, instead of being read
+    again after every commit: for work that commits item by item, where what the items share (a
+    job, the person who started it, a credential) cannot change under it. What an item checks
+    must still be queried. At the end, everything is marked for reading again, as after a commit."""
+    session = db.session()
+    before, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = before
+        session.expire_all()
 
 
 def dispatch(job):

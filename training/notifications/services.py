@@ -21,6 +21,7 @@ from training import jobs
 from training.db_types import utcnow
 from training.extensions import db
 from training.i18n import current_language, for_user
+from training.jobs.services import loaded_across_commits
 from training.mail import external_url, send_to
 from training.notifications.models import DELIVERIES, Notification, NotificationSetting
 from training.templating import format_date, format_hours
@@ -96,17 +97,23 @@ def deliver_events(event_ids):
     from training.audit import AuditEvent
     from training.auth.models import User
 
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.id.in_(event_ids)).order_by(AuditEvent.id))
     keys = []
-    for event in list(events):
-        handler = HANDLERS.get(event.action)
-        for user_id, kind, words, endpoint, args in (handler(event) if handler else []):
+    with loaded_across_commits():  # each notification commits; the events and people are read once
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.id.in_(event_ids)).order_by(AuditEvent.id))
+        told = [(event, telling) for event in events.all() for telling in HANDLERS.get(event.action, _nobody)(event)]
+        people = {person.id: person for person in db.session.scalars(select(User).where(
+            User.id.in_({user_id for _event, (user_id, *_rest) in told})))}
+        for event, (user_id, kind, words, endpoint, args) in told:
             key = f"audit-{event.id}"
-            with for_user(db.session.get(User, user_id)):
+            with for_user(people.get(user_id)):
                 message = words()
             notify(user_id, kind, key, message, endpoint, args)
             keys.append((user_id, key))
     email_at_once([n.id for n in _find(keys)])
+
+
+def _nobody(event):
+    return []
 
 
 def _find(keys):
@@ -280,14 +287,15 @@ def email_at_once(notification_ids, subject=None):
     wanted = [n for n in wanted if _can_receive(people.get(n.user_id))]
     sent = 0
     by_id = {n.id: n for n in wanted}
-    for notification_id in _claim([n.id for n in wanted]):
-        notification = by_id[notification_id]
-        person = people[notification.user_id]
-        with for_user(person):
-            words = (subject or SUBJECTS.get(notification.kind, lambda: _("A notification")))()
-        send_to(person, "notification", subject=words, message=notification.message, link=_link(notification),
-                account_link=external_url("auth.account"))
-        sent += 1
+    with loaded_across_commits():  # claiming commits; the notifications and people read above stay read
+        for notification_id in _claim([n.id for n in wanted]):
+            notification = by_id[notification_id]
+            person = people[notification.user_id]
+            with for_user(person):
+                words = (subject or SUBJECTS.get(notification.kind, lambda: _("A notification")))()
+            send_to(person, "notification", subject=words, message=notification.message,
+                    link=_link(notification), account_link=external_url("auth.account"))
+            sent += 1
     return sent
 
 
