@@ -299,6 +299,89 @@ def test_bad_sessions_are_refused(team, login_as, data, message):
     assert count_entries() == 0
 
 
+SETTING_CREDENTIAL = """slug: setting-aware
+title: Setting-Aware Peer Specialist
+certificate_prefix: SAP
+domains: [Advocacy, Crisis Support]
+hour_attributes:
+  - key: in_person
+    label: Supervised in person
+    help: The supervisor and supervisee were in the same room.
+    kinds: [supervision]
+requirements:
+  - kind: supervision_hours
+    total: 10
+validity_months: 24
+"""
+
+
+@pytest.fixture
+def mixed_team(team, tmp_path):
+    """The trainee works toward the shipped credential; another supervisee toward one whose domains
+    and statements about supervision differ."""
+    from training.credentials.loader import sync_credentials
+    from training.credentials.models import Credential
+    from training.credentials.services import enrol
+
+    (tmp_path / "setting-aware.yaml").write_text(SETTING_CREDENTIAL, encoding="utf-8")
+    sync_credentials(tmp_path)
+    other = team["other_trainee"]
+    db.session.add(SupervisorAssignment(supervisor=team["supervisor"], trainee=other,
+                                        starts_on=TODAY - timedelta(days=10)))
+    db.session.commit()
+    enrol(team["admin"], other, db.session.scalar(db.select(Credential).where(Credential.slug == "setting-aware")),
+          TODAY - timedelta(days=10))
+    return team
+
+
+def test_the_session_form_offers_every_supervisees_domains_and_statements(mixed_team, login_as):
+    page = login_as(mixed_team["supervisor"]).get("/supervision/sessions/new").text
+    for offered in ("Advocacy", "Ethical Responsibility", "Crisis Support", "Supervised in person",
+                    "The supervisor and supervisee were in the same room.", "Organisation or setting"):
+        assert offered in page, offered
+
+
+def test_a_session_records_its_setting_and_each_supervisees_own_statements(mixed_team, login_as):
+    from training.supervision.exports import report_scopes
+
+    trainee, other = mixed_team["trainee"], mixed_team["other_trainee"]
+    response = login_as(mixed_team["supervisor"]).post("/supervision/sessions/new", data={
+        "format": "group", "occurred_on": TODAY.isoformat(), "hours": "1", "domain": "Advocacy",
+        "organisation": "  Harbour Drop-in ", "attributes": ["in_person"], "signed_name": "Sue Supervisor",
+        "trainees": [trainee.id, other.id]})
+    assert response.status_code == 302
+    entries = {e.trainee_id: e for e in db.session.scalars(db.select(HourEntry))}
+    assert {e.organisation for e in entries.values()} == {"Harbour Drop-in"}
+    # Only the credential that asks about supervision in person gets the statement.
+    assert entries[other.id].attribute_keys == ["in_person"] and entries[trainee.id].attribute_keys == []
+    # The verification report for that setting counts the session.
+    scopes = {scope.organisation: scope for scope in report_scopes(other)}
+    assert scopes["Harbour Drop-in"].minutes == 60
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"domain": "Crisis Support"}, "Crisis Support is not a domain of Tina Trainee&#39;s credential"),
+    ({"attributes": ["made_up"]}, "is not a valid choice for this field"),
+    ({"organisation": "Met Ana Lopez at 555 123 4567"}, "a phone number"),
+])
+def test_a_session_that_does_not_fit_everyone_present_is_refused(mixed_team, login_as, data, message):
+    form = {"format": "group", "occurred_on": TODAY.isoformat(), "hours": "1", "domain": "Advocacy",
+            "signed_name": "Sue Supervisor", "trainees": [mixed_team["trainee"].id, mixed_team["other_trainee"].id],
+            **data}
+    page = login_as(mixed_team["supervisor"]).post("/supervision/sessions/new", data=form)
+    assert page.status_code == 400 and message in page.text, page.text[:3000]
+    assert count_entries() == 0
+
+
+def test_a_statement_no_supervisee_present_is_asked_about_is_refused(mixed_team, login_as):
+    """Offered for the other supervisee, the statement cannot be recorded for the trainee alone."""
+    page = login_as(mixed_team["supervisor"]).post("/supervision/sessions/new", data={
+        "format": "individual", "occurred_on": TODAY.isoformat(), "hours": "1", "domain": "Advocacy",
+        "attributes": ["in_person"], "signed_name": "Sue Supervisor", "trainees": [mixed_team["trainee"].id]})
+    assert page.status_code == 400 and "Tick only the statements listed for the supervisees present." in page.text
+    assert count_entries() == 0
+
+
 # --- Progress and the state-style credential ---------------------------------------------------------
 
 def _approved(trainee, supervisor, kind, minutes, days_ago=5, **extra):

@@ -100,6 +100,7 @@ DETAILS = {
     "note": _l("note"),
     "number": _l("number"),
     "occurred_on": _l("occurred on"),
+    "organisation": _l("organisation or setting"),
     "quantity": _l("quantity"),
     "reason": _l("reason"),
     "reflection": _l("reflection"),

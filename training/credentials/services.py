@@ -36,6 +36,25 @@ def credentials_for(user):
     return [default] if default else []
 
 
+def credentials_among(users, today=None):
+    """Every credential these trainees work toward today, oldest enrolment first, without repeats
+    (the default credential too when one of them has no current enrolment): what a form that
+    records hours for all of them at once offers. One statement, however many trainees."""
+    today = today or date.today()
+    ids = {user.id for user in users}
+    if not ids:
+        return []
+    rows = db.session.execute(select(Enrolment.user_id, Credential).join(Enrolment.credential).where(
+        Enrolment.user_id.in_(ids), (Enrolment.ended_on.is_(None)) | (Enrolment.ended_on >= today))
+        .order_by(Enrolment.started_on, Enrolment.id)).all()
+    found = list(dict.fromkeys(credential for _user_id, credential in rows))
+    if len({user_id for user_id, _credential in rows}) < len(ids):
+        default = default_credential()
+        if default is not None and default not in found:
+            found.append(default)
+    return found
+
+
 def domains_for(user):
     """Every domain of every credential the trainee works toward, in file order, without repeats."""
     seen = []

@@ -142,6 +142,13 @@ class SessionForm(FlaskForm):
     occurred_on = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter the date."))])
     hours = hours_field(_l("Length in hours"))
     domain = SelectField(_l("Domain"), validators=[DataRequired(message=_l("Choose a domain."))])
+    organisation = StringField(_l("Organisation or setting"), filters=[strip], validators=[Optional(), Length(max=200)],
+                               description=_l("Where the supervisees’ work was supervised, such as a recovery "
+                                              "community centre. Verification reports count the session at this "
+                                              "setting; left empty, at your own organisation."))
+    attributes = CheckboxesField(_l("What applies to this session"), validators=[Optional()],
+                                 description=_l("Their credentials count supervision with these separately. Each "
+                                                "supervisee present gets the ones their credential asks about."))
     topics = TextAreaField(_l("Topics"), filters=[strip], validators=[Optional(), Length(max=2000)],
                            description=NOTE_HINT)
     signed_name = StringField(_l("Your full name, as your signature"), filters=[strip],

@@ -26,7 +26,7 @@ from training.extensions import db
 from training.notifications.services import announce
 from training.supervision.models import KINDS, LISTED_KINDS, Attachment, HourEntry, HourSummary, SupervisionSession
 from training.supervision.privacy import identifier_message
-from training.templating import format_date, format_number
+from training.templating import format_date, format_number, local_domain_text
 
 COUNTED = ("pending", "approved", "returned")  # entries that take up time in a day
 ALLOWED_UPLOADS = {
@@ -435,13 +435,19 @@ def supervisee_ids(supervisor, on=None):
         SupervisorAssignment.supervisor_id == supervisor.id, SupervisorAssignment.current_filter(on))))
 
 
-def log_session(supervisor, fmt, occurred_on, minutes, domain, topics, trainee_ids, signed_name):
-    """Record a supervision session and, for each supervisee present, a signed hour entry."""
+def log_session(supervisor, fmt, occurred_on, minutes, domain, topics, trainee_ids, signed_name, organisation="",
+                attributes=()):
+    """Record a supervision session and, for each supervisee present, a signed hour entry.
+
+    ``organisation`` is the work setting the entries count at in verification reports (empty:
+    the supervisor's own). Each entry carries those of ``attributes`` its trainee's credentials
+    ask of supervision; one that no present trainee's credential asks about is refused."""
     if fmt not in ("individual", "group"):
         raise EntryError(_("Choose individual or group supervision."), "format")
     check_day(occurred_on)
     check_minutes(minutes)
     check_text(topics, "topics")
+    check_text(organisation, "organisation")
     trainee_ids = sorted(set(trainee_ids))
     allowed = supervisee_ids(supervisor)  # only supervisees today: an ended assignment grants nothing
     if not trainee_ids:
@@ -456,9 +462,16 @@ def log_session(supervisor, fmt, occurred_on, minutes, domain, topics, trainee_i
         raise EntryError(_("Type your full name exactly as it appears on your account (%(name)s) to sign.",
                            name=supervisor.full_name), "signed_name")
     trainees = [db.session.get(User, t) for t in trainee_ids]
+    attributes, asked = set(attributes), {}
     for trainee in trainees:
-        check_domain(trainee, domain)
+        if domain not in domains_for(trainee):
+            raise EntryError(_("%(domain)s is not a domain of %(name)s's credential. Choose another domain, or "
+                               "log their session on its own.", domain=local_domain_text(domain)[0],
+                               name=trainee.full_name), "domain")
         check_day_total(trainee, occurred_on, minutes, field="trainees")
+        asked[trainee.id] = attributes & {a.key for a in hour_attributes_for(trainee, "supervision")}
+    if attributes - set().union(*asked.values()):
+        raise EntryError(_("Tick only the statements listed for the supervisees present."), "attributes")
     now = utcnow()
     session = SupervisionSession(supervisor_id=supervisor.id, format=fmt, occurred_on=occurred_on, minutes=minutes,
                                  domain=domain, topics=(topics or "").strip(), signed_name=signed_name.strip())
@@ -467,12 +480,13 @@ def log_session(supervisor, fmt, occurred_on, minutes, domain, topics, trainee_i
         entry = HourEntry(trainee_id=trainee.id, kind="supervision", occurred_on=occurred_on, minutes=minutes,
                           domain=domain, supervision_format=fmt, session=session, status="approved",
                           supervisor_id=supervisor.id, reviewed_at=now, signed_name=session.signed_name,
-                          note=session.topics)
+                          note=session.topics, organisation=(organisation or "").strip(),
+                          attributes=",".join(sorted(asked[trainee.id])))
         db.session.add(entry)
         db.session.flush()
         entry.signature_hash = entry_digest(entry, entry.signed_name, now)
     audit.record("supervision.logged", actor=supervisor, session=session.id, format=fmt, minutes=minutes,
-                 trainees=[t.email for t in trainees])
+                 trainees=[t.email for t in trainees], organisation=(organisation or "").strip())
     db.session.commit()
     return session
 

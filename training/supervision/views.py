@@ -12,7 +12,7 @@ from training.auth.models import User
 from training.credentials.evaluation import evaluate
 from training.credentials.services import (
     categories_for,
-    credential_for,
+    credentials_among,
     domains_for,
     hour_attribute_choices,
     hour_attribute_hints,
@@ -443,15 +443,30 @@ def review():
         400 if request.method == "POST" else 200
 
 
+def _session_choices(form, people):
+    """The session form's domains and statements: every one the supervisees' credentials list, each
+    named as the first credential listing it translates it."""
+    domains, statements, hints = {}, {}, {}
+    for credential in credentials_among(people):
+        for domain in credential.domains:
+            domains.setdefault(domain, local_domain_text(domain, credential)[0])
+        for attribute in credential.spec.hour_attributes:
+            if "supervision" in attribute.kinds and attribute.key not in statements:
+                statements[attribute.key] = credential.local_label(attribute.label)
+                if attribute.help:
+                    hints[attribute.key] = in_language(*credential.local_text(attribute.key, attribute.help))
+    form.domain.choices = choices(domains.items())
+    form.attributes.choices = choices(statements.items())
+    form.attribute_hints = hints
+
+
 @bp.route("/supervision/sessions/new", methods=["GET", "POST"])
 @roles_required("supervisor")
 def new_session():
     """Log an individual or group supervision session and sign it."""
     form = SessionForm()
     people = sorted(_supervisees(), key=lambda u: u.full_name.lower())
-    credential = credential_for(people[0]) if people else None
-    form.domain.choices = choices([(d, local_domain_text(d, credential)[0])
-                                   for d in (credential.domains if credential else [])])
+    _session_choices(form, people)
     present = {int(i) for i in request.form.getlist("trainees") if i.isdigit()}
     if request.method == "GET":
         form.occurred_on.data = date.today()
@@ -460,7 +475,8 @@ def new_session():
     if form.validate_on_submit():
         try:
             log_session(current_user, form.format.data, form.occurred_on.data, form.minutes, form.domain.data,
-                        form.topics.data or "", present, form.signed_name.data)
+                        form.topics.data or "", present, form.signed_name.data,
+                        organisation=form.organisation.data or "", attributes=form.attributes.data or ())
         except EntryError as error:
             db.session.rollback()
             if error.field == "trainees":
