@@ -31,7 +31,7 @@ from training.db_types import utcnow
 from training.extensions import db
 from training.supervision.models import HourEntry
 
-from .conftest import ROOT, mailed_links
+from .conftest import ROOT, count_statements, mailed_links
 
 ADVOCACY, MENTORING, ETHICS = "Advocacy", "Mentoring/Education", "Ethical Responsibility"
 
@@ -721,3 +721,23 @@ def test_adding_an_unknown_email_says_so_next_to_the_field(running, people, logi
                                               data={"email": "nobody@example.org", "action": "invite"})
     assert response.status_code == 400 and 'id="full_name-error"' in response.text
     assert db.session.scalar(db.select(db.func.count()).select_from(CohortMember)) == 2
+
+
+def test_the_trainee_dashboard_reads_upcoming_sessions_with_their_cohorts_at_once(people, trainer, credential,
+                                                                                   login_as):
+    """Each upcoming session shows its cohort and its topic in the reader's language: read with the
+    sessions, not one cohort and live training at a time."""
+    _cohort(trainer, people, credential, [(timedelta(hours=2), 2, {ADVOCACY: 120})], title="Morning cohort")
+    as_trainee = login_as(people["trainee"])
+
+    def dashboard():
+        with count_statements() as statements:
+            page = as_trainee.get("/dashboard").text
+        return len(statements), page
+
+    one, _page = dashboard()
+    _cohort(trainer, people, credential, [(timedelta(hours=3), 2, {ADVOCACY: 120}),
+                                          (timedelta(days=2), 2, {ADVOCACY: 120})], title="Evening cohort")
+    three, page = dashboard()
+    assert one == three
+    assert "Morning cohort" in page and "Evening cohort" in page and "Session at 2 days" in page
