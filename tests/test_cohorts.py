@@ -76,7 +76,7 @@ def live(app, credential):
 
 def _cohort(trainer, people, credential, sessions, **values):
     """A cohort with ``sessions`` as (start offset from now, hours, credits) and both trainees enrolled."""
-    live = LiveTraining(slug=f"t{len(sessions)}", title="Core skills", sessions=[])
+    live = LiveTraining(slug=values.pop("slug", f"t{len(sessions)}"), title="Core skills", sessions=[])
     cohort = Cohort(title=values.pop("title", "Evening cohort"), live_training=live, credential=credential,
                     starts_on=date.today() - timedelta(days=30), ends_on=date.today() + timedelta(days=30),
                     delivery="in_person", address="Room 2, 14 Mill Lane", capacity=values.pop("capacity", 10),
@@ -727,7 +727,8 @@ def test_the_trainee_dashboard_reads_upcoming_sessions_with_their_cohorts_at_onc
                                                                                    login_as):
     """Each upcoming session shows its cohort and its topic in the reader's language: read with the
     sessions, not one cohort and live training at a time."""
-    _cohort(trainer, people, credential, [(timedelta(hours=2), 2, {ADVOCACY: 120})], title="Morning cohort")
+    _cohort(trainer, people, credential, [(timedelta(hours=2), 2, {ADVOCACY: 120})], title="Morning cohort",
+            slug="morning")
     as_trainee = login_as(people["trainee"])
 
     def dashboard():
@@ -741,3 +742,34 @@ def test_the_trainee_dashboard_reads_upcoming_sessions_with_their_cohorts_at_onc
     three, page = dashboard()
     assert one == three
     assert "Morning cohort" in page and "Evening cohort" in page and "Session at 2 days" in page
+
+
+def test_the_trainers_dashboard_reads_its_cohorts_attendance_in_fixed_statements(people, trainer, credential,
+                                                                                  login_as, make_user):
+    """Each cohort's attendance rate and trainees at risk, for up to 20 cohorts: not read a cohort
+    and a trainee at a time."""
+    def cohort_with_a_missed_session(title, extra):
+        cohort = _cohort(trainer, people, credential, [(timedelta(hours=-5), 2, {ADVOCACY: 120})], title=title,
+                         slug=title.lower())
+        for n in range(extra):
+            trainee = make_user(f"{title.lower()}{n}@example.org", roles=("trainee",), name=f"{title} Member {n}")
+            db.session.add(CohortMember(cohort_id=cohort.id, user_id=trainee.id, status="enrolled"))
+        db.session.commit()
+        mark(trainer, cohort.sessions[0], people["trainee"], "present")
+        confirm(trainer, cohort.sessions[0], "Tia Trainer")
+
+    cohort_with_a_missed_session("First", 0)
+    as_trainer = login_as(trainer)
+
+    def dashboard():
+        with count_statements() as statements:
+            page = as_trainer.get("/dashboard").text
+        return len(statements), page
+
+    one, _page = dashboard()
+    for title, extra in (("Second", 2), ("Third", 3), ("Fourth", 1)):
+        cohort_with_a_missed_session(title, extra)
+    four, page = dashboard()
+    assert one == four
+    assert "Third Member 2: missed 1 session" in page and "Otto Other: missed 1 session" in page
+    assert page.count("Attendance rate: ") == 4 and "Attendance rate: 20%" in page  # Second: 1 of 5 there

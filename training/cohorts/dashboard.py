@@ -3,12 +3,13 @@ trainees at risk of not completing, and reflections waiting."""
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from training.cohorts.models import Cohort, CohortMember, CohortTrainer
 from training.cohorts.services import (
     at_risk,
     attendance_rate,
-    attendance_report,
+    attendance_reports,
     local,
     unconfirmed_sessions,
     upcoming_sessions,
@@ -28,11 +29,11 @@ class CohortSummary:
 def trainer_overview(trainer):
     cohorts = list(db.session.scalars(select(Cohort).join(CohortTrainer, CohortTrainer.cohort_id == Cohort.id)
                                       .where(CohortTrainer.user_id == trainer.id).order_by(Cohort.starts_on.desc())
-                                      .limit(20)))
-    summaries = []
-    for cohort in cohorts:
-        records = attendance_report(cohort)
-        summaries.append(CohortSummary(cohort, len(records), attendance_rate(records, cohort), at_risk(records, cohort)))
+                                      .options(selectinload(Cohort.sessions), joinedload(Cohort.live_training),
+                                               lazyload(Cohort.trainers)).limit(20)))
+    reports = attendance_reports(cohorts)
+    summaries = [CohortSummary(cohort, len(reports[cohort.id]), attendance_rate(reports[cohort.id], cohort),
+                               at_risk(reports[cohort.id], cohort)) for cohort in cohorts]
     trainees = select(CohortMember.user_id).where(
         CohortMember.cohort_id.in_(select(CohortTrainer.cohort_id).where(CohortTrainer.user_id == trainer.id)),
         CohortMember.status == "enrolled")

@@ -15,7 +15,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from training import audit
 from training.auth.models import User
@@ -709,15 +709,19 @@ def confirm(trainer, session, signed_name, now=None):
 
 def credited_minutes(cohort):
     """{user_id: {domain: minutes}} credited by this cohort's confirmed attendance."""
+    return _credited_by_cohort([cohort.id]).get(cohort.id, {})
+
+
+def _credited_by_cohort(cohort_ids):
     rows = db.session.execute(
-        select(Attendance.user_id, HourEntry.domain, func.sum(HourEntry.minutes))
+        select(CohortSession.cohort_id, Attendance.user_id, HourEntry.domain, func.sum(HourEntry.minutes))
         .join(HourEntry, HourEntry.attendance_id == Attendance.id)
         .join(CohortSession, CohortSession.id == Attendance.session_id)
-        .where(CohortSession.cohort_id == cohort.id, HourEntry.status == "approved")
-        .group_by(Attendance.user_id, HourEntry.domain)).all()
+        .where(CohortSession.cohort_id.in_(cohort_ids), HourEntry.status == "approved")
+        .group_by(CohortSession.cohort_id, Attendance.user_id, HourEntry.domain)).all()
     result = {}
-    for user_id, domain, minutes in rows:
-        result.setdefault(user_id, {})[domain] = int(minutes)
+    for cohort_id, user_id, domain, minutes in rows:
+        result.setdefault(cohort_id, {}).setdefault(user_id, {})[domain] = int(minutes)
     return result
 
 
@@ -736,23 +740,42 @@ class MemberRecord:
 
 def attendance_report(cohort):
     """Per enrolled trainee: marks per session, credited hours, sessions attended and missed."""
-    sessions = cohort.sessions
+    return attendance_reports([cohort])[cohort.id]
+
+
+def attendance_reports(cohorts):
+    """:func:`attendance_report` of each cohort, by id, in a fixed number of statements however
+    many cohorts and trainees (a trainer's dashboard lists up to 20 cohorts)."""
+    ids = [cohort.id for cohort in cohorts]
+    if not ids:
+        return {}
     marks = {}
-    for attendance in db.session.scalars(select(Attendance).join(CohortSession).where(
-            CohortSession.cohort_id == cohort.id)):
-        marks.setdefault(attendance.user_id, {})[attendance.session_id] = attendance
-    credited = credited_minutes(cohort)
-    records = []
-    for member in enrolled_members(cohort):
-        own = marks.get(member.user_id, {})
-        made_up = {s.makeup_of_id for s in sessions if s.makeup_of_id and s.id in own
-                   and own[s.id].status in CREDITED}
+    for cohort_id, attendance in db.session.execute(select(CohortSession.cohort_id, Attendance).join(
+            CohortSession, CohortSession.id == Attendance.session_id).where(CohortSession.cohort_id.in_(ids))):
+        marks.setdefault(cohort_id, {}).setdefault(attendance.user_id, {})[attendance.session_id] = attendance
+    credited = _credited_by_cohort(ids)
+    members = {}
+    for member in db.session.scalars(
+            select(CohortMember).join(User, User.id == CohortMember.user_id).options(contains_eager(CohortMember.user))
+            .where(CohortMember.cohort_id.in_(ids), CohortMember.status == "enrolled")
+            .order_by(func.lower(User.full_name), User.id)):
+        members.setdefault(member.cohort_id, []).append(member)
+    reports = {}
+    for cohort in cohorts:
+        sessions, cohort_marks = cohort.sessions, marks.get(cohort.id, {})
         confirmed = [s for s in sessions if s.confirmed_at and s.makeup_of_id is None]
-        attended = sum(1 for s in confirmed if s.id in own and own[s.id].status in CREDITED)
-        missed = sum(1 for s in confirmed if (s.id not in own or own[s.id].status not in CREDITED)
-                     and s.id not in made_up)
-        records.append(MemberRecord(member.user, own, credited.get(member.user_id, {}), missed, attended))
-    return records
+        records = []
+        for member in members.get(cohort.id, []):
+            own = cohort_marks.get(member.user_id, {})
+            made_up = {s.makeup_of_id for s in sessions if s.makeup_of_id and s.id in own
+                       and own[s.id].status in CREDITED}
+            attended = sum(1 for s in confirmed if s.id in own and own[s.id].status in CREDITED)
+            missed = sum(1 for s in confirmed if (s.id not in own or own[s.id].status not in CREDITED)
+                         and s.id not in made_up)
+            records.append(MemberRecord(member.user, own, credited.get(cohort.id, {}).get(member.user_id, {}), missed,
+                                        attended))
+        reports[cohort.id] = records
+    return reports
 
 
 def attendance_rate(records, cohort):
