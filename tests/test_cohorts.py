@@ -773,3 +773,28 @@ def test_the_trainers_dashboard_reads_its_cohorts_attendance_in_fixed_statements
     assert one == four
     assert "Third Member 2: missed 1 session" in page and "Otto Other: missed 1 session" in page
     assert page.count("Attendance rate: ") == 4 and "Attendance rate: 20%" in page  # Second: 1 of 5 there
+
+
+def test_the_attendance_roster_reads_its_trainees_in_fixed_statements(running, people, trainer, login_as, make_user):
+    """A roster of a large cohort on a trainer's phone: each trainee's account comes with the list."""
+    session = running.sessions[0]
+    for person in ("trainee", "other_trainee"):
+        mark(trainer, session, people[person], "present")
+    db.session.commit()
+    as_trainer = login_as(trainer)
+
+    def roster_page():
+        with count_statements() as statements:
+            page = as_trainer.get(f"/cohorts/sessions/{session.id}/attendance").text
+        return len(statements), page
+
+    two, _page = roster_page()
+    for n in range(6):
+        trainee = make_user(f"roster{n}@example.org", roles=("trainee",), name=f"Roster Member {n}")
+        db.session.add(CohortMember(cohort_id=running.id, user_id=trainee.id, status="enrolled"))
+        db.session.commit()
+        mark(trainer, session, trainee, "present")
+        db.session.commit()
+    eight, page = roster_page()
+    assert two == eight
+    assert all(f"Roster Member {n}" in page for n in range(6)) and "Otto Other" in page

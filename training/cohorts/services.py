@@ -257,8 +257,9 @@ def enrolled_count(cohort):
 
 
 def enrolled_members(cohort):
+    """The cohort's enrolled members by name, each with their account (read in the same statement)."""
     return list(db.session.scalars(
-        select(CohortMember).join(User, User.id == CohortMember.user_id)
+        select(CohortMember).join(User, User.id == CohortMember.user_id).options(contains_eager(CohortMember.user))
         .where(CohortMember.cohort_id == cohort.id, CohortMember.status == "enrolled")
         .order_by(func.lower(User.full_name), User.id)))
 
