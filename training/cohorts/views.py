@@ -477,6 +477,8 @@ def attendance(session_id):
     form = _roster_form(session, rows)
     confirmed = session.confirmed_at is not None
     confirming = not confirmed and request.form.get("action") == "confirm"
+    if not confirmed:  # Enter in the signature confirms, as the button beside it does (static/roster.js)
+        form.signed_name.render_kw = {"data-enter-presses": "confirm-button"}
     if form.validate_on_submit():
         marks = {}
         for user, _attendance in rows:
