@@ -232,7 +232,8 @@ def named_in(events):
     live = [e for e in events if e.action.startswith(("attendance.", "cohort.")) and e.details]
     wanted = {key: {e.details[key] for e in live if isinstance(e.details.get(key), int)} for key in ("session", "cohort")}
     sessions = {s.id: session_topic_in(s) for s in db.session.scalars(select(CohortSession).options(
-        joinedload(CohortSession.cohort).joinedload(Cohort.live_training))
+        joinedload(CohortSession.cohort).joinedload(Cohort.live_training),
+        joinedload(CohortSession.cohort).lazyload(Cohort.trainers))  # not shown: not read
         .where(CohortSession.id.in_(wanted["session"])))} if wanted["session"] else {}
     cohorts = dict(db.session.execute(select(Cohort.id, Cohort.title).where(Cohort.id.in_(wanted["cohort"]))).all()) \
         if wanted["cohort"] else {}
