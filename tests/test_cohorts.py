@@ -433,6 +433,20 @@ def test_a_session_form_sent_as_a_browser_sends_it_saves_domains_left_at_zero(ru
     assert added.credits == {ADVOCACY: 120, ETHICS: 60}
 
 
+def test_a_make_up_session_sent_as_a_browser_sends_it_is_added(running, trainer, login_as):
+    """Every domain's field comes with the form, "0" for those the make-up does not credit."""
+    original = running.sessions[0]  # Advocacy 2 h and Ethics 1 h
+    form = {"topic": "Catching up", "day": "2027-01-02", "start": "09:00", "end": "12:00",
+            "makeup_of_id": str(original.id), "credit_0": "2", "credit_1": "0", "credit_2": "0", "credit_3": "0"}
+    response = login_as(trainer).post(f"/cohorts/{running.id}/sessions/new", data=form, follow_redirects=True)
+    assert response.status_code == 200 and "Session added." in response.text
+    added = next(s for s in running.sessions if s.topic == "Catching up")
+    assert added.credits == {ADVOCACY: 120} and added.makeup_of_id == original.id
+    # Crediting a domain the session made up for does not credit is still refused.
+    refused = login_as(trainer).post(f"/cohorts/{running.id}/sessions/new", data=form | {"credit_1": "1"})
+    assert refused.status_code == 400 and "A make-up session credits at most what" in refused.text
+
+
 @pytest.mark.parametrize("value, message", [
     ("-0.25", "Enter between 0 and 24 hours."),
     ("0.3", "Enter the duration in quarter hours"),

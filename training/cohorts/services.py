@@ -408,8 +408,8 @@ def _check_session(cohort, data):
         original = db.session.get(CohortSession, data.makeup_of_id)
         if original is None or original.cohort_id != cohort.id or original.makeup_of_id is not None:
             raise CohortError(_("Choose a session of this cohort to make up for."), "makeup_of_id")
-        if any(data.credits.get(d, 0) > m for d, m in original.credits.items()) or \
-                set(data.credits) - set(original.credits):
+        credited = {d for d, m in data.credits.items() if m}  # a domain left at zero credits nothing
+        if any(data.credits.get(d, 0) > m for d, m in original.credits.items()) or credited - set(original.credits):
             raise CohortError(_("A make-up session credits at most what the session it makes up for credits."),
                               "credits")
     return minutes
