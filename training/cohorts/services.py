@@ -512,6 +512,13 @@ def check_in(user, session, code, now=None):
     attendance = _attendance(session, user)
     if attendance.checked_in_at is not None:
         return attendance
+    if attendance.marked_by_id not in (None, user.id) and attendance.status != "absent":
+        # The trainer has already marked them there (present, late, left early, excused): the
+        # check-in is noted beside that mark and changes nothing the trainer decided.
+        attendance.checked_in_at = now
+        audit.record("attendance.checked_in", actor=user, subject=user, session=session.id, status=attendance.status)
+        db.session.commit()
+        return attendance
     late = max(timedelta(0), now - session.starts_at)
     if late > LATE_AFTER:
         attendance.status = "late"
