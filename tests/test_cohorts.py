@@ -214,6 +214,20 @@ def test_the_code_rotates_every_minute_and_a_code_seen_a_minute_later_fails(runn
     assert attendance.status == "late" and attendance.minutes_missed == 30
 
 
+def test_checking_in_late_keeps_the_trainers_mark_and_notes_the_time(running, people, trainer):
+    """A trainer who marked someone there already decided: a check-in afterwards is noted beside
+    the mark and changes nothing. Marked absent before they arrived, the check-in counts."""
+    session = running.sessions[0]
+    now = (session.starts_at + timedelta(minutes=50)).replace(second=5)
+    mark(trainer, session, people["trainee"], "present")
+    mark(trainer, session, people["other_trainee"], "absent")
+    db.session.commit()
+    kept = check_in(people["trainee"], session, current_code(session, now)[0], now=now)
+    assert (kept.status, kept.minutes_missed, kept.checked_in_at) == ("present", 0, now)
+    arrived = check_in(people["other_trainee"], session, current_code(session, now)[0], now=now)
+    assert (arrived.status, arrived.minutes_missed) == ("late", 60)
+
+
 def test_a_code_works_only_for_enrolled_trainees_of_that_session_while_it_runs(running, people, make_user):
     session, tomorrow = running.sessions
     now = utcnow()
@@ -637,6 +651,13 @@ def test_training_certificates_list_hours_by_domain_and_verify_publicly(app, run
     assert download.data == mine.pdf
     theirs = next(c for c in certificates if c.user_id == people["other_trainee"].id)
     assert login_as(people["trainee"]).get(f"/cohorts/certificates/{theirs.id}.pdf").status_code == 404
+
+    # The holder finds it on their certificates page with the others, and only theirs.
+    own_page = login_as(people["trainee"]).get("/certificates").text
+    assert "Live training certificates" in own_page and "You have no certificates yet." not in own_page
+    assert f"/cohorts/certificates/{mine.id}.pdf" in own_page and mine.verify_url in own_page
+    assert f"Evening cohort · certificate {mine.number}" in own_page and "6 h" in own_page
+    assert f"/cohorts/certificates/{theirs.id}.pdf" not in own_page
 
 
 # --- Live trainings as data ----------------------------------------------------------------------------

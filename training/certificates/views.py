@@ -6,7 +6,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import defer, joinedload, undefer
 
 from training.auth.access import roles_required
 from training.auth.models import User
@@ -217,9 +217,23 @@ def mine():
     held = {c.credential_id for c in certificates}
     evaluations = [e for e in evaluate([current_user]).get(current_user.id, []) if e.credential.id not in held]
     return render_template("certificates/mine.html", certificates=certificates, evaluations=evaluations,
+                           training_certificates=_training_certificates(current_user),
                            name_form=name_form, qr=qr_svg, linkedin=linkedin_url, form=ConfirmForm(),
                            sharing_form=SharingForm, renewals=renewal_checklists(certificates)), \
         400 if name_form.errors else 200
+
+
+def _training_certificates(user):
+    """The person's certificates of live training attended, newest first, each with its training's
+    title in the reader's language where the training translates it (their PDFs are not read)."""
+    from training.cohorts.certificates import shown_training_title
+    from training.cohorts.models import Cohort, TrainingCertificate
+
+    found = db.session.scalars(select(TrainingCertificate).where(TrainingCertificate.user_id == user.id).options(
+        defer(TrainingCertificate.pdf), joinedload(TrainingCertificate.cohort).joinedload(Cohort.live_training),
+        joinedload(TrainingCertificate.cohort).lazyload(Cohort.trainers))
+        .order_by(TrainingCertificate.issued_on.desc(), TrainingCertificate.id.desc()))
+    return [(certificate, in_language(*shown_training_title(certificate))) for certificate in found]
 
 
 def _own_certificate_or_404(certificate_id, *options):
