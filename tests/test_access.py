@@ -161,8 +161,10 @@ MATRIX = {
     "cohorts.add_member": ("POST", ADMIN_ACTION),
     "cohorts.withdraw_member": ("POST", ADMIN_ACTION),
     "cohorts.join_cohort": ("POST", LEARNER_ACTION),
+    "cohorts.leave_confirm": ("GET", OWN_ENTRY),  # other_trainee is enrolled, trainee is not
     "cohorts.new_session": ("GET", COHORT_MANAGERS),
     "cohorts.edit_session": ("GET", COHORT_MANAGERS),
+    "cohorts.remove_confirm": ("GET", COHORT_MANAGERS),
     "cohorts.remove": ("POST", COHORT_ACTION),
     "cohorts.attendance": ("GET", COHORT_MANAGERS),
     "cohorts.code": ("GET", COHORT_MANAGERS),
@@ -360,7 +362,7 @@ def url_for_endpoint(app, endpoint, ctx, values=None):
         values["module_slug"] = ctx["quizless_module"].slug
     if endpoint == "cohorts.feed":
         values["token"] = ctx["token"]
-    if endpoint == "cohorts.remove":
+    if endpoint in ("cohorts.remove", "cohorts.remove_confirm"):
         values["session_id"] = ctx["spare"].id
     if endpoint == "cohorts.certificate_pdf":
         values["certificate_id"] = ctx["training_certificate"].id

@@ -23,6 +23,7 @@ from training.cohorts.services import (
     current_code,
     local,
     mark,
+    member_of,
     split_quarters,
 )
 from training.credentials.evaluation import evaluate_one
@@ -485,9 +486,44 @@ def test_the_waiting_list_fills_free_places_in_order(people, trainer, credential
     assert statuses[first.id] == statuses[second.id] == "waiting"
     page = login_as(first).get(f"/cohorts/{cohort.id}").text
     assert "Waiting list" in page
-    login_as(people["trainee"]).post(f"/cohorts/{cohort.id}/leave")
+    # The full cohort says so before anyone joins it: on its card and on its page.
+    latecomer = login_as(make_user("w3@example.org"))
+    assert "Join the waiting list" in latecomer.get("/cohorts/").text
+    assert "Join the waiting list" in latecomer.get(f"/cohorts/{cohort.id}").text
+    # Giving up a place asks first, saying where it goes; keeping it changes nothing.
+    leaving = login_as(people["trainee"])
+    assert f'href="/cohorts/{cohort.id}/leave"' in leaving.get(f"/cohorts/{cohort.id}").text
+    ask = leaving.get(f"/cohorts/{cohort.id}/leave").text
+    assert "Give up your place?" in ask and "for the next person on the waiting list" in ask
+    assert db.session.scalar(db.select(CohortMember.status).where(CohortMember.user_id == first.id)) == "waiting"
+    leaving.post(f"/cohorts/{cohort.id}/leave")
     statuses = {m.user_id: m.status for m in db.session.scalars(db.select(CohortMember))}
     assert statuses[first.id] == "enrolled" and statuses[second.id] == "waiting"
+
+
+def test_an_ended_cohort_offers_neither_a_place_nor_giving_one_up(people, trainer, credential, make_user, login_as):
+    cohort = _cohort(trainer, people, credential, [], self_enrolment=True)
+    cohort.starts_on, cohort.ends_on = date.today() - timedelta(days=60), date.today() - timedelta(days=1)
+    db.session.commit()
+    member = login_as(people["trainee"])
+    page = member.get(f"/cohorts/{cohort.id}").text
+    assert "Give up my place" not in page and "open for enrolment" not in page
+    response = member.post(f"/cohorts/{cohort.id}/leave", follow_redirects=True)
+    assert "This cohort has ended: your place and the hours it credited stay on record." in response.text
+    assert member_of(cohort, people["trainee"]).status == "enrolled"
+    newcomer = login_as(make_user("late@example.org"))
+    page = newcomer.get(f"/cohorts/{cohort.id}").text
+    assert "This cohort has ended." in page and "Join this cohort" not in page
+
+
+def test_removing_a_session_asks_first(running, trainer, login_as):
+    spare = running.sessions[1]
+    client = login_as(trainer)
+    assert f'href="/cohorts/sessions/{spare.id}/remove"' in client.get(f"/cohorts/sessions/{spare.id}/edit").text
+    ask = client.get(f"/cohorts/sessions/{spare.id}/remove").text
+    assert "Remove this session?" in ask and spare.topic in ask and "cannot be brought back" in ask
+    assert len(running.sessions) == 2
+    assert "Session removed." in client.post(f"/cohorts/sessions/{spare.id}/remove", follow_redirects=True).text
 
 
 def test_a_closed_cohort_takes_trainees_only_by_invitation(people, trainer, credential, make_user, login_as, caplog):

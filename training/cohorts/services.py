@@ -256,6 +256,16 @@ def enrolled_count(cohort):
         CohortMember.cohort_id == cohort.id, CohortMember.status == "enrolled"))
 
 
+def full_cohorts(cohorts):
+    """The ids of those of ``cohorts`` with every place taken (one statement)."""
+    if not cohorts:
+        return set()
+    taken = dict(db.session.execute(select(CohortMember.cohort_id, func.count()).where(
+        CohortMember.cohort_id.in_([c.id for c in cohorts]), CohortMember.status == "enrolled")
+        .group_by(CohortMember.cohort_id)).all())
+    return {c.id for c in cohorts if taken.get(c.id, 0) >= c.capacity}
+
+
 def enrolled_members(cohort):
     """The cohort's enrolled members by name, each with their account (read in the same statement)."""
     return list(db.session.scalars(

@@ -46,6 +46,7 @@ from training.cohorts.services import (
     current_code,
     enrol,
     enrolled_count,
+    full_cohorts,
     invite,
     join,
     local,
@@ -127,9 +128,9 @@ def _cohort_input(form):
 @roles_required("trainee", "trainer", "admin")
 def index():
     """The cohorts a person runs or takes part in, and those open to join."""
-    return render_template("cohorts/index.html", cohorts=cohorts_for(current_user),
-                           open=open_cohorts(current_user) if current_user.has_role("trainee") else [],
-                           form=ConfirmForm())
+    joinable = open_cohorts(current_user) if current_user.has_role("trainee") else []
+    return render_template("cohorts/index.html", cohorts=cohorts_for(current_user), open=joinable,
+                           full=full_cohorts(joinable), form=ConfirmForm())
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -186,8 +187,10 @@ def _detail_page(cohort, enrol_form=None, status=200):
     member = member_of(cohort, current_user)
     if not manager and member is None and not cohort.self_enrolment:
         abort(404)
+    enrolled = enrolled_count(cohort)
     context = {"cohort": cohort, "manager": manager, "member": member, "form": ConfirmForm(),
-               "enrolled": enrolled_count(cohort), "local": local, "today": date.today(), "now": utcnow(),
+               "enrolled": enrolled, "full": enrolled >= cohort.capacity, "ended": cohort.ends_on < date.today(),
+               "local": local, "today": date.today(), "now": utcnow(),
                "checkin_lead": CHECKIN_EARLY,
                "modules": {m.id: m for m in _material_modules(cohort)}}
     if manager:
@@ -292,16 +295,36 @@ def join_cohort(cohort_id):
     return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
 
 
+def _own_place_or_404(cohort_id):
+    """The cohort and the signed-in trainee's place in it, enrolled or waiting."""
+    cohort = _cohort_or_404(cohort_id)
+    member = member_of(cohort, current_user)
+    if member is None or member.status not in ("enrolled", "waiting"):
+        abort(404)
+    return cohort, member
+
+
+@bp.route("/<int:cohort_id>/leave", methods=["GET"])
+@roles_required("trainee")
+def leave_confirm(cohort_id):
+    """What giving up a place means, before it is given up: it goes to the next person waiting."""
+    cohort, member = _own_place_or_404(cohort_id)
+    if cohort.ends_on < date.today():
+        flash(_("This cohort has ended: your place and the hours it credited stay on record."), "info")
+        return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
+    return render_template("cohorts/leave_confirm.html", cohort=cohort, member=member, form=ConfirmForm())
+
+
 @bp.route("/<int:cohort_id>/leave", methods=["POST"])
 @roles_required("trainee")
 def leave(cohort_id):
     """Give up one's place (or one's spot on the waiting list)."""
-    cohort = _cohort_or_404(cohort_id)
-    member = member_of(cohort, current_user)
-    if member is None:
-        abort(404)
+    cohort, member = _own_place_or_404(cohort_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if cohort.ends_on < date.today():
+        flash(_("This cohort has ended: your place and the hours it credited stay on record."), "info")
+        return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
     withdraw(current_user, member)
     flash(_("You have left %(title)s.", title=cohort.title), "success")
     return redirect(url_for("cohorts.index"))
@@ -403,6 +426,15 @@ def edit_session(session_id):
     failed = form.errors or form.credit_errors
     return render_template("cohorts/session_form.html", form=form, cohort=session.cohort, session=session,
                            remove_form=ConfirmForm()), 400 if failed else 200
+
+
+@bp.route("/sessions/<int:session_id>/remove", methods=["GET"])
+@roles_required("trainer", "admin")
+def remove_confirm(session_id):
+    """Which session is about to be removed, before it is: removing cannot be undone."""
+    session = _managed_session(session_id)
+    return render_template("cohorts/remove_confirm.html", session=session, cohort=session.cohort, form=ConfirmForm(),
+                           local=local)
 
 
 @bp.route("/sessions/<int:session_id>/remove", methods=["POST"])
