@@ -871,3 +871,10 @@ def test_the_attendance_roster_reads_its_trainees_in_fixed_statements(running, p
     eight, page = roster_page()
     assert two == eight
     assert all(f"Roster Member {n}" in page for n in range(6)) and "Otto Other" in page
+
+
+def test_the_trainers_dashboard_offers_the_check_in_code_only_while_check_in_is_open(running, trainer, login_as):
+    now_on, tomorrow = running.sessions
+    page = login_as(trainer).get("/dashboard").text
+    assert f"/cohorts/sessions/{now_on.id}/code" in page and f"/cohorts/sessions/{tomorrow.id}/attendance" in page
+    assert f"/cohorts/sessions/{tomorrow.id}/code" not in page

@@ -10,6 +10,7 @@ from training.cohorts.services import (
     at_risk,
     attendance_rate,
     attendance_reports,
+    checkin_open,
     local,
     unconfirmed_sessions,
     upcoming_sessions,
@@ -39,5 +40,7 @@ def trainer_overview(trainer):
         CohortMember.status == "enrolled")
     waiting = db.session.scalar(select(func.count()).select_from(Reflection).where(
         Reflection.status == "submitted", Reflection.user_id.in_(trainees)))
-    return {"upcoming": upcoming_sessions(trainer), "to_confirm": unconfirmed_sessions(trainer),
+    upcoming = upcoming_sessions(trainer)
+    return {"upcoming": upcoming, "checkin_open": {s.id for s in upcoming if checkin_open(s)},
+            "to_confirm": unconfirmed_sessions(trainer),
             "cohorts": summaries, "reflections_waiting": waiting, "local": local}
