@@ -159,6 +159,9 @@ def test_a_cohort_of_three_sessions_from_creation_to_credited_hours_and_the_repo
     code_page = trainer_client.get(f"/cohorts/sessions/{first.id}/code")
     shown = re.search(r'id="code-digits">(\d{3}) (\d{3})<', code_page.text)
     assert shown and "<svg" in code_page.text
+    # The QR code scales with its box (a viewBox, no fixed size): large and centred on a projector.
+    svg = re.search(r"<svg[^>]*>", code_page.text).group(0)
+    assert "viewBox=" in svg and "width=" not in svg and "height=" not in svg
     trainee = login_as(people["trainee"])
     response = trainee.post(f"/cohorts/sessions/{first.id}/check-in", data={"code": "".join(shown.groups())},
                             follow_redirects=True)

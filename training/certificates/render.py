@@ -76,8 +76,9 @@ def design(name):
 
 
 def qr_svg(url):
-    """An inline SVG QR code for ``url`` (for web pages)."""
-    return Markup(segno.make(url, error="m").svg_inline(scale=4, border=2, dark="#153f3c"))
+    """An inline SVG QR code for ``url`` (for web pages), sized by the page's CSS: it has a viewBox
+    and no fixed width or height, so it fills the box it is put in."""
+    return Markup(segno.make(url, error="m").svg_inline(scale=4, border=2, dark="#153f3c", omitsize=True))
 
 
 def qr_png(url):
