@@ -271,6 +271,16 @@ def test_confirming_needs_the_trainers_typed_name_and_credits_nothing_otherwise(
         confirm(trainer, running.sessions[1], "Tia Trainer")
 
 
+def test_a_signature_typed_in_another_case_records_the_name_as_the_account_writes_it(running, people, trainer):
+    """Typed on a phone without capitals, the signature is accepted; the sign-in sheet, the roster and
+    the credited hours all say who signed as their account names them."""
+    session = running.sessions[0]
+    mark(trainer, session, people["trainee"], "present")
+    confirm(trainer, session, "  tia   TRAINER ")
+    assert session.signed_name == "Tia Trainer"
+    assert {e.signed_name for e in db.session.scalars(db.select(HourEntry))} == {"Tia Trainer"}
+
+
 def test_confirming_saves_the_marks_on_the_page_with_it(running, people, trainer, login_as):
     """The roster and its confirmation are one form: a trainer who marks everyone and confirms without
     saving first credits what they marked. A refused signature keeps the marks, saved, on the page."""

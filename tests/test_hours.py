@@ -334,6 +334,16 @@ def mixed_team(team, tmp_path):
     return team
 
 
+def test_a_supervisors_signature_in_another_case_records_their_name_as_written(team, login_as):
+    entry = log_entry(team["trainee"], EntryInput("service", TODAY - timedelta(days=1), 120, "Advocacy"))
+    review_entries(team["supervisor"], [entry], "approve", signed_name="sue supervisor")
+    login_as(team["supervisor"]).post("/supervision/sessions/new", data={
+        "format": "individual", "occurred_on": TODAY.isoformat(), "hours": "1", "domain": "Advocacy",
+        "signed_name": "SUE  SUPERVISOR", "trainees": [team["trainee"].id]})
+    assert {e.signed_name for e in db.session.scalars(db.select(HourEntry))} == {"Sue Supervisor"}
+    assert db.session.scalar(db.select(SupervisionSession.signed_name)) == "Sue Supervisor"
+
+
 def test_the_session_form_offers_every_supervisees_domains_and_statements(mixed_team, login_as):
     page = login_as(mixed_team["supervisor"]).get("/supervision/sessions/new").text
     for offered in ("Advocacy", "Ethical Responsibility", "Crisis Support", "Supervised in person",

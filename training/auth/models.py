@@ -75,6 +75,18 @@ class User(UserMixin, db.Model):
     def printed_name(self):
         return (self.legal_name or "").strip() or self.full_name
 
+    def signature(self, typed, also_legal=False):
+        """The name a typed signature records: the account's name as the account writes it, when
+        ``typed`` is that name in any case and spacing (or the legal name, with ``also_legal``);
+        None when it is not."""
+        def plain(name):
+            return " ".join((name or "").split())
+
+        for name in (self.full_name, self.printed_name) if also_legal else (self.full_name,):
+            if plain(typed).casefold() == plain(name).casefold():
+                return plain(name)
+        return None
+
     @property
     def is_admin(self):
         return self.has_role("admin")

@@ -597,15 +597,12 @@ def _cap_by_original(user_id, session, credit):
             for d, m in credit.items() if min(m, original.credits.get(d, 0) - int(earned.get(d, 0))) > 0}
 
 
-def _same_name(typed, user):
-    return " ".join((typed or "").split()).casefold() == " ".join(user.full_name.split()).casefold()
-
-
 def _check_signature(trainer, signed_name):
-    if not _same_name(signed_name, trainer):
+    signature = trainer.signature(signed_name)
+    if signature is None:
         raise CohortError(_("Type your full name exactly as it appears on your account (%(name)s) to sign.",
                             name=trainer.full_name), "signed_name")
-    return " ".join(signed_name.split())
+    return signature
 
 
 def _sync_entries(attendance, session, trainer, signed_name, now):

@@ -169,8 +169,8 @@ def sign(user, credential, key, typed_name, language=None, shown_sha256=None):
     spec = requirement_spec(credential, key)
     if spec is None or spec.kind != "signature":
         raise ServiceError(_("There is nothing to sign here."), "signed_name")
-    typed = " ".join((typed_name or "").split())
-    if typed.casefold() not in {user.full_name.casefold(), user.printed_name.casefold()}:
+    typed = user.signature(typed_name, also_legal=True)
+    if typed is None:
         raise ServiceError(_("Type your name exactly as it appears on your account to sign."), "signed_name")
     _text, written_in, digest = text_to_sign(credential, spec,
                                              language if language in LANGUAGES else current_language())

@@ -275,10 +275,6 @@ def withdraw_entry(trainee, entry):
 
 # --- Approval --------------------------------------------------------------------------------
 
-def _same_name(typed, user):
-    return " ".join(typed.split()).casefold() == " ".join(user.full_name.split()).casefold()
-
-
 def entry_digest(entry, signed_name, signed_at):
     """SHA-256 over the entry's facts and the signature, so later changes are detectable."""
     facts = {"entry": entry.id, "trainee": entry.trainee_id, "kind": entry.kind,
@@ -308,7 +304,7 @@ def review_entries(supervisor, entries, decision, comment="", signed_name=""):
     comment = (comment or "").strip()
     if decision not in ("approve", "return"):
         raise EntryError(_("Choose approve or return."), "decision")
-    if decision == "approve" and not _same_name(signed_name or "", supervisor):
+    if decision == "approve" and not supervisor.signature(signed_name):
         raise EntryError(_("Type your full name exactly as it appears on your account (%(name)s) to sign.",
                            name=supervisor.full_name), "signed_name")
     if decision == "return" and not comment:
@@ -344,7 +340,7 @@ def review_each(supervisor, decisions, signed_name=""):
     problems = []
     if not decisions:
         problems.append(("decisions", _("Choose approve or return for at least one entry.")))
-    if any(d.decision == "approve" for d in decisions) and not _same_name(signed_name or "", supervisor):
+    if any(d.decision == "approve" for d in decisions) and not supervisor.signature(signed_name):
         problems.append(("signed_name", _("Type your full name exactly as it appears on your account (%(name)s) "
                                           "to sign the approvals.", name=supervisor.full_name)))
     for decision in decisions:
@@ -374,7 +370,7 @@ def _apply(supervisor, decisions, signed_name):
             continue
         entry.supervisor_id, entry.reviewed_at, entry.review_comment = supervisor.id, now, decision.comment
         if decision.decision == "approve":
-            entry.status, entry.signed_name = "approved", " ".join(signed_name.split())
+            entry.status, entry.signed_name = "approved", supervisor.signature(signed_name)
             entry.signature_hash = entry_digest(entry, entry.signed_name, now)
         else:
             entry.status = "returned"
@@ -458,7 +454,7 @@ def log_session(supervisor, fmt, occurred_on, minutes, domain, topics, trainee_i
         raise EntryError(_("Individual supervision is with one supervisee; choose group for more."), "trainees")
     if fmt == "group" and len(trainee_ids) < 2:
         raise EntryError(_("A group session needs at least two supervisees present."), "trainees")
-    if not _same_name(signed_name or "", supervisor):
+    if not supervisor.signature(signed_name):
         raise EntryError(_("Type your full name exactly as it appears on your account (%(name)s) to sign.",
                            name=supervisor.full_name), "signed_name")
     trainees = [db.session.get(User, t) for t in trainee_ids]
@@ -474,7 +470,8 @@ def log_session(supervisor, fmt, occurred_on, minutes, domain, topics, trainee_i
         raise EntryError(_("Tick only the statements listed for the supervisees present."), "attributes")
     now = utcnow()
     session = SupervisionSession(supervisor_id=supervisor.id, format=fmt, occurred_on=occurred_on, minutes=minutes,
-                                 domain=domain, topics=(topics or "").strip(), signed_name=signed_name.strip())
+                                 domain=domain, topics=(topics or "").strip(),
+                                 signed_name=supervisor.signature(signed_name))
     db.session.add(session)
     for trainee in trainees:
         entry = HourEntry(trainee_id=trainee.id, kind="supervision", occurred_on=occurred_on, minutes=minutes,
