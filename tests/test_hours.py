@@ -186,7 +186,7 @@ def test_the_supervisor_approves_one_entry_and_progress_moves(team, login_as):
                                                         "signed_name": "  sue   SUPERVISOR "})
     assert response.status_code == 302
     entry = db.session.get(HourEntry, entry.id)
-    assert entry.status == "approved" and entry.signed_name == "sue SUPERVISOR" and len(entry.signature_hash) == 64
+    assert entry.status == "approved" and entry.signed_name == "Sue Supervisor" and len(entry.signature_hash) == 64
     assert hours_done(team["trainee"])["work"] == before["work"] + 180
     assert "3 h of 500 h" in login_as(team["trainee"]).get("/dashboard").text
 

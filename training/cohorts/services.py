@@ -811,10 +811,12 @@ def at_risk(records, cohort):
     return sorted(risky, key=lambda item: (-item[0].missed, item[0].user.full_name))
 
 
-# A dashboard's sessions show their cohort and topic (translated by the cohort's live training):
-# read with the sessions rather than one at a time, without the cohorts' trainers, never shown there.
-_with_cohort = (joinedload(CohortSession.cohort).joinedload(Cohort.live_training),
-                joinedload(CohortSession.cohort).lazyload(Cohort.trainers))
+def _with_cohort():
+    """A dashboard's sessions show their cohort and topic (translated by the cohort's live training):
+    read with the sessions rather than one at a time, without the cohorts' trainers, never shown there.
+    (Built when asked: building loader options configures the models, which the server does once, warm.)"""
+    return (joinedload(CohortSession.cohort).joinedload(Cohort.live_training),
+            joinedload(CohortSession.cohort).lazyload(Cohort.trainers))
 
 
 def upcoming_sessions(user, now=None, days=14):
@@ -825,7 +827,7 @@ def upcoming_sessions(user, now=None, days=14):
     return list(db.session.scalars(
         select(CohortSession).where(CohortSession.cohort_id.in_(trained) | CohortSession.cohort_id.in_(joined),
                                     CohortSession.ends_at >= now, CohortSession.starts_at <= now + timedelta(days=days))
-        .options(*_with_cohort).order_by(CohortSession.starts_at)))
+        .options(*_with_cohort()).order_by(CohortSession.starts_at)))
 
 
 def unconfirmed_sessions(user, now=None):
@@ -834,4 +836,4 @@ def unconfirmed_sessions(user, now=None):
     trained = select(CohortTrainer.cohort_id).where(CohortTrainer.user_id == user.id)
     return list(db.session.scalars(select(CohortSession).where(
         CohortSession.cohort_id.in_(trained), CohortSession.starts_at <= now, CohortSession.confirmed_at.is_(None))
-        .options(*_with_cohort).order_by(CohortSession.starts_at)))
+        .options(*_with_cohort()).order_by(CohortSession.starts_at)))
