@@ -349,6 +349,12 @@ def test_the_session_form_offers_every_supervisees_domains_and_statements(mixed_
     for offered in ("Advocacy", "Ethical Responsibility", "Crisis Support", "Supervised in person",
                     "The supervisor and supervisee were in the same room.", "Organisation or setting"):
         assert offered in page, offered
+    # Where a session left without a setting counts: nowhere, until the supervisor names their organisation.
+    assert "they would say the organisation was not recorded" in page and 'href="/account#profile-heading"' in page
+    mixed_team["supervisor"].organisation_name = "Riverside Centre"
+    db.session.commit()
+    page = login_as(mixed_team["supervisor"]).get("/supervision/sessions/new").text
+    assert "left empty, at Riverside Centre." in page and "not recorded" not in page
 
 
 def test_a_session_records_its_setting_and_each_supervisees_own_statements(mixed_team, login_as):

@@ -145,7 +145,8 @@ class SessionForm(FlaskForm):
     organisation = StringField(_l("Organisation or setting"), filters=[strip], validators=[Optional(), Length(max=200)],
                                description=_l("Where the supervisees’ work was supervised, such as a recovery "
                                               "community centre. Verification reports count the session at this "
-                                              "setting; left empty, at your own organisation."))
+                                              "setting. Left empty, they would say the organisation was not "
+                                              "recorded: your account does not name yours yet."))
     attributes = CheckboxesField(_l("What applies to this session"), validators=[Optional()],
                                  description=_l("Their credentials count supervision with these separately. Each "
                                                 "supervisee present gets the ones their credential asks about."))
