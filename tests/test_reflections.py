@@ -115,3 +115,23 @@ def test_written_reflection_must_be_true_or_false_in_the_front_matter(app, tmp_p
                                                 "reflection: R\nwritten_reflection: yes please\n---\nText\n")
     with pytest.raises(ContentErrors, match="01-a.md:6: 'written_reflection' must be true or false"):
         load_courses(tmp_path / "c")
+
+
+def test_a_spanish_reader_reviews_against_the_prompt_in_spanish(app, tmp_path, people, trainer, login_as):
+    """The trainee answered the prompt in their language; the reviewer reads it in theirs."""
+    folder = tmp_path / "courses" / "listening-skills" / "modules"
+    folder.mkdir(parents=True)
+    (folder.parent / "course.yaml").write_text("title: Listening skills\ntraining_hours:\n  Advocacy: 1\n")
+    (folder / "01-listening.md").write_text("---\ntitle: Listening\nestimated_minutes: 20\nobjectives: [Listen]\n"
+                                            "reflection: When did someone really listen to you?\n"
+                                            "written_reflection: true\n---\nText.\n")
+    (folder / "01-listening.es.md").write_text("---\ntitle: Escuchar\nobjectives: [Escuchar]\n"
+                                               "reflection: ¿Cuándo lo escuchó alguien de verdad?\n---\nTexto.\n")
+    sync_courses(tmp_path / "courses")
+    course = db.session.scalar(db.select(Course).where(Course.slug == "listening-skills"))
+    login_as(people["trainee"]).post(f"/courses/{course.slug}/{course.active_modules[0].slug}/reflection",
+                                     data={"text": TEXT})
+    trainer.locale = "es"
+    db.session.commit()
+    page = login_as(trainer).get("/cohorts/reflections").text
+    assert "¿Cuándo lo escuchó alguien de verdad?" in page and "When did someone" not in page
