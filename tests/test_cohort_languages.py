@@ -141,6 +141,18 @@ def test_the_trainers_roster_is_in_spanish_with_the_trainings_spanish_topics(eth
     assert es("Trainees and attendance") in detail
 
 
+def test_the_cohorts_spreadsheets_are_in_the_readers_language(ethics_cohort, trainer, login_as):
+    import csv
+
+    client = login_as(spanish(trainer))
+    sheet = next(csv.reader(io.StringIO(client.get(
+        f"/cohorts/sessions/{ethics_cohort.sessions[0].id}/sign-in-sheet.csv").data.decode("utf-8-sig"))))
+    assert sheet[3:5] == ["Inicio", "Fin"]  # the times a session starts and ends, not the verb "Terminar"
+    report = next(csv.reader(io.StringIO(client.get(f"/cohorts/{ethics_cohort.id}/attendance.csv")
+                                         .data.decode("utf-8-sig"))))
+    assert "Responsabilidad ética (horas)" in report and "Ethical Responsibility (horas)" not in report
+
+
 def test_the_training_certificate_prints_in_the_holders_language(ethics_cohort, trainer, people, login_as):
     trainee = spanish(people["trainee"])
     for session in ethics_cohort.sessions:

@@ -6,9 +6,11 @@ from datetime import date
 
 from flask import current_app, render_template
 from flask_babel import gettext as _
+from flask_babel import pgettext
 
 from training.cohorts.forms import ATTENDANCE_CHOICES
 from training.cohorts.services import attendance_rate, attendance_report, local, roster, session_topic_in
+from training.i18n import current_language
 from training.pdf import render_html_pdf
 
 LABELS = dict(ATTENDANCE_CHOICES)
@@ -61,7 +63,8 @@ def sign_in_sheet_pdf(session):
 
 def sign_in_sheet_csv(session):
     start, end = local(session.starts_at), local(session.ends_at)
-    rows = [[_("Cohort"), _("Session"), _("Date"), _("Start"), _("End"), _("Trainee"), _("E-mail"),
+    rows = [[_("Cohort"), _("Session"), _("Date"), pgettext("time of day", "Start"), pgettext("time of day", "End"),
+             _("Trainee"), _("E-mail"),
              _("Attendance"), _("Checked in at")]]
     for user, attendance in roster(session):
         checked = local(attendance.checked_in_at).strftime("%H:%M") if attendance and attendance.checked_in_at else ""
@@ -84,7 +87,8 @@ def report_csv(cohort):
     header = [_("Trainee"), _("E-mail")]
     header += [f"{local(s.starts_at):%Y-%m-%d} {session_topic_in(s)}" for s in sessions]
     header += [_("Sessions attended"), _("Sessions missed")]
-    header += [_("%(domain)s (hours)", domain=d) for d in domains] + [_("Total hours")]
+    names = cohort.credential.words(current_language()).get("domains", {}) if cohort.credential else {}
+    header += [_("%(domain)s (hours)", domain=names.get(d, d)) for d in domains] + [_("Total hours")]
     rows = [header]
     for record in records:
         row = [record.user.full_name, record.user.email]
