@@ -400,12 +400,34 @@ def test_a_make_up_session_credits_only_what_was_missed(people, trainer, credent
 def test_late_or_left_early_needs_quarter_hours_shorter_than_the_session(running, people, trainer, login_as):
     session = running.sessions[0]
     client = login_as(trainer)
+    trainee, other = people["trainee"], people["other_trainee"]
     response = client.post(f"/cohorts/sessions/{session.id}/attendance", data={
-        f"status_{people['trainee'].id}": "late", f"missed_{people['trainee'].id}": "20"})
-    assert response.status_code == 200 and "quarter hours" in response.text
+        f"status_{trainee.id}": "late", f"missed_{trainee.id}": "20",
+        f"status_{other.id}": "left_early", f"missed_{other.id}": "0"})
+    # Both trainees' problems at once, each beside its trainee and named in the summary; nothing saved.
+    assert response.status_code == 400
+    for person in (trainee, other):
+        assert re.search(rf'<p class="error" id="status_{person.id}-error">Enter the time missed in quarter hours',
+                         response.text)
+        assert f'<a href="#status_{person.id}">{person.full_name}: Enter the time missed' in response.text
     assert db.session.scalar(db.select(Attendance).where(Attendance.marked_by_id.is_not(None))) is None
     with pytest.raises(CohortError, match="shorter than the session"):
         mark(trainer, session, people["trainee"], "late", 180)
+
+
+def test_correcting_a_confirmed_roster_without_signing_says_so_beside_the_signature(running, people, trainer,
+                                                                                     login_as):
+    session = running.sessions[0]
+    mark(trainer, session, people["trainee"], "present")
+    confirm(trainer, session, "Tia Trainer")
+    response = login_as(trainer).post(f"/cohorts/sessions/{session.id}/attendance", data={
+        f"status_{people['trainee'].id}": "absent"})
+    assert response.status_code == 400
+    assert re.search(r'<p class="error" id="signed_name-error">Type your full name exactly as it appears on your '
+                     r'account \(Tia Trainer\) to sign.</p>', response.text)
+    assert "Tina Trainee: Type your full name" not in response.text
+    assert db.session.scalar(db.select(Attendance.status).where(Attendance.user_id == people["trainee"].id)) == \
+        "present"
 
 
 # --- Setting up ---------------------------------------------------------------------------------------

@@ -45,6 +45,14 @@ class CohortError(Exception):
         self.field = field
 
 
+class RosterProblems(CohortError):
+    """Marks of a roster that cannot be saved: ``problems`` maps each trainee's id to what is wrong."""
+
+    def __init__(self, problems):
+        super().__init__(next(iter(problems.values())), "roster")
+        self.problems = problems
+
+
 # --- Time ------------------------------------------------------------------------------------
 
 def zone():
@@ -682,16 +690,21 @@ def mark(trainer, session, user, status, minutes_missed=0, signed_name=""):
 def save_roster(trainer, session, marks, signed_name=""):
     """Mark several trainees at once: ``marks`` maps user ids to (status, minutes missed)."""
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(list(marks))))}
-    changed = 0
+    if session.confirmed_at is not None and marks:
+        _check_signature(trainer, signed_name)  # once, beside the signature: not as each trainee's problem
+    changed, problems = 0, {}
     for user_id, (status, minutes) in marks.items():
         if user_id not in users:
             continue
         try:
-            mark(trainer, session, users[user_id], status, minutes, signed_name)
+            with db.session.begin_nested():
+                mark(trainer, session, users[user_id], status, minutes, signed_name)
         except CohortError as error:
-            raise CohortError(_("%(name)s: %(problem)s", name=users[user_id].full_name, problem=error.message),
-                              error.field) from None
+            problems[user_id] = error.message  # every trainee's problem at once, not one a save
+            continue
         changed += 1
+    if problems:
+        raise RosterProblems(problems)
     db.session.commit()
     return changed
 

@@ -31,6 +31,7 @@ from training.cohorts.services import (
     CHECKIN_EARLY,
     CohortError,
     CohortInput,
+    RosterProblems,
     SessionInput,
     add_session,
     at_risk,
@@ -520,6 +521,10 @@ def attendance(session_id):
         try:
             save_roster(current_user, session, marks, form.signed_name.data if confirmed else "")
             credited = confirm(current_user, session, form.signed_name.data) if confirming else None
+        except RosterProblems as problems:
+            db.session.rollback()
+            for user_id, message in problems.problems.items():  # beside each trainee, named in the summary
+                form[f"status_{user_id}"].errors = [message]
         except CohortError as error:
             db.session.rollback()
             show_error(form, error)
