@@ -45,7 +45,6 @@ class BulkIssue(JobKind):
             kept = db.session.scalars(db.select(User).where(User.id.in_(ids))).all()  # noqa: F841
             super().run_chunk(job, items, step)
 
-
     def links(self, job):
         return [(_("Issued certificates"), url_for("certificates.admin_list"))]
 
