@@ -913,3 +913,11 @@ def test_the_trainers_dashboard_offers_the_check_in_code_only_while_check_in_is_
     page = login_as(trainer).get("/dashboard").text
     assert f"/cohorts/sessions/{now_on.id}/code" in page and f"/cohorts/sessions/{tomorrow.id}/attendance" in page
     assert f"/cohorts/sessions/{tomorrow.id}/code" not in page
+
+
+def test_a_trainer_is_told_who_issues_the_cohorts_training_certificates(running, people, trainer, login_as):
+    page = login_as(trainer).get(f"/cohorts/{running.id}").text
+    assert "an administrator issues one to each trainee credited with hours" in page
+    assert "Issue training certificates" not in page
+    admin_page = login_as(people["admin"]).get(f"/cohorts/{running.id}").text
+    assert "Issue training certificates" in admin_page and "an administrator issues one" not in admin_page
