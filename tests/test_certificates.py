@@ -232,6 +232,18 @@ def test_the_pdf_is_pdfa3_with_embedded_fonts_and_the_facts_as_text(certificate)
         assert expected in text, expected
 
 
+@pytest.mark.parametrize("design", ["classic", "modern"])
+def test_the_verification_code_prints_on_one_line_whatever_its_letters(certificate, design):
+    """Codes are random: the widest letters (W and M) must still fit on the line beside the QR code,
+    so the code is read aloud and typed whole, never split over two lines."""
+    from training.certificates.render import render_pdf
+    from training.certificates.services import pdf_context
+
+    widest = "WMWM-WMWM-WMWM-WMWM-WMWM"
+    pdf = render_pdf(design, {**pdf_context(certificate), "grouped_code": widest})
+    assert widest in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+
+
 def test_the_qr_code_opens_the_verification_page(certificate):
     import pypdfium2
     import zxingcpp
