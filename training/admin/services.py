@@ -224,17 +224,14 @@ def named_in(events):
     """The live sessions and cohorts that cohort and attendance events name by id, loaded together, so
     the log shows a session's topic and a cohort's title: ``{event id: {"session": topic, ...}}``.
     (A supervision event's "session" is a supervision session: it keeps its id.)"""
-    from sqlalchemy.orm import joinedload
-
     from training.cohorts.models import Cohort, CohortSession
-    from training.cohorts.services import session_topic_in
+    from training.cohorts.services import session_topic_in, with_cohort_shown
 
     live = [e for e in events if e.action.startswith(("attendance.", "cohort.")) and e.details]
     wanted = {key: {e.details[key] for e in live if isinstance(e.details.get(key), int)} for key in ("session", "cohort")}
     sessions = {s.id: session_topic_in(s) for s in db.session.scalars(select(CohortSession).options(
-        joinedload(CohortSession.cohort).joinedload(Cohort.live_training),
-        joinedload(CohortSession.cohort).lazyload(Cohort.trainers))  # not shown: not read
-        .where(CohortSession.id.in_(wanted["session"])))} if wanted["session"] else {}
+        *with_cohort_shown(CohortSession.cohort)).where(CohortSession.id.in_(wanted["session"])))} \
+        if wanted["session"] else {}
     cohorts = dict(db.session.execute(select(Cohort.id, Cohort.title).where(Cohort.id.in_(wanted["cohort"]))).all()) \
         if wanted["cohort"] else {}
     found = {"session": sessions, "cohort": cohorts}

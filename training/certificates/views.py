@@ -6,7 +6,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import defer, joinedload, undefer
+from sqlalchemy.orm import defer, undefer
 
 from training.auth.access import roles_required
 from training.auth.models import User
@@ -227,11 +227,11 @@ def _training_certificates(user):
     """The person's certificates of live training attended, newest first, each with its training's
     title in the reader's language where the training translates it (their PDFs are not read)."""
     from training.cohorts.certificates import shown_training_title
-    from training.cohorts.models import Cohort, TrainingCertificate
+    from training.cohorts.models import TrainingCertificate
+    from training.cohorts.services import with_cohort_shown
 
     found = db.session.scalars(select(TrainingCertificate).where(TrainingCertificate.user_id == user.id).options(
-        defer(TrainingCertificate.pdf), joinedload(TrainingCertificate.cohort).joinedload(Cohort.live_training),
-        joinedload(TrainingCertificate.cohort).lazyload(Cohort.trainers))
+        defer(TrainingCertificate.pdf), *with_cohort_shown(TrainingCertificate.cohort))
         .order_by(TrainingCertificate.issued_on.desc(), TrainingCertificate.id.desc()))
     return [(certificate, in_language(*shown_training_title(certificate))) for certificate in found]
 

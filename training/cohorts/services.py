@@ -276,10 +276,13 @@ def full_cohorts(cohorts):
 
 def enrolled_members(cohort):
     """The cohort's enrolled members by name, each with their account (read in the same statement)."""
-    return list(db.session.scalars(
-        select(CohortMember).join(User, User.id == CohortMember.user_id).options(contains_eager(CohortMember.user))
-        .where(CohortMember.cohort_id == cohort.id, CohortMember.status == "enrolled")
-        .order_by(func.lower(User.full_name), User.id)))
+    return list(db.session.scalars(_enrolled_in([cohort.id])))
+
+
+def _enrolled_in(cohort_ids):
+    return (select(CohortMember).join(User, User.id == CohortMember.user_id).options(contains_eager(CohortMember.user))
+            .where(CohortMember.cohort_id.in_(cohort_ids), CohortMember.status == "enrolled")
+            .order_by(func.lower(User.full_name), User.id))
 
 
 def _lock_cohort(cohort):
@@ -735,12 +738,8 @@ def confirm(trainer, session, signed_name, now=None):
 
 # --- Reports -------------------------------------------------------------------------------------
 
-def credited_minutes(cohort):
-    """{user_id: {domain: minutes}} credited by this cohort's confirmed attendance."""
-    return _credited_by_cohort([cohort.id]).get(cohort.id, {})
-
-
 def _credited_by_cohort(cohort_ids):
+    """{cohort id: {user_id: {domain: minutes}}} credited by these cohorts' confirmed attendance."""
     rows = db.session.execute(
         select(CohortSession.cohort_id, Attendance.user_id, HourEntry.domain, func.sum(HourEntry.minutes))
         .join(HourEntry, HourEntry.attendance_id == Attendance.id)
@@ -783,10 +782,7 @@ def attendance_reports(cohorts):
         marks.setdefault(cohort_id, {}).setdefault(attendance.user_id, {})[attendance.session_id] = attendance
     credited = _credited_by_cohort(ids)
     members = {}
-    for member in db.session.scalars(
-            select(CohortMember).join(User, User.id == CohortMember.user_id).options(contains_eager(CohortMember.user))
-            .where(CohortMember.cohort_id.in_(ids), CohortMember.status == "enrolled")
-            .order_by(func.lower(User.full_name), User.id)):
+    for member in db.session.scalars(_enrolled_in(ids)):
         members.setdefault(member.cohort_id, []).append(member)
     reports = {}
     for cohort in cohorts:
@@ -824,12 +820,12 @@ def at_risk(records, cohort):
     return sorted(risky, key=lambda item: (-item[0].missed, item[0].user.full_name))
 
 
-def _with_cohort():
-    """A dashboard's sessions show their cohort and topic (translated by the cohort's live training):
-    read with the sessions rather than one at a time, without the cohorts' trainers, never shown there.
-    (Built when asked: building loader options configures the models, which the server does once, warm.)"""
-    return (joinedload(CohortSession.cohort).joinedload(Cohort.live_training),
-            joinedload(CohortSession.cohort).lazyload(Cohort.trainers))
+def with_cohort_shown(relationship):
+    """Loader options for rows shown with their cohort (``relationship``, e.g. ``CohortSession.cohort``):
+    the cohort and its live training (which translates topics and titles) read with the rows, not one
+    at a time, and not the cohort's trainers, which such lists never show. Built when asked: building
+    loader options configures the models, which the server does once, warm."""
+    return (joinedload(relationship).joinedload(Cohort.live_training), joinedload(relationship).lazyload(Cohort.trainers))
 
 
 def upcoming_sessions(user, now=None, days=14):
@@ -840,7 +836,7 @@ def upcoming_sessions(user, now=None, days=14):
     return list(db.session.scalars(
         select(CohortSession).where(CohortSession.cohort_id.in_(trained) | CohortSession.cohort_id.in_(joined),
                                     CohortSession.ends_at >= now, CohortSession.starts_at <= now + timedelta(days=days))
-        .options(*_with_cohort()).order_by(CohortSession.starts_at)))
+        .options(*with_cohort_shown(CohortSession.cohort)).order_by(CohortSession.starts_at)))
 
 
 def unconfirmed_sessions(user, now=None):
@@ -849,4 +845,4 @@ def unconfirmed_sessions(user, now=None):
     trained = select(CohortTrainer.cohort_id).where(CohortTrainer.user_id == user.id)
     return list(db.session.scalars(select(CohortSession).where(
         CohortSession.cohort_id.in_(trained), CohortSession.starts_at <= now, CohortSession.confirmed_at.is_(None))
-        .options(*_with_cohort()).order_by(CohortSession.starts_at)))
+        .options(*with_cohort_shown(CohortSession.cohort)).order_by(CohortSession.starts_at)))

@@ -297,21 +297,24 @@ def join_cohort(cohort_id):
 
 
 def _own_place_or_404(cohort_id):
-    """The cohort and the signed-in trainee's place in it, enrolled or waiting."""
+    """The cohort and the signed-in trainee's place in it, enrolled or waiting; ``ended`` when the
+    cohort is over, whose places (and the hours they credited) are not given up any more."""
     cohort = _cohort_or_404(cohort_id)
     member = member_of(cohort, current_user)
     if member is None or member.status not in ("enrolled", "waiting"):
         abort(404)
-    return cohort, member
+    ended = cohort.ends_on < date.today()
+    if ended:
+        flash(_("This cohort has ended: your place and the hours it credited stay on record."), "info")
+    return cohort, member, ended
 
 
 @bp.route("/<int:cohort_id>/leave", methods=["GET"])
 @roles_required("trainee")
 def leave_confirm(cohort_id):
     """What giving up a place means, before it is given up: it goes to the next person waiting."""
-    cohort, member = _own_place_or_404(cohort_id)
-    if cohort.ends_on < date.today():
-        flash(_("This cohort has ended: your place and the hours it credited stay on record."), "info")
+    cohort, member, ended = _own_place_or_404(cohort_id)
+    if ended:
         return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
     return render_template("cohorts/leave_confirm.html", cohort=cohort, member=member, form=ConfirmForm())
 
@@ -320,11 +323,10 @@ def leave_confirm(cohort_id):
 @roles_required("trainee")
 def leave(cohort_id):
     """Give up one's place (or one's spot on the waiting list)."""
-    cohort, member = _own_place_or_404(cohort_id)
+    cohort, member, ended = _own_place_or_404(cohort_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if cohort.ends_on < date.today():
-        flash(_("This cohort has ended: your place and the hours it credited stay on record."), "info")
+    if ended:
         return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
     withdraw(current_user, member)
     flash(_("You have left %(title)s.", title=cohort.title), "success")
