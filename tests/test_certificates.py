@@ -307,6 +307,21 @@ def test_a_revoked_certificate_says_so_everywhere(certificate, client, people):
     assert {"certificate.revoked", "certificate.reinstated"} <= actions
 
 
+def test_the_verification_page_shows_every_change_at_once_in_every_language(certificate, client, people):
+    """The page's body is kept rendered between visits: each change made after issue must show at once."""
+    def page(language="en"):
+        return client.get(f"/verify/{certificate.grouped_code}", headers={"Accept-Language": language}).text
+
+    assert "Valid certificate" in page() and "Certificado válido" in page("es")
+    revoke(people["admin"], certificate, "Issued in error")
+    assert "Revoked certificate" in page() and "Issued in error" in page()
+    assert "Certificado revocado" in page("es")
+    reinstate(people["admin"], certificate, "Checked again")
+    assert "Valid certificate" in page() and "Certificado válido" in page("es")
+    revoke(people["admin"], certificate, "Wrong holder")
+    assert "Wrong holder" in page() and "Issued in error" not in page()
+
+
 def test_revoking_needs_a_public_reason(certificate, people, login_as):
     page = login_as(people["admin"]).post(f"/admin/certificates/{certificate.id}/revoke", data={"reason": ""})
     assert page.status_code == 400 and "Give the reason the verification page will show." in page.text

@@ -44,8 +44,9 @@ from training.credentials.evaluation import evaluate
 from training.credentials.models import Credential, by_local_title
 from training.extensions import db, limiter
 from training.forms import ConfirmForm, choices
+from training.fragments import kept_markup
 from training.http import content_disposition, page_number, record_id
-from training.i18n import for_user
+from training.i18n import current_language, for_user
 from training.jobs.models import Job
 from training.templating import format_date, in_language
 
@@ -134,12 +135,16 @@ def verify(code):
     newer = db.session.scalar(select(Certificate).where(Certificate.previous_id == certificate.id)) \
         if state == "expired" else None
     is_holder = current_user.is_authenticated and current_user.id == certificate.user_id
-    response = Response(render_template(
-        "certificates/verify.html", c=certificate, state=state, newer=newer,
-        json_url=url_for("certificates.verify_json", code=certificate.grouped_code),
-        jwt_url=url_for("certificates.verify_jwt", code=certificate.grouped_code),
+    urls = {"json_url": url_for("certificates.verify_json", code=certificate.grouped_code),
+            "jwt_url": url_for("certificates.verify_jwt", code=certificate.grouped_code)}
+    # Everything else the page shows was frozen when the certificate was issued.
+    key = (certificate.id, state, certificate.expires_on, certificate.revoked_at, certificate.revoked_reason,
+           certificate.pdf_public, newer.id if newer else None, is_holder, current_language())
+    content = kept_markup("verify", key, lambda: render_template(
+        "certificates/_verify_content.html", c=certificate, state=state, newer=newer, is_holder=is_holder,
         jwks_url=f"{current_app.config['BASE_URL'].rstrip('/')}/issuer/jwks.json",
-        is_holder=is_holder, linkedin_url=linkedin_url(certificate) if is_holder else ""))
+        linkedin_url=linkedin_url(certificate) if is_holder else "", **urls))
+    response = Response(render_template("certificates/verify.html", c=certificate, content=content, **urls))
     response.vary.add("Accept")
     response.vary.add("Accept-Language")  # shown in the visitor's language
     return response
