@@ -277,6 +277,7 @@ def register_template_helpers(app):
 
     from training.audit import detail_name
     from training.auth.models import ROLES
+    from training.navigation import main_nav
     from training.rendering import markdown_to_html
     from training.templating import (
         audit_value,
@@ -311,6 +312,7 @@ def register_template_helpers(app):
     app.jinja_env.globals["tr"] = localized
     app.jinja_env.globals["content_language"] = content_language
     app.jinja_env.globals["language_name"] = language_name
+    app.jinja_env.globals["main_nav"] = main_nav
 
     @app.context_processor
     def inject_settings():
