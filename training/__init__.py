@@ -157,10 +157,16 @@ def configure_extensions(app):
 
     @login_manager.user_loader
     def load_user(session_token):
-        # The roles come in the same statement: every page asks for them.
-        user = db.session.execute(db.select(User).options(joinedload(User.roles))
-                                  .where(User.session_token == session_token)).unique().scalar_one_or_none()
-        return user if user is not None and user.active else None
+        # The roles and the header's count of unread notifications come in the same statement:
+        # every page shows them.
+        from training.notifications.services import unread_count_of
+
+        row = db.session.execute(db.select(User, unread_count_of(User.id)).options(joinedload(User.roles))
+                                 .where(User.session_token == session_token)).unique().one_or_none()
+        if row is None or not row[0].active:
+            return None
+        user, user.unread_notifications = row
+        return user
 
 
 def register_blueprints(app):

@@ -332,9 +332,14 @@ def send_digests(today=None):
 
 # --- Reading -------------------------------------------------------------------------------------
 
+def unread_count_of(user_id):
+    """How many of the person's notifications are unread, as a scalar subquery for ``user_id``."""
+    return (select(func.count()).select_from(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None)).scalar_subquery())
+
+
 def unread_count(user):
-    return db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None)))
+    return db.session.scalar(select(unread_count_of(user.id)))
 
 
 def notifications_of(user, limit=100):

@@ -11,12 +11,13 @@ from training.notifications.services import link_for, mark_read, notifications_o
 
 @bp.app_context_processor
 def unread_notifications():
-    """The unread count shown in every page's header."""
+    """The unread count shown in every page's header, read with the person when they were loaded."""
     from training.notifications.services import unread_count
 
     if not current_user or not current_user.is_authenticated:
         return {}
-    return {"unread_notifications": unread_count(current_user)}
+    counted = getattr(current_user, "unread_notifications", None)
+    return {"unread_notifications": unread_count(current_user) if counted is None else counted}
 
 
 @bp.route("/notifications")
