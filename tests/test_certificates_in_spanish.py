@@ -124,6 +124,27 @@ def test_a_spanish_trainees_checklist_names_each_requirement_and_step_in_spanish
     assert english_in(text) == []
 
 
+def test_the_signatory_title_is_printed_in_the_holders_language(
+        app, issued, make_user, course, credential, people):  # noqa: F811
+    assert "Dirección del programa" in pdf_text(issued.pdf) and "Programme Director" not in pdf_text(issued.pdf)
+    english = make_user("eve@example.org", name="Eve English")
+    make_eligible(english, course)
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        certificate, _ = issue(english, credential, actor=people["admin"])
+    assert "Programme Director" in pdf_text(certificate.pdf) and "Dirección" not in pdf_text(certificate.pdf)
+
+
+@pytest.mark.config(CERTIFICATE_SIGNATORY_TITLE="Executive Director")
+def test_a_signatory_title_set_in_english_alone_is_printed_as_set_in_every_language(issued):
+    assert "Executive Director" in pdf_text(issued.pdf) and "Dirección" not in pdf_text(issued.pdf)
+
+
+@pytest.mark.config(CERTIFICATE_SIGNATORY_TITLE="Executive Director",
+                    CERTIFICATE_SIGNATORY_TITLE_ES="Dirección ejecutiva")
+def test_a_signatory_title_set_with_its_spanish_prints_the_spanish(issued):
+    assert "Dirección ejecutiva" in pdf_text(issued.pdf) and "Executive Director" not in pdf_text(issued.pdf)
+
+
 def test_the_verify_page_and_form_speak_a_spanish_visitors_language(app, client, issued, people):
     headers = {"Accept-Language": "es"}
     text = main_text(client.get(f"/verify/{issued.grouped_code}", headers=headers).text)

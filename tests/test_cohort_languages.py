@@ -170,10 +170,10 @@ def test_the_training_certificate_prints_in_the_holders_language(ethics_cohort, 
                   es("of training"), es("This certifies that"), es("attended the live training"),
                   es("sessions attended: %(attended)s of %(total)s", attended=3, total=3),
                   es("%(hours)s hours of training", hours=6), es("Certificate number"), es("Trainers"),
-                  es("Scan the code or visit")):
+                  es("Scan the code or visit"), "Dirección del programa"):
         assert words.casefold() in text
     for words in ("This certifies", "attended the live training", "hours of training", "Ethical Responsibility",
-                  "Certificate number"):
+                  "Certificate number", "Programme Director"):
         assert words.casefold() not in text
 
 

@@ -120,6 +120,7 @@ class Config:
     SIGNING_KEY_FILE = os.environ.get("SIGNING_KEY_FILE", "")
     CERTIFICATE_SIGNATORY_NAME = os.environ.get("CERTIFICATE_SIGNATORY_NAME", "")
     CERTIFICATE_SIGNATORY_TITLE = os.environ.get("CERTIFICATE_SIGNATORY_TITLE", "")
+    CERTIFICATE_SIGNATORY_TITLE_ES = os.environ.get("CERTIFICATE_SIGNATORY_TITLE_ES", "")
     EXPIRY_REMINDER_DAYS = (60, 30, 7)
     # Paper for printed documents: "letter" (US Letter) or "a4".
     PAPER_SIZE = os.environ.get("PAPER_SIZE", "letter").strip().lower()

@@ -146,5 +146,26 @@ def design_metadata(design_name):
     return design(design_name)[1]
 
 
+def signatory(design_name):
+    """Who signs a design's certificates: their name, and their title by language ("en" always).
+
+    The settings CERTIFICATE_SIGNATORY_NAME and CERTIFICATE_SIGNATORY_TITLE replace the design's
+    ``signatory_name`` and ``signatory_title``, and CERTIFICATE_SIGNATORY_TITLE_ES its Spanish title
+    (``signatory_title_translations``). A title set in the settings without its Spanish is printed as
+    set in every language: the design's Spanish would name another title."""
+    from flask import current_app
+
+    from training.i18n import CONTENT_LANGUAGE, LANGUAGES
+
+    config, metadata = current_app.config, design_metadata(design_name)
+    titles = {CONTENT_LANGUAGE: config.get("CERTIFICATE_SIGNATORY_TITLE") or metadata.get("signatory_title", "")}
+    designed = {} if config.get("CERTIFICATE_SIGNATORY_TITLE") else metadata.get("signatory_title_translations") or {}
+    for language in LANGUAGES:
+        title = config.get(f"CERTIFICATE_SIGNATORY_TITLE_{language.upper()}") or designed.get(language)
+        if language != CONTENT_LANGUAGE and title:
+            titles[language] = title
+    return config.get("CERTIFICATE_SIGNATORY_NAME") or metadata.get("signatory_name", ""), titles
+
+
 __all__ = ["design", "design_images", "design_metadata", "designs", "qr_png", "qr_svg", "render_html_pdf",
-           "render_pdf", "sha256"]
+           "render_pdf", "sha256", "signatory"]

@@ -18,7 +18,7 @@ from training.badges.keys import current_keys
 from training.badges.services import holder_url, sign_certificate
 from training.badges.status import publish as publish_status
 from training.certificates.models import Certificate
-from training.certificates.render import design_metadata, qr_png, render_pdf, sha256
+from training.certificates.render import design_metadata, qr_png, render_pdf, sha256, signatory
 from training.credentials.evaluation import evaluate_one, renewal_items_of, store_after_issue
 from training.credentials.rules import Item
 from training.db_types import utcnow
@@ -114,7 +114,8 @@ def pdf_context(certificate, preview=False):
                      for domain, minutes in hours.get("training", {}).items()],
         "service": _hours_text(hours.get("service", 0)), "supervision": _hours_text(hours.get("supervision", 0)),
         "issued_on": format_date(certificate.issued_on), "expires_on": format_date(certificate.expires_on),
-        "signatory_name": certificate.signatory_name, "signatory_title": certificate.signatory_title,
+        "signatory_name": certificate.signatory_name,
+        "signatory_title": certificate.words(language).get("signatory_title") or certificate.signatory_title,
         "verify_url": certificate.verify_url, "verify_base": base.split("://", 1)[-1] + "/verify",
         "grouped_code": certificate.grouped_code, "qr_png": qr_png(certificate.verify_url), "preview": preview,
         **_second_language(certificate, language),
@@ -137,25 +138,29 @@ def preview_pdf(trainee, credential, today=None):
     """The certificate as it would be printed today, marked as a preview; nothing is saved."""
     today = today or date.today()
     design = credential.design or DESIGN
-    metadata = design_metadata(design)
+    signed_by, titles = signatory(design)
     draft = Certificate(
         number=f"{credential.certificate_prefix}-{today.year}-PREVIEW", code="PREVIEWPREVIEWPREVIE",
         holder_name=trainee.printed_name, credential_title=credential.title, hours=hours_snapshot(trainee, credential),
-        locale=user_locale(trainee), translations=_credential_words(credential),
+        locale=user_locale(trainee), translations=_certificate_words(credential, titles),
         issued_on=today, expires_on=add_months(today, credential.validity_months),
         issuer_name=current_app.config["ORGANISATION_NAME"],
-        signatory_name=current_app.config.get("CERTIFICATE_SIGNATORY_NAME") or metadata.get("signatory_name", ""),
-        signatory_title=current_app.config.get("CERTIFICATE_SIGNATORY_TITLE") or metadata.get("signatory_title", ""),
+        signatory_name=signed_by, signatory_title=titles[CONTENT_LANGUAGE],
         verify_url=f"{current_app.config['BASE_URL'].rstrip('/')}/verify", design=design)
     with for_user(trainee):
         return render_pdf(design, pdf_context(draft, preview=True))
 
 
-def _credential_words(credential):
-    """The credential's words in every language its file translates it into, frozen on the certificate."""
-    # The title, description and domains as before; requirement labels are for checklists, not certificates.
-    return {language: words.model_dump(include={"title", "description", "domains"}, exclude_none=True)
-            for language, words in credential.spec.translations.items()}
+def _certificate_words(credential, signatory_titles):
+    """The words a certificate prints in every language it has them in, frozen at issue: the
+    credential's title, description and domains (from its file), and the signatory's title."""
+    # Requirement labels are for checklists, not certificates.
+    words = {language: words.model_dump(include={"title", "description", "domains"}, exclude_none=True)
+             for language, words in credential.spec.translations.items()}
+    for language, title in signatory_titles.items():
+        if language != CONTENT_LANGUAGE:
+            words.setdefault(language, {})["signatory_title"] = title
+    return words
 
 
 def _number(credential, issued_on, certificate_id):
@@ -181,19 +186,18 @@ def issue(trainee, credential, actor=None, today=None, check=True, previous=None
             raise NotYetEligible(trainee, credential, evaluation.unmet, today)
     today = today or date.today()
     design = credential.design or DESIGN
-    metadata = design_metadata(design)
+    signed_by, titles = signatory(design)
     keys, subject = current_keys(), holder_url(trainee.id)  # made (and committed) before the certificate, if missing
     code = new_code()
     certificate = Certificate(
         user_id=trainee.id, credential_id=credential.id, cycle=cycle, number=f"pending-{code}", code=code,
         holder_name=trainee.printed_name, credential_slug=credential.slug, credential_title=credential.title,
         credential_description=credential.description, hours=evaluation.snapshot,
-        locale=user_locale(trainee), translations=_credential_words(credential),
+        locale=user_locale(trainee), translations=_certificate_words(credential, titles),
         issued_on=today, expires_on=add_months(max(valid_from or today, today), months or credential.validity_months),
         issued_as=issued_as or ("renewal" if previous else "award"),
         issuer_name=current_app.config["ORGANISATION_NAME"],
-        signatory_name=current_app.config.get("CERTIFICATE_SIGNATORY_NAME") or metadata.get("signatory_name", ""),
-        signatory_title=current_app.config.get("CERTIFICATE_SIGNATORY_TITLE") or metadata.get("signatory_title", ""),
+        signatory_name=signed_by, signatory_title=titles[CONTENT_LANGUAGE],
         verify_url=verify_url(code), design=design, pdf=b"", pdf_sha256="", previous_id=getattr(previous, "id", None),
         issued_by_id=getattr(actor, "id", None),
     )

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from training import audit
-from training.certificates.render import design_metadata, qr_png, render_pdf, sha256
+from training.certificates.render import qr_png, render_pdf, sha256, signatory
 from training.certificates.services import CODE_LENGTH, new_code, normalise_code
 from training.cohorts.models import TrainingCertificate
 from training.cohorts.services import (
@@ -23,7 +23,7 @@ from training.cohorts.services import (
     translated_training_title,
 )
 from training.extensions import db
-from training.i18n import current_language, for_user
+from training.i18n import CONTENT_LANGUAGE, current_language, for_user
 from training.templating import format_date, format_number
 
 DESIGN = "training"
@@ -45,7 +45,7 @@ def pdf_context(certificate, domains, cohort=None):
     """Plain values for the design, in the language now in force (the holder's: see
     :func:`render_for_holder`): the training's title, domain names, dates and numbers."""
     base = current_app.config["BASE_URL"].rstrip("/")
-    metadata = design_metadata(DESIGN)
+    signed_by, titles = signatory(DESIGN)
     language = current_language()
     names = (cohort.credential.words(language).get("domains") or {}) if cohort and cohort.credential else {}
     return {
@@ -58,8 +58,7 @@ def pdf_context(certificate, domains, cohort=None):
         "total": format_number(certificate.total_minutes / 60), "sessions_attended": certificate.sessions_attended,
         "sessions_total": certificate.sessions_total, "first_day": format_date(certificate.first_day),
         "last_day": format_date(certificate.last_day), "issued_on": format_date(certificate.issued_on),
-        "signatory_name": current_app.config.get("CERTIFICATE_SIGNATORY_NAME") or metadata.get("signatory_name", ""),
-        "signatory_title": current_app.config.get("CERTIFICATE_SIGNATORY_TITLE") or metadata.get("signatory_title", ""),
+        "signatory_name": signed_by, "signatory_title": titles.get(language) or titles[CONTENT_LANGUAGE],
         "verify_url": certificate.verify_url, "verify_base": base.split("://", 1)[-1] + "/verify",
         "grouped_code": certificate.grouped_code, "qr_png": qr_png(certificate.verify_url),
     }
