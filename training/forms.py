@@ -1,10 +1,12 @@
 """Forms used by several features."""
+from decimal import InvalidOperation
+
 import wtforms
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectMultipleField, SubmitField
 from wtforms.validators import StopValidation
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 FIRST_YEAR, LAST_YEAR = 1900, 2199
 DATE_INVALID = _l("Enter a date like 2026-03-31.")
@@ -21,6 +23,35 @@ class DateField(wtforms.DateField):
         if self.data is not None and not FIRST_YEAR <= self.data.year <= LAST_YEAR:
             self.data = None
             raise StopValidation(_l("Enter a date between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR))
+
+
+class DecimalTextField(wtforms.DecimalField):
+    """A number with decimals, typed with a point or, as Spanish writes it, a comma ("1,5").
+
+    A text box, not a number input: a browser set to English drops the comma of "1,5" from a number
+    input and sends "15", which would be saved as fifteen. On a phone, ``inputmode="decimal"`` still
+    brings up the keypad with the phone's own decimal separator. A value too large to show with the
+    field's decimals is shown as it was typed.
+    """
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, render_kw=None, **kwargs):
+        super().__init__(label, validators, render_kw={"inputmode": "decimal", **(render_kw or {})}, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if valuelist and isinstance(valuelist[0], str):
+            typed = valuelist[0].strip()
+            if typed.count(",") == 1 and "." not in typed:
+                typed = typed.replace(",", ".")
+            valuelist = [typed, *valuelist[1:]]
+        super().process_formdata(valuelist)
+
+    def _value(self):
+        try:
+            return super()._value()
+        except InvalidOperation:
+            return self.raw_data[0] if self.raw_data else ""
 
 
 class ConfirmForm(FlaskForm):

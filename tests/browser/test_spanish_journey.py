@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 from playwright.sync_api import expect
 
 from ..test_i18n_pages import SPANISH_PO, english_on
-from .conftest import COURSE_SLUG, DESKTOP, PHONE, TIMEOUT_MS
+from .conftest import COURSE_SLUG, DESKTOP, PHONE, TIMEOUT_MS, fill_sign_in_form
 from .test_accessibility import AXE, AXE_OPTIONS, PAGES
 from .test_journeys import answer_right
 
@@ -153,12 +153,48 @@ def test_a_spanish_trainee_signs_in_reads_a_module_passes_its_quiz_and_logs_hour
         page.goto("/hours/new")
         no_english(page, live_server)
         page.get_by_label(es("Date"), exact=True).fill(date.today().isoformat())
-        page.get_by_label(es("Hours"), exact=True).fill("1.5")
+        # Typed as Spanish writes it, key by key: a number input of a browser set to English dropped
+        # the comma and sent "15".
+        page.get_by_label(es("Hours"), exact=True).press_sequentially("1,5")
         domain = page.get_by_label(es("Domain"), exact=True)
         domain.select_option(index=1)
         page.get_by_role("button", name=es("Send for approval")).click()
         expect(page).to_have_url(re.compile(r"/hours$"))
         expect(page.get_by_role("status").filter(has_text=es("Hours sent to your supervisor for approval."))).to_be_visible()
+        expect(page.locator("main table").first).to_contain_text("1,5 h")
         no_english(page, live_server)
     finally:
         context.close()
+
+
+@pytest.mark.browser
+def test_hours_typed_with_a_comma_are_saved_as_typed_whatever_the_browsers_language(
+        browser, live_server, spanish_trainee):
+    """A Spanish-speaking trainee in a browser set to English writes "2,25": a number input dropped the
+    comma and sent "225" (refused) or, for "1,5", "15" (saved as fifteen hours)."""
+    from sqlalchemy import select
+
+    from training.auth.models import User
+    from training.extensions import db
+    from training.supervision.models import HourEntry
+
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE)  # the browser's own language
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        fill_sign_in_form(page, spanish_trainee, live_server.password)
+        page.goto("/hours/new")
+        page.get_by_label(es("Date"), exact=True).fill(date.today().isoformat())
+        page.get_by_label(es("Hours"), exact=True).press_sequentially("2,25")
+        page.get_by_label(es("Domain"), exact=True).select_option(index=1)
+        page.get_by_role("button", name=es("Send for approval")).click()
+        expect(page).to_have_url(re.compile(r"/hours$"))
+        expect(page.locator("main")).to_contain_text("2,25 h")
+    finally:
+        context.close()
+    with live_server.app.app_context():
+        trainee = db.session.scalar(select(User).where(User.email == spanish_trainee))
+        latest = db.session.scalar(select(HourEntry).where(HourEntry.trainee_id == trainee.id)
+                                   .order_by(HourEntry.id.desc()).limit(1))
+        assert latest.minutes == 135
+        db.session.remove()

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
-from wtforms import DecimalField, IntegerField, RadioField
+from wtforms import IntegerField, RadioField
 from wtforms.validators import NumberRange, Optional
 
 from training.auth.access import roles_required
@@ -68,7 +68,7 @@ from training.courses.services import ReflectionError, active_courses, review_re
 from training.credentials.evaluation import default_credential
 from training.db_types import utcnow
 from training.extensions import db, limiter
-from training.forms import ConfirmForm, choices, show_error
+from training.forms import ConfirmForm, DecimalTextField, choices, show_error
 from training.http import content_disposition
 from training.i18n import current_language, localized
 from training.supervision.forms import quarter_hours
@@ -343,10 +343,9 @@ def _session_form(cohort, session=None):
 
     names = cohort.credential.words(current_language()).get("domains", {}) if cohort.credential else {}
     for index, domain in enumerate(domains):
-        setattr(Form, f"credit_{index}", DecimalField(
+        setattr(Form, f"credit_{index}", DecimalTextField(
             names.get(domain, domain), places=2, default=0, invalid_value_message=_("Enter hours as a number, such as 1.5."),
-            validators=[Optional(), quarter_hours(minimum=0)],
-            render_kw={"step": "0.25", "min": "0", "max": "24", "inputmode": "decimal"}))
+            validators=[Optional(), quarter_hours(minimum=0)]))
     form = Form(obj=None)
     form.domains = domains
     form.materials.choices = choices([(m.id, f"{localized(m.course, 'title')}: {localized(m, 'title')}")

@@ -2,7 +2,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
-    DecimalField,
     HiddenField,
     RadioField,
     SelectField,
@@ -12,7 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from training.forms import DateField, choices, strip
+from training.forms import DateField, DecimalTextField, choices, strip
 
 
 class SignForm(FlaskForm):
@@ -46,7 +45,7 @@ class EndEnrolmentForm(FlaskForm):
 class RecordForm(FlaskForm):
     key = SelectField(_l("Evidence"), validators=[DataRequired(message=_l("Choose what you are recording."))])
     occurred_on = DateField(_l("Date (of the exam or document)"), validators=[Optional()])
-    quantity = DecimalField(_l("Score or number"), places=2, validators=[Optional(), NumberRange(min=0, max=100000)],
+    quantity = DecimalTextField(_l("Score or number"), places=2, validators=[Optional(), NumberRange(min=0, max=100000)],
                             invalid_value_message=_l("Enter a number, such as 24 or 82.5."),
                             description=_l("The exam score, or the number the requirement counts "
                                            "(college credits, for example)."))
@@ -58,7 +57,7 @@ class RecordForm(FlaskForm):
 class ReviewEvidenceForm(FlaskForm):
     decision = RadioField(_l("Decision"), choices=choices([("accept", _l("Accept")), ("return", _l("Return"))]),
                           validators=[InputRequired(message=_l("Choose accept or return."))])
-    quantity = DecimalField(_l("Number verified (where the requirement counts one)"), places=2,
+    quantity = DecimalTextField(_l("Number verified (where the requirement counts one)"), places=2,
                             validators=[Optional(), NumberRange(min=0, max=100000)],
                             invalid_value_message=_l("Enter a number, such as 24."))
     reason = TextAreaField(_l("Reason (needed to return)"), filters=[strip], validators=[Optional(), Length(max=1000)])

@@ -1,5 +1,5 @@
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
@@ -8,7 +8,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DecimalField,
     HiddenField,
     RadioField,
     SelectField,
@@ -18,28 +17,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 
-from training.forms import CheckboxesField, DateField, choices, strip
+from training.forms import CheckboxesField, DateField, DecimalTextField, choices, strip
 from training.supervision.models import FORMATS, KINDS, LISTED_KINDS
 from training.supervision.wellbeing import QUESTIONS
 
 NOTE_HINT = _l("Never identify the people you support: no names, phone numbers, e-mail or street addresses, "
                "dates of birth or record numbers.")
-
-
-class HoursField(DecimalField):
-    """Hours as a decimal, with a point or, as Spanish writes it, a comma ("1,5"); a value too large
-    to show with two decimals is shown as it was typed."""
-
-    def process_formdata(self, valuelist):
-        if valuelist and isinstance(valuelist[0], str) and valuelist[0].count(",") == 1 and "." not in valuelist[0]:
-            valuelist = [valuelist[0].replace(",", "."), *valuelist[1:]]
-        super().process_formdata(valuelist)
-
-    def _value(self):
-        try:
-            return super()._value()
-        except InvalidOperation:
-            return self.raw_data[0] if self.raw_data else ""
 
 
 def quarter_hours(minimum=Decimal("0.25"), maximum=Decimal(24)):
@@ -65,10 +48,10 @@ finite_quarter_hours = quarter_hours()
 
 
 def hours_field(label=None):
-    return HoursField(label or _l("Hours"), places=2, invalid_value_message=_l("Enter hours as a number, such as 1.5."),
-                      validators=[InputRequired(message=_l("Enter how many hours.")), finite_quarter_hours],
-                      description=_l("In hours and quarters: 0.25, 0.5, 0.75, 1, 1.25 …"),
-                      render_kw={"step": "0.25", "min": "0.25", "max": "24", "inputmode": "decimal"})
+    return DecimalTextField(label or _l("Hours"), places=2,
+                            invalid_value_message=_l("Enter hours as a number, such as 1.5."),
+                            validators=[InputRequired(message=_l("Enter how many hours.")), finite_quarter_hours],
+                            description=_l("In hours and quarters: 0.25, 0.5, 0.75, 1, 1.25 …"))
 
 
 STATUS_CHOICES = [("", _l("Any status")), ("pending", _l("Waiting")), ("returned", _l("Returned")),
