@@ -82,6 +82,21 @@ def test_an_eligible_trainee_is_listed_until_certified(ready, credential, people
     assert eligible_trainees(credential) == []
 
 
+def test_a_certified_trainee_is_listed_as_certified_not_as_eligible(certificate, ready, people, login_as):
+    admin = login_as(people["admin"])
+    for status in ("certified", "all"):
+        page = admin.get(f"/admin/certificates/eligible?credential=peer-recovery-specialist&status={status}").text
+        row = re.search(rf"<tr>(?:(?!</tr>).)*{ready.full_name}.*?</tr>", page, re.S).group(0)
+        assert "Certified" in row and f"Certificate {certificate.number}" in row, status
+        assert ">Eligible<" not in row and 'type="checkbox"' not in row and "Preview the certificate" not in row
+        assert "Issue certificates to the selected trainees" not in page
+    revoke(people["admin"], certificate, "Issued in error")
+    page = admin.get("/admin/certificates/eligible?credential=peer-recovery-specialist&status=certified").text
+    assert f"Certificate {certificate.number}</a> (Revoked)" in page
+    enrolments = admin.get(f"/admin/people/{ready.id}/credentials").text
+    assert f"Certificate {certificate.number}</a> (Revoked)" in enrolments and ">Eligible<" not in enrolments
+
+
 def test_issuing_to_someone_not_eligible_is_refused(people, credential):
     with pytest.raises(CertificateError, match="does not yet meet"):
         issue(people["other_trainee"], credential)

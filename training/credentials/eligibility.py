@@ -5,7 +5,7 @@ is paginated and shows the enrolments' stored results (kept in step with every c
 trainee's record, and refreshed daily), the same results its filters and counts use; a
 trainee's checklist and every issue evaluate afresh.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -60,12 +60,28 @@ def eligible_count(credential):
     return db.session.scalar(_enrolled(credential).with_only_columns(func.count()).order_by(None))
 
 
+def certificates_held(user_ids, credential_ids):
+    """The latest certificate each of ``user_ids`` holds of each of ``credential_ids``, by
+    (user id, credential id), in one statement."""
+    from training.certificates.models import Certificate
+
+    if not user_ids or not credential_ids:
+        return {}
+    held = {}
+    for certificate in db.session.scalars(select(Certificate).where(
+            Certificate.user_id.in_(user_ids), Certificate.credential_id.in_(credential_ids))
+            .order_by(Certificate.cycle)):
+        held[certificate.user_id, certificate.credential_id] = certificate
+    return held
+
+
 @dataclass
 class Page:
     rows: list          # (user, enrolment with its stored result) for the trainees on this page
     total: int          # how many match the filter
     page: int
     per_page: int
+    certificates: dict = field(default_factory=dict)  # the certificate each trainee on the page holds, by user id
 
     @property
     def pages(self):
@@ -80,7 +96,10 @@ def eligibility_page(credential, status="eligible", search="", page=1, per_page=
     page = max(1, min(page, page_count(total, per_page)))
     rows = db.session.execute(query.order_by(func.lower(User.full_name), User.id)
                               .offset((page - 1) * per_page).limit(per_page)).all()
-    return Page([(user, enrolment) for user, enrolment in rows], total, page, per_page)
+    # Certified trainees stay eligible in their stored results: the list says they hold it.
+    held = certificates_held([user.id for user, _ in rows], [credential.id]) if status != "eligible" else {}
+    return Page([(user, enrolment) for user, enrolment in rows], total, page, per_page,
+                {user_id: certificate for (user_id, _), certificate in held.items()})
 
 
 def eligible_trainees(credential, exclude_certified=True, batch=200):

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from training.auth.access import roles_required
 from training.auth.models import User
-from training.credentials.eligibility import eligible_count
+from training.credentials.eligibility import certificates_held, eligible_count
 from training.credentials.evaluation import compile_credentials, evaluate
 from training.credentials.forms import EndEnrolmentForm, EnrolForm, RecordForm, ReviewEvidenceForm, SignForm, UploadForm
 from training.credentials.models import Credential, Enrolment, Evidence, by_local_title
@@ -215,7 +215,7 @@ def admin_person(user_id):
     return render_template("credentials/admin_person.html", person=person, enrolments=enrolments,
                            evaluations=evaluate([person]).get(person.id, []) if person.has_role("trainee") else [],
                            enrol_form=enrol_form, record_form=record_form, end_form=EndEnrolmentForm(prefix="end"),
-                           history=history), status
+                           history=history, held=certificates_held([person.id], [e.credential_id for e in enrolments])), status
 
 
 @bp.route("/admin/enrolments/<int:enrolment_id>/end", methods=["POST"])
