@@ -95,9 +95,26 @@ def test_the_report_sets_totals_against_the_credential_frequency_and_training(te
     assert "Supervision received 25 h 3 h 3 h Not yet" in text
     # How often supervision happened: 3 sessions, the longest gap 28 days.
     assert "3 sessions" in text.replace("\n", " ") and "28 days: the longest" in text.replace("\n", " ")
+    assert "2.3 days a month on average" in text.replace("\n", " ")  # 3 days over 39 days, not over "1 month"
     # Training is listed with where it came from, not as attested work.
     assert "Regional Peer Workforce Academy" in text and "External training" in text
     assert "the supervisor does not attest it" in text.replace("\n", " ")
+
+
+def test_days_a_month_are_averaged_over_the_period_not_a_rounded_number_of_months():
+    from types import SimpleNamespace
+
+    from training.supervision.exports import supervision_frequency
+
+    sessions = [SimpleNamespace(kind="supervision", occurred_on=day)
+                for day in (date(2026, 10, 8), date(2026, 10, 29), date(2026, 11, 19))]
+    # Six weeks from the first session to the last: two a month (three, when the span was rounded to one month).
+    assert supervision_frequency(sessions)["per_month"] == 2.1
+    # Over the report's period when it has one: six months with three sessions.
+    assert supervision_frequency(sessions, (date(2026, 6, 1), date(2026, 11, 30)))["per_month"] == 0.5
+    # A single session, or sessions within a month, count over a whole month.
+    assert supervision_frequency(sessions[:1])["per_month"] == 1.0
+    assert supervision_frequency([])["per_month"] == 0
 
 
 def test_every_page_has_the_header_the_table_headings_and_whole_rows(team, login_as, app):

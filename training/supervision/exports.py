@@ -125,12 +125,19 @@ def _scope_entries(trainee, scope, date_from, date_to):
     return list(db.session.scalars(query.order_by(HourEntry.occurred_on, HourEntry.id)))
 
 
-def supervision_frequency(entries):
-    """How often supervision happened in a report: sessions, days, days a month and the longest gap."""
+DAYS_A_MONTH = 365.25 / 12
+
+
+def supervision_frequency(entries, period=None):
+    """How often supervision happened in a report: sessions, days, the longest gap, and days a month
+    on average over the report's ``period`` (first day, last day; by default the first and last
+    supervision), counted as at least a month. The period is not rounded to whole months: three
+    sessions over six weeks are two a month, not three."""
     days = sorted({e.occurred_on for e in entries if e.kind == "supervision"})
     gaps = [(later - earlier).days for earlier, later in zip(days, days[1:], strict=False)]
     sessions = sum(1 for e in entries if e.kind == "supervision")
-    months = max(1, round(((days[-1] - days[0]).days + 1) / 30.4)) if days else 0
+    first, last = period if period and all(period) else ((days[0], days[-1]) if days else (None, None))
+    months = max(1, ((last - first).days + 1) / DAYS_A_MONTH) if days else 0
     return {"sessions": sessions, "days": len(days), "first": days[0] if days else None,
             "last": days[-1] if days else None, "longest_gap": max(gaps) if gaps else None,
             "per_month": round(len(days) / months, 1) if months else 0}
@@ -175,7 +182,7 @@ def report_context(trainee, scope, date_from=None, date_to=None):
     last = date_to or (entries[-1].occurred_on if entries else None)
     return {"trainee": trainee, "credential": credential, "credentials": [ev.credential for ev in evaluations],
             "entries": entries, "table": table, "totals": totals, "standings": standings, "scope": scope,
-            "supervisor": scope.supervisor if scope else None, "frequency": supervision_frequency(entries),
+            "supervisor": scope.supervisor if scope else None, "frequency": supervision_frequency(entries, (first, last)),
             "training": training, "training_lines": training_lines, "period": (first, last),
             "generated_on": date.today(), "organisation_name": current_app.config["ORGANISATION_NAME"],
             "paper": page_size(), "page_counter": page_counter()}
