@@ -2,6 +2,7 @@
 stored results, the eligibility list at a fixed number of statements, snapshots and extensions."""
 import io
 import json
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -477,6 +478,21 @@ def test_credentials_page_lists_requirements_in_words(app, people, credentials, 
     assert "46 h of training with at least: Advocacy 10 h" in page
     assert "250 h of supervised peer support work, within 6 months of enrolment" in page
     assert "Renewal: 20 h of continuing education between issue and renewal, including Ethics 6 h." in page
+
+
+def test_credentials_page_counts_in_the_readers_language_and_grammar(app, people, credentials, login_as):
+    def summary(client):
+        page = client.get("/admin/credentials").text
+        section = page.split('id="credential-', 2)[1]  # the first credential listed, the default one
+        return " ".join(re.sub(r"<[^>]+>", " ", re.search(r'<p class="muted">(.*?)</p>', section, re.S).group(1)).split())
+
+    admin = login_as(people["admin"])
+    assert summary(admin).startswith("2 enrolled · 0 eligible and not yet certified · valid 24 months · file ")
+    people["admin"].locale = "es"
+    ended = db.session.scalar(db.select(Enrolment).where(Enrolment.user_id == people["other_trainee"].id))
+    ended.ended_on = date.today()
+    db.session.commit()
+    assert summary(admin).startswith("1 inscrito · 0 elegibles y aún sin certificar · válida 24 meses · archivo ")
 
 
 def test_trainees_without_an_enrolment_are_enrolled_in_the_default_credential(app, people, credentials):
