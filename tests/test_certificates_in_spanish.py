@@ -196,6 +196,17 @@ def test_administrators_and_public_credential_pages_in_spanish(route, issued, pe
     assert english_in(main_text(response.text)) == []
 
 
+@pytest.mark.parametrize("route", ["/admin/certificates", "/admin/certificates/{id}",
+                                   "/admin/certificates/{id}/revoke"])
+def test_administrators_read_the_certificates_credential_in_their_language(route, issued, make_user, login_as):
+    admin = login_as(make_user("admina@example.org", roles={"admin"}, locale="es"))
+    url = route.format(id=issued.id)
+    # Revoking asks first, on a page of its own, after the reason is given.
+    page = admin.post(url, data={"reason": "Emitido por error"}) if url.endswith("/revoke") else admin.get(url)
+    text = main_text(page.text)
+    assert "Especialista de apoyo entre pares para la recuperación" in text and "Peer Recovery Specialist" not in text
+
+
 def test_the_signed_credential_keeps_its_english_criteria_when_a_spanish_speaker_issues_it(
         app, spanish_trainee, course, credential, people, client):  # noqa: F811
     make_eligible(spanish_trainee, course)
