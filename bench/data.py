@@ -62,18 +62,21 @@ def _run(sql, **params):
 
 def _people(size, password_hash):
     _run("""
-        INSERT INTO "user" (email, full_name, password_hash, active, session_token, programme_started_on,
+        INSERT INTO "user" (email, full_name, name_key, password_hash, active, session_token, programme_started_on,
                             wellbeing_shared, created_at)
-        SELECT 'trainee' || n || '@bench.example', 'Bench Trainee ' || lpad(n::text, 5, '0'), :hash, true,
+        SELECT 'trainee' || n || '@bench.example', 'Bench Trainee ' || lpad(n::text, 5, '0'),
+               'bench trainee ' || lpad(n::text, 5, '0'), :hash, true,
                md5('bench-trainee-' || n), current_date - 30 - (n % 500), n % 3 = 0, now()
         FROM generate_series(1, :trainees) AS n""", hash=password_hash, trainees=size.trainees)
     _run("""
-        INSERT INTO "user" (email, full_name, password_hash, active, session_token, wellbeing_shared, created_at)
-        SELECT 'supervisor' || n || '@bench.example', 'Bench Supervisor ' || lpad(n::text, 3, '0'), :hash, true,
-               md5('bench-supervisor-' || n), false, now()
+        INSERT INTO "user" (email, full_name, name_key, password_hash, active, session_token, wellbeing_shared,
+                            created_at)
+        SELECT 'supervisor' || n || '@bench.example', 'Bench Supervisor ' || lpad(n::text, 3, '0'),
+               'bench supervisor ' || lpad(n::text, 3, '0'), :hash, true, md5('bench-supervisor-' || n), false, now()
         FROM generate_series(1, :supervisors) AS n
         UNION ALL
-        SELECT 'lead@bench.example', 'Bench Lead Supervisor', :hash, true, md5('bench-lead'), false, now()""",
+        SELECT 'lead@bench.example', 'Bench Lead Supervisor', 'bench lead supervisor', :hash, true, md5('bench-lead'),
+               false, now()""",
          hash=password_hash, supervisors=size.supervisors)
     _run("""
         INSERT INTO user_role (user_id, role)

@@ -694,3 +694,26 @@ def a_level_worked_out_and_one_cleared_since(db):
 def the_totals_stay_without_the_levels(db):
     assert "risk_assessment" not in sa.inspect(db.connection).get_table_names()
     assert db.scalar("SELECT count(*) FROM hour_summary") > 0
+
+
+# --- 0022: names as lists search and sort them ---------------------------------------------------------
+
+@after_upgrade("0022")
+def every_name_is_kept_without_accents_or_case(db):
+    keys = dict(db.connection.execute(sa.text('SELECT full_name, name_key FROM "user"')).all())
+    assert keys["Lucía Pérez"] == "lucia perez" and keys["Ana Trainee"] == "ana trainee"
+    assert all(key == name.lower() for name, key in keys.items() if name.isascii())
+    assert not _name_index_exists(db)
+
+
+@seed("0022")
+def a_name_with_accents(db):
+    db.insert("user", id=10, email="oscar@example.org", full_name="Óscar Álvarez", name_key="oscar alvarez",
+              active=True, session_token="tok-oscar", created_at=datetime(2026, 12, 1))
+
+
+@after_downgrade("0022")
+def the_names_stay_and_their_index_is_back(db):
+    assert "name_key" not in {c["name"] for c in sa.inspect(db.connection).get_columns("user")}
+    assert db.scalar('SELECT full_name FROM "user" WHERE id = 8') == "Lucía Pérez"
+    assert _name_index_exists(db)

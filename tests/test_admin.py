@@ -21,6 +21,27 @@ def test_people_list_searches_by_name_and_email(people, login_as):
     assert "Sue Supervisor" in page.text and "1 person found" in page.text
 
 
+def test_people_are_found_and_sorted_whatever_their_names_accents_and_case(people, login_as, make_user):
+    oscar = make_user("oscar@example.org", name="Óscar Álvarez")
+    make_user("maria@example.org", name="María García")
+    make_user("nina@example.org", name="Nina North")
+    make_user("pablo@example.org", name="Pablo Paz")
+    client = login_as(people["admin"])
+    for search in ("Óscar", "oscar", "ÓSCAR ÁLVAREZ", "alvarez", "Álvarez"):
+        page = client.get("/admin/people", query_string={"q": search}).text
+        assert "Óscar Álvarez" in page and "1 person found" in page, search
+    assert "María García" in client.get("/admin/people?q=garcia").text
+    listed = client.get("/admin/people").text
+    assert listed.index("Nina North") < listed.index("Óscar Álvarez") < listed.index("Pablo Paz")
+    # A renamed person is found and sorted by the new name.
+    oscar.full_name = "Zoë Ángel"
+    db.session.commit()
+    assert "1 person found" in client.get("/admin/people?q=zoe angel").text
+    assert client.get("/admin/people").text.index("Zoë Ángel") > client.get("/admin/people").text.index("Tina Trainee")
+    client.post(f"/admin/people/{oscar.id}/deactivate", data={"reason": "Left the programme"})
+    assert "1 event." in client.get("/admin/audit", query_string={"person": "ZOE"}).text
+
+
 def test_people_list_filters_by_role_and_status(people, login_as, make_user):
     make_user("left@example.org", name="Lee Left", active=False)
     make_user("waiting@example.org", name="Wade Waiting", accepted=False)

@@ -7,7 +7,7 @@ from sqlalchemy import func, or_, select
 
 from training import audit
 from training.audit import AuditEvent, with_people
-from training.auth.models import ROLES, SupervisorAssignment, User, UserRole
+from training.auth.models import ROLES, SupervisorAssignment, User, UserRole, matching_name_or_email
 from training.auth.services import AccountError, retire_tokens
 from training.db_types import utcnow
 from training.extensions import db
@@ -17,11 +17,9 @@ from training.supervision.services import reassign_pending
 
 def people_query(search="", role="", status=""):
     """People matching a free-text search, a role and a status, ordered by name."""
-    query = select(User).order_by(func.lower(User.full_name), User.id)
-    if search:
-        pattern = f"%{search.strip().lower()}%"
-        query = query.where(or_(func.lower(User.full_name).like(pattern),
-                                func.lower(User.email).like(pattern)))
+    query = select(User).order_by(User.name_key, User.id)
+    if (search or "").strip():
+        query = query.where(matching_name_or_email(search))
     if role in ROLES:
         query = query.where(User.roles.any(UserRole.role == role))
     if status == "active":
@@ -164,10 +162,8 @@ def audit_query(action="", person="", date_from=None, date_to=None):
              .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()))
     if action:
         query = query.where(AuditEvent.action == action)
-    if person:
-        pattern = f"%{person.strip().lower()}%"
-        people = select(User.id).where(or_(func.lower(User.email).like(pattern),
-                                           func.lower(User.full_name).like(pattern)))
+    if (person or "").strip():
+        people = select(User.id).where(matching_name_or_email(person))
         query = query.where(or_(AuditEvent.actor_id.in_(people), AuditEvent.subject_id.in_(people)))
     if date_from:
         query = query.where(AuditEvent.created_at >= _start_of(date_from))

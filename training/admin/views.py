@@ -4,7 +4,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from training.admin import bp
 from training.admin.forms import (
@@ -84,7 +84,7 @@ def invite_person():
 def _supervisor_choices(user):
     supervisors = db.session.scalars(
         select(User).where(User.active, User.id != user.id, User.roles.any(UserRole.role == "supervisor"))
-        .order_by(func.lower(User.full_name))
+        .order_by(User.name_key)
     )
     return choices([(0, _("Choose a supervisor"))] + [(s.id, f"{s.full_name} ({s.email})") for s in supervisors])
 

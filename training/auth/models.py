@@ -1,12 +1,13 @@
 """People, their roles, one-time account tokens and supervisor assignments."""
 import secrets
+import unicodedata
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, func, or_, select, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, func, or_, select
 from sqlalchemy import false as sa_false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from training.db_types import UTCDateTime, utcnow
 from training.extensions import db
@@ -20,17 +21,35 @@ ROLES = {
 }
 
 
+NAME_KEY_LENGTH = 120
+
+
 def new_session_token():
     return secrets.token_urlsafe(24)
 
 
+def name_key(words):
+    """Words as lists of people search and sort them: without accents, in any case ("Óscar Álvarez"
+    is found as "oscar alvarez", and sorted among the O's)."""
+    decomposed = unicodedata.normalize("NFKD", words or "")
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()[:NAME_KEY_LENGTH]
+
+
+def matching_name_or_email(search):
+    """A condition on ``User``: the name or the e-mail address contains ``search``, accents and case aside."""
+    search = " ".join((search or "").split())
+    return or_(User.name_key.like(f"%{name_key(search)}%"), func.lower(User.email).like(f"%{search.lower()}%"))
+
+
 class User(UserMixin, db.Model):
     # Lists of people are shown in name order, a page at a time.
-    __table_args__ = (Index("ix_user_name_lower", func.lower(text("full_name")), "id"),)
+    __table_args__ = (Index("ix_user_name_key", "name_key", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     full_name: Mapped[str] = mapped_column(String(120))
+    # The name as lists sort and search it (``name_key``): kept with every change of the name.
+    name_key: Mapped[str] = mapped_column(String(NAME_KEY_LENGTH), default="", server_default="")
     # The name as it should be printed on certificates, when it differs from the display name.
     legal_name: Mapped[str | None] = mapped_column(String(200))
     password_hash: Mapped[str | None] = mapped_column(String(255))
@@ -70,6 +89,11 @@ class User(UserMixin, db.Model):
 
     def has_role(self, *names):
         return bool(self.role_names.intersection(names))
+
+    @validates("full_name")
+    def _keep_name_key(self, _key, value):
+        self.name_key = name_key(value)
+        return value
 
     @property
     def printed_name(self):

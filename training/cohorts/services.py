@@ -282,7 +282,7 @@ def enrolled_members(cohort):
 def _enrolled_in(cohort_ids):
     return (select(CohortMember).join(User, User.id == CohortMember.user_id).options(contains_eager(CohortMember.user))
             .where(CohortMember.cohort_id.in_(cohort_ids), CohortMember.status == "enrolled")
-            .order_by(func.lower(User.full_name), User.id))
+            .order_by(User.name_key, User.id))
 
 
 def _lock_cohort(cohort):

@@ -5,7 +5,7 @@ from flask import Response, abort, current_app, flash, jsonify, redirect, render
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from wtforms import IntegerField, RadioField
 from wtforms.validators import NumberRange, Optional
 
@@ -95,7 +95,7 @@ def _managed_session(session_id):
 
 def _trainer_choices():
     trainers = db.session.scalars(select(User).where(User.active, User.roles.any(UserRole.role == "trainer"))
-                                  .order_by(func.lower(User.full_name)))
+                                  .order_by(User.name_key))
     return choices([(t.id, f"{t.full_name} ({t.email})") for t in trainers])
 
 

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
 
-from training.auth.models import User, UserRole
+from training.auth.models import User, UserRole, matching_name_or_email
 from training.credentials.evaluation import evaluate, evaluate_one
 from training.credentials.models import Enrolment
 from training.extensions import db
@@ -50,8 +50,7 @@ def _enrolled(credential, status="eligible", search=""):
         query = query.where(User.id.in_(_certified(credential)))
     search = " ".join((search or "").split())[:100]
     if search:
-        pattern = f"%{search.lower()}%"
-        query = query.where(func.lower(User.full_name).like(pattern) | func.lower(User.email).like(pattern))
+        query = query.where(matching_name_or_email(search))
     return query
 
 
@@ -94,7 +93,7 @@ def eligibility_page(credential, status="eligible", search="", page=1, per_page=
     query = _enrolled(credential, status if status in FILTERS else "eligible", search)
     total = db.session.scalar(query.with_only_columns(func.count()).order_by(None))
     page = max(1, min(page, page_count(total, per_page)))
-    rows = db.session.execute(query.order_by(func.lower(User.full_name), User.id)
+    rows = db.session.execute(query.order_by(User.name_key, User.id)
                               .offset((page - 1) * per_page).limit(per_page)).all()
     # Certified trainees stay eligible in their stored results: the list says they hold it.
     held = certificates_held([user.id for user, _ in rows], [credential.id]) if status != "eligible" else {}
@@ -105,7 +104,7 @@ def eligibility_page(credential, status="eligible", search="", page=1, per_page=
 def eligible_trainees(credential, exclude_certified=True, batch=200):
     """Every trainee who meets every requirement (and by default holds no certificate yet),
     confirmed by a fresh evaluation, in name order."""
-    query = _enrolled(credential, "eligible" if exclude_certified else "all").order_by(func.lower(User.full_name))
+    query = _enrolled(credential, "eligible" if exclude_certified else "all").order_by(User.name_key, User.id)
     if not exclude_certified:
         query = query.where(Enrolment.eligible)
     users = [user for user, _ in db.session.execute(query).all()]

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, case, distinct, exists, func, literal, or_, select
+from sqlalchemy import Select, and_, case, distinct, exists, func, literal, select
 
-from training.auth.models import User, UserRole
+from training.auth.models import User, UserRole, matching_name_or_email
 from training.certificates.models import Certificate
 from training.credentials.models import Credential, Enrolment
 from training.extensions import db
@@ -64,9 +64,8 @@ def _filtered(credential_slug="", stage="", search="", user_ids=None, today=None
              .where(User.active, User.roles.any(UserRole.role == "trainee")))
     if credential_slug:
         query = query.where(Credential.slug == credential_slug)
-    if search:
-        pattern = f"%{search.strip().lower()}%"
-        query = query.where(or_(func.lower(User.full_name).like(pattern), func.lower(User.email).like(pattern)))
+    if (search or "").strip():
+        query = query.where(matching_name_or_email(search))
     if user_ids is not None:  # a list of ids, or a query of them
         query = query.where(Enrolment.user_id.in_(user_ids if isinstance(user_ids, Select) else list(user_ids) or [0]))
     if stage in STAGES:
@@ -112,7 +111,7 @@ def counts_with_risk(credential_slug="", search="", today=None):
 def standings_query(credential_slug="", stage="", search="", user_ids=None, today=None):
     """Enrolment, trainee, credential and stage rows, in trainee name order then credential."""
     query, _ = _filtered(credential_slug, stage, search, user_ids, today)
-    return query.order_by(func.lower(User.full_name), User.id, Credential.title)
+    return query.order_by(User.name_key, User.id, Credential.title)
 
 
 def standings(rows, risks=None):

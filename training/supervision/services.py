@@ -422,7 +422,7 @@ def supervisees_of(supervisor, on=None):
     # Their roles are not shown beside them: left unloaded, they cost no statement.
     return list(db.session.scalars(
         select(User).options(lazyload(User.roles)).where(User.id.in_(caseload(supervisor, on)), User.active)
-        .order_by(func.lower(User.full_name))
+        .order_by(User.name_key, User.id)
     ))
 
 
@@ -643,7 +643,7 @@ def pending_by_trainee(user):
     rows = db.session.execute(
         select(User.id, User.full_name, func.count(HourEntry.id), func.sum(HourEntry.minutes))
         .join(HourEntry, HourEntry.trainee_id == User.id).where(_pending_filter(user))
-        .group_by(User.id, User.full_name).order_by(func.lower(User.full_name), User.id)).all()
+        .group_by(User.id, User.full_name, User.name_key).order_by(User.name_key, User.id)).all()
     return [(Named(trainee_id, name), int(count), int(minutes or 0)) for trainee_id, name, count, minutes in rows]
 
 
