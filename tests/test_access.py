@@ -195,7 +195,7 @@ MATRIX = {
 # Valid form data for each POST, so that only access decides the answer.
 POST_DATA = {
     "admin.person_roles": lambda ctx: {"roles": ["trainee"]},
-    "admin.person_deactivate": lambda ctx: {"reason": "test"},
+    "admin.person_deactivate": lambda ctx: {"reason": "test", "confirmed": "yes"},
     "admin.person_assign": lambda ctx: {"supervisor_id": ctx["supervisor"].id, "starts_on": "2026-02-01"},
     "admin.assignment_end": lambda ctx: {"ends_on": date.today().isoformat()},
     "supervision.wellbeing_sharing": lambda ctx: {"shared": "y"},

@@ -38,7 +38,7 @@ def test_people_are_found_and_sorted_whatever_their_names_accents_and_case(peopl
     db.session.commit()
     assert "1 person found" in client.get("/admin/people?q=zoe angel").text
     assert client.get("/admin/people").text.index("Zoë Ángel") > client.get("/admin/people").text.index("Tina Trainee")
-    client.post(f"/admin/people/{oscar.id}/deactivate", data={"reason": "Left the programme"})
+    client.post(f"/admin/people/{oscar.id}/deactivate", data={"reason": "Left the programme", "confirmed": "yes"})
     assert "1 event." in client.get("/admin/audit", query_string={"person": "ZOE"}).text
 
 
@@ -118,7 +118,7 @@ def test_deactivation_keeps_history_and_is_audited(course, people, login_as):
     trainee = people["trainee"]
     record_module_completion(trainee, course.active_modules[0])
     client = login_as(people["admin"])
-    client.post(f"/admin/people/{trainee.id}/deactivate", data={"reason": "Moved away"})
+    client.post(f"/admin/people/{trainee.id}/deactivate", data={"reason": "Moved away", "confirmed": "yes"})
     user = user_by_email(trainee.email)
     assert not user.active and user.deactivated_at is not None
     assert "1 of" in client.get(f"/admin/people/{trainee.id}").text  # progress kept
@@ -127,6 +127,24 @@ def test_deactivation_keeps_history_and_is_audited(course, people, login_as):
     client.post(f"/admin/people/{trainee.id}/reactivate")
     assert user_by_email(trainee.email).active
     assert len(events("user.reactivated")) == 1
+
+
+def test_deactivation_needs_a_reason_and_asks_first(team, login_as):
+    from training.supervision.services import EntryInput, log_entry
+
+    log_entry(team["trainee"], EntryInput("service", date.today(), 60, "Advocacy"))
+    db.session.commit()
+    client = login_as(team["admin"])
+    supervisor = team["supervisor"]
+    page = client.post(f"/admin/people/{supervisor.id}/deactivate", data={"reason": "  "})
+    assert page.status_code == 400 and "Give the reason, for the audit log." in page.text
+    page = client.post(f"/admin/people/{supervisor.id}/deactivate", data={"reason": "Left the agency"})
+    assert page.status_code == 200 and f"Deactivate {supervisor.full_name}?" in page.text
+    assert "Left the agency" in page.text and "1 hour entry waits for their review." in page.text
+    assert user_by_email(supervisor.email).active and events("user.deactivated") == []
+    client.post(f"/admin/people/{supervisor.id}/deactivate", data={"reason": "Left the agency", "confirmed": "yes"})
+    assert not user_by_email(supervisor.email).active
+    assert [event.details["reason"] for event in events("user.deactivated")] == ["Left the agency"]
 
 
 def test_an_admin_cannot_deactivate_themselves(people, login_as):
@@ -180,7 +198,7 @@ def test_overlapping_assignment_to_the_same_supervisor_is_refused(people, login_
 
 def test_audit_log_filters_by_action_person_and_date(people, login_as):
     client = login_as(people["admin"])
-    client.post(f"/admin/people/{people['trainee'].id}/deactivate", data={"reason": "r"})
+    client.post(f"/admin/people/{people['trainee'].id}/deactivate", data={"reason": "r", "confirmed": "yes"})
     client.post(f"/admin/people/{people['supervisor'].id}/roles", data={"roles": ["supervisor", "admin"]})
     page = client.get("/admin/audit?action=user.deactivated")
     assert "Deactivated" in page.text and "1 event." in page.text

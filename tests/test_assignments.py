@@ -123,6 +123,7 @@ def test_assigning_a_supervisor_sends_them_the_waiting_entries(team, login_as):
 
 def test_deactivating_a_supervisor_sends_their_supervisees_entries_to_the_administrators(team, login_as):
     entry = _pending(team)
-    login_as(team["admin"]).post(f"/admin/people/{team['supervisor'].id}/deactivate", data={"reason": "left"})
+    login_as(team["admin"]).post(f"/admin/people/{team['supervisor'].id}/deactivate",
+                                 data={"reason": "left", "confirmed": "yes"})
     assert db.session.get(HourEntry, entry.id).supervisor_id is None
     assert team["trainee"].full_name in login_as(team["admin"]).get("/supervision/review").text

@@ -247,7 +247,8 @@ def test_a_garbage_token_is_a_friendly_404(client):
 def test_deactivation_ends_open_sessions(app, people, login_as):
     trainee = login_as(people["trainee"])
     assert trainee.get("/dashboard").status_code == 200
-    login_as(people["admin"]).post(f"/admin/people/{people['trainee'].id}/deactivate", data={"reason": "left"})
+    login_as(people["admin"]).post(f"/admin/people/{people['trainee'].id}/deactivate",
+                                   data={"reason": "left", "confirmed": "yes"})
     assert trainee.get("/dashboard").status_code == 302
 
 

@@ -178,7 +178,7 @@ def test_an_invitation_does_not_come_back_after_deactivation_and_reactivation(ap
                                              "roles": ["trainee"]})
     link = _path(mailed_links(caplog)[-1])
     invited = user_by_email("new@example.org")
-    admin.post(f"/admin/people/{invited.id}/deactivate", data={"reason": "sent by mistake"})
+    admin.post(f"/admin/people/{invited.id}/deactivate", data={"reason": "sent by mistake", "confirmed": "yes"})
     admin.post(f"/admin/people/{invited.id}/reactivate")
     assert db.session.get(User, invited.id).active
     assert app.test_client().get(link).status_code == 404

@@ -2,6 +2,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
+    HiddenField,
     SelectField,
     StringField,
     SubmitField,
@@ -52,7 +53,10 @@ class RolesForm(FlaskForm):
 
 
 class DeactivateForm(FlaskForm):
-    reason = TextAreaField(_l("Reason (kept in the audit log)"), [Optional(), Length(max=500)])
+    reason = TextAreaField(_l("Reason (kept in the audit log)"), filters=[strip],
+                           validators=[DataRequired(message=_l("Give the reason, for the audit log.")), Length(max=500)])
+    # Set by the confirmation page: the first submission only asks "are you sure?".
+    confirmed = HiddenField(default="")
     submit = SubmitField(_l("Deactivate"))
 
 

@@ -37,7 +37,7 @@ from training.courses.services import active_courses, progress_for, sync_courses
 from training.extensions import db
 from training.forms import ConfirmForm, choices, show_error
 from training.http import page_count, page_number
-from training.supervision.services import current_supervisor
+from training.supervision.services import current_supervisor, pending_count
 
 
 @bp.before_request
@@ -89,7 +89,7 @@ def _supervisor_choices(user):
     return choices([(0, _("Choose a supervisor"))] + [(s.id, f"{s.full_name} ({s.email})") for s in supervisors])
 
 
-def _person_page(user, roles_form=None, assign_form=None, status=200):
+def _person_page(user, roles_form=None, assign_form=None, deactivate_form=None, status=200):
     roles_form = roles_form or RolesForm(roles=sorted(user.role_names))
     if assign_form is None:
         assign_form = AssignSupervisorForm(starts_on=date.today())
@@ -99,7 +99,7 @@ def _person_page(user, roles_form=None, assign_form=None, status=200):
 
     return render_template(
         "admin/person.html", person=user, roles_form=roles_form, assign_form=assign_form,
-        deactivate_form=DeactivateForm(), confirm_form=ConfirmForm(), end_form=EndAssignmentForm(),
+        deactivate_form=deactivate_form or DeactivateForm(), confirm_form=ConfirmForm(), end_form=EndAssignmentForm(),
         assignments=assignments_of(user), progress=progress, today=date.today(), joined_at=joined_at(user),
         cohorts=cohorts_for(user) if user.has_role("trainee", "trainer") else [],
     ), status
@@ -133,9 +133,16 @@ def person_deactivate(user_id):
     """Stop someone signing in; their history stays."""
     user = _person_or_404(user_id)
     form = DeactivateForm()
-    if not form.validate_on_submit():
-        flash(_("The reason can be at most %(num)d characters. Nothing was changed.", num=500), "error")
+    if user.id == current_user.id:
+        flash(_("You cannot deactivate your own account."), "error")
         return redirect(url_for("admin.person", user_id=user.id))
+    if not form.validate_on_submit():
+        return _person_page(user, deactivate_form=form, status=400)
+    if form.confirmed.data != "yes" and user.active:
+        # Works without JavaScript: the first submission says what will happen and asks again.
+        form.confirmed.data = "yes"
+        waiting = pending_count(user) if user.has_role("supervisor") else 0
+        return render_template("admin/deactivate_confirm.html", person=user, form=form, waiting=waiting)
     try:
         deactivate(current_user, user, form.reason.data or "")
     except AccountError as error:
