@@ -62,8 +62,12 @@ def test_people_list_pages(app, people, login_as, make_user):
     assert "Page 1 of 3" in first.text and "Next page" in first.text
     last = client.get("/admin/people?page=3")
     assert "Zed 4" in last.text and "Zed 0" not in last.text
-    assert client.get("/admin/people?page=99").status_code == 200
+    # A page past the end shows the last page, not "9 people found" over an empty list.
+    past = client.get("/admin/people?page=99")
+    assert past.status_code == 200 and "Page 3 of 3" in past.text and "Zed 4" in past.text
+    assert "Nobody matches" not in past.text
     assert client.get("/admin/people?page=-4").status_code == 200
+    assert "Nobody matches" in client.get("/admin/people?q=nobody-at-all&page=3").text
 
 
 def test_invite_refuses_bad_input_and_saves_nothing(people, login_as):

@@ -41,3 +41,15 @@ def page_number(value):
 def page_count(total, per_page):
     """How many pages ``total`` rows fill, ``per_page`` to a page: at least one, empty or not."""
     return max(1, -(-total // per_page))
+
+
+def paginate(query, page, per_page):
+    """One page of ``query``'s rows: the page asked for, or the last one when that lies past the end
+    (a list that shrank since its link was made, or a number typed by hand), never an empty page
+    under a count of what was found."""
+    from training.extensions import db
+
+    pagination = db.paginate(query, page=page_number(page), per_page=per_page, error_out=False)
+    if pagination.total and pagination.page > pagination.pages:
+        pagination = db.paginate(query, page=pagination.pages, per_page=per_page, error_out=False)
+    return pagination

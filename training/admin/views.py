@@ -36,7 +36,7 @@ from training.courses.loader import ContentErrors
 from training.courses.services import active_courses, progress_for, sync_courses
 from training.extensions import db
 from training.forms import ConfirmForm, choices, show_error
-from training.http import page_count, page_number
+from training.http import page_count, page_number, paginate
 from training.supervision.services import current_supervisor, pending_count
 
 
@@ -57,8 +57,7 @@ def people():
     role = request.args.get("role", "")
     status = request.args.get("status", "")
     page = request.args.get("page", 1, type=int)
-    pagination = db.paginate(people_query(search, role, status), page=page_number(page),
-                             per_page=current_app.config["PEOPLE_PER_PAGE"], error_out=False)
+    pagination = paginate(people_query(search, role, status), page, per_page=current_app.config["PEOPLE_PER_PAGE"])
     return render_template("admin/people.html", pagination=pagination, search=search,
                            role=role, status=status)
 

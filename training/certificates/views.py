@@ -45,7 +45,7 @@ from training.credentials.models import Credential, by_local_title
 from training.extensions import db, limiter
 from training.forms import ConfirmForm, choices
 from training.fragments import kept_markup
-from training.http import content_disposition, page_number, record_id
+from training.http import content_disposition, page_number, paginate, record_id
 from training.i18n import current_language, for_user
 from training.jobs.models import Job
 from training.templating import format_date, in_language
@@ -329,7 +329,7 @@ def admin_list():
     """Certificates filtered by status, credential and date."""
     form = _filter_form()
     page = request.args.get("page", 1, type=int)
-    pagination = db.paginate(_filtered(form), page=page_number(page), per_page=50, error_out=False)
+    pagination = paginate(_filtered(form), page, per_page=50)
     running = list(db.session.scalars(select(Job).where(Job.started_by_id == current_user.id,
                                                         Job.status != "finished").order_by(Job.id.desc()).limit(3)))
     return render_template("certificates/admin_list.html", form=form, pagination=pagination, running=running,

@@ -19,7 +19,7 @@ from training.credentials.services import (
 )
 from training.extensions import db
 from training.forms import ConfirmForm, choices, show_error
-from training.http import content_disposition, page_count, page_number
+from training.http import content_disposition, page_count, page_number, paginate
 from training.i18n import language_name, user_locale
 from training.quizzes.progress import learning_of
 from training.supervision import bp
@@ -158,8 +158,8 @@ def hours():
         getattr(filters, name).data = None
     hour_filter = HourFilter(status=filters.status.data or None, kind=filters.kind.data or None,
                              date_from=filters.date_from.data, date_to=filters.date_to.data)
-    pagination = db.paginate(filtered_entries(current_user, hour_filter), page=page_number(request.args.get(
-        "page", 1, type=int)), per_page=current_app.config["HOURS_PER_PAGE"], error_out=False)
+    pagination = paginate(filtered_entries(current_user, hour_filter), request.args.get("page", 1, type=int),
+                          per_page=current_app.config["HOURS_PER_PAGE"])
     args = {k: v for k, v in request.args.items() if k != "page" and v and (valid or k not in filters.errors)}
     return render_template("supervision/hours.html", pagination=pagination, entries=pagination.items,
                            filters=filters, args=args, status=filters.status.data or "",
@@ -498,8 +498,8 @@ def supervisee(user_id):
     # Only the trainee's own supervisor sees the wellbeing signal (assess() also requires consent).
     risk = assess([trainee], include_wellbeing=trainee.id in supervisee_ids(current_user))[0]
     scopes = report_scopes(trainee)
-    pagination = db.paginate(filtered_entries(trainee, HourFilter()), page=page_number(request.args.get(
-        "page", 1, type=int)), per_page=current_app.config["HOURS_PER_PAGE"], error_out=False)
+    pagination = paginate(filtered_entries(trainee, HourFilter()), request.args.get("page", 1, type=int),
+                          per_page=current_app.config["HOURS_PER_PAGE"])
     return render_template("supervision/progress.html", trainee=trainee, risk=risk, own=False,
                            entries=pagination.items, entries_pagination=pagination, report_form=ReportForm(),
                            scopes=scopes, report_language=language_name(user_locale(trainee)),
