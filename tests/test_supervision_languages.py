@@ -217,8 +217,8 @@ def test_the_verification_report_prints_in_the_candidates_language_whoever_asks(
 
 
 def test_the_reports_average_is_written_as_the_candidates_language_writes_numbers(team, login_as, make_user):
-    """Three days of supervision over about two months: 1,5 days a month in Spanish, 1.5 in English."""
-    for days_ago in (45, 20, 0):
+    """Three days of supervision over two months: 1,5 days a month in Spanish, 1.5 in English."""
+    for days_ago in (60, 20, 0):
         entry(team["ana"], team["ed"], kind="supervision", minutes=60, days_ago=days_ago,
               supervision_format="individual")
     flat = " ".join(report_text(login_as(team["ed"]), team["ana"]).split())
