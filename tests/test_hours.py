@@ -299,6 +299,25 @@ def test_bad_sessions_are_refused(team, login_as, data, message):
     assert count_entries() == 0
 
 
+def test_a_session_form_shows_every_problem_at_once_beside_its_field(team, login_as, make_user):
+    from training.auth.models import SupervisorAssignment
+
+    second = make_user("sam@example.org", name="Sam Second")
+    db.session.add(SupervisorAssignment(supervisor=team["supervisor"], trainee=second, starts_on=TODAY))
+    db.session.commit()
+    page = login_as(team["supervisor"]).post("/supervision/sessions/new", data={
+        "format": "individual", "trainees": [team["trainee"].id, second.id], "occurred_on": TODAY.isoformat(),
+        "hours": "1", "domain": "Advocacy", "signed_name": ""})
+    assert page.status_code == 400
+    summary = page.text.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert "Individual supervision is with one supervisee" in summary and "Type your full name to sign." in summary
+    assert re.search(r'<p class="error" id="trainees-error">Individual supervision is with one supervisee', page.text)
+    assert 'id="signed_name-error"' in page.text
+    # What was ticked stays ticked.
+    assert re.search(rf'<input checked id="trainees-\d" name="trainees" type="checkbox" value="{second.id}"', page.text)
+    assert count_entries() == 0
+
+
 SETTING_CREDENTIAL = """slug: setting-aware
 title: Setting-Aware Peer Specialist
 certificate_prefix: SAP

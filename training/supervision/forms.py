@@ -122,6 +122,8 @@ COMMENT_HINT = _l("Needed to return an entry: say what should change. %(note_hin
 class SessionForm(FlaskForm):
     format = RadioField(_l("Format"), choices=choices(FORMATS.items()), default="individual",
                         validators=[InputRequired(message=_l("Choose individual or group."))])
+    # The supervisor's supervisees, set by the view.
+    trainees = CheckboxesField(_l("Supervisees present"), coerce=int, validate_choice=False)
     occurred_on = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter the date."))])
     hours = hours_field(_l("Length in hours"))
     domain = SelectField(_l("Domain"), validators=[DataRequired(message=_l("Choose a domain."))])
@@ -138,6 +140,19 @@ class SessionForm(FlaskForm):
     signed_name = StringField(_l("Your full name, as your signature"), filters=[strip],
                               validators=[DataRequired(message=_l("Type your full name to sign.")), Length(max=120)])
     submit = SubmitField(_l("Log and sign session"))
+
+    def validate_trainees(self, field):
+        """Who was present fits the format, checked with the rest of the form so that every
+        problem is shown at once (the service checks it again)."""
+        present = set(field.data or ())
+        if not present:
+            raise StopValidation(_("Choose who was present."))
+        if present - {value for value, _label, *_rest in field.iter_choices()}:
+            raise StopValidation(_("You can log supervision only for your own supervisees."))
+        if self.format.data == "individual" and len(present) != 1:
+            raise StopValidation(_("Individual supervision is with one supervisee; choose group for more."))
+        if self.format.data == "group" and len(present) < 2:
+            raise StopValidation(_("A group session needs at least two supervisees present."))
 
     @property
     def minutes(self):

@@ -465,28 +465,25 @@ def _session_choices(form, people):
 def new_session():
     """Log an individual or group supervision session and sign it."""
     form = SessionForm()
-    people = sorted(_supervisees(), key=lambda u: u.full_name.lower())
+    people = _supervisees()
+    form.trainees.choices = choices((p.id, p.full_name) for p in people)
     _session_choices(form, people)
-    present = {int(i) for i in request.form.getlist("trainees") if i.isdigit()}
     if request.method == "GET":
         form.occurred_on.data = date.today()
         if request.args.get("trainee", "").isdigit():
-            present = {int(request.args["trainee"])}
+            form.trainees.data = [int(request.args["trainee"])]
     if form.validate_on_submit():
         try:
             log_session(current_user, form.format.data, form.occurred_on.data, form.minutes, form.domain.data,
-                        form.topics.data or "", present, form.signed_name.data,
+                        form.topics.data or "", form.trainees.data, form.signed_name.data,
                         organisation=form.organisation.data or "", attributes=form.attributes.data or ())
         except EntryError as error:
             db.session.rollback()
-            if error.field == "trainees":
-                flash(error.message, "error")
-            else:
-                show_error(form, error)
+            show_error(form, error)
         else:
             flash(_("Supervision session logged and signed."), "success")
             return redirect(url_for("supervision.supervisees"))
-    return render_template("supervision/session_form.html", form=form, people=people, present=present), \
+    return render_template("supervision/session_form.html", form=form, people=people), \
         400 if request.method == "POST" else 200
 
 
