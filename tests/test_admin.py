@@ -225,6 +225,25 @@ def test_course_content_page_reloads_and_reports_errors(app, course, people, log
     assert page.status_code == 422 and "Nothing was changed" in page.text and "course.yaml" in page.text
 
 
+def test_a_completed_course_is_logged_by_its_title_and_hours_in_the_readers_language(course, credentials, people,
+                                                                                    login_as):
+    from training.courses.services import complete_course
+
+    complete_course(people["trainee"], course)
+    credited = {credit.domain: credit.minutes for credit in course.credits}
+    assert credited, "the course credits hours"
+    admin = login_as(people["admin"])
+    row = admin.get("/admin/audit?action=course.completed").text.split('class="details-cell">', 1)[1].split("</td>")[0]
+    assert course.title in row and course.slug not in row
+    domain, minutes = next(iter(credited.items()))
+    assert f"{domain}: {minutes / 60:g} h" in row
+    people["admin"].locale = "es"
+    db.session.commit()
+    row = admin.get("/admin/audit?action=course.completed").text.split('class="details-cell">', 1)[1].split("</td>")[0]
+    assert "Fundamentos del apoyo entre pares para la recuperación" in row and "Advocacy" not in row
+    assert "Defensa de derechos: " in row
+
+
 def test_a_long_audit_log_is_counted_up_to_a_limit_and_paged_to_its_end(people, login_as, monkeypatch):
     from training.admin import services
 

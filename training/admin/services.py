@@ -3,7 +3,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from training import audit
 from training.audit import AuditEvent, with_people
@@ -231,8 +233,32 @@ def named_in(events):
     cohorts = dict(db.session.execute(select(Cohort.id, Cohort.title).where(Cohort.id.in_(wanted["cohort"]))).all()) \
         if wanted["cohort"] else {}
     found = {"session": sessions, "cohort": cohorts}
-    return {e.id: {key: found[key][e.details[key]] for key in found
-                   if isinstance(e.details.get(key), int) and e.details[key] in found[key]} for e in live}
+    named = {e.id: {key: found[key][e.details[key]] for key in found
+                    if isinstance(e.details.get(key), int) and e.details[key] in found[key]} for e in live}
+    named.update(_courses_named_in(events))
+    return named
+
+
+def _courses_named_in(events):
+    """A completed course by its title in the reader's language, and the hours it credited by domain,
+    where the event stores the course's slug and minutes by domain name as written."""
+    from training.courses.models import Course
+    from training.templating import format_hours, local_domain, local_title
+
+    completed = [e for e in events if e.action == "course.completed" and e.details]
+    slugs = {e.details.get("course") for e in completed} - {None}
+    courses = {c.slug: c for c in db.session.scalars(select(Course).options(selectinload(Course.translations))
+                                                     .where(Course.slug.in_(slugs)))} if slugs else {}
+    named = {}
+    for event in completed:
+        shown = named[event.id] = {}
+        if event.details.get("course") in courses:
+            shown["course"] = local_title(courses[event.details["course"]])
+        credited = event.details.get("credited")
+        if isinstance(credited, dict) and all(isinstance(m, int) for m in credited.values()):
+            shown["credited"] = Markup("; ").join(Markup("{}: {}").format(local_domain(domain), format_hours(minutes))
+                                                  for domain, minutes in credited.items())
+    return named
 
 
 def _start_of(day, days=0):
