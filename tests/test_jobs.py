@@ -55,6 +55,24 @@ def test_a_job_is_shown_only_to_whoever_started_it(people, course, credential, l
     assert "not started any" in login_as(other_admin).get("/jobs").text
 
 
+def test_queueing_again_is_offered_only_when_an_unfinished_job_stopped_moving(people, login_as):
+    from datetime import timedelta
+
+    from training.db_types import utcnow
+
+    job = Job(kind="reminders", started_by_id=people["admin"].id, status="running", total=3, done=1,
+              created_at=utcnow() - timedelta(minutes=1), started_at=utcnow() - timedelta(minutes=1))
+    db.session.add(job)
+    db.session.commit()
+    admin = login_as(people["admin"])
+    page = admin.get(f"/jobs/{job.id}").text
+    assert "Working…" in page and "Queue the remaining items again" not in page
+    job.started_at = job.created_at = utcnow() - timedelta(minutes=20)
+    db.session.commit()
+    page = admin.get(f"/jobs/{job.id}").text
+    assert "the worker running this job may have stopped" in page and "Queue the remaining items again" in page
+
+
 def test_a_supervisor_gets_every_supervisees_report_in_one_zip(people, make_user, login_as):
     supervisor = people["supervisor"]
     db.session.add_all([SupervisorAssignment(supervisor=supervisor, trainee=t, starts_on=date(2026, 1, 1))

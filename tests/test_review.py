@@ -99,7 +99,7 @@ def test_the_dashboard_link_opens_the_list_filtered_to_that_supervisee_with_tota
     assert re.search(r'<option value="\d+" selected>Jordan Lee \(3 entries, 3 h\)</option>', page)
     assert "Everyone (4 entries, 3.75 h)" in page
     # The running total grows down the list: 1 h, 2 h, 3 h.
-    totals = re.findall(r'data-label="Running total" class="num">([^<]+)<', page)
+    totals = re.findall(r'data-label="Waiting so far, in all" class="num">([^<]+)<', page)
     assert totals == ["1 h", "2 h", "3 h"]
 
 

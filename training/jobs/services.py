@@ -284,6 +284,19 @@ def retry(job):
     return pending
 
 
+STALLED_AFTER = timedelta(minutes=5)
+
+
+def stalled(job, now=None):
+    """Whether an unfinished job has made no progress for a while: started (or queued) and no item
+    finished for ``STALLED_AFTER``, as when the worker running it stopped."""
+    if job.status == "finished":
+        return False
+    last = db.session.scalar(select(func.max(JobItem.finished_at)).where(JobItem.job_id == job.id))
+    since = max(filter(None, (last, job.started_at, job.created_at)))
+    return (now or utcnow()) - since > STALLED_AFTER
+
+
 def failures(job, limit=200):
     """The job's failed items with their reasons, first failed first."""
     query = select(JobItem).where(JobItem.job_id == job.id, JobItem.status == "failed").order_by(JobItem.id)

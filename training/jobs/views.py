@@ -34,7 +34,7 @@ def show(job_id):
     job = _own_job_or_404(job_id)
     return render_template("jobs/show.html", job=job, title=services.title(job), links=services.links(job),
                            failures=services.failures(job), file_removed=services.file_removed(job),
-                           form=ConfirmForm())
+                           stalled=services.stalled(job), form=ConfirmForm())
 
 
 @bp.route("/<int:job_id>/retry", methods=["POST"])
