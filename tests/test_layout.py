@@ -61,5 +61,5 @@ def test_the_sections_follow_the_readers_language_and_roles(people, login_as):
 def test_every_page_names_an_icon_that_is_served(client):
     page = client.get("/login").text
     icon = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', page).group(1)
-    response = client.get(icon)
-    assert response.status_code == 200 and response.mimetype == "image/svg+xml" and b"<svg" in response.data
+    with client.get(icon) as response:
+        assert response.status_code == 200 and response.mimetype == "image/svg+xml" and b"<svg" in response.data
