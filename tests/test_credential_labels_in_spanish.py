@@ -221,12 +221,15 @@ def test_english_readers_still_read_the_files_english(ana, people, login_as):
 
 
 def test_a_certificate_keeps_the_words_it_froze_and_no_labels(app, people, credentials):
-    """Labels are for checklists: the words frozen on a certificate stay the title, description and domains."""
-    from training.certificates.services import _credential_words
+    """Labels are for checklists: the words frozen on a certificate are the title, description and domains,
+    and the signatory's title where the design or the settings translate it."""
+    from training.certificates.services import _certificate_words
 
-    words = _credential_words(ana_credential())
+    words = _certificate_words(ana_credential(), {"en": "Programme Director"})
     assert set(words["es"]) == {"title", "description", "domains"}
     assert words["es"]["domains"]["Harm Reduction"] == "Reducción de daños"
+    words = _certificate_words(ana_credential(), {"en": "Programme Director", "es": "Dirección del programa"})
+    assert set(words["es"]) == {"title", "description", "domains", "signatory_title"}
 
 
 # --- Lists of credentials ---------------------------------------------------------------------------
