@@ -166,3 +166,23 @@ def test_dashboard_points_to_the_next_module(plain, people, login_as):
     assert f"Start “{plain.active_modules[0].title}”" in client.get("/dashboard").text
     client.post(module_url(plain, 0) + "/complete")
     assert f"Continue “{plain.active_modules[1].title}”" in client.get("/dashboard").text
+
+
+def test_the_dashboard_sends_a_trainee_with_every_module_done_to_the_final_exam(course, people, login_as):
+    from training.courses.services import final_exam, record_module_completion
+    from training.quizzes.services import start_attempt, submit_attempt
+    from training.quizzes.types import model_answer
+
+    trainee = people["trainee"]
+    for module in course.active_modules:
+        record_module_completion(trainee, module)
+    db.session.commit()
+    client = login_as(trainee)
+    page = client.get("/dashboard").text
+    assert f"Every module of {course.title} is done: pass its final exam to complete the course." in page
+    assert f'href="/courses/{course.slug}">Go to the final exam' in page
+    assert "You have finished every course available to you." not in page
+    attempt = start_attempt(trainee, final_exam(course))
+    submit_attempt(attempt, {slot.id: model_answer(slot.qtype, slot.data) for slot in attempt.slots})
+    page = client.get("/dashboard").text
+    assert "You have finished every course available to you." in page and "Go to the final exam" not in page
