@@ -56,10 +56,11 @@ def format_count(value):
 
 
 def format_percent(value):
-    """A score out of 100 with one decimal, as the page's language writes it ('87.5%', '87,5 %')."""
+    """A score out of 100 with a decimal where it has one, as the page's language writes it ('87.5%',
+    '87,5 %', '100%')."""
     if value is None:
         return "—"
-    return babel_percent(value / 100, format="#,##0.0%", locale=_locale())
+    return babel_percent(value / 100, format="#,##0.#%", locale=_locale())
 
 
 def format_hours(minutes):

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 from flask_babel import get_translations
 
-from training.templating import format_date, format_hours, format_number
+from training.templating import format_date, format_hours, format_number, format_percent
 
 # Rules write many short messages; the catalogue is looked up once per evaluation, not per message.
 _catalogue = ContextVar("credential_messages", default=None)
@@ -430,7 +430,7 @@ class ExamRule(Rule):
         counted = [a for a in attempts if deadline is None or a.day <= deadline]
         grade = grade_of(attempts[0].grading, [a.score for a in counted]) if counted else None
         if grade is not None and grade * 100 >= mark - 1e-9:
-            return [Item(f"exam:{course}", label, True, _("Passed with %(score)s%%", score=round(grade * 100)))]
+            return [Item(f"exam:{course}", label, True, _("Passed with %(score)s", score=format_percent(grade * 100)))]
         if deadline and deadline < ctx.today:
             step = _("The exam had to be passed by %(day)s; talk with your programme administrator.",
                      day=format_date(deadline))
@@ -440,7 +440,7 @@ class ExamRule(Rule):
         else:
             step = _("Pass the final exam of %(title)s with at least %(mark)s%%.", title=title, mark=mark)
         if grade is not None:
-            done = _("Best so far %(score)s%%", score=round(grade * 100))
+            done = _("Best so far %(score)s", score=format_percent(grade * 100))
         else:
             done = _("Taken only after the window closed") if attempts else _("Not taken yet")
         return [Item(f"exam:{course}", label, False, done, step)]
