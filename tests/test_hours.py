@@ -114,6 +114,13 @@ def test_bad_entries_are_refused_with_a_message_and_nothing_saved(team, login_as
     assert count_entries() == 0
 
 
+def test_hours_that_are_not_a_number_are_said_once(team, login_as):
+    for typed in ("abc", "2.5h"):
+        page = login_as(team["trainee"]).post("/hours/new", data=entry_form(hours=typed)).text
+        error = re.search(r'<p class="error" id="hours-error">([^<]*)</p>', page).group(1)
+        assert error == "Enter hours as a number, such as 1.5.", typed
+
+
 def test_the_identifier_message_says_why(team, login_as):
     page = login_as(team["trainee"]).post("/hours/new", data=entry_form(note="ring 07700 900123")).text
     assert "Notes must never identify the people you support" in page

@@ -33,6 +33,8 @@ def quarter_hours(minimum=Decimal("0.25"), maximum=Decimal(24)):
     one domain may be nothing at all, so its form asks for ``minimum=0``.
     """
     def validate(form, field):
+        if field.process_errors:  # not a number at all: the field already says so, once
+            raise StopValidation()
         value = field.data
         if value is None or not value.is_finite():
             raise StopValidation(_("Enter hours as a number, such as 1.5."))
