@@ -266,3 +266,11 @@ def test_changing_the_password_needs_the_current_one(people, login_as):
     response = client.post("/account", data={"current_password": "wrong", "password": "another long one",
                                              "confirm": "another long one"})
     assert "That is not your current password." in response.text
+
+
+def test_a_new_password_must_differ_from_the_current_one(people, login_as):
+    client = login_as(people["trainee"])
+    response = client.post("/account", data={"current_password": PASSWORD, "password": PASSWORD, "confirm": PASSWORD})
+    assert response.status_code == 400 and "Choose a password other than your current one." in response.text
+    assert "Your password is changed" not in client.get("/account").text
+    assert client.get("/dashboard").status_code == 200  # still signed in: nothing changed

@@ -178,6 +178,8 @@ def account():
     if form.validate_on_submit():
         if authenticate(current_user.email, form.current_password.data) is None:
             form.current_password.errors.append(_("That is not your current password."))
+        elif form.password.data == form.current_password.data:
+            form.password.errors.append(_("Choose a password other than your current one."))
         else:
             user = current_user._get_current_object()
             try:
