@@ -185,6 +185,7 @@ MATRIX = {
     "cohorts.sync_trainings": ("POST", ADMIN_ACTION),
     "cohorts.confirm_attendance": ("POST", COHORT_ACTION),
     "notifications.index": ("GET", SIGNED_IN),
+    "notifications.open_one": ("GET", {**{r: 302 for r in ROLES}, "anonymous": "login"}),
     "notifications.read": ("POST", {**{r: 302 for r in ROLES}, "anonymous": "login"}),
     "notifications.read_all": ("POST", {**{r: 302 for r in ROLES}, "anonymous": "login"}),
     "notifications.delivery": ("POST", {**{r: 302 for r in ROLES}, "anonymous": "login"}),

@@ -51,7 +51,13 @@ def test_a_returned_entry_is_told_in_the_app_and_by_email_and_the_dashboard_asks
     assert 'class="notification-count">1<' in dashboard
     page = trainee.get("/notifications").text
     assert "Sue Supervisor returned your 2 h of peer support work" in page and "Please add the organisation." in page
-    assert f'href="/hours/{entry.id}/edit"' in page
+    # Opening it leads to the entry and marks it read.
+    opened = re.search(r'href="(/notifications/\d+/open)">Sue Supervisor returned', page).group(1)
+    response = trainee.get(opened)
+    assert response.status_code == 302 and response.location == f"/hours/{entry.id}/edit"
+    assert "notification-count" not in trainee.get("/dashboard").text
+    assert trainee.get(opened).location == f"/hours/{entry.id}/edit"  # again: still leads there
+    assert login_as(team["supervisor"]).get(opened).location == "/notifications"  # not theirs
 
     to, subject, body = next(m for m in mails(caplog) if m[0] == "trainee@example.org")
     assert subject == "Your hours were returned for changes"
@@ -70,9 +76,11 @@ def test_an_approval_is_told_to_the_trainee(team, caplog):
 def test_new_entries_are_told_to_the_supervisor_with_a_link_to_that_trainees_entries(team, login_as, caplog):
     caplog.set_level("INFO", logger="training.mail")
     logged(team["trainee"])
-    page = login_as(team["supervisor"]).get("/notifications").text
+    supervisor = login_as(team["supervisor"])
+    page = supervisor.get("/notifications").text
     assert "Tina Trainee sent 2 h of peer support work" in page
-    assert f'href="/supervision/review?trainee={team["trainee"].id}"' in page
+    opened = re.search(r'href="(/notifications/\d+/open)">Tina Trainee sent', page).group(1)
+    assert supervisor.get(opened).location == f"/supervision/review?trainee={team['trainee'].id}"
     to, subject, body = next(m for m in mails(caplog) if m[0] == "supervisor@example.org")
     assert subject == "Hours waiting for your review"
     assert f"http://localhost/supervision/review?trainee={team['trainee'].id}" in body

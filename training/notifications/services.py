@@ -358,6 +358,17 @@ def mark_read(user, notification_id=None):
     return changed
 
 
+def opened(user, notification_id):
+    """The person's notification ``notification_id``, marked read now if it was not; None if it is
+    not theirs."""
+    notification = db.session.scalar(select(Notification).where(
+        Notification.id == notification_id, Notification.user_id == user.id))
+    if notification is not None and notification.read_at is None:
+        notification.read_at = utcnow()
+        db.session.commit()
+    return notification
+
+
 def link_for(notification):
     """The in-app link of a notification."""
     if not notification.endpoint:

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from training.forms import ConfirmForm
 from training.notifications import bp
 from training.notifications.forms import DeliveryForm
-from training.notifications.services import link_for, mark_read, notifications_of, set_delivery
+from training.notifications.services import link_for, mark_read, notifications_of, opened, set_delivery
 
 
 @bp.app_context_processor
@@ -37,6 +37,16 @@ def read(notification_id):
     if not mark_read(current_user, notification_id):
         flash(_("That notification was already read."), "info")
     return redirect(url_for("notifications.index"))
+
+
+@bp.route("/notifications/<int:notification_id>/open")
+@login_required
+def open_one(notification_id):
+    """Follow a notification's link, marking it read on the way: opening it is reading it.
+
+    One that is not the person's (or no longer exists) leads to their list of notifications."""
+    notification = opened(current_user, notification_id)
+    return redirect(link_for(notification) if notification is not None else url_for("notifications.index"))
 
 
 @bp.route("/notifications/read-all", methods=["POST"])
