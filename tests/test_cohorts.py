@@ -658,11 +658,13 @@ def test_the_day_before_reminder_is_also_a_notification_that_no_digest_repeats(p
     mailed = [r.getMessage() for r in caplog.records if r.name == "training.mail"]
     assert any("To: trainee@example.org" in m and session.topic in m for m in mailed)
 
-    page = login_as(people["trainee"]).get("/notifications").text
+    trainee = login_as(people["trainee"])
+    page = trainee.get("/notifications").text
     local_start = local(session.starts_at)
     assert f"your session “{session.topic}” (Evening cohort) is tomorrow" in page.replace("&#34;", '"')
     assert f"from {local_start:%H:%M} to {local_start + timedelta(hours=2):%H:%M}" in page
-    assert f'href="/cohorts/{cohort.id}"' in page
+    opened = re.search(r'href="(/notifications/\d+/open)">[^<]*is tomorrow', page.replace("&#34;", '"')).group(1)
+    assert trainee.get(opened).location == f"/cohorts/{cohort.id}"
     assert send_digests(date.today() + timedelta(days=1)) == 0  # told by its own e-mail already
     assert sum("To: trainee@example.org" in r.getMessage() for r in caplog.records if r.name == "training.mail") == 1
 
