@@ -478,7 +478,7 @@ def test_csv_export_neutralises_formulas(team, login_as):
               note="+1 good day")
     _approved(team["trainee"], team["supervisor"], "service", 60, organisation="@SUM(A1)", note="-minus")
     response = login_as(team["trainee"]).get("/hours/export.csv")
-    assert response.headers["Content-Type"].startswith("text/csv")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[0][0] == "Date" and len(rows) == 3
     cells = [cell for row in rows[1:] for cell in row]

@@ -248,4 +248,4 @@ def test_the_approved_hours_csv_has_spanish_headers_for_a_spanish_reader(team, l
     body = login_as(team["ana"]).get("/hours/export.csv").data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body)))
     assert rows[0][:5] == ["Fecha", "Tipo", "Modalidad de supervisión", "Área", "Horas"]
-    assert rows[1][1] == "Trabajo de apoyo entre pares"
+    assert rows[1][1] == "Trabajo de apoyo entre pares" and rows[1][3] == "Defensa de derechos"

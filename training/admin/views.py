@@ -351,6 +351,6 @@ def programme_csv():
                          str(row.stage_label), row.enrolment.items_met, row.enrolment.items_total,
                          safe_cell(row.enrolment.next_step), row.enrolment.started_on.isoformat(),
                          str(LEVEL_LABELS[row.risk])])
-    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
+    return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": content_disposition("programme-overview.csv")})
 

@@ -648,7 +648,7 @@ def sign_in_sheet(session_id):
 def sign_in_sheet_csv(session_id):
     """The sign-in sheet's roster as CSV."""
     session = _managed_session(session_id)
-    return _file(rec.sign_in_sheet_csv(session), "text/csv; charset=utf-8", rec.filename(session, "csv"))
+    return _file(rec.sign_in_sheet_csv(session), "text/csv", rec.filename(session, "csv"))
 
 
 @bp.route("/<int:cohort_id>/attendance.pdf")
@@ -664,7 +664,7 @@ def report_pdf(cohort_id):
 def report_csv(cohort_id):
     """The cohort's attendance report as CSV."""
     cohort = _managed_cohort(cohort_id)
-    return _file(rec.report_csv(cohort), "text/csv; charset=utf-8", rec.report_filename(cohort, "csv"))
+    return _file(rec.report_csv(cohort), "text/csv", rec.report_filename(cohort, "csv"))
 
 
 @bp.route("/<int:cohort_id>/certificates", methods=["POST"])

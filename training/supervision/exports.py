@@ -17,6 +17,7 @@ from training.i18n import for_user
 from training.pdf import page_size
 from training.supervision.explain import training_sources
 from training.supervision.models import HourEntry
+from training.templating import local_domain_text
 
 ATTESTED = ("service", "supervision")  # what a supervisor signs for; training comes from elsewhere
 
@@ -50,7 +51,7 @@ def hours_csv(trainee):
                      _("Approved at (UTC)"), _("Signature hash")])
     for e in approved_entries(trainee):
         writer.writerow([safe_cell(v) for v in (
-            e.occurred_on.isoformat(), e.kind_label, e.format_label, e.domain,
+            e.occurred_on.isoformat(), e.kind_label, e.format_label, local_domain_text(e.domain)[0] if e.domain else "",
             f"{e.minutes / 60:g}", e.organisation, e.provider, e.note, e.signed_name,
             e.reviewed_at.strftime("%Y-%m-%d %H:%M") if e.reviewed_at else "", e.signature_hash)])
     return "\ufeff" + out.getvalue()

@@ -286,7 +286,7 @@ def export_own():
 
 def _csv_response(trainee):
     filename = f"approved-hours-{trainee.full_name.lower().replace(' ', '-')}.csv"
-    return Response(hours_csv(trainee), mimetype="text/csv; charset=utf-8",
+    return Response(hours_csv(trainee), mimetype="text/csv",
                     headers={"Content-Disposition": content_disposition(filename)})
 
 
