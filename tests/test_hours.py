@@ -121,6 +121,25 @@ def test_hours_that_are_not_a_number_are_said_once(team, login_as):
         assert error == "Enter hours as a number, such as 1.5.", typed
 
 
+def test_the_domain_is_always_chosen_never_taken_from_the_top_of_the_list(team, login_as):
+    client = login_as(team["trainee"])
+    select = re.search(r'<select[^>]*name="domain"[^>]*>(.*?)</select>', client.get("/hours/new").text, re.S).group(1)
+    first = re.search(r"<option[^>]*>([^<]*)</option>", select)
+    assert first.group(1) == "Choose a domain" and 'value=""' in first.group(0)
+    response = client.post("/hours/new", data=entry_form(domain=""))
+    assert response.status_code == 400 and "Choose a domain." in response.text and count_entries() == 0
+
+
+def test_an_entry_is_shown_for_editing_with_its_hours_as_written(team, login_as):
+    client = login_as(team["trainee"])
+    client.post("/hours/new", data=entry_form(hours="1,25"))
+    entry = db.session.scalar(db.select(HourEntry))
+    assert re.search(r'name="hours"[^>]*value="1.25"', client.get(f"/hours/{entry.id}/edit").text)
+    team["trainee"].locale = "es"
+    db.session.commit()
+    assert re.search(r'name="hours"[^>]*value="1,25"', client.get(f"/hours/{entry.id}/edit").text)
+
+
 def test_the_identifier_message_says_why(team, login_as):
     page = login_as(team["trainee"]).post("/hours/new", data=entry_form(note="ring 07700 900123")).text
     assert "Notes must never identify the people you support" in page

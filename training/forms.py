@@ -1,7 +1,8 @@
 """Forms used by several features."""
-from decimal import InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 import wtforms
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectMultipleField, SubmitField
@@ -48,10 +49,14 @@ class DecimalTextField(wtforms.DecimalField):
         super().process_formdata(valuelist)
 
     def _value(self):
-        try:
-            return super()._value()
+        if self.raw_data:  # as typed, right or wrong
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        try:  # as the page's language writes it, with no needless zeros ("3", "1,25")
+            return format_decimal(Decimal(str(self.data)), format="0.##########")
         except InvalidOperation:
-            return self.raw_data[0] if self.raw_data else ""
+            return str(self.data)
 
 
 class ConfirmForm(FlaskForm):

@@ -78,9 +78,10 @@ from training.supervision.wellbeing import (
 from training.templating import format_date, format_hours, in_language, local_domain_text
 
 
-def _domain_choices(user):
-    """The domains of ``user``'s credentials, named in the reader's language (stored as written)."""
-    return choices([(d, local_domain_text(d)[0]) for d in domains_for(user)])
+def _domain_choices(domains):
+    """``domains`` named in the reader's language (stored as written), after an empty first choice:
+    the domain is always chosen, never the first of the list by default."""
+    return choices([("", _("Choose a domain")), *domains])
 
 
 def _chosen_kind(entry=None):
@@ -100,7 +101,7 @@ def _entry_form(entry=None):
     if request.method == "GET":
         form.kind.data = kind
     # A kind sent that is none of ours stays in the form, so validation refuses it with its message.
-    form.domain.choices = _domain_choices(current_user)
+    form.domain.choices = _domain_choices((d, local_domain_text(d)[0]) for d in domains_for(current_user))
     form.attributes.choices = choices(hour_attribute_choices(current_user, kind))
     # Each attribute's help in the reader's language, marked as English where the file gives none.
     form.attribute_hints = {key: in_language(*hint) for key, hint in hour_attribute_hints(current_user, kind).items()}
@@ -455,7 +456,7 @@ def _session_choices(form, people):
                 statements[attribute.key] = credential.local_label(attribute.label)
                 if attribute.help:
                     hints[attribute.key] = in_language(*credential.local_text(attribute.key, attribute.help))
-    form.domain.choices = choices(domains.items())
+    form.domain.choices = _domain_choices(domains.items())
     form.attributes.choices = choices(statements.items())
     form.attribute_hints = hints
 
@@ -539,7 +540,7 @@ def correct(entry_id):
     """Correct an approved entry, with a reason kept in the audit log."""
     entry = db.get_or_404(HourEntry, entry_id)
     form = CorrectionForm(obj=entry if request.method == "GET" else None)
-    form.domain.choices = _domain_choices(entry.trainee)
+    form.domain.choices = _domain_choices((d, local_domain_text(d)[0]) for d in domains_for(entry.trainee))
     if request.method == "GET":
         form.hours.data = entry.minutes / 60
     if form.validate_on_submit():
