@@ -140,6 +140,18 @@ def test_an_entry_is_shown_for_editing_with_its_hours_as_written(team, login_as)
     assert re.search(r'name="hours"[^>]*value="1,25"', client.get(f"/hours/{entry.id}/edit").text)
 
 
+def test_a_returned_entry_sent_again_shows_the_comment_as_what_was_said_then(team, login_as):
+
+    client = login_as(team["trainee"])
+    client.post("/hours/new", data=entry_form())
+    entry = db.session.scalar(db.select(HourEntry))
+    review_entries(team["supervisor"], [entry], "return", "Add the organisation's full name.")
+    assert "“Add the organisation's full name.”" in client.get("/hours").text.replace("&#39;", "'")
+    client.post(f"/hours/{entry.id}/edit", data=entry_form(organisation="Riverside Recovery Centre"))
+    page = client.get("/hours").text.replace("&#39;", "'")
+    assert "Waiting" in page and "When it was returned: “Add the organisation's full name.”" in page
+
+
 def test_the_identifier_message_says_why(team, login_as):
     page = login_as(team["trainee"]).post("/hours/new", data=entry_form(note="ring 07700 900123")).text
     assert "Notes must never identify the people you support" in page
