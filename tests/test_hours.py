@@ -141,7 +141,6 @@ def test_an_entry_is_shown_for_editing_with_its_hours_as_written(team, login_as)
 
 
 def test_a_returned_entry_sent_again_shows_the_comment_as_what_was_said_then(team, login_as):
-
     client = login_as(team["trainee"])
     client.post("/hours/new", data=entry_form())
     entry = db.session.scalar(db.select(HourEntry))
