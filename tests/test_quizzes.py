@@ -28,9 +28,10 @@ def right_answers(attempt, wrong=0):
     return {slot.id: model_answer(slot.qtype, slot.data) for slot in attempt.slots[wrong:]}
 
 
-def form_for(responses, attempt):
-    """The form fields a browser would send for these responses."""
-    data = {"action": "submit"}
+def form_for(responses, attempt, blanks_ok=False):
+    """The form fields a browser would send for these responses (``blanks_ok``: sent again after the
+    page said some questions have no answer)."""
+    data = {"action": "submit", **({"blanks_ok": "yes"} if blanks_ok else {})}
     qtypes = {s.id: s.qtype for s in attempt.slots}
     for slot_id, response in responses.items():
         if qtypes[slot_id] == "matching":
@@ -80,7 +81,7 @@ def test_a_failed_attempt_does_not_complete_the_module(people, login_as, quiz):
     client = login_as(people["trainee"])
     client.post(f"/quizzes/{quiz.id}/start")
     attempt = db.session.scalar(db.select(QuizAttempt))
-    client.post(f"/attempts/{attempt.id}", data=form_for(right_answers(attempt, wrong=3), attempt))
+    client.post(f"/attempts/{attempt.id}", data=form_for(right_answers(attempt, wrong=3), attempt, blanks_ok=True))
     assert db.session.get(QuizAttempt, attempt.id).percent == 50.0
     assert db.session.scalar(db.select(db.func.count()).select_from(ModuleCompletion)) == 0
     assert "Not passed yet" in client.get(f"/attempts/{attempt.id}/review").text
@@ -90,7 +91,7 @@ def test_review_shows_right_answers_and_explanations_when_the_rules_allow(people
     client = login_as(people["trainee"])
     client.post(f"/quizzes/{quiz.id}/start")
     attempt = db.session.scalar(db.select(QuizAttempt))
-    client.post(f"/attempts/{attempt.id}", data={"action": "submit"})
+    client.post(f"/attempts/{attempt.id}", data={"action": "submit", "blanks_ok": "yes"})
     page = client.get(f"/attempts/{attempt.id}/review").text
     assert "Right answer:" in page and "Why:" in page and "No answer" in page
     explanation = attempt.slots[0].explanation
@@ -131,11 +132,29 @@ def test_a_matching_answer_for_a_missing_item_is_refused(people, login_as, cours
     assert response.status_code == 400 and "does not exist" in response.text
 
 
+def test_submitting_with_questions_unanswered_asks_first_and_keeps_the_answers(people, login_as, quiz):
+    client = login_as(people["trainee"])
+    client.post(f"/quizzes/{quiz.id}/start")
+    attempt = db.session.scalar(db.select(QuizAttempt))
+    answers = right_answers(attempt)
+    first = attempt.slots[0]
+    partial = {first.id: answers[first.id]}
+    page = client.post(f"/attempts/{attempt.id}", data=form_for(partial, attempt))
+    blanks = len(attempt.slots) - 1
+    assert page.status_code == 200 and f"{blanks} questions have no answer yet." in page.text
+    assert 'name="blanks_ok" value="yes"' in page.text and f'href="#question-{attempt.slots[1].position}"' in page.text
+    db.session.refresh(attempt)
+    assert not attempt.finished and attempt.slots[0].response is not None  # kept, not submitted
+    # Answering the rest submits at once; so would pressing Submit again as it is.
+    response = client.post(f"/attempts/{attempt.id}", data=form_for(answers, attempt))
+    assert response.status_code == 302 and response.location.endswith("/review")
+
+
 def test_a_finished_attempt_cannot_be_submitted_again_or_rescored(people, login_as, quiz):
     client = login_as(people["trainee"])
     client.post(f"/quizzes/{quiz.id}/start")
     attempt = db.session.scalar(db.select(QuizAttempt))
-    client.post(f"/attempts/{attempt.id}", data={"action": "submit"})
+    client.post(f"/attempts/{attempt.id}", data={"action": "submit", "blanks_ok": "yes"})
     again = client.post(f"/attempts/{attempt.id}", data=form_for(right_answers(attempt), attempt))
     assert again.status_code == 302 and again.location.endswith("/review")
     attempt = db.session.get(QuizAttempt, attempt.id)
@@ -409,7 +428,7 @@ def test_a_failed_attempt_offers_no_next_module(people, login_as, quiz):
     client = login_as(people["trainee"])
     client.post(f"/quizzes/{quiz.id}/start")
     attempt = db.session.scalar(db.select(QuizAttempt))
-    client.post(f"/attempts/{attempt.id}", data={"action": "submit"})
+    client.post(f"/attempts/{attempt.id}", data={"action": "submit", "blanks_ok": "yes"})
     assert "Next module" not in client.get(f"/attempts/{attempt.id}/review").text
 
 

@@ -144,6 +144,11 @@ def test_matching_answers_are_never_cut_off_and_the_review_judges_each_pair(
     second = question.get_by_role("group", name=pairs[1]["item"], exact=True)
     second.get_by_label(pairs[0]["match"], exact=True).check()  # a wrong match
     page.get_by_role("button", name="Submit answers").click()
+    # The other questions are left blank: the page says so first, with the answers kept.
+    expect(page.get_by_role("alert")).to_contain_text("have no answer yet")
+    expect(page.locator(f"#question-{model.position}").get_by_role("group", name=pairs[0]["item"], exact=True)
+           .get_by_label(pairs[0]["match"], exact=True)).to_be_checked()
+    page.get_by_role("button", name="Submit answers").click()
     expect(page).to_have_url(re.compile(r"/review$"))
 
     review = page.locator(f"#review-q{model.position}").locator("xpath=..")

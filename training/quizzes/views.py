@@ -123,6 +123,12 @@ def attempt(attempt_id):
                 save_responses(attempt, responses)
                 flash(_("Your answers are saved. You can come back to this attempt later."), "success")
                 return redirect(url_for("quizzes.overview", quiz_id=attempt.quiz_id))
+            unanswered = [s for s in attempt.slots if responses.get(s.id) in (None, "", [], {})]
+            if unanswered and request.form.get("blanks_ok") != "yes":
+                # A submitted attempt cannot be changed: say what is blank first, keeping every answer.
+                save_responses(attempt, responses)
+                return render_template("quizzes/attempt.html", attempt=attempt, quiz=attempt.quiz, form=form,
+                                       unanswered=unanswered, **_languages(attempt))
             submit_attempt(attempt, responses)
         except BadResponse as error:
             db.session.rollback()
