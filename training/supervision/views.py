@@ -79,9 +79,14 @@ from training.templating import format_date, format_hours, in_language, local_do
 
 
 def _domain_choices(domains):
-    """``domains`` named in the reader's language (stored as written), after an empty first choice:
-    the domain is always chosen, never the first of the list by default."""
+    """``(domain, name)`` pairs after an empty first choice: the domain is always chosen, never the
+    first of the list by default."""
     return choices([("", _("Choose a domain")), *domains])
+
+
+def _credential_domains(user):
+    """The domains of ``user``'s credentials, named in the reader's language (stored as written)."""
+    return _domain_choices((d, local_domain_text(d)[0]) for d in domains_for(user))
 
 
 def _chosen_kind(entry=None):
@@ -101,7 +106,7 @@ def _entry_form(entry=None):
     if request.method == "GET":
         form.kind.data = kind
     # A kind sent that is none of ours stays in the form, so validation refuses it with its message.
-    form.domain.choices = _domain_choices((d, local_domain_text(d)[0]) for d in domains_for(current_user))
+    form.domain.choices = _credential_domains(current_user)
     form.attributes.choices = choices(hour_attribute_choices(current_user, kind))
     # Each attribute's help in the reader's language, marked as English where the file gives none.
     form.attribute_hints = {key: in_language(*hint) for key, hint in hour_attribute_hints(current_user, kind).items()}
@@ -540,7 +545,7 @@ def correct(entry_id):
     """Correct an approved entry, with a reason kept in the audit log."""
     entry = db.get_or_404(HourEntry, entry_id)
     form = CorrectionForm(obj=entry if request.method == "GET" else None)
-    form.domain.choices = _domain_choices((d, local_domain_text(d)[0]) for d in domains_for(entry.trainee))
+    form.domain.choices = _credential_domains(entry.trainee)
     if request.method == "GET":
         form.hours.data = entry.minutes / 60
     if form.validate_on_submit():
