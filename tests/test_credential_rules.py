@@ -78,7 +78,7 @@ def test_training_per_domain_met_exactly_and_missed_by_a_quarter_hour():
                                          hours("training", 20 * 60, domain="Mentoring/Education")]))
     assert not found["training:Advocacy"].met
     assert found["training:Advocacy"].next_step == ("Log 0.25 more hours of external training in Advocacy, "
-                                                    "or complete a course that credits it.")
+                                                    "or complete a course or attend live training that credits it.")
 
 
 def test_training_total_counts_every_domain_and_misses_by_a_quarter_hour():
@@ -88,7 +88,8 @@ def test_training_total_counts_every_domain_and_misses_by_a_quarter_hour():
     assert found["training"].met and found["training"].minutes_done == 46 * 60
     found, _ = items(rules, facts(hours=[*base, hours("training", 20 * 60 - 15, domain="Recovery/Wellness Support")]))
     assert not found["training"].met
-    assert found["training"].next_step == "Log 0.25 more hours of training in any of this credential's domains."
+    assert found["training"].next_step == ("Log 0.25 more hours of training in any of this credential's domains, "
+                                           "or complete a course or attend live training that credits them.")
 
 
 def test_course_credit_in_a_differently_named_domain_counts_where_it_is_mapped():

@@ -197,13 +197,15 @@ class TrainingHoursRule(Rule):
             items.append(Item(
                 f"training:{domain}", _("Training: %(domain)s", domain=name), done >= need, _of(done, need) + recent,
                 "" if done >= need else _("Log %(more)s of external training in %(domain)s, or complete a course "
-                                          "that credits it.", more=more_hours(need - done), domain=name),
+                                          "or attend live training that credits it.", more=more_hours(need - done),
+                                          domain=name),
                 done, need))
         if self.spec.total is not None:
             need, done = minutes(self.spec.total), sum(by_domain.values())
             items.append(Item(
                 "training", self.label(_("Training hours")), done >= need, _of(done, need) + recent,
-                "" if done >= need else _("Log %(more)s of training in any of this credential's domains.",
+                "" if done >= need else _("Log %(more)s of training in any of this credential's domains, or "
+                                          "complete a course or attend live training that credits them.",
                                           more=more_hours(need - done)),
                 done, need))
         return items
