@@ -198,7 +198,7 @@ POST_DATA = {
     "admin.person_roles": lambda ctx: {"roles": ["trainee"]},
     "admin.person_deactivate": lambda ctx: {"reason": "test", "confirmed": "yes"},
     "admin.person_assign": lambda ctx: {"supervisor_id": ctx["supervisor"].id, "starts_on": "2026-02-01"},
-    "admin.assignment_end": lambda ctx: {"ends_on": date.today().isoformat()},
+    "admin.assignment_end": lambda ctx: {"ends_on": date.today().isoformat(), "confirmed": "yes"},
     "supervision.wellbeing_sharing": lambda ctx: {"shared": "y"},
     "core.set_language": lambda ctx: {"locale": "en", "next": "/dashboard"},
     "certificates.sharing": lambda ctx: {"pdf_public": "y"},

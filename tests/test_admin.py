@@ -171,7 +171,7 @@ def test_assigning_a_supervisor_with_dates(people, login_as):
     assert events("assignment.created")[0].details["supervisor"] == supervisor.email
     # End it yesterday: the trainee leaves the supervisor's current list.
     client.post(f"/admin/assignments/{assignment.id}/end",
-                data={"ends_on": (date.today() - timedelta(days=1)).isoformat()})
+                data={"ends_on": (date.today() - timedelta(days=1)).isoformat(), "confirmed": "yes"})
     assert "Tina Trainee" not in login_as(supervisor).get("/dashboard").text
     assert len(events("assignment.ended")) == 1
 

@@ -39,7 +39,8 @@ def _approve(client, entry, name):
 
 def _end(team, login_as, ends_on=TODAY - timedelta(days=1)):
     return login_as(team["admin"]).post(f"/admin/assignments/{team['assignment'].id}/end",
-                                        data={"ends_on": ends_on.isoformat()}, follow_redirects=True)
+                                        data={"ends_on": ends_on.isoformat(), "confirmed": "yes"},
+                                        follow_redirects=True)
 
 
 def test_an_ended_assignment_grants_the_former_supervisor_nothing(team, login_as):
@@ -127,3 +128,47 @@ def test_deactivating_a_supervisor_sends_their_supervisees_entries_to_the_admini
                                  data={"reason": "left", "confirmed": "yes"})
     assert db.session.get(HourEntry, entry.id).supervisor_id is None
     assert team["trainee"].full_name in login_as(team["admin"]).get("/supervision/review").text
+
+
+def _ask_to_end(team, login_as, ends_on):
+    return login_as(team["admin"]).post(f"/admin/assignments/{team['assignment'].id}/end",
+                                        data={"ends_on": ends_on.isoformat()})
+
+
+def test_ending_an_assignment_first_says_what_will_happen_and_changes_nothing(team, login_as):
+    entry = _pending(team)
+    db.session.add(SupervisorAssignment(supervisor=team["new_supervisor"], trainee=team["trainee"],
+                                        starts_on=TODAY - timedelta(days=1)))
+    db.session.commit()
+    response = _ask_to_end(team, login_as, TODAY - timedelta(days=1))
+    assert response.status_code == 200
+    page = response.text
+    assert "End the supervision of Tina Trainee by Sue Supervisor?" in page
+    assert "Sue Supervisor stops supervising Tina Trainee at once" in page
+    assert "Nell New reviews the hours of Tina Trainee." in page
+    assert "1 hour entry waiting for approval goes to Nell New at once." in page
+    assert 'name="confirmed" type="hidden" value="yes"' in page
+    db.session.expire_all()
+    assert db.session.get(SupervisorAssignment, team["assignment"].id).ends_on is None
+    assert db.session.get(HourEntry, entry.id).supervisor_id == team["supervisor"].id
+    assert team["trainee"].full_name in login_as(team["supervisor"]).get("/supervision/review").text
+
+
+def test_an_end_date_ahead_says_until_when_and_who_follows(team, login_as):
+    _pending(team)
+    page = _ask_to_end(team, login_as, TODAY + timedelta(days=30)).text
+    assert "Sue Supervisor supervises Tina Trainee until" in page and "that day included" in page
+    assert "has no supervisor: their hours wait in the administrators’ review queue" in page
+    assert "waiting for approval go" not in page  # nothing moves before the end date
+    db.session.expire_all()
+    assert db.session.get(SupervisorAssignment, team["assignment"].id).ends_on is None
+
+
+def test_an_end_before_the_start_is_refused_before_asking(team, login_as):
+    response = login_as(team["admin"]).post(f"/admin/assignments/{team['assignment'].id}/end",
+                                            data={"ends_on": (TODAY - timedelta(days=200)).isoformat()},
+                                            follow_redirects=True)
+    assert "The end date must be on or after the start date." in response.text
+    assert "End the supervision of" not in response.text
+    db.session.expire_all()
+    assert db.session.get(SupervisorAssignment, team["assignment"].id).ends_on is None

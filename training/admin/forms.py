@@ -81,6 +81,8 @@ class EndAssignmentForm(FlaskForm):
         _l("Ends on"),
         validators=[InputRequired(message=_l("Enter the last day of supervision."))],
     )
+    # Set by the confirmation page: the first submission only says what ending would do.
+    confirmed = HiddenField(default="")
     submit = SubmitField(_l("End assignment"))
 
 

@@ -1,6 +1,6 @@
 """Administration: people, roles, supervisor assignments and the audit log."""
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -14,7 +14,8 @@ from training.auth.services import AccountError, retire_tokens
 from training.db_types import utcnow
 from training.extensions import db
 from training.http import page_count
-from training.supervision.services import reassign_pending
+from training.supervision.models import HourEntry
+from training.supervision.services import current_supervisor, reassign_pending
 
 
 def people_query(search="", role="", status=""):
@@ -117,10 +118,40 @@ def assign_supervisor(actor, trainee, supervisor, starts_on, ends_on=None):
     return assignment
 
 
-def end_assignment(actor, assignment, ends_on):
-    """End an assignment; the trainee's waiting entries go to their supervisor today, or to the administrators."""
+@dataclass
+class Ending:
+    """What ending an assignment on a day would do, for the page that asks to confirm it."""
+
+    ends_on: date
+    from_day: date  # the first day without this supervisor: the day after, or today when that has passed
+    successor: User | None  # who supervises the trainee from then (None: the administrators)
+    moving: int  # entries waiting for approval that go to the successor at once
+
+
+def ending_of(assignment, ends_on):
+    """What ending ``assignment`` on ``ends_on`` would do, changing nothing."""
+    _check_end(assignment, ends_on)
+    today = date.today()
+    from_day = max(today, ends_on + timedelta(days=1))
+    successor = current_supervisor(assignment.trainee, on=from_day, excluding=assignment)
+    moving = 0
+    if ends_on < today:  # the entries waiting go at once to whoever supervises the trainee today, as on ending
+        now = current_supervisor(assignment.trainee, excluding=assignment)
+        elsewhere = (HourEntry.supervisor_id.is_not(None) if now is None else
+                     or_(HourEntry.supervisor_id.is_(None), HourEntry.supervisor_id != now.id))
+        moving = db.session.scalar(select(func.count()).select_from(HourEntry).where(
+            HourEntry.trainee_id == assignment.trainee_id, HourEntry.status == "pending", elsewhere))
+    return Ending(ends_on, from_day, successor, moving)
+
+
+def _check_end(assignment, ends_on):
     if ends_on < assignment.starts_on:
         raise AccountError(_("The end date must be on or after the start date."), "ends_on")
+
+
+def end_assignment(actor, assignment, ends_on):
+    """End an assignment; the trainee's waiting entries go to their supervisor today, or to the administrators."""
+    _check_end(assignment, ends_on)
     assignment.ends_on = ends_on
     db.session.flush()
     moved = reassign_pending(assignment.trainee)

@@ -22,6 +22,7 @@ from training.admin.services import (
     change_roles,
     deactivate,
     end_assignment,
+    ending_of,
     joined_at,
     log_page,
     named_in,
@@ -218,6 +219,12 @@ def assignment_end(assignment_id):
     form = EndAssignmentForm()
     if form.validate_on_submit():
         try:
+            if form.confirmed.data != "yes":
+                # Works without JavaScript: the first submission says what will happen and asks again.
+                ending = ending_of(assignment, form.ends_on.data)
+                form.confirmed.data = "yes"
+                return render_template("admin/end_assignment_confirm.html", assignment=assignment, form=form,
+                                       ending=ending, today=date.today())
             moved = end_assignment(current_user, assignment, form.ends_on.data)
         except AccountError as error:
             db.session.rollback()

@@ -132,13 +132,16 @@ def read_upload(storage, owner, field="certificate", what="certificate"):
 
 # --- Entries ---------------------------------------------------------------------------------
 
-def current_supervisor(trainee, on=None):
-    """The trainee's supervisor today (the most recent assignment in force), or None."""
-    return db.session.scalar(
-        select(User).join(SupervisorAssignment, SupervisorAssignment.supervisor_id == User.id)
-        .where(SupervisorAssignment.trainee_id == trainee.id, SupervisorAssignment.current_filter(on), User.active,
-               User.roles.any(UserRole.role == "supervisor"))
-        .order_by(SupervisorAssignment.starts_on.desc(), SupervisorAssignment.id.desc()).limit(1))
+def current_supervisor(trainee, on=None, excluding=None):
+    """The trainee's supervisor today (the most recent assignment in force), or None; ``excluding``
+    leaves one assignment out, to say who would supervise without it."""
+    query = (select(User).join(SupervisorAssignment, SupervisorAssignment.supervisor_id == User.id)
+             .where(SupervisorAssignment.trainee_id == trainee.id, SupervisorAssignment.current_filter(on), User.active,
+                    User.roles.any(UserRole.role == "supervisor"))
+             .order_by(SupervisorAssignment.starts_on.desc(), SupervisorAssignment.id.desc()).limit(1))
+    if excluding is not None:
+        query = query.where(SupervisorAssignment.id != excluding.id)
+    return db.session.scalar(query)
 
 
 def reassign_pending(trainee):
