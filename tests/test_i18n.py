@@ -220,3 +220,42 @@ def test_the_spanish_catalogue_has_no_fuzzy_or_broken_entries():
     assert not fuzzy, f"fuzzy entries in es/messages.po: {fuzzy[:20]}"
     broken = [(m.id, [str(e) for e in errors]) for m, errors in catalogue.check() if errors]
     assert not broken, f"entries whose placeholders or plurals do not match: {broken[:20]}"
+
+
+# --- The organisation's name -------------------------------------------------------------------
+
+def footer_and_title(page):
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+    footer = re.search(r"<footer.*?</footer>", page, re.S).group(0)
+    return " ".join(title.split()), " ".join(re.sub(r"<[^>]+>", " ", footer).split())
+
+
+def test_the_default_organisation_name_is_translated(client):
+    title, footer = footer_and_title(client.get("/login", headers={"Accept-Language": "es"}).text)
+    assert title.endswith("· Programa de Capacitación de Apoyo entre Pares")
+    assert footer.startswith("Programa de Capacitación de Apoyo entre Pares ·")
+    assert "Peer Recovery Training Programme" not in title + footer
+    title, footer = footer_and_title(client.get("/login").text)
+    assert title.endswith("· Peer Recovery Training Programme") and footer.startswith("Peer Recovery Training Programme")
+
+
+@pytest.mark.config(ORGANISATION_NAME="Ohio Peer Board")
+def test_a_name_set_without_its_spanish_is_shown_as_set_in_every_language(client):
+    for language in ("en", "es"):
+        title, footer = footer_and_title(client.get("/login", headers={"Accept-Language": language}).text)
+        assert title.endswith("· Ohio Peer Board") and footer.startswith("Ohio Peer Board ·")
+
+
+@pytest.mark.config(ORGANISATION_NAME="Ohio Peer Board", ORGANISATION_NAME_ES="Junta de Pares de Ohio")
+def test_the_spanish_name_is_a_setting_for_pages_and_e_mails(app, client, make_user):
+    assert footer_and_title(client.get("/login", headers={"Accept-Language": "es"}).text)[1].startswith(
+        "Junta de Pares de Ohio ·")
+    assert footer_and_title(client.get("/login").text)[1].startswith("Ohio Peer Board ·")
+    from training.mail import render_mail
+
+    reader = make_user("lector@example.org", name="Lucía Lector")
+    reader.locale = "es"
+    with app.test_request_context(), for_user(reader):
+        subject, body = render_mail("invitation", recipient=reader, inviter=None, link="x", hours=72)
+    assert subject == "Su invitación a Junta de Pares de Ohio"
+    assert "Ohio Peer Board" not in subject + body

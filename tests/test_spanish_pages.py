@@ -55,10 +55,8 @@ def visible_text(page):
 
 
 def english_left(page):
-    """The English texts still on ``page``, leaving aside the organisation's name (a setting, not a text)."""
-    from flask import current_app
-
-    text = " ".join(visible_text(page).replace(current_app.config["ORGANISATION_NAME"], " ").split())
+    """The English texts still on ``page``."""
+    text = " ".join(visible_text(page).split())
     return sorted(e for e in ENGLISH if re.search(rf"(?<![\w-]){re.escape(e)}(?![\w-])", text))
 
 

@@ -27,6 +27,7 @@ from training.i18n import (
     install_template_gettext,
     language_name,
     localized,
+    organisation_name,
     select_locale,
 )
 
@@ -323,7 +324,7 @@ def register_template_helpers(app):
     @app.context_processor
     def inject_settings():
         return {
-            "organisation_name": app.config["ORGANISATION_NAME"],
+            "organisation_name": organisation_name(),
             "self_registration": app.config["ALLOW_SELF_REGISTRATION"],
             "current_path": request.path if request else "",
             "current_language": current_language(),

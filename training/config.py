@@ -15,6 +15,8 @@ from training.i18n import N_, ConfigurationError
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-only-not-secret"
+# The organisation's name when none is set; the pages translate it (``training.i18n.organisation_name``).
+DEFAULT_ORGANISATION_NAME = "Peer Recovery Training Programme"
 
 
 def _bool(name, default=False):
@@ -74,7 +76,9 @@ class Config:
 
     # Public address used in e-mailed links when there is no request to build them from.
     BASE_URL = os.environ.get("BASE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}")
-    ORGANISATION_NAME = os.environ.get("ORGANISATION_NAME", "Peer Recovery Training Programme")
+    ORGANISATION_NAME = os.environ.get("ORGANISATION_NAME", DEFAULT_ORGANISATION_NAME)
+    # Its name on Spanish pages, e-mails and documents; left empty, ORGANISATION_NAME is used as set.
+    ORGANISATION_NAME_ES = os.environ.get("ORGANISATION_NAME_ES", "")
     # The language pages are shown in when a person has not chosen one (English or Spanish).
     DEFAULT_LOCALE = os.environ.get("DEFAULT_LOCALE", "en")
     # The time zone in which live sessions are scheduled and shown (an IANA name).

@@ -124,6 +124,25 @@ def content_language(item):
     return current_language() if translation_of(item) is not None else CONTENT_LANGUAGE
 
 
+def organisation_name(language=None):
+    """The organisation's name in ``language`` (default: the page's), for pages, e-mails and documents.
+
+    ORGANISATION_NAME_ES names it in Spanish; without it, a name that was set is used as set in every
+    language, and the default name is translated. Certificates and badges name their issuer as
+    ORGANISATION_NAME, the name that stays the same wherever the certificate is checked."""
+    from flask_babel import gettext
+
+    from training.config import DEFAULT_ORGANISATION_NAME
+
+    config, language = current_app.config, language or current_language()
+    name = config["ORGANISATION_NAME"]
+    if language == CONTENT_LANGUAGE:
+        return name
+    if config.get(f"ORGANISATION_NAME_{language.upper()}"):
+        return config[f"ORGANISATION_NAME_{language.upper()}"]
+    return gettext("Peer Recovery Training Programme") if name == DEFAULT_ORGANISATION_NAME else name
+
+
 def language_name(code):
     """A language's name as the current page's language writes it in a sentence ("español", "Spanish")."""
     from babel import Locale

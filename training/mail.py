@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from training.i18n import for_user
+from training.i18n import for_user, organisation_name
 
 log = logging.getLogger("training.mail")
 
@@ -39,7 +39,7 @@ def send_mail(to, subject, body):
 
 def render_mail(name, **context):
     """(subject, body) of ``templates/mail/<name>.txt`` in the language now in force."""
-    context.setdefault("organisation", current_app.config["ORGANISATION_NAME"])
+    context.setdefault("organisation", organisation_name())
     template = current_app.jinja_env.get_template(f"mail/{name}.txt")
     scope = template.new_context(context)
     subject = " ".join("".join(template.blocks["subject"](scope)).split())

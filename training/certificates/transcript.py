@@ -1,14 +1,14 @@
 """A trainee's transcript: courses, exam scores and approved hours, as PDF/A."""
 from datetime import date
 
-from flask import current_app, render_template
+from flask import render_template
 from sqlalchemy import select
 
 from training.courses.models import Course, CourseCompletion
 from training.credentials.evaluation import evaluate_one
 from training.credentials.facts import approved_minutes
 from training.extensions import db
-from training.i18n import current_language, for_user, localized
+from training.i18n import current_language, for_user, localized, organisation_name
 from training.pdf import render_html_pdf
 from training.quizzes.models import Quiz
 from training.quizzes.services import attempts_of, quiz_grade
@@ -32,7 +32,7 @@ def transcript_context(trainee):
             if credential else "",
             "requirements": evaluation.hour_items if evaluation else [], "hours": approved_minutes(trainee),
             "today": date.today(),
-            "organisation_name": current_app.config["ORGANISATION_NAME"]}
+            "organisation_name": organisation_name()}
 
 
 def transcript_pdf(trainee):

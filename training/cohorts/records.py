@@ -10,7 +10,7 @@ from flask_babel import pgettext
 
 from training.cohorts.forms import ATTENDANCE_CHOICES
 from training.cohorts.services import attendance_rate, attendance_report, local, roster, session_topic_in
-from training.i18n import current_language
+from training.i18n import current_language, organisation_name
 from training.pdf import render_html_pdf
 
 LABELS = dict(ATTENDANCE_CHOICES)
@@ -52,7 +52,7 @@ def _csv(rows):
 
 
 def _common():
-    return {"organisation_name": current_app.config["ORGANISATION_NAME"], "today": date.today(),
+    return {"organisation_name": organisation_name(), "today": date.today(),
             "timezone": current_app.config["TIMEZONE"], "local": local, "mark_text": mark_text}
 
 

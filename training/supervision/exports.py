@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import func, select
@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from training.auth.models import User
 from training.credentials.evaluation import evaluate
 from training.extensions import db
-from training.i18n import for_user
+from training.i18n import for_user, organisation_name
 from training.pdf import page_size
 from training.supervision.explain import training_sources
 from training.supervision.models import HourEntry
@@ -185,7 +185,7 @@ def report_context(trainee, scope, date_from=None, date_to=None):
             "entries": entries, "table": table, "totals": totals, "standings": standings, "scope": scope,
             "supervisor": scope.supervisor if scope else None, "frequency": supervision_frequency(entries, (first, last)),
             "training": training, "training_lines": training_lines, "period": (first, last),
-            "generated_on": date.today(), "organisation_name": current_app.config["ORGANISATION_NAME"],
+            "generated_on": date.today(), "organisation_name": organisation_name(),
             "paper": page_size(), "page_counter": page_counter()}
 
 
