@@ -21,6 +21,19 @@ def test_people_list_searches_by_name_and_email(people, login_as):
     assert "Sue Supervisor" in page.text and "1 person found" in page.text
 
 
+def test_percent_and_underscore_are_searched_for_as_written(people, login_as, make_user):
+    make_user("jo_smith@example.org", name="Jo Smith")
+    make_user("joxsmith@example.org", name="Jox Smith")
+    client = login_as(people["admin"])
+    page = client.get("/admin/people", query_string={"q": "jo_smith"}).text
+    assert "Jo Smith" in page and "Jox Smith" not in page and "1 person found" in page
+    for search in ("%", "%%"):
+        assert "Nobody matches" in client.get("/admin/people", query_string={"q": search}).text, search
+    page = client.get("/admin/people", query_string={"q": "_"}).text
+    assert "Jo Smith" in page and "1 person found" in page
+    assert "Tina Trainee" not in client.get("/admin/audit", query_string={"person": "_"}).text
+
+
 def test_people_are_found_and_sorted_whatever_their_names_accents_and_case(people, login_as, make_user):
     oscar = make_user("oscar@example.org", name="Óscar Álvarez")
     make_user("maria@example.org", name="María García")

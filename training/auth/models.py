@@ -38,7 +38,9 @@ def name_key(words):
 def matching_name_or_email(search):
     """A condition on ``User``: the name or the e-mail address contains ``search``, accents and case aside."""
     search = " ".join((search or "").split())
-    return or_(User.name_key.like(f"%{name_key(search)}%"), func.lower(User.email).like(f"%{search.lower()}%"))
+    # "%" and "_" are searched for as written, not as LIKE's wildcards.
+    return or_(User.name_key.contains(name_key(search), autoescape=True),
+               func.lower(User.email).contains(search.lower(), autoescape=True))
 
 
 class User(UserMixin, db.Model):
