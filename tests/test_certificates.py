@@ -92,7 +92,12 @@ def test_a_certified_trainee_is_listed_as_certified_not_as_eligible(certificate,
         assert "Issue certificates to the selected trainees" not in page
     revoke(people["admin"], certificate, "Issued in error")
     page = admin.get("/admin/certificates/eligible?credential=peer-recovery-specialist&status=certified").text
-    assert f"Certificate {certificate.number}</a> (Revoked)" in page
+    row = re.search(rf"<tr>(?:(?!</tr>).)*{ready.full_name}.*?</tr>", page, re.S).group(0)
+    assert "Certificate revoked" in row and f"Certificate {certificate.number}</a>" in row
+    assert ">Certified<" not in row
+    checklist_page = admin.get(f"/admin/people/{ready.id}/eligibility").text
+    assert f"Certificate {certificate.number} was revoked." in checklist_page
+    assert "Holds certificate" not in checklist_page
     enrolments = admin.get(f"/admin/people/{ready.id}/credentials").text
     assert f"Certificate {certificate.number}</a> (Revoked)" in enrolments and ">Eligible<" not in enrolments
 
