@@ -172,3 +172,30 @@ def test_an_end_before_the_start_is_refused_before_asking(team, login_as):
     assert "End the supervision of" not in response.text
     db.session.expire_all()
     assert db.session.get(SupervisorAssignment, team["assignment"].id).ends_on is None
+
+
+def test_a_supervisor_who_cannot_review_is_not_shown_as_current(team, login_as):
+    admin = login_as(team["admin"])
+    trainee_page = f"/admin/people/{team['trainee'].id}"
+    assert 'badge-done">Current<' in admin.get(trainee_page).text
+    admin.post(f"/admin/people/{team['supervisor'].id}/deactivate", data={"reason": "left", "confirmed": "yes"})
+    page = admin.get(trainee_page).text
+    assert "Not reviewing: account deactivated" in page and ">Current<" not in page
+    assert "Not reviewing: account deactivated" in admin.get(f"/admin/people/{team['supervisor'].id}").text
+
+
+def test_taking_the_supervisor_role_away_says_where_the_waiting_entries_went_and_giving_it_back_returns_them(
+        team, login_as):
+    entry = _pending(team)
+    admin = login_as(team["admin"])
+    roles = f"/admin/people/{team['supervisor'].id}/roles"
+    page = admin.post(roles, data={"roles": ["trainee"]}, follow_redirects=True).text
+    assert ("1 entry that waited for Sue Supervisor’s review now goes to the trainee’s other supervisor, "
+            "or to the administrators’ review queue.") in page
+    assert db.session.get(HourEntry, entry.id).supervisor_id is None
+    assert "Not reviewing: no longer a supervisor" in admin.get(f"/admin/people/{team['trainee'].id}").text
+    page = admin.post(roles, data={"roles": ["supervisor"]}, follow_redirects=True).text
+    assert "1 entry waiting for review goes back to Sue Supervisor." in page
+    db.session.expire_all()
+    assert db.session.get(HourEntry, entry.id).supervisor_id == team["supervisor"].id
+    assert 'badge-done">Current<' in admin.get(f"/admin/people/{team['trainee'].id}").text

@@ -35,6 +35,8 @@ def people_query(search="", role="", status=""):
 
 
 def change_roles(actor, user, roles):
+    """Give ``user`` these roles. Returns whether they changed, and how many entries waiting for
+    review moved because the supervisor role was taken away."""
     roles = set(roles)
     if not roles:
         raise AccountError(_("A person needs at least one role."), "roles")
@@ -42,16 +44,17 @@ def change_roles(actor, user, roles):
         raise AccountError(_("You cannot remove your own administrator role."), "roles")
     before = sorted(user.role_names)
     if before == sorted(roles):
-        return False
+        return False, 0
     user.set_roles(roles)
     if "trainee" in roles and user.programme_started_on is None:
         user.programme_started_on = date.today()
     db.session.flush()
-    moved = _move_pending_of_supervisees(user) if "supervisor" in before and "supervisor" not in roles else 0
+    # A supervisor who loses the role no longer reviews, and one who gets it back reviews again.
+    moved = _move_pending_of_supervisees(user) if ("supervisor" in before) != ("supervisor" in roles) else 0
     audit.record("user.roles_changed", actor=actor, subject=user, before=before, after=sorted(roles),
                  **({"entries_moved": moved} if moved else {}))
     db.session.commit()
-    return True
+    return True, moved
 
 
 def deactivate(actor, user, reason=""):

@@ -118,12 +118,22 @@ def person_roles(user_id):
     form = RolesForm()
     if form.validate_on_submit():
         try:
-            changed = change_roles(current_user, user, form.roles.data)
+            changed, moved = change_roles(current_user, user, form.roles.data)
         except AccountError as error:
             db.session.rollback()
             show_error(form, error)
         else:
             flash(_("Roles saved.") if changed else _("Roles unchanged."), "success")
+            if moved and "supervisor" in form.roles.data:
+                flash(ngettext("%(num)d entry waiting for review goes back to %(name)s.",
+                               "%(num)d entries waiting for review go back to %(name)s.", moved, name=user.full_name),
+                      "info")
+            elif moved:
+                flash(ngettext("%(num)d entry that waited for %(name)s’s review now goes to the trainee’s other "
+                               "supervisor, or to the administrators’ review queue.",
+                               "%(num)d entries that waited for %(name)s’s review now go to each trainee’s other "
+                               "supervisor, or to the administrators’ review queue.", moved, name=user.full_name),
+                      "info")
             return redirect(url_for("admin.person", user_id=user.id))
     return _person_page(user, roles_form=form, status=400)
 
