@@ -146,6 +146,8 @@ def test_the_overview_shows_each_trainees_stage_and_the_at_risk_count(certificat
         "<tbody>")[1]
     none = _overview(admin, credential="no-such-credential")
     assert "Nobody matches these filters." in none
+    past_the_end = _overview(admin, page=5)
+    assert "Nobody matches these filters." not in past_the_end and "Lara Late" in past_the_end
 
 
 def test_the_overview_as_it_opens_counts_stages_and_risk_in_one_pass_with_the_same_numbers(

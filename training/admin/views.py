@@ -333,14 +333,15 @@ def programme():
         counts, at_risk_count = counts_with_risk(filters["credential"], filters["q"])
         query = standings_query(filters["credential"], "", filters["q"])
     per_page = current_app.config["PEOPLE_PER_PAGE"]
-    page = page_number(request.args.get("page", 1, type=int))
     # The list is the stage counts' rows, of one stage when a stage is chosen: no count of its own.
     total = counts[filters["stage"]] if filters["stage"] else sum(counts.values())
+    pages = page_count(total, per_page)
+    # A page past the end (the list shrank, or the number was typed) shows the last one.
+    page = min(page_number(request.args.get("page", 1, type=int)), pages)
     rows = _standings(db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all())
     credentials = by_local_title(db.session.scalars(select(Credential).where(Credential.active)))
-    pages = page_count(total, per_page)
     args = {key: value for key, value in filters.items() if value}
-    return render_template("admin/programme.html", rows=rows, total=total, page=min(page, pages), pages=pages,
+    return render_template("admin/programme.html", rows=rows, total=total, page=page, pages=pages,
                            counts=counts, credentials=credentials, stages=STAGES,
                            at_risk_count=at_risk_count,
                            filters=filters, args=args)
