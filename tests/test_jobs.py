@@ -111,6 +111,9 @@ def test_reports_are_refused_for_someone_no_longer_supervised_and_a_retry_adds_t
     page = client.get(f"/jobs/{job.id}").text
     assert "1 failed" in page and "other@example.org" not in page
     assert "You no longer supervise this person." in page
+    assert "Deal with the reasons listed first: an item that fails for the same reason fails again." in page
+    spanish = client.get(f"/jobs/{job.id}", headers={"Accept-Language": "es"}).text
+    assert "1 completado ·" in spanish and "1 completados" not in spanish
     db.session.add(SupervisorAssignment(supervisor=supervisor, trainee=people["other_trainee"],
                                         starts_on=date(2026, 1, 1)))
     db.session.commit()
