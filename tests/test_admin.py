@@ -225,6 +225,9 @@ def test_audit_log_filters_by_action_person_and_date(people, login_as):
     assert "2 events." in client.get(f"/admin/audit?date_from={today}&date_to={today}").text
     assert "0 events." in client.get("/admin/audit?date_to=2000-01-01").text
     assert client.get("/admin/audit?date_from=garbage&action=nonsense").status_code == 200
+    reversed_range = client.get(f"/admin/audit?date_from={today}&date_to=2000-01-01").text
+    assert "This date is before the “From” date: enter the earlier date first." in reversed_range
+    assert "0 events." not in reversed_range
 
 
 def test_course_content_page_reloads_and_reports_errors(app, course, people, login_as, tmp_path):

@@ -434,6 +434,13 @@ def test_the_administrators_page_filters_and_zips(certificate, people, login_as)
     assert certificate.number not in client.get("/admin/certificates?status=revoked").text
     assert certificate.number not in client.get(f"/admin/certificates?issued_to={TODAY - timedelta(days=1)}").text
     assert client.get("/admin/certificates?issued_from=nonsense").status_code == 200
+    reversed_range = client.get(f"/admin/certificates?issued_from={TODAY}&issued_to={TODAY - timedelta(days=30)}")
+    assert "This date is before the “Issued from” date: enter the earlier date first." in reversed_range.text
+    assert "Some filters were not valid and were ignored" in reversed_range.text
+    assert certificate.number in reversed_range.text  # the list is not emptied by a range that cannot match
+    zipped = client.post(f"/admin/certificates/download.zip?issued_from={TODAY}&issued_to={TODAY - timedelta(days=30)}",
+                         data={})
+    assert zipped.status_code == 302 and "/jobs/" not in zipped.location
     job_page = client.post("/admin/certificates/download.zip?status=valid", follow_redirects=True)
     assert "1 of 1 processed" in job_page.text and "Download the zip file" in job_page.text
     with client.get(re.search(r'href="(/jobs/\d+/download)"', job_page.text).group(1)) as download:

@@ -26,6 +26,19 @@ class DateField(wtforms.DateField):
             raise StopValidation(_l("Enter a date between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR))
 
 
+class NotBefore:
+    """A validator: the field's date is not before the date of the field named ``other`` (a range's
+    "to" and its "from"), when both are given."""
+
+    def __init__(self, other, message):
+        self.other, self.message = other, message
+
+    def __call__(self, form, field):
+        start = form[self.other].data
+        if field.data is not None and start is not None and field.data < start:
+            raise wtforms.validators.ValidationError(self.message)
+
+
 class DecimalTextField(wtforms.DecimalField):
     """A number with decimals, typed with a point or, as Spanish writes it, a comma ("1,5").
 

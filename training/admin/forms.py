@@ -11,7 +11,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from training.auth.models import ROLES
-from training.forms import CheckboxesField, DateField, choices, strip
+from training.forms import CheckboxesField, DateField, NotBefore, choices, strip
 
 ROLE_CHOICES = choices(ROLES.items())
 ROLE_INVALID = _l("Choose from the roles listed.")
@@ -93,4 +93,5 @@ class AuditFilterForm(FlaskForm):
     action = SelectField(_l("Action"), validators=[Optional()])
     person = StringField(_l("Person (name or e-mail)"), [Optional(), Length(max=120)])
     date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional(), NotBefore("date_from", _l(
+        "This date is before the “From” date: enter the earlier date first."))])

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from training.forms import DateField, choices, strip
+from training.forms import DateField, NotBefore, choices, strip
 
 
 class VerifyForm(FlaskForm):
@@ -57,4 +57,5 @@ class CertificateFilterForm(FlaskForm):
                          validators=[Optional()])
     credential = SelectField(_l("Credential"), validators=[Optional()])
     issued_from = DateField(_l("Issued from"), validators=[Optional()])
-    issued_to = DateField(_l("Issued to"), validators=[Optional()])
+    issued_to = DateField(_l("Issued to"), validators=[Optional(), NotBefore("issued_from", _l(
+        "This date is before the “Issued from” date: enter the earlier date first."))])

@@ -295,7 +295,10 @@ def transcript():
 # --- Administrators ---------------------------------------------------------------------------
 
 def _filtered(form):
+    """The certificates the filters select; all of them when a filter is not valid (it says so beside it)."""
     query = select(Certificate).order_by(Certificate.issued_on.desc(), Certificate.id.desc())
+    if form.errors:
+        return query
     today = date.today()
     if form.status.data == "revoked":
         query = query.where(Certificate.status == "revoked")
@@ -317,9 +320,7 @@ def _filter_form():
     credentials = by_local_title(db.session.scalars(select(Credential).where(Credential.active)))
     form.credential.choices = choices([("", _("Any credential"))] + [(c.slug, c.local_title) for c in credentials])
     if not form.validate():
-        flash(_("Some filters were not valid and were ignored."), "error")
-        form = CertificateFilterForm(formdata=None)
-        form.credential.choices = choices([("", _("Any credential"))])
+        flash(_("Some filters were not valid and were ignored: see the message beside each."), "error")
     return form
 
 
@@ -343,6 +344,8 @@ def admin_zip():
     if not ConfirmForm().validate_on_submit():
         abort(400)
     form = _filter_form()
+    if form.errors:  # never a zip of every certificate in place of the ones the filters meant
+        return redirect(url_for("certificates.admin_list", **request.args))
     job = start_zip(current_user, db.session.scalars(_filtered(form)).all())
     flash(_("The zip file is being made. This page shows the progress and then the download."), "success")
     return redirect(url_for("jobs.show", job_id=job.id))
