@@ -277,3 +277,21 @@ def test_a_long_audit_log_is_counted_up_to_a_limit_and_paged_to_its_end(people, 
     last = client.get("/admin/audit?page=3").text
     assert "Page 3<" in last and 'rel="prev"' in last and 'rel="next"' not in last
     assert last.count("<tr>") == 1 + 20  # the header and the 20 oldest events
+
+
+def test_the_audit_log_writes_stored_details_in_the_readers_language(people, credentials, login_as):
+    from training import audit
+
+    trainee = people["trainee"]
+    audit.record("credential.enrolled", actor=people["admin"], subject=trainee, credential="peer-recovery-specialist",
+                 started_on="2026-03-05")
+    audit.record("cohort.joined", actor=people["admin"], subject=trainee, cohort=424242, how="administrator")
+    audit.record("attendance.confirmed", actor=people["admin"], session=424242, cohort=424242,
+                 credited={trainee.email: {"Advocacy": "2.5 h"}})
+    people["admin"].locale = "es"
+    db.session.commit()
+    page = login_as(people["admin"]).get("/admin/audit").text
+    assert "Especialista de apoyo entre pares para la recuperación" in page and "peer-recovery-specialist" not in page
+    assert "5 de marzo de 2026" in page and "2026-03-05" not in page
+    assert "añadido por un administrador" in page and ": administrator<" not in page
+    assert f"{trainee.email}: Defensa de derechos: 2,5 h" in page and "2.5 h" not in page

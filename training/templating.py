@@ -3,7 +3,8 @@
 Babel takes tens of microseconds to format one number or date, and a long list repeats the same
 few hundred values (1.5 h, a day of this month) in one language: each value is formatted once
 per process and language."""
-from datetime import datetime
+import re
+from datetime import date, datetime
 from functools import lru_cache
 
 from babel import Locale
@@ -13,6 +14,7 @@ from babel.numbers import format_decimal
 from babel.numbers import format_percent as babel_percent
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 # The day before the month in English too ("5 October 2026"), as the platform has always
 # printed it; other languages use their own long form ("5 de octubre de 2026").
@@ -70,14 +72,26 @@ def format_hours(minutes):
     return f"{format_number(minutes / 60)} h"
 
 
-def audit_value(value):
-    """An audit detail in words: lists joined, mappings as 'key: value', minutes left as numbers."""
+# Details stored as text that a page writes in the reader's language: a day ("2026-12-01") and
+# hours ("2.5 h", as live training credits were recorded).
+STORED_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+STORED_HOURS = re.compile(r"(\d+(?:\.\d+)?) h")
+# How a trainee came into a cohort, as the "how" detail stores it.
+JOINED_HOW = {"administrator": _l("added by an administrator"), "invitation": _l("by invitation"),
+              "self": _l("on their own"), "waiting list": _l("from the waiting list")}
+
+
+def audit_value(value, key=None):
+    """An audit detail (named ``key``) in the reader's words: lists joined, mappings as 'key: value'
+    with domains named in the reader's language, days and hours written as the language writes them,
+    a credential by its title; minutes stay numbers."""
     if isinstance(value, dict):
         if set(value) == {"attendance", "minutes_missed"}:  # a mark at a live session, in the reader's words
             from training.cohorts.records import mark_words
 
             return mark_words(value["attendance"], value["minutes_missed"])
-        return "; ".join(f"{k}: {audit_value(v)}" for k, v in value.items() if v not in (None, "", [], {}))
+        return "; ".join(f"{local_domain_text(k)[0]}: {audit_value(v)}" for k, v in value.items()
+                         if v not in (None, "", [], {}))
     if isinstance(value, list | tuple):
         from training.auth.models import ROLES
 
@@ -89,7 +103,38 @@ def audit_value(value):
         return _("yes")
     if value is False:
         return _("no")
+    if isinstance(value, float):
+        return format_number(value)
+    if isinstance(value, str):
+        if key == "how" and value in JOINED_HOW:
+            return str(JOINED_HOW[value])
+        if key == "credential":
+            return credential_titles().get(value, value)
+        if STORED_DAY.fullmatch(value):
+            try:
+                return format_date(date.fromisoformat(value))
+            except ValueError:
+                return value
+        hours = STORED_HOURS.fullmatch(value)
+        if hours:
+            return format_hours(round(float(hours.group(1)) * 60))
     return str(value)
+
+
+def credential_titles():
+    """Each credential's title in the reader's language, by slug, read once per request."""
+    from flask import has_request_context, request
+    from sqlalchemy import select
+
+    from training.credentials.models import Credential
+    from training.extensions import db
+    from training.i18n import current_language
+
+    language = current_language()
+    cache = vars(request).setdefault("_credential_titles", {}) if has_request_context() else {}
+    if language not in cache:
+        cache[language] = {c.slug: c.title_in(language) for c in db.session.scalars(select(Credential))}
+    return cache[language]
 
 
 # --- Titles and domain names in the reader's language ---------------------------------------------
