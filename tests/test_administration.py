@@ -195,6 +195,19 @@ def test_the_overview_exports_the_filtered_list_as_csv(certificate, people, logi
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert [(r["Name"], r["Stage"]) for r in rows] == [("Tina Trainee", "Certified")]
     assert rows[0]["Requirements met"] == rows[0]["Requirements"]
+    assert rows[0]["Next step"] == ""  # as the page words it: nothing to do
+
+
+def test_the_overview_csv_gives_the_next_step_the_page_gives(ready, people, login_as):  # noqa: F811
+    admin = login_as(people["admin"])
+    rows = list(csv.DictReader(io.StringIO(admin.get("/admin/programme.csv?stage=eligible").text)))
+    assert [(r["Name"], r["Next step"]) for r in rows] == [("Tina Trainee", "Issue the certificate")]
+    row = _overview(admin, stage="eligible").split("Tina Trainee</a>")[1].split("</tr>")[0]
+    signal = re.sub(r"<[^>]+>", " ", row.split('data-label="Burnout signal"')[1]).replace("Tina Trainee", "")
+    assert "Issue the certificate" in row and " ".join(signal.split()).lstrip("> ") == rows[0]["Burnout signal"]
+    assert rows[0]["Burnout signal"] != "All fine"
+    spanish = admin.get("/admin/programme.csv", headers={"Accept-Language": "es"})
+    assert "resumen-del-programa.csv" in spanish.headers["Content-Disposition"]
 
 
 def test_the_overview_reads_a_fixed_number_of_statements_however_many_trainees(app, people, credentials, make_user,

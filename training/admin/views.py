@@ -365,10 +365,13 @@ def programme_csv():
     writer.writerow([_("Name"), _("E-mail"), _("Credential"), _("Stage"), _("Requirements met"), _("Requirements"),
                      _("Next step"), _("Enrolled on"), _("Burnout signal")])
     for row in _standings(db.session.execute(query).all()):
+        # The next step and the burnout signal as the page words them.
+        step = row.enrolment.next_step if row.stage in ("starting", "in_progress") else \
+            _("Issue the certificate") if row.stage == "eligible" else ""
         writer.writerow([safe_cell(row.user.full_name), row.user.email, safe_cell(row.credential.local_title),
                          str(row.stage_label), row.enrolment.items_met, row.enrolment.items_total,
-                         safe_cell(row.enrolment.next_step), row.enrolment.started_on.isoformat(),
-                         str(LEVEL_LABELS[row.risk])])
+                         safe_cell(step), row.enrolment.started_on.isoformat(),
+                         _("None") if row.risk == "ok" else str(LEVEL_LABELS[row.risk])])
     return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": content_disposition("programme-overview.csv")})
+                    headers={"Content-Disposition": content_disposition(_("programme-overview.csv"))})
 
