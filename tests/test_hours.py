@@ -554,16 +554,22 @@ def test_supervised_work_can_be_required_per_domain(team):
 
 # --- The log form and the hours page ---------------------------------------------------------------
 
+def pressed_kind(page):
+    """The kind whose button is shown pressed, among the buttons that switch the form's kind."""
+    return re.search(r'<button [^>]*name="show_kind" value="(\w+)"[^>]*aria-pressed="true"', page).group(1)
+
+
 @pytest.mark.parametrize("kind, shown, hidden", [
     ("service", ["Organisation or setting"], ["Training provider", "Training certificate", "Supervision format"]),
     ("training", ["Training provider", "Training certificate"], ["Organisation or setting", "Supervision format"]),
     ("supervision", ["Supervision format", "Organisation or setting"], ["Training provider", "Training certificate"]),
 ])
 def test_the_log_form_asks_only_what_the_chosen_kind_needs(team, login_as, kind, shown, hidden):
-    """The kind is chosen first, by a link, so the form needs no script to show the right fields."""
+    """The kind is chosen in the address (``?kind=``, kept for bookmarks) or by a button that sends the form,
+    so the form needs no script to show the right fields."""
     page = login_as(team["trainee"]).get(f"/hours/new?kind={kind}").text
 
-    assert re.search(rf'<a href="/hours/new\?kind={kind}" aria-current="page">', page)
+    assert pressed_kind(page) == kind
     assert f'<input type="hidden" name="kind" value="{kind}">' in page
     for label in shown:
         assert f">{label}</" in page, label
@@ -573,12 +579,12 @@ def test_the_log_form_asks_only_what_the_chosen_kind_needs(team, login_as, kind,
 
 def test_the_log_form_starts_with_work_and_keeps_the_kind_through_errors(team, login_as):
     client = login_as(team["trainee"])
-    assert 'href="/hours/new?kind=service" aria-current="page"' in client.get("/hours/new").text
+    assert pressed_kind(client.get("/hours/new").text) == "service"
 
     page = client.post("/hours/new", data=entry_form(kind="training", provider=""))
 
     assert page.status_code == 400 and "Enter who provided the training, and upload its certificate" in page.text
-    assert 'href="/hours/new?kind=training" aria-current="page"' in page.text
+    assert pressed_kind(page.text) == "training"
     assert ">Supervision format</" not in page.text and count_entries() == 0
 
 
@@ -589,8 +595,75 @@ def test_changing_an_entry_opens_the_form_of_its_kind(team, login_as):
 
     page = client.get(f"/hours/{entry.id}/edit").text
 
-    assert f'href="/hours/{entry.id}/edit?kind=supervision" aria-current="page"' in page
+    assert pressed_kind(page) == "supervision"
+    assert f'formaction="/hours/{entry.id}/edit?kind=training"' in page
     assert ">Supervision format</" in page and ">Training provider</" not in page
+
+
+def assert_kept_as_typed(page, typed):
+    """The date, hours, domain and note of ``typed`` are in the page's form, as they were typed."""
+    assert re.search(rf'name="occurred_on"[^>]*value="{typed["occurred_on"]}"', page)
+    assert re.search(rf'name="hours"[^>]*value="{typed["hours"]}"', page)
+    assert f'<option selected value="{typed["domain"]}">' in page
+    assert re.search(rf'name="note"[^>]*>\s*{re.escape(typed["note"])}</textarea>', page)
+
+
+def test_switching_the_kind_keeps_what_was_typed_and_saves_nothing(team, login_as):
+    """Each kind is a button that sends the form: what was typed comes back in the form of the kind
+    chosen, with no error shown, and nothing is saved until the form is sent for approval."""
+    client = login_as(team["trainee"])
+    typed = entry_form(hours="2.5", domain="Mentoring/Education", note="Walked with a peer to the group.")
+
+    page = client.post("/hours/new", data={**typed, "show_kind": "training"})
+
+    assert page.status_code == 200 and count_entries() == 0
+    assert pressed_kind(page.text) == "training" and '<input type="hidden" name="kind" value="training">' in page.text
+    assert_kept_as_typed(page.text, typed)
+    assert ">Training provider</" in page.text and 'class="error' not in page.text
+    assert "attach it again" not in page.text  # no file was chosen
+
+    # The organisation typed for the work is kept for supervision, which asks for it too.
+    page = client.post("/hours/new", data={**typed, "show_kind": "supervision"}).text
+    assert pressed_kind(page) == "supervision" and 'value="Riverside Centre"' in page
+    assert_kept_as_typed(page, typed)
+    assert count_entries() == 0
+
+
+def test_switching_the_kind_of_an_entry_being_changed_leaves_it_as_stored(team, login_as):
+    client = login_as(team["trainee"])
+    client.post("/hours/new", data=entry_form())
+    entry = db.session.scalar(db.select(HourEntry))
+    typed = entry_form(hours="5", note="Two groups, not one.")
+
+    page = client.post(f"/hours/{entry.id}/edit", data={**typed, "show_kind": "supervision"})
+
+    assert page.status_code == 200 and pressed_kind(page.text) == "supervision"
+    assert_kept_as_typed(page.text, typed)
+    db.session.refresh(entry)
+    assert (entry.kind, entry.minutes, entry.note, entry.status) == ("service", 180, "", "pending")
+
+
+@pytest.mark.parametrize("show_kind", ["holiday", "", "<script>"])
+def test_switching_to_a_kind_that_is_none_of_ours_keeps_the_form_as_it_was(team, login_as, show_kind):
+    client = login_as(team["trainee"])
+    typed = entry_form(kind="supervision", hours="1.5", note="Group on Tuesday.")
+
+    page = client.post("/hours/new", data={**typed, "show_kind": show_kind})
+
+    assert page.status_code == 200 and count_entries() == 0
+    assert pressed_kind(page.text) == "supervision" and 'class="error' not in page.text
+    assert_kept_as_typed(page.text, typed)
+
+
+def test_a_certificate_chosen_before_switching_is_asked_for_again(team, login_as):
+    """A browser never fills a file field in again, after a switch of kind as after a mistake."""
+    data = entry_form(kind="training", provider="Regional Academy", show_kind="training")
+    data["certificate"] = (io.BytesIO(PDF), "certificate.pdf")
+
+    page = login_as(team["trainee"]).post("/hours/new", data=data, content_type="multipart/form-data")
+
+    assert page.status_code == 200 and "The file you chose was not kept: attach it again." in page.text
+    assert 'value="Regional Academy"' in page.text and count_entries() == 0
 
 
 def _many(trainee, supervisor, count, kind="service", status="approved", minutes=60, start_days_ago=1):

@@ -1,6 +1,6 @@
 """Daily work in a real browser: a supervisor decides each entry on its own from the dashboard's
-link, the trainee is told; an administrator reads the programme overview and revokes with a
-confirmation."""
+link, the trainee is told; a trainee logging hours switches their kind without losing what was
+typed; an administrator reads the programme overview and revokes with a confirmation."""
 import re
 
 import pytest
@@ -53,6 +53,53 @@ def test_a_supervisor_returns_one_entry_with_a_comment_and_the_trainee_is_told(o
     trainee.get_by_role("button", name="Mark all as read").click()
     expect(trainee.get_by_role("status")).to_contain_text("marked as read")
     expect(trainee.locator(".notification-unread")).to_have_count(0)
+
+
+def entries_of(live_server, email):
+    """The hour entries of the person with ``email``, newest first, read from the server's database."""
+    from training.auth.models import User
+    from training.extensions import db
+    from training.supervision.models import HourEntry
+
+    with live_server.app.app_context():
+        person = db.session.scalar(db.select(User).where(User.email == email))
+        entries = [(e.kind, e.minutes, e.note) for e in db.session.scalars(
+            db.select(HourEntry).where(HourEntry.trainee_id == person.id).order_by(HourEntry.id.desc()))]
+        db.session.remove()
+    return entries
+
+
+def test_a_trainee_who_switches_the_kind_of_hours_keeps_what_was_typed(open_page, live_server):
+    """Each kind is a button that sends the form as typed so far: the other kind's form comes back with
+    every value in it, and nothing is saved until the hours are sent."""
+    before = entries_of(live_server, TRAINEE)
+    trainee = open_page(TRAINEE, viewport=PHONE)
+    trainee.goto("/hours/new")
+    hours, note = trainee.get_by_label("Hours", exact=True), trainee.get_by_label("Note (optional)")
+    domain = trainee.get_by_label("Domain", exact=True)
+    hours.fill("1.75")
+    domain.select_option(index=2)
+    chosen = domain.input_value()
+    note.fill("Weekly check-in about a hard week at the centre.")
+
+    trainee.get_by_role("button", name="Supervision received").click()
+
+    expect(trainee.get_by_role("button", name="Supervision received")).to_have_attribute("aria-pressed", "true")
+    expect(trainee.get_by_role("button", name="Peer support work")).to_have_attribute("aria-pressed", "false")
+    expect(trainee.get_by_label("Group", exact=True)).to_be_visible()
+    expect(hours).to_have_value("1.75")
+    expect(domain).to_have_value(chosen)
+    expect(note).to_have_value("Weekly check-in about a hard week at the centre.")
+    expect(trainee.locator(".error-summary")).to_have_count(0)
+    assert entries_of(live_server, TRAINEE) == before
+    assert trainee.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    # Enter in a field sends the hours, as before the kinds were buttons; it does not switch the kind.
+    hours.press("Enter")
+    expect(trainee).to_have_url(re.compile(r"/hours$"))
+    expect(trainee.get_by_role("status").filter(has_text="Hours sent to your supervisor for approval.")).to_be_visible()
+    assert entries_of(live_server, TRAINEE) == [
+        ("supervision", 105, "Weekly check-in about a hard week at the centre."), *before]
 
 
 def test_an_administrator_filters_the_programme_overview_and_revokes_after_confirming(open_page, live_server):

@@ -90,9 +90,14 @@ def _credential_domains(user):
 
 
 def _chosen_kind(entry=None):
-    """The kind of hours the form is for: from the form sent, the address, the entry, or work."""
-    kind = request.form.get("kind") if request.method == "POST" else request.args.get("kind")
-    if kind in KINDS:
+    """The kind of hours the form is for: from the kind switched to, the form sent, the address, the
+    entry, or work."""
+    if request.method == "POST":
+        sent = (request.form.get("show_kind"), request.form.get("kind"))
+    else:
+        sent = (request.args.get("kind"),)
+    kind = next((value for value in sent if value in KINDS), None)
+    if kind is not None:
         return kind
     return entry.kind if entry is not None else "service"
 
@@ -100,9 +105,12 @@ def _chosen_kind(entry=None):
 def _entry_form(entry=None):
     """The hour form for one kind of hours, with the domains, attributes and categories of the
     trainee's credentials. Only the fields of that kind are shown, so the page works the same
-    with or without JavaScript: the kind is chosen first, by link, and travels with the form."""
+    with or without JavaScript: each kind is a button that sends the form as typed so far
+    (``show_kind``), which comes back as the form of that kind, kept and saved nowhere."""
     kind = _chosen_kind(entry)
     form = EntryForm(obj=entry if request.method == "GET" else None)
+    # A kind that is none of ours is a switch all the same: the form stays as it was, unsaved.
+    form.switching = request.method == "POST" and "show_kind" in request.form
     if request.method == "GET":
         form.kind.data = kind
     # A kind sent that is none of ours stays in the form, so validation refuses it with its message.
@@ -181,7 +189,7 @@ def new_entry():
     if request.method == "GET":
         form.occurred_on.data = date.today()
         form.submission_key.data = secrets.token_hex(16)
-    if form.validate_on_submit():
+    if not form.switching and form.validate_on_submit():
         try:
             log_entry(current_user, _entry_input(form), form.certificate.data, form.submission_key.data)
         except AlreadySent:
@@ -206,7 +214,7 @@ def edit(entry_id):
                 "entry."), "info")
         return redirect(url_for("supervision.hours"))
     form = _entry_form(entry)
-    if form.validate_on_submit():
+    if not form.switching and form.validate_on_submit():
         try:
             edit_entry(current_user, entry, _entry_input(form), form.certificate.data)
         except EntryError as error:
