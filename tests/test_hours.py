@@ -596,7 +596,7 @@ def test_changing_an_entry_opens_the_form_of_its_kind(team, login_as):
     page = client.get(f"/hours/{entry.id}/edit").text
 
     assert pressed_kind(page) == "supervision"
-    assert f'formaction="/hours/{entry.id}/edit?kind=training"' in page
+    assert f'formaction="/hours/{entry.id}/edit?kind=training' in page  # switching stays on this entry
     assert ">Supervision format</" in page and ">Training provider</" not in page
 
 

@@ -84,6 +84,8 @@ def test_a_trainee_who_switches_the_kind_of_hours_keeps_what_was_typed(open_page
 
     trainee.get_by_role("button", name="Supervision received").click()
 
+    # The page comes back where the trainee was, at the kinds, and the next Tab reaches them.
+    expect(trainee.get_by_role("heading", name="What kind of hours?")).to_be_focused()
     expect(trainee.get_by_role("button", name="Supervision received")).to_have_attribute("aria-pressed", "true")
     expect(trainee.get_by_role("button", name="Peer support work")).to_have_attribute("aria-pressed", "false")
     expect(trainee.get_by_label("Group", exact=True)).to_be_visible()
