@@ -18,7 +18,7 @@ from training.extensions import db
 from training.http import page_count
 
 FILTERS = {"eligible": _l("Eligible, not yet certified"), "working": _l("Still working toward it"),
-           "certified": _l("Certified"), "all": _l("Everyone enrolled")}
+           "certified": _l("Certificate issued"), "all": _l("Everyone enrolled")}
 
 
 def checklist(trainee, credential):
