@@ -629,6 +629,23 @@ def test_switching_the_kind_keeps_what_was_typed_and_saves_nothing(team, login_a
     assert count_entries() == 0
 
 
+def test_what_one_kind_asks_for_survives_a_visit_to_another_and_is_not_saved_with_it(team, login_as):
+    client = login_as(team["trainee"])
+    typed = entry_form(hours="2")
+    training = client.post("/hours/new", data={**typed, "show_kind": "training"}).text
+    assert '<input type="hidden" name="organisation" value="Riverside Centre">' in training
+    # The training page sends the organisation back unseen, with the provider typed there.
+    back = client.post("/hours/new", data={**typed, "kind": "training", "provider": "Peer Academy",
+                                           "show_kind": "service"}).text
+    assert pressed_kind(back) == "service" and re.search(r'name="organisation"[^>]*value="Riverside Centre"', back)
+    assert '<input type="hidden" name="provider" value="Peer Academy">' in back
+    # Sent as supervision, the provider and category chosen for training ride along and are left out.
+    client.post("/hours/new", data={**typed, "kind": "supervision", "provider": "Peer Academy", "category": "ethics"})
+    entry = db.session.scalar(db.select(HourEntry))
+    assert entry.kind == "supervision" and entry.provider == "" and entry.category == ""
+    assert entry.organisation == "Riverside Centre"
+
+
 def test_switching_the_kind_of_an_entry_being_changed_leaves_it_as_stored(team, login_as):
     client = login_as(team["trainee"])
     client.post("/hours/new", data=entry_form())

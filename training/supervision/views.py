@@ -154,10 +154,17 @@ KIND_FIELDS = {
 
 
 def _entry_input(form):
+    """The entry as sent, with only the fields its kind asks for: another kind's, kept while the
+    trainee switched between kinds, are left out."""
+    shown = KIND_FIELDS.get(form.kind.data, ())
+
+    def asked(name, empty=""):
+        return getattr(form, name).data or empty if name in shown else empty
+
     return EntryInput(kind=form.kind.data, occurred_on=form.occurred_on.data, minutes=form.minutes,
-                      domain=form.domain.data, organisation=form.organisation.data or "", note=form.note.data or "",
-                      provider=form.provider.data or "", supervision_format=form.supervision_format.data,
-                      attributes=tuple(form.attributes.data or ()), category=form.category.data or "")
+                      domain=form.domain.data, organisation=asked("organisation"), note=form.note.data or "",
+                      provider=asked("provider"), supervision_format=asked("supervision_format", None),
+                      attributes=tuple(form.attributes.data or ()), category=asked("category"))
 
 
 # --- Trainees ------------------------------------------------------------------------------------
