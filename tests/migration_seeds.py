@@ -717,3 +717,29 @@ def the_names_stay_and_their_index_is_back(db):
     assert "name_key" not in {c["name"] for c in sa.inspect(db.connection).get_columns("user")}
     assert db.scalar('SELECT full_name FROM "user" WHERE id = 8') == "Lucía Pérez"
     assert _name_index_exists(db)
+
+
+# --- 0023: notifications in every language ------------------------------------------------------------
+
+@after_upgrade("0023")
+def each_message_is_kept_in_its_readers_language(db):
+    messages = {event: json_value(texts) for event, texts in db.connection.execute(sa.text(
+        "SELECT event_key, messages FROM notification WHERE event_key IN ('audit-1', 'audit-2')"))}
+    assert messages == {"audit-1": {"en": "Sue returned your 2 h of peer support work for changes: add the "
+                                          "organisation."},
+                        "audit-2": {"en": "Ana is yours."}}
+    assert "message" not in {c["name"] for c in sa.inspect(db.connection).get_columns("notification")}
+
+
+@seed("0023")
+def a_notification_in_two_languages_for_a_reader_of_spanish(db):
+    db.insert("notification", user_id=8, kind="entry_approved", event_key="audit-3",
+              messages={"en": "Sue approved your 1 h.", "es": "Sue aprobó su 1 h."}, endpoint="supervision.hours",
+              link_args={}, created_at=datetime(2026, 12, 1))
+
+
+@after_downgrade("0023")
+def each_message_goes_back_to_its_readers_language(db):
+    assert db.scalar("SELECT message FROM notification WHERE event_key = 'audit-3'") == "Sue aprobó su 1 h."
+    assert db.scalar("SELECT message FROM notification WHERE event_key = 'audit-2'") == "Ana is yours."
+    assert "messages" not in {c["name"] for c in sa.inspect(db.connection).get_columns("notification")}

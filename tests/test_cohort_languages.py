@@ -9,11 +9,12 @@ from flask_babel import force_locale, gettext
 from icalendar import Calendar
 from pypdf import PdfReader
 
-from training.auth.models import SupervisorAssignment
+from training.auth.models import SupervisorAssignment, User
 from training.cohorts.calendar import calendar_for
 from training.cohorts.services import CohortInput, confirm, create_cohort, mark
 from training.courses.loader import ContentErrors
 from training.extensions import db
+from training.i18n import user_locale
 from training.notifications.models import Notification
 from training.supervision.models import HourEntry
 from training.supervision.services import EntryInput, log_entry, review_entries
@@ -83,7 +84,8 @@ def test_a_notification_is_worded_in_its_recipients_language_in_the_app_and_by_e
     entry = log_entry(trainee, EntryInput("service", date.today() - timedelta(days=1), 120, "Advocacy"))
     review_entries(people["supervisor"], [entry], "return", "Please add the organisation.")
 
-    [message] = db.session.scalars(db.select(Notification.message).where(Notification.user_id == trainee.id))
+    [notification] = db.session.scalars(db.select(Notification).where(Notification.user_id == trainee.id))
+    message = notification.message_in("es")
     assert message.startswith("Sue Supervisor") and "returned" not in message
     assert message.endswith(": Please add the organisation.") and "2 h" in message
     [(to, subject, body)] = [m for m in mails(caplog) if m[0] == trainee.email]
@@ -103,8 +105,8 @@ def test_the_reminder_the_day_before_a_session_is_in_each_persons_language(peopl
     assert subject.startswith(es("Tomorrow: %(topic)s", topic=""))
     assert es("Where: %(address)s", address="Room 2, 14 Mill Lane") in body and "tomorrow" not in body
     assert sent[people["other_trainee"].email][0].startswith("Tomorrow: ")
-    told = {n.user_id: n.message for n in db.session.scalars(db.select(Notification).where(
-        Notification.kind == "session_tomorrow"))}
+    told = {n.user_id: n.message_in(user_locale(db.session.get(User, n.user_id)))
+            for n in db.session.scalars(db.select(Notification).where(Notification.kind == "session_tomorrow"))}
     spanish_start = es("A reminder: your session “%(topic)s” (%(cohort)s) is tomorrow, %(day)s, from %(start)s to "
                        "%(end)s.", topic="", cohort="", day="", start="", end="").split("“")[0]
     assert told[people["trainee"].id].startswith(spanish_start) and spanish_start != "A reminder: your session "

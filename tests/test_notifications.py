@@ -33,9 +33,12 @@ def logged(trainee, days_ago=1, minutes=120):
     return log_entry(trainee, EntryInput("service", TODAY - timedelta(days=days_ago), minutes, "Advocacy"))
 
 
-def messages_of(user):
-    return [n.message for n in db.session.scalars(db.select(Notification).where(Notification.user_id == user.id)
-                                                  .order_by(Notification.id))]
+def messages_of(user, language=None):
+    """What each of ``user``'s notifications says in ``language`` (default: theirs)."""
+    from training.i18n import user_locale
+
+    return [n.message_in(language or user_locale(user)) for n in db.session.scalars(
+        db.select(Notification).where(Notification.user_id == user.id).order_by(Notification.id))]
 
 
 def test_a_returned_entry_is_told_in_the_app_and_by_email_and_the_dashboard_asks_for_action(team, login_as,
@@ -226,7 +229,8 @@ def test_the_notifications_migration_keeps_rows_down_and_up(app, people):
     trainee_id = people["trainee"].id
     set_delivery(people["trainee"], "digest")
     db.session.add(Notification(user_id=trainee_id, kind="entry_returned", event_key="audit-1",
-                                message="Returned", endpoint="supervision.hours", link_args={}))
+                                messages={"en": "Returned"}, endpoint="supervision.hours",
+                                link_args={}))
     db.session.commit()
     db.session.remove()
     downgrade(revision="0009")
@@ -238,10 +242,10 @@ def test_the_notifications_migration_keeps_rows_down_and_up(app, people):
     finally:
         upgrade()
     with db.engine.begin() as conn:
-        conn.execute(text("INSERT INTO notification (user_id, kind, event_key, message, endpoint, link_args, "
-                          "created_at) VALUES (:u, 'entry_returned', 'audit-2', 'Again', '', '{}', "
+        conn.execute(text("INSERT INTO notification (user_id, kind, event_key, messages, endpoint, link_args, "
+                          "created_at) VALUES (:u, 'entry_returned', 'audit-2', '{\"en\": \"Again\"}', '', '{}', "
                           "'2026-01-01 00:00:00')"), {"u": trainee_id})
-        assert conn.execute(text("SELECT message FROM notification")).scalars().all() == ["Again"]
+    assert [n.message for n in db.session.scalars(db.select(Notification))] == ["Again"]
     assert db.session.scalar(db.select(db.func.count()).select_from(HourEntry)) == 0
 
 
@@ -278,3 +282,16 @@ def test_the_people_told_of_many_events_are_read_once_and_each_told_in_their_lan
         assert len(messages_of(trainee)) == 1
     assert messages_of(trainees[3])[0].startswith("Sue Supervisor aprobó sus 2 h de trabajo")
     assert messages_of(trainees[4])[0].startswith("Sue Supervisor approved your 2 h of")
+    # Each is stored in every language: a reader who changes language reads it in the new one.
+    assert messages_of(trainees[3], "en")[0].startswith("Sue Supervisor approved your 2 h of")
+
+
+def test_a_notification_is_read_in_the_language_of_the_page_that_shows_it(team, login_as):
+    review_entries(team["supervisor"], [logged(team["trainee"])], "approve", signed_name="Sue Supervisor")
+    team["trainee"].locale = "es"
+    db.session.commit()
+    client = login_as(team["trainee"])
+    assert "Sue Supervisor aprobó sus 2 h de trabajo" in client.get("/notifications").text
+    client.post("/language", data={"locale": "en", "next": "/notifications"})
+    page = client.get("/notifications").text
+    assert "Sue Supervisor approved your 2 h of" in page and "aprobó" not in page

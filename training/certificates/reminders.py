@@ -5,7 +5,7 @@ from flask import current_app
 from flask_babel import ngettext
 
 from training.certificates.services import expiry_due
-from training.i18n import current_language, for_user
+from training.i18n import current_language, in_every_language
 from training.notifications.services import email_at_once, notify
 from training.reminders import claim
 from training.templating import format_date
@@ -24,16 +24,16 @@ def send_expiry_reminders(today=None):
             window = min(d for d in current_app.config["EXPIRY_REMINDER_DAYS"] if d >= left)
             if window != days or not claim(certificate.holder, f"expiry-{days}", certificate.number):
                 continue
-            with for_user(certificate.holder):  # the holder's language, in the app and the e-mail
-                message = ngettext(
-                    "Your %(credential)s certificate %(number)s expires in %(num)d day, on %(day)s. To renew it you "
-                    "need continuing education hours logged and approved.",
-                    "Your %(credential)s certificate %(number)s expires in %(num)d days, on %(day)s. To renew it you "
-                    "need continuing education hours logged and approved.",
-                    left, credential=certificate.title_in(current_language()), number=certificate.number,
-                    day=format_date(certificate.expires_on))
+            # In every language: the holder reads it in theirs, in the app and the e-mail.
+            messages = in_every_language(lambda certificate=certificate, left=left: ngettext(
+                "Your %(credential)s certificate %(number)s expires in %(num)d day, on %(day)s. To renew it you "
+                "need continuing education hours logged and approved.",
+                "Your %(credential)s certificate %(number)s expires in %(num)d days, on %(day)s. To renew it you "
+                "need continuing education hours logged and approved.",
+                left, credential=certificate.title_in(current_language()), number=certificate.number,
+                day=format_date(certificate.expires_on)))
             notification = notify(certificate.user_id, "certificate_expiring", f"expiry-{days}-{certificate.number}",
-                                  message, "certificates.mine")
+                                  messages, "certificates.mine")
             if notification is not None:
                 email_at_once([notification.id], subject=lambda left=left: ngettext(
                     "Your certificate expires in %(num)d day", "Your certificate expires in %(num)d days", left))

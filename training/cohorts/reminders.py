@@ -13,7 +13,7 @@ from sqlalchemy import select
 from training.cohorts.models import CohortSession
 from training.cohorts.services import at, document_url, enrolled_members, local, session_topic_in
 from training.extensions import db
-from training.i18n import for_user, user_locale
+from training.i18n import current_language, in_every_language, text_in, user_locale
 from training.mail import send_to
 from training.notifications.services import notify
 from training.templating import format_date
@@ -40,14 +40,15 @@ def send_session_reminders(today=None):
                 continue
             topic, start, end = session_topic_in(session, user_locale(person)), local(session.starts_at), \
                 local(session.ends_at)
-            with for_user(person):
-                message = _("A reminder: your session “%(topic)s” (%(cohort)s) is tomorrow, %(day)s, from %(start)s "
-                            "to %(end)s.", topic=topic, cohort=session.cohort.title, day=format_date(start.date()),
-                            start=start.strftime("%H:%M"), end=end.strftime("%H:%M"))
+            messages = in_every_language(lambda session=session, start=start, end=end: _(
+                "A reminder: your session “%(topic)s” (%(cohort)s) is tomorrow, %(day)s, from %(start)s to %(end)s.",
+                topic=session_topic_in(session, current_language()), cohort=session.cohort.title,
+                day=format_date(start.date()), start=start.strftime("%H:%M"), end=end.strftime("%H:%M")))
             # Told by the e-mail below, in the same words: stored as e-mailed, so no digest tells it again a day late.
-            notify(person.id, "session_tomorrow", f"{KIND}-{session.id}", message, "cohorts.detail",
+            notify(person.id, "session_tomorrow", f"{KIND}-{session.id}", messages, "cohorts.detail",
                    {"cohort_id": session.cohort_id}, emailed=True)
-            send_to(person, "session_reminder", session=session, cohort=session.cohort, topic=topic, reminder=message,
+            send_to(person, "session_reminder", session=session, cohort=session.cohort, topic=topic,
+                    reminder=text_in(messages, user_locale(person)),
                     link=document_url("cohorts.detail", cohort_id=session.cohort_id))
             sent += 1
     return sent

@@ -1,11 +1,12 @@
 """What a person has been told: in the app, and by e-mail at once or in a daily digest."""
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from training.db_types import UTCDateTime, utcnow
 from training.extensions import db
+from training.i18n import text_in
 
 DELIVERIES = ("immediate", "digest")
 
@@ -29,7 +30,9 @@ class Notification(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     kind: Mapped[str] = mapped_column(String(40))
     event_key: Mapped[str] = mapped_column(String(120))
-    message: Mapped[str] = mapped_column(Text)
+    # What it says in every language the platform speaks, ``{code: text}``: each reader sees their
+    # language of the day they read it, whatever it was when the notification was made.
+    messages: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     # Where the notification leads: an endpoint and its arguments, built into a link when shown
     # (a path in the app, an absolute link from BASE_URL in e-mail).
     endpoint: Mapped[str] = mapped_column(String(80), default="", server_default="")
@@ -37,6 +40,14 @@ class Notification(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def message_in(self, language=None):
+        """What it says in ``language`` (default: the reader's)."""
+        return text_in(self.messages, language)
+
+    @property
+    def message(self):
+        return self.message_in()
 
 
 class NotificationSetting(db.Model):

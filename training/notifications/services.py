@@ -20,7 +20,7 @@ from werkzeug.routing import BuildError
 from training import jobs
 from training.db_types import utcnow
 from training.extensions import db
-from training.i18n import current_language, for_user
+from training.i18n import current_language, for_user, in_every_language, user_locale
 from training.jobs.services import loaded_across_commits
 from training.mail import external_url, send_to
 from training.notifications.models import DELIVERIES, Notification, NotificationSetting
@@ -70,12 +70,13 @@ def announcing_together():
             jobs.start("training.notifications.services.deliver_events", ids)
 
 
-def notify(user_id, kind, event_key, message, endpoint="", link_args=None, emailed=False):
-    """Record one notification; None when this person was already told of this event.
+def notify(user_id, kind, event_key, messages, endpoint="", link_args=None, emailed=False):
+    """Record one notification, saying ``messages`` (``{language: text}``, from ``in_every_language``);
+    None when this person was already told of this event.
 
     ``emailed``: an e-mail of its own tells the same (a session reminder with its place and
     times), so neither an e-mail at once nor the digest repeats it."""
-    notification = Notification(user_id=user_id, kind=kind, event_key=event_key[:120], message=message,
+    notification = Notification(user_id=user_id, kind=kind, event_key=event_key[:120], messages=messages,
                                 endpoint=endpoint, link_args=link_args or {},
                                 emailed_at=utcnow() if emailed else None)
     try:
@@ -95,19 +96,14 @@ def deliver_events(event_ids):
     sent is not sent again.
     """
     from training.audit import AuditEvent
-    from training.auth.models import User
 
     keys = []
-    with loaded_across_commits():  # each notification commits; the events and people are read once
+    with loaded_across_commits():  # each notification commits; the events are read once
         events = db.session.scalars(select(AuditEvent).where(AuditEvent.id.in_(event_ids)).order_by(AuditEvent.id))
         told = [(event, telling) for event in events.all() for telling in HANDLERS.get(event.action, _nobody)(event)]
-        people = {person.id: person for person in db.session.scalars(select(User).where(
-            User.id.in_({user_id for _event, (user_id, *_rest) in told})))}
         for event, (user_id, kind, words, endpoint, args) in told:
             key = f"audit-{event.id}"
-            with for_user(people.get(user_id)):
-                message = words()
-            notify(user_id, kind, key, message, endpoint, args)
+            notify(user_id, kind, key, in_every_language(words), endpoint, args)
             keys.append((user_id, key))
     email_at_once([n.id for n in _find(keys)])
 
@@ -293,7 +289,7 @@ def email_at_once(notification_ids, subject=None):
             person = people[notification.user_id]
             with for_user(person):
                 words = (subject or SUBJECTS.get(notification.kind, lambda: _("A notification")))()
-            send_to(person, "notification", subject=words, message=notification.message,
+            send_to(person, "notification", subject=words, message=notification.message_in(user_locale(person)),
                     link=_link(notification), account_link=external_url("auth.account"))
             sent += 1
     return sent
@@ -324,7 +320,7 @@ def send_digests(today=None):
             continue
         notifications = list(db.session.scalars(select(Notification).where(Notification.id.in_(claimed))
                                                 .order_by(Notification.id)))
-        send_to(person, "notification_digest", items=[(n.message, _link(n)) for n in notifications],
+        send_to(person, "notification_digest", items=[(n.message_in(user_locale(person)), _link(n)) for n in notifications],
                 all_link=external_url("notifications.index"), account_link=external_url("auth.account"))
         sent += 1
     return sent
