@@ -281,6 +281,18 @@ def test_a_signature_typed_in_another_case_records_the_name_as_the_account_write
     assert {e.signed_name for e in db.session.scalars(db.select(HourEntry))} == {"Tia Trainer"}
 
 
+def test_minutes_missed_beyond_the_session_are_refused_naming_the_trainee(running, people, trainer, login_as):
+    session, other = running.sessions[0], people["other_trainee"]
+    response = login_as(trainer).post(f"/cohorts/sessions/{session.id}/attendance", data={
+        f"status_{other.id}": "late", f"missed_{other.id}": "200", "action": "save"})
+    assert response.status_code == 400
+    problem = "Enter minutes from 0 to 180, the length of the session."
+    assert f"Minutes missed by {other.full_name}: {problem}" in response.text  # in the list at the top
+    assert f'<p class="error" id="missed_{other.id}-error">{problem}</p>' in response.text  # and beside the field
+    assert db.session.scalar(db.select(db.func.count()).select_from(Attendance).where(
+        Attendance.session_id == session.id)) == 0
+
+
 def test_confirming_saves_the_marks_on_the_page_with_it(running, people, trainer, login_as):
     """The roster and its confirmation are one form: a trainer who marks everyone and confirms without
     saving first credits what they marked. A refused signature keeps the marks, saved, on the page."""

@@ -488,13 +488,17 @@ def _roster_form(session, rows):
     class Form(SignForm):
         pass
 
+    length = max(0, int((session.ends_at - session.starts_at).total_seconds() // 60))
     for user, attendance in rows:
         setattr(Form, f"status_{user.id}", RadioField(
             user.full_name, choices=choices(ATTENDANCE_CHOICES), default=attendance.status if attendance else None,
             validators=[Optional()]))
+        # Named with the trainee: the list of problems at the top of the page says whose minutes are wrong.
         setattr(Form, f"missed_{user.id}", IntegerField(
-            _("Minutes missed"), default=attendance.minutes_missed if attendance and attendance.minutes_missed else None,
-            validators=[Optional(), NumberRange(min=0, max=24 * 60, message=_("Enter minutes from 0 to 1440."))],
+            _("Minutes missed by %(name)s", name=user.full_name),
+            default=attendance.minutes_missed if attendance and attendance.minutes_missed else None,
+            validators=[Optional(), NumberRange(min=0, max=length, message=_(
+                "Enter minutes from 0 to %(length)d, the length of the session.", length=length))],
             render_kw={"inputmode": "numeric", "step": "15", "min": "0"}))
     return Form()
 
