@@ -499,6 +499,9 @@ def test_progress_page_has_charts_with_tables(team, login_as):
     assert len(ids) == len(set(ids)) == 6
     assert "Progress over time as a table" in page
     assert "Weekly hours as a table" in page and "Supervised peer support work" in page
+    # Training hours from live sessions and from outside are one series: it is not called "External".
+    legend = re.search(r'<ul class="legend".*?</ul>', page, re.S).group(0)
+    assert "<span class=\"swatch swatch-2\"></span>Training</li>" in legend and "External" not in legend
 
 
 # --- Exports ---------------------------------------------------------------------------------------

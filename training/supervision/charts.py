@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 from training.templating import format_number
 
 COLOURS = {"service": "#1f5f5b", "training": "#b4530a", "supervision": "#5b4a9e"}
-LABELS = {"service": _l("Peer support work"), "training": _l("External training"), "supervision": _l("Supervision")}
+LABELS = {"service": _l("Peer support work"), "training": _l("Training"), "supervision": _l("Supervision")}
 WIDE, NARROW = 720, 360
 
 
