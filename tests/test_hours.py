@@ -160,7 +160,8 @@ def test_more_than_24_hours_in_a_day_is_refused(team, login_as):
     client = login_as(team["trainee"])
     assert client.post("/hours/new", data=entry_form(hours="20")).status_code == 302
     page = client.post("/hours/new", data=entry_form(hours="4.25"))
-    assert page.status_code == 400 and "at most 4 more fit in 24 hours" in page.text
+    assert page.status_code == 400
+    assert "You already have 20 hours on that day; at most 4 more fit in 24 hours." in page.text  # said to them
     assert client.post("/hours/new", data=entry_form(hours="4")).status_code == 302
     assert count_entries() == 2
 

@@ -75,7 +75,8 @@ def check_minutes(minutes, field="hours"):
         raise EntryError(_("A day has only 24 hours."), field)
 
 
-def check_day_total(trainee, occurred_on, minutes, exclude_id=None, field="hours"):
+def check_day_total(trainee, occurred_on, minutes, exclude_id=None, field="hours", own=False):
+    """No more than 24 hours on one day; ``own``: said to the trainee about their own hours."""
     query = select(func.coalesce(func.sum(HourEntry.minutes), 0)).where(
         HourEntry.trainee_id == trainee.id, HourEntry.occurred_on == occurred_on, HourEntry.status.in_(COUNTED))
     if exclude_id:
@@ -83,6 +84,9 @@ def check_day_total(trainee, occurred_on, minutes, exclude_id=None, field="hours
     logged = db.session.scalar(query)
     if logged + minutes > 24 * 60:
         left = max(0, 24 * 60 - logged) / 60
+        if own:
+            raise EntryError(_("You already have %(logged)s hours on that day; at most %(left)s more fit in 24 "
+                               "hours.", logged=format_number(logged / 60), left=format_number(left)), field)
         raise EntryError(_("%(name)s already has %(logged)s hours on that day; at most %(left)s more fit in 24 hours.",
                            name=trainee.full_name, logged=format_number(logged / 60), left=format_number(left)),
                          field)
@@ -180,7 +184,7 @@ def _check_entry(trainee, data, exclude_id=None, has_attachment=False):
     check_day(data.occurred_on)
     check_minutes(data.minutes)
     check_domain(trainee, data.domain)
-    check_day_total(trainee, data.occurred_on, data.minutes, exclude_id)
+    check_day_total(trainee, data.occurred_on, data.minutes, exclude_id, own=True)
     for field in ("organisation", "note", "provider"):
         check_text(getattr(data, field), field)
     if data.kind == "training":
