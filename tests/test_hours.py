@@ -735,6 +735,14 @@ def test_a_date_nobody_means_in_the_hours_filter_gets_a_message_not_a_500(team, 
     assert "Enter a date like 2026-03-31." in response.text and "Not a valid choice" in response.text
 
 
+def test_a_date_range_the_wrong_way_round_in_the_hours_filter_says_so(team, login_as):
+    client = login_as(team["trainee"])
+    client.post("/hours/new", data=entry_form())
+    response = client.get(f"/hours?date_from={TODAY.isoformat()}&date_to={(TODAY - timedelta(days=30)).isoformat()}")
+    assert response.status_code == 400
+    assert "This date is before the “From” date: enter the earlier date first." in response.text
+
+
 def test_a_trainee_sees_their_supervisor_and_how_to_reach_them(team, people, login_as):
     page = login_as(team["trainee"]).get("/hours").text
     supervisor = team["supervisor"]

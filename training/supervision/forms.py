@@ -17,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 
-from training.forms import CheckboxesField, DateField, DecimalTextField, choices, strip
+from training.forms import CheckboxesField, DateField, DecimalTextField, NotBefore, choices, strip
 from training.supervision.models import FORMATS, KINDS, LISTED_KINDS
 from training.supervision.wellbeing import QUESTIONS
 
@@ -69,7 +69,8 @@ class HourFilterForm(FlaskForm):
     status = SelectField(_l("Status"), choices=choices(STATUS_CHOICES), validators=[Optional()])
     kind = SelectField(_l("Kind"), choices=choices([("", _l("Any kind")), *LISTED_KINDS.items()]), validators=[Optional()])
     date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional(), NotBefore("date_from", _l(
+        "This date is before the “From” date: enter the earlier date first."))])
 
 
 def _submission_key(value):
