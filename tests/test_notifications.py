@@ -280,7 +280,7 @@ def test_the_people_told_of_many_events_are_read_once_and_each_told_in_their_lan
     assert reads(approvals[:2]) == reads(approvals[2:])  # two people told, then three
     for trainee in trainees:
         assert len(messages_of(trainee)) == 1
-    assert messages_of(trainees[3])[0].startswith("Sue Supervisor aprobó sus 2 h de trabajo")
+    assert messages_of(trainees[3])[0].startswith("Sue Supervisor aprobó su registro de 2 h de trabajo")
     assert messages_of(trainees[4])[0].startswith("Sue Supervisor approved your 2 h of")
     # Each is stored in every language: a reader who changes language reads it in the new one.
     assert messages_of(trainees[3], "en")[0].startswith("Sue Supervisor approved your 2 h of")
@@ -291,7 +291,7 @@ def test_a_notification_is_read_in_the_language_of_the_page_that_shows_it(team, 
     team["trainee"].locale = "es"
     db.session.commit()
     client = login_as(team["trainee"])
-    assert "Sue Supervisor aprobó sus 2 h de trabajo" in client.get("/notifications").text
+    assert "Sue Supervisor aprobó su registro de 2 h de trabajo" in client.get("/notifications").text
     client.post("/language", data={"locale": "en", "next": "/notifications"})
     page = client.get("/notifications").text
     assert "Sue Supervisor approved your 2 h of" in page and "aprobó" not in page
