@@ -279,6 +279,7 @@ def test_approved_entries_are_locked_and_pending_ones_editable(team, login_as):
     assert client.post(f"/hours/{pending.id}/edit", data=entry_form(hours="2.5")).status_code == 302
     assert db.session.get(HourEntry, pending.id).minutes == 150
     assert client.get(f"/hours/{approved.id}/withdraw").location == "/hours"  # nothing to withdraw
+    assert "Approved hours cannot be withdrawn." in client.get("/hours").text  # and it says why
     confirm = client.get(f"/hours/{pending.id}/withdraw").text  # the list links here, not to the action
     assert f'href="/hours/{pending.id}/withdraw"' in client.get("/hours").text
     assert "Withdraw these hours?" in confirm and "2.5 h" in confirm and "cannot be changed or sent again" in confirm
@@ -286,6 +287,8 @@ def test_approved_entries_are_locked_and_pending_ones_editable(team, login_as):
     done = client.post(f"/hours/{pending.id}/withdraw", follow_redirects=True).text
     assert db.session.get(HourEntry, pending.id).status == "withdrawn"
     assert f"Withdrawn: 2.5 h of peer support work on {format_date(pending.occurred_on)}." in done
+    client.get(f"/hours/{pending.id}/withdraw")
+    assert "These hours were already withdrawn." in client.get("/hours").text
 
 
 def test_an_administrator_corrects_an_approved_entry_with_a_reason(team, login_as):

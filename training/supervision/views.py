@@ -238,7 +238,9 @@ def edit(entry_id):
 def withdraw_confirm(entry_id):
     """Which hours are about to be withdrawn, before they are: withdrawing cannot be undone."""
     entry = _own_entry_or_404(entry_id)
-    if not entry.editable:
+    if not entry.editable:  # a link from before the entry was decided: say why nothing can be done
+        flash(_("These hours were already withdrawn.") if entry.status == "withdrawn" else
+              _("Approved hours cannot be withdrawn. Ask an administrator to correct an approved entry."), "info")
         return redirect(url_for("supervision.hours"))
     return render_template("supervision/withdraw_confirm.html", e=entry, form=ConfirmForm())
 
