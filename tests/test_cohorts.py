@@ -281,6 +281,12 @@ def test_a_signature_typed_in_another_case_records_the_name_as_the_account_write
     assert {e.signed_name for e in db.session.scalars(db.select(HourEntry))} == {"Tia Trainer"}
 
 
+def test_saving_a_roster_with_nobody_marked_says_nothing_was_saved(running, trainer, login_as):
+    page = login_as(trainer).post(f"/cohorts/sessions/{running.sessions[0].id}/attendance",
+                                  data={"action": "save"}, follow_redirects=True).text
+    assert "Nobody was marked, so nothing was saved." in page and "Attendance saved." not in page
+
+
 def test_minutes_missed_beyond_the_session_are_refused_naming_the_trainee(running, people, trainer, login_as):
     session, other = running.sessions[0], people["other_trainee"]
     response = login_as(trainer).post(f"/cohorts/sessions/{session.id}/attendance", data={
@@ -927,6 +933,17 @@ def test_the_trainers_dashboard_offers_the_check_in_code_only_while_check_in_is_
     page = login_as(trainer).get("/dashboard").text
     assert f"/cohorts/sessions/{now_on.id}/code" in page and f"/cohorts/sessions/{tomorrow.id}/attendance" in page
     assert f"/cohorts/sessions/{tomorrow.id}/code" not in page
+    # The session under way is listed once, with what is coming, not also as attendance to confirm.
+    assert "Attendance to confirm" not in page and page.count(f"/cohorts/sessions/{now_on.id}/attendance") == 1
+
+
+def test_a_session_that_has_ended_waits_on_the_dashboard_for_its_attendance(running, trainer, login_as):
+    now_on = running.sessions[0]
+    now_on.starts_at, now_on.ends_at = now_on.starts_at - timedelta(hours=4), now_on.ends_at - timedelta(hours=4)
+    db.session.commit()
+    page = login_as(trainer).get("/dashboard").text
+    waiting = page.split("Attendance to confirm")[1].split("</ul>")[0]
+    assert f"/cohorts/sessions/{now_on.id}/attendance" in waiting
 
 
 def test_a_trainer_is_told_who_issues_the_cohorts_training_certificates(running, people, trainer, login_as):

@@ -41,6 +41,8 @@ def trainer_overview(trainer):
     waiting = db.session.scalar(select(func.count()).select_from(Reflection).where(
         Reflection.status == "submitted", Reflection.user_id.in_(trainees)))
     upcoming = upcoming_sessions(trainer)
+    # A session under way is listed once, with what is coming (its roster and check-in code).
+    running = {s.id for s in upcoming}
     return {"upcoming": upcoming, "checkin_open": {s.id for s in upcoming if checkin_open(s)},
-            "to_confirm": unconfirmed_sessions(trainer),
+            "to_confirm": [s for s in unconfirmed_sessions(trainer) if s.id not in running],
             "cohorts": summaries, "reflections_waiting": waiting, "local": local}

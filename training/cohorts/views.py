@@ -536,6 +536,9 @@ def attendance(session_id):
         else:
             if confirming:
                 _say_confirmed(credited)
+            elif not marks and not confirmed:
+                flash(_("Nobody was marked, so nothing was saved. Choose a mark for each trainee present or absent."),
+                      "info")
             else:
                 flash(_("Attendance saved and the hours it credits updated.") if confirmed else _("Attendance saved."),
                       "success")
