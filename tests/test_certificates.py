@@ -516,3 +516,19 @@ def test_the_sharing_switch_works_with_its_csrf_token(app, certificate, ready, l
     response = client.post(f"/certificates/{certificate.id}/sharing", data={name: token, "pdf_public": "y"})
     assert response.status_code == 302
     assert db.session.get(Certificate, certificate.id).pdf_public
+
+
+def test_the_transcript_gives_the_hours_toward_each_credential_the_trainee_works_toward(ready, people, credentials,
+                                                                                          login_as):
+    from training.credentials.models import Credential
+    from training.credentials.services import enrol
+
+    for slug in ("peer-recovery-specialist", "state-peer-support-specialist"):
+        credential = db.session.scalar(db.select(Credential).where(Credential.slug == slug))
+        enrol(people["admin"], ready, credential, TODAY - timedelta(days=30))
+    transcript = login_as(ready).get("/certificates/transcript.pdf")
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(transcript.data)).pages)
+    text = " ".join(text.split())
+    assert "Approved hours toward Peer Recovery Specialist" in text
+    state = db.session.scalar(db.select(Credential).where(Credential.slug == "state-peer-support-specialist"))
+    assert f"Approved hours toward {state.title}" in text

@@ -5,7 +5,7 @@ from flask import render_template
 from sqlalchemy import select
 
 from training.courses.models import Course, CourseCompletion
-from training.credentials.evaluation import evaluate_one
+from training.credentials.evaluation import evaluate
 from training.credentials.facts import approved_minutes
 from training.extensions import db
 from training.i18n import current_language, for_user, localized, organisation_name
@@ -25,14 +25,11 @@ def transcript_context(trainee):
         attempts = [a for a in attempts_of(trainee, quiz) if a.finished]
         if attempts:
             exams.append((quiz.display_title, quiz_grade(quiz, attempts), len(attempts), quiz.pass_mark))
-    evaluation = evaluate_one(trainee)
-    credential = evaluation.credential if evaluation else None
-    return {"trainee": trainee, "completions": completions, "exams": exams, "credential": credential,
-            "credential_title": credential.title_in(current_language())
-            if credential else "",
-            "requirements": evaluation.hour_items if evaluation else [], "hours": approved_minutes(trainee),
-            "today": date.today(),
-            "organisation_name": organisation_name()}
+    # Every credential the trainee is working toward, each with its hour requirements.
+    toward = [(e.credential.title_in(current_language()), e.hour_items)
+              for e in evaluate([trainee]).get(trainee.id, [])]
+    return {"trainee": trainee, "completions": completions, "exams": exams, "toward": toward,
+            "hours": approved_minutes(trainee), "today": date.today(), "organisation_name": organisation_name()}
 
 
 def transcript_pdf(trainee):
