@@ -1,6 +1,6 @@
 """English and Spanish: which language a page is in, the picker, formats and the catalogue."""
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -145,6 +145,14 @@ def test_dates_and_hours_are_written_the_way_each_language_writes_them(app):
         assert format_date(day) == "5 de octubre de 2026"
         assert format_datetime(moment) == "5 de octubre de 2026, 14:30 UTC"
         assert (format_hours(90), format_hours(25), format_hours(600)) == ("1,5 h", "0,42 h", "10 h")
+
+
+@pytest.mark.config(TIMEZONE="America/New_York")
+def test_a_moment_is_shown_on_the_programmes_clock_with_its_zone_named(app):
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        refresh()
+        assert format_datetime(datetime(2026, 10, 5, 14, 30)) == "5 October 2026, 10:30 EDT"
+        assert format_datetime(datetime(2026, 12, 1, 3, 0, tzinfo=UTC)) == "30 November 2026, 22:00 EST"
 
 
 def test_for_user_writes_in_the_persons_language_whatever_the_request(app, make_user):

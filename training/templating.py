@@ -4,8 +4,9 @@ Babel takes tens of microseconds to format one number or date, and a long list r
 few hundred values (1.5 h, a day of this month) in one language: each value is formatted once
 per process and language."""
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date as babel_date
@@ -42,9 +43,15 @@ def format_date(value):
 
 
 def format_datetime(value):
+    """A stored moment (UTC) as the programme's clocks show it: in its time zone (TIMEZONE), named
+    ("5 October 2026, 10:30 EDT"), as live sessions' times are."""
     if value is None:
         return "—"
-    return f"{format_date(value.date())}, {babel_time(value, 'HH:mm', locale=_locale())} UTC"
+    from flask import current_app, has_app_context
+
+    zone = ZoneInfo(current_app.config.get("TIMEZONE") or "UTC") if has_app_context() else UTC
+    moment = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
+    return f"{format_date(moment.date())}, {babel_time(moment, 'HH:mm', locale=_locale())} {moment.tzname()}"
 
 
 def format_number(value, places=2):
