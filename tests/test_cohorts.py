@@ -257,6 +257,15 @@ def test_check_in_page_says_what_is_wrong_next_to_the_field(running, people, log
     assert db.session.scalar(db.select(Attendance)) is None
 
 
+def test_check_in_after_the_trainer_confirmed_says_so_not_that_the_session_is_over(running, people, trainer,
+                                                                                   login_as):
+    session = running.sessions[0]
+    confirm(trainer, session, "Tia Trainer")
+    page = login_as(people["trainee"]).get(f"/cohorts/sessions/{session.id}/check-in").text
+    assert "Attendance at this session is already confirmed. Ask your trainer." in page
+    assert "Check-in is open only during the session" not in page
+
+
 # --- Confirmation and corrections ---------------------------------------------------------------------
 
 def test_confirming_needs_the_trainers_typed_name_and_credits_nothing_otherwise(running, people, trainer):
