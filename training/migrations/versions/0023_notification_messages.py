@@ -29,22 +29,28 @@ notification = sa.table('notification', sa.column('id', sa.Integer), sa.column('
 user = sa.table('user', sa.column('id', sa.Integer), sa.column('locale', sa.String))
 
 
+def _batches(bind, column):
+    """Every notification's id, ``column`` and its reader's language, a batch at a time."""
+    last = 0
+    while True:
+        rows = bind.execute(sa.select(notification.c.id, column.label('stored'), user.c.locale)
+                            .join(user, user.c.id == notification.c.user_id)
+                            .where(notification.c.id > last).order_by(notification.c.id).limit(BATCH)).all()
+        if not rows:
+            return
+        yield rows
+        last = rows[-1].id
+
+
 def upgrade():
     """A message stored so far was written in its reader's language then: their own, or the site's."""
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.add_column(sa.Column('messages', sa.JSON(), server_default=sa.text("'{}'"), nullable=False))
     bind, site = op.get_bind(), _site_language()
-    last = 0
-    while True:
-        rows = bind.execute(sa.select(notification.c.id, notification.c.message, user.c.locale)
-                            .join(user, user.c.id == notification.c.user_id)
-                            .where(notification.c.id > last).order_by(notification.c.id).limit(BATCH)).all()
-        if not rows:
-            break
+    for rows in _batches(bind, notification.c.message):
         bind.execute(notification.update().where(notification.c.id == sa.bindparam('row_id'))
                      .values(messages=sa.bindparam('texts')),
-                     [{'row_id': row.id, 'texts': {row.locale or site: row.message}} for row in rows])
-        last = rows[-1].id
+                     [{'row_id': row.id, 'texts': {row.locale or site: row.stored}} for row in rows])
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.drop_column('message')
 
@@ -54,21 +60,15 @@ def downgrade():
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.add_column(sa.Column('message', sa.Text(), server_default='', nullable=False))
     bind, site = op.get_bind(), _site_language()
-    last = 0
-    while True:
-        rows = bind.execute(sa.select(notification.c.id, notification.c.messages, user.c.locale)
-                            .join(user, user.c.id == notification.c.user_id)
-                            .where(notification.c.id > last).order_by(notification.c.id).limit(BATCH)).all()
-        if not rows:
-            break
-        updates = []
-        for row in rows:
-            texts = row.messages or {}
-            text = texts.get(row.locale or site) or texts.get(site) or next((t for t in texts.values() if t), '')
-            updates.append({'row_id': row.id, 'text': text})
+    for rows in _batches(bind, notification.c.messages):
         bind.execute(notification.update().where(notification.c.id == sa.bindparam('row_id'))
-                     .values(message=sa.bindparam('text')), updates)
-        last = rows[-1].id
+                     .values(message=sa.bindparam('text')),
+                     [{'row_id': row.id, 'text': _in_language(row.stored or {}, row.locale or site, site)}
+                      for row in rows])
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.drop_column('messages')
         batch_op.alter_column('message', existing_type=sa.Text(), server_default=None)  # as 0012 made it
+
+
+def _in_language(texts, language, site):
+    return texts.get(language) or texts.get(site) or next((text for text in texts.values() if text), '')
