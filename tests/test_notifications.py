@@ -136,6 +136,7 @@ def test_mark_one_and_all_as_read_only_touches_ones_own(team, login_as):
     for days in (1, 2, 3):
         entry = logged(team["trainee"], days_ago=days)
         review_entries(team["supervisor"], [entry], "return", "Add the organisation.")
+    logged(team["trainee"], days_ago=4)  # waits for review: the supervisor's one unread notification
     mine = list(db.session.scalars(db.select(Notification).where(Notification.user_id == team["trainee"].id)))
     other = login_as(team["other_trainee"])
     assert other.post(f"/notifications/{mine[0].id}/read").status_code == 302
@@ -149,7 +150,7 @@ def test_mark_one_and_all_as_read_only_touches_ones_own(team, login_as):
     assert "notification-count" not in page and "Mark all as read" not in page
     supervisor_unread = db.session.scalar(db.select(db.func.count()).select_from(Notification).where(
         Notification.user_id == team["supervisor"].id, Notification.read_at.is_(None)))
-    assert supervisor_unread == 3
+    assert supervisor_unread == 1
 
 
 def test_a_person_who_chose_the_digest_gets_one_email_a_day_from_the_command(team, login_as, runner, caplog):
@@ -295,3 +296,29 @@ def test_a_notification_is_read_in_the_language_of_the_page_that_shows_it(team, 
     client.post("/language", data={"locale": "en", "next": "/notifications"})
     page = client.get("/notifications").text
     assert "Sue Supervisor approved your 2 h of" in page and "aprobó" not in page
+
+
+def test_a_request_for_review_is_no_longer_news_once_nothing_of_that_trainee_waits(team, make_user, login_as):
+    """Deciding or withdrawing a trainee's last waiting entry marks the supervisor's notifications
+    asking for that review as read; another trainee's request stays new."""
+    from training.supervision.services import withdraw_entry
+
+    other = make_user("ora@example.org", name="Ora Other", roles={"trainee"})
+    db.session.add(SupervisorAssignment(supervisor=team["supervisor"], trainee=other,
+                                        starts_on=TODAY - timedelta(days=60)))
+    db.session.commit()
+    first, second = logged(team["trainee"], days_ago=2), logged(team["trainee"], days_ago=1)
+    logged(other)
+
+    def unread():
+        return sorted(n.message for n in db.session.scalars(db.select(Notification).where(
+            Notification.user_id == team["supervisor"].id, Notification.read_at.is_(None))))
+
+    assert len(unread()) == 3
+    review_entries(team["supervisor"], [first], "approve", signed_name="Sue Supervisor")
+    assert len(unread()) == 3  # one of Tina's entries still waits
+    withdraw_entry(team["trainee"], db.session.get(HourEntry, second.id))
+    assert unread() == ["Ora Other sent 2 h of peer support work on "
+                        f"{(TODAY - timedelta(days=1)).strftime('%-d %B %Y')} for your review."]
+    page = login_as(team["supervisor"]).get("/notifications").text
+    assert page.count('badge-open">New<') == 1

@@ -108,6 +108,29 @@ def deliver_events(event_ids):
     email_at_once([n.id for n in _find(keys)])
 
 
+def settle_review_requests(pairs):
+    """Mark read the notifications asking a supervisor to review a trainee's hours once nothing of
+    that trainee waits for them: ``pairs`` of (supervisor id, trainee id) whose entries were just
+    decided or withdrawn. Left to the caller's commit; returns how many were marked."""
+    from training.supervision.models import HourEntry
+
+    pairs = {(supervisor, trainee) for supervisor, trainee in pairs if supervisor is not None}
+    if not pairs:
+        return 0
+    supervisors, trainees = {pair[0] for pair in pairs}, {pair[1] for pair in pairs}
+    waiting = set(db.session.execute(select(HourEntry.supervisor_id, HourEntry.trainee_id).where(
+        HourEntry.status == "pending", HourEntry.supervisor_id.in_(supervisors),
+        HourEntry.trainee_id.in_(trainees)).distinct()).all())
+    settled = pairs - waiting
+    now, marked = utcnow(), 0
+    for notification in db.session.scalars(select(Notification).where(
+            Notification.user_id.in_({pair[0] for pair in settled}), Notification.kind == "entries_submitted",
+            Notification.read_at.is_(None))):
+        if (notification.user_id, (notification.link_args or {}).get("trainee")) in settled:
+            notification.read_at, marked = now, marked + 1
+    return marked
+
+
 def _nobody(event):
     return []
 

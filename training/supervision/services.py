@@ -23,7 +23,7 @@ from training.credentials.services import categories_for, domains_for, hour_attr
 from training.db_types import utcnow
 from training.errors import ServiceError
 from training.extensions import db
-from training.notifications.services import announce
+from training.notifications.services import announce, settle_review_requests
 from training.supervision.models import KINDS, LISTED_KINDS, Attachment, HourEntry, HourSummary, SupervisionSession
 from training.supervision.privacy import identifier_message
 from training.templating import format_date, format_number, local_domain_text
@@ -277,6 +277,7 @@ def withdraw_entry(trainee, entry):
         raise EntryError(_("Only your own entries waiting for approval or returned to you can be withdrawn."))
     entry.status = "withdrawn"
     audit.record("hours.withdrawn", actor=trainee, subject=trainee, entry=entry.id)
+    settle_review_requests([(entry.supervisor_id, entry.trainee_id)])
     db.session.commit()
 
 
@@ -369,12 +370,13 @@ def review_each(supervisor, decisions, signed_name=""):
 
 
 def _apply(supervisor, decisions, signed_name):
-    changed, events = [], []
+    changed, events, decided = [], [], set()
     now = utcnow()
     for decision in decisions:
         entry = decision.entry
         if entry.status != "pending" or not can_review(supervisor, entry):
             continue
+        decided |= {(entry.supervisor_id, entry.trainee_id), (supervisor.id, entry.trainee_id)}
         entry.supervisor_id, entry.reviewed_at, entry.review_comment = supervisor.id, now, decision.comment
         if decision.decision == "approve":
             entry.status, entry.signed_name = "approved", supervisor.signature(signed_name)
@@ -385,6 +387,7 @@ def _apply(supervisor, decisions, signed_name):
                                    actor=supervisor, subject=entry.trainee, entry=entry.id, minutes=entry.minutes,
                                    comment=decision.comment))
         changed.append(entry)
+    settle_review_requests(decided)  # "sent for your review" is no longer news once nothing waits
     db.session.commit()
     announce(*events)
     return changed
