@@ -6,7 +6,6 @@ from sqlalchemy import select
 
 from training.courses.models import Course, CourseCompletion
 from training.credentials.evaluation import evaluate
-from training.credentials.facts import approved_minutes
 from training.extensions import db
 from training.i18n import current_language, for_user, localized, organisation_name
 from training.pdf import render_html_pdf
@@ -29,7 +28,7 @@ def transcript_context(trainee):
     toward = [(e.credential.title_in(current_language()), e.hour_items)
               for e in evaluate([trainee]).get(trainee.id, [])]
     return {"trainee": trainee, "completions": completions, "exams": exams, "toward": toward,
-            "hours": approved_minutes(trainee), "today": date.today(), "organisation_name": organisation_name()}
+            "today": date.today(), "organisation_name": organisation_name()}
 
 
 def transcript_pdf(trainee):

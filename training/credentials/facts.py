@@ -144,14 +144,3 @@ def _fetch_batch(facts, ids):
                    Certificate.status, Certificate.cycle)
             .join(Credential, Credential.id == Certificate.credential_id).where(Certificate.user_id.in_(ids))):
         facts[user_id].certificates.append(HeldCertificate(slug, issued_on, expires_on, status, cycle))
-
-
-
-def approved_minutes(user):
-    """Approved minutes by (kind, domain, supervision format), as the transcript lists them."""
-    totals = {}
-    for row in fetch([user])[user.id].hours:
-        key = (row.kind, row.domain, row.format)
-        totals[key] = totals.get(key, 0) + row.minutes
-    return [(kind, domain, fmt, minutes) for (kind, domain, fmt), minutes in sorted(
-        totals.items(), key=lambda item: (item[0][0], item[0][1], item[0][2] or ""))]
