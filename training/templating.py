@@ -42,15 +42,19 @@ def format_date(value):
     return _date(value.date() if isinstance(value, datetime) else value, _locale())
 
 
+def programme_zone():
+    """The time zone the programme schedules and shows its times in (TIMEZONE)."""
+    from flask import current_app, has_app_context
+
+    return ZoneInfo(current_app.config.get("TIMEZONE") or "UTC") if has_app_context() else UTC
+
+
 def format_datetime(value):
     """A stored moment (UTC) as the programme's clocks show it: in its time zone (TIMEZONE), named
     ("5 October 2026, 10:30 EDT"), as live sessions' times are."""
     if value is None:
         return "—"
-    from flask import current_app, has_app_context
-
-    zone = ZoneInfo(current_app.config.get("TIMEZONE") or "UTC") if has_app_context() else UTC
-    moment = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
+    moment = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(programme_zone())
     return f"{format_date(moment.date())}, {babel_time(moment, 'HH:mm', locale=_locale())} {moment.tzname()}"
 
 

@@ -9,7 +9,6 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -30,7 +29,7 @@ from training.db_types import utcnow
 from training.extensions import db
 from training.supervision.models import HourEntry
 from training.supervision.privacy import identifier_message
-from training.templating import format_number
+from training.templating import format_number, programme_zone
 
 CHECKIN_EARLY = timedelta(minutes=15)   # trainees may check in this long before the start
 CHECKIN_GRACE_SECONDS = 20              # a code still works this long after it left the screen
@@ -55,18 +54,14 @@ class RosterProblems(CohortError):
 
 # --- Time ------------------------------------------------------------------------------------
 
-def zone():
-    return ZoneInfo(current_app.config["TIMEZONE"])
-
-
 def local(moment):
     """A stored UTC time in the programme's time zone."""
-    return moment.astimezone(zone())
+    return moment.astimezone(programme_zone())
 
 
 def at(day, clock):
     """The UTC instant of a local date and time."""
-    return datetime.combine(day, clock, tzinfo=zone()).astimezone(UTC)
+    return datetime.combine(day, clock, tzinfo=programme_zone()).astimezone(UTC)
 
 
 def local_day(moment):
