@@ -134,17 +134,27 @@ def audit_value(value, key=None):
 
 def credential_titles():
     """Each credential's title in the reader's language, by slug, read once per request."""
-    from flask import has_request_context, request
     from sqlalchemy import select
 
     from training.credentials.models import Credential
     from training.extensions import db
+
+    return _once_per_request("_credential_titles", lambda language: {
+        c.slug: c.title_in(language) for c in db.session.scalars(select(Credential))})
+
+
+def _once_per_request(name, read):
+    """``read(language)`` for the reader's language, worked out once per request and language.
+
+    Kept on the request, not on ``g``: an app context may outlive several requests."""
+    from flask import has_request_context, request
+
     from training.i18n import current_language
 
     language = current_language()
-    cache = vars(request).setdefault("_credential_titles", {}) if has_request_context() else {}
+    cache = vars(request).setdefault(name, {}) if has_request_context() else {}
     if language not in cache:
-        cache[language] = {c.slug: c.title_in(language) for c in db.session.scalars(select(Credential))}
+        cache[language] = read(language)
     return cache[language]
 
 
@@ -177,25 +187,22 @@ def local_title(item):
 def domain_names():
     """Each domain's name in the reader's language, as the active credential files translate it
     (the first file to translate a name wins), read once per request."""
-    from flask import has_request_context, request
     from sqlalchemy import select
 
     from training.credentials.models import Credential
     from training.extensions import db
-    from training.i18n import CONTENT_LANGUAGE, current_language
+    from training.i18n import CONTENT_LANGUAGE
 
-    language = current_language()
-    # Kept on the request, not on ``g``: an app context may outlive several requests.
-    cache = vars(request).setdefault("_domain_names", {}) if has_request_context() else {}
-    if language not in cache:
+    def read(language):
         names = {}
         if language != CONTENT_LANGUAGE:
             for credential in db.session.scalars(select(Credential).where(Credential.active)
                                                  .order_by(Credential.id)):
                 for domain, name in credential.words(language).get("domains", {}).items():
                     names.setdefault(domain, name)
-        cache[language] = names
-    return cache[language]
+        return names
+
+    return _once_per_request("_domain_names", read)
 
 
 def local_domain_text(domain, credential=None):
