@@ -14,8 +14,7 @@ from training.auth.services import AccountError, retire_tokens
 from training.db_types import utcnow
 from training.extensions import db
 from training.http import page_count
-from training.supervision.models import HourEntry
-from training.supervision.services import current_supervisor, reassign_pending
+from training.supervision.services import current_supervisor, reassign_pending, waiting_elsewhere
 
 
 def people_query(search="", role="", status=""):
@@ -140,10 +139,8 @@ def ending_of(assignment, ends_on):
     moving = 0
     if ends_on < today:  # the entries waiting go at once to whoever supervises the trainee today, as on ending
         now = current_supervisor(assignment.trainee, excluding=assignment)
-        elsewhere = (HourEntry.supervisor_id.is_not(None) if now is None else
-                     or_(HourEntry.supervisor_id.is_(None), HourEntry.supervisor_id != now.id))
-        moving = db.session.scalar(select(func.count()).select_from(HourEntry).where(
-            HourEntry.trainee_id == assignment.trainee_id, HourEntry.status == "pending", elsewhere))
+        moving = db.session.scalar(select(func.count()).select_from(
+            waiting_elsewhere(assignment.trainee_id, now.id if now else None).subquery()))
     return Ending(ends_on, from_day, successor, moving)
 
 

@@ -157,11 +157,16 @@ def reassign_pending(trainee):
     supervisor = current_supervisor(trainee)
     target = supervisor.id if supervisor else None
     moved = 0
-    for entry in db.session.scalars(select(HourEntry).where(HourEntry.trainee_id == trainee.id,
-                                                            HourEntry.status == "pending")):
-        if entry.supervisor_id != target:
-            entry.supervisor_id, moved = target, moved + 1
+    for entry in db.session.scalars(waiting_elsewhere(trainee.id, target)):
+        entry.supervisor_id, moved = target, moved + 1
     return moved
+
+
+def waiting_elsewhere(trainee_id, supervisor_id):
+    """The trainee's entries waiting for approval that are not with ``supervisor_id`` (None: not
+    with the administrators), as a query."""
+    return select(HourEntry).where(HourEntry.trainee_id == trainee_id, HourEntry.status == "pending",
+                                   HourEntry.supervisor_id.is_distinct_from(supervisor_id))
 
 
 @dataclass
