@@ -398,6 +398,27 @@ def test_the_audit_log_shows_attendance_marks_in_the_readers_words(running, peop
     assert words in spanish and words.startswith("Salió temprano")
 
 
+def test_the_audit_log_gives_a_live_trainings_title_and_topics_in_the_readers_language(
+        app, people, trainer, live, login_as):
+    admin = login_as(people["admin"])
+    admin.post("/cohorts/new", data={
+        "title": "Ethics refresher", "training": f"live:{live.id}", "starts_on": "2027-03-01", "ends_on": "2027-03-01",
+        "first_start": "18:30", "days_between": "7", "delivery": "in_person", "address": "Room 2",
+        "capacity": "8", "trainers": [str(trainer.id)]})
+    cohort = db.session.scalar(db.select(Cohort).where(Cohort.title == "Ethics refresher"))
+    last = cohort.sessions[-1]
+    assert login_as(trainer).post(f"/cohorts/sessions/{last.id}/remove").status_code == 302
+    people["admin"].locale = "es"
+    db.session.commit()
+    spanish = admin.get("/admin/audit").text
+    words = live.words("es")
+    assert f"<strong>capacitación</strong>: {words['title']}</span>" in spanish
+    assert live.title not in spanish
+    assert f"<strong>tema</strong>: {words['topics'][-1]}</span>" in spanish
+    # The removed session's start, in the programme's clock as Spanish writes it, not as stored.
+    assert "2027-03-15T" not in spanish and "15 de marzo de 2027, 18:30 UTC" in spanish
+
+
 def test_unmarked_trainees_are_absent_on_confirmation_and_shown_at_risk(running, people, trainer, login_as):
     session = running.sessions[0]
     mark(trainer, session, people["trainee"], "present")

@@ -151,6 +151,21 @@ def test_every_translated_plural_has_every_form_spanish_needs():
     assert half_done == [], f"plural entries missing a form: {half_done[:20]}"
 
 
+def test_every_detail_the_platform_records_has_a_name_in_the_audit_log():
+    """A detail with no name shows in the log as its code with spaces (``pdf sha256``), in English."""
+    import ast
+
+    from training.audit import DETAILS
+
+    recorded = set()
+    for path in (ROOT / "training").rglob("*.py"):
+        for call in ast.walk(ast.parse(path.read_text())):
+            if isinstance(call, ast.Call) and getattr(call.func, "attr", getattr(call.func, "id", "")) == "record":
+                recorded |= {k.arg for k in call.keywords if k.arg not in (None, "actor", "subject")}
+    assert {"pdf_sha256", "text_sha256", "reason"} <= recorded
+    assert sorted(recorded - set(DETAILS) - {"demo"}) == []  # demo data's mark is never shown
+
+
 def test_every_action_the_platform_records_has_a_name_in_the_audit_log():
     """An action with no name shows in the log and its filter as a code such as ``evidence.signed``."""
     from training.audit import ACTIONS

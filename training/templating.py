@@ -87,6 +87,7 @@ def format_hours(minutes):
 # hours ("2.5 h", as live training credits were recorded).
 STORED_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 STORED_HOURS = re.compile(r"(\d+(?:\.\d+)?) h")
+STORED_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[+-]\d{2}:\d{2}|Z)?")
 # How a trainee came into a cohort, as the "how" detail stores it.
 JOINED_HOW = {"administrator": _l("added by an administrator"), "invitation": _l("by invitation"),
               "self": _l("on their own"), "waiting list": _l("from the waiting list")}
@@ -95,7 +96,7 @@ JOINED_HOW = {"administrator": _l("added by an administrator"), "invitation": _l
 def audit_value(value, key=None):
     """An audit detail (named ``key``) in the reader's words: lists joined, mappings as 'key: value'
     with domains named in the reader's language, days and hours written as the language writes them,
-    a credential by its title; minutes stay numbers."""
+    moments in the programme's time zone, a credential by its title; minutes stay numbers."""
     if isinstance(value, dict):
         if set(value) == {"attendance", "minutes_missed"}:  # a mark at a live session, in the reader's words
             from training.cohorts.records import mark_words
@@ -124,6 +125,11 @@ def audit_value(value, key=None):
         if STORED_DAY.fullmatch(value):
             try:
                 return format_date(date.fromisoformat(value))
+            except ValueError:
+                return value
+        if STORED_MOMENT.fullmatch(value):
+            try:
+                return format_datetime(datetime.fromisoformat(value))
             except ValueError:
                 return value
         hours = STORED_HOURS.fullmatch(value)

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from training import audit
 from training.audit import AuditEvent, with_people
@@ -251,23 +251,45 @@ def log_page(query, page, per_page=50, limit=10_000):
 
 def named_in(events):
     """The live sessions and cohorts that cohort and attendance events name by id, loaded together, so
-    the log shows a session's topic and a cohort's title: ``{event id: {"session": topic, ...}}``.
+    the log shows a session's topic and a cohort's title in the reader's language: ``{event id:
+    {"session": topic, ...}}``. A cohort's training, and a live training's planned topics, which the
+    events keep as written, are shown as their files translate them.
     (A supervision event's "session" is a supervision session: it keeps its id.)"""
     from training.cohorts.models import Cohort, CohortSession
-    from training.cohorts.services import session_topic_in, with_cohort_shown
+    from training.cohorts.services import session_topic_in, training_title_in, with_cohort_shown
+    from training.courses.models import Course
+    from training.i18n import current_language
 
     live = [e for e in events if e.action.startswith(("attendance.", "cohort.")) and e.details]
     wanted = {key: {e.details[key] for e in live if isinstance(e.details.get(key), int)} for key in ("session", "cohort")}
     sessions = {s.id: session_topic_in(s) for s in db.session.scalars(select(CohortSession).options(
         *with_cohort_shown(CohortSession.cohort)).where(CohortSession.id.in_(wanted["session"])))} \
         if wanted["session"] else {}
-    cohorts = dict(db.session.execute(select(Cohort.id, Cohort.title).where(Cohort.id.in_(wanted["cohort"]))).all()) \
-        if wanted["cohort"] else {}
-    found = {"session": sessions, "cohort": cohorts}
-    named = {e.id: {key: found[key][e.details[key]] for key in found
-                    if isinstance(e.details.get(key), int) and e.details[key] in found[key]} for e in live}
+    cohorts = {c.id: c for c in db.session.scalars(select(Cohort).options(
+        joinedload(Cohort.live_training), selectinload(Cohort.course).selectinload(Course.translations),
+        lazyload(Cohort.trainers)).where(Cohort.id.in_(wanted["cohort"])))} if wanted["cohort"] else {}
+    language = current_language()
+    named = {}
+    for event in live:
+        shown = named[event.id] = {}
+        session, cohort = event.details.get("session"), _cohort_of(event, cohorts)
+        if isinstance(session, int) and session in sessions:
+            shown["session"] = sessions[session]
+        if cohort is None:
+            continue
+        shown["cohort"] = cohort.title
+        if event.action == "cohort.created" and event.details.get("training"):
+            shown["training"] = training_title_in(cohort, language)
+        if isinstance(event.details.get("topic"), str) and cohort.live_training is not None:
+            shown["topic"] = cohort.live_training.topic_in(event.details["topic"], language)
     named.update(_courses_named_in(events))
     return named
+
+
+def _cohort_of(event, cohorts):
+    """The loaded cohort an event names by id, if it still exists."""
+    cohort = event.details.get("cohort")
+    return cohorts.get(cohort) if isinstance(cohort, int) else None
 
 
 def _courses_named_in(events):
