@@ -182,6 +182,28 @@ def test_external_training_with_a_certificate(team, login_as):
     assert login_as(team["other_trainee"]).get(f"/hours/{entry.id}/certificate").status_code == 404
 
 
+def test_a_certificate_on_two_entries_is_accepted_and_shown_to_the_trainee_and_the_reviewer(team, login_as):
+    """One certificate may cover days logged apart; the reviewer sees it is the same file, so that the
+    same training is not counted twice by mistake. Another file, or another trainee's, says nothing."""
+    client = login_as(team["trainee"])
+    first_day, second_day = TODAY - timedelta(days=3), TODAY - timedelta(days=2)
+    assert _upload(client, PDF, occurred_on=first_day.isoformat()).status_code == 302
+    assert _upload(client, PDF + b"\n", occurred_on=(TODAY - timedelta(days=4)).isoformat()).status_code == 302
+    other = login_as(team["other_trainee"])
+    assert _upload(other, PDF, occurred_on=first_day.isoformat()).status_code == 302
+    assert "same file" not in other.get("/hours").text
+    sent = _upload(client, PDF, name="again.pdf", occurred_on=second_day.isoformat(), hours="2")
+    told = client.get(sent.headers["Location"]).text
+    assert f"This certificate is the same file as on your entry of {format_date(first_day)}." in told
+    assert count_entries() == 4
+    queue = login_as(team["supervisor"]).get("/supervision/review").text
+    assert queue.count("The same certificate file is on another entry") == 2
+    assert f"The same certificate file is on another entry: {format_date(second_day)}, 2 h, waiting for approval." \
+        in queue
+    assert f"The same certificate file is on another entry: {format_date(first_day)}, 3 h, waiting for approval." \
+        in queue
+
+
 def test_a_certificate_chosen_with_another_mistake_is_asked_for_again(team, login_as):
     """A browser never fills a file field in again: the page says so rather than drop it silently."""
     client = login_as(team["trainee"])

@@ -13,9 +13,9 @@ from flask import current_app, g, has_request_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm import aliased, lazyload, selectinload
 
 from training import audit
 from training.auth.models import SupervisorAssignment, User, UserRole
@@ -643,6 +643,31 @@ def pending_for(user, limit, trainee_id=None):
     # The trainees' roles are not shown beside their entries: left unloaded, they cost no statement.
     return list(db.session.scalars(query.options(selectinload(HourEntry.trainee).lazyload(User.roles))
                                    .order_by(HourEntry.submitted_at, HourEntry.id).limit(limit)))
+
+
+def same_certificate_elsewhere(entries):
+    """Other entries of the same trainee, waiting or approved, that carry the same certificate file
+    (the same bytes, uploaded again or not) as one of ``entries``: ``{entry id: [entry, ...]}``, by day.
+
+    One certificate may honestly cover days logged apart, so the platform accepts it; a reviewer
+    sees it, so that the same training is not counted twice by mistake. One statement, none when
+    no entry has a certificate."""
+    ids = [e.id for e in entries if e.attachment_id]
+    if not ids:
+        return {}
+    this, other = aliased(HourEntry), aliased(HourEntry)
+    its_file, other_file = aliased(Attachment), aliased(Attachment)
+    rows = db.session.execute(
+        select(this.id, other).join(its_file, its_file.id == this.attachment_id)
+        .join(other_file, and_(other_file.owner_id == its_file.owner_id, other_file.sha256 == its_file.sha256))
+        .join(other, and_(other.attachment_id == other_file.id, other.id != this.id,
+                          other.trainee_id == this.trainee_id))
+        .where(this.id.in_(ids), other.status.in_(("pending", "approved")))
+        .order_by(other.occurred_on, other.id))
+    found = {}
+    for entry_id, twin in rows:
+        found.setdefault(entry_id, []).append(twin)
+    return found
 
 
 class Named(NamedTuple):

@@ -62,6 +62,7 @@ from training.supervision.services import (
     pending_count,
     pending_for,
     review_each,
+    same_certificate_elsewhere,
     supervisee_ids,
     supervisees_of,
     weekly_minutes,
@@ -198,7 +199,7 @@ def new_entry():
         form.submission_key.data = secrets.token_hex(16)
     if not form.switching and form.validate_on_submit():
         try:
-            log_entry(current_user, _entry_input(form), form.certificate.data, form.submission_key.data)
+            entry = log_entry(current_user, _entry_input(form), form.certificate.data, form.submission_key.data)
         except AlreadySent:
             flash(_("These hours were already sent for approval; they are listed once."), "info")
             return redirect(url_for("supervision.hours"))
@@ -207,8 +208,22 @@ def new_entry():
             show_error(form, error)
         else:
             flash(_("Hours sent to your supervisor for approval."), "success")
+            _say_if_certificate_is_on_another_entry(entry)
             return redirect(url_for("supervision.hours"))
     return _entry_page(form, None)
+
+
+def _say_if_certificate_is_on_another_entry(entry):
+    """Tell the trainee when the certificate just sent is also on another of their entries: it may
+    cover both days, and their supervisor sees that it is the same file."""
+    twins = same_certificate_elsewhere([entry]).get(entry.id)
+    if twins:
+        flash(ngettext(
+            "This certificate is the same file as on your entry of %(days)s. If it covers both, nothing more is "
+            "needed: your supervisor sees that it is the same file.",
+            "This certificate is the same file as on your entries of %(days)s. If it covers all of them, nothing "
+            "more is needed: your supervisor sees that it is the same file.", len(twins),
+            days=", ".join(format_date(t.occurred_on) for t in twins)), "info")
 
 
 @bp.route("/hours/<int:entry_id>/edit", methods=["GET", "POST"])
@@ -229,6 +244,7 @@ def edit(entry_id):
             show_error(form, error)
         else:
             flash(_("Entry updated and sent for approval again."), "success")
+            _say_if_certificate_is_on_another_entry(entry)
             return redirect(url_for("supervision.hours"))
     return _entry_page(form, entry)
 
@@ -460,10 +476,24 @@ def review():
             totals[decision.decision][1] += decision.entry.minutes
     return render_template("supervision/review.html", form=form, entries=entries, waiting=waiting, chosen=chosen,
                            made=made, problems=problems, problem_fields=dict(problems), totals=totals,
+                           same_certificate=_same_certificate_words(entries),
                            choices=REVIEW_CHOICES, comment_hint=COMMENT_HINT, comment_limit=COMMENT_LIMIT,
                            total=sum(count for _, count, _ in waiting) if not chosen else
                            next(count for t, count, _ in waiting if t.id == chosen.id)), \
         400 if request.method == "POST" else 200
+
+
+def _same_certificate_words(entries):
+    """For each entry whose certificate file is also on another waiting or approved entry of the
+    trainee, what the reviewer reads: the other entries' days, hours and states."""
+    words = {}
+    for entry_id, twins in same_certificate_elsewhere(entries).items():
+        listed = "; ".join(_("%(day)s, %(hours)s, %(status)s", day=format_date(t.occurred_on),
+                             hours=format_hours(t.minutes), status=t.status_label.lower()) for t in twins)
+        words[entry_id] = ngettext("The same certificate file is on another entry: %(entries)s.",
+                                   "The same certificate file is on %(num)d other entries: %(entries)s.",
+                                   len(twins), entries=listed)
+    return words
 
 
 def _session_choices(form, people):
