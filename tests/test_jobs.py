@@ -67,10 +67,17 @@ def test_queueing_again_is_offered_only_when_an_unfinished_job_stopped_moving(pe
     admin = login_as(people["admin"])
     page = admin.get(f"/jobs/{job.id}").text
     assert "Working…" in page and "Queue the remaining items again" not in page
+    # Progress is read in the background, never by reloading the page under the reader.
+    assert 'http-equiv="refresh"' not in page
+    assert f'data-poll="/jobs/{job.id}"' in page and "job.js" in page
     job.started_at = job.created_at = utcnow() - timedelta(minutes=20)
     db.session.commit()
     page = admin.get(f"/jobs/{job.id}").text
     assert "the worker running this job may have stopped" in page and "Queue the remaining items again" in page
+    job.status, job.done = "finished", 3
+    db.session.commit()
+    page = admin.get(f"/jobs/{job.id}").text
+    assert "Finished" in page and "data-poll" not in page and "job.js" not in page
 
 
 def test_a_supervisor_gets_every_supervisees_report_in_one_zip(people, make_user, login_as):

@@ -125,3 +125,42 @@ def test_an_administrator_filters_the_programme_overview_and_revokes_after_confi
     expect(heading(admin)).to_contain_text("Revoke certificate")
     admin.get_by_role("link", name="No, keep it valid").click()
     expect(admin.locator(".page-head .badge")).to_have_text("Valid")
+
+
+def test_a_jobs_page_shows_progress_in_place_without_reloading(open_page, live_server):
+    """The job's page never reloads itself under the reader (an automatic refresh fails WCAG 2.2.1):
+    it reads the job again in the background and updates the status line, a live region, in place."""
+    from training.extensions import db
+    from training.jobs.models import Job
+
+    with live_server.app.app_context():
+        job = Job(kind="reminders", started_by_id=live_server.user_ids[ADMIN], status="queued", total=3, done=0)
+        db.session.add(job)
+        db.session.commit()
+        job_id = job.id
+        db.session.remove()
+
+    admin = open_page(ADMIN)
+    admin.goto(f"/jobs/{job_id}")
+    assert admin.locator('meta[http-equiv="refresh"]').count() == 0
+    status = admin.get_by_role("status")
+    expect(status).to_contain_text("0 of 3 processed")
+    admin.evaluate("window.notReloaded = true")
+
+    with live_server.app.app_context():
+        job = db.session.get(Job, job_id)
+        job.status, job.done = "running", 2
+        db.session.commit()
+        db.session.remove()
+    expect(status).to_contain_text("2 of 3 processed", timeout=8_000)
+    expect(status).to_contain_text("Working…")
+
+    with live_server.app.app_context():
+        job = db.session.get(Job, job_id)
+        job.status, job.done, job.summaries = "finished", 3, {"en": "Sent 3 reminders."}
+        db.session.commit()
+        db.session.remove()
+    expect(status).to_contain_text("Finished", timeout=8_000)
+    expect(admin.get_by_text("Sent 3 reminders.")).to_be_visible()
+    assert admin.evaluate("window.notReloaded") is True
+    expect(admin.locator("#job-live")).not_to_have_attribute("data-poll", re.compile(".*"))
