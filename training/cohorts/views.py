@@ -704,11 +704,14 @@ def certificate_pdf(certificate_id):
 
 # --- Reflections -------------------------------------------------------------------------------
 
-def _reviewable(user):
-    """Reflections waiting for ``user``: an administrator's are all; a trainer's, their trainees'."""
+def _reviewable(user, waiting=True):
+    """Reflections ``user`` may review: an administrator's are all; a trainer's, their trainees'.
+    ``waiting``: only those not reviewed yet."""
     from training.cohorts.models import CohortTrainer
 
-    query = select(Reflection).where(Reflection.status == "submitted").order_by(Reflection.submitted_at)
+    query = select(Reflection).order_by(Reflection.submitted_at)
+    if waiting:
+        query = query.where(Reflection.status == "submitted")
     if not user.has_role("admin"):
         cohorts = select(CohortTrainer.cohort_id).where(CohortTrainer.user_id == user.id)
         trainees = select(CohortMember.user_id).where(CohortMember.cohort_id.in_(cohorts),
@@ -717,33 +720,53 @@ def _reviewable(user):
     return query
 
 
+def _reflections_page(failed=None, status=200):
+    """The reflections waiting; ``failed``, a review form that could not be saved, is shown with its
+    errors and what the trainer typed, beside its reflection."""
+    items = list(db.session.scalars(_reviewable(current_user).limit(200)))
+    return render_template("cohorts/reflections.html", items=items, form=failed or ReflectionReviewForm(formdata=None),
+                           failed=failed), status
+
+
 @bp.route("/reflections")
 @roles_required("trainer", "admin")
 def reflections():
     """Written reflections waiting for review."""
-    items = list(db.session.scalars(_reviewable(current_user).limit(200)))
-    return render_template("cohorts/reflections.html", items=items, form=ReflectionReviewForm(formdata=None))
+    return _reflections_page()
 
 
 @bp.route("/reflections/<int:reflection_id>", methods=["POST"])
 @roles_required("trainer", "admin")
 def review(reflection_id):
     """Accept a reflection, or return it with a comment."""
-    reflection = db.session.scalar(_reviewable(current_user).where(Reflection.id == reflection_id))
+    reflection = db.session.scalar(_reviewable(current_user, waiting=False).where(Reflection.id == reflection_id))
     if reflection is None:
         abort(404)
     form = ReflectionReviewForm()
+    if reflection.status != "submitted":
+        return _reviewed_already(reflection)
     if form.validate_on_submit():
         try:
             review_reflection(current_user, reflection, form.decision.data, form.comment.data)
         except ReflectionError as error:
             db.session.rollback()
-            flash(error.message, "error")
+            if error.field == "reviewed":
+                return _reviewed_already(db.session.get(Reflection, reflection_id))
+            show_error(form, error)
         else:
             flash(_("Reflection accepted.") if form.decision.data == "accept" else _("Reflection returned."),
                   "success")
-    else:
-        flash(_("Choose accept or return."), "error")
+            return redirect(url_for("cohorts.reflections"))
+    # The fields are named alike in every reflection's form: the ids tie these errors to this one.
+    form.reflection_id, form.decision.id, form.comment.id = reflection_id, f"decision-{reflection_id}", \
+        f"comment-{reflection_id}"
+    return _reflections_page(failed=form, status=400)
+
+
+def _reviewed_already(reflection):
+    """Another trainer reviewed it first (two tabs, two trainers): say so rather than review it twice."""
+    reviewer = reflection.reviewer.full_name if reflection.reviewer else _("Another trainer")
+    flash(_("%(name)s has reviewed this reflection already.", name=reviewer), "info")
     return redirect(url_for("cohorts.reflections"))
 
 

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -533,10 +533,14 @@ def review_reflection(reviewer, reflection, decision, comment=""):
         raise ReflectionError(_("Choose accept or return."), "decision")
     if decision == "return" and not comment:
         raise ReflectionError(_("Say what to add or change, so the trainee can revise it."), "comment")
-    if reflection.status != "submitted":
-        raise ReflectionError(_("This reflection has been reviewed already."), "decision")
-    reflection.status = "accepted" if decision == "accept" else "returned"
-    reflection.reviewer_id, reflection.reviewed_at, reflection.comment = reviewer.id, utcnow(), comment
+    status = "accepted" if decision == "accept" else "returned"
+    # Claimed in one statement: of two trainers reviewing at once, the second changes nothing.
+    claimed = db.session.execute(update(Reflection).where(
+        Reflection.id == reflection.id, Reflection.status == "submitted").values(
+        status=status, reviewer_id=reviewer.id, reviewed_at=utcnow(), comment=comment)).rowcount
+    if not claimed:
+        raise ReflectionError(_("This reflection has been reviewed already."), "reviewed")
+    db.session.refresh(reflection)
     trainee = db.session.get(User, reflection.user_id)
     audit.record(f"reflection.{'accepted' if decision == 'accept' else 'returned'}", actor=reviewer,
                  subject=trainee, module=reflection.module.slug, comment=comment)
