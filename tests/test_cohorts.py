@@ -478,6 +478,72 @@ def test_correcting_a_confirmed_roster_without_signing_says_so_beside_the_signat
         "present"
 
 
+def _meanwhile(action):
+    """Patch the signature check so that ``action`` (another tab or trainer) runs, to its end, between
+    the moment a confirmation starts and the moment it writes: the race of a double click."""
+    from training.cohorts import services
+
+    original, calls = services._check_signature, []
+
+    def check(trainer, signed_name):
+        if not calls:
+            calls.append(trainer)  # before the action, whose own confirmation checks a signature too
+            action()
+        return original(trainer, signed_name)
+
+    return mock.patch.object(services, "_check_signature", check)
+
+
+def _confirmed_events():
+    return db.session.scalar(db.select(db.func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "attendance.confirmed"))
+
+
+def test_confirming_twice_at_once_credits_hours_once_and_tells_the_second_click(running, people, trainer,
+                                                                                  login_as):
+    """A double click on "confirm": the second request finds the session confirmed by the first,
+    changes nothing and says so, instead of confirming (and crediting) again."""
+    session, trainee = running.sessions[0], people["trainee"]
+    mark(trainer, session, trainee, "present")
+    db.session.commit()
+    first, second = login_as(trainer), login_as(trainer)
+    url = f"/cohorts/sessions/{session.id}/confirm"
+    with _meanwhile(lambda: first.post(url, data={"signed_name": "Tia Trainer"})):
+        response = second.post(url, data={"signed_name": "Tia Trainer"}, follow_redirects=True)
+    assert response.status_code == 200
+    assert "Tia Trainer has already confirmed attendance at this session; nothing was changed." in response.text
+    assert "Attendance confirmed" not in response.text
+    assert training_minutes(trainee)[ADVOCACY] == 120 and training_minutes(trainee)[ETHICS] == 60
+    assert _confirmed_events() == 1
+
+
+def test_two_trainers_confirming_one_roster_at_once_credit_only_the_first_ones_marks(running, people, trainer,
+                                                                                       make_user, login_as):
+    """Two trainers of a cohort confirm the roster at the same moment with different marks: the
+    first confirmation stands; the second saves none of its marks (they would disagree with the
+    hours credited) and is told to correct a mark with a signature instead."""
+    from training.cohorts.models import CohortTrainer
+
+    colleague = make_user("trainer2@example.org", roles=("trainer",), name="Theo Trainer")
+    db.session.add(CohortTrainer(cohort_id=running.id, user_id=colleague.id))
+    db.session.commit()
+    session, trainee, other = running.sessions[0], people["trainee"], people["other_trainee"]
+    url = f"/cohorts/sessions/{session.id}/attendance"
+    present = {f"status_{trainee.id}": "present", f"status_{other.id}": "present", "action": "confirm"}
+    absent = {f"status_{trainee.id}": "absent", f"status_{other.id}": "absent", "action": "confirm"}
+    theo = login_as(colleague)
+    with _meanwhile(lambda: theo.post(url, data={**present, "signed_name": "Theo Trainer"})):
+        response = login_as(trainer).post(url, data={**absent, "signed_name": "Tia Trainer"}, follow_redirects=True)
+    assert response.status_code == 200
+    assert "Theo Trainer has already confirmed attendance at this session; nothing was changed." in response.text
+    db.session.expire_all()
+    assert db.session.get(CohortSession, session.id).confirmed_by_id == colleague.id
+    assert set(db.session.scalars(db.select(Attendance.status).where(Attendance.session_id == session.id))) == \
+        {"present"}
+    assert sum(training_minutes(trainee).values()) == 180 and sum(training_minutes(other).values()) == 180
+    assert _confirmed_events() == 1
+
+
 # --- Setting up ---------------------------------------------------------------------------------------
 
 def test_creating_a_cohort_of_a_live_training_schedules_its_planned_sessions(app, people, trainer, live, login_as):

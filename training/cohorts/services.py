@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
 
@@ -685,11 +685,16 @@ def mark(trainer, session, user, status, minutes_missed=0, signed_name=""):
     return attendance, changes
 
 
-def save_roster(trainer, session, marks, signed_name=""):
-    """Mark several trainees at once: ``marks`` maps user ids to (status, minutes missed)."""
+def save_roster(trainer, session, marks, signed_name="", commit=True):
+    """Mark several trainees at once: ``marks`` maps user ids to (status, minutes missed).
+
+    ``commit``: False to leave the marks to the caller's commit (a confirmation that goes with them)."""
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(list(marks))))}
     if session.confirmed_at is not None and marks:
         _check_signature(trainer, signed_name)  # once, beside the signature: not as each trainee's problem
+    if session.confirmed_at is None and marks:
+        # Marks of an unconfirmed session credit nothing: that must still be so when they are written.
+        _claim(session, confirmed_at=None)
     changed, problems = 0, {}
     for user_id, (status, minutes) in marks.items():
         if user_id not in users:
@@ -703,19 +708,59 @@ def save_roster(trainer, session, marks, signed_name=""):
         changed += 1
     if problems:
         raise RosterProblems(problems)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return changed
 
 
-def confirm(trainer, session, signed_name, now=None):
-    """Confirm a session's attendance: each credited trainee gets approved training hours by
-    domain, signed by the trainer. Trainees not marked are recorded as absent."""
-    now = now or utcnow()
+def _claim(session, **values):
+    """Set ``values`` on the session in one statement that holds only while its attendance is not
+    confirmed, so that of two confirmations at once (a double click, two tabs, two trainers) the
+    second changes nothing; it blocks until the first is committed, and then finds it."""
+    claimed = db.session.execute(update(CohortSession).where(
+        CohortSession.id == session.id, CohortSession.confirmed_at.is_(None)).values(**values)).rowcount
+    if not claimed:
+        db.session.rollback()
+        db.session.refresh(session)
+        name = session.confirmed_by.full_name if session.confirmed_by else session.signed_name
+        raise CohortError(_("%(name)s has already confirmed attendance at this session; nothing was changed.",
+                            name=name))
+
+
+def _confirmable(trainer, session, signed_name, now):
+    """The trainer's signature when the session's attendance can be confirmed now."""
     if session.confirmed_at is not None:
         raise CohortError(_("Attendance at this session is already confirmed."))
     if now < session.starts_at:
         raise CohortError(_("Attendance can be confirmed once the session has started."))
-    signed = _check_signature(trainer, signed_name)
+    return _check_signature(trainer, signed_name)
+
+
+def save_and_confirm(trainer, session, marks, signed_name, now=None):
+    """Save a roster's marks and confirm the session's attendance with them, as one change.
+
+    When the confirmation is refused (a signature that does not match), the marks are still saved,
+    so that none is lost; when another confirmation came first, none of them is."""
+    now = now or utcnow()
+    try:
+        _confirmable(trainer, session, signed_name, now)
+    except CohortError:
+        save_roster(trainer, session, marks)
+        raise
+    _claim(session, confirmed_at=None)  # held unconfirmed until this confirmation commits
+    save_roster(trainer, session, marks, commit=False)
+    return confirm(trainer, session, signed_name, now)
+
+
+def confirm(trainer, session, signed_name, now=None):
+    """Confirm a session's attendance: each credited trainee gets approved training hours by
+    domain, signed by the trainer. Trainees not marked are recorded as absent.
+
+    The session is claimed first, in one statement: a second confirmation at the same time
+    changes nothing and raises :class:`CohortError` saying who confirmed it."""
+    now = now or utcnow()
+    signed = _confirmable(trainer, session, signed_name, now)
+    _claim(session, confirmed_at=now, confirmed_by_id=trainer.id, signed_name=signed)
     credited = {}
     for user, attendance in roster(session):
         if attendance is None:
@@ -724,7 +769,6 @@ def confirm(trainer, session, signed_name, now=None):
         db.session.flush()
         changes = _sync_entries(attendance, session, trainer, signed, now)
         credited[user.email] = {d: after for d, (_before, after) in changes.items()}
-    session.confirmed_at, session.confirmed_by_id, session.signed_name = now, trainer.id, signed
     audit.record("attendance.confirmed", actor=trainer, session=session.id, cohort=session.cohort_id,
                  credited={email: {d: f"{m / 60:g} h" for d, m in c.items()} for email, c in credited.items()})
     db.session.commit()

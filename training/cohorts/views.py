@@ -55,6 +55,7 @@ from training.cohorts.services import (
     open_cohorts,
     remove_session,
     roster,
+    save_and_confirm,
     save_roster,
     session_topic_in,
     set_trainers,
@@ -524,14 +525,19 @@ def attendance(session_id):
             if status:
                 marks[user.id] = (status, getattr(form, f"missed_{user.id}").data or 0)
         try:
-            save_roster(current_user, session, marks, form.signed_name.data if confirmed else "")
-            credited = confirm(current_user, session, form.signed_name.data) if confirming else None
+            if confirming:
+                credited = save_and_confirm(current_user, session, marks, form.signed_name.data)
+            else:
+                save_roster(current_user, session, marks, form.signed_name.data if confirmed else "")
         except RosterProblems as problems:
             db.session.rollback()
             for user_id, message in problems.problems.items():  # beside each trainee, named in the summary
                 form[f"status_{user_id}"].errors = [message]
         except CohortError as error:
             db.session.rollback()
+            if not error.field:  # confirmed meanwhile (another tab, another trainer): show the roster as it is
+                flash(error.message, "error")
+                return redirect(url_for("cohorts.attendance", session_id=session.id))
             show_error(form, error)
         else:
             if confirming:
