@@ -31,10 +31,13 @@ from training.credentials.models import Credential
 from training.db_types import utcnow
 from training.extensions import db
 from training.supervision.models import HourEntry
+from training.templating import format_date
 
 from .conftest import ROOT, count_statements, mailed_links
 
 ADVOCACY, MENTORING, ETHICS = "Advocacy", "Mentoring/Education", "Ethical Responsibility"
+# Days inside the test cohorts' dates (from 30 days ago to 30 days ahead).
+SOON, LATER = (date.today() + timedelta(days=2)).isoformat(), (date.today() + timedelta(days=3)).isoformat()
 
 
 # --- Partial attendance in quarter hours ------------------------------------------------------------
@@ -580,7 +583,7 @@ def test_a_bad_cohort_gets_a_message_next_to_the_field_and_saves_nothing(
 def test_a_session_cannot_credit_more_than_it_lasts_or_outside_the_credentials_domains(
         running, trainer, login_as):
     response = login_as(trainer).post(f"/cohorts/{running.id}/sessions/new", data={
-        "topic": "Long", "day": "2027-01-01", "start": "09:00", "end": "10:00", "credit_0": "2", "makeup_of_id": "0"})
+        "topic": "Long", "day": SOON, "start": "09:00", "end": "10:00", "credit_0": "2", "makeup_of_id": "0"})
     assert response.status_code == 400 and "cannot credit more than 1 hours" in response.text
     assert len(running.sessions) == 2
 
@@ -589,7 +592,7 @@ def test_a_session_form_sent_as_a_browser_sends_it_saves_domains_left_at_zero(ru
     """A browser sends every domain's field, "0.00" for those the session does not credit: that is
     no credit in that domain, not an error (the form showed "Enter between 0.25 and 24 hours")."""
     response = login_as(trainer).post(f"/cohorts/{running.id}/sessions/new", data={
-        "topic": "Speaking up", "day": "2027-01-01", "start": "09:00", "end": "12:00", "makeup_of_id": "0",
+        "topic": "Speaking up", "day": SOON, "start": "09:00", "end": "12:00", "makeup_of_id": "0",
         "credit_0": "2", "credit_1": "0.00", "credit_2": "0", "credit_3": "1"}, follow_redirects=True)
 
     assert response.status_code == 200 and "Session added." in response.text
@@ -600,7 +603,7 @@ def test_a_session_form_sent_as_a_browser_sends_it_saves_domains_left_at_zero(ru
 def test_a_make_up_session_sent_as_a_browser_sends_it_is_added(running, trainer, login_as):
     """Every domain's field comes with the form, "0" for those the make-up does not credit."""
     original = running.sessions[0]  # Advocacy 2 h and Ethics 1 h
-    form = {"topic": "Catching up", "day": "2027-01-02", "start": "09:00", "end": "12:00",
+    form = {"topic": "Catching up", "day": LATER, "start": "09:00", "end": "12:00",
             "makeup_of_id": str(original.id), "credit_0": "2", "credit_1": "0", "credit_2": "0", "credit_3": "0"}
     response = login_as(trainer).post(f"/cohorts/{running.id}/sessions/new", data=form, follow_redirects=True)
     assert response.status_code == 200 and "Session added." in response.text
@@ -611,6 +614,60 @@ def test_a_make_up_session_sent_as_a_browser_sends_it_is_added(running, trainer,
     assert refused.status_code == 400 and "A make-up session credits at most what" in refused.text
 
 
+@pytest.mark.parametrize("days", [31, -31])
+def test_a_session_outside_the_cohorts_dates_is_refused_beside_its_date(running, trainer, login_as, days):
+    """A session a day after the cohort's last day (or before its first) is refused, and the message
+    beside the date says which days the cohort runs; nothing is saved."""
+    day = date.today() + timedelta(days=days)
+    response = login_as(trainer).post(f"/cohorts/{running.id}/sessions/new", data={
+        "topic": "Out of term", "day": day.isoformat(), "start": "09:00", "end": "12:00", "makeup_of_id": "0",
+        "credit_0": "3"})
+    assert response.status_code == 400
+    first, last = (format_date(date.today() + timedelta(days=d)) for d in (-30, 30))
+    error = re.search(r'<p class="error" id="day-error">([^<]*)</p>', response.text)
+    assert error and error.group(1) == f"Choose a day within the cohort’s dates, {first} to {last}."
+    assert 'href="#day"' in response.text
+    assert len(running.sessions) == 2
+
+
+def test_moving_a_session_outside_the_cohorts_dates_is_refused(running, trainer, login_as):
+    session = running.sessions[1]
+    before = session.starts_at
+    response = login_as(trainer).post(f"/cohorts/sessions/{session.id}/edit", data={
+        "topic": session.topic, "day": (date.today() + timedelta(days=40)).isoformat(), "start": "09:00",
+        "end": "12:00", "makeup_of_id": "0", "credit_1": "3"})
+    assert response.status_code == 400 and 'id="day-error"' in response.text
+    db.session.expire_all()
+    assert db.session.get(CohortSession, session.id).starts_at == before
+
+
+def _session_day(cohort, index):
+    return local(cohort.sessions[index].starts_at).date()
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("starts_on", lambda c: _session_day(c, 1) + timedelta(days=1), "2 sessions fall outside these dates."),
+    ("ends_on", lambda c: _session_day(c, 0), "1 session falls outside these dates."),
+])
+def test_a_cohorts_new_dates_must_keep_its_sessions_inside_them(running, people, login_as, field, value, message):
+    """Changing a cohort's dates so that sessions fall outside them is refused, saying how many, beside
+    the date that leaves them out; the cohort keeps its dates."""
+    before = (running.starts_on, running.ends_on)
+    data = {"title": running.title, "starts_on": running.starts_on.isoformat(),
+            "ends_on": running.ends_on.isoformat(), "delivery": "in_person", "address": running.address,
+            "capacity": "10", field: value(running).isoformat()}
+    response = login_as(people["admin"]).post(f"/cohorts/{running.id}/edit", data=data)
+    assert response.status_code == 400
+    error = re.search(rf'<p class="error" id="{field}-error">([^<]*)</p>', response.text)
+    assert error and error.group(1).startswith(message)
+    db.session.expire_all()
+    cohort = db.session.get(Cohort, running.id)
+    assert (cohort.starts_on, cohort.ends_on) == before
+    # Dates that still hold every session are saved.
+    data[field] = (_session_day(cohort, 0) if field == "starts_on" else _session_day(cohort, 1)).isoformat()
+    assert login_as(people["admin"]).post(f"/cohorts/{running.id}/edit", data=data).status_code == 302
+
+
 @pytest.mark.parametrize("value, message", [
     ("-0.25", "Enter between 0 and 24 hours."),
     ("0.3", "Enter the duration in quarter hours"),
@@ -619,7 +676,7 @@ def test_a_make_up_session_sent_as_a_browser_sends_it_is_added(running, trainer,
 ])
 def test_a_sessions_domain_credit_is_quarter_hours_from_zero_to_24(running, trainer, login_as, value, message):
     response = login_as(trainer).post(f"/cohorts/{running.id}/sessions/new", data={
-        "topic": "Odd", "day": "2027-01-01", "start": "09:00", "end": "12:00", "makeup_of_id": "0",
+        "topic": "Odd", "day": SOON, "start": "09:00", "end": "12:00", "makeup_of_id": "0",
         "credit_0": value})
 
     assert response.status_code == 400 and message in response.text

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
@@ -29,7 +30,7 @@ from training.db_types import utcnow
 from training.extensions import db
 from training.supervision.models import HourEntry
 from training.supervision.privacy import identifier_message
-from training.templating import format_number, programme_zone
+from training.templating import format_date, format_number, programme_zone
 
 CHECKIN_EARLY = timedelta(minutes=15)   # trainees may check in this long before the start
 CHECKIN_GRACE_SECONDS = 20              # a code still works this long after it left the screen
@@ -196,6 +197,7 @@ def create_cohort(actor, data, training, credential, trainers, first_start=None,
 
 def update_cohort(actor, cohort, data):
     _check_cohort(data)
+    _check_sessions_inside(cohort, data.starts_on, data.ends_on)
     values = _values(data)
     changed = {k: str(v) for k, v in values.items() if getattr(cohort, k) != v}
     for key, value in values.items():
@@ -205,6 +207,18 @@ def update_cohort(actor, cohort, data):
     promote_waiting(actor, cohort)
     db.session.commit()
     return cohort
+
+
+def _check_sessions_inside(cohort, starts_on, ends_on):
+    """New dates for a cohort must keep every one of its sessions inside them."""
+    days = [local_day(s.starts_at) for s in cohort.sessions]
+    before, after = sum(1 for d in days if d < starts_on), sum(1 for d in days if d > ends_on)
+    if before or after:
+        message = ngettext("%(num)d session falls outside these dates. Move or remove it first, or choose dates "
+                           "that include it.",
+                           "%(num)d sessions fall outside these dates. Move or remove them first, or choose "
+                           "dates that include them.", before + after)
+        raise CohortError(message, "starts_on" if before else "ends_on")
 
 
 def set_trainers(actor, cohort, trainers, record=True):
@@ -406,6 +420,9 @@ def _check_session(cohort, data):
     message = identifier_message(data.topic)
     if message:
         raise CohortError(message, "topic")
+    if not cohort.starts_on <= data.day <= cohort.ends_on:
+        raise CohortError(_("Choose a day within the cohort’s dates, %(first)s to %(last)s.",
+                            first=format_date(cohort.starts_on), last=format_date(cohort.ends_on)), "day")
     if data.end <= data.start:
         raise CohortError(_("The session must end after it starts."), "end")
     minutes = (datetime.combine(data.day, data.end) - datetime.combine(data.day, data.start)).seconds // 60
