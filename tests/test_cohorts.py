@@ -260,6 +260,32 @@ def test_check_in_page_says_what_is_wrong_next_to_the_field(running, people, log
     assert db.session.scalar(db.select(Attendance)) is None
 
 
+@pytest.mark.parametrize("typed", ["12", "12ab56", "1234567", "12.34.56"])
+def test_a_check_in_code_in_the_wrong_shape_is_told_what_a_code_looks_like(running, people, login_as, typed):
+    """Too few digits, letters or a seventh digit: the message beside the field says what a code
+    looks like, rather than that it is not the code on the screen."""
+    client = login_as(people["trainee"])
+    response = client.post(f"/cohorts/sessions/{running.sessions[0].id}/check-in", data={"code": typed})
+    assert response.status_code == 400
+    error = re.search(r'<p class="error" id="code-error">([^<]*)</p>', response.text)
+    assert error and error.group(1) == ("A check-in code is six digits, such as 482 019. Enter the six digits "
+                                        "on your trainer’s screen.")
+    assert 'href="#code"' in response.text
+    assert db.session.scalar(db.select(Attendance)) is None
+
+
+def test_a_check_in_code_typed_in_two_groups_is_read_as_its_six_digits(running, people, login_as):
+    session = running.sessions[0]
+    client = login_as(people["trainee"])
+    wrong = client.post(f"/cohorts/sessions/{session.id}/check-in", data={"code": "000 000"})
+    if "You are checked in" not in wrong.text:  # one chance in a million that 000000 is the code now
+        assert wrong.status_code == 400 and "is not the one on the screen now" in wrong.text
+    code, _seconds = current_code(session)
+    response = client.post(f"/cohorts/sessions/{session.id}/check-in", data={"code": f"{code[:3]} {code[3:]}"},
+                           follow_redirects=True)
+    assert "You are checked in" in response.text
+
+
 def test_check_in_after_the_trainer_confirmed_says_so_not_that_the_session_is_over(running, people, trainer,
                                                                                    login_as):
     session = running.sessions[0]

@@ -1,3 +1,5 @@
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -11,7 +13,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from training.forms import CheckboxesField, DateField, choices, strip
 
@@ -101,10 +103,18 @@ class SignForm(FlaskForm):
     submit = SubmitField(_l("Confirm attendance and credit hours"))
 
 
+def six_digits(form, field):
+    """A check-in code is six digits, which may be typed in groups (a space or a hyphen between)."""
+    value = field.data or ""
+    if not re.fullmatch(r"[0-9 -]+", value) or sum(ch.isdigit() for ch in value) != 6:
+        raise ValidationError(_l("A check-in code is six digits, such as 482 019. Enter the six digits on your "
+                                 "trainer’s screen."))
+
+
 class CheckInForm(FlaskForm):
     code = StringField(_l("Check-in code"), filters=[strip],
                        validators=[DataRequired(message=_l("Enter the six-digit code the trainer shows.")),
-                                   Length(max=12)],
+                                   six_digits],
                        description=_l("Six digits, shown by your trainer. It changes every minute."),
                        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": "12"})
     submit = SubmitField(_l("Check in"))
