@@ -458,6 +458,35 @@ def test_unmarked_trainees_are_absent_on_confirmation_and_shown_at_risk(running,
     assert "Attendance rate: 50%" in page
 
 
+def _row_of(page, text):
+    """The table row of ``page`` that holds ``text``."""
+    return re.search(rf"<tr>(?:(?!</tr>).)*?{re.escape(text)}.*?</tr>", page, re.S).group(0)
+
+
+def test_a_trainees_cohort_page_shows_what_a_late_arrival_credited_not_the_full_credit(running, people, trainer,
+                                                                                         login_as):
+    """An hour late to a three-hour session credits two of its three hours: the trainee's page shows
+    those two hours, and the mark with the time missed, beside the full credit a whole attendance
+    would have given."""
+    session, trainee = running.sessions[0], people["trainee"]
+    mark(trainer, session, trainee, "late", 60)
+    mark(trainer, session, people["other_trainee"], "absent")
+    confirm(trainer, session, "Tia Trainer")
+    page = login_as(trainee).get(f"/cohorts/{running.id}").text
+    row = _row_of(page, session.topic)
+    credits = re.search(r'data-label="Credits">(.*?)</td>', row, re.S).group(1)
+    text = re.sub(r"<[^>]+>", " ", credits)
+    assert "Advocacy 1.25 h" in text and "Ethical Responsibility 0.75 h" in text
+    assert "Advocacy 2 h" not in text
+    assert "of 3 h for a full attendance" in text
+    assert "Late (60 min missed)" in row
+    assert "Training hours credited so far: 2 h." in page
+
+    absent = login_as(people["other_trainee"]).get(f"/cohorts/{running.id}").text
+    row = _row_of(absent, session.topic)
+    assert "Nothing credited" in row and "Advocacy 2 h" not in row
+
+
 def test_a_make_up_session_credits_only_what_was_missed(people, trainer, credential):
     cohort = _cohort(trainer, people, credential, [(timedelta(hours=-5), 3, {ADVOCACY: 180}),
                                                    (timedelta(hours=-2), 3, {ADVOCACY: 180})])

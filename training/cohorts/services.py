@@ -808,6 +808,20 @@ def _credited_by_cohort(cohort_ids):
     return result
 
 
+def credited_by_session(cohort, user):
+    """{session id: {domain: minutes}} the trainee was credited at each of the cohort's sessions."""
+    rows = db.session.execute(
+        select(Attendance.session_id, HourEntry.domain, HourEntry.minutes)
+        .join(HourEntry, HourEntry.attendance_id == Attendance.id)
+        .join(CohortSession, CohortSession.id == Attendance.session_id)
+        .where(CohortSession.cohort_id == cohort.id, Attendance.user_id == user.id, HourEntry.status == "approved")
+        .order_by(Attendance.session_id, HourEntry.domain))
+    result = {}
+    for session_id, domain, minutes in rows:
+        result.setdefault(session_id, {})[domain] = minutes
+    return result
+
+
 @dataclass
 class MemberRecord:
     user: object

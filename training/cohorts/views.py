@@ -44,6 +44,7 @@ from training.cohorts.services import (
     confirm,
     create_cohort,
     credit_for,
+    credited_by_session,
     current_code,
     enrol,
     enrolled_count,
@@ -209,6 +210,8 @@ def _detail_page(cohort, enrol_form=None, status=200):
     elif member is not None and member.status == "enrolled":
         records = [r for r in attendance_report(cohort) if r.user.id == current_user.id]
         context["own"] = records[0] if records else None
+        context["own_credit"] = credited_by_session(cohort, current_user)  # what each session gave, not its full credit
+        context["mark_text"] = rec.mark_text
         marks = context["own"].marks if context["own"] else {}
         context["open_session"] = next((s for s in cohort.sessions if checkin_open(s) and not (
             s.id in marks and marks[s.id].checked_in_at)), None)
