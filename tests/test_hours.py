@@ -346,6 +346,49 @@ def test_a_group_session_records_time_for_each_supervisee_present(team, login_as
                e.supervision_format == "group" for e in entries)
 
 
+def test_a_session_form_sent_twice_logs_the_session_once(team, login_as):
+    """A double click or a resend of the same opening of the form logs and signs one session."""
+    client = login_as(team["supervisor"])
+    page = client.get(f"/supervision/sessions/new?trainee={team['trainee'].id}").text
+    key = re.search(r'name="submission_key" type="hidden" value="([0-9a-f]{32})"', page).group(1)
+    assert key not in client.get("/supervision/sessions/new").text  # each opening has its own key
+    form = {"format": "individual", "occurred_on": TODAY.isoformat(), "hours": "1", "domain": "Advocacy",
+            "signed_name": "Sue Supervisor", "trainees": [team["trainee"].id], "submission_key": key}
+    first = client.post("/supervision/sessions/new", data=form)
+    again = client.post("/supervision/sessions/new", data=form, follow_redirects=True)
+    assert first.status_code == 302 and again.status_code == 200
+    assert "This session was already logged and signed; it is listed once." in again.text
+    assert db.session.scalar(db.select(db.func.count()).select_from(SupervisionSession)) == 1
+    assert count_entries() == 1
+    # Another opening of the form logs its own session.
+    assert client.post("/supervision/sessions/new", data=form | {"submission_key": "b" * 32,
+                                                                 "occurred_on": (TODAY - timedelta(days=1)).isoformat()}
+                       ).status_code == 302
+    assert count_entries() == 2
+
+
+def test_two_requests_racing_with_one_session_forms_key_log_one_session(team):
+    """The second request finds no session yet, then meets the entries' unique index as it writes."""
+    from training.supervision import services
+
+    args = (team["supervisor"], "individual", TODAY, 60, "Advocacy", "", [team["trainee"].id], "Sue Supervisor")
+    first = services.log_session(*args, submission_key="c" * 32)
+    real = services.session_sent_before
+    calls = []
+
+    def not_yet_then_real(who, key):
+        calls.append(key)
+        return None if len(calls) == 1 else real(who, key)
+
+    services.session_sent_before = not_yet_then_real
+    try:
+        with pytest.raises(services.AlreadySent) as raised:
+            services.log_session(*args, submission_key="c" * 32)
+    finally:
+        services.session_sent_before = real
+    assert raised.value.made.id == first.id and count_entries() == 1
+
+
 @pytest.mark.parametrize("data, message", [
     ({"format": "individual", "trainees": []}, "Choose who was present."),
     ({"format": "group", "trainees": ["TRAINEE"]}, "A group session needs at least two supervisees"),

@@ -142,6 +142,8 @@ class SessionForm(FlaskForm):
                            description=NOTE_HINT)
     signed_name = StringField(_l("Your full name, as your signature"), filters=[strip],
                               validators=[DataRequired(message=_l("Type your full name to sign.")), Length(max=120)])
+    # A random key per opening of the form, so that sending it twice logs one session.
+    submission_key = HiddenField(filters=[_submission_key])
     submit = SubmitField(_l("Log and sign session"))
 
     def validate_trainees(self, field):

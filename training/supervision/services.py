@@ -41,11 +41,16 @@ class EntryError(ServiceError):
 
 
 class AlreadySent(Exception):
-    """The hours form was sent again: ``entry`` is the entry its first sending made."""
+    """A form was sent again: ``made`` is what its first sending made (an hour entry from the
+    hours form, a supervision session from the session form)."""
 
-    def __init__(self, entry):
-        super().__init__(entry.id)
-        self.entry = entry
+    def __init__(self, made):
+        super().__init__(made.id)
+        self.made = made
+
+    @property
+    def entry(self):
+        return self.made
 
 
 # --- Checks ----------------------------------------------------------------------------------
@@ -446,13 +451,29 @@ def supervisee_ids(supervisor, on=None):
         SupervisorAssignment.supervisor_id == supervisor.id, SupervisorAssignment.current_filter(on))))
 
 
+def session_sent_before(supervisor, submission_key):
+    """The session a form with this key already logged, if it was sent before."""
+    if not submission_key:
+        return None
+    return db.session.scalar(select(SupervisionSession).join(HourEntry, HourEntry.session_id == SupervisionSession.id)
+                             .where(SupervisionSession.supervisor_id == supervisor.id,
+                                    HourEntry.submission_key == submission_key).limit(1))
+
+
 def log_session(supervisor, fmt, occurred_on, minutes, domain, topics, trainee_ids, signed_name, organisation="",
-                attributes=()):
+                attributes=(), submission_key=None):
     """Record a supervision session and, for each supervisee present, a signed hour entry.
 
     ``organisation`` is the work setting the entries count at in verification reports (empty:
     the supervisor's own). Each entry carries those of ``attributes`` its trainee's credentials
-    ask of supervision; one that no present trainee's credential asks about is refused."""
+    ask of supervision; one that no present trainee's credential asks about is refused.
+
+    ``submission_key`` is the sending form's random key, kept on each entry as the hours form
+    keeps its own: a form sent twice (a double click, a resend) logs one session. Raises
+    ``AlreadySent`` with that session then."""
+    earlier = session_sent_before(supervisor, submission_key)
+    if earlier is not None:
+        raise AlreadySent(earlier)
     if fmt not in ("individual", "group"):
         raise EntryError(_("Choose individual or group supervision."), "format")
     check_day(occurred_on)
@@ -493,14 +514,26 @@ def log_session(supervisor, fmt, occurred_on, minutes, domain, topics, trainee_i
                           domain=domain, supervision_format=fmt, session=session, status="approved",
                           supervisor_id=supervisor.id, reviewed_at=now, signed_name=session.signed_name,
                           note=session.topics, organisation=(organisation or "").strip(),
-                          attributes=",".join(sorted(asked[trainee.id])))
+                          attributes=",".join(sorted(asked[trainee.id])), submission_key=submission_key or None)
         db.session.add(entry)
-        db.session.flush()
+        _flush_session_entry(supervisor, submission_key)
         entry.signature_hash = entry_digest(entry, entry.signed_name, now)
     audit.record("supervision.logged", actor=supervisor, session=session.id, format=fmt, minutes=minutes,
                  trainees=[t.email for t in trainees], organisation=(organisation or "").strip())
     db.session.commit()
     return session
+
+
+def _flush_session_entry(supervisor, submission_key):
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The same form, sent a moment earlier by another request, logged its session first.
+        db.session.rollback()
+        earlier = session_sent_before(supervisor, submission_key)
+        if earlier is None:
+            raise
+        raise AlreadySent(earlier) from None
 
 
 # --- Progress ----------------------------------------------------------------------------------

@@ -523,13 +523,18 @@ def new_session():
     _session_choices(form, people)
     if request.method == "GET":
         form.occurred_on.data = date.today()
+        form.submission_key.data = secrets.token_hex(16)
         if request.args.get("trainee", "").isdigit():
             form.trainees.data = [int(request.args["trainee"])]
     if form.validate_on_submit():
         try:
             log_session(current_user, form.format.data, form.occurred_on.data, form.minutes, form.domain.data,
                         form.topics.data or "", form.trainees.data, form.signed_name.data,
-                        organisation=form.organisation.data or "", attributes=form.attributes.data or ())
+                        organisation=form.organisation.data or "", attributes=form.attributes.data or (),
+                        submission_key=form.submission_key.data)
+        except AlreadySent:
+            flash(_("This session was already logged and signed; it is listed once."), "info")
+            return redirect(url_for("supervision.supervisees"))
         except EntryError as error:
             db.session.rollback()
             show_error(form, error)
