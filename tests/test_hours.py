@@ -424,6 +424,21 @@ def test_a_session_form_shows_every_problem_at_once_beside_its_field(team, login
     assert count_entries() == 0
 
 
+def test_a_session_form_shows_the_services_problems_with_the_forms_in_one_round(team, login_as):
+    """A missing length, topics that identify someone and a signature that is not the supervisor's
+    name are all said at once, each beside its field, instead of one per sending."""
+    page = login_as(team["supervisor"]).post("/supervision/sessions/new", data={
+        "format": "individual", "trainees": [team["trainee"].id], "occurred_on": TODAY.isoformat(),
+        "hours": "", "domain": "Advocacy", "topics": "Rang her at 555 123 4567", "signed_name": "Nobody"})
+    assert page.status_code == 400
+    summary = page.text.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    for message in ("Enter how many hours.", "a phone number", "Type your full name exactly as it appears"):
+        assert message in summary, message
+    for field in ("hours", "topics", "signed_name"):
+        assert f'id="{field}-error"' in page.text, field
+    assert count_entries() == 0
+
+
 SETTING_CREDENTIAL = """slug: setting-aware
 title: Setting-Aware Peer Specialist
 certificate_prefix: SAP
@@ -511,6 +526,20 @@ def test_a_session_that_does_not_fit_everyone_present_is_refused(mixed_team, log
             **data}
     page = login_as(mixed_team["supervisor"]).post("/supervision/sessions/new", data=form)
     assert page.status_code == 400 and message in page.text, page.text[:3000]
+    assert count_entries() == 0
+
+
+def test_a_session_that_fits_nobody_says_every_problem_at_once(mixed_team, login_as):
+    """Problems only the service can see (a domain of one credential, a wrong signature, topics that
+    identify someone) come back together."""
+    page = login_as(mixed_team["supervisor"]).post("/supervision/sessions/new", data={
+        "format": "group", "occurred_on": TODAY.isoformat(), "hours": "1", "domain": "Crisis Support",
+        "topics": "Met client John Smith", "signed_name": "Someone Else",
+        "trainees": [mixed_team["trainee"].id, mixed_team["other_trainee"].id]})
+    assert page.status_code == 400
+    for message in ("Crisis Support is not a domain of Tina Trainee&#39;s credential", "a name",
+                    "Type your full name exactly as it appears"):
+        assert message in page.text, message
     assert count_entries() == 0
 
 

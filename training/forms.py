@@ -98,12 +98,20 @@ def choices(pairs):
 def show_error(form, error):
     """Put a service's error next to the field it names, or flash it when it names none.
 
-    Services raise errors with ``message`` and ``field`` attributes; views call this.
+    Services raise errors with ``message`` and ``field`` attributes, or with ``problems``, one
+    (field, message) pair each, when they refuse several things at once; views call this.
     """
+    problems = getattr(error, "problems", None) or [(getattr(error, "field", None), error.message)]
+    for name, message in problems:
+        show_problem(form, name, message)
+
+
+def show_problem(form, name, message):
+    """Put one message next to the field ``name``, or flash it when the form has no such field."""
     from flask import flash
 
-    field = getattr(form, error.field, None) if getattr(error, "field", None) else None
+    field = getattr(form, name, None) if name else None
     if field is not None:
-        field.errors = list(field.errors) + [error.message]
+        field.errors = list(field.errors) + [message]
     else:
-        flash(error.message, "error")
+        flash(message, "error")

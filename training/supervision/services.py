@@ -451,6 +451,74 @@ def supervisee_ids(supervisor, on=None):
         SupervisorAssignment.supervisor_id == supervisor.id, SupervisorAssignment.current_filter(on))))
 
 
+class SessionError(EntryError):
+    """A session refused, with one (field, message) per problem, so that each is shown beside its field."""
+
+    def __init__(self, problems):
+        super().__init__(" ".join(message for _, message in problems), problems[0][0])
+        self.problems = problems
+
+
+def session_problems(supervisor, fmt, occurred_on, minutes, domain, topics, trainee_ids, signed_name,
+                     organisation="", attributes=()):
+    """Every problem with a supervision session as (field, message) pairs, the first per field.
+
+    A value given as None is not checked: the session form passes None for a field it has
+    already refused, so that it shows its own problems and these in the same round."""
+    problems = {}
+
+    def refuse(field, message):
+        problems.setdefault(field, message)
+
+    def check(function, *args, **kwargs):
+        try:
+            function(*args, **kwargs)
+        except EntryError as error:
+            refuse(error.field, error.message)
+
+    if fmt is not None and fmt not in ("individual", "group"):
+        refuse("format", _("Choose individual or group supervision."))
+    if occurred_on is not None:
+        check(check_day, occurred_on)
+    if minutes is not None:
+        check(check_minutes, minutes)
+    check(check_text, topics, "topics")
+    check(check_text, organisation, "organisation")
+    if signed_name is not None and not supervisor.signature(signed_name):
+        refuse("signed_name", _("Type your full name exactly as it appears on your account (%(name)s) to sign.",
+                                name=supervisor.full_name))
+    trainees = _present(trainee_ids, fmt, supervisor, refuse) if trainee_ids is not None else []
+    asked = {}
+    for trainee in trainees:
+        if domain is not None and domain not in domains_for(trainee):
+            refuse("domain", _("%(domain)s is not a domain of %(name)s's credential. Choose another domain, or "
+                               "log their session on its own.", domain=local_domain_text(domain)[0],
+                               name=trainee.full_name))
+        if occurred_on is not None and minutes is not None and "hours" not in problems:
+            check(check_day_total, trainee, occurred_on, minutes, field="trainees")
+        asked[trainee.id] = set(attributes) & {a.key for a in hour_attributes_for(trainee, "supervision")}
+    if trainees and set(attributes) - set().union(*asked.values()):
+        refuse("attributes", _("Tick only the statements listed for the supervisees present."))
+    return list(problems.items())
+
+
+def _present(trainee_ids, fmt, supervisor, refuse):
+    """The supervisees present, when who was ticked fits the format; otherwise none, with the reason."""
+    trainee_ids = sorted(set(trainee_ids))
+    allowed = supervisee_ids(supervisor)  # only supervisees today: an ended assignment grants nothing
+    if not trainee_ids:
+        refuse("trainees", _("Choose who was present."))
+    elif any(t not in allowed for t in trainee_ids):
+        refuse("trainees", _("You can log supervision only for your own supervisees."))
+    elif fmt == "individual" and len(trainee_ids) != 1:
+        refuse("trainees", _("Individual supervision is with one supervisee; choose group for more."))
+    elif fmt == "group" and len(trainee_ids) < 2:
+        refuse("trainees", _("A group session needs at least two supervisees present."))
+    else:
+        return [db.session.get(User, t) for t in trainee_ids]
+    return []
+
+
 def session_sent_before(supervisor, submission_key):
     """The session a form with this key already logged, if it was sent before."""
     if not submission_key:
@@ -474,36 +542,13 @@ def log_session(supervisor, fmt, occurred_on, minutes, domain, topics, trainee_i
     earlier = session_sent_before(supervisor, submission_key)
     if earlier is not None:
         raise AlreadySent(earlier)
-    if fmt not in ("individual", "group"):
-        raise EntryError(_("Choose individual or group supervision."), "format")
-    check_day(occurred_on)
-    check_minutes(minutes)
-    check_text(topics, "topics")
-    check_text(organisation, "organisation")
-    trainee_ids = sorted(set(trainee_ids))
-    allowed = supervisee_ids(supervisor)  # only supervisees today: an ended assignment grants nothing
-    if not trainee_ids:
-        raise EntryError(_("Choose who was present."), "trainees")
-    if any(t not in allowed for t in trainee_ids):
-        raise EntryError(_("You can log supervision only for your own supervisees."), "trainees")
-    if fmt == "individual" and len(trainee_ids) != 1:
-        raise EntryError(_("Individual supervision is with one supervisee; choose group for more."), "trainees")
-    if fmt == "group" and len(trainee_ids) < 2:
-        raise EntryError(_("A group session needs at least two supervisees present."), "trainees")
-    if not supervisor.signature(signed_name):
-        raise EntryError(_("Type your full name exactly as it appears on your account (%(name)s) to sign.",
-                           name=supervisor.full_name), "signed_name")
-    trainees = [db.session.get(User, t) for t in trainee_ids]
-    attributes, asked = set(attributes), {}
-    for trainee in trainees:
-        if domain not in domains_for(trainee):
-            raise EntryError(_("%(domain)s is not a domain of %(name)s's credential. Choose another domain, or "
-                               "log their session on its own.", domain=local_domain_text(domain)[0],
-                               name=trainee.full_name), "domain")
-        check_day_total(trainee, occurred_on, minutes, field="trainees")
-        asked[trainee.id] = attributes & {a.key for a in hour_attributes_for(trainee, "supervision")}
-    if attributes - set().union(*asked.values()):
-        raise EntryError(_("Tick only the statements listed for the supervisees present."), "attributes")
+    problems = session_problems(supervisor, fmt, occurred_on, minutes, domain, topics, trainee_ids, signed_name,
+                                organisation, attributes)
+    if problems:
+        raise SessionError(problems)
+    trainees = [db.session.get(User, t) for t in sorted(set(trainee_ids))]
+    attributes = set(attributes)
+    asked = {t.id: attributes & {a.key for a in hour_attributes_for(t, "supervision")} for t in trainees}
     now = utcnow()
     session = SupervisionSession(supervisor_id=supervisor.id, format=fmt, occurred_on=occurred_on, minutes=minutes,
                                  domain=domain, topics=(topics or "").strip(),

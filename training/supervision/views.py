@@ -18,7 +18,7 @@ from training.credentials.services import (
     hour_attribute_hints,
 )
 from training.extensions import db
-from training.forms import ConfirmForm, choices, show_error
+from training.forms import ConfirmForm, choices, show_error, show_problem
 from training.http import content_disposition, page_count, page_number, paginate
 from training.i18n import language_name, user_locale
 from training.quizzes.progress import learning_of
@@ -63,6 +63,7 @@ from training.supervision.services import (
     pending_for,
     review_each,
     same_certificate_elsewhere,
+    session_problems,
     supervisee_ids,
     supervisees_of,
     weekly_minutes,
@@ -513,6 +514,29 @@ def _session_choices(form, people):
     form.attribute_hints = hints
 
 
+def _session_refused(form):
+    """Check the session form and, in the same round, what only the service can check (a signature,
+    topics that identify someone, a domain some supervisee's credential lacks), so that every
+    problem is shown at once. True when there is any."""
+    if form.validate():
+        problems = session_problems(current_user, form.format.data, form.occurred_on.data, form.minutes,
+                                    form.domain.data, form.topics.data or "", form.trainees.data,
+                                    form.signed_name.data, form.organisation.data or "", form.attributes.data or ())
+    else:
+        def given(name, empty=None):
+            field = getattr(form, name)
+            return empty if field.errors else (field.data if field.data is not None else empty)
+
+        problems = session_problems(
+            current_user, given("format"), given("occurred_on"), None if form.hours.errors else form.minutes,
+            given("domain") or None, given("topics", ""), given("trainees"), given("signed_name") or None,
+            given("organisation", ""), given("attributes", ()))
+    for name, message in problems:
+        if not getattr(form, name).errors:
+            show_problem(form, name, message)
+    return bool(form.errors)
+
+
 @bp.route("/supervision/sessions/new", methods=["GET", "POST"])
 @roles_required("supervisor")
 def new_session():
@@ -526,7 +550,7 @@ def new_session():
         form.submission_key.data = secrets.token_hex(16)
         if request.args.get("trainee", "").isdigit():
             form.trainees.data = [int(request.args["trainee"])]
-    if form.validate_on_submit():
+    if form.is_submitted() and not _session_refused(form):
         try:
             log_session(current_user, form.format.data, form.occurred_on.data, form.minutes, form.domain.data,
                         form.topics.data or "", form.trainees.data, form.signed_name.data,
