@@ -197,6 +197,15 @@ def test_import_with_errors_exits_non_zero_and_imports_nothing(runner, course):
     assert db.session.scalar(db.select(db.func.count()).select_from(Question)) == before
 
 
+def test_importing_a_file_with_no_questions_exits_non_zero_and_says_so(runner, course, tmp_path):
+    path = tmp_path / "empty.gift"
+    path.write_text("// nothing yet\n\n$CATEGORY: later\n", encoding="utf-8")
+    before = db.session.scalar(db.select(db.func.count()).select_from(Question))
+    result = runner.invoke(args=["questions", "import", str(path), "--course", course.slug])
+    assert result.exit_code != 0 and "empty.gift holds no questions to import; nothing was imported." in result.output
+    assert db.session.scalar(db.select(db.func.count()).select_from(Question)) == before
+
+
 def test_import_needs_a_course_unless_dry_run(runner):
     result = runner.invoke(args=["questions", "import", str(DATA / "all_forms.gift")])
     assert result.exit_code != 0 and "--course is needed" in result.output

@@ -395,6 +395,23 @@ def test_an_upload_without_a_file_gets_a_message(course, people, login_as):
     assert response.status_code == 400 and "Choose a file to upload." in response.text
 
 
+@pytest.mark.parametrize("content", [b"", b"// only a comment\n\n$CATEGORY: $course$/top/Empty\n\n",
+                                     b"::Essay:: Write about hope.{}\n"])
+def test_a_file_with_no_questions_to_import_is_refused_and_nothing_is_saved(course, people, login_as, content):
+    client = login_as(people["admin"])
+    before = db.session.scalar(db.select(db.func.count()).select_from(Question))
+    response = _upload(client, course, content)
+    assert response.status_code == 400
+    assert "This file holds no questions to import" in response.text and "Import 0 questions" not in response.text
+    assert 'id="file-error"' in response.text
+    # Sent straight to the confirmation, it imports nothing either, and says why.
+    confirmed = client.post("/admin/questions/import/confirm", data={
+        "course": course.slug, "format": "gift", "category": "uploaded", "filename": "bank.gift",
+        "content": content.decode()}, follow_redirects=True)
+    assert "This file holds no questions to import" in confirmed.text
+    assert db.session.scalar(db.select(db.func.count()).select_from(Question)) == before
+
+
 def test_aiken_upload(course, people, login_as):
     preview = _upload(login_as(people["admin"]), course, (DATA / "sample.aiken.txt").read_bytes(), fmt="aiken")
     assert "Import 2 questions" in preview.text

@@ -160,6 +160,8 @@ def questions_import(path, slug, category, fmt, dry_run, as_json):
     if result.errors:
         raise click.ClickException(ngettext("%(num)d error; nothing was imported.", "%(num)d errors; nothing was imported.",
                                             len(result.errors))) from None
+    if not result.delivered:
+        raise click.ClickException(_("%(path)s holds no questions to import; nothing was imported.", path=path))
     if dry_run:
         if as_json:
             click.echo(json.dumps([q.as_json() for q in result.questions], indent=2, ensure_ascii=False))

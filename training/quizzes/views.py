@@ -9,6 +9,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -217,6 +218,11 @@ def bank():
                            questions=questions, counts=counts, quizzes=quizzes)
 
 
+NOTHING_TO_IMPORT = _l("This file holds no questions to import, so nothing was saved. Check that it is the "
+                      "question bank you meant, that the format chosen is its format, and that it has at least one "
+                      "question other than essays and descriptions, which the platform skips.")
+
+
 def _parse(text, fmt, category):
     return (parse_aiken if fmt == "aiken" else parse_gift)(text, category=category)
 
@@ -241,6 +247,9 @@ def import_bank():
                 form.file.errors.append(_("The file is not UTF-8 text. Export it from Moodle again as UTF-8."))
             else:
                 result = _parse(text, form.format.data, form.category.data or "")
+                if not result.errors and not result.delivered:
+                    form.file.errors.append(str(NOTHING_TO_IMPORT))
+                    return _import_page(form)
                 confirm = ConfirmImportForm(course=form.course.data, format=form.format.data,
                                             category=form.category.data or "", filename=upload.filename or "",
                                             content=text)
@@ -248,6 +257,10 @@ def import_bank():
                 return render_template("quizzes/import_preview.html", result=result, confirm=confirm,
                                        course=course, filename=upload.filename,
                                        drawn_by=quizzes_by_category(course), counts=bank_counts(course))
+    return _import_page(form)
+
+
+def _import_page(form):
     course = db.session.scalar(select(Course).where(Course.slug == form.course.data, Course.active)) \
         if form.course.data else None
     course = course or next(iter(active_courses()), None)
@@ -268,6 +281,9 @@ def import_confirm():
     if result.errors:
         flash(_("The file has errors, so nothing was imported."), "error")
         return redirect(url_for("quizzes.import_bank"))
+    if not result.delivered:
+        flash(str(NOTHING_TO_IMPORT), "error")
+        return redirect(url_for("quizzes.import_bank", course=course.slug))
     source = f"upload:{(form.filename.data or 'questions')[:200]}"
     report = import_questions(course, result, source, actor=current_user)
     db.session.commit()
