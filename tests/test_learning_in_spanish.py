@@ -206,6 +206,14 @@ def test_content_problems_are_reported_in_the_administrators_language(app, tmp_p
     assert "la traducción tiene 8 preguntas; el archivo que traduce tiene 9" in message
 
 
+def test_the_import_form_names_each_course_in_the_readers_language(course, make_user, login_as):
+    admin = make_user("alba@example.org", roles=("admin",), locale="es")
+    page = login_as(admin).get("/admin/questions/import").text
+    select = page.split('<select id="course"', 1)[1].split("</select>", 1)[0]
+    assert "Fundamentos del apoyo entre pares para la recuperación" in select
+    assert "Foundations of Peer Recovery Support" not in select
+
+
 def test_an_import_is_previewed_in_spanish_with_its_problems(course, make_user, login_as, fragments):
     admin = make_user("alba@example.org", roles=("admin",), locale="es")
     client = login_as(admin)

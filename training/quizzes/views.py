@@ -188,7 +188,7 @@ def _course_by_slug(slug):
 
 
 def _course_choices():
-    return choices([(c.slug, c.title) for c in active_courses()])
+    return choices([(c.slug, localized(c, "title")) for c in active_courses()])
 
 
 def _courses_and_selected():
