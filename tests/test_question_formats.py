@@ -56,10 +56,37 @@ def test_every_gift_form_parses():
 
 def test_categories_line_numbers_and_comments():
     q = by_title(parsed("all_forms.gift"))
-    assert q["Single choice"].category == "$course$/Foundations/Basics"
+    # Moodle's context prefix ("$course$/", and its "top" category after it) names no category of ours.
+    assert q["Single choice"].category == "Foundations/Basics"
     assert q["Single choice"].line == 6
     assert q["HTML format"].category == "formats"
     assert all(not t.startswith("//") for t in q)
+
+
+@pytest.mark.parametrize("line, category", [
+    ("$CATEGORY: $course$/top/Default for Peer Support", "Default for Peer Support"),
+    ("$CATEGORY: $course$/Ethics", "Ethics"),
+    ("$CATEGORY: $system$/top/Shared/Boundaries", "Shared/Boundaries"),
+    ("$CATEGORY: $module$/top", "top"),
+    ("$CATEGORY: ethics/$course$/notes", "ethics/$course$/notes"),
+])
+def test_moodles_context_prefix_is_stripped_from_category_names(line, category):
+    result = parse_gift(f"{line}\n\n::Q:: Hope can be shared.{{T}}\n")
+    assert result.errors == [] and result.questions[0].category == category
+
+
+def test_a_question_imported_with_moodles_prefix_is_updated_in_place_not_imported_again(app, course):
+    old = Question(course_id=course.id, key="$course$/top/Ethics/Q", category="$course$/top/Ethics", qtype="true_false",
+                   title="Q", stem="Hope can be shared.", stem_format="moodle", stem_html="", data={"answer": True},
+                   explanation="", source_file="bank.gift", source_line=3)
+    db.session.add(old)
+    db.session.commit()
+    report = import_questions(course, parse_gift("$CATEGORY: $course$/top/Ethics\n\n::Q:: Hope can be shared.{T}\n"),
+                              "bank.gift")
+    db.session.commit()
+    assert (report.created, report.updated) == (0, 1)
+    db.session.refresh(old)
+    assert (old.key, old.category) == ("Ethics/Q", "Ethics")
 
 
 def test_text_formats_and_sanitising():

@@ -173,6 +173,16 @@ def _parse_block(lines, start, category, warnings):
     return question
 
 
+# Moodle's export starts a category with the context it belongs to ("$course$/", "$system$/") and,
+# since Moodle 3.5, its root category ("top/"): they name no category of a course here.
+MOODLE_CONTEXT = re.compile(r"^\$(?:course|coursecategory|system|module|cat)\$/(?:top/(?=.))?")
+
+
+def category_name(text):
+    """A ``$CATEGORY`` line's category as it is stored: without Moodle's context prefix."""
+    return MOODLE_CONTEXT.sub("", text.strip()).strip()
+
+
 def parse_gift(text, category=""):
     """Parse GIFT text into questions, errors and warnings (see ParseResult)."""
     result = ParseResult([], [])
@@ -180,7 +190,7 @@ def parse_gift(text, category=""):
     for start, lines in _blocks(text):
         first = lines[0]
         if first.startswith("$CATEGORY:"):
-            category = first.split(":", 1)[1].strip()
+            category = category_name(first.split(":", 1)[1])
             if len(category) > CATEGORY_LENGTH:
                 result.errors.append(ParseError(start, _("a category name can be at most %(n)d characters long",
                                                          n=CATEGORY_LENGTH)))

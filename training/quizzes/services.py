@@ -89,7 +89,7 @@ def import_questions(course, result, source_file, actor=None, record=True, trans
             "explanation": parsed.explanation, "source_file": source_file, "source_line": parsed.line,
             "active": True,
         }
-        question = existing.get(key)
+        question = existing.get(key) or _imported_with_moodles_prefix(existing, key)
         if question is None:
             question = Question(course_id=course.id, key=key, **values)
             db.session.add(question)
@@ -110,6 +110,21 @@ def import_questions(course, result, source_file, actor=None, record=True, trans
         audit.record("questions.imported", actor=actor, course=course.slug, file=source_file,
                      created=report.created, updated=report.updated, skipped=len(report.skipped))
     return report
+
+
+# The prefixes Moodle's context once left at the start of stored categories (see ``category_name``).
+MOODLE_PREFIXES = tuple(f"${context}$/{top}" for context in ("course", "coursecategory", "system", "module", "cat")
+                        for top in ("top/", ""))
+
+
+def _imported_with_moodles_prefix(existing, key):
+    """A question imported before categories lost Moodle's context prefix: updated in place, under
+    its key as it is now, instead of being imported again beside it."""
+    question = next((existing.pop(prefix + key) for prefix in MOODLE_PREFIXES if prefix + key in existing), None)
+    if question is not None:
+        question.key = key
+        existing[key] = question
+    return question
 
 
 def _translation_values(parsed, source_file):
