@@ -52,6 +52,11 @@ IDENTIFYING = [
     ("vive en Av. de la Reforma 222", "a street address"),
     ("C/ Luna, 5", "a street address"),
     ("Su teléfono es seis uno dos tres cuatro cinco seis siete ocho", "a phone number"),
+    # Feminine forms of the words for the people supported.
+    ("Hablé con la clienta Marta Ruiz sobre su vivienda", "a name"),
+    ("Marta Ruiz (clienta) llamó dos veces", "a name"),
+    ("las clientas Rosa y Elena", "a name"),
+    ("clienta nº 4567-22", "a record or case number"),
 ]
 
 ORDINARY = [
@@ -92,6 +97,7 @@ ORDINARY = [
     "Participante, martes: hablamos de desencadenantes.",
     "Lectura de la Guía de Apoyo entre Pares, página 12.",
     "Caminamos 3 cuadras por la Avenida con el participante.",
+    "Acompañé a la clienta B a su cita; la clienta habló de sus metas.",
 ]
 
 
@@ -110,6 +116,28 @@ def test_the_message_says_what_was_found_and_what_is_fine(app):
     assert message.startswith("This looks like it contains a name and a phone number.")
     assert "client A" in message
     assert identifier_message("Met with client A about goals.") is None
+
+
+def test_the_message_lists_three_kinds_found_as_a_sentence_would(app):
+    message = identifier_message("Met with client John Smith, jsmith@example.org, call 555-123-4567")
+    assert message.startswith("This looks like it contains a name, an e-mail address, and a phone number.")
+
+
+def test_the_message_lists_the_kinds_found_in_spanish(app):
+    from flask_babel import force_locale
+
+    with app.test_request_context(), force_locale("es"):
+        message = identifier_message("Hablé con la clienta Marta Ruiz, marta@example.org, tel. 612 345 678")
+    assert "contiene un nombre, una dirección de correo electrónico y un número de teléfono." in message
+
+
+@pytest.mark.parametrize("note", ["expediente 12345678", "case 12345678", "MRN 44123456", "clienta nº 12345678"])
+def test_an_eight_digit_record_number_is_not_also_called_a_phone_number(note):
+    assert find_identifiers(note) == ["a record or case number"]
+
+
+def test_a_phone_number_beside_a_record_number_is_still_found():
+    assert find_identifiers("case 12345678, call 555-123-4567") == ["a record or case number", "a phone number"]
 
 
 @pytest.mark.parametrize("note, kind", IDENTIFYING[:10])

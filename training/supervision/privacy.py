@@ -12,6 +12,8 @@ gmail punto com", "nació el 3 de marzo de 1980", "Calle Mayor 12", "expediente 
 import re
 from datetime import date
 
+from babel.lists import format_list
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -22,7 +24,7 @@ DIGIT_WORD = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|" \
              r"cero|uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve)"
 # People a trainee supports, as notes usually call them.
 SUPPORTED = r"(?i:clients?|patients?|participants?|mentees?|service users?|consumers?|peers? supported|" \
-            r"participantes?|clientes?|pacientes?|usuari[oa]s?|personas? (?:atendid|acompañad)[oa]s?)"
+            r"participantes?|client[ea]s?|pacientes?|usuari[oa]s?|personas? (?:atendid|acompañad)[oa]s?)"
 UPPER, LOWER = "A-ZÁÉÍÓÚÑÜ", "a-záéíóúñü"
 CAPITALISED = rf"[{UPPER}][{LOWER}]+(?:['’-][A-Za-z{UPPER}{LOWER}][{LOWER}]+)?"
 # Capitalised words that follow "client" in ordinary notes and are not names.
@@ -61,7 +63,7 @@ WORDED_DATE = re.compile(rf"\b(?:{MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?|\d{{1
                          rf"(?:(?:of|de)\s+)?{MONTHS}\.?,?)(?:\s+de)?\s+((?:19|20)\d{{2}})\b", re.IGNORECASE)
 RECORD = re.compile(
     r"\b(?:mrn|nhs|ssn|sin|record|case|file|patient|client|member|medicaid|medicare|insurance|policy|id|"
-    r"expediente|historia(?: clínica)?|caso|ficha|paciente|cliente|dni|nie|curp|nss|póliza)\s*"
+    r"expediente|historia(?: clínica)?|caso|ficha|paciente|client[ea]|dni|nie|curp|nss|póliza)\s*"
     r"(?:no\.?|number|#|id|n\.?\s?[º°o]\.?|núm\.?|número)?\s*[:#]?\s*[A-Z]{0,3}\d[\d -]{3,}\d[A-Z]{0,2}\b",
     re.IGNORECASE)
 SSN = re.compile(r"\b\d{3}-\d{2}-\d{4}\b")
@@ -84,6 +86,13 @@ NAME_BEFORE_CLIENT = re.compile(rf"\b({CAPITALISED}\s+{CAPITALISED})\s*(?:\(|,|-
                                 rf"{SUPPORTED}\b")
 TITLED_NAME = re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Sr|Sra|Srta|Dña|Doña)\.?\s+{CAPITALISED}")
 LONG_NUMBER = re.compile(r"\b\d{7,}\b")
+
+
+def _without(text, *patterns):
+    """``text`` with what ``patterns`` match blanked out, so that another check does not find it again."""
+    for pattern in patterns:
+        text = pattern.sub(lambda match: " " * len(match.group(0)), text)
+    return text
 
 
 def _names(pattern, text):
@@ -115,7 +124,8 @@ CHECKS = [
     (_l("a date of birth"), _date_of_birth),
     (_l("a record or case number"), lambda text: bool(RECORD.search(text) or SSN.search(text))),
     (_l("a street address"), lambda text: bool(STREET.search(text) or CALLE.search(text) or POSTCODE.search(text))),
-    (_l("a phone number"), lambda text: bool(PHONE.search(text) or PHONE_IN_WORDS.search(text))),
+    # The digits of a record number ("case 12345678") are not a phone number as well.
+    (_l("a phone number"), lambda text: bool(PHONE.search(_without(text, RECORD, SSN)) or PHONE_IN_WORDS.search(text))),
     (_l("a long number that may identify someone"), lambda text: bool(LONG_NUMBER.search(text))),
 ]
 
@@ -135,6 +145,8 @@ def identifier_message(text):
     found = find_identifiers(text)
     if not found:
         return None
+    # "a name, an e-mail address and a phone number", as the reader's language lists things.
+    kinds = format_list([str(kind) for kind in found], locale=get_locale() or "en")
     return _("This looks like it contains %(kinds)s. Notes must never identify the people you support: describe "
              "what happened without names, contact details, dates of birth, addresses or record numbers "
-             "(a letter such as \u201cclient A\u201d is fine).", kinds=_(" and ").join(str(kind) for kind in found))
+             "(a letter such as \u201cclient A\u201d is fine).", kinds=kinds)
