@@ -87,15 +87,18 @@ def test_invite_refuses_bad_input_and_saves_nothing(people, login_as):
     client = login_as(people["admin"])
     before = db.session.scalar(db.select(db.func.count()).select_from(User))
     page = client.post("/admin/people/invite", data={"full_name": "", "email": "not-an-email", "roles": []})
+    # Refused as every other form refuses bad input: 400, with the messages beside the fields.
+    assert page.status_code == 400
     assert "Enter the person&#39;s full name." in page.text
     assert "Enter an e-mail address like name@example.org." in page.text
     assert "Choose at least one role." in page.text
     page = client.post("/admin/people/invite", data={"full_name": "X", "email": "trainee@example.org",
                                                      "roles": ["trainee"]})
-    assert "already has an account" in page.text
+    assert page.status_code == 400 and "already has an account" in page.text
     page = client.post("/admin/people/invite", data={"full_name": "X", "email": "x@example.org",
                                                      "roles": ["wizard"]})
-    assert "Choose from the roles listed." in page.text
+    assert page.status_code == 400 and "Choose from the roles listed." in page.text
+    assert client.get("/admin/people/invite").status_code == 200
     assert db.session.scalar(db.select(db.func.count()).select_from(User)) == before
 
 

@@ -78,7 +78,7 @@ def invite_person():
                 return _invitation_link_page(user, link)
             flash(_("Invitation sent to %(email)s.", email=user.email), "success")
             return redirect(url_for("admin.person", user_id=user.id))
-    return render_template("admin/invite.html", form=form)
+    return render_template("admin/invite.html", form=form), 400 if form.errors else 200
 
 
 def _supervisor_choices(user):
