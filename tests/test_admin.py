@@ -102,6 +102,17 @@ def test_invite_refuses_bad_input_and_saves_nothing(people, login_as):
     assert db.session.scalar(db.select(db.func.count()).select_from(User)) == before
 
 
+def test_a_text_over_its_length_limit_is_refused_with_the_fields_name(people, login_as):
+    page = login_as(people["admin"]).post("/admin/people/invite", data={
+        "full_name": "x" * 121, "email": "long@example.org", "roles": ["trainee"]})
+    assert page.status_code == 400
+    error = page.text.split('id="full_name-error">', 1)[1].split("</p>", 1)[0]
+    assert error == "“Full name” can be at most 120 characters long; this one has 121."
+    spanish = login_as(people["admin"]).post("/admin/people/invite", headers={"Accept-Language": "es"}, data={
+        "full_name": "x" * 121, "email": "long@example.org", "roles": ["trainee"]}).text
+    assert "«Nombre completo» admite como máximo 120 caracteres; el texto escrito tiene 121." in spanish
+
+
 def test_invite_with_several_roles(people, login_as, caplog):
     caplog.set_level("INFO", logger="training.mail")
     client = login_as(people["admin"])

@@ -26,6 +26,22 @@ class DateField(wtforms.DateField):
             raise StopValidation(_l("Enter a date between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR))
 
 
+class Length(wtforms.validators.Length):
+    """WTForms' length check, whose message names the field it is about ("“Topics” can be at most
+    2000 characters long"): beside the field or in the list of every problem at the top of the
+    page, "Field cannot be longer than 2000 characters" leaves the reader to guess which."""
+
+    def __call__(self, form, field):
+        length = len(field.data) if field.data else 0
+        if self.message is not None or self.min > 0 or self.max < 0 or length <= self.max:
+            return super().__call__(form, field)
+        from flask_babel import format_number, gettext
+
+        raise wtforms.validators.ValidationError(gettext(
+            "“%(field)s” can be at most %(max)s characters long; this one has %(length)s.",
+            field=str(field.label.text), max=format_number(self.max), length=format_number(length)))
+
+
 class NotBefore:
     """A validator: the field's date is not before the date of the field named ``other`` (a range's
     "to" and its "from"), when both are given."""

@@ -8,10 +8,10 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Optional
 
 from training.auth.models import ROLES
-from training.forms import CheckboxesField, DateField, NotBefore, choices, strip
+from training.forms import CheckboxesField, DateField, Length, NotBefore, choices, strip
 
 ROLE_CHOICES = choices(ROLES.items())
 ROLE_INVALID = _l("Choose from the roles listed.")

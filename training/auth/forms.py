@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Email, EqualTo, Optional, Regexp
 
-from training.forms import strip
+from training.forms import Length, strip
 
 EMAIL = [DataRequired(message=_l("Enter your e-mail address.")),
          Email(message=_l("Enter an e-mail address like name@example.org.")), Length(max=254)]

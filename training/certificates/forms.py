@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Optional
 
-from training.forms import DateField, NotBefore, choices, strip
+from training.forms import DateField, Length, NotBefore, choices, strip
 
 
 class VerifyForm(FlaskForm):

@@ -13,9 +13,9 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, NumberRange, Optional, ValidationError
 
-from training.forms import CheckboxesField, DateField, choices, strip
+from training.forms import CheckboxesField, DateField, Length, choices, strip
 
 TIME_INVALID = _l("Enter a time like 09:30.")
 

@@ -9,9 +9,9 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
-from training.forms import DateField, DecimalTextField, choices, strip
+from training.forms import DateField, DecimalTextField, Length, choices, strip
 
 
 class SignForm(FlaskForm):

@@ -2,9 +2,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Optional
 
-from training.forms import choices, strip
+from training.forms import Length, choices, strip
 
 FORMATS = choices([("gift", "Moodle GIFT"), ("aiken", "Aiken")])
 

@@ -15,9 +15,9 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
+from wtforms.validators import DataRequired, InputRequired, Optional, StopValidation
 
-from training.forms import CheckboxesField, DateField, DecimalTextField, NotBefore, choices, strip
+from training.forms import CheckboxesField, DateField, DecimalTextField, Length, NotBefore, choices, strip
 from training.supervision.models import FORMATS, KINDS, LISTED_KINDS
 from training.supervision.wellbeing import QUESTIONS
 
