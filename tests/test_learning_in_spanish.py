@@ -175,6 +175,24 @@ def test_an_attempt_started_in_spanish_stays_in_spanish_and_says_so_in_english(c
     assert len(re.findall(r'<fieldset class="question" id="question-\d+" lang="es">', page)) == len(attempt.slots)
 
 
+def test_an_attempt_started_in_english_does_not_claim_spanish_is_missing(course, people, login_as):
+    """Questions that have a Spanish version but were frozen in English, because the attempt
+    started in English, are said to be in the attempt's language, not missing in Spanish."""
+    module = course.active_modules[0]
+    client = login_as(people["trainee"])
+    client.post(f"/quizzes/{module.quiz.id}/start")
+    attempt = db.session.scalar(db.select(QuizAttempt))
+    client.post("/language", data={"locale": "es", "next": "/"})
+    page = client.get(f"/attempts/{attempt.id}").text
+    assert html_lang(page) == "es"
+    assert "todavía no están disponibles en español" not in page
+    assert "Algunas preguntas se muestran en inglés, el idioma en que empezó este intento." in page
+    client.post(f"/attempts/{attempt.id}", data=form_for(right_answers(attempt), attempt))
+    review = client.get(f"/attempts/{attempt.id}/review").text
+    assert "todavía no están disponibles en español" not in review
+    assert "Algunas preguntas se muestran en inglés, el idioma en que empezó este intento." in review
+
+
 def test_an_english_trainee_sees_english_and_no_note(course, people, login_as):
     module = course.active_modules[0]
     client = login_as(people["trainee"])

@@ -160,10 +160,15 @@ def review(attempt_id):
 
 def _languages(attempt):
     """Each question's language where it differs from the page's (a question without a version in
-    the reader's language is shown as written), and the languages those questions are in."""
+    the reader's language is shown as written), the languages those questions are in, and whether
+    they are so because the attempt started in another language rather than for want of a version."""
     page = current_language()
     other = {slot.id: language for slot in attempt.slots for language in [slot_language(slot)] if language != page}
-    return {"slot_languages": other, "page_in_original": page == CONTENT_LANGUAGE,
+    # A question with a version in the page's language, shown in another, was frozen so at the start.
+    as_started = page == CONTENT_LANGUAGE or any(
+        translation.locale == page for slot in attempt.slots if slot.id in other
+        for translation in slot.question.translations)
+    return {"slot_languages": other, "shown_as_started": as_started,
             "fallback_languages": ", ".join(language_name(code) for code in sorted(set(other.values())))}
 
 
