@@ -253,6 +253,36 @@ def test_the_overview_says_when_the_next_attempt_opens(course, people, login_as)
     assert "your next attempt opens at" in response.text and "UTC" in response.text
 
 
+def _use_every_exam_attempt(trainee, course):
+    exam = _open_exam(trainee, course)
+    start = utcnow() - timedelta(days=2)
+    attempts = []
+    for number in range(exam.attempts_allowed):
+        moment = start + timedelta(hours=2 * number)
+        attempts.append(submit_attempt(start_attempt(trainee, exam, now=moment), {}, now=moment + timedelta(minutes=5)))
+    return exam, attempts
+
+
+def test_a_trainee_who_used_every_exam_attempt_is_told_so_everywhere(course, people, login_as):
+    """No page keeps asking a trainee to pass an exam they can no longer take, or promises a review
+    that can no longer come."""
+    exam, attempts = _use_every_exam_attempt(people["trainee"], course)
+    client = login_as(people["trainee"])
+    used = f"You have used all {exam.attempts_allowed} attempts allowed for this exam."
+    overview = client.get(f"/quizzes/{exam.id}").text
+    assert used in overview and "allowed for this quiz" not in overview
+    dashboard = client.get("/dashboard").text
+    assert "pass its final exam to complete the course" not in dashboard
+    assert "You have used every attempt at the final exam of Foundations of Peer Recovery Support." in dashboard
+    assert f'href="/quizzes/{exam.id}"' in dashboard
+    assert used in client.get(f"/courses/{course.slug}").text
+    review = client.get(f"/attempts/{attempts[-1].id}/review").text
+    assert "appears once you pass" not in review
+    assert "You have used every attempt without passing, so the answers to this exam are not shown." in review
+    client.post("/language", data={"locale": "es"})
+    assert "Usted ya usó todos los intentos del examen final de" in client.get("/dashboard").text
+
+
 def test_the_time_limit_is_enforced_by_the_server_clock(course, people):
     trainee = people["trainee"]
     exam = _open_exam(trainee, course)

@@ -9,11 +9,12 @@ from training.auth.access import page_to_show, safe_next_url
 from training.auth.models import User, UserRole
 from training.cohorts.dashboard import trainer_overview
 from training.core import bp
-from training.courses.services import active_courses, progress_for, training_minutes_by_domain
+from training.courses.services import active_courses, final_exam, progress_for, training_minutes_by_domain
 from training.credentials.evaluation import evaluate
 from training.extensions import db
 from training.i18n import LANGUAGES, SESSION_KEY, known, language_name
 from training.quizzes.progress import learning_of
+from training.quizzes.services import quiz_status
 from training.supervision.assessments import most_at_risk
 from training.supervision.risk import own_flags
 from training.supervision.services import caseload, pending_count, returned_count, unsupervised_pending_count
@@ -39,6 +40,12 @@ def dashboard():
         progress = progress_for(current_user, courses, evaluations[0].facts.completions if evaluations else None)
         context["progress"] = progress
         context["next_step"] = next((p for p in progress if p.next_module), None)
+        # Every module done is not every course done: a course may still wait for its final exam.
+        waiting = None if context["next_step"] else next(
+            (p for p in progress if not p.completed_at and not p.locked_by), None)
+        exam = final_exam(waiting.course) if waiting else None
+        context["waiting"] = waiting
+        context["waiting_exam"] = quiz_status(current_user, exam) if exam else None
         context["training_minutes"] = training_minutes_by_domain(
             current_user, evaluations[0].facts.credits if evaluations else None)
         context["own_risk"] = own_flags(current_user, evaluations=evaluations)

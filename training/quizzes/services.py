@@ -209,6 +209,11 @@ class QuizStatus:
             return None
         return max(0, self.quiz.attempts_allowed - len(self.attempts))
 
+    @property
+    def out_of_attempts(self):
+        """Every attempt allowed is used and none passed: the quiz cannot be passed any more."""
+        return not self.passed and not self.in_progress and self.attempts_left == 0
+
 
 def finish_overdue(attempt, now=None):
     """Close an attempt whose time ran out, with the answers saved before the deadline."""
@@ -235,6 +240,11 @@ def quiz_status(user, quiz, now=None):
         status.refusal = _("You have passed. No more attempts are needed.")
     elif quiz.attempts_allowed and len(attempts) >= quiz.attempts_allowed:
         status.refusal = ngettext(
+            "You have used the %(num)d attempt allowed for this exam. "
+            "Ask your programme administrator if you need another.",
+            "You have used all %(num)d attempts allowed for this exam. "
+            "Ask your programme administrator if you need another.", quiz.attempts_allowed) \
+            if quiz.is_final_exam else ngettext(
             "You have used the %(num)d attempt allowed for this quiz. "
             "Ask your programme administrator if you need another.",
             "You have used all %(num)d attempts allowed for this quiz. "
