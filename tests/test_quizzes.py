@@ -185,6 +185,17 @@ def test_save_and_continue_later_keeps_answers(people, login_as, quiz):
     assert "checked" in client.get(f"/attempts/{attempt.id}").text
 
 
+def test_saving_a_timed_attempt_for_later_says_the_clock_keeps_running(course, people, login_as):
+    exam = _open_exam(people["trainee"], course)
+    client = login_as(people["trainee"])
+    client.post(f"/quizzes/{exam.id}/start")
+    attempt = db.session.scalar(db.select(QuizAttempt))
+    page = client.post(f"/attempts/{attempt.id}", data={"action": "save"}, follow_redirects=True).text
+    assert "You can come back to this attempt later." not in page
+    deadline = attempt.deadline_at.strftime("%H:%M")
+    assert "Your answers are saved. The time limit keeps running: submit by" in page and deadline in page
+
+
 def test_the_draw_prefers_questions_not_seen_before(people, quiz):
     trainee = people["trainee"]
     bank = db.session.scalar(db.select(db.func.count()).select_from(Question).where(

@@ -43,7 +43,7 @@ from training.quizzes.services import (
     start_attempt,
     submit_attempt,
 )
-from training.templating import format_number
+from training.templating import format_datetime, format_number
 
 
 def _quiz_or_404(quiz_id):
@@ -122,7 +122,11 @@ def attempt(attempt_id):
             responses = read_responses(attempt, request.form)
             if request.form.get("action") == "save":
                 save_responses(attempt, responses)
-                flash(_("Your answers are saved. You can come back to this attempt later."), "success")
+                if attempt.deadline_at:  # leaving the page does not stop the clock
+                    flash(_("Your answers are saved. The time limit keeps running: submit by %(moment)s, or "
+                            "the answers saved by then count.", moment=format_datetime(attempt.deadline_at)), "info")
+                else:
+                    flash(_("Your answers are saved. You can come back to this attempt later."), "success")
                 return redirect(url_for("quizzes.overview", quiz_id=attempt.quiz_id))
             unanswered = [s for s in attempt.slots if responses.get(s.id) in (None, "", [], {})]
             if unanswered and request.form.get("blanks_ok") != "yes":
