@@ -164,6 +164,18 @@ def test_a_finished_attempt_cannot_be_submitted_again_or_rescored(people, login_
     assert db.session.get(QuizAttempt, attempt.id).score == 0.0
 
 
+def test_answers_sent_again_to_a_submitted_attempt_are_said_not_to_count(people, login_as, quiz):
+    """Back button or a second tab: the trainee learns the answers just sent changed nothing."""
+    client = login_as(people["trainee"])
+    client.post(f"/quizzes/{quiz.id}/start")
+    attempt = db.session.scalar(db.select(QuizAttempt))
+    client.post(f"/attempts/{attempt.id}", data={"action": "submit", "blanks_ok": "yes"})
+    page = client.post(f"/attempts/{attempt.id}", data=form_for(right_answers(attempt), attempt),
+                       follow_redirects=True).text
+    assert "This attempt was submitted already, so the answers just sent were not saved." in page
+    assert "already" not in client.get(f"/attempts/{attempt.id}", follow_redirects=True).text
+
+
 def test_another_trainee_can_neither_see_nor_submit_an_attempt(people, login_as, quiz):
     login_as(people["trainee"]).post(f"/quizzes/{quiz.id}/start")
     attempt = db.session.scalar(db.select(QuizAttempt))

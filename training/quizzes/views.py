@@ -109,10 +109,13 @@ def start(quiz_id):
 def attempt(attempt_id):
     """Answer the questions of an attempt; save for later or submit."""
     attempt = _own_attempt_or_404(attempt_id)
-    if finish_overdue(attempt):
+    overdue = finish_overdue(attempt)
+    if overdue:
         db.session.commit()
         flash(_("The time limit passed, so the attempt was submitted with the answers saved in time."), "info")
     if attempt.finished:
+        if request.method == "POST" and not overdue:  # sent again: from the back button or a second tab
+            flash(_("This attempt was submitted already, so the answers just sent were not saved."), "info")
         return redirect(url_for("quizzes.review", attempt_id=attempt.id))
     form = ConfirmForm()
     if request.method == "POST":
