@@ -312,6 +312,17 @@ def test_an_altered_or_unknown_code_gets_a_helpful_404(certificate, client):
     assert client.get("/verify/" + altered + ".json").status_code == 404
 
 
+def test_a_machine_asking_for_an_unknown_code_gets_a_json_404(certificate, client):
+    """A program reading the signed credential is answered in JSON, not with the HTML form."""
+    altered = certificate.code[:-1] + ("A" if certificate.code[-1] != "A" else "B")
+    for response in (client.get(f"/verify/{altered}.json"), client.get(f"/verify/{altered}.jwt"),
+                     client.get(f"/verify/{altered}", headers={"Accept": "application/vc"})):
+        assert response.status_code == 404 and response.mimetype == "application/json"
+        assert response.json == {"error": "not_found", "message": "No certificate has this code."}
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Certificate not found" in client.get(f"/verify/{altered}").text  # people still get the page
+
+
 def test_normalising_codes():
     assert normalise_code(" abcd-efgh o1l ") == "ABCDEFGH011"
 

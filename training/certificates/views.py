@@ -92,6 +92,14 @@ def _certificate_or_404(code):
     return certificate
 
 
+def _unknown_code_json():
+    """What a program asking for the signed credential of an unknown code gets: JSON it can read."""
+    body = json.dumps({"error": "not_found", "message": _("No certificate has this code.")})
+    response = _credential_response(body, "application/json")
+    response.status_code = 404
+    return response
+
+
 # Media types a client may ask /verify/<code> for instead of the page.
 JSON_TYPES = ["application/vc", "application/vc+ld+json", "application/ld+json", "application/json"]
 
@@ -123,8 +131,10 @@ def verify(code):
         from training.cohorts.certificates import shown_training_title
 
         return render_template("cohorts/verify.html", c=training, training_title=in_language(*shown_training_title(training)))
-    certificate = certificate or _certificate_or_404(code)
     wanted = _negotiated(request.accept_mimetypes)
+    if wanted and certificate is None:
+        return _unknown_code_json()
+    certificate = certificate or _certificate_or_404(code)
     if wanted:
         signed_json, signed_jwt = stored_credential(certificate)
         return _credential_response(signed_jwt if wanted == JWT_MEDIA_TYPE else signed_json, wanted)
@@ -161,7 +171,9 @@ def verify_json(code):
         from training.cohorts.certificates import public_record
 
         return _credential_response(json.dumps(public_record(training), indent=2), "application/json")
-    signed_json, _jwt = stored_credential(certificate or _certificate_or_404(code))
+    if certificate is None:
+        return _unknown_code_json()
+    signed_json, _jwt = stored_credential(certificate)
     return _credential_response(signed_json, "application/json")
 
 
@@ -169,7 +181,10 @@ def verify_json(code):
 @limiter.limit(_verify_limit)
 def verify_jwt(code):
     """The certificate as an Open Badges 3.0 VC-JWT."""
-    _json, signed_jwt = stored_credential(find_by_code(code, signed=True) or _certificate_or_404(code))
+    certificate = find_by_code(code, signed=True)
+    if certificate is None:
+        return _unknown_code_json()
+    _json, signed_jwt = stored_credential(certificate)
     return _credential_response(signed_jwt, JWT_MEDIA_TYPE)
 
 
