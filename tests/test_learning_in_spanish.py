@@ -112,6 +112,19 @@ def test_a_quiz_overview_attempt_and_review_are_in_spanish(course, ana, login_as
     assert english_left(overview, fragments) == []
 
 
+def test_the_table_of_attempts_reads_naturally_in_spanish(course, ana, login_as):
+    """An attempt (intento) is \u201cterminado\u201d, and its link asks to review it, not names a review."""
+    quiz = course.active_modules[0].quiz
+    client = login_as(ana)
+    client.post(f"/quizzes/{quiz.id}/start")
+    attempt = db.session.scalar(db.select(QuizAttempt))
+    client.post(f"/attempts/{attempt.id}", data=form_for(right_answers(attempt), attempt))
+    overview = client.get(f"/quizzes/{quiz.id}").text
+    assert '<th scope="col">Terminado</th>' in overview and 'data-label="Terminado"' in overview
+    assert "Terminada" not in overview
+    assert '>Revisar<span class="visually-hidden"> intento 1</span></a>' in overview
+
+
 def test_the_final_exam_is_drawn_in_spanish_from_every_modules_bank(course, ana, login_as, fragments):
     """course.yaml's final_exam draws 4 questions from each module's bank: all 32 in Spanish."""
     for module in course.active_modules:
