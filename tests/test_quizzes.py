@@ -502,6 +502,20 @@ def test_a_failed_attempt_offers_no_next_module(people, login_as, quiz):
     assert "Next module" not in client.get(f"/attempts/{attempt.id}/review").text
 
 
+def test_a_failed_attempt_says_what_comes_next(course, people, login_as, quiz):
+    """The review of an attempt not passed offers the next attempt, or says when it opens."""
+    client = login_as(people["trainee"])
+    client.post(f"/quizzes/{quiz.id}/start")
+    attempt = db.session.scalar(db.select(QuizAttempt))
+    client.post(f"/attempts/{attempt.id}", data={"action": "submit", "blanks_ok": "yes"})
+    review = client.get(f"/attempts/{attempt.id}/review").text
+    assert f'action="/quizzes/{quiz.id}/start"' in review and "Start attempt 2" in review
+    exam = _open_exam(people["trainee"], course)
+    first = submit_attempt(start_attempt(people["trainee"], exam), {})
+    review = client.get(f"/attempts/{first.id}/review").text
+    assert "your next attempt opens at" in review and f'action="/quizzes/{exam.id}/start"' not in review
+
+
 def test_passing_the_last_module_quiz_leads_to_the_final_exam(course, people, login_as):
     trainee = people["trainee"]
     modules = course.active_modules

@@ -161,7 +161,7 @@ def review(attempt_id):
     module = attempt.quiz.module
     reflection_done = module is None or reflection_accepted(current_user, module)
     return render_template("quizzes/review.html", attempt=attempt, quiz=attempt.quiz, status=status,
-                           shows=shows, reflection_done=reflection_done,
+                           shows=shows, reflection_done=reflection_done, form=ConfirmForm(),
                            next_step=_next_step_link(attempt.quiz) if status.passed else None, **_languages(attempt))
 
 
