@@ -380,6 +380,22 @@ def test_the_pdf_is_public_only_if_the_holder_allows(certificate, client, login_
     assert response.status_code == 200 and response.data == certificate.pdf
 
 
+def test_a_revoked_certificates_pdf_is_no_longer_offered_to_the_public(certificate, client, login_as, ready, people):
+    """The PDF still reads "valid until": once revoked, a link to it leads to the page that says so."""
+    holder = login_as(ready)
+    holder.post(f"/certificates/{certificate.id}/sharing", data={"pdf_public": "y"})
+    assert "Download the certificate (PDF)" in client.get(f"/verify/{certificate.grouped_code}").text
+    revoke(people["admin"], certificate, "Issued in error")
+    page = client.get(f"/verify/{certificate.grouped_code}").text
+    assert "Revoked certificate" in page and "Download the certificate (PDF)" not in page
+    response = client.get(f"/verify/{certificate.grouped_code}/certificate.pdf")
+    assert response.status_code == 302 and response.location.endswith(f"/verify/{certificate.grouped_code}")
+    mine = holder.get("/certificates").text
+    assert "Let anyone with the link download the PDF" not in mine and "Download PDF" in mine  # their own copy stays
+    reinstate(people["admin"], certificate, "Checked again")
+    assert client.get(f"/verify/{certificate.grouped_code}/certificate.pdf").data == certificate.pdf
+
+
 # --- Renewal and reminders -------------------------------------------------------------------------------
 
 def test_renewal_needs_continuing_education_and_links_to_the_previous(certificate, ready, people, client):

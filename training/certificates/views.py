@@ -204,10 +204,13 @@ def verify_image(code):
 @bp.route("/verify/<code>/certificate.pdf")
 @limiter.limit(_verify_limit)
 def verify_pdf(code):
-    """The stored PDF, when its holder has chosen to share it."""
+    """The stored PDF, when its holder has chosen to share it. A revoked certificate's PDF still reads
+    "valid until", so a link to it leads to the verification page, which says it was revoked."""
     certificate = _certificate_or_404(code)
     if not certificate.pdf_public:
         abort(404)
+    if certificate.state() == "revoked":
+        return redirect(url_for("certificates.verify", code=certificate.grouped_code))
     return _pdf_response(certificate_pdf(certificate), pdf_filename(certificate), inline=True)
 
 
