@@ -111,6 +111,22 @@ def test_an_answer_to_a_question_outside_the_attempt_is_refused(people, login_as
     assert not attempt.finished and all(s.response is None for s in attempt.slots)
 
 
+def test_a_choice_the_question_never_offered_is_refused(people, login_as, quiz):
+    """Only a forged form sends a choice that is not on the page: it is refused, and nothing of the
+    attempt is saved (it would otherwise count as an answered question)."""
+    client = login_as(people["trainee"])
+    client.post(f"/quizzes/{quiz.id}/start")
+    attempt = db.session.scalar(db.select(QuizAttempt))
+    choice = next(s for s in attempt.slots if s.qtype in ("single_choice", "multiple_choice", "true_false"))
+    for forged in ("zz", "x" * 100_000):
+        data = form_for(right_answers(attempt), attempt)
+        data[f"q{choice.id}"] = forged
+        response = client.post(f"/attempts/{attempt.id}", data=data)
+        assert response.status_code == 400 and "not one of the question" in response.text
+    attempt = db.session.get(QuizAttempt, attempt.id)
+    assert not attempt.finished and all(s.response is None for s in attempt.slots)
+
+
 def test_a_matching_answer_for_a_missing_item_is_refused(people, login_as, course):
     quiz = next(m.quiz for m in course.active_modules if any(
         q.qtype == "matching" for q in db.session.scalars(db.select(Question).where(Question.category == m.slug))))

@@ -132,6 +132,12 @@ class QuestionType:
         return {}
 
 
+def _only_offered(values, offered):
+    """``values`` when each is one of the options the page offered; else the form was not ours."""
+    if any(value not in offered for value in values):
+        raise BadResponse(_("An answer was sent that is not one of the question's choices. Nothing was saved."))
+
+
 def _feedback_of(data, holder, key="feedback"):
     return [piece(data, holder, key)] if holder.get(key) else []
 
@@ -203,6 +209,11 @@ class ChoiceType(QuestionType):
 
     multiple = False
 
+    def read_response(self, data, fields):
+        response = super().read_response(data, fields)
+        _only_offered([response] if response else [], {c["id"] for c in data["choices"]})
+        return response
+
     def options(self, data):
         """(value, label as HTML) of each option shown."""
         return [(c["id"], piece(data, c, "text")) for c in data["choices"]]
@@ -273,7 +284,9 @@ class MultipleChoice(ChoiceType):
         if set(fields) - {""}:
             return super().read_response(data, fields)
         # The page always sends an empty value too, so that clearing every box clears the answer.
-        return [v for v in fields.get("", []) if v]
+        picked = [v for v in fields.get("", []) if v]
+        _only_offered(picked, {c["id"] for c in data["choices"]})
+        return picked
 
     def grade(self, data, response):
         """Sum of the picked choices' weights; negative weights subtract; floored at 0."""
@@ -330,6 +343,11 @@ class TrueFalse(QuestionType):
     def as_json(self, data):
         return {"answer": data["answer"],
                 "feedback": {"right": data.get("feedback_right", ""), "wrong": data.get("feedback_wrong", "")}}
+
+    def read_response(self, data, fields):
+        response = super().read_response(data, fields)
+        _only_offered([response] if response else [], {"true", "false"})
+        return response
 
     def options(self, data):
         return [("true", _("True")), ("false", _("False"))]
