@@ -1059,6 +1059,18 @@ def test_adding_an_unknown_email_says_so_next_to_the_field(running, people, logi
     assert db.session.scalar(db.select(db.func.count()).select_from(CohortMember)) == 2
 
 
+def test_enrolling_someone_already_in_the_cohort_says_so_next_to_the_field(running, people, login_as):
+    """Already enrolled (the running cohort's fixture enrolled the trainee), they are not "enrolled" again."""
+    trainee = people["trainee"]
+    assert db.session.scalar(db.select(CohortMember.status).where(CohortMember.user_id == trainee.id)) == "enrolled"
+    response = login_as(people["admin"]).post(f"/cohorts/{running.id}/members",
+                                              data={"email": trainee.email, "action": "enrol"})
+    assert response.status_code == 400
+    error = response.text.split('id="email-error">', 1)[1].split("</p>", 1)[0]
+    assert error == f"{trainee.full_name} is already enrolled in this cohort: nothing changed."
+    assert f"{trainee.full_name} is enrolled." not in response.text
+
+
 def test_the_trainee_dashboard_reads_upcoming_sessions_with_their_cohorts_at_once(people, trainer, credential,
                                                                                    login_as):
     """Each upcoming session shows its cohort and its topic in the reader's language: read with the

@@ -174,6 +174,35 @@ def test_an_enrolment_date_nobody_means_is_refused_with_a_message(lived, people,
                                                         Enrolment.credential_id == lived.id)) is None
 
 
+def test_an_enrolment_date_implausibly_far_back_is_refused(lived, people, login_as):
+    trainee = people["trainee"]
+    response = login_as(people["admin"]).post(f"/admin/people/{trainee.id}/credentials", data={
+        "action": "enrol", "enrol-credential": "lived-experience", "enrol-started_on": "1900-01-01"})
+    assert response.status_code == 400
+    assert "The enrolment date cannot be more than 10 years ago." in response.text
+    assert 'id="enrol-started_on-error"' in response.text
+    assert db.session.scalar(db.select(Enrolment).where(Enrolment.user_id == trainee.id,
+                                                        Enrolment.credential_id == lived.id)) is None
+
+
+def test_enrolling_someone_already_enrolled_says_so_and_what_to_do(lived, people, login_as):
+    trainee, admin = people["trainee"], login_as(people["admin"])
+    started = TODAY - timedelta(days=30)
+    form = {"action": "enrol", "enrol-credential": "lived-experience", "enrol-started_on": started.isoformat()}
+    assert admin.post(f"/admin/people/{trainee.id}/credentials", data=form).status_code == 302
+    again = admin.post(f"/admin/people/{trainee.id}/credentials", data=form)
+    assert again.status_code == 400
+    message = again.text.split('id="enrol-credential-error">', 1)[1].split("</p>", 1)[0]
+    assert message.startswith("Tina Trainee is already enrolled in Lived Experience Peer Specialist, since ")
+    assert "To move the start of their windows, enter another date and enrol again" in message
+    assert [e.action for e in db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.id))
+            if e.action.startswith("credential.")] == ["credential.enrolled"]
+    # Another date moves the start, and says so.
+    moved = admin.post(f"/admin/people/{trainee.id}/credentials", data=form | {
+        "enrol-started_on": (started - timedelta(days=5)).isoformat()}, follow_redirects=True)
+    assert "Enrolment date in Lived Experience Peer Specialist changed from" in moved.text
+
+
 def test_the_hour_form_asks_for_the_credentials_attributes_and_stores_them(lived, people, login_as):
     trainee = people["trainee"]
     db.session.add(Enrolment(user_id=trainee.id, credential_id=lived.id, started_on=TODAY - timedelta(days=30)))

@@ -101,6 +101,8 @@ class Config:
 
     # Hour entries
     HOURS_BACKDATE_DAYS = int(os.environ.get("HOURS_BACKDATE_DAYS", 120))
+    # How far back an enrolment in a credential may start.
+    ENROLMENT_BACKDATE_YEARS = int(os.environ.get("ENROLMENT_BACKDATE_YEARS", 10))
     ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024))
 
     # Burnout signals. No published guidance sets one limit for peer workers, so each

@@ -321,7 +321,15 @@ def _place(actor, cohort, user, how):
 
 
 def enrol(actor, cohort, user):
-    """An administrator's enrolment: a place when one is free, otherwise the waiting list."""
+    """An administrator's enrolment: a place when one is free, otherwise the waiting list. Someone
+    already enrolled or waiting is refused, saying so, rather than told they are enrolled again."""
+    member = member_of(cohort, user)
+    if member is not None and member.status == "enrolled":
+        raise CohortError(_("%(name)s is already enrolled in this cohort: nothing changed.", name=user.full_name),
+                          "email")
+    if member is not None and member.status == "waiting":
+        raise CohortError(_("%(name)s is already on this cohort's waiting list: they get the first free place. "
+                            "To give them a place now, raise the cohort's number of places.", name=user.full_name), "email")
     member = _place(actor, cohort, user, "administrator")
     db.session.commit()
     return member

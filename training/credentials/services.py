@@ -2,7 +2,10 @@
 import hashlib
 from datetime import date
 
+from dateutil.relativedelta import relativedelta
+from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import load_only, selectinload
 
@@ -12,6 +15,7 @@ from training.credentials.models import Credential, Enrolment, Evidence
 from training.db_types import utcnow
 from training.errors import ServiceError
 from training.extensions import db
+from training.templating import format_date
 
 
 def current_enrolments(user, today=None):
@@ -107,13 +111,27 @@ def categories_for(user):
 
 
 def enrol(actor, user, credential, started_on):
-    """Enrol a trainee in a credential from ``started_on``; enrolling again changes the date."""
+    """Enrol a trainee in a credential from ``started_on``.
+
+    Enrolling again with another date moves the start of the enrolment (and of the windows that
+    start with it); an enrolment that had ended starts again. Enrolling again on the same date
+    changes nothing and is refused, saying so. A date further back than ``ENROLMENT_BACKDATE_YEARS``
+    is refused: windows that opened then would have closed long ago."""
     if not user.has_role("trainee"):
         raise ServiceError(_("Only trainees can be enrolled in a credential."), "credential")
     if started_on > date.today():
         raise ServiceError(_("The enrolment date cannot be in the future."), "started_on")
+    years = current_app.config["ENROLMENT_BACKDATE_YEARS"]
+    if started_on < date.today() - relativedelta(years=years):
+        raise ServiceError(ngettext("The enrolment date cannot be more than %(num)d year ago.",
+                                    "The enrolment date cannot be more than %(num)d years ago.", years), "started_on")
     enrolment = db.session.scalar(select(Enrolment).where(Enrolment.user_id == user.id,
                                                           Enrolment.credential_id == credential.id))
+    if enrolment is not None and enrolment.ended_on is None and enrolment.started_on == started_on:
+        raise ServiceError(_("%(name)s is already enrolled in %(title)s, since %(day)s. To move the start of their "
+                             "windows, enter another date and enrol again; to stop, end the enrolment below.",
+                             name=user.full_name, title=credential.local_title, day=format_date(started_on)),
+                           "credential")
     if enrolment is None:
         enrolment = Enrolment(user_id=user.id, credential_id=credential.id, started_on=started_on)
         db.session.add(enrolment)

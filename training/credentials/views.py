@@ -31,6 +31,7 @@ from training.extensions import db
 from training.forms import choices, show_error
 from training.http import content_disposition
 from training.i18n import current_language
+from training.templating import format_date
 
 bp = Blueprint("credentials", __name__)
 EVIDENCE_KINDS = ("document", "signature", "external_exam")
@@ -165,6 +166,23 @@ def _person_forms(person, credentials):
     return enrol_form, record_form
 
 
+def person_enrolments(person):
+    return list(db.session.scalars(select(Enrolment).where(Enrolment.user_id == person.id)
+                                   .order_by(Enrolment.started_on)))
+
+
+def _enrolled_words(credential, before, enrolment):
+    """What enrolling did: a new enrolment, one started again, or its date moved."""
+    if before is None:
+        return _("Enrolled in %(title)s.", title=credential.local_title)
+    started_on, ended_on = before
+    if ended_on is not None:
+        return _("Enrolled again in %(title)s, from %(day)s.", title=credential.local_title,
+                 day=format_date(enrolment.started_on))
+    return _("Enrolment date in %(title)s changed from %(before)s to %(after)s.", title=credential.local_title,
+             before=format_date(started_on), after=format_date(enrolment.started_on))
+
+
 @bp.route("/admin/people/<int:user_id>/credentials", methods=["GET", "POST"])
 @roles_required("admin")
 def admin_person(user_id):
@@ -181,8 +199,10 @@ def admin_person(user_id):
                 credential = next((c for c in credentials if c.slug == enrol_form.credential.data), None)
                 if credential is None:
                     raise ServiceError(_("Choose a credential."), "credential")
-                enrol(current_user, person, credential, enrol_form.started_on.data)
-                flash(_("Enrolled in %(title)s.", title=credential.local_title), "success")
+                before = next((e for e in person_enrolments(person) if e.credential_id == credential.id), None)
+                before = (before.started_on, before.ended_on) if before is not None else None
+                enrolment = enrol(current_user, person, credential, enrol_form.started_on.data)
+                flash(_enrolled_words(credential, before, enrolment), "success")
                 return redirect(url_for("credentials.admin_person", user_id=person.id))
             if action == "record" and record_form.validate_on_submit():
                 slug, _sep, key = (record_form.key.data or "").partition(":")
@@ -207,8 +227,7 @@ def admin_person(user_id):
             show_error(enrol_form if action == "enrol" else record_form, error)
         if action not in ("enrol", "record"):
             abort(400)
-    enrolments = list(db.session.scalars(select(Enrolment).where(Enrolment.user_id == person.id)
-                                         .order_by(Enrolment.started_on)))
+    enrolments = person_enrolments(person)
     history = list(db.session.scalars(select(Evidence).where(Evidence.user_id == person.id)
                                       .order_by(Evidence.created_at.desc(), Evidence.id.desc())))
     status = 400 if enrol_form.errors or record_form.errors else 200
