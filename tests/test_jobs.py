@@ -80,39 +80,57 @@ def test_queueing_again_is_offered_only_when_an_unfinished_job_stopped_moving(pe
     assert "Finished" in page and "data-poll" not in page and "job.js" not in page
 
 
-def test_a_supervisor_gets_every_supervisees_report_in_one_zip(people, make_user, login_as):
-    supervisor = people["supervisor"]
-    db.session.add_all([SupervisorAssignment(supervisor=supervisor, trainee=t, starts_on=date(2026, 1, 1))
-                        for t in (people["trainee"], people["other_trainee"])])
+def _attested(trainee, supervisor, organisation, kind="service"):
+    from training.supervision.models import HourEntry
+
+    db.session.add(HourEntry(trainee_id=trainee.id, supervisor_id=supervisor.id, kind=kind, minutes=120,
+                             occurred_on=date.today(), domain="Advocacy", status="approved",
+                             organisation=organisation, supervision_format="individual" if kind == "supervision"
+                             else None))
     db.session.commit()
+
+
+def test_a_supervisor_gets_every_supervisees_report_in_one_zip(people, make_user, login_as):
+    """One report per work setting of each supervisee; a supervisee with nothing attested gets no empty
+    report, and a note in the zip names them."""
+    supervisor, trainee, other = people["supervisor"], people["trainee"], people["other_trainee"]
+    db.session.add_all([SupervisorAssignment(supervisor=supervisor, trainee=t, starts_on=date(2026, 1, 1))
+                        for t in (trainee, other)])
+    db.session.commit()
+    _attested(trainee, supervisor, "Riverside Centre")
+    _attested(trainee, supervisor, "Harbour Drop-in", kind="supervision")
     client = login_as(supervisor)
     page = client.post("/supervision/reports", follow_redirects=True).text
     assert "Supervision reports for 2 supervisees" in page and "2 of 2 processed · 2 done · 0 failed" in page
+    assert f"so this file holds no report for them: {other.full_name}." in page
     archive = _download(client, page)
-    assert sorted(archive.namelist()) == sorted(
-        f"supervision-report-{'-'.join(t.full_name.lower().split())}-{t.id}.pdf"
-        for t in (people["trainee"], people["other_trainee"]))
-    text = PdfReader(io.BytesIO(archive.read(archive.namelist()[0]))).pages[0].extract_text()
-    assert "Supervision" in text
+    stem = f"supervision-report-{'-'.join(trainee.full_name.lower().split())}-{trainee.id}"
+    assert sorted(archive.namelist()) == sorted([f"{stem}-harbour-drop-in.pdf", f"{stem}-riverside-centre.pdf",
+                                                 "no-report.txt"])
+    text = PdfReader(io.BytesIO(archive.read(f"{stem}-riverside-centre.pdf"))).pages[0].extract_text()
+    assert "Supervision" in text and "Riverside Centre" in text
+    note = archive.read("no-report.txt").decode()
+    assert other.full_name in note and trainee.full_name not in note
 
 
 def test_reports_are_refused_for_someone_no_longer_supervised_and_a_retry_adds_them(people, login_as, monkeypatch):
     """A failed item says why; once the cause is fixed, a retry adds just that report to the same zip."""
-    from training.jobs import services
-    from training.supervision.jobs import start_reports
+    from training.supervision.jobs import VerificationReports, start_reports
 
     supervisor, trainee = people["supervisor"], people["trainee"]
     assignment = SupervisorAssignment(supervisor=supervisor, trainee=trainee, starts_on=date(2026, 1, 1))
     db.session.add(assignment)
     db.session.commit()
+    for someone in (trainee, people["other_trainee"]):
+        _attested(someone, supervisor, "Riverside Centre")
     calls = []
-    real_pdf = services.ZipOfPdfs.run_chunk
+    real_pdf = VerificationReports.run_chunk
 
     def counting(self, job, items, step):
         calls.append(len(items))
         return real_pdf(self, job, items, step)
 
-    monkeypatch.setattr(services.ZipOfPdfs, "run_chunk", counting)
+    monkeypatch.setattr(VerificationReports, "run_chunk", counting)
     job = start_reports(supervisor, [trainee, people["other_trainee"]])
     client = login_as(supervisor)
     page = client.get(f"/jobs/{job.id}").text

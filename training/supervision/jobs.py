@@ -1,4 +1,6 @@
 """Supervision verification reports for many supervisees at once, as a zip file a worker writes."""
+import re
+import zipfile
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -6,7 +8,7 @@ from flask_babel import ngettext
 
 from training.extensions import db
 from training.jobs import services as jobs
-from training.jobs.services import JobItemFailed, ZipOfPdfs
+from training.jobs.services import JobItemFailed, ZipOfPdfs, add_to_summary
 
 
 def report_filename(trainee):
@@ -20,8 +22,15 @@ def start_reports(actor, trainees, date_from=None, date_to=None):
     return jobs.create("supervision_reports", actor, [(t.id, report_filename(t)) for t in trainees], params)
 
 
+NOTHING_ATTESTED = _l("These supervisees have no approved work or supervision to attest, so this file holds no "
+                     "report for them:")
+
+
 class VerificationReports(ZipOfPdfs):
-    """One supervision verification report per item (a supervisee of whoever started the job)."""
+    """Each supervisee's verification reports (one per work setting) for whoever started the job.
+
+    A supervisee with nothing attested gets no empty report: they are named in a note in the zip
+    and in the job's summary instead."""
 
     prefix = "supervision-reports"
 
@@ -29,9 +38,11 @@ class VerificationReports(ZipOfPdfs):
         return ngettext("Supervision report for %(num)d supervisee", "Supervision reports for %(num)d supervisees",
                         job.total)
 
-    def pdf(self, job, key):
+    def scopes(self, job, key):
+        """The trainee and the reports to make for them: those the starter signs (their own
+        supervision of the trainee, at each setting), else every report the trainee's approved hours make."""
         from training.auth.models import User
-        from training.supervision.exports import find_scope, report_scopes, verification_report_pdf
+        from training.supervision.exports import report_scopes
         from training.supervision.services import supervisee_ids
 
         trainee, starter = db.session.get(User, int(key)), db.session.get(User, job.started_by_id)
@@ -39,7 +50,50 @@ class VerificationReports(ZipOfPdfs):
         if trainee is None or starter is None or not (
                 starter.is_admin or trainee.id in supervisee_ids(starter)):
             raise JobItemFailed(_l("You no longer supervise this person."))
+        scopes = report_scopes(trainee)
+        return trainee, [s for s in scopes if s.supervisor.id == starter.id] or scopes
+
+    def run_chunk(self, job, items, step):
+        from training.supervision.exports import verification_report_pdf
+
         period = [date.fromisoformat(job.params[k]) if job.params.get(k) else None for k in ("date_from", "date_to")]
-        # The report the starter signs (their own supervision of the trainee), else the trainee's first.
-        scope = find_scope(report_scopes(trainee), None, starter)
-        return verification_report_pdf(trainee, scope, *period)
+        nothing = []
+        with zipfile.ZipFile(self.path(job), "a", zipfile.ZIP_STORED) as archive:
+            present = set(archive.namelist())
+            for item in items:
+                error = None
+                try:
+                    trainee, scopes = self.scopes(job, item.key)
+                    if not scopes:
+                        nothing.append(trainee.full_name)
+                    for scope in scopes:
+                        name = scope_filename(item.label, scope) if len(scopes) > 1 else item.label
+                        if name not in present:
+                            archive.writestr(name, verification_report_pdf(trainee, scope, *period))
+                            present.add(name)
+                except Exception as exc:
+                    error = self._failure(job, item, exc)
+                step(item, error)
+            if nothing:
+                from training.auth.models import User
+                from training.i18n import for_user
+
+                with for_user(db.session.get(User, job.started_by_id)):  # in the language of whoever reads it
+                    note = "\n".join([str(NOTHING_ATTESTED), "", *nothing, ""])
+                archive.writestr(_free_name(present, "no-report"), note)
+                add_to_summary(job, lambda: " ".join([str(NOTHING_ATTESTED), ", ".join(nothing) + "."]))
+                db.session.commit()
+
+
+def scope_filename(label, scope):
+    """A report's file name: the supervisee's, then the setting it is about."""
+    setting = "-".join(re.findall(r"\w+", scope.organisation.lower())) or "organisation-not-recorded"
+    return f"{label.removesuffix('.pdf')}-{setting[:60]}.pdf"
+
+
+def _free_name(present, stem):
+    name, number = f"{stem}.txt", 1
+    while name in present:
+        number += 1
+        name = f"{stem}-{number}.txt"
+    return name
