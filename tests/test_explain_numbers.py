@@ -82,3 +82,32 @@ def test_the_wellbeing_chart_names_a_single_day_of_check_ins_once(app):
     assert one.count(f">{short_day(day)}</text>") == 2  # once in each of the chart's two widths
     two = str(wellbeing_chart([CheckIn(day, 4), CheckIn(date(2026, 12, 3), 3)]))
     assert two.count(f">{short_day(day)}</text>") == 2 and two.count(f">{short_day(date(2026, 12, 3))}</text>") == 2
+
+
+LONG_LABELS = [
+    "Training hours in Recovery/Wellness Support, including the ethics workshop series",
+    "Horas de formación en Apoyo a la recuperación y el bienestar, con la serie de talleres de ética",
+    "Supervision",
+]
+
+
+@pytest.mark.parametrize("label", LONG_LABELS)
+def test_the_progress_chart_wraps_a_long_label_instead_of_cutting_it(app, label):
+    """Every word of a requirement's name is drawn, on as many lines as it needs, each line short
+    enough to end before the bar (wide drawing) or the drawing's edge (narrow one)."""
+    from types import SimpleNamespace
+
+    from training.supervision.charts import progress_chart
+
+    items = [SimpleNamespace(label=label, percent=40, met=False), SimpleNamespace(label="Work", percent=10, met=False)]
+    with app.test_request_context():
+        svg = str(progress_chart(items))
+    wide, narrow = svg.split("</svg>")[:2]
+    for drawing, limit in ((wide, 42), (narrow, 52)):
+        first = re.search(r'<text x="0"[^>]*>(.*?)</text>', drawing).group(1)
+        lines = re.findall(r"<tspan[^>]*>([^<]*)</tspan>", first)
+        assert " ".join(lines) == label
+        assert all(len(line) <= limit for line in lines), lines
+        # The next requirement starts below the last line of this one.
+        ys = [float(y) for y in re.findall(r'<text x="0" y="([\d.]+)"', drawing)]
+        assert ys[1] - ys[0] >= 15 * len(lines)

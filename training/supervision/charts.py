@@ -5,6 +5,8 @@ drawing shrunk to fit would have unreadable labels and one kept at its size woul
 The stylesheet shows one of the two (``chart-wide`` / ``chart-narrow``); the hidden one is
 ``display: none``, so screen readers meet each chart once.
 """
+import textwrap
+
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -94,23 +96,38 @@ def progress_chart(requirements, key="progress"):
     return _both(_progress, requirements, key)
 
 
+# Characters of a requirement's name per line: in the wide drawing the name ends before the bar at
+# 300 units, in the narrow one at the drawing's edge (12-unit type, about 7 units a character).
+LABEL_CHARACTERS = {WIDE: 42, NARROW: 52}
+LINE = 15
+
+
+def _label_lines(label, width):
+    """A requirement's name on as many lines as it needs, whole words kept together where they fit."""
+    return textwrap.wrap(str(label), LABEL_CHARACTERS[width], break_on_hyphens=False) or [""]
+
+
 def _progress(requirements, key, width):
-    # Wide: label, bar and percentage on one line. Narrow: the label above a full-width bar.
+    # Wide: the name, the bar and the percentage side by side. Narrow: the name above a full-width bar.
+    # A long name wraps onto more lines, and its row grows to hold them.
     wide = width == WIDE
-    row = 34 if wide else 46
     bar_x, bar_width = (300, 340) if wide else (0, 300)
-    bar_dy = 3 if wide else 21
-    height = row * max(len(requirements), 1) + 10
-    parts = []
-    for index, req in enumerate(requirements):
-        y = index * row + 6
+    parts, y = [], 6
+    for req in requirements:
+        lines = _label_lines(req.label, width)
+        bar_dy = max(3, (len(lines) - 1) * LINE // 2 + 3) if wide else len(lines) * LINE + 6
+        row = max(34, len(lines) * LINE + 12) if wide else bar_dy + 16 + 12
+        tspans = "".join(f'<tspan x="0" dy="{0 if i == 0 else LINE}">{escape(line)}</tspan>'
+                         for i, line in enumerate(lines))
         parts.append(
-            f'<text x="0" y="{y + 15}" font-size="12" fill="#1d2733">{escape(req.label)}</text>'
+            f'<text x="0" y="{y + 15}" font-size="12" fill="#1d2733">{tspans}</text>'
             f'<rect x="{bar_x}" y="{y + bar_dy}" width="{bar_width}" height="16" rx="8" fill="#e2e6df"/>'
             f'<rect x="{bar_x}" y="{y + bar_dy}" width="{bar_width / 100 * min(req.percent, 100):.1f}" height="16" '
             f'rx="8" fill="{"#1d6b35" if req.met else "#1f5f5b"}"/>'
             f'<text x="{width}" y="{y + bar_dy + 12}" font-size="12" text-anchor="end" fill="#1d2733">'
             f"{req.percent}%</text>")
+        y += row
+    height = max(y, 34 + 6) + 4
     return _svg(width, height, (f"{key}-title", _("Progress toward each requirement")),
                 _("Each bar shows the share of a requirement done; the table beside gives the hours."), "".join(parts))
 
