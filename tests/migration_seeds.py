@@ -743,3 +743,23 @@ def each_message_goes_back_to_its_readers_language(db):
     assert db.scalar("SELECT message FROM notification WHERE event_key = 'audit-3'") == "Sue aprobó su 1 h."
     assert db.scalar("SELECT message FROM notification WHERE event_key = 'audit-2'") == "Ana is yours."
     assert "messages" not in {c["name"] for c in sa.inspect(db.connection).get_columns("notification")}
+
+
+# --- 0024: more attempts allowed to one trainee ---------------------------------------------------------
+
+@after_upgrade("0024")
+def an_allowance_of_no_attempt_is_refused(db):
+    assert db.refuses("INSERT INTO attempt_allowance (user_id, quiz_id, extra, reason, granted_at) "
+                      "VALUES (1, 1, 0, 'none', '2026-12-02 09:00:00')")
+
+
+@seed("0024")
+def one_more_attempt_allowed(db):
+    db.insert("attempt_allowance", user_id=1, quiz_id=1, extra=1, reason="Studied module 1 again with a mentor.",
+              granted_by_id=2, granted_at=datetime(2026, 12, 2, 9))
+
+
+@after_downgrade("0024")
+def the_allowances_are_gone_and_the_attempts_stay(db):
+    assert "attempt_allowance" not in sa.inspect(db.connection).get_table_names()
+    assert db.scalar("SELECT count(*) FROM quiz_attempt WHERE id = 1") == 1

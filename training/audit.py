@@ -27,6 +27,7 @@ ACTIONS = {
     "courses.synced": _l("Courses loaded from files"),
     "course.completed": _l("Course completed"),
     "questions.imported": _l("Questions imported"),
+    "quiz.attempt_allowed": _l("One more quiz attempt allowed"),
     "hours.submitted": _l("Hours submitted"),
     "hours.edited": _l("Hours edited"),
     "hours.withdrawn": _l("Hours withdrawn"),
@@ -72,6 +73,7 @@ ACTIONS = {
 # The names of the details events carry, as the audit log shows them.
 DETAILS = {
     "after": _l("after"),
+    "allowed": _l("attempts allowed in all"),
     "before": _l("before"),
     "changed": _l("changed"),
     "cohort": _l("cohort"),
@@ -103,6 +105,7 @@ DETAILS = {
     "organisation": _l("organisation or setting"),
     "pdf_sha256": _l("PDF fingerprint (SHA-256)"),
     "quantity": _l("quantity"),
+    "quiz": _l("quiz or exam"),
     "reason": _l("reason"),
     "reflection": _l("reflection"),
     "roles": _l("roles"),

@@ -60,6 +60,14 @@ class DeactivateForm(FlaskForm):
     submit = SubmitField(_l("Deactivate"))
 
 
+class AllowAttemptForm(FlaskForm):
+    reason = TextAreaField(_l("Why one more attempt (kept in the audit log)"), filters=[strip],
+                           validators=[DataRequired(message=_l("Say why this trainee may try again, for the audit "
+                                                               "log: extra study with a mentor, say.")),
+                                       Length(max=500)])
+    submit = SubmitField(_l("Allow one more attempt"))
+
+
 class AssignSupervisorForm(FlaskForm):
     supervisor_id = SelectField(
         _l("Supervisor"),

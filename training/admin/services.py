@@ -283,6 +283,7 @@ def named_in(events):
         if isinstance(event.details.get("topic"), str) and cohort.live_training is not None:
             shown["topic"] = cohort.live_training.topic_in(event.details["topic"], language)
     named.update(_courses_named_in(events))
+    named.update(_quizzes_named_in(events))
     return named
 
 
@@ -312,6 +313,20 @@ def _courses_named_in(events):
             shown["credited"] = Markup("; ").join(Markup("{}: {}").format(local_domain(domain), format_hours(minutes))
                                                   for domain, minutes in credited.items())
     return named
+
+
+def _quizzes_named_in(events):
+    """A quiz or exam an event names by id, by its title in the reader's language."""
+    from training.courses.models import Course, Module
+    from training.quizzes.models import Quiz
+
+    ids = {e.details.get("quiz") for e in events if e.action.startswith("quiz.") and e.details} - {None}
+    ids = {i for i in ids if isinstance(i, int)}
+    quizzes = {q.id: q for q in db.session.scalars(select(Quiz).where(Quiz.id.in_(ids)).options(
+        selectinload(Quiz.course).selectinload(Course.translations),
+        selectinload(Quiz.module).selectinload(Module.translations)))} if ids else {}
+    return {e.id: {"quiz": quizzes[e.details["quiz"]].display_title} for e in events
+            if e.action.startswith("quiz.") and e.details and e.details.get("quiz") in quizzes}
 
 
 def _start_of(day, days=0):

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from training.admin import bp
 from training.admin.forms import (
+    AllowAttemptForm,
     AssignSupervisorForm,
     AuditFilterForm,
     DeactivateForm,
@@ -38,6 +39,8 @@ from training.courses.services import active_courses, progress_for, sync_courses
 from training.extensions import db
 from training.forms import ConfirmForm, choices, show_error
 from training.http import page_count, page_number, paginate
+from training.quizzes.models import Quiz
+from training.quizzes.services import QuizRefused, allow_another_attempt, allowances_of, used_up
 from training.supervision.services import current_supervisor, pending_count
 
 
@@ -89,12 +92,14 @@ def _supervisor_choices(user):
     return choices([(0, _("Choose a supervisor"))] + [(s.id, f"{s.full_name} ({s.email})") for s in supervisors])
 
 
-def _person_page(user, roles_form=None, assign_form=None, deactivate_form=None, status=200):
+def _person_page(user, roles_form=None, assign_form=None, deactivate_form=None, attempt_form=None,
+                 status=200):
     roles_form = roles_form or RolesForm(roles=sorted(user.role_names))
     if assign_form is None:
         assign_form = AssignSupervisorForm(starts_on=date.today())
     assign_form.supervisor_id.choices = _supervisor_choices(user)
-    progress = progress_for(user, active_courses()) if user.has_role("trainee") else []
+    trainee = user.has_role("trainee")
+    progress = progress_for(user, active_courses()) if trainee else []
     from training.cohorts.services import cohorts_for
 
     return render_template(
@@ -102,7 +107,17 @@ def _person_page(user, roles_form=None, assign_form=None, deactivate_form=None, 
         deactivate_form=deactivate_form or DeactivateForm(), confirm_form=ConfirmForm(), end_form=EndAssignmentForm(),
         assignments=assignments_of(user), progress=progress, today=date.today(), joined_at=joined_at(user),
         cohorts=cohorts_for(user) if user.has_role("trainee", "trainer") else [],
+        used_up=used_up(user) if trainee else [], allowances=allowances_of(user) if trainee else [],
+        attempt_form_for=lambda quiz: attempt_form if attempt_form and attempt_form.quiz is quiz
+        else _attempt_form(quiz),
     ), status
+
+
+def _attempt_form(quiz):
+    """The form allowing one more attempt at ``quiz``: one per quiz on the page, each its own fields."""
+    form = AllowAttemptForm(prefix=f"quiz{quiz.id}")
+    form.quiz = quiz
+    return form
 
 
 @bp.route("/people/<int:user_id>")
@@ -136,6 +151,25 @@ def person_roles(user_id):
                       "info")
             return redirect(url_for("admin.person", user_id=user.id))
     return _person_page(user, roles_form=form, status=400)
+
+
+@bp.route("/people/<int:user_id>/quizzes/<int:quiz_id>/allow-attempt", methods=["POST"])
+def person_allow_attempt(user_id, quiz_id):
+    """One more attempt at a quiz or exam for a trainee who has used every one without passing."""
+    user = _person_or_404(user_id)
+    quiz = db.get_or_404(Quiz, quiz_id)
+    form = _attempt_form(quiz)
+    if not form.validate_on_submit():
+        return _person_page(user, attempt_form=form, status=400)
+    try:
+        allowed = allow_another_attempt(current_user, user, quiz, form.reason.data)
+    except QuizRefused as refusal:
+        db.session.rollback()
+        flash(refusal.message, "info")
+    else:
+        flash(_("%(name)s may try %(quiz)s once more (%(num)d attempts in all), and has been told.",
+                name=user.full_name, num=allowed, quiz=quiz.display_title), "success")
+    return redirect(url_for("admin.person", user_id=user.id))
 
 
 @bp.route("/people/<int:user_id>/deactivate", methods=["POST"])

@@ -36,6 +36,7 @@ SUBJECTS = {
     "certificate_revoked": lambda: _("Your certificate was revoked"),
     "certificate_reinstated": lambda: _("Your certificate was reinstated"),
     "certificate_expiring": lambda: _("Your certificate expires soon"),
+    "attempt_allowed": lambda: _("You may try again"),
 }
 
 
@@ -231,6 +232,22 @@ def _certificate(event):
     return [(certificate.user_id, kind, message, "certificates.mine", {})]
 
 
+def _attempt_allowed(event):
+    from training.quizzes.models import Quiz
+
+    quiz_id = (event.details or {}).get("quiz")
+    quiz = db.session.get(Quiz, quiz_id) if isinstance(quiz_id, int) else None
+    if quiz is None or event.subject_id is None:
+        return []
+
+    def message():
+        return _("%(who)s has allowed you one more attempt at %(quiz)s.",
+                 who=event.actor.full_name if event.actor else _("Your programme administrator"),
+                 quiz=quiz.display_title)
+
+    return [(event.subject_id, "attempt_allowed", message, "quizzes.overview", {"quiz_id": quiz.id})]
+
+
 HANDLERS = {
     "hours.approved": _reviewed,
     "hours.returned": _reviewed,
@@ -242,6 +259,7 @@ HANDLERS = {
     "certificate.extended": _certificate,
     "certificate.revoked": _certificate,
     "certificate.reinstated": _certificate,
+    "quiz.attempt_allowed": _attempt_allowed,
 }
 
 

@@ -1,7 +1,7 @@
 """Question banks, quizzes and attempts."""
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from training.db_types import UTCDateTime, utcnow
@@ -113,6 +113,25 @@ class Quiz(db.Model):
         if self.module is not None:
             return _("Quiz: %(module)s", module=localized(self.module, "title"))
         return _("Final exam: %(course)s", course=localized(self.course, "title"))
+
+
+class AttemptAllowance(db.Model):
+    """More attempts at a quiz for one trainee, allowed by an administrator who says why: after
+    extra study, say, once every attempt the course allows is used without passing."""
+
+    __table_args__ = (Index("ix_attempt_allowance_user_quiz", "user_id", "quiz_id"),
+                      CheckConstraint("extra > 0", name="some_extra"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quiz.id"))
+    extra: Mapped[int] = mapped_column(default=1)
+    reason: Mapped[str] = mapped_column(String(500))
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    granted_by = relationship("User", foreign_keys=[granted_by_id])
+    quiz = relationship("Quiz")
 
 
 class QuizAttempt(db.Model):

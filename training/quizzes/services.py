@@ -20,7 +20,7 @@ from training import audit
 from training.db_types import utcnow
 from training.extensions import db
 from training.quizzes.formats import ParsedQuestion, stem_html, to_gift
-from training.quizzes.models import AttemptSlot, Question, QuestionTranslation, Quiz, QuizAttempt
+from training.quizzes.models import AttemptAllowance, AttemptSlot, Question, QuestionTranslation, Quiz, QuizAttempt
 from training.quizzes.types import DELIVERED, BadResponse, question_type
 from training.templating import format_datetime
 
@@ -202,17 +202,58 @@ class QuizStatus:
     can_start: bool
     refusal: str = ""
     opens_at: object = None
+    allowed: int = 0  # attempts this trainee may make: the quiz's, plus any an administrator allowed (0: no limit)
 
     @property
     def attempts_left(self):
-        if not self.quiz.attempts_allowed:
+        if not self.allowed:
             return None
-        return max(0, self.quiz.attempts_allowed - len(self.attempts))
+        return max(0, self.allowed - len(self.attempts))
 
     @property
     def out_of_attempts(self):
         """Every attempt allowed is used and none passed: the quiz cannot be passed any more."""
         return not self.passed and not self.in_progress and self.attempts_left == 0
+
+
+def used_up(user):
+    """The quizzes and exams the trainee has used every allowed attempt at without passing, each as
+    its ``QuizStatus``: what an administrator may open again (course order, then module order)."""
+    limited = select(QuizAttempt.quiz_id).join(Quiz, Quiz.id == QuizAttempt.quiz_id).where(
+        QuizAttempt.user_id == user.id, Quiz.active, Quiz.attempts_allowed > 0).group_by(QuizAttempt.quiz_id) \
+        .having(func.count() >= func.min(Quiz.attempts_allowed))
+    quizzes = db.session.scalars(select(Quiz).where(Quiz.id.in_(limited))).all()
+    statuses = [quiz_status(user, quiz) for quiz in quizzes]
+    return sorted((s for s in statuses if s.out_of_attempts),
+                  key=lambda s: (s.quiz.course.position, s.quiz.course_id, s.quiz.module.position if s.quiz.module
+                                 else 10_000))
+
+
+def allow_another_attempt(admin, user, quiz, reason):
+    """One more attempt at ``quiz`` for a trainee who has used every one without passing, with the
+    administrator's reason in the audit log; the trainee is told. Refused (QuizRefused) otherwise."""
+    status = quiz_status(user, quiz)
+    if not status.out_of_attempts:
+        raise QuizRefused(_("%(name)s can still take this quiz, or has passed it: nothing was changed.",
+                            name=user.full_name))
+    db.session.add(AttemptAllowance(user_id=user.id, quiz_id=quiz.id, extra=1, reason=reason,
+                                    granted_by_id=admin.id))
+    event = audit.record("quiz.attempt_allowed", actor=admin, subject=user, quiz=quiz.id, reason=reason,
+                         allowed=status.allowed + 1)
+    db.session.commit()
+    from training.notifications.services import announce
+
+    announce(event)
+    return status.allowed + 1
+
+
+def allowances_of(user):
+    """Every extra attempt allowed to the trainee, newest first, with who allowed it."""
+    from sqlalchemy.orm import joinedload
+
+    return db.session.scalars(select(AttemptAllowance).options(joinedload(AttemptAllowance.granted_by))
+                              .where(AttemptAllowance.user_id == user.id)
+                              .order_by(AttemptAllowance.granted_at.desc(), AttemptAllowance.id.desc())).all()
 
 
 def finish_overdue(attempt, now=None):
@@ -224,6 +265,20 @@ def finish_overdue(attempt, now=None):
     return True
 
 
+def extra_attempts(user, quiz):
+    """How many attempts beyond the quiz's own an administrator has allowed this trainee."""
+    return db.session.scalar(select(func.coalesce(func.sum(AttemptAllowance.extra), 0)).where(
+        AttemptAllowance.user_id == user.id, AttemptAllowance.quiz_id == quiz.id))
+
+
+def attempts_allowed(user, quiz, used):
+    """The attempts this trainee may make at the quiz, having made ``used`` (0: no limit). More than
+    the quiz's own only where an administrator allowed them, which is asked only once those are used."""
+    if not quiz.attempts_allowed or used < quiz.attempts_allowed:
+        return quiz.attempts_allowed
+    return quiz.attempts_allowed + extra_attempts(user, quiz)
+
+
 def quiz_status(user, quiz, now=None):
     now = now or utcnow()
     attempts = attempts_of(user, quiz)
@@ -233,22 +288,22 @@ def quiz_status(user, quiz, now=None):
     in_progress = next((a for a in attempts if not a.finished), None)
     finished = [a for a in attempts if a.finished]
     status = QuizStatus(quiz, attempts, quiz_grade(quiz, finished), has_passed(quiz, finished), in_progress,
-                        can_start=False)
+                        can_start=False, allowed=attempts_allowed(user, quiz, len(attempts)))
     if in_progress:
         status.refusal = _("You have an attempt in progress.")
     elif status.passed:
         status.refusal = _("You have passed. No more attempts are needed.")
-    elif quiz.attempts_allowed and len(attempts) >= quiz.attempts_allowed:
+    elif status.allowed and len(attempts) >= status.allowed:
         status.refusal = ngettext(
             "You have used the %(num)d attempt allowed for this exam. "
             "Ask your programme administrator if you need another.",
             "You have used all %(num)d attempts allowed for this exam. "
-            "Ask your programme administrator if you need another.", quiz.attempts_allowed) \
+            "Ask your programme administrator if you need another.", status.allowed) \
             if quiz.is_final_exam else ngettext(
             "You have used the %(num)d attempt allowed for this quiz. "
             "Ask your programme administrator if you need another.",
             "You have used all %(num)d attempts allowed for this quiz. "
-            "Ask your programme administrator if you need another.", quiz.attempts_allowed)
+            "Ask your programme administrator if you need another.", status.allowed)
     elif finished and quiz.wait_minutes:
         opens_at = finished[-1].submitted_at + timedelta(minutes=quiz.wait_minutes)
         if opens_at > now:
@@ -448,7 +503,7 @@ def review_visibility(status, attempt):
     allowed = {
         "immediately": True,
         "after_pass": status.passed,
-        "after_last_attempt": bool(quiz.attempts_allowed) and len(status.attempts) >= quiz.attempts_allowed,
+        "after_last_attempt": bool(status.allowed) and len(status.attempts) >= status.allowed,
     }[quiz.review_when]
     return set(quiz.review_shows) if allowed else {"score"} & set(quiz.review_shows)
 
