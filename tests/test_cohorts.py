@@ -999,6 +999,55 @@ def test_reminders_command_counts_session_reminders(app, runner):
     assert "4 session reminders." in result.output
 
 
+def _told(user, language="en"):
+    from training.notifications.models import Notification
+
+    return [(n.kind, n.message_in(language)) for n in db.session.scalars(
+        db.select(Notification).where(Notification.user_id == user.id).order_by(Notification.id))]
+
+
+def test_trainees_are_told_their_confirmed_attendance_and_any_correction_with_the_hours_credited(
+        running, people, trainer, login_as, caplog):
+    """Confirming tells each trainee on the roster their mark and the hours it credited; a later
+    correction tells the trainee concerned what they are recorded as now. Each leads to the cohort."""
+    caplog.set_level("INFO", logger="training.mail")
+    session, trainee, other = running.sessions[0], people["trainee"], people["other_trainee"]
+    day = format_date(local(session.starts_at).date())
+    client = login_as(trainer)
+    client.post(f"/cohorts/sessions/{session.id}/attendance", data={
+        f"status_{trainee.id}": "late", f"missed_{trainee.id}": "60", f"status_{other.id}": "absent",
+        "action": "confirm", "signed_name": "Tia Trainer"})
+    assert _told(trainee) == [("attendance_confirmed", f"Tia Trainer confirmed attendance at “{session.topic}” on "
+                               f"{day}: you are recorded as late (60 min missed), with 2 h of training credited.")]
+    assert _told(other) == [("attendance_confirmed", f"Tia Trainer confirmed attendance at “{session.topic}” on "
+                             f"{day}: you are recorded as absent, with no training hours credited.")]
+    assert _told(trainer) == []
+    assert "Su registro: llegó tarde (60 min de ausencia); se le acreditaron 2 h de capacitación." in \
+        _told(trainee, "es")[0][1]
+    page = login_as(other).get("/notifications").text
+    opened = re.search(r'href="(/notifications/\d+/open)">Tia Trainer confirmed', page).group(1)
+    assert login_as(other).get(opened).location == f"/cohorts/{running.id}"
+    assert any("Subject: Your attendance was confirmed" in r.getMessage() for r in caplog.records
+               if r.name == "training.mail")
+
+    client.post(f"/cohorts/sessions/{session.id}/attendance", data={
+        f"status_{other.id}": "present", f"status_{trainee.id}": "late", f"missed_{trainee.id}": "60",
+        "signed_name": "Tia Trainer"})
+    assert _told(other)[-1] == ("attendance_corrected", f"Tia Trainer corrected your attendance at “{session.topic}” "
+                                f"on {day}: you are now recorded as present, with 3 h of training credited.")
+    assert len(_told(trainee)) == 1  # unchanged: not told again
+
+
+def test_a_confirmation_made_untold_tells_nobody(running, people, trainer):
+    """The demo data confirms sessions of weeks ago: nobody is told of them as news."""
+    from training.notifications.services import untold
+
+    mark(trainer, running.sessions[0], people["trainee"], "present")
+    with untold():
+        confirm(trainer, running.sessions[0], "Tia Trainer")
+    assert _told(people["trainee"]) == [] and _told(people["other_trainee"]) == []
+
+
 def test_credit_for_absent_and_excused_is_nothing(running, people, trainer):
     session = running.sessions[0]
     for status in ("absent", "excused"):

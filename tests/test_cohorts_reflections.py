@@ -8,6 +8,7 @@ from training.cohorts.models import Cohort, CohortMember, CohortTrainer, LiveTra
 from training.courses.models import Course, Reflection
 from training.courses.services import sync_courses
 from training.extensions import db
+from training.notifications.models import Notification
 
 TEXT = "Listening without fixing was harder than I expected; next time I will ask before offering advice."
 
@@ -43,7 +44,7 @@ def trainers(people, make_user):
 
 
 @pytest.fixture
-def sent(written, people, login_as):
+def sent(written, people, trainers, login_as):
     """The trainee's reflection on the first module, sent for review."""
     module = written.active_modules[0]
     login_as(people["trainee"]).post(f"/courses/{written.slug}/{module.slug}/reflection", data={"text": TEXT})
@@ -87,3 +88,70 @@ def test_a_reflection_another_trainer_reviewed_meanwhile_says_so(sent, trainers,
     assert "Tia Trainer has reviewed this reflection already" in response.text
     reflection = db.session.get(Reflection, sent.id)
     assert reflection.status == "accepted" and reflection.comment == ""
+
+
+def messages_of(user, kind=None):
+    """What each of ``user``'s notifications says, oldest first, with whether it is read."""
+    query = db.select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
+    if kind:
+        query = query.where(Notification.kind == kind)
+    return [(n.message_in("en"), n.read_at is not None) for n in db.session.scalars(query)]
+
+
+def test_every_trainer_of_the_cohort_is_told_a_reflection_waits_and_it_is_settled_once_one_reviews(
+        sent, trainers, people, make_user, login_as):
+    """A reflection sent: each trainer of the trainee's cohort is told, with a link to it among the
+    reflections to review; once one of them has reviewed it, the notice is marked read for all of
+    them, since nothing waits any more. A trainer of another cohort is not told."""
+    stranger = make_user("trainer3@example.org", roles=("trainer",), name="Sol Stranger")
+    waiting = "Tina Trainee sent a reflection on “Listening well” for review."
+    for trainer in trainers:
+        assert messages_of(trainer) == [(waiting, False)]
+    assert messages_of(stranger) == []
+    tia = login_as(trainers[0])
+    page = tia.get("/notifications").text
+    assert waiting in page
+    opened = re.search(r'href="(/notifications/\d+/open)">Tina Trainee sent a reflection', page).group(1)
+    assert tia.get(opened).location == f"/cohorts/reflections?reflection={sent.id}"
+
+    login_as(trainers[1]).post(f"/cohorts/reflections/{sent.id}", data={"decision": "accept"})
+    db.session.expire_all()
+    for trainer in trainers:
+        assert messages_of(trainer) == [(waiting, True)]
+
+
+def test_the_trainee_is_told_when_a_reflection_is_accepted_or_returned(sent, trainers, people, written, login_as,
+                                                                        caplog):
+    caplog.set_level("INFO", logger="training.mail")
+    trainee, module = people["trainee"], written.active_modules[0]
+    reviewer = login_as(trainers[0])
+    reviewer.post(f"/cohorts/reflections/{sent.id}", data={"decision": "return", "comment": "Say what you felt."})
+    assert messages_of(trainee) == [
+        ("Tia Trainer returned your reflection on “Listening well”: Say what you felt.", False)]
+    page = login_as(trainee).get("/notifications").text
+    opened = re.search(r'href="(/notifications/\d+/open)">Tia Trainer returned', page).group(1)
+    assert login_as(trainee).get(opened).location == f"/courses/{written.slug}/{module.slug}"
+    assert any("Your reflection was returned" in r.getMessage() for r in caplog.records if r.name == "training.mail")
+
+    login_as(trainee).post(f"/courses/{written.slug}/{module.slug}/reflection", data={"text": TEXT + " More."})
+    db.session.expire_all()
+    assert [m for m, _read in messages_of(trainers[0])][-1] == \
+        "Tina Trainee sent a reflection on “Listening well” for review."
+    reviewer.post(f"/cohorts/reflections/{sent.id}", data={"decision": "accept"})
+    assert messages_of(trainee)[-1] == ("Tia Trainer accepted your reflection on “Listening well”.", False)
+    assert all(read for _m, read in messages_of(trainers[0]))
+
+
+def test_a_reflection_reviewed_before_its_notice_goes_out_tells_no_trainer(sent, trainers):
+    """The notice is made from a background job: when the reflection was reviewed before it ran,
+    there is nothing to tell."""
+    from training.audit import AuditEvent
+    from training.courses.services import review_reflection
+    from training.notifications.services import deliver_events
+
+    db.session.execute(db.delete(Notification))
+    review_reflection(trainers[0], sent, "accept")
+    event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "reflection.submitted"))
+    deliver_events([event.id])
+    assert messages_of(trainers[0], "reflection_submitted") == []
+    assert messages_of(trainers[1], "reflection_submitted") == []

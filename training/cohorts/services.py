@@ -28,6 +28,7 @@ from training.cohorts.models import (
 )
 from training.db_types import utcnow
 from training.extensions import db
+from training.notifications.services import announce
 from training.supervision.models import HourEntry
 from training.supervision.privacy import identifier_message
 from training.templating import format_date, format_number, programme_zone
@@ -681,6 +682,12 @@ def roster(session):
 def mark(trainer, session, user, status, minutes_missed=0, signed_name=""):
     """Set one trainee's attendance. Once the session is confirmed, a change needs the trainer's
     signature again and updates (or removes) exactly the training hours it credited."""
+    attendance, changes, _event = _mark(trainer, session, user, status, minutes_missed, signed_name)
+    return attendance, changes
+
+
+def _mark(trainer, session, user, status, minutes_missed=0, signed_name=""):
+    """:func:`mark`, and the audit event it recorded (None when nothing changed)."""
     if status not in ("present", "late", "left_early", "absent", "excused"):
         raise CohortError(_("Choose present, late, left early, absent or excused."), "status")
     minutes_missed = int(minutes_missed or 0) if status in ("late", "left_early") else 0
@@ -698,16 +705,16 @@ def mark(trainer, session, user, status, minutes_missed=0, signed_name=""):
     attendance = _attendance(session, user)
     before = (attendance.status, attendance.minutes_missed)
     if before == (status, minutes_missed) and attendance.marked_by_id is not None:
-        return attendance, {}
+        return attendance, {}, None
     now = utcnow()
     attendance.status, attendance.minutes_missed = status, minutes_missed
     attendance.marked_by_id, attendance.updated_at = trainer.id, now
     changes = _sync_entries(attendance, session, trainer, signed, now) if confirmed else {}
-    audit.record("attendance.changed" if confirmed else "attendance.marked", actor=trainer, subject=user,
-                 session=session.id, before={"attendance": before[0], "minutes_missed": before[1]},
-                 after={"attendance": status, "minutes_missed": minutes_missed},
-                 hours={d: f"{a / 60:g} -> {b / 60:g}" for d, (a, b) in changes.items()})
-    return attendance, changes
+    event = audit.record("attendance.changed" if confirmed else "attendance.marked", actor=trainer, subject=user,
+                         session=session.id, before={"attendance": before[0], "minutes_missed": before[1]},
+                         after={"attendance": status, "minutes_missed": minutes_missed},
+                         hours={d: f"{a / 60:g} -> {b / 60:g}" for d, (a, b) in changes.items()})
+    return attendance, changes, event
 
 
 def save_roster(trainer, session, marks, signed_name="", commit=True):
@@ -720,21 +727,24 @@ def save_roster(trainer, session, marks, signed_name="", commit=True):
     if session.confirmed_at is None and marks:
         # Marks of an unconfirmed session credit nothing: that must still be so when they are written.
         _claim(session, confirmed_at=None)
-    changed, problems = 0, {}
+    changed, problems, corrections = 0, {}, []
     for user_id, (status, minutes) in marks.items():
         if user_id not in users:
             continue
         try:
             with db.session.begin_nested():
-                mark(trainer, session, users[user_id], status, minutes, signed_name)
+                _attendance, _changes, event = _mark(trainer, session, users[user_id], status, minutes, signed_name)
         except CohortError as error:
             problems[user_id] = error.message  # every trainee's problem at once, not one a save
             continue
         changed += 1
+        if event is not None and event.action == "attendance.changed":
+            corrections.append(event)
     if problems:
         raise RosterProblems(problems)
     if commit:
         db.session.commit()
+        announce(*corrections)  # each trainee whose confirmed attendance changed
     return changed
 
 
@@ -794,9 +804,10 @@ def confirm(trainer, session, signed_name, now=None):
         db.session.flush()
         changes = _sync_entries(attendance, session, trainer, signed, now)
         credited[user.email] = {d: after for d, (_before, after) in changes.items()}
-    audit.record("attendance.confirmed", actor=trainer, session=session.id, cohort=session.cohort_id,
-                 credited={email: {d: f"{m / 60:g} h" for d, m in c.items()} for email, c in credited.items()})
+    event = audit.record("attendance.confirmed", actor=trainer, session=session.id, cohort=session.cohort_id,
+                         credited={email: {d: f"{m / 60:g} h" for d, m in c.items()} for email, c in credited.items()})
     db.session.commit()
+    announce(event)  # each trainee on the roster: their mark and the hours it credited
     return credited
 
 

@@ -24,6 +24,7 @@ from training.courses.models import (
 from training.db_types import utcnow
 from training.extensions import db
 from training.i18n import localized
+from training.notifications.services import announce, settle_reflection_requests
 from training.rendering import markdown_to_html
 
 
@@ -518,8 +519,10 @@ def submit_reflection(user, module, text):
         db.session.add(reflection)
     reflection.text, reflection.status, reflection.submitted_at = text, "submitted", utcnow()
     db.session.flush()
-    audit.record("reflection.submitted", actor=user, subject=user, module=module.slug, reflection=reflection.id)
+    event = audit.record("reflection.submitted", actor=user, subject=user, module=module.slug,
+                         reflection=reflection.id)
     db.session.commit()
+    announce(event)  # to the trainers of the trainee's cohorts
     return reflection
 
 
@@ -542,9 +545,11 @@ def review_reflection(reviewer, reflection, decision, comment=""):
         raise ReflectionError(_("This reflection has been reviewed already."), "reviewed")
     db.session.refresh(reflection)
     trainee = db.session.get(User, reflection.user_id)
-    audit.record(f"reflection.{'accepted' if decision == 'accept' else 'returned'}", actor=reviewer,
-                 subject=trainee, module=reflection.module.slug, comment=comment)
+    event = audit.record(f"reflection.{'accepted' if decision == 'accept' else 'returned'}", actor=reviewer,
+                         subject=trainee, module=reflection.module.slug, comment=comment, reflection=reflection.id)
+    settle_reflection_requests(reflection)  # it waits for no trainer now
     db.session.commit()
+    announce(event)
     if decision == "accept":
         _complete_after_reflection(trainee, reflection.module)
     return reflection

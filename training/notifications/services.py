@@ -37,6 +37,11 @@ SUBJECTS = {
     "certificate_reinstated": lambda: _("Your certificate was reinstated"),
     "certificate_expiring": lambda: _("Your certificate expires soon"),
     "attempt_allowed": lambda: _("You may try again"),
+    "attendance_confirmed": lambda: _("Your attendance was confirmed"),
+    "attendance_corrected": lambda: _("Your attendance was corrected"),
+    "reflection_submitted": lambda: _("A reflection waiting for your review"),
+    "reflection_accepted": lambda: _("Your reflection was accepted"),
+    "reflection_returned": lambda: _("Your reflection was returned"),
 }
 
 
@@ -130,6 +135,35 @@ def settle_review_requests(pairs):
         if (notification.user_id, (notification.link_args or {}).get("trainee")) in settled:
             notification.read_at, marked = now, marked + 1
     return marked
+
+
+def settle_reflection_requests(reflection):
+    """Mark read, for every trainer told of it, the notification that ``reflection`` waits for
+    review: once one trainer has reviewed it, it waits for nobody. Left to the caller's commit;
+    returns how many were marked."""
+    from training.cohorts.models import CohortMember, CohortTrainer
+
+    trainers = select(CohortTrainer.user_id).join(CohortMember, CohortMember.cohort_id == CohortTrainer.cohort_id) \
+        .where(CohortMember.user_id == reflection.user_id)
+    now, marked = utcnow(), 0
+    for notification in db.session.scalars(select(Notification).where(
+            Notification.user_id.in_(trainers), Notification.read_at.is_(None),
+            Notification.kind == "reflection_submitted")):
+        if (notification.link_args or {}).get("reflection") == reflection.id:
+            notification.read_at, marked = now, marked + 1
+    return marked
+
+
+@contextmanager
+def untold():
+    """Events announced inside the block are told to nobody: made-up data for a demonstration,
+    whose people would otherwise be told of what never happened."""
+    outer = g.get("gathered_announcements")
+    g.gathered_announcements = []
+    try:
+        yield
+    finally:
+        g.gathered_announcements = outer
 
 
 def _nobody(event):
@@ -242,10 +276,121 @@ def _attempt_allowed(event):
 
     def message():
         return _("%(who)s has allowed you one more attempt at %(quiz)s.",
-                 who=event.actor.full_name if event.actor else _("Your programme administrator"),
+                 who=_who(event, lambda: _("Your programme administrator")),
                  quiz=quiz.display_title)
 
     return [(event.subject_id, "attempt_allowed", message, "quizzes.overview", {"quiz_id": quiz.id})]
+
+
+def _who(event, default):
+    return event.actor.full_name if event.actor else default()
+
+
+def _attendance_words(attendance):
+    """What a trainee's mark at a confirmed session credits them now, in the reader's language."""
+    from training.cohorts.records import mark_words
+    from training.cohorts.services import local_day, session_topic_in
+    from training.supervision.models import HourEntry
+
+    minutes = db.session.scalar(select(func.coalesce(func.sum(HourEntry.minutes), 0)).where(
+        HourEntry.attendance_id == attendance.id, HourEntry.status == "approved"))
+    return {"topic": session_topic_in(attendance.session), "day": format_date(local_day(attendance.session.starts_at)),
+            "mark": mark_words(attendance.status, attendance.minutes_missed).lower(), "hours": format_hours(minutes),
+            "credited": minutes}
+
+
+def _attendance_link(attendance):
+    return "cohorts.detail", {"cohort_id": attendance.session.cohort_id}
+
+
+def _confirmed(event):
+    """Each trainee on a confirmed roster: their mark and the hours it credited."""
+    from training.cohorts.models import Attendance
+
+    session_id = (event.details or {}).get("session")
+    told = []
+    for attendance in db.session.scalars(select(Attendance).where(Attendance.session_id == session_id)
+                                         .order_by(Attendance.id)) if session_id else []:
+        def message(attendance=attendance):
+            words = _attendance_words(attendance)
+            who = _who(event, lambda: _("Your trainer"))
+            if not words["credited"]:
+                return _("%(who)s confirmed attendance at “%(topic)s” on %(day)s: you are recorded as %(mark)s, "
+                         "with no training hours credited.", who=who, **words)
+            return _("%(who)s confirmed attendance at “%(topic)s” on %(day)s: you are recorded as %(mark)s, "
+                     "with %(hours)s of training credited.", who=who, **words)
+
+        told.append((attendance.user_id, "attendance_confirmed", message, *_attendance_link(attendance)))
+    return told
+
+
+def _corrected(event):
+    """A trainee whose confirmed attendance was changed: the mark and the hours it credits now."""
+    from training.cohorts.models import Attendance
+
+    session_id = (event.details or {}).get("session")
+    attendance = db.session.scalar(select(Attendance).where(
+        Attendance.session_id == session_id, Attendance.user_id == event.subject_id)) if session_id else None
+    if attendance is None:
+        return []
+
+    def message():
+        words = _attendance_words(attendance)
+        who = _who(event, lambda: _("Your trainer"))
+        if not words["credited"]:
+            return _("%(who)s corrected your attendance at “%(topic)s” on %(day)s: you are now recorded as "
+                     "%(mark)s, with no training hours credited.", who=who, **words)
+        return _("%(who)s corrected your attendance at “%(topic)s” on %(day)s: you are now recorded as %(mark)s, "
+                 "with %(hours)s of training credited.", who=who, **words)
+
+    return [(attendance.user_id, "attendance_corrected", message, *_attendance_link(attendance))]
+
+
+def _reflection(event):
+    from training.courses.models import Reflection
+
+    reflection_id = (event.details or {}).get("reflection")
+    return db.session.get(Reflection, reflection_id) if reflection_id else None
+
+
+def _reflection_sent(event):
+    """The trainers of the trainee's cohorts, while the reflection still waits for review."""
+    from training.cohorts.models import CohortMember, CohortTrainer
+    from training.i18n import localized
+
+    reflection = _reflection(event)
+    if reflection is None or reflection.status != "submitted":
+        return []
+    trainers = db.session.scalars(select(CohortTrainer.user_id).join(
+        CohortMember, CohortMember.cohort_id == CohortTrainer.cohort_id).where(
+        CohortMember.user_id == reflection.user_id, CohortMember.status == "enrolled").distinct())
+
+    def message():
+        return _("%(trainee)s sent a reflection on “%(module)s” for review.", trainee=reflection.user.full_name,
+                 module=localized(reflection.module, "title"))
+
+    return [(trainer_id, "reflection_submitted", message, "cohorts.reflections", {"reflection": reflection.id})
+            for trainer_id in sorted(trainers)]
+
+
+def _reflection_reviewed(event):
+    from training.i18n import localized
+
+    reflection = _reflection(event)
+    if reflection is None:
+        return []
+    module = reflection.module
+    comment = (event.details or {}).get("comment", "")
+
+    def message():
+        words = {"who": _who(event, lambda: _("Your trainer")), "module": localized(module, "title")}
+        if event.action == "reflection.accepted":
+            return _("%(who)s accepted your reflection on “%(module)s”.", **words)
+        return _("%(who)s returned your reflection on “%(module)s”: %(comment)s", comment=comment, **words)
+
+    kind = "reflection_accepted" if event.action == "reflection.accepted" else "reflection_returned"
+    return [(reflection.user_id, kind, message, "courses.module",
+             {"slug": module.course.slug, "module_slug": module.slug})]
 
 
 HANDLERS = {
@@ -260,6 +405,11 @@ HANDLERS = {
     "certificate.revoked": _certificate,
     "certificate.reinstated": _certificate,
     "quiz.attempt_allowed": _attempt_allowed,
+    "attendance.confirmed": _confirmed,
+    "attendance.changed": _corrected,
+    "reflection.submitted": _reflection_sent,
+    "reflection.accepted": _reflection_reviewed,
+    "reflection.returned": _reflection_reviewed,
 }
 
 
