@@ -33,7 +33,7 @@ from training.extensions import db
 from training.supervision.models import HourEntry
 from training.templating import format_date
 
-from .conftest import ROOT, count_statements, mailed_links
+from .conftest import ROOT, count_statements, login, mailed_links
 
 ADVOCACY, MENTORING, ETHICS = "Advocacy", "Mentoring/Education", "Ethical Responsibility"
 # Days inside the test cohorts' dates (from 30 days ago to 30 days ahead).
@@ -1046,6 +1046,42 @@ def test_a_confirmation_made_untold_tells_nobody(running, people, trainer):
     with untold():
         confirm(trainer, running.sessions[0], "Tia Trainer")
     assert _told(people["trainee"]) == [] and _told(people["other_trainee"]) == []
+
+
+def _readme_row(email):
+    return next(line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith(f"| `{email}`"))
+
+
+def test_the_readmes_demo_accounts_say_what_the_demo_makes(app, course, credentials):
+    """The README's table of demo accounts is what people read before signing in: the new trainee
+    it describes has done no course work and logged no hours, but is in the demo cohort, late to
+    one session and absent from another (so at risk), and credited the live training attended."""
+    from training.auth.models import user_by_email
+    from training.courses.models import ModuleCompletion
+    from training.credentials.models import Enrolment
+    from training.demo import DEMO_COHORT, load_demo
+
+    load_demo()
+    robin = user_by_email("new.trainee@example.org")
+    cohort = db.session.scalar(db.select(Cohort).where(Cohort.title == DEMO_COHORT))
+    assert member_of(cohort, robin).status == "enrolled"
+    marks = sorted(db.session.scalars(db.select(Attendance.status).where(Attendance.user_id == robin.id)))
+    assert marks == ["absent", "late", "present"]
+    assert db.session.scalar(db.select(ModuleCompletion).where(ModuleCompletion.user_id == robin.id)) is None
+    kinds = set(db.session.scalars(db.select(HourEntry.kind).where(HourEntry.trainee_id == robin.id)))
+    assert kinds == {"training"}
+    trainer = login(app.test_client(), user_by_email("trainer@example.org"), app.config["DEMO_PASSWORD"])
+    trainer = trainer.get(f"/cohorts/{cohort.id}").text
+    assert "Robin Okafor</strong>: missed 1 session" in trainer
+
+    row = _readme_row("new.trainee@example.org")
+    assert "nothing done" not in row
+    assert DEMO_COHORT in row and "late" in row and "missed" in row and "at risk" in row
+    state = db.session.scalar(db.select(Credential).where(Credential.slug == "state-peer-support-specialist"))
+    jordan = user_by_email("trainee@example.org")
+    assert db.session.scalar(db.select(Enrolment).where(Enrolment.user_id == jordan.id,
+                                                        Enrolment.credential_id == state.id))
+    assert state.title in _readme_row("trainee@example.org")
 
 
 def test_credit_for_absent_and_excused_is_nothing(running, people, trainer):
