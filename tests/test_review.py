@@ -4,11 +4,13 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import text
 
+from training.audit import AuditEvent
 from training.auth.models import SupervisorAssignment
 from training.extensions import db
 from training.supervision.models import HourEntry
-from training.supervision.services import EntryInput, log_entry
+from training.supervision.services import EntryInput, log_entry, review_entries
 
 TODAY = date.today()
 
@@ -119,3 +121,19 @@ def test_a_long_queue_shows_the_oldest_batch_and_says_how_many_wait(team, login_
     assert len(shown) == 3
     assert [int(i) for i in shown] == [e.id for e in entries[:3]]  # submitted first, shown first
     assert "Showing the 3 oldest of 5 waiting entries." in page
+
+
+def test_an_entry_decided_meanwhile_by_someone_else_is_not_decided_again(team, login_as):
+    """Two supervisors (or two tabs) deciding one entry at once: the one who comes second finds it
+    decided and changes nothing, instead of approving over a return or signing it twice."""
+    entry = _log(team["trainee"])
+    stale = db.session.get(HourEntry, entry.id)
+    assert stale.status == "pending"  # as the second reviewer's request read it
+    with db.engine.begin() as first_reviewer:
+        first_reviewer.execute(text("UPDATE hour_entry SET status = 'returned', review_comment = 'Add the place.' "
+                                    "WHERE id = :id"), {"id": entry.id})
+    assert review_entries(team["supervisor"], [stale], "approve", signed_name="Sue Supervisor") == []
+    db.session.expire_all()
+    assert status(entry) == ("returned", "Add the place.")
+    assert db.session.scalar(db.select(db.func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "hours.approved")) == 0

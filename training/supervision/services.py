@@ -379,12 +379,24 @@ def review_each(supervisor, decisions, signed_name=""):
     return _apply(supervisor, decisions, signed_name)
 
 
+def _still_waiting(entries):
+    """The ids of ``entries`` still waiting for review, read again under a row lock: of two reviews
+    of one entry at once (two supervisors, two tabs, a double click), the second waits for the first
+    to commit and then finds it decided, rather than deciding it again over the first."""
+    ids = [entry.id for entry in entries if entry.status == "pending"]
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(HourEntry.id).where(HourEntry.id.in_(ids), HourEntry.status == "pending")
+                                  .with_for_update()))
+
+
 def _apply(supervisor, decisions, signed_name):
     changed, events, decided = [], [], set()
     now = utcnow()
+    waiting = _still_waiting([decision.entry for decision in decisions])
     for decision in decisions:
         entry = decision.entry
-        if entry.status != "pending" or not can_review(supervisor, entry):
+        if entry.id not in waiting or not can_review(supervisor, entry):
             continue
         decided |= {(entry.supervisor_id, entry.trainee_id), (supervisor.id, entry.trainee_id)}
         entry.supervisor_id, entry.reviewed_at, entry.review_comment = supervisor.id, now, decision.comment
