@@ -310,6 +310,7 @@ def test_a_trainee_who_used_every_exam_attempt_is_told_so_everywhere(course, peo
     used = f"You have used all {exam.attempts_allowed} attempts allowed for this exam."
     overview = client.get(f"/quizzes/{exam.id}").text
     assert used in overview and "allowed for this quiz" not in overview
+    assert "0 attempts left" not in overview  # the refusal says it once
     dashboard = client.get("/dashboard").text
     assert "pass its final exam to complete the course" not in dashboard
     assert "You have used every attempt at the final exam of Foundations of Peer Recovery Support." in dashboard
