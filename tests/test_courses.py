@@ -186,3 +186,10 @@ def test_the_dashboard_sends_a_trainee_with_every_module_done_to_the_final_exam(
     submit_attempt(attempt, {slot.id: model_answer(slot.qtype, slot.data) for slot in attempt.slots})
     page = client.get("/dashboard").text
     assert "You have finished every course available to you." in page and "Go to the final exam" not in page
+
+
+def test_the_course_page_lists_its_training_hours_in_the_course_files_order(course, people, login_as):
+    """The domains in the order the course (and its credential) gives them, not alphabetically."""
+    page = login_as(people["trainee"]).get(f"/courses/{course.slug}").text
+    listed = re.findall(r"<li>([A-Z][^<:]+): [\d.,]+ h</li>", page)
+    assert listed == ["Advocacy", "Mentoring/Education", "Recovery/Wellness Support", "Ethical Responsibility"]

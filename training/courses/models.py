@@ -25,7 +25,7 @@ class Course(db.Model):
         back_populates="course", order_by="Module.position"
     )
     credits: Mapped[list["CourseCredit"]] = relationship(
-        back_populates="course", cascade="all, delete-orphan", order_by="CourseCredit.domain"
+        back_populates="course", cascade="all, delete-orphan", order_by="CourseCredit.id"  # as the course file lists them
     )
     translations: Mapped[list["CourseTranslation"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="CourseTranslation.locale"
