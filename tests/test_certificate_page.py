@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from training import create_app
 from training.certificates.models import Certificate
 from training.certificates.render import design_images
-from training.certificates.services import issue, revoke
+from training.certificates.services import issue, reinstate, revoke
 from training.credentials.models import Credential
 from training.extensions import db
 
@@ -181,6 +181,29 @@ def test_the_page_shows_an_image_of_the_certificate_made_once(certificate, clien
     assert db.session.get(Certificate, certificate.id).image_png == first.data
     again = client.get(image_path, headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_a_revoked_certificates_image_and_preview_say_it_was_revoked(certificate, client, people):  # noqa: F811
+    """A link preview shows the image and the page's description alone: neither may pass for valid."""
+    from PIL import Image
+
+    image_path = f"/verify/{certificate.grouped_code}/certificate.png"
+    issued = client.get(image_path)
+    revoke(people["admin"], certificate, "Issued in error")
+    page = client.get(f"/verify/{certificate.grouped_code}").text
+    assert f'<meta property="og:description" content="Certificate {certificate.number}, issued by' in page
+    assert "was revoked." in page and "holds the" not in page
+    revoked = client.get(image_path)
+    assert revoked.status_code == 200 and revoked.headers["Cache-Control"] == "no-cache"
+    assert revoked.headers["ETag"] != issued.headers["ETag"]
+    before, after = (Image.open(io.BytesIO(r.data)).convert("RGB") for r in (issued, revoked))
+    assert before.size == after.size
+    middle = after.crop((0, after.height // 2 - 40, after.width, after.height // 2 + 40))
+    reds = sum(1 for r, g, b in middle.get_flattened_data() if r > 150 and g < 60 and b < 60)
+    assert reds > 1000  # the stamp's red letters across the middle
+    assert db.session.get(Certificate, certificate.id).image_png == issued.data  # the stored image stays as issued
+    reinstate(people["admin"], certificate, "Checked again")
+    assert client.get(image_path).data == issued.data
 
 
 def test_the_pdf_is_offered_only_when_the_holder_allows(certificate, client, login_as, ready):  # noqa: F811

@@ -11,6 +11,7 @@ from sqlalchemy import update
 from training.extensions import db
 
 IMAGE_WIDTH = 1400  # pixels: sharp on a high-density phone, about 200 KB
+STAMP_FONT = "DejaVuSans-Bold.ttf"  # found by fontconfig's usual paths on Debian (fonts-dejavu-core)
 _pdfium = threading.Lock()  # PDFium is not thread-safe
 
 
@@ -42,3 +43,25 @@ def certificate_png(certificate):
         db.session.commit()
         db.session.refresh(certificate)
     return certificate.image_png
+
+
+def stamped(png, word):
+    """``png`` with ``word`` (REVOKED, say) across it in red, large enough to read in a link preview."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.open(io.BytesIO(png)).convert("RGBA")
+    band = Image.new("RGBA", image.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(band)
+    width, height = image.size
+    try:
+        font = ImageFont.truetype(STAMP_FONT, size=max(24, height // 7))
+    except OSError:  # not installed: Pillow's own font, at the same size
+        font = ImageFont.load_default(size=max(24, height // 7))
+    left, top, right, bottom = draw.textbbox((0, 0), word, font=font)
+    middle = height // 2
+    draw.rectangle((0, middle - (bottom - top), width, middle + (bottom - top)), fill=(255, 255, 255, 200))
+    draw.text(((width - (right - left)) / 2 - left, middle - (bottom - top) / 2 - top), word, font=font,
+              fill=(176, 20, 20, 255))
+    output = io.BytesIO()
+    Image.alpha_composite(image, band).convert("RGB").save(output, "PNG")
+    return output.getvalue()

@@ -154,7 +154,8 @@ def verify(code):
         "certificates/_verify_content.html", c=certificate, state=state, newer=newer, is_holder=is_holder,
         jwks_url=f"{current_app.config['BASE_URL'].rstrip('/')}/issuer/jwks.json",
         linkedin_url=linkedin_url(certificate) if is_holder else "", **urls))
-    response = Response(render_template("certificates/verify.html", c=certificate, content=content, **urls))
+    response = Response(render_template("certificates/verify.html", c=certificate, content=content, state=state,
+                                        **urls))
     response.vary.add("Accept")
     response.vary.add("Accept-Language")  # shown in the visitor's language
     return response
@@ -191,13 +192,23 @@ def verify_jwt(code):
 @bp.route("/verify/<code>/certificate.png")
 @limiter.limit(_verify_limit)
 def verify_image(code):
-    """An image of the certificate as issued, for its verification page and link previews."""
-    from training.certificates.image import certificate_png
+    """An image of the certificate as issued, for its verification page and link previews. A revoked
+    or expired certificate's image is stamped so, in the reader's language: a link preview shows
+    the image alone."""
+    from training.certificates.image import certificate_png, stamped
 
     certificate = _certificate_or_404(code)
-    response = Response(certificate_png(certificate), mimetype="image/png")
-    response.headers["Cache-Control"] = "public, max-age=86400"
-    response.set_etag(certificate.pdf_sha256)  # set by now: the image is made from the PDF
+    state = certificate.state()
+    if state == "valid":
+        response = Response(certificate_png(certificate), mimetype="image/png")
+        response.headers["Cache-Control"] = "public, max-age=86400"
+        response.set_etag(certificate.pdf_sha256)  # set by now: the image is made from the PDF
+    else:
+        word = _("Revoked") if state == "revoked" else _("Expired")
+        response = Response(stamped(certificate_png(certificate), word.upper()), mimetype="image/png")
+        response.headers["Cache-Control"] = "no-cache"  # asked again each time: a reinstatement shows at once
+        response.set_etag(f"{certificate.pdf_sha256}-{state}-{current_language()}")
+        response.vary.add("Accept-Language")
     return response.make_conditional(request)
 
 
