@@ -451,6 +451,11 @@ def test_the_trainees_certificates_page(certificate, ready, login_as, people):
     transcript = client.get("/certificates/transcript.pdf")
     text = PdfReader(io.BytesIO(transcript.data)).pages[0].extract_text()
     assert "Transcript" in text and "Foundations of Peer Recovery Support" in text and "Final exam" in text
+    # The certificates held, with where each stands.
+    assert "Certificates" in text and certificate.number in text and "Valid" in text
+    revoke(people["admin"], certificate, "Issued in error")
+    text = PdfReader(io.BytesIO(client.get("/certificates/transcript.pdf").data)).pages[0].extract_text()
+    assert certificate.number in text and "Revoked" in text
 
 
 def test_the_administrators_page_filters_and_zips(certificate, people, login_as):

@@ -4,6 +4,7 @@ from datetime import date
 from flask import render_template
 from sqlalchemy import select
 
+from training.certificates.models import Certificate
 from training.courses.models import Course, CourseCompletion
 from training.credentials.evaluation import evaluate
 from training.extensions import db
@@ -24,10 +25,13 @@ def transcript_context(trainee):
         attempts = [a for a in attempts_of(trainee, quiz) if a.finished]
         if attempts:
             exams.append((quiz.display_title, quiz_grade(quiz, attempts), len(attempts), quiz.pass_mark))
+    certificates = db.session.scalars(select(Certificate).where(Certificate.user_id == trainee.id)
+                                      .order_by(Certificate.issued_on, Certificate.id)).all()
     # Every credential the trainee is working toward, each with its hour requirements.
     toward = [(e.credential.title_in(current_language()), e.hour_items)
               for e in evaluate([trainee]).get(trainee.id, [])]
     return {"trainee": trainee, "completions": completions, "exams": exams, "toward": toward,
+            "certificates": [(c, c.state()) for c in certificates],
             "today": date.today(), "organisation_name": organisation_name()}
 
 
