@@ -246,15 +246,7 @@ def log_entry(trainee, data, upload=None, submission_key=None):
                       attachment=attachment if data.kind == "training" else None, submission_key=submission_key or None,
                       **_values(data))
     db.session.add(entry)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        # The same form, sent a moment earlier by another request, made its entry first.
-        db.session.rollback()
-        earlier = sent_before(trainee, submission_key)
-        if earlier is None:
-            raise
-        raise AlreadySent(earlier) from None
+    _flush_once(lambda: sent_before(trainee, submission_key))
     event = audit.record("hours.submitted", actor=trainee, subject=trainee, entry=entry.id, kind=entry.kind,
                          minutes=entry.minutes, occurred_on=entry.occurred_on.isoformat())
     db.session.commit()
@@ -573,7 +565,7 @@ def log_session(supervisor, fmt, occurred_on, minutes, domain, topics, trainee_i
                           note=session.topics, organisation=(organisation or "").strip(),
                           attributes=",".join(sorted(asked[trainee.id])), submission_key=submission_key or None)
         db.session.add(entry)
-        _flush_session_entry(supervisor, submission_key)
+        _flush_once(lambda: session_sent_before(supervisor, submission_key))
         entry.signature_hash = entry_digest(entry, entry.signed_name, now)
     audit.record("supervision.logged", actor=supervisor, session=session.id, format=fmt, minutes=minutes,
                  trainees=[t.email for t in trainees], organisation=(organisation or "").strip())
@@ -581,13 +573,14 @@ def log_session(supervisor, fmt, occurred_on, minutes, domain, topics, trainee_i
     return session
 
 
-def _flush_session_entry(supervisor, submission_key):
+def _flush_once(sent_earlier):
+    """Flush what a form adds. When the same form, sent a moment earlier by another request, stored
+    it first (its one-time key is taken), raise AlreadySent with that: ``sent_earlier()`` finds it."""
     try:
         db.session.flush()
     except IntegrityError:
-        # The same form, sent a moment earlier by another request, logged its session first.
         db.session.rollback()
-        earlier = session_sent_before(supervisor, submission_key)
+        earlier = sent_earlier()
         if earlier is None:
             raise
         raise AlreadySent(earlier) from None
