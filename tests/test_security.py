@@ -4,13 +4,13 @@ import csv
 import io
 import re
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import pytest
 
 from training import create_app
-from training.auth.models import AccountToken, User, user_by_email
+from training.auth.models import AccountToken, SupervisorAssignment, User, user_by_email
 from training.config import DEV_SECRET_KEY, Config, ProductionConfig, config_from_environment, trusted_hosts
 from training.extensions import db
 
@@ -225,13 +225,13 @@ def test_sign_in_routes_share_one_rate_limit(client):
 
 @pytest.mark.parametrize("value", [";=1+1", "=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"])
 def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(value):
-    from training.supervision.exports import safe_cell
+    from training.spreadsheet import safe_cell
 
     assert safe_cell(value) == "'" + value
 
 
 def test_csv_export_quotes_every_cell_so_separators_stay_inside(app, people, login_as):
-    from datetime import date
+
 
     from training.supervision.models import HourEntry
 
@@ -243,6 +243,84 @@ def test_csv_export_quotes_every_cell_so_separators_stay_inside(app, people, log
     assert '"good day;=1+1"' in body and "\"';=HYPERLINK(1)\"" in body
     rows = list(csv.reader(io.StringIO(body)))
     assert len(rows) == 2 and all(not cell.startswith((";", "=")) for cell in rows[1])
+
+
+# Each is what a trainee or trainer may type as a name, an e-mail's local part, an organisation, a
+# note or a title; a spreadsheet opening the file would run every one of them as a formula.
+FORMULAS = ["=HYPERLINK(\"http://evil.example\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1)", "\t=1+1", "\r=1+1",
+            ";=1+1"]
+
+
+def _runs_in_a_spreadsheet(cell):
+    return cell[:1] in ("=", "+", "-", "@", "\t", "\r", ";")
+
+
+def _csv_rows(response):
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+
+
+@pytest.fixture
+def formula_people(app, make_user, credentials):
+    """Trainees whose names and e-mail addresses begin like formulas, with hours, a supervisor, an
+    administrator and a cohort (its title and session topic also like formulas) that they attend."""
+    from training.cohorts.models import Cohort, CohortMember, CohortSession, CohortTrainer, LiveTraining
+    from training.db_types import utcnow
+    from training.supervision.models import HourEntry
+
+    trainees = [make_user(f"{value.strip()[:1]}x{i}@example.org".replace("\r", "").replace("\t", ""), name=value,
+                          commit=False) for i, value in enumerate(FORMULAS)]
+    # An e-mail address may begin with = + or - (RFC 5322 allows them before the @).
+    trainees.append(make_user("=cmd|'/Ccalc'!A0@example.org", name="Plain Name", commit=False))
+    supervisor = make_user("sup@example.org", roles=("supervisor",), name="Sue Supervisor", commit=False)
+    trainer = make_user("trainer@example.org", roles=("trainer",), name="Tia Trainer", commit=False)
+    admin = make_user("admin@example.org", roles=("admin",), name="Ada Admin", commit=False)
+    db.session.flush()
+    now = utcnow().replace(microsecond=0)
+    cohort = Cohort(title="=HYPERLINK(\"http://evil.example\")", live_training=LiveTraining(slug="t", title="T"),
+                    starts_on=date.today() - timedelta(days=3), ends_on=date.today() + timedelta(days=3),
+                    delivery="in_person", address="Room 2", capacity=20)
+    db.session.add(cohort)
+    db.session.flush()
+    db.session.add(CohortTrainer(cohort_id=cohort.id, user_id=trainer.id))
+    db.session.add(CohortSession(cohort=cohort, topic="@SUM(1)", starts_at=now, ends_at=now + timedelta(hours=2),
+                                 credits={}, checkin_secret="x" * 64))
+    for trainee, value in zip(trainees, FORMULAS + ["-1"], strict=True):
+        db.session.add(CohortMember(cohort_id=cohort.id, user_id=trainee.id, status="enrolled"))
+        db.session.add(SupervisorAssignment(supervisor=supervisor, trainee=trainee,
+                                            starts_on=date.today() - timedelta(days=30)))
+        db.session.add(HourEntry(trainee_id=trainee.id, kind="service", minutes=60, domain="Advocacy",
+                                 status="approved", occurred_on=date.today(), note=value, organisation=value,
+                                 signed_name=value))
+    db.session.commit()
+    return {"trainees": trainees, "supervisor": supervisor, "trainer": trainer, "admin": admin, "cohort": cohort}
+
+
+def test_no_csv_export_lets_a_cell_run_as_a_formula(formula_people, login_as):
+    """Names, e-mail addresses, organisations, notes, titles and topics that begin like formulas
+    reach every CSV export as text, whoever downloads it."""
+    people = formula_people
+    cohort, session = people["cohort"], people["cohort"].sessions[0]
+    downloads = [(people["trainees"][0], "/hours/export.csv"),
+                 (people["admin"], "/admin/programme.csv"),
+                 (people["trainer"], f"/cohorts/sessions/{session.id}/sign-in-sheet.csv"),
+                 (people["trainer"], f"/cohorts/{cohort.id}/attendance.csv")]
+    downloads += [(people["supervisor"], f"/supervisees/{t.id}/hours.csv") for t in people["trainees"]]
+    for person, url in downloads:
+        rows = _csv_rows(login_as(person).get(url))
+        assert len(rows) > 1, url
+        running = [cell for row in rows for cell in row if _runs_in_a_spreadsheet(cell)]
+        assert running == [], url
+    # Neutralised, not dropped: the text is all there after the quote mark.
+    sheet = _csv_rows(login_as(people["trainer"]).get(f"/cohorts/sessions/{session.id}/sign-in-sheet.csv"))
+    assert "'\t=1+1" in [row[5] for row in sheet] and "'=cmd|'/Ccalc'!A0@example.org" in [row[6] for row in sheet]
+
+
+@pytest.mark.parametrize("number", [-1, -2.5, 0, 3])
+def test_numbers_in_a_csv_export_stay_numbers(number):
+    from training.spreadsheet import safe_cell
+
+    assert safe_cell(number) == number
 
 
 # --- Security headers -----------------------------------------------------------------------------

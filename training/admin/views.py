@@ -384,28 +384,22 @@ def programme():
 @bp.route("/programme.csv")
 def programme_csv():
     """The programme overview, with the same filters, as CSV."""
-    import csv
-    import io
-
     from flask import Response
 
     from training.http import content_disposition
-    from training.supervision.exports import safe_cell
+    from training.spreadsheet import csv_text
     from training.supervision.risk import LEVEL_LABELS
 
     query, _at_risk, _count = _programme(_programme_filters())
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("Name"), _("E-mail"), _("Credential"), _("Stage"), _("Requirements met"), _("Requirements"),
-                     _("Next step"), _("Enrolled on"), _("Burnout signal")])
+    rows = [[_("Name"), _("E-mail"), _("Credential"), _("Stage"), _("Requirements met"), _("Requirements"),
+             _("Next step"), _("Enrolled on"), _("Burnout signal")]]
     for row in _standings(db.session.execute(query).all()):
         # The next step and the burnout signal as the page words them.
         step = row.enrolment.next_step if row.stage in ("starting", "in_progress") else \
             _("Issue the certificate") if row.stage == "eligible" else ""
-        writer.writerow([safe_cell(row.user.full_name), row.user.email, safe_cell(row.credential.local_title),
-                         str(row.stage_label), row.enrolment.items_met, row.enrolment.items_total,
-                         safe_cell(step), row.enrolment.started_on.isoformat(),
-                         _("None") if row.risk == "ok" else str(LEVEL_LABELS[row.risk])])
-    return Response(out.getvalue(), mimetype="text/csv",
+        rows.append([row.user.full_name, row.user.email, row.credential.local_title, str(row.stage_label),
+                     row.enrolment.items_met, row.enrolment.items_total, step, row.enrolment.started_on.isoformat(),
+                     _("None") if row.risk == "ok" else str(LEVEL_LABELS[row.risk])])
+    return Response(csv_text(rows), mimetype="text/csv",
                     headers={"Content-Disposition": content_disposition(_("programme-overview.csv"))})
 

@@ -1,7 +1,5 @@
 """Attendance records for boards and files: a sign-in sheet per session and a report per
 cohort, each as PDF (through the shared WeasyPrint renderer) and CSV."""
-import csv
-import io
 from datetime import date
 
 from flask import current_app, render_template
@@ -12,6 +10,7 @@ from training.cohorts.forms import ATTENDANCE_CHOICES
 from training.cohorts.services import attendance_rate, attendance_report, local, roster, session_topic_in
 from training.i18n import current_language, organisation_name
 from training.pdf import render_html_pdf
+from training.spreadsheet import csv_text
 
 LABELS = dict(ATTENDANCE_CHOICES)
 
@@ -43,12 +42,7 @@ def mark_words(status, minutes_missed):
 
 
 def _csv(rows):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows:
-        # A cell starting with = + - @ would run as a formula in a spreadsheet.
-        writer.writerow([f"'{c}" if isinstance(c, str) and c[:1] in ("=", "+", "-", "@") else c for c in row])
-    return buffer.getvalue().encode("utf-8-sig")
+    return csv_text(rows, bom=True).encode("utf-8")
 
 
 def _common():

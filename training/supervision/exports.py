@@ -1,6 +1,4 @@
 """Exports: approved hours as CSV, and the supervision verification report as PDF."""
-import csv
-import io
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -15,21 +13,12 @@ from training.credentials.evaluation import evaluate
 from training.extensions import db
 from training.i18n import for_user, organisation_name
 from training.pdf import page_size
+from training.spreadsheet import csv_text
 from training.supervision.explain import training_sources
 from training.supervision.models import HourEntry
 from training.templating import local_domain_text
 
 ATTESTED = ("service", "supervision")  # what a supervisor signs for; training comes from elsewhere
-
-# Where a spreadsheet reads ";" as the cell separator, a value starting with it begins a new cell.
-FORMULA_STARTS = ("=", "+", "-", "@", ";", "\t", "\r")
-
-
-def safe_cell(value):
-    """Neutralise text a spreadsheet would run as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
 
 def approved_entries(trainee, date_from=None, date_to=None):
     query = select(HourEntry).where(HourEntry.trainee_id == trainee.id, HourEntry.status == "approved")
@@ -42,19 +31,15 @@ def approved_entries(trainee, date_from=None, date_to=None):
 
 def hours_csv(trainee):
     """Approved hours, one row per entry; opens cleanly in a spreadsheet (UTF-8 with BOM)."""
-    out = io.StringIO()
-    writer = csv.writer(out, quoting=csv.QUOTE_ALL)  # quoted, so no separator inside a value splits it
     # Headers and labels in the reader's language; dates, times and numbers stay in the forms
     # every spreadsheet reads.
-    writer.writerow([_("Date"), _("Kind"), _("Supervision format"), _("Domain"), _("Hours"),
-                     _("Organisation or setting"), _("Training provider"), _("Note"), _("Approved by"),
-                     _("Approved at (UTC)"), _("Signature hash")])
-    for e in approved_entries(trainee):
-        writer.writerow([safe_cell(v) for v in (
-            e.occurred_on.isoformat(), e.kind_label, e.format_label, local_domain_text(e.domain)[0] if e.domain else "",
-            f"{e.minutes / 60:g}", e.organisation, e.provider, e.note, e.signed_name,
-            e.reviewed_at.strftime("%Y-%m-%d %H:%M") if e.reviewed_at else "", e.signature_hash)])
-    return "\ufeff" + out.getvalue()
+    rows = [[_("Date"), _("Kind"), _("Supervision format"), _("Domain"), _("Hours"), _("Organisation or setting"),
+             _("Training provider"), _("Note"), _("Approved by"), _("Approved at (UTC)"), _("Signature hash")]]
+    rows += [[e.occurred_on.isoformat(), e.kind_label, e.format_label,
+              local_domain_text(e.domain)[0] if e.domain else "", f"{e.minutes / 60:g}", e.organisation, e.provider,
+              e.note, e.signed_name, e.reviewed_at.strftime("%Y-%m-%d %H:%M") if e.reviewed_at else "",
+              e.signature_hash] for e in approved_entries(trainee)]
+    return csv_text(rows, bom=True)
 
 
 @dataclass(frozen=True)
