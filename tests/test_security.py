@@ -472,3 +472,27 @@ def test_with_workers_the_reset_is_queued_for_them(app, make_user, monkeypatch):
     app.test_client().post("/password/forgot", data={"email": "nobody@example.org"})
     assert queued == [("mail", ("training.jobs.run", "training.auth.services.send_password_reset",
                                 "nobody@example.org"))]
+
+
+# --- Zip files ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["Ana/../../../Startup/evil", "Ana\\..\\..\\Startup\\evil", "Ana: <evil>?|*\""])
+def test_a_supervisees_name_never_makes_a_path_inside_the_reports_zip(people, make_user, login_as, name):
+    """A name is whatever its owner typed: in a zip file, a slash or '..' would place the report
+    outside the folder it is unpacked into, and some characters cannot name a file at all."""
+    import zipfile
+
+    from training.supervision.models import HourEntry
+
+    supervisor, trainee = people["supervisor"], make_user("ana@example.org", name=name)
+    db.session.add(SupervisorAssignment(supervisor=supervisor, trainee=trainee, starts_on=date(2026, 1, 1)))
+    db.session.add(HourEntry(trainee_id=trainee.id, supervisor_id=supervisor.id, kind="service", minutes=60,
+                             occurred_on=date.today(), domain="Advocacy", status="approved", organisation="Centre"))
+    db.session.commit()
+    client = login_as(supervisor)
+    page = client.post("/supervision/reports", follow_redirects=True).text
+    download = re.search(r'href="(/jobs/\d+/download)"', page).group(1)
+    with client.get(download) as response:
+        names = zipfile.ZipFile(io.BytesIO(response.data)).namelist()
+    words = "ana-startup-evil" if "Startup" in name else "ana-evil"
+    assert [n for n in names if n.endswith(".pdf")] == [f"supervision-report-{words}-{trainee.id}.pdf"]

@@ -12,7 +12,10 @@ from training.jobs.services import JobItemFailed, ZipOfPdfs, add_to_summary
 
 
 def report_filename(trainee):
-    return f"supervision-report-{'-'.join(trainee.full_name.lower().split())}-{trainee.id}.pdf"
+    """A plain file name: a name's slashes, dots and colons would make a path inside the zip file
+    (placing the report outside the folder it is unpacked into) or a name some systems refuse."""
+    words = "-".join(re.findall(r"\w+", trainee.full_name.lower()))
+    return f"supervision-report-{words}-{trainee.id}.pdf"
 
 
 def start_reports(actor, trainees, date_from=None, date_to=None):
