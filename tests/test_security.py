@@ -221,6 +221,43 @@ def test_sign_in_routes_share_one_rate_limit(client):
     assert [client.post(url, data=data).status_code for url, data in attempts] == [429] * 4
 
 
+def _sign_in_from(client, address, forwarded=None):
+    """A failed sign-in reaching the app from ``address`` (the proxy, behind one), forwarded for
+    ``forwarded`` when the proxy says whom for."""
+    headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+    return client.post("/login", data={"email": "x@example.org", "password": "wrong-password"}, headers=headers,
+                       environ_base={"REMOTE_ADDR": address}).status_code
+
+
+@pytest.mark.config(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute", PROXY_COUNT=1)
+def test_behind_the_proxy_one_visitors_failed_sign_ins_never_lock_out_another(client):
+    """Every request reaches the app servers from the proxy's address: counted by it, one person
+    guessing passwords would use up the sign-in budget of everyone."""
+    assert [_sign_in_from(client, "127.0.0.1", "203.0.113.7") for _ in range(4)] == [200, 200, 200, 429]
+    assert _sign_in_from(client, "127.0.0.1", "198.51.100.2") == 200
+    # Only the address the proxy added counts: one a visitor wrote in front of it changes nothing.
+    assert _sign_in_from(client, "127.0.0.1", "192.0.2.1, 203.0.113.7") == 429
+
+
+@pytest.mark.config(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
+def test_without_a_proxy_a_forwarded_for_header_is_not_believed(client):
+    assert [_sign_in_from(client, "203.0.113.7", f"192.0.2.{n}") for n in range(4)] == [200, 200, 200, 429]
+
+
+def test_production_expects_one_proxy_in_front_and_the_number_is_a_setting(monkeypatch):
+    import importlib
+
+    import training.config
+
+    assert Config.PROXY_COUNT == 0 and ProductionConfig.PROXY_COUNT == 1
+    monkeypatch.setenv("PROXY_COUNT", "2")
+    try:
+        assert importlib.reload(training.config).ProductionConfig.PROXY_COUNT == 2
+    finally:
+        monkeypatch.delenv("PROXY_COUNT")
+        importlib.reload(training.config)
+
+
 # --- Exports ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("value", [";=1+1", "=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"])

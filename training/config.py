@@ -90,6 +90,10 @@ class Config:
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    # How many proxies in front of the app add the visitor's address to X-Forwarded-For. Rate
+    # limits count requests by that address; with none, the header is not believed (anyone can
+    # write it), and behind a proxy every visitor would share the proxy's address and its budget.
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", 0))
 
     # A submission this long after a quiz's time limit still counts (network delays).
     QUIZ_GRACE_SECONDS = int(os.environ.get("QUIZ_GRACE_SECONDS", 60))
@@ -167,6 +171,8 @@ class ProductionConfig(Config):
     # A request naming any other host is refused, so no link can be built from a forged Host header.
     TRUSTED_HOSTS = trusted_hosts(Config.BASE_URL, os.environ.get("TRUSTED_HOSTS", ""))
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json").strip().lower()
+    # Served by gunicorn behind a TLS-terminating proxy (see gunicorn.conf.py).
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", 1))
 
 
 class TestConfig(Config):

@@ -1,4 +1,4 @@
-"""Security headers on every response.
+"""Security headers on every response, and the visitor's address when a proxy stands in front.
 
 Pages load scripts, styles, images and fonts from this site only, and nothing inline: an
 injected ``<script>`` or ``style`` attribute does nothing. No other site may frame a page.
@@ -38,4 +38,11 @@ def set_security_headers(response, production=False):
 
 def init_app(app):
     production = app.config.get("ENV_NAME") == "production"
+    proxies = app.config.get("PROXY_COUNT", 0)
+    if proxies:
+        # The visitor's address as the proxies recorded it, for rate limits and logs; only the
+        # addresses they added are read, never one the visitor wrote in front of them.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=0)
     app.after_request(lambda response: set_security_headers(response, production))
