@@ -533,3 +533,15 @@ def test_a_supervisees_name_never_makes_a_path_inside_the_reports_zip(people, ma
         names = zipfile.ZipFile(io.BytesIO(response.data)).namelist()
     words = "ana-startup-evil" if "Startup" in name else "ana-evil"
     assert [n for n in names if n.endswith(".pdf")] == [f"supervision-report-{words}-{trainee.id}.pdf"]
+
+
+# --- Uploads ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("language, words", [("en", "That was too large to send"),
+                                             ("es", "Lo enviado es demasiado grande")])
+def test_a_file_beyond_the_size_any_request_may_have_gets_the_sites_own_page(client, language, words):
+    """A phone's full-resolution scan can pass the largest request the site takes: the answer
+    says so in the reader's language, on a page with the way on, not a bare server error."""
+    response = client.post("/hours/new", data=b"x" * (12 * 1024 * 1024 + 1),
+                           content_type="multipart/form-data; boundary=x", headers={"Accept-Language": language})
+    assert response.status_code == 413 and f"<h1>{words}</h1>" in response.text and "site-header" in response.text

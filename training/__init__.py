@@ -244,6 +244,12 @@ def register_errors(app):
         return page(405, gettext("That action is not available here"),
                     gettext("Please use the buttons and links on the page."))
 
+    @app.errorhandler(413)
+    def too_large(error):
+        return page(413, gettext("That was too large to send"),
+                    gettext("Nothing was saved. Go back and choose a smaller file: a scan or photo at a lower "
+                            "resolution, or a PDF of fewer pages."))
+
     @app.errorhandler(429)
     def too_many_requests(error):
         return page(429, gettext("Too many attempts"),
