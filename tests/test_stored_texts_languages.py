@@ -53,7 +53,7 @@ def test_the_programme_overview_csv_gives_the_next_step_in_the_administrators_la
         working, people, login_as):
     trainee, steps = working
     response = login_as(_speaking(people["admin"], "es")).get("/admin/programme.csv")
-    rows = {row[1]: row for row in csv.reader(io.StringIO(response.text))}
+    rows = {row[1]: row for row in csv.reader(io.StringIO(response.data.decode("utf-8-sig")))}
     assert rows[trainee.email][6] == steps["es"]
 
 

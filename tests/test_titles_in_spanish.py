@@ -118,7 +118,7 @@ def test_an_administrators_programme_overview_and_its_csv_name_the_credential_in
     cells = re.findall(r'<td data-label="Credencial">(.*?)</td>', page)
     assert cells and set(cells) == {TITLE}
     assert "Peer Recovery Specialist" not in text_of(page)
-    rows = list(csv.reader(io.StringIO(spanish_admin.get("/admin/programme.csv").text)))
+    rows = list(csv.reader(io.StringIO(spanish_admin.get("/admin/programme.csv").data.decode("utf-8-sig"))))
     assert rows[1][2] == TITLE
 
 

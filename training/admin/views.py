@@ -400,6 +400,7 @@ def programme_csv():
         rows.append([row.user.full_name, row.user.email, row.credential.local_title, str(row.stage_label),
                      row.enrolment.items_met, row.enrolment.items_total, step, row.enrolment.started_on.isoformat(),
                      _("None") if row.risk == "ok" else str(LEVEL_LABELS[row.risk])])
-    return Response(csv_text(rows), mimetype="text/csv",
+    # With a byte-order mark, as the other exports: a spreadsheet then reads accented names right.
+    return Response(csv_text(rows, bom=True), mimetype="text/csv",
                     headers={"Content-Disposition": content_disposition(_("programme-overview.csv"))})
 
