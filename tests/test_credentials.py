@@ -487,6 +487,33 @@ def test_an_initial_certification_can_be_extended_once(app, people, credentials,
     assert "certificate.extended" in set(db.session.scalars(db.select(AuditEvent.action)))
 
 
+@pytest.fixture
+def initial_certificate(app, people, credentials, tmp_path):
+    """A certificate of a credential whose certificates may be extended once."""
+    from training.certificates.services import issue
+
+    folder = tmp_path / "stages"
+    for path in CREDENTIALS_DIR.glob("*.yaml"):
+        write(folder, path.name, path.read_text())
+    write(folder, "initial-stage.yaml", EXTENDABLE)
+    sync_credentials(folder)
+    return issue(people["trainee"], credential("initial-stage"), check=False)[0]
+
+
+def test_the_audit_log_names_an_extension_and_filters_by_it(initial_certificate, people, login_as):
+    from training.certificates.services import extend
+
+    extend(people["admin"], initial_certificate)
+    admin = login_as(people["admin"])
+    page = admin.get("/admin/audit?action=certificate.extended").text
+    assert '<option selected value="certificate.extended">Certificate extended</option>' in page
+    assert "1 event." in page and "<td data-label=\"What\">Certificate extended</td>" in page
+    assert ">certificate.extended<" not in page
+    people["admin"].locale = "es"
+    db.session.commit()
+    assert "<td data-label=\"Qué\">Certificado prorrogado</td>" in admin.get("/admin/audit").text
+
+
 def test_the_burnout_signal_uses_the_credentials_own_supervision_frequency(lived, people, app):
     from training.supervision.risk import assess
 

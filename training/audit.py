@@ -38,6 +38,7 @@ ACTIONS = {
     "wellbeing.sharing_changed": _l("Wellbeing sharing changed"),
     "certificate.issued": _l("Certificate issued"),
     "certificate.renewed": _l("Certificate renewed"),
+    "certificate.extended": _l("Certificate extended"),
     "certificate.revoked": _l("Certificate revoked"),
     "certificate.reinstated": _l("Certificate reinstated"),
     "trainings.synced": _l("Live trainings loaded from files"),
