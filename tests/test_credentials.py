@@ -514,6 +514,16 @@ def test_the_audit_log_names_an_extension_and_filters_by_it(initial_certificate,
     assert "<td data-label=\"Qué\">Certificado prorrogado</td>" in admin.get("/admin/audit").text
 
 
+def test_a_refused_revocation_shows_the_certificates_page_with_every_action_it_had(initial_certificate, people,
+                                                                                   login_as):
+    admin = login_as(people["admin"])
+    before = admin.get(f"/admin/certificates/{initial_certificate.id}").text
+    assert "Extend the certificate" in before
+    response = admin.post(f"/admin/certificates/{initial_certificate.id}/revoke", data={"reason": ""})
+    assert response.status_code == 400 and "Give the reason the verification page will show." in response.text
+    assert "This credential allows 1 more extension" in response.text and "Extend the certificate" in response.text
+
+
 def test_the_burnout_signal_uses_the_credentials_own_supervision_frequency(lived, people, app):
     from training.supervision.risk import assess
 

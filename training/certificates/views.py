@@ -449,15 +449,20 @@ def admin_issue():
     return redirect(url_for("jobs.show", job_id=job.id))
 
 
+def _detail_page(certificate, revoke_form=None, reinstate_form=None, status=200):
+    """The certificate's page, with a refused form's messages beside its fields."""
+    newer = db.session.scalar(select(Certificate).where(Certificate.previous_id == certificate.id))
+    return render_template("certificates/admin_detail.html", c=certificate, newer=newer,
+                           revoke_form=revoke_form or RevokeForm(), reinstate_form=reinstate_form or ReinstateForm(),
+                           form=ConfirmForm(), renewal=renewal_checklist(certificate),
+                           extensions=extensions_left(certificate)), status
+
+
 @bp.route("/admin/certificates/<int:certificate_id>")
 @roles_required("admin")
 def admin_detail(certificate_id):
     """One certificate, with revoke, reinstate and renew."""
-    certificate = db.get_or_404(Certificate, certificate_id)
-    newer = db.session.scalar(select(Certificate).where(Certificate.previous_id == certificate.id))
-    return render_template("certificates/admin_detail.html", c=certificate, newer=newer, revoke_form=RevokeForm(),
-                           reinstate_form=ReinstateForm(), form=ConfirmForm(), renewal=renewal_checklist(certificate),
-                           extensions=extensions_left(certificate))
+    return _detail_page(db.get_or_404(Certificate, certificate_id))
 
 
 @bp.route("/admin/certificates/<int:certificate_id>/revoke", methods=["POST"])
@@ -479,10 +484,7 @@ def admin_revoke(certificate_id):
             flash(_("Certificate %(number)s is revoked. The verification page now says so.", number=certificate.number),
                   "success")
             return redirect(url_for("certificates.admin_detail", certificate_id=certificate.id))
-    newer = db.session.scalar(select(Certificate).where(Certificate.previous_id == certificate.id))
-    return render_template("certificates/admin_detail.html", c=certificate, newer=newer, revoke_form=form,
-                           reinstate_form=ReinstateForm(), form=ConfirmForm(),
-                           renewal=renewal_checklist(certificate)), 400
+    return _detail_page(certificate, revoke_form=form, status=400)
 
 
 @bp.route("/admin/certificates/<int:certificate_id>/reinstate", methods=["POST"])
