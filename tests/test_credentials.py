@@ -514,6 +514,20 @@ def test_the_audit_log_names_an_extension_and_filters_by_it(initial_certificate,
     assert "<td data-label=\"Qué\">Certificado prorrogado</td>" in admin.get("/admin/audit").text
 
 
+def test_a_reinstatement_note_too_long_is_refused_beside_the_field_and_the_certificate_stays_revoked(
+        initial_certificate, people, login_as):
+    from training.certificates.services import revoke
+
+    revoke(people["admin"], initial_certificate, "Issued in error")
+    response = login_as(people["admin"]).post(f"/admin/certificates/{initial_certificate.id}/reinstate",
+                                              data={"note": "x" * 2001})
+    assert response.status_code == 400
+    assert "“Note for the audit log” can be at most 2,000 characters long; this one has 2,001." in response.text
+    assert "Reinstate certificate</button>" in response.text  # the form, to shorten the note and try again
+    db.session.expire_all()
+    assert db.session.get(type(initial_certificate), initial_certificate.id).status == "revoked"
+
+
 def test_a_refused_revocation_shows_the_certificates_page_with_every_action_it_had(initial_certificate, people,
                                                                                    login_as):
     admin = login_as(people["admin"])

@@ -494,7 +494,7 @@ def admin_reinstate(certificate_id):
     certificate = db.get_or_404(Certificate, certificate_id)
     form = ReinstateForm()
     if not form.validate_on_submit():
-        abort(400)
+        return _detail_page(certificate, reinstate_form=form, status=400)
     try:
         reinstate(current_user, certificate, form.note.data)
     except CertificateError as error:
