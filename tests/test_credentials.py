@@ -352,6 +352,21 @@ def test_an_administrator_records_an_external_exam_result(documents, people, log
     assert "evidence.recorded" in set(db.session.scalars(db.select(AuditEvent.action)))
 
 
+def test_recorded_scores_read_as_the_pages_language_writes_numbers(documents, people, login_as):
+    admin = login_as(people["admin"])
+    url = f"/admin/people/{people['trainee'].id}/credentials"
+    for score in ("69.5", "70"):
+        admin.post(url, data={"action": "record", "record-key": "documents:board_exam",
+                              "record-occurred_on": TODAY.isoformat(), "record-quantity": score})
+    page = admin.get(url).text
+    assert "Score or number: 69.5" in page and re.search(r"Score or number: 70(?![.\d])", page)
+    assert "70.0" not in page
+    people["admin"].locale = "es"
+    db.session.commit()
+    page = admin.get(url).text
+    assert "Puntuación o número: 69,5" in page and "69.5" not in page and "70.0" not in page
+
+
 # --- The eligibility list at a programme's size ---------------------------------------------------------------
 
 
