@@ -553,6 +553,23 @@ def test_a_refused_revocation_shows_the_certificates_page_with_every_action_it_h
     assert "This credential allows 1 more extension" in response.text and "Extend the certificate" in response.text
 
 
+def test_an_extension_is_called_one_on_both_certificates_pages(initial_certificate, people, login_as, client):
+    from training.certificates.services import extend
+
+    extended, _ = extend(people["admin"], initial_certificate)
+    admin = login_as(people["admin"])
+    first = admin.get(f"/admin/certificates/{initial_certificate.id}").text
+    assert "<dt>Extended by</dt>" in first and f"Already extended as <a href=\"/admin/certificates/{extended.id}\">" \
+        f"{extended.number}</a>." in first
+    assert "Renewed by" not in first and "Already renewed" not in first
+    second = admin.get(f"/admin/certificates/{extended.id}").text
+    assert "<dt>Extends</dt>" in second and "<dt>Renews</dt>" not in second
+    initial_certificate.issued_on, initial_certificate.expires_on = TODAY - timedelta(days=200), TODAY - timedelta(days=1)
+    db.session.commit()
+    public = client.get(f"/verify/{initial_certificate.grouped_code}").text
+    assert "It was extended:" in public and "It was renewed:" not in public
+
+
 def test_the_burnout_signal_uses_the_credentials_own_supervision_frequency(lived, people, app):
     from training.supervision.risk import assess
 

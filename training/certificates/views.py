@@ -517,6 +517,7 @@ def admin_renew(certificate_id):
         flash(error.message, "error")
         return redirect(url_for("certificates.admin_detail", certificate_id=certificate.id))
     flash(_("Renewal %(number)s issued.", number=newer.number) if created else
+          _("Already extended as %(number)s.", number=newer.number) if newer.issued_as == "extension" else
           _("Already renewed as %(number)s.", number=newer.number), "success")
     return redirect(url_for("certificates.admin_detail", certificate_id=newer.id))
 
