@@ -17,6 +17,7 @@ from training.credentials.loader import sync_credentials
 from training.credentials.models import Credential, Enrolment, Evidence
 from training.extensions import db
 from training.supervision.models import HourEntry
+from training.templating import format_date
 
 from .conftest import ROOT, count_statements
 
@@ -350,6 +351,22 @@ def test_an_administrator_records_an_external_exam_result(documents, people, log
     found = {i.key: i for i in evaluate_one(people["trainee"], documents).items}
     assert found["evidence:board_exam"].met
     assert "evidence.recorded" in set(db.session.scalars(db.select(AuditEvent.action)))
+
+
+def test_an_enrolment_ends_once_and_not_in_the_future(documents, people, login_as):
+    enrolment = db.session.scalar(db.select(Enrolment).where(Enrolment.credential_id == documents.id))
+    admin = login_as(people["admin"])
+    url = f"/admin/enrolments/{enrolment.id}/end"
+    later = admin.post(url, data={"end-ended_on": (TODAY + timedelta(days=30)).isoformat()}, follow_redirects=True)
+    assert "The end date cannot be in the future." in later.text
+    assert db.session.get(Enrolment, enrolment.id).ended_on is None
+    admin.post(url, data={"end-ended_on": TODAY.isoformat()})
+    again = admin.post(url, data={"end-ended_on": TODAY.isoformat()}, follow_redirects=True)  # sent twice
+    assert f"This enrolment already ended on {format_date(TODAY)}." in again.text
+    db.session.expire_all()
+    assert db.session.get(Enrolment, enrolment.id).ended_on == TODAY
+    assert db.session.scalar(db.select(db.func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "credential.enrolment_ended")) == 1
 
 
 def test_recorded_scores_read_as_the_pages_language_writes_numbers(documents, people, login_as):

@@ -146,6 +146,11 @@ def enrol(actor, user, credential, started_on):
 
 def end_enrolment(actor, enrolment, ended_on=None):
     ended_on = ended_on or date.today()
+    if enrolment.ended_on is not None:  # a form sent twice, or from a page opened before it ended
+        raise ServiceError(_("This enrolment already ended on %(day)s.", day=format_date(enrolment.ended_on)),
+                           "ended_on")
+    if ended_on > date.today():  # the eligibility list and the person's page treat any end date as past
+        raise ServiceError(_("The end date cannot be in the future."), "ended_on")
     if ended_on < enrolment.started_on:
         raise ServiceError(_("An enrolment cannot end before it started."), "ended_on")
     enrolment.ended_on = ended_on
