@@ -483,6 +483,14 @@ def test_the_administrators_page_filters_and_zips(certificate, people, login_as)
     assert archive.read(archive.infolist()[0]) == certificate.pdf
 
 
+def test_certificates_of_a_retired_credential_can_still_be_filtered(certificate, credential, people, login_as):
+    credential.active = False  # its file was removed: the certificates issued under it remain
+    db.session.commit()
+    page = login_as(people["admin"]).get("/admin/certificates?credential=peer-recovery-specialist").text
+    assert "Some filters were not valid" not in page and certificate.number in page
+    assert '<option selected value="peer-recovery-specialist">Peer Recovery Specialist</option>' in page
+
+
 def test_the_administrators_page_offers_a_zip_only_of_certificates_and_says_why_it_is_empty(people, login_as):
     client = login_as(people["admin"])
     empty = client.get("/admin/certificates").text

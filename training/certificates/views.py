@@ -346,7 +346,9 @@ def _filtered(form):
 
 def _filter_form():
     form = CertificateFilterForm(formdata=request.args)
-    credentials = by_local_title(db.session.scalars(select(Credential).where(Credential.active)))
+    # A credential retired since (its file removed) still has the certificates issued under it.
+    credentials = by_local_title(db.session.scalars(select(Credential).where(
+        Credential.active | Credential.id.in_(select(Certificate.credential_id)))))
     form.credential.choices = choices([("", _("Any credential"))] + [(c.slug, c.local_title) for c in credentials])
     if not form.validate():
         flash(_("Some filters were not valid and were ignored: see the message beside each."), "error")
