@@ -211,6 +211,23 @@ def test_the_overview_csv_gives_the_next_step_the_page_gives(ready, people, logi
     assert "resumen-del-programa.csv" in spanish.headers["Content-Disposition"]
 
 
+def test_a_lapsed_certificates_next_step_on_the_overview_and_its_csv_leads_toward_it(certificate, people,  # noqa: F811
+                                                                                  login_as):
+    from training.certificates.services import revoke
+
+    revoke(people["admin"], certificate, "Issued in error")
+    refresh_all()
+    db.session.commit()
+    admin = login_as(people["admin"])
+    row = _overview(admin, stage="lapsed").split("Tina Trainee</a>")[1].split("</tr>")[0]
+    link = re.search(r'<a href="([^"]+)">Renew or reinstate the certificate<span class="visually-hidden"> '
+                     r'Tina Trainee</span></a>', row)
+    assert link and link.group(1) == f"/admin/people/{certificate.user_id}/eligibility"
+    assert f"Certificate {certificate.number} was revoked." in admin.get(link.group(1)).text
+    rows = list(csv.DictReader(io.StringIO(admin.get("/admin/programme.csv?stage=lapsed").text)))
+    assert [(r["Name"], r["Next step"]) for r in rows] == [("Tina Trainee", "Renew or reinstate the certificate")]
+
+
 def test_the_overview_reads_a_fixed_number_of_statements_however_many_trainees(app, people, credentials, make_user,
                                                                              login_as):
     admin = login_as(people["admin"])

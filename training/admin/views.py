@@ -396,7 +396,8 @@ def programme_csv():
     for row in _standings(db.session.execute(query).all()):
         # The next step and the burnout signal as the page words them.
         step = row.enrolment.next_step if row.stage in ("starting", "in_progress") else \
-            _("Issue the certificate") if row.stage == "eligible" else ""
+            _("Issue the certificate") if row.stage == "eligible" else \
+            _("Renew or reinstate the certificate") if row.stage == "lapsed" else ""
         rows.append([row.user.full_name, row.user.email, row.credential.local_title, str(row.stage_label),
                      row.enrolment.items_met, row.enrolment.items_total, step, row.enrolment.started_on.isoformat(),
                      _("None") if row.risk == "ok" else str(LEVEL_LABELS[row.risk])])
