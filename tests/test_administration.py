@@ -224,7 +224,7 @@ def test_a_lapsed_certificates_next_step_on_the_overview_and_its_csv_leads_towar
                      r'Tina Trainee</span></a>', row)
     assert link and link.group(1) == f"/admin/people/{certificate.user_id}/eligibility"
     assert f"Certificate {certificate.number} was revoked." in admin.get(link.group(1)).text
-    rows = list(csv.DictReader(io.StringIO(admin.get("/admin/programme.csv?stage=lapsed").text)))
+    rows = list(csv.DictReader(io.StringIO(admin.get("/admin/programme.csv?stage=lapsed").data.decode("utf-8-sig"))))
     assert [(r["Name"], r["Next step"]) for r in rows] == [("Tina Trainee", "Renew or reinstate the certificate")]
 
 
