@@ -508,7 +508,7 @@ def test_bulk_issue_runs_as_a_job_with_progress(ready, people, credential, cours
     assert response.location.startswith("/jobs/")
     page = client.get(response.location).text
     assert "3 of 3 processed · 2 done · 1 failed · Finished" in page and "supervisor@example.org" in page
-    assert "does not yet meet" in page and "Retry the failed items" in page
+    assert "Sue Supervisor is not a trainee" in page and "Retry the failed items" in page
 
 
 # --- Command line -----------------------------------------------------------------------------------------
@@ -572,3 +572,21 @@ def test_the_transcript_gives_the_hours_toward_each_credential_the_trainee_works
     assert "Approved hours toward Peer Recovery Specialist" in text
     state = db.session.scalar(db.select(Credential).where(Credential.slug == "state-peer-support-specialist"))
     assert f"Approved hours toward {state.title}" in text
+
+
+def test_no_certificate_is_issued_under_a_retired_credential_or_to_someone_not_a_trainee(ready, credential, people,
+                                                                                         login_as):  # noqa: F811
+    admin = login_as(people["admin"])
+    credential.active = False
+    db.session.commit()
+    assert admin.get(f"/admin/certificates/eligible?credential={credential.slug}").status_code == 404
+    response = admin.post("/admin/certificates/issue", data={"credential": credential.slug, "user": ready.id},
+                          follow_redirects=True)
+    assert "is retired: no new certificates are issued under it." in response.text
+    assert db.session.scalar(db.select(db.func.count()).select_from(Certificate)) == 0
+    credential.active = True
+    db.session.commit()
+    response = admin.post("/admin/certificates/issue", data={"credential": credential.slug, "user": people["admin"].id},
+                          follow_redirects=True)
+    assert "Ada Admin is not a trainee: certificates are issued to trainees." in response.text
+    assert db.session.scalar(db.select(db.func.count()).select_from(Certificate)) == 0

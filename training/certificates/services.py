@@ -180,6 +180,13 @@ def issue(trainee, credential, actor=None, today=None, check=True, previous=None
         Certificate.user_id == trainee.id, Certificate.credential_id == credential.id, Certificate.cycle == cycle))
     if existing is not None:
         return existing, False
+    if check and previous is None:
+        if not credential.active:
+            raise CertificateError(_("%(credential)s is retired: no new certificates are issued under it.",
+                                     credential=credential.local_title))
+        if not trainee.has_role("trainee"):
+            raise CertificateError(_("%(name)s is not a trainee: certificates are issued to trainees.",
+                                     name=trainee.full_name))
     evaluation = evaluate_one(trainee, credential, today)
     if check and previous is None:
         if evaluation.unmet:

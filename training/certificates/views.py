@@ -395,7 +395,9 @@ def eligible():
     """Trainees who meet every requirement and hold no certificate yet, with a preview before issuing."""
     credentials = by_local_title(db.session.scalars(select(Credential).where(Credential.active)))
     slug = request.args.get("credential") or (credentials[0].slug if credentials else "")
-    credential = next((c for c in credentials if c.slug == slug), None) or (_credential_or_404(slug) if slug else None)
+    credential = next((c for c in credentials if c.slug == slug), None)
+    if slug and credential is None:
+        abort(404)  # unknown, or retired: nobody becomes eligible for a credential no longer issued
     status = request.args.get("status", "eligible")
     status = status if status in FILTERS else "eligible"
     search = request.args.get("q", "")[:100]
