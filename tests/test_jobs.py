@@ -105,12 +105,31 @@ def test_a_supervisor_gets_every_supervisees_report_in_one_zip(people, make_user
     assert f"so this file holds no report for them: {other.full_name}." in page
     archive = _download(client, page)
     stem = f"supervision-report-{'-'.join(trainee.full_name.lower().split())}-{trainee.id}"
+    note_name = f"supervision-report-{'-'.join(other.full_name.lower().split())}-{other.id}-no-report.txt"
     assert sorted(archive.namelist()) == sorted([f"{stem}-harbour-drop-in.pdf", f"{stem}-riverside-centre.pdf",
-                                                 "no-report.txt"])
+                                                 note_name])
     text = PdfReader(io.BytesIO(archive.read(f"{stem}-riverside-centre.pdf"))).pages[0].extract_text()
     assert "Supervision" in text and "Riverside Centre" in text
-    note = archive.read("no-report.txt").decode()
+    note = archive.read(note_name).decode()
     assert other.full_name in note and trainee.full_name not in note
+
+
+def test_no_two_reports_of_one_supervisee_share_a_name_in_the_zip():
+    """Two supervisors at one setting, or one setting typed two ways, must not leave one report out."""
+    from types import SimpleNamespace
+
+    from training.supervision.jobs import report_names
+
+    def scope(organisation, supervisor):
+        return SimpleNamespace(organisation=organisation, supervisor=SimpleNamespace(full_name=supervisor))
+
+    scopes = [scope("Riverside Centre", "Sue Supervisor"), scope("Riverside Centre", "Sam Rivera"),
+              scope("riverside centre", "Sam Rivera"), scope("Harbour Drop-in", "Sue Supervisor")]
+    names = report_names("report-ana-7.pdf", scopes)
+    assert len(set(names)) == 4 and all(n.startswith("report-ana-7-") and n.endswith(".pdf") for n in names)
+    assert names[0] == "report-ana-7-riverside-centre-sue-supervisor.pdf"
+    assert names[3] == "report-ana-7-harbour-drop-in.pdf"
+    assert report_names("report-ana-7.pdf", scopes[:1]) == ["report-ana-7.pdf"]
 
 
 def test_reports_are_refused_for_someone_no_longer_supervised_and_a_retry_adds_them(people, login_as, monkeypatch):

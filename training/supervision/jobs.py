@@ -57,6 +57,8 @@ class VerificationReports(ZipOfPdfs):
         return trainee, [s for s in scopes if s.supervisor.id == starter.id] or scopes
 
     def run_chunk(self, job, items, step):
+        from training.auth.models import User
+        from training.i18n import for_user
         from training.supervision.exports import verification_report_pdf
 
         period = [date.fromisoformat(job.params[k]) if job.params.get(k) else None for k in ("date_from", "date_to")]
@@ -67,10 +69,13 @@ class VerificationReports(ZipOfPdfs):
                 error = None
                 try:
                     trainee, scopes = self.scopes(job, item.key)
-                    if not scopes:
+                    note = item.label.removesuffix(".pdf") + "-no-report.txt"
+                    if not scopes and note not in present:  # a chunk run again writes it once
+                        with for_user(db.session.get(User, job.started_by_id)):  # in the reader's language
+                            archive.writestr(note, f"{NOTHING_ATTESTED}\n\n{trainee.full_name}\n")
+                        present.add(note)
                         nothing.append(trainee.full_name)
-                    for scope in scopes:
-                        name = scope_filename(item.label, scope) if len(scopes) > 1 else item.label
+                    for name, scope in zip(report_names(item.label, scopes), scopes, strict=True):
                         if name not in present:
                             archive.writestr(name, verification_report_pdf(trainee, scope, *period))
                             present.add(name)
@@ -78,25 +83,29 @@ class VerificationReports(ZipOfPdfs):
                     error = self._failure(job, item, exc)
                 step(item, error)
             if nothing:
-                from training.auth.models import User
-                from training.i18n import for_user
-
-                with for_user(db.session.get(User, job.started_by_id)):  # in the language of whoever reads it
-                    note = "\n".join([str(NOTHING_ATTESTED), "", *nothing, ""])
-                archive.writestr(_free_name(present, "no-report"), note)
                 add_to_summary(job, lambda: " ".join([str(NOTHING_ATTESTED), ", ".join(nothing) + "."]))
                 db.session.commit()
 
 
-def scope_filename(label, scope):
-    """A report's file name: the supervisee's, then the setting it is about."""
-    setting = "-".join(re.findall(r"\w+", scope.organisation.lower())) or "organisation-not-recorded"
-    return f"{label.removesuffix('.pdf')}-{setting[:60]}.pdf"
+def _words(text):
+    return "-".join(re.findall(r"\w+", text.lower()))
 
 
-def _free_name(present, stem):
-    name, number = f"{stem}.txt", 1
-    while name in present:
-        number += 1
-        name = f"{stem}-{number}.txt"
-    return name
+def report_names(label, scopes):
+    """Each report's file name in the zip: the supervisee's alone for one report; else with the setting
+    it is about, the supervisor's name where two share a setting, and a number where even those are
+    alike (names typed differently on entries), so that no report takes another's place."""
+    if len(scopes) == 1:
+        return [label]
+    stem = label.removesuffix(".pdf")
+    settings = [(_words(s.organisation) or "organisation-not-recorded")[:60] for s in scopes]
+    names = [f"{stem}-{setting}" if settings.count(setting) == 1 else f"{stem}-{setting}-{_words(s.supervisor.full_name)}"
+             for setting, s in zip(settings, scopes, strict=True)]
+    unique = []
+    for name in names:
+        number, candidate = 1, name
+        while candidate in unique:
+            number += 1
+            candidate = f"{name}-{number}"
+        unique.append(candidate)
+    return [f"{name}.pdf" for name in unique]
