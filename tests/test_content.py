@@ -245,3 +245,16 @@ def test_the_repository_courses_load_and_sync(app, tmp_path):
     course = db.session.scalar(db.select(Course).where(Course.slug == SLUG))
     assert course is not None and len(course.active_modules) >= 7
     assert not report.hidden
+
+
+def test_a_course_keeps_its_training_hours_in_the_files_order_when_synced_again(app, tmp_path):
+    folder = write_course(tmp_path)
+    sync_courses(tmp_path)
+    (folder / "course.yaml").write_text(
+        "slug: sample-course\ntitle: Sample course\nsummary: A sample.\norder: 2\n"
+        "training_hours:\n  Advocacy: 1.5\n  Mentoring/Education: 2\n  Ethical Responsibility: 0.25\n")
+    sync_courses(tmp_path)
+    course = db.session.scalar(db.select(Course).where(Course.slug == "sample-course"))
+    db.session.expire(course)
+    assert [(c.domain, c.minutes) for c in course.credits] == [
+        ("Advocacy", 90), ("Mentoring/Education", 120), ("Ethical Responsibility", 15)]

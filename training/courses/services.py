@@ -92,6 +92,11 @@ def _module_translations(data):
 
 def _sync_credits(course, credits):
     current = {c.domain: c for c in course.credits}
+    if [d for d in current if d in credits] + [d for d in credits if d not in current] != list(credits):
+        # Kept in the file's order (their ids): a domain moved, or added before the last, makes them again.
+        course.credits.clear()
+        db.session.flush()
+        current = {}
     changed = False
     for domain, minutes in credits.items():
         if domain in current:
