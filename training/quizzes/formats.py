@@ -175,7 +175,8 @@ def _parse_block(lines, start, category, warnings):
 
 # Moodle's export starts a category with the context it belongs to ("$course$/", "$system$/") and,
 # since Moodle 3.5, its root category ("top/"): they name no category of a course here.
-MOODLE_CONTEXT = re.compile(r"^\$(?:course|coursecategory|system|module|cat)\$/(?:top/(?=.))?")
+MOODLE_CONTEXTS = ("course", "coursecategory", "system", "module", "cat")
+MOODLE_CONTEXT = re.compile(rf"^\$(?:{'|'.join(MOODLE_CONTEXTS)})\$/(?:top/(?=.))?")
 
 
 def category_name(text):
