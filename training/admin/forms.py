@@ -63,7 +63,7 @@ class DeactivateForm(FlaskForm):
 class AllowAttemptForm(FlaskForm):
     reason = TextAreaField(_l("Why one more attempt (kept in the audit log)"), filters=[strip],
                            validators=[DataRequired(message=_l("Say why this trainee may try again, for the audit "
-                                                               "log: extra study with a mentor, say.")),
+                                                               "log: for example, extra study with a mentor.")),
                                        Length(max=500)])
     submit = SubmitField(_l("Allow one more attempt"))
 

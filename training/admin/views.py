@@ -160,6 +160,10 @@ def person_allow_attempt(user_id, quiz_id):
     quiz = db.get_or_404(Quiz, quiz_id)
     form = _attempt_form(quiz)
     if not form.validate_on_submit():
+        if all(status.quiz.id != quiz.id for status in used_up(user)):  # the form is no longer on the page
+            flash(_("%(name)s can still take this quiz or exam, or has passed it: nothing was changed.",
+                    name=user.full_name), "info")
+            return redirect(url_for("admin.person", user_id=user.id))
         return _person_page(user, attempt_form=form, status=400)
     try:
         allowed = allow_another_attempt(current_user, user, quiz, form.reason.data)

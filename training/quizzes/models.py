@@ -1,7 +1,7 @@
 """Question banks, quizzes and attempts."""
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from training.db_types import UTCDateTime, utcnow
@@ -119,12 +119,15 @@ class AttemptAllowance(db.Model):
     """More attempts at a quiz for one trainee, allowed by an administrator who says why: after
     extra study, say, once every attempt the course allows is used without passing."""
 
-    __table_args__ = (Index("ix_attempt_allowance_user_quiz", "user_id", "quiz_id"),
+    # One allowance for each time the trainee ran out: of two sent at once (a double click, two
+    # administrators), the database keeps one.
+    __table_args__ = (UniqueConstraint("user_id", "quiz_id", "after_attempts"),
                       CheckConstraint("extra > 0", name="some_extra"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     quiz_id: Mapped[int] = mapped_column(ForeignKey("quiz.id"))
+    after_attempts: Mapped[int]  # the attempts the trainee had made when it was allowed
     extra: Mapped[int] = mapped_column(default=1)
     reason: Mapped[str] = mapped_column(String(500))
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from training import audit
 from training.db_types import utcnow
 from training.extensions import db
-from training.quizzes.formats import ParsedQuestion, stem_html, to_gift
+from training.quizzes.formats import MOODLE_CONTEXTS, ParsedQuestion, stem_html, to_gift
 from training.quizzes.models import AttemptAllowance, AttemptSlot, Question, QuestionTranslation, Quiz, QuizAttempt
 from training.quizzes.types import DELIVERED, BadResponse, question_type
 from training.templating import format_datetime
@@ -113,8 +113,7 @@ def import_questions(course, result, source_file, actor=None, record=True, trans
 
 
 # The prefixes Moodle's context once left at the start of stored categories (see ``category_name``).
-MOODLE_PREFIXES = tuple(f"${context}$/{top}" for context in ("course", "coursecategory", "system", "module", "cat")
-                        for top in ("top/", ""))
+MOODLE_PREFIXES = tuple(f"${context}$/{top}" for context in MOODLE_CONTEXTS for top in ("top/", ""))
 
 
 def _imported_with_moodles_prefix(existing, key):
@@ -222,7 +221,8 @@ def used_up(user):
     limited = select(QuizAttempt.quiz_id).join(Quiz, Quiz.id == QuizAttempt.quiz_id).where(
         QuizAttempt.user_id == user.id, Quiz.active, Quiz.attempts_allowed > 0).group_by(QuizAttempt.quiz_id) \
         .having(func.count() >= func.min(Quiz.attempts_allowed))
-    quizzes = db.session.scalars(select(Quiz).where(Quiz.id.in_(limited))).all()
+    quizzes = db.session.scalars(select(Quiz).where(Quiz.id.in_(limited)).options(
+        selectinload(Quiz.course), selectinload(Quiz.module))).all()
     statuses = [quiz_status(user, quiz) for quiz in quizzes]
     return sorted((s for s in statuses if s.out_of_attempts),
                   key=lambda s: (s.quiz.course.position, s.quiz.course_id, s.quiz.module.position if s.quiz.module
@@ -233,14 +233,21 @@ def allow_another_attempt(admin, user, quiz, reason):
     """One more attempt at ``quiz`` for a trainee who has used every one without passing, with the
     administrator's reason in the audit log; the trainee is told. Refused (QuizRefused) otherwise."""
     status = quiz_status(user, quiz)
+    if not user.has_role("trainee") or not quiz.active:
+        raise QuizRefused(_("Only a trainee's attempts at a quiz or exam in use can be allowed."))
     if not status.out_of_attempts:
-        raise QuizRefused(_("%(name)s can still take this quiz, or has passed it: nothing was changed.",
+        raise QuizRefused(_("%(name)s can still take this quiz or exam, or has passed it: nothing was changed.",
                             name=user.full_name))
-    db.session.add(AttemptAllowance(user_id=user.id, quiz_id=quiz.id, extra=1, reason=reason,
-                                    granted_by_id=admin.id))
+    db.session.add(AttemptAllowance(user_id=user.id, quiz_id=quiz.id, after_attempts=len(status.attempts), extra=1,
+                                    reason=reason, granted_by_id=admin.id))
     event = audit.record("quiz.attempt_allowed", actor=admin, subject=user, quiz=quiz.id, reason=reason,
                          allowed=status.allowed + 1)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # allowed a moment ago by another request (a double click, another administrator)
+        db.session.rollback()
+        raise QuizRefused(_("%(name)s can still take this quiz or exam, or has passed it: nothing was changed.",
+                            name=user.full_name)) from None
     from training.notifications.services import announce
 
     announce(event)
@@ -251,7 +258,9 @@ def allowances_of(user):
     """Every extra attempt allowed to the trainee, newest first, with who allowed it."""
     from sqlalchemy.orm import joinedload
 
-    return db.session.scalars(select(AttemptAllowance).options(joinedload(AttemptAllowance.granted_by))
+    return db.session.scalars(select(AttemptAllowance).options(
+        joinedload(AttemptAllowance.granted_by), selectinload(AttemptAllowance.quiz).selectinload(Quiz.course),
+        selectinload(AttemptAllowance.quiz).selectinload(Quiz.module))
                               .where(AttemptAllowance.user_id == user.id)
                               .order_by(AttemptAllowance.granted_at.desc(), AttemptAllowance.id.desc())).all()
 
@@ -265,18 +274,24 @@ def finish_overdue(attempt, now=None):
     return True
 
 
-def extra_attempts(user, quiz):
-    """How many attempts beyond the quiz's own an administrator has allowed this trainee."""
-    return db.session.scalar(select(func.coalesce(func.sum(AttemptAllowance.extra), 0)).where(
-        AttemptAllowance.user_id == user.id, AttemptAllowance.quiz_id == quiz.id))
+def attempts_allowed_at(user, quizzes, used):
+    """``{quiz id: attempts}`` this trainee may make at each quiz, having made ``used[quiz id]`` (0: no
+    limit). More than the quiz's own only where an administrator allowed them, which is read (in one
+    statement) only for quizzes whose own attempts are all used."""
+    allowed = {quiz.id: quiz.attempts_allowed for quiz in quizzes}
+    used_up = [quiz.id for quiz in quizzes if quiz.attempts_allowed and used.get(quiz.id, 0) >= quiz.attempts_allowed]
+    if used_up:
+        for quiz_id, extra in db.session.execute(
+                select(AttemptAllowance.quiz_id, func.sum(AttemptAllowance.extra)).where(
+                    AttemptAllowance.user_id == user.id, AttemptAllowance.quiz_id.in_(used_up))
+                .group_by(AttemptAllowance.quiz_id)):
+            allowed[quiz_id] += extra
+    return allowed
 
 
 def attempts_allowed(user, quiz, used):
-    """The attempts this trainee may make at the quiz, having made ``used`` (0: no limit). More than
-    the quiz's own only where an administrator allowed them, which is asked only once those are used."""
-    if not quiz.attempts_allowed or used < quiz.attempts_allowed:
-        return quiz.attempts_allowed
-    return quiz.attempts_allowed + extra_attempts(user, quiz)
+    """The attempts this trainee may make at ``quiz``, having made ``used`` (see attempts_allowed_at)."""
+    return attempts_allowed_at(user, [quiz], {quiz.id: used})[quiz.id]
 
 
 def quiz_status(user, quiz, now=None):

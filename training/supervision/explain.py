@@ -109,7 +109,8 @@ def course_steps(trainee, evaluations):
     """The courses and final exams the trainee's credentials name, each once, in the credentials' order."""
     from training.courses.models import Course
     from training.courses.services import final_exam, progress_for
-    from training.quizzes.models import AttemptAllowance, QuizAttempt
+    from training.quizzes.models import QuizAttempt
+    from training.quizzes.services import attempts_allowed_at
 
     slugs = []
     for evaluation in evaluations:
@@ -125,16 +126,11 @@ def course_steps(trainee, evaluations):
         select(QuizAttempt.quiz_id, func.count()).where(
             QuizAttempt.user_id == trainee.id, QuizAttempt.quiz_id.in_([q.id for q in exams.values() if q]))
         .group_by(QuizAttempt.quiz_id)).all())
-    used_up = [q.id for q in exams.values() if q and q.attempts_allowed and attempts.get(q.id, 0) >= q.attempts_allowed]
-    extra = dict(db.session.execute(
-        select(AttemptAllowance.quiz_id, func.sum(AttemptAllowance.extra)).where(
-            AttemptAllowance.user_id == trainee.id, AttemptAllowance.quiz_id.in_(used_up))
-        .group_by(AttemptAllowance.quiz_id)).all()) if used_up else {}
+    allowed = attempts_allowed_at(trainee, [q for q in exams.values() if q], attempts)
     items = {item.key: item for evaluation in reversed(evaluations) for item in evaluation.items}
     steps = []
     for progress in progress_for(trainee, ordered):
         exam = exams[progress.course.id]
         steps.append(CourseStep(progress, exam, items.get(f"exam:{progress.course.slug}"),
-                                attempts.get(exam.id, 0) if exam else 0,
-                                exam.attempts_allowed + extra.get(exam.id, 0) if exam and exam.attempts_allowed else 0))
+                                attempts.get(exam.id, 0) if exam else 0, allowed[exam.id] if exam else 0))
     return steps

@@ -24,6 +24,7 @@ def upgrade():
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('user_id', sa.Integer(), nullable=False),
         sa.Column('quiz_id', sa.Integer(), nullable=False),
+        sa.Column('after_attempts', sa.Integer(), nullable=False),
         sa.Column('extra', sa.Integer(), nullable=False),
         sa.Column('reason', sa.String(length=500), nullable=False),
         sa.Column('granted_by_id', sa.Integer(), nullable=True),
@@ -33,10 +34,10 @@ def upgrade():
         sa.ForeignKeyConstraint(['quiz_id'], ['quiz.id'], name=op.f('fk_attempt_allowance_quiz_id_quiz')),
         sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_attempt_allowance_user_id_user')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_attempt_allowance')),
+        sa.UniqueConstraint('user_id', 'quiz_id', 'after_attempts',
+                            name=op.f('uq_attempt_allowance_user_id_quiz_id_after_attempts')),
     )
-    op.create_index('ix_attempt_allowance_user_quiz', 'attempt_allowance', ['user_id', 'quiz_id'], unique=False)
 
 
 def downgrade():
-    op.drop_index('ix_attempt_allowance_user_quiz', table_name='attempt_allowance')
     op.drop_table('attempt_allowance')
