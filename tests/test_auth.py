@@ -219,6 +219,26 @@ def test_password_reset_by_emailed_one_time_link(app, client, make_user, caplog)
     assert "user.password_reset" in _actions()
 
 
+def test_a_reset_link_used_by_two_requests_at_once_changes_the_password_once(app, make_user):
+    """Both requests found the link unused; the one that comes second changes nothing."""
+    from sqlalchemy import text
+
+    from training.auth.services import AccountError, find_token, issue_token, reset_password
+
+    ana = make_user("ana@example.org")
+    token = issue_token(ana, "password_reset", timedelta(minutes=30))
+    db.session.commit()
+    stale = find_token(token, "password_reset")  # as the second request read it
+    with db.engine.begin() as first_request:
+        first_request.execute(text("UPDATE account_token SET used_at = CURRENT_TIMESTAMP WHERE id = :id"),
+                              {"id": stale.id})
+    before = ana.password_hash
+    with pytest.raises(AccountError, match="already been used"):
+        reset_password(stale, "another new password!")
+    db.session.rollback()
+    assert db.session.get(User, ana.id).password_hash == before
+
+
 def test_password_reset_for_an_unknown_address_says_the_same_and_sends_nothing(client, caplog):
     caplog.set_level("INFO", logger="training.mail")
     response = client.post("/password/forgot", data={"email": "nobody@example.org"}, follow_redirects=True)

@@ -153,11 +153,21 @@ def send_invitation(actor, user, action="user.invitation_resent", **details):
     return link
 
 
+def _claim(record):
+    """Mark a one-time link used, in one statement that holds only while it is unused: of two
+    requests with the same link at once (a double click, two tabs), the second waits for the
+    first and then finds it used."""
+    claimed = db.session.execute(update(AccountToken).where(
+        AccountToken.id == record.id, AccountToken.used_at.is_(None)).values(used_at=utcnow())).rowcount
+    if not claimed:
+        raise AccountError(_("This link has already been used. Ask for a new one if you still need it."))
+
+
 def accept_invitation(record, full_name, password):
     user = record.user
+    _claim(record)
     set_password(user, password)
     user.full_name = full_name.strip()
-    record.used_at = utcnow()
     audit.record("user.invitation_accepted", actor=user, subject=user)
     db.session.commit()
     return user
@@ -206,8 +216,8 @@ def send_password_reset(email):
 
 def reset_password(record, password):
     user = record.user
+    _claim(record)
     set_password(user, password)
-    record.used_at = utcnow()
     audit.record("user.password_reset", actor=user, subject=user)
     db.session.commit()
     return user
