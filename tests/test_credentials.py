@@ -355,6 +355,15 @@ def test_an_administrator_records_an_external_exam_result(documents, people, log
     found = {i.key: i for i in evaluate_one(people["trainee"], documents).items}
     assert found["evidence:board_exam"].met
     assert "evidence.recorded" in set(db.session.scalars(db.select(AuditEvent.action)))
+    # Another trainee, not enrolled in that credential, is offered nothing of it to record.
+    other = admin.get(f"/admin/people/{people['other_trainee'].id}/credentials").text
+    assert 'value="documents:board_exam"' not in other
+    refused = admin.post(f"/admin/people/{people['other_trainee'].id}/credentials", data={
+        "action": "record", "record-key": "documents:board_exam", "record-occurred_on": TODAY.isoformat(),
+        "record-quantity": "80"})
+    assert refused.status_code == 400
+    assert db.session.scalar(db.select(db.func.count()).select_from(Evidence).where(
+        Evidence.user_id == people["other_trainee"].id)) == 0
 
 
 def test_an_enrolment_ends_once_and_not_in_the_future(documents, people, login_as):

@@ -157,7 +157,8 @@ def _person_forms(person, credentials):
     enrol_form.credential.choices = choices([("", _("Choose…")), *((c.slug, c.local_title) for c in credentials)])
     record_form = RecordForm(prefix="record")
     options = [("", _("Choose…"))]
-    for credential in credentials:
+    working_toward = {c.id for c in credentials_for(person)}  # evidence for another credential would count for nothing
+    for credential in (c for c in credentials if c.id in working_toward):
         for _path, spec in walk(credential.spec.requirements):
             if spec.kind == "external_exam" or (spec.kind == "document"):
                 value = f"{credential.slug}:{spec.key}"
