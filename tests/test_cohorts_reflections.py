@@ -112,7 +112,7 @@ def test_every_trainer_of_the_cohort_is_told_a_reflection_waits_and_it_is_settle
     page = tia.get("/notifications").text
     assert waiting in page
     opened = re.search(r'href="(/notifications/\d+/open)">Tina Trainee sent a reflection', page).group(1)
-    assert tia.get(opened).location == f"/cohorts/reflections?reflection={sent.id}"
+    assert tia.get(opened).location == f"/cohorts/reflections?reflection={sent.id}#reflection-{sent.id}"
 
     login_as(trainers[1]).post(f"/cohorts/reflections/{sent.id}", data={"decision": "accept"})
     db.session.expire_all()
@@ -155,3 +155,11 @@ def test_a_reflection_reviewed_before_its_notice_goes_out_tells_no_trainer(sent,
     deliver_events([event.id])
     assert messages_of(trainers[0], "reflection_submitted") == []
     assert messages_of(trainers[1], "reflection_submitted") == []
+
+
+def test_an_emailed_link_leads_to_the_reflection_on_the_page(app):
+    from training.mail import external_url
+
+    with app.test_request_context():
+        link = external_url("cohorts.reflections", reflection=5, _anchor="reflection-5")
+    assert link == f"{app.config['BASE_URL'].rstrip('/')}/cohorts/reflections?reflection=5#reflection-5"

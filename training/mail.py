@@ -7,7 +7,7 @@ Every message is a template, ``templates/mail/<name>.txt``, with a ``subject`` b
 import logging
 import smtplib
 from email.message import EmailMessage
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import current_app
 
@@ -63,4 +63,6 @@ def external_url(endpoint, **values):
     parts = urlsplit(current_app.config["BASE_URL"])
     adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path.rstrip("/") or "/",
                                        url_scheme=parts.scheme or "https")
-    return adapter.build(endpoint, values, force_external=True)
+    anchor = values.pop("_anchor", None)  # a place on the page, as url_for takes it
+    url = adapter.build(endpoint, values, force_external=True)
+    return f"{url}#{quote(anchor)}" if anchor else url

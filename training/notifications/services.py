@@ -369,8 +369,9 @@ def _reflection_sent(event):
         return _("%(trainee)s sent a reflection on “%(module)s” for review.", trainee=reflection.user.full_name,
                  module=localized(reflection.module, "title"))
 
-    return [(trainer_id, "reflection_submitted", message, "cohorts.reflections", {"reflection": reflection.id})
-            for trainer_id in sorted(trainers)]
+    # The link leads to this reflection among those to review; its id also finds the notice to settle.
+    return [(trainer_id, "reflection_submitted", message, "cohorts.reflections",
+             {"reflection": reflection.id, "_anchor": f"reflection-{reflection.id}"}) for trainer_id in sorted(trainers)]
 
 
 def _reflection_reviewed(event):
