@@ -286,14 +286,23 @@ def _who(event, default):
     return event.actor.full_name if event.actor else default()
 
 
-def _attendance_words(attendance):
-    """What a trainee's mark at a confirmed session credits them now, in the reader's language."""
-    from training.cohorts.records import mark_words
-    from training.cohorts.services import local_day, session_topic_in
+def _credited_minutes(attendances):
+    """``{attendance id: minutes}`` of approved training each attendance credits now, in one statement
+    (read once per event, not once per trainee and language)."""
     from training.supervision.models import HourEntry
 
-    minutes = db.session.scalar(select(func.coalesce(func.sum(HourEntry.minutes), 0)).where(
-        HourEntry.attendance_id == attendance.id, HourEntry.status == "approved"))
+    ids = [attendance.id for attendance in attendances]
+    rows = db.session.execute(select(HourEntry.attendance_id, func.sum(HourEntry.minutes)).where(
+        HourEntry.attendance_id.in_(ids), HourEntry.status == "approved").group_by(HourEntry.attendance_id)) \
+        if ids else []
+    return {attendance_id: minutes for attendance_id, minutes in rows}
+
+
+def _attendance_words(attendance, minutes):
+    """What a trainee's mark at a confirmed session credits them now (``minutes``), in the reader's language."""
+    from training.cohorts.records import mark_words
+    from training.cohorts.services import local_day, session_topic_in
+
     return {"topic": session_topic_in(attendance.session), "day": format_date(local_day(attendance.session.starts_at)),
             "mark": mark_words(attendance.status, attendance.minutes_missed).lower(), "hours": format_hours(minutes),
             "credited": minutes}
@@ -308,11 +317,13 @@ def _confirmed(event):
     from training.cohorts.models import Attendance
 
     session_id = (event.details or {}).get("session")
+    attendances = db.session.scalars(select(Attendance).where(Attendance.session_id == session_id)
+                                     .order_by(Attendance.id)).all() if session_id else []
+    credited = _credited_minutes(attendances)
     told = []
-    for attendance in db.session.scalars(select(Attendance).where(Attendance.session_id == session_id)
-                                         .order_by(Attendance.id)) if session_id else []:
+    for attendance in attendances:
         def message(attendance=attendance):
-            words = _attendance_words(attendance)
+            words = _attendance_words(attendance, credited.get(attendance.id, 0))
             who = _who(event, lambda: _("Your trainer"))
             if not words["credited"]:
                 return _("%(who)s confirmed attendance at “%(topic)s” on %(day)s: you are recorded as %(mark)s, "
@@ -333,9 +344,10 @@ def _corrected(event):
         Attendance.session_id == session_id, Attendance.user_id == event.subject_id)) if session_id else None
     if attendance is None:
         return []
+    minutes = _credited_minutes([attendance]).get(attendance.id, 0)
 
     def message():
-        words = _attendance_words(attendance)
+        words = _attendance_words(attendance, minutes)
         who = _who(event, lambda: _("Your trainer"))
         if not words["credited"]:
             return _("%(who)s corrected your attendance at “%(topic)s” on %(day)s: you are now recorded as "
