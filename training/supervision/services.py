@@ -332,12 +332,16 @@ class Decision:
     comment: str = ""
 
 
-class ReviewError(EntryError):
-    """Decisions refused, with one (field, message) per problem, so each can be shown where it belongs."""
+class FieldProblems(EntryError):
+    """A form refused, with one (field, message) per problem, so each can be shown where it belongs."""
 
     def __init__(self, problems):
         super().__init__(" ".join(message for _, message in problems), problems[0][0])
         self.problems = problems
+
+
+class ReviewError(FieldProblems):
+    """Review decisions refused."""
 
 
 def review_each(supervisor, decisions, signed_name=""):
@@ -455,12 +459,8 @@ def supervisee_ids(supervisor, on=None):
         SupervisorAssignment.supervisor_id == supervisor.id, SupervisorAssignment.current_filter(on))))
 
 
-class SessionError(EntryError):
-    """A session refused, with one (field, message) per problem, so that each is shown beside its field."""
-
-    def __init__(self, problems):
-        super().__init__(" ".join(message for _, message in problems), problems[0][0])
-        self.problems = problems
+class SessionError(FieldProblems):
+    """A supervision session refused."""
 
 
 def session_problems(supervisor, fmt, occurred_on, minutes, domain, topics, trainee_ids, signed_name,
