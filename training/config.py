@@ -47,6 +47,7 @@ class Config:
     # Accounts
     ALLOW_SELF_REGISTRATION = _bool("ALLOW_SELF_REGISTRATION")
     INVITATION_TTL_HOURS = int(os.environ.get("INVITATION_TTL_HOURS", 72))
+    INVITE_IMPORT_MAX_ROWS = 500  # people invited from one spreadsheet
     PASSWORD_RESET_TTL_MINUTES = int(os.environ.get("PASSWORD_RESET_TTL_MINUTES", 60))
     PASSWORD_MIN_LENGTH = 10
     # Argon2id cost; the defaults follow RFC 9106's second recommended option.

@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     EmailField,
     HiddenField,
@@ -40,6 +41,20 @@ class InviteForm(FlaskForm):
         validators=[DataRequired(message=_l("Choose at least one role."))],
     )
     submit = SubmitField(_l("Send invitation"))
+
+
+class RosterForm(FlaskForm):
+    file = FileField(_l("Spreadsheet saved as CSV"),
+                     validators=[FileRequired(message=_l("Choose the file to upload."))],
+                     description=_l("One person a row: e-mail address and name, and if you like their roles and "
+                                    "their supervisor's e-mail address. At most 2 MB."))
+    submit = SubmitField(_l("Check the file"))
+
+
+class ConfirmRosterForm(FlaskForm):
+    filename = HiddenField()
+    content = HiddenField()
+    submit = SubmitField(_l("Send the invitations"))
 
 
 class RolesForm(FlaskForm):

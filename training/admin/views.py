@@ -1,8 +1,8 @@
 from datetime import date
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -11,11 +11,14 @@ from training.admin.forms import (
     AllowAttemptForm,
     AssignSupervisorForm,
     AuditFilterForm,
+    ConfirmRosterForm,
     DeactivateForm,
     EndAssignmentForm,
     InviteForm,
     RolesForm,
+    RosterForm,
 )
+from training.admin.roster import deliver, invite_roster, read_roster, template_csv, template_headings
 from training.admin.services import (
     assign_supervisor,
     assignments_of,
@@ -38,10 +41,12 @@ from training.courses.loader import ContentErrors
 from training.courses.services import active_courses, progress_for, sync_courses
 from training.extensions import db
 from training.forms import ConfirmForm, choices, show_error
-from training.http import page_count, page_number, paginate
+from training.http import content_disposition, page_count, page_number, paginate
 from training.quizzes.models import Quiz
 from training.quizzes.services import QuizRefused, allow_another_attempt, allowances_of, used_up
+from training.spreadsheet import csv_text
 from training.supervision.services import current_supervisor, pending_count
+from training.templating import format_number
 
 
 @bp.before_request
@@ -82,6 +87,69 @@ def invite_person():
             flash(_("Invitation sent to %(email)s.", email=user.email), "success")
             return redirect(url_for("admin.person", user_id=user.id))
     return render_template("admin/invite.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/people/invite/file", methods=["GET", "POST"])
+def invite_from_file():
+    """Upload a spreadsheet of people to invite and see every row checked before anything is saved."""
+    form = RosterForm()
+    if form.validate_on_submit():
+        text = _uploaded_text(form.file)
+        if text is not None:
+            return _roster_preview(read_roster(text), text, form.file.data.filename or "")
+    return render_template("admin/invite_file.html", form=form, headings=template_headings(get_locale().language)), \
+        400 if form.errors else 200
+
+
+def _uploaded_text(field):
+    """The uploaded file's text, or None with the reason added to the field's errors."""
+    limit = current_app.config["MAX_UPLOAD_BYTES"]
+    raw = field.data.read(limit + 1)
+    field.data.close()
+    if len(raw) > limit:
+        field.errors.append(_("The file is larger than %(limit)s MB.", limit=format_number(limit / 1024 / 1024)))
+        return None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Excel on Windows saves "CSV" in this encoding; the preview shows the names as read.
+        return raw.decode("cp1252", errors="replace")
+
+
+def _roster_preview(roster, text, filename):
+    confirm = ConfirmRosterForm(filename=filename[:200], content=text)
+    return render_template("admin/invite_file_preview.html", roster=roster, confirm=confirm,
+                           filename=filename), 200 if roster.valid else 400
+
+
+@bp.route("/people/invite/file/confirm", methods=["POST"])
+def invite_from_file_confirm():
+    """Invite everyone the checked file lists; a file with any problem invites nobody."""
+    form = ConfirmRosterForm()
+    if not form.validate_on_submit():
+        abort(400)
+    roster = read_roster(form.content.data or "")
+    if not roster.valid:
+        return _roster_preview(roster, form.content.data or "", form.filename.data or "")
+    invited = invite_roster(current_user, roster, date.today())
+    links = deliver(current_user, invited)
+    if links:
+        response = current_app.make_response(render_template("admin/invitation_links.html", links=links))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    if invited:
+        flash(ngettext("%(num)d invitation is on its way.", "%(num)d invitations are on their way.",
+                       len(invited)), "success")
+    else:
+        flash(_("Everyone in the file already has an account, so no invitation was sent."), "info")
+    return redirect(url_for("admin.people", status="invited"))
+
+
+@bp.route("/people/invite/template.csv")
+def invite_template():
+    """A spreadsheet to fill in with the people to invite."""
+    return Response(template_csv(get_locale().language), mimetype="text/csv",
+                    headers={"Content-Disposition": content_disposition(_("people-to-invite.csv"))})
 
 
 def _supervisor_choices(user):
@@ -388,10 +456,6 @@ def programme():
 @bp.route("/programme.csv")
 def programme_csv():
     """The programme overview, with the same filters, as CSV."""
-    from flask import Response
-
-    from training.http import content_disposition
-    from training.spreadsheet import csv_text
     from training.supervision.risk import LEVEL_LABELS
 
     query, _at_risk, _count = _programme(_programme_filters())

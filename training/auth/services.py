@@ -144,9 +144,14 @@ def invite_with_link(actor, email, full_name, roles):
 
 
 def send_invitation(actor, user, action="user.invitation_resent", **details):
+    audit.record(action, actor=actor, subject=user, email=user.email, **details)
+    return mail_invitation(actor, user)
+
+
+def mail_invitation(actor, user):
+    """E-mail ``user`` a new one-time link to choose a password; return the link."""
     hours = current_app.config["INVITATION_TTL_HOURS"]
     token = issue_token(user, "invitation", timedelta(hours=hours))
-    audit.record(action, actor=actor, subject=user, email=user.email, **details)
     db.session.commit()
     link = external_url("auth.accept_invitation", token=token)
     send_to(user, "invitation", inviter=actor, link=link, hours=hours)
