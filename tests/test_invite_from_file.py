@@ -127,6 +127,14 @@ def test_a_file_that_is_not_a_list_of_people_says_why(people, login_as, text, me
     assert page.status_code == 400 and message in page.text
 
 
+def test_a_file_no_spreadsheet_wrote_is_refused_without_an_error_page(people, login_as):
+    client = login_as(people["admin"])
+    page = upload(client, 'email,name\n"' + "a" * 200_000 + '",x\n')
+    assert page.status_code == 400 and "This file cannot be read as CSV." in page.text
+    page = upload(client, "email,name\nnul@example.org,A\x00B\n")
+    assert page.status_code == 400 and "Row 2: The name holds characters that are not letters" in page.text
+
+
 def test_too_many_rows_are_refused(app, people, login_as):
     app.config["INVITE_IMPORT_MAX_ROWS"] = 2
     text = "email,name\n" + "".join(f"p{n}@example.org,Person {n}\n" for n in range(3))

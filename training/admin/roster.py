@@ -115,7 +115,12 @@ def _columns(heading_row):
 def read_roster(text):
     """Every row of ``text`` checked against the rules and the accounts already there; saves nothing."""
     roster = Roster()
-    lines = [row for row in csv.reader(text.splitlines(), _dialect(text))]
+    try:
+        lines = list(csv.reader(text.splitlines(), _dialect(text)))
+    except csv.Error:  # a cell longer than any name or address, or a stray quote the reader cannot close
+        roster.problems.append(_("This file cannot be read as CSV. Save the spreadsheet as “CSV UTF-8” and upload "
+                                 "it again."))
+        return roster
     numbered = [(number, row) for number, row in enumerate(lines, start=1) if any(cell.strip() for cell in row)]
     if not numbered:
         roster.problems.append(_("The file is empty. Use the template: one person a row, under a first row "
@@ -157,6 +162,8 @@ def _read_row(number, email, name, roles_text, supervisor_email, role_names):
         row.problems.append(_("“%(email)s” is not an e-mail address like name@example.org.", email=email[:80]))
     if not row.name:
         row.problems.append(_("No name."))
+    elif any(unicodedata.category(character) == "Cc" for character in row.name):
+        row.problems.append(_("The name holds characters that are not letters or punctuation."))
     elif len(row.name) > NAME_LENGTH:
         row.problems.append(_("The name is longer than %(max)s characters.", max=NAME_LENGTH))
     words = [word.strip() for word in ROLE_SEPARATORS.split(roles_text) if word.strip()] or ["trainee"]
