@@ -62,8 +62,10 @@ def test_confirming_invites_each_person_with_their_roles_supervisor_and_link(peo
     # The person already there is left as they were; every invitation is in the audit log.
     assert user_by_email("trainee@example.org").full_name == "Tina Trainee"
     invited = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "user.invited"))
+    invited = list(invited)
     assert sorted(e.details["email"] for e in invited) == ["ana.lopez@example.org", "ben@example.org",
                                                            "sam.new@example.org"]
+    assert {e.details["file"] for e in invited} == {"cohort.csv"}
     # Each link lets its person choose a password, once.
     assert db.session.scalar(select(func.count()).select_from(AccountToken)) == 3
     path = links[0].split("://", 1)[1].split("/", 1)[1]
@@ -177,3 +179,77 @@ def test_only_administrators_may_invite_from_a_file(people, login_as, who):
     assert upload(client, GOOD).status_code == 403
     assert client.post("/admin/people/invite/file/confirm", data={"content": GOOD}).status_code == 403
     assert client.get("/admin/people/invite/template.csv").status_code == 403
+
+
+# --- Enrolling the file's trainees in a cohort --------------------------------------------------
+
+@pytest.fixture
+def cohort(app, people):
+    from datetime import date, timedelta
+
+    from training.cohorts.models import Cohort, CohortMember, LiveTraining
+
+    cohort = Cohort(title="Spring evenings", live_training=LiveTraining(slug="core", title="Core", sessions=[]),
+                    starts_on=date.today(), ends_on=date.today() + timedelta(days=60), delivery="online",
+                    capacity=3)
+    db.session.add(cohort)
+    db.session.flush()
+    db.session.add(CohortMember(cohort_id=cohort.id, user_id=people["trainee"].id, status="enrolled"))
+    db.session.commit()
+    return cohort
+
+
+def upload_for(client, text, cohort):
+    data = {"file": (io.BytesIO(text.encode()), "cohort.csv"), "cohort": str(cohort.id)}
+    return client.post("/admin/people/invite/file", data=data, content_type="multipart/form-data")
+
+
+def confirm_with_cohort(client, page):
+    import html
+
+    content = re.search(r'id="content" name="content" type="hidden" value="([^"]*)"', page.text, re.S).group(1)
+    chosen = re.search(r'id="cohort" name="cohort" type="hidden" value="([^"]*)"', page.text).group(1)
+    return client.post("/admin/people/invite/file/confirm",
+                       data={"content": html.unescape(content), "filename": "cohort.csv", "cohort": chosen})
+
+
+def test_the_files_trainees_take_the_cohorts_places_in_order_then_its_waiting_list(people, login_as, cohort):
+    from training.cohorts.models import CohortMember
+
+    text = ("email,name,roles\n"
+            "trainee@example.org,Tina Trainee,\n"      # has a place already
+            "other@example.org,Otto Other,\n"          # has an account: takes a place
+            "new1@example.org,New One,\n"              # the last free place
+            "new2@example.org,New Two,\n"              # the waiting list
+            "sup@example.org,Sam Supervisor,supervisor\n")  # not a trainee: joins no cohort
+    client = login_as(people["admin"])
+    page = upload_for(client, text, cohort)
+    assert page.status_code == 200
+    assert ("In Spring evenings: 2 will have a place and 1 will go on the waiting list (2 places were free)."
+            in page.text)
+    assert "Has a place already" in page.text and "On the waiting list: the cohort is full" in page.text
+    assert not db.session.scalars(select(CohortMember).where(CohortMember.status == "waiting")).all()
+    existing_only = upload_for(client, "email,name\nother@example.org,Otto Other\n", cohort)
+    assert "Nobody new is invited." in existing_only.text and "Enrol them in Spring evenings" in existing_only.text
+    done = confirm_with_cohort(client, page)
+    assert done.status_code == 200  # the links to pass on (no mail server)
+    statuses = {m.user.email: m.status for m in db.session.scalars(
+        select(CohortMember).where(CohortMember.cohort_id == cohort.id))}
+    assert statuses == {"trainee@example.org": "enrolled", "other@example.org": "enrolled",
+                        "new1@example.org": "enrolled", "new2@example.org": "waiting"}
+    assert "Spring evenings: 2 given a place, 1 on the waiting list." in done.text
+
+
+def test_only_a_cohort_still_running_can_be_chosen(people, login_as, cohort):
+    from datetime import date, timedelta
+
+    client = login_as(people["admin"])
+    assert "Spring evenings" in client.get("/admin/people/invite/file").text
+    page = upload_for(client, "email,name\nnew@example.org,New One\n", cohort)
+    cohort.starts_on = cohort.ends_on = date.today() - timedelta(days=1)
+    db.session.commit()
+    before = people_count()
+    late = confirm_with_cohort(client, page)
+    assert late.status_code == 400 and "The cohort chosen has ended or no longer exists." in late.text
+    assert people_count() == before
+    assert "Spring evenings" not in client.get("/admin/people/invite/file").text

@@ -48,12 +48,18 @@ class RosterForm(FlaskForm):
                      validators=[FileRequired(message=_l("Choose the file to upload."))],
                      description=_l("One person a row: e-mail address and name, and if you like their roles and "
                                     "their supervisor's e-mail address. At most 2 MB."))
+    cohort = SelectField(_l("Enrol the trainees in a live training cohort"), coerce=int, default=0,
+                         invalid_choice_message=_l("Choose one of the cohorts listed."),
+                         invalid_value_message=_l("Choose one of the cohorts listed."),
+                         description=_l("Optional. Trainees take its places in the file's order; once it is full, "
+                                        "the others go on its waiting list."))
     submit = SubmitField(_l("Check the file"))
 
 
 class ConfirmRosterForm(FlaskForm):
     filename = HiddenField()
     content = HiddenField()
+    cohort = HiddenField()
     submit = SubmitField(_l("Send the invitations"))
 
 

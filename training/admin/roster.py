@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from training import audit, jobs
 from training.auth.models import ROLES, SupervisorAssignment, User
 from training.auth.services import mail_invitation
+from training.cohorts.models import CohortMember
 from training.extensions import db
 from training.i18n import LANGUAGES
 from training.spreadsheet import csv_text
@@ -67,6 +68,8 @@ class Row:
     supervisor_email: str = ""
     existing: User | None = None
     problems: list = field(default_factory=list)
+    user: User | None = None  # the account made for this row, once invited
+    place: str = ""  # in the cohort chosen: see ``plan_places``
 
     @property
     def invited(self):
@@ -77,6 +80,8 @@ class Row:
 class Roster:
     rows: list = field(default_factory=list)
     problems: list = field(default_factory=list)  # about the file as a whole
+    cohort: object = None  # the cohort its trainees are enrolled in, if one was chosen
+    free_places: int = 0  # in that cohort before the file
 
     @property
     def valid(self):
@@ -89,6 +94,11 @@ class Roster:
     @property
     def existing(self):
         return [row for row in self.rows if row.existing is not None]
+
+    @property
+    def placing(self):
+        """Rows that take a place, or a place on the waiting list, in the cohort chosen."""
+        return [row for row in self.rows if row.place in ("enrolled", "waiting")]
 
     @property
     def with_problems(self):
@@ -219,8 +229,9 @@ def _check_against_accounts(roster):
                                   email=row.supervisor_email[:80]))
 
 
-def invite_roster(actor, roster, today):
-    """Create an account for each person to invite, with their supervisor, in one transaction.
+def invite_roster(actor, roster, today, filename=""):
+    """Create an account for each person to invite, with their supervisor (and their place in the
+    cohort chosen), in one transaction; the audit log names the file each came from.
 
     Returns the people invited. Their invitations are sent afterwards (``send_invitations``).
     """
@@ -236,6 +247,7 @@ def invite_roster(actor, roster, today):
             user.programme_started_on = today
         db.session.add(user)
         invited.append((row, user))
+        row.user = user
     db.session.flush()
     by_email = {user.email: user for user in db.session.scalars(select(User).where(
         User.email.in_({row.supervisor_email for row, _user in invited if row.supervisor_email})))} \
@@ -243,16 +255,54 @@ def invite_roster(actor, roster, today):
     events = []
     for row, user in invited:
         audit.record("user.invited", actor=actor, subject=user, email=user.email, roles=sorted(row.roles),
-                     from_file=True)
+                     **({"file": filename} if filename else {}))
         supervisor = by_email.get(row.supervisor_email)
         if supervisor is not None:
             db.session.add(SupervisorAssignment(supervisor=supervisor, trainee=user, starts_on=today))
             events.append(audit.record("assignment.created", actor=actor, subject=user,
                                        supervisor=supervisor.email, starts_on=today.isoformat(), ends_on=None))
+    _take_places(actor, roster)
     db.session.commit()
     for event in events:
         announce(event)
     return [user for _row, user in invited]
+
+
+def plan_places(roster, cohort):
+    """What enrolling the file's trainees in ``cohort`` would do to each row, changing nothing.
+
+    ``row.place``: "enrolled" or "waiting" (the cohort is full), "already_enrolled" or
+    "already_waiting", "inactive" (a deactivated account joins no cohort), or "" for someone
+    who is not a trainee. Places go in the file's order, as long as the cohort has them.
+    """
+    roster.cohort = cohort
+    if cohort is None:
+        return
+    members = dict(db.session.execute(select(CohortMember.user_id, CohortMember.status)
+                                      .where(CohortMember.cohort_id == cohort.id)).all())
+    free = roster.free_places = max(cohort.capacity - sum(1 for status in members.values() if status == "enrolled"), 0)
+    for row in roster.rows:
+        user = row.existing
+        if row.problems or "trainee" not in (user.role_names if user else set(row.roles)):
+            continue
+        status = members.get(user.id) if user else None
+        if user is not None and not user.active:
+            row.place = "inactive"
+        elif status in ("enrolled", "waiting"):
+            row.place = f"already_{status}"
+        else:
+            row.place = "enrolled" if free > 0 else "waiting"
+            free -= row.place == "enrolled"
+
+
+def _take_places(actor, roster):
+    from training.cohorts.services import take_place
+
+    if roster.cohort is None:
+        return
+    for row in roster.rows:
+        if row.place in ("enrolled", "waiting"):
+            take_place(actor, roster.cohort, row.existing or row.user)
 
 
 def send_invitations(actor_id, user_ids):

@@ -18,7 +18,7 @@ from training.admin.forms import (
     RolesForm,
     RosterForm,
 )
-from training.admin.roster import deliver, invite_roster, read_roster, template_csv, template_headings
+from training.admin.roster import deliver, invite_roster, plan_places, read_roster, template_csv, template_headings
 from training.admin.services import (
     assign_supervisor,
     assignments_of,
@@ -37,6 +37,7 @@ from training.audit import ACTIONS
 from training.auth.access import roles_required
 from training.auth.models import ROLES, SupervisorAssignment, User, UserRole
 from training.auth.services import AccountError, invite_with_link, send_invitation
+from training.cohorts.models import Cohort
 from training.courses.loader import ContentErrors
 from training.courses.services import active_courses, progress_for, sync_courses
 from training.extensions import db
@@ -46,7 +47,7 @@ from training.quizzes.models import Quiz
 from training.quizzes.services import QuizRefused, allow_another_attempt, allowances_of, used_up
 from training.spreadsheet import csv_text
 from training.supervision.services import current_supervisor, pending_count
-from training.templating import format_number
+from training.templating import format_date, format_number
 
 
 @bp.before_request
@@ -93,12 +94,24 @@ def invite_person():
 def invite_from_file():
     """Upload a spreadsheet of people to invite and see every row checked before anything is saved."""
     form = RosterForm()
+    form.cohort.choices = _open_cohort_choices()
     if form.validate_on_submit():
         text = _uploaded_text(form.file)
         if text is not None:
-            return _roster_preview(read_roster(text), text, form.file.data.filename or "")
+            roster = read_roster(text)
+            plan_places(roster, db.session.get(Cohort, form.cohort.data) if form.cohort.data else None)
+            return _roster_preview(roster, text, form.file.data.filename or "")
     return render_template("admin/invite_file.html", form=form, headings=template_headings(get_locale().language)), \
         400 if form.errors else 200
+
+
+def _open_cohort_choices():
+    """Cohorts that have not ended, soonest first, each with its dates."""
+    cohorts = db.session.scalars(select(Cohort).where(Cohort.ends_on >= date.today())
+                                 .order_by(Cohort.starts_on, Cohort.title))
+    return choices([(0, _("No cohort"))] + [
+        (c.id, _("%(title)s, %(starts)s to %(ends)s", title=c.title, starts=format_date(c.starts_on),
+                 ends=format_date(c.ends_on))) for c in cohorts])
 
 
 def _uploaded_text(field):
@@ -117,7 +130,8 @@ def _uploaded_text(field):
 
 
 def _roster_preview(roster, text, filename):
-    confirm = ConfirmRosterForm(filename=filename[:200], content=text)
+    confirm = ConfirmRosterForm(filename=filename[:200], content=text,
+                                cohort=roster.cohort.id if roster.cohort else "")
     return render_template("admin/invite_file_preview.html", roster=roster, confirm=confirm,
                            filename=filename), 200 if roster.valid else 400
 
@@ -129,10 +143,22 @@ def invite_from_file_confirm():
     if not form.validate_on_submit():
         abort(400)
     roster = read_roster(form.content.data or "")
+    cohort = None
+    if form.cohort.data:
+        cohort = db.session.get(Cohort, int(form.cohort.data)) if form.cohort.data.isdigit() else None
+        if cohort is None or cohort.ends_on < date.today():
+            roster.problems.append(_("The cohort chosen has ended or no longer exists. Upload the file again and "
+                                     "choose another."))
+    plan_places(roster, cohort)
     if not roster.valid:
         return _roster_preview(roster, form.content.data or "", form.filename.data or "")
-    invited = invite_roster(current_user, roster, date.today())
+    invited = invite_roster(current_user, roster, date.today(), form.filename.data or "")
     links = deliver(current_user, invited)
+    if cohort is not None:
+        placed = sum(row.place == "enrolled" for row in roster.rows)
+        waiting = sum(row.place == "waiting" for row in roster.rows)
+        flash(_("%(cohort)s: %(placed)s given a place, %(waiting)s on the waiting list.", cohort=cohort.title,
+                placed=placed, waiting=waiting), "success")
     if links:
         response = current_app.make_response(render_template("admin/invitation_links.html", links=links))
         response.headers["Cache-Control"] = "no-store"
@@ -140,9 +166,11 @@ def invite_from_file_confirm():
     if invited:
         flash(ngettext("%(num)d invitation is on its way.", "%(num)d invitations are on their way.",
                        len(invited)), "success")
-    else:
+    elif cohort is None:
         flash(_("Everyone in the file already has an account, so no invitation was sent."), "info")
-    return redirect(url_for("admin.people", status="invited"))
+    if cohort is not None:
+        return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
+    return redirect(url_for("admin.people", status="invited" if invited else None))
 
 
 @bp.route("/people/invite/template.csv")

@@ -321,6 +321,11 @@ def _place(actor, cohort, user, how):
     return member
 
 
+def take_place(actor, cohort, user):
+    """An administrator's enrolment as part of a larger change: the caller commits."""
+    return _place(actor, cohort, user, "administrator")
+
+
 def enrol(actor, cohort, user):
     """An administrator's enrolment: a place when one is free, otherwise the waiting list. Someone
     already enrolled or waiting is refused, saying so, rather than told they are enrolled again."""
