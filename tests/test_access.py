@@ -75,6 +75,7 @@ MATRIX = {
     # Sent with no file content, the confirmation invites nobody and says the file is empty.
     "admin.invite_from_file_confirm": ("POST", {**ADMIN_ONLY, "admin": 400}),
     "admin.invite_template": ("GET", ADMIN_ONLY),
+    "admin.people_csv": ("GET", ADMIN_ONLY),
     "admin.person": ("GET", ADMIN_ONLY),
     "admin.person_roles": ("POST", ADMIN_ACTION),
     "admin.person_deactivate": ("POST", ADMIN_ACTION),

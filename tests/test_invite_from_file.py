@@ -253,3 +253,35 @@ def test_only_a_cohort_still_running_can_be_chosen(people, login_as, cohort):
     assert late.status_code == 400 and "The cohort chosen has ended or no longer exists." in late.text
     assert people_count() == before
     assert "Spring evenings" not in client.get("/admin/people/invite/file").text
+
+
+# --- The people list as a spreadsheet ------------------------------------------------------------
+
+def test_the_people_list_downloads_with_its_filters_and_reads_back_as_people_to_invite(people, login_as):
+    from datetime import date
+
+    from training.admin.services import assign_supervisor
+
+    admin = people["admin"]
+    assign_supervisor(admin, people["trainee"], people["supervisor"], date.today())
+    client = login_as(admin)
+    page = client.get("/admin/people?role=trainee")
+    assert 'href="/admin/people.csv?role=trainee"' in page.text
+    export = client.get("/admin/people.csv?role=trainee")
+    assert export.mimetype == "text/csv" and "attachment" in export.headers["Content-Disposition"]
+    lines = export.text.lstrip("\ufeff").splitlines()
+    assert lines[0] == '"E-mail","Name","Roles","Supervisor","Status","Programme started","Last sign-in"'
+    assert len(lines) == 3  # the two trainees, not the supervisor or the administrator
+    assert any(line.startswith('"trainee@example.org","Tina Trainee","Trainee","supervisor@example.org","Active"')
+               for line in lines)
+    # Uploaded as people to invite, everyone in it is known already.
+    preview = upload(client, export.data)
+    assert preview.status_code == 200 and "Nobody new is invited." in preview.text
+    assert "2 already have an account and are left as they are." in preview.text
+    spanish = client.get("/admin/people.csv", headers={"Accept-Language": "es"}).text
+    assert spanish.lstrip("\ufeff").startswith('"Correo electrónico","Nombre","Funciones","Supervisor"')
+
+
+@pytest.mark.parametrize("who", ["trainee", "supervisor"])
+def test_only_administrators_may_download_the_people_list(people, login_as, who):
+    assert login_as(people[who]).get("/admin/people.csv").status_code == 403

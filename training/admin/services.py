@@ -33,6 +33,20 @@ def people_query(search="", role="", status=""):
     return query
 
 
+def current_supervisors(trainee_ids, today):
+    """Each trainee's supervisors on ``today``, by trainee id, in one statement (``trainee_ids``:
+    a list, or a query of ids, which spares a statement with thousands of parameters)."""
+    rows = db.session.execute(
+        select(SupervisorAssignment.trainee_id, User).join(User, User.id == SupervisorAssignment.supervisor_id)
+        .where(SupervisorAssignment.trainee_id.in_(trainee_ids), SupervisorAssignment.starts_on <= today,
+               or_(SupervisorAssignment.ends_on.is_(None), SupervisorAssignment.ends_on >= today))
+        .order_by(User.name_key))
+    found = {}
+    for trainee_id, supervisor in rows:
+        found.setdefault(trainee_id, []).append(supervisor)
+    return found
+
+
 def change_roles(actor, user, roles):
     """Give ``user`` these roles. Returns whether they changed, and how many entries waiting for
     review moved because the supervisor role was taken away."""

@@ -24,6 +24,7 @@ from training.admin.services import (
     assignments_of,
     audit_query,
     change_roles,
+    current_supervisors,
     deactivate,
     end_assignment,
     ending_of,
@@ -70,6 +71,27 @@ def people():
     pagination = paginate(people_query(search, role, status), page, per_page=current_app.config["PEOPLE_PER_PAGE"])
     return render_template("admin/people.html", pagination=pagination, search=search,
                            role=role, status=status)
+
+
+@bp.route("/people.csv")
+def people_csv():
+    """Everyone the filters of the people list match, as CSV: it reads back as a spreadsheet of
+    people to invite (e-mail, name, roles, supervisor), with their status and dates after."""
+    search, role, status = request.args.get("q", "")[:120], request.args.get("role", ""), request.args.get("status", "")
+    query = people_query(search, role, status)
+    people = db.session.scalars(query).all()
+    supervisors = current_supervisors(query.with_only_columns(User.id).order_by(None), date.today())
+    rows = [[_("E-mail"), _("Name"), _("Roles"), _("Supervisor"), _("Status"), _("Programme started"),
+             _("Last sign-in")]]
+    for person in people:
+        state = _("Deactivated") if not person.active else _("Invited") if not person.has_accepted_invitation \
+            else _("Active")
+        rows.append([person.email, person.full_name, ", ".join(str(ROLES[r]) for r in sorted(person.role_names)),
+                     ", ".join(s.email for s in supervisors.get(person.id, [])), state,
+                     person.programme_started_on.isoformat() if person.programme_started_on else "",
+                     person.last_login_at.date().isoformat() if person.last_login_at else ""])
+    return Response(csv_text(rows, bom=True), mimetype="text/csv",
+                    headers={"Content-Disposition": content_disposition(_("people.csv"))})
 
 
 @bp.route("/people/invite", methods=["GET", "POST"])
