@@ -285,3 +285,33 @@ def test_the_people_list_downloads_with_its_filters_and_reads_back_as_people_to_
 @pytest.mark.parametrize("who", ["trainee", "supervisor"])
 def test_only_administrators_may_download_the_people_list(people, login_as, who):
     assert login_as(people[who]).get("/admin/people.csv").status_code == 403
+
+
+# --- The same from the command line ------------------------------------------------------------
+
+def test_the_command_line_checks_the_file_then_invites_and_mails_each_person(people, runner, tmp_path, caplog):
+    caplog.set_level("INFO", logger="training.mail")
+    path = tmp_path / "cohort.csv"
+    path.write_text("email,name,supervisor\nnew1@example.org,New One,supervisor@example.org\n"
+                    "trainee@example.org,Tina Trainee,\n")
+    dry = runner.invoke(args=["users", "import", str(path), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "1 person will be invited.\n1 already has an account and is left as they are." in dry.output
+    assert user_by_email("new1@example.org") is None
+    done = runner.invoke(args=["users", "import", str(path)])
+    assert done.exit_code == 0 and "Invited new1@example.org." in done.output
+    assert any("/invitation/" in r.getMessage() and "new1@example.org" in r.getMessage() for r in caplog.records
+               if r.name == "training.mail")
+    new = user_by_email("new1@example.org")
+    assert [a.supervisor_id for a in db.session.scalars(select(SupervisorAssignment).where(
+        SupervisorAssignment.trainee_id == new.id))] == [people["supervisor"].id]
+
+
+def test_the_command_line_refuses_a_file_with_problems_row_by_row(people, runner, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("email,name\nnot-an-address,X\nok@example.org,Ok\n")
+    before = people_count()
+    result = runner.invoke(args=["users", "import", str(path)])
+    assert result.exit_code != 0 and "row 2: “not-an-address” is not an e-mail address" in result.output
+    assert "nobody was invited" in result.output and people_count() == before
+    assert runner.invoke(args=["users", "import", str(path), "--cohort", "999"]).exit_code != 0

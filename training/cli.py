@@ -86,6 +86,51 @@ def users_invite(email, name, roles):
     click.echo(_("Invited %(email)s. The link is in the e-mail (or the log, without MAIL_SERVER).", email=user.email))
 
 
+@users_cli.command("import", help=_l("Invite everyone a CSV file lists (e-mail, name, roles, supervisor), as the "
+                                     "people page does; a file with any problem invites nobody."))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@option("--cohort", "cohort_id", type=int, default=None, help=_l("Also enrol the file's trainees in this cohort (its id)."))
+@option("--dry-run", is_flag=True, help=_l("Check the file and say what would happen, changing nothing."))
+def users_import(path, cohort_id, dry_run):
+    from datetime import date
+    from pathlib import Path
+
+    from training.admin.roster import invite_roster, plan_places, read_roster
+    from training.auth.services import mail_invitation
+    from training.cohorts.models import Cohort
+
+    cohort = db.session.get(Cohort, cohort_id) if cohort_id is not None else None
+    if cohort_id is not None and (cohort is None or cohort.ends_on < date.today()):
+        raise click.ClickException(_("No cohort %(id)s still running.", id=cohort_id))
+    raw = Path(path).read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    roster = read_roster(text)
+    plan_places(roster, cohort)
+    for problem in roster.problems:
+        click.echo(_("error: %(error)s", error=problem), err=True)
+    for row in roster.with_problems:
+        click.echo(_("error: row %(line)d: %(problems)s", line=row.line, problems=" ".join(row.problems)), err=True)
+    if not roster.valid:
+        raise click.ClickException(_("The file has problems: nobody was invited."))
+    click.echo(ngettext("%(num)d person will be invited.", "%(num)d people will be invited.", len(roster.to_invite)))
+    if roster.existing:
+        click.echo(ngettext("%(num)d already has an account and is left as they are.",
+                            "%(num)d already have an account and are left as they are.", len(roster.existing)))
+    if cohort is not None:
+        click.echo(_("%(cohort)s: %(placed)s given a place, %(waiting)s on the waiting list.", cohort=cohort.title,
+                     placed=sum(r.place == "enrolled" for r in roster.rows),
+                     waiting=sum(r.place == "waiting" for r in roster.rows)))
+    if dry_run:
+        click.echo(_("Nothing was changed (--dry-run)."))
+        return
+    for user in invite_roster(None, roster, date.today(), Path(path).name):
+        mail_invitation(None, user)
+        click.echo(_("Invited %(email)s.", email=user.email))
+
+
 @users_cli.command("deactivate", help=_l("Stop someone signing in; their history is kept."))
 @option("--email", required=True)
 @option("--reason", default="", help=_l("Kept in the audit log."))
