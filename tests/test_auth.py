@@ -29,6 +29,14 @@ def test_sign_in_with_the_right_password_reaches_the_dashboard(client, make_user
     assert "Hello, Ana" in response.text, response.text[response.text.find("<main"):]
 
 
+def test_an_address_is_kept_in_lower_case_and_signs_in_however_it_is_typed(client, make_user):
+    make_user(" Casey.Case@Example.ORG ", name="Casey Case")
+    assert db.session.scalar(db.select(User.email).where(User.full_name == "Casey Case")) == "casey.case@example.org"
+    assert user_by_email("CASEY.case@example.org ").full_name == "Casey Case"
+    response = client.post("/login", data={"email": "Casey.CASE@example.org", "password": PASSWORD})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/dashboard")
+
+
 def test_a_wrong_password_is_refused_with_a_message_next_to_the_field(client, make_user):
     make_user("ana@example.org")
     response = client.post("/login", data={"email": "ana@example.org", "password": "wrong password"})

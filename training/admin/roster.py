@@ -14,7 +14,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from training import audit, jobs
 from training.auth.models import ROLES, SupervisorAssignment, User
@@ -214,7 +214,7 @@ def _check_against_accounts(roster):
     emails = {row.email for row in roster.rows if row.email} | {row.supervisor_email for row in roster.rows
                                                                  if row.supervisor_email}
     accounts = {user.email: user for user in db.session.scalars(
-        select(User).where(func.lower(User.email).in_(emails)))} if emails else {}
+        select(User).where(User.email.in_(emails)))} if emails else {}
     supervisors_in_file = {row.email for row in roster.rows if "supervisor" in row.roles}
     for row in roster.rows:
         row.existing = accounts.get(row.email)

@@ -92,6 +92,12 @@ class User(UserMixin, db.Model):
     def has_role(self, *names):
         return bool(self.role_names.intersection(names))
 
+    @validates("email")
+    def _lower_case_email(self, _key, value):
+        # Kept in lower case, so that finding someone by address (signing in, invitations, enrolment
+        # by e-mail) reads the unique index instead of every account.
+        return value.strip().lower() if value else value
+
     @validates("full_name")
     def _keep_name_key(self, _key, value):
         self.name_key = name_key(value)
@@ -199,4 +205,4 @@ class SupervisorAssignment(db.Model):
 
 
 def user_by_email(email):
-    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
