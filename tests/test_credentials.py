@@ -296,6 +296,11 @@ requirements:
     key: board_exam
     title: The board exam
     pass_score: 70
+  - kind: document
+    key: transcript
+    title: College transcript
+    quantity_label: college credits
+    quantity_at_least: 24
 """
 
 
@@ -337,6 +342,32 @@ def test_a_document_is_uploaded_returned_with_a_reason_then_accepted(documents, 
     assert found["evidence:diploma"].met
     assert login_as(people["other_trainee"]).get(f"/evidence/{second.id}/file").status_code == 404
     assert trainee.get(f"/evidence/{second.id}/file").data == b"%PDF-1.4 clearer"
+
+
+def test_a_review_asks_for_a_number_only_where_the_requirement_counts_one(documents, people, login_as):
+    """A diploma counts nothing: its review shows no number and keeps none sent by hand. A transcript
+    counts college credits: its review asks how many, and accepting it needs the number."""
+    trainee, admin = people["trainee"], login_as(people["admin"])
+    diploma = Evidence(user_id=trainee.id, key="diploma", title="High school diploma", status="submitted")
+    transcript = Evidence(user_id=trainee.id, key="transcript", title="College transcript", status="submitted")
+    db.session.add_all([diploma, transcript])
+    db.session.commit()
+    page = admin.get("/admin/evidence").text
+    assert f'name="e{diploma.id}-quantity"' not in page
+    assert f'name="e{transcript.id}-quantity"' in page and "Number of college credits verified" in page
+    admin.post(f"/admin/evidence/{diploma.id}", data={f"e{diploma.id}-decision": "accept",
+                                                     f"e{diploma.id}-quantity": "12"})
+    db.session.expire_all()
+    assert db.session.get(Evidence, diploma.id).status == "accepted"
+    assert db.session.get(Evidence, diploma.id).quantity is None
+    no_number = admin.post(f"/admin/evidence/{transcript.id}", data={f"e{transcript.id}-decision": "accept"})
+    assert no_number.status_code == 400 and "Give the number of college credits." in no_number.text
+    assert db.session.get(Evidence, transcript.id).status == "submitted"
+    admin.post(f"/admin/evidence/{transcript.id}", data={f"e{transcript.id}-decision": "accept",
+                                                        f"e{transcript.id}-quantity": "24"})
+    db.session.expire_all()
+    assert db.session.get(Evidence, transcript.id).quantity == 24
+    assert {i.key: i for i in evaluate_one(trainee, documents).items}["evidence:transcript"].met
 
 
 def test_an_administrator_records_an_external_exam_result(documents, people, login_as):

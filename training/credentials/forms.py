@@ -57,7 +57,7 @@ class RecordForm(FlaskForm):
 class ReviewEvidenceForm(FlaskForm):
     decision = RadioField(_l("Decision"), choices=choices([("accept", _l("Accept")), ("return", _l("Return"))]),
                           validators=[InputRequired(message=_l("Choose accept or return."))])
-    quantity = DecimalTextField(_l("Number verified (where the requirement counts one)"), places=2,
+    quantity = DecimalTextField(_l("Number verified"), places=2,
                             validators=[Optional(), NumberRange(min=0, max=100000)],
                             invalid_value_message=_l("Enter a number, such as 24."))
     reason = TextAreaField(_l("Reason (needed to return)"), filters=[strip], validators=[Optional(), Length(max=1000)])

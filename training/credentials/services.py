@@ -249,7 +249,11 @@ def record_evidence(admin, user, credential, key, occurred_on=None, quantity=Non
 
 
 def review_evidence(admin, evidence, decision, reason="", quantity=None):
-    """Accept a submitted document, or return it with a reason the trainee sees."""
+    """Accept a submitted document, or return it with a reason the trainee sees.
+
+    Where a requirement with the document's key counts something (college credits), accepting it
+    takes the number verified; where none does, a number is not kept: it would count for nothing.
+    """
     if evidence.status != "submitted":
         raise ServiceError(_("This has already been reviewed."), "decision")
     reason = (reason or "").strip()
@@ -257,9 +261,12 @@ def review_evidence(admin, evidence, decision, reason="", quantity=None):
         raise ServiceError(_("Say why it is returned, so the trainee knows what to send instead."), "reason")
     if decision not in ("accept", "return"):
         raise ServiceError(_("Choose accept or return."), "decision")
+    counted = evidence_counts(evidence)
+    if counted is not None and decision == "accept" and quantity is None:
+        raise ServiceError(_("Give the number of %(what)s.", what=counted), "quantity")
     evidence.status = "accepted" if decision == "accept" else "returned"
     evidence.review_reason, evidence.reviewer_id, evidence.reviewed_at = reason, admin.id, utcnow()
-    if quantity is not None:
+    if counted is not None and quantity is not None:
         evidence.quantity = quantity
     audit.record(f"evidence.{'accepted' if decision == 'accept' else 'returned'}", actor=admin, subject=evidence.user,
                  key=evidence.key, title=evidence.title, evidence=evidence.id, reason=reason)
@@ -305,6 +312,35 @@ def evidence_title_text(evidence):
         return evidence.title, CONTENT_LANGUAGE
     credential, title = found
     return credential.local_label_language(title)
+
+
+def evidence_counts(evidence):
+    """What the requirement a piece of evidence is for counts (``college credits``), in the reader's
+    language: as the first active credential whose requirement with its key counts something names
+    it. None where no such requirement counts anything."""
+    found = _counting_requirements().get(evidence.key)
+    if found is None:
+        return None
+    credential, spec = found
+    return credential.local_label(spec.quantity_label)
+
+
+def _counting_requirements():
+    """Evidence key -> (credential, requirement) of the active credentials' documents that count
+    something, read once per request."""
+    from flask import has_request_context, request
+
+    from training.credentials.schema import walk
+
+    cache = vars(request) if has_request_context() else {}
+    if "_counting_requirements" not in cache:
+        found = {}
+        for credential in db.session.scalars(select(Credential).where(Credential.active).order_by(Credential.id)):
+            for _path, spec in walk(credential.spec.requirements):
+                if spec.kind == "document" and spec.quantity_at_least is not None:
+                    found.setdefault(spec.key, (credential, spec))
+        cache["_counting_requirements"] = found
+    return cache["_counting_requirements"]
 
 
 def credential_by_slug(slug):

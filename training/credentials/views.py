@@ -17,6 +17,7 @@ from training.credentials.services import (
     credentials_for,
     end_enrolment,
     enrol,
+    evidence_counts,
     evidence_title_text,
     evidence_waiting,
     record_evidence,
@@ -126,8 +127,20 @@ def admin_list():
 def admin_evidence():
     """Documents trainees sent, waiting for review."""
     items = evidence_waiting()
-    forms = {item.id: ReviewEvidenceForm(prefix=f"e{item.id}") for item in items}
+    forms = {item.id: _review_form(item) for item in items}
     return render_template("credentials/admin_evidence.html", items=items, review_forms=forms)
+
+
+def _review_form(item):
+    """The review form of one piece of evidence: it asks for a number only where the requirement
+    the evidence is for counts one, and names what it counts."""
+    form = ReviewEvidenceForm(prefix=f"e{item.id}")
+    counted = evidence_counts(item)
+    if counted is None:
+        del form.quantity
+    else:
+        form.quantity.label.text = _("Number of %(what)s verified", what=counted)
+    return form
 
 
 @bp.route("/admin/evidence/<int:evidence_id>", methods=["POST"])
@@ -135,11 +148,12 @@ def admin_evidence():
 def admin_review(evidence_id):
     """Accept a document, or return it with a reason."""
     item = db.get_or_404(Evidence, evidence_id)
-    form = ReviewEvidenceForm(prefix=f"e{item.id}")
+    form = _review_form(item)
     if form.validate_on_submit():
+        quantity = form.quantity.data if form.quantity is not None else None
         try:
             review_evidence(current_user, item, form.decision.data, form.reason.data,
-                            float(form.quantity.data) if form.quantity.data is not None else None)
+                            float(quantity) if quantity is not None else None)
         except ServiceError as error:
             db.session.rollback()
             show_error(form, error)
@@ -148,7 +162,7 @@ def admin_review(evidence_id):
                     status=item.status_label.lower()), "success")
             return redirect(url_for("credentials.admin_evidence"))
     items = evidence_waiting()
-    forms = {i.id: (form if i.id == item.id else ReviewEvidenceForm(prefix=f"e{i.id}")) for i in items}
+    forms = {i.id: (form if i.id == item.id else _review_form(i)) for i in items}
     return render_template("credentials/admin_evidence.html", items=items, review_forms=forms), 400
 
 
