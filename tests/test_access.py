@@ -212,7 +212,7 @@ POST_DATA = {
     "certificates.admin_issue": lambda ctx: {"credential": "peer-recovery-specialist", "user": ctx["trainee"].id},
     "certificates.admin_revoke": lambda ctx: {"reason": "Issued in error", "confirmed": "yes"},
     "credentials.admin_review": lambda ctx: {f"e{ctx['evidence'].id}-decision": "accept"},
-    "credentials.admin_end": lambda ctx: {"end-ended_on": date.today().isoformat()},
+    "credentials.admin_end": lambda ctx: {f"end{ctx['enrolment'].id}-ended_on": date.today().isoformat()},
     "quizzes.import_confirm": lambda ctx: {"course": ctx["course"].slug, "format": "gift",
                                            "content": "::Access check:: Is this true? {T}", "filename": "a.gift"},
     "cohorts.trainers": lambda ctx: {"trainers": [ctx["trainer"].id]},

@@ -397,16 +397,33 @@ def test_an_administrator_records_an_external_exam_result(documents, people, log
         Evidence.user_id == people["other_trainee"].id)) == 0
 
 
+def end_date_error(page, enrolment):
+    """The error shown beside an enrolment's end date, and the date the field holds."""
+    field = f"end{enrolment.id}-ended_on"
+    error = re.search(rf'<p class="error" id="{field}-error">([^<]*)</p>', page)
+    value = re.search(rf'<input[^>]*id="{field}"[^>]*value="([^"]*)"', page)
+    return error and error.group(1), value and value.group(1)
+
+
 def test_an_enrolment_ends_once_and_not_in_the_future(documents, people, login_as):
+    """A refused end date is explained beside the field, which keeps the date typed."""
     enrolment = db.session.scalar(db.select(Enrolment).where(Enrolment.credential_id == documents.id))
     admin = login_as(people["admin"])
-    url = f"/admin/enrolments/{enrolment.id}/end"
-    later = admin.post(url, data={"end-ended_on": (TODAY + timedelta(days=30)).isoformat()}, follow_redirects=True)
-    assert "The end date cannot be in the future." in later.text
+    url, field = f"/admin/enrolments/{enrolment.id}/end", f"end{enrolment.id}-ended_on"
+    later_day = (TODAY + timedelta(days=30)).isoformat()
+    later = admin.post(url, data={field: later_day})
+    assert later.status_code == 400
+    assert end_date_error(later.text, enrolment) == ("The end date cannot be in the future.", later_day)
+    assert "flash-error" not in later.text
     assert db.session.get(Enrolment, enrolment.id).ended_on is None
-    admin.post(url, data={"end-ended_on": TODAY.isoformat()})
-    again = admin.post(url, data={"end-ended_on": TODAY.isoformat()}, follow_redirects=True)  # sent twice
-    assert f"This enrolment already ended on {format_date(TODAY)}." in again.text
+    not_a_date = admin.post(url, data={field: "31/02/2026"})
+    assert not_a_date.status_code == 400
+    assert end_date_error(not_a_date.text, enrolment) == ("Enter a date like 2026-03-31.", "31/02/2026")
+    admin.post(url, data={field: TODAY.isoformat()})
+    again = admin.post(url, data={field: TODAY.isoformat()})  # sent twice
+    assert again.status_code == 400
+    assert end_date_error(again.text, enrolment) == (f"This enrolment already ended on {format_date(TODAY)}.",
+                                                     TODAY.isoformat())
     db.session.expire_all()
     assert db.session.get(Enrolment, enrolment.id).ended_on == TODAY
     assert db.session.scalar(db.select(db.func.count()).select_from(AuditEvent)

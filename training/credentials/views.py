@@ -242,14 +242,36 @@ def admin_person(user_id):
             show_error(enrol_form if action == "enrol" else record_form, error)
         if action not in ("enrol", "record"):
             abort(400)
+    status = 400 if enrol_form.errors or record_form.errors else 200
+    return _person_page(person, enrol_form, record_form), status
+
+
+def _person_page(person, enrol_form, record_form, refused=None):
+    """The person's credentials page; ``refused``, an end form sent and refused, shows again
+    beside its enrolment with its errors."""
     enrolments = person_enrolments(person)
     history = list(db.session.scalars(select(Evidence).where(Evidence.user_id == person.id)
                                       .order_by(Evidence.created_at.desc(), Evidence.id.desc())))
-    status = 400 if enrol_form.errors or record_form.errors else 200
     return render_template("credentials/admin_person.html", person=person, enrolments=enrolments,
                            evaluations=evaluate([person]).get(person.id, []) if person.has_role("trainee") else [],
-                           enrol_form=enrol_form, record_form=record_form, end_form=EndEnrolmentForm(prefix="end"),
-                           history=history, held=certificates_held([person.id], [e.credential_id for e in enrolments])), status
+                           enrol_form=enrol_form, record_form=record_form, end_forms=_end_forms(enrolments, refused),
+                           history=history, held=certificates_held([person.id], [e.credential_id for e in enrolments]))
+
+
+def _end_form(enrolment):
+    """The form that ends one enrolment, with field names and ids of its own."""
+    form = EndEnrolmentForm(prefix=f"end{enrolment.id}")
+    form.ended_on.label.text = _("End date of the enrolment in %(title)s", title=enrolment.credential.local_title)
+    return form
+
+
+def _end_forms(enrolments, refused=None):
+    """Enrolment id -> its end form: every open enrolment's, and the refused one's (which may have
+    ended meanwhile)."""
+    forms = {e.id: _end_form(e) for e in enrolments if e.ended_on is None}
+    if refused is not None:
+        forms[refused[0]] = refused[1]
+    return forms
 
 
 @bp.route("/admin/enrolments/<int:enrolment_id>/end", methods=["POST"])
@@ -257,15 +279,18 @@ def admin_person(user_id):
 def admin_end(enrolment_id):
     """End an enrolment; its history stays."""
     enrolment = db.get_or_404(Enrolment, enrolment_id)
-    form = EndEnrolmentForm(prefix="end")
+    form = _end_form(enrolment)
     if form.validate_on_submit():
         try:
             end_enrolment(current_user, enrolment, form.ended_on.data)
         except ServiceError as error:
             db.session.rollback()
-            flash(error.message, "error")
+            show_error(form, error)
         else:
             flash(_("Enrolment in %(title)s ended.", title=enrolment.credential.local_title), "success")
-    else:
-        flash(_("Enter the date the enrolment ends, like 2026-03-31."), "error")
-    return redirect(url_for("credentials.admin_person", user_id=enrolment.user_id))
+            return redirect(url_for("credentials.admin_person", user_id=enrolment.user_id))
+    person = enrolment.user
+    enrol_form, record_form = _person_forms(person, by_local_title(db.session.scalars(
+        select(Credential).where(Credential.active))))
+    enrol_form.started_on.data = date.today()
+    return _person_page(person, enrol_form, record_form, refused=(enrolment.id, form)), 400
