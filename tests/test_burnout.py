@@ -205,6 +205,21 @@ def test_check_in_answers_outside_the_scale_are_refused(team, login_as, answers)
     assert db.session.scalar(db.select(db.func.count()).select_from(WellbeingCheckIn)) == 0
 
 
+@pytest.mark.parametrize("locale, answers, message", [
+    ("en", {**ANSWERS, "energy": "6"}, "Choose how much energy you have had today, from 1 to 5."),
+    ("en", {**ANSWERS, "rest": "very"}, "Choose how well you have been resting and sleeping, from 1 to 5."),
+    ("es", {**ANSWERS, "workload": "0"}, "Elija qué tan pesada ha sentido su carga de trabajo, del 1 al 5."),
+])
+def test_a_check_in_answer_not_offered_is_refused_naming_its_question(team, login_as, locale, answers, message):
+    """A value sent by hand is refused beside its question, saying which answer to give."""
+    team["trainee"].locale = locale
+    db.session.commit()
+    response = login_as(team["trainee"]).post("/wellbeing", data=answers)
+    assert response.status_code == 400
+    assert message in response.text and "Not a valid choice" not in response.text
+    assert db.session.scalar(db.select(db.func.count()).select_from(WellbeingCheckIn)) == 0
+
+
 def test_sharing_switch_is_the_trainees_and_audited(team, login_as):
     client = login_as(team["trainee"])
     client.post("/wellbeing/sharing", data={"shared": "y"})

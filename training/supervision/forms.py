@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Optional, StopValida
 
 from training.forms import CheckboxesField, DateField, DecimalTextField, Length, NotBefore, choices, strip
 from training.supervision.models import FORMATS, KINDS, LISTED_KINDS
-from training.supervision.wellbeing import QUESTIONS
+from training.supervision.wellbeing import CHOOSE, QUESTIONS
 
 NOTE_HINT = _l("Never identify the people you support: no names, phone numbers, e-mail or street addresses, "
                "dates of birth or record numbers.")
@@ -178,9 +178,11 @@ class CorrectionForm(FlaskForm):
         return int(self.hours.data * 60) if self.hours.data is not None else None
 
 
-def scale_field(label, low, high):
+def scale_field(label, low, high, choose):
+    """An answer from 1 to 5; ``choose`` says what to do, naming the question, when it is missing or
+    is not one of the five (a value sent by hand)."""
     return RadioField(label, choices=choices([(str(i), str(i)) for i in range(1, 6)]),
-                      validators=[InputRequired(message=_l("Choose a number from 1 to 5."))],
+                      validators=[InputRequired(message=choose)], invalid_choice_message=choose,
                       description=_l("1 = %(low)s, 5 = %(high)s", low=low, high=high))
 
 
@@ -189,7 +191,7 @@ class CheckInForm(FlaskForm):
 
 
 for _name, _label, _low, _high in QUESTIONS:
-    setattr(CheckInForm, _name, scale_field(_label, _low, _high))
+    setattr(CheckInForm, _name, scale_field(_label, _low, _high, CHOOSE[_name]))
 
 
 class SharingForm(FlaskForm):

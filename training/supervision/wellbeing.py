@@ -18,6 +18,15 @@ QUESTIONS = [
     ("rest", _l("How well have you been resting and sleeping?"), _l("Badly"), _l("Well")),
 ]
 
+# What to do when an answer is missing or not one of the five offered, naming its question.
+CHOOSE = {
+    "energy": _l("Choose how much energy you have had today, from 1 to 5."),
+    "stress": _l("Choose how stressed you have felt, from 1 to 5."),
+    "workload": _l("Choose how heavy your workload has felt, from 1 to 5."),
+    "supported": _l("Choose how supported you have felt in your work, from 1 to 5."),
+    "rest": _l("Choose how well you have been resting and sleeping, from 1 to 5."),
+}
+
 
 class AlreadyCheckedIn(Exception):
     pass
