@@ -483,6 +483,18 @@ def test_the_administrators_page_filters_and_zips(certificate, people, login_as)
     assert archive.read(archive.infolist()[0]) == certificate.pdf
 
 
+@pytest.mark.parametrize("query, message", [
+    ("status=lost", "Choose one of the statuses listed."),
+    ("credential=no-such-credential", "Choose one of the credentials listed."),
+])
+def test_a_filter_value_not_offered_is_refused_naming_its_filter(certificate, people, login_as, query, message):
+    """A value typed into the address by hand: the message beside the filter says which filter it is."""
+    page = login_as(people["admin"]).get(f"/admin/certificates?{query}").text
+    field = query.partition("=")[0]
+    assert re.search(rf'<p class="error" id="{field}-error">{re.escape(message)}</p>', page)
+    assert "Not a valid choice" not in page and certificate.number in page
+
+
 def test_certificates_of_a_retired_credential_can_still_be_filtered(certificate, credential, people, login_as):
     credential.active = False  # its file was removed: the certificates issued under it remain
     db.session.commit()

@@ -54,8 +54,9 @@ class CertificateFilterForm(FlaskForm):
 
     status = SelectField(_l("Status"), choices=choices([("", _l("Any status")), ("valid", _l("Valid")),
                                                         ("expired", _l("Expired")), ("revoked", _l("Revoked"))]),
-                         validators=[Optional()])
-    credential = SelectField(_l("Credential"), validators=[Optional()])
+                         validators=[Optional()], invalid_choice_message=_l("Choose one of the statuses listed."))
+    credential = SelectField(_l("Credential"), validators=[Optional()],
+                             invalid_choice_message=_l("Choose one of the credentials listed."))
     issued_from = DateField(_l("Issued from"), validators=[Optional()])
     issued_to = DateField(_l("Issued to"), validators=[Optional(), NotBefore("issued_from", _l(
         "This date is before the “Issued from” date: enter the earlier date first."))])
