@@ -593,6 +593,27 @@ def initial_certificate(app, people, credentials, tmp_path):
     return issue(people["trainee"], credential("initial-stage"), check=False)[0]
 
 
+def test_a_revoked_certificate_is_neither_renewed_nor_extended_and_the_page_says_to_reinstate_it(
+        initial_certificate, people, login_as):
+    """Refused plainly, not as a rule still to meet, and nothing is issued."""
+    from training.certificates.models import Certificate
+    from training.certificates.services import revoke
+
+    revoke(people["admin"], initial_certificate, "Issued in error")
+    admin = login_as(people["admin"])
+    number = initial_certificate.number
+    for action, verb in (("renew", "renewed"), ("extend", "extended")):
+        page = admin.post(f"/admin/certificates/{initial_certificate.id}/{action}", follow_redirects=True).text
+        assert f"Certificate {number} is revoked, so it cannot be {verb}. If the reason for revoking it no longer " \
+               "holds, reinstate it first." in page
+        assert "good standing" not in page and "renewal rules are not met" not in page
+    people["admin"].locale = "es"
+    db.session.commit()
+    page = admin.post(f"/admin/certificates/{initial_certificate.id}/extend", follow_redirects=True).text
+    assert f"El certificado {number} está revocado, así que no se puede prorrogar." in page
+    assert db.session.scalar(db.select(db.func.count()).select_from(Certificate)) == 1
+
+
 def test_the_audit_log_names_an_extension_and_filters_by_it(initial_certificate, people, login_as):
     from training.certificates.services import extend
 

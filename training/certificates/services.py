@@ -304,8 +304,23 @@ def renewal_checklists(certificates, today=None):
     return checklists
 
 
+def _refuse_if_revoked(certificate, renewing):
+    """A revoked certificate is neither renewed nor extended: it says so, and that reinstating it
+    comes first, rather than listing its standing among rules still to meet."""
+    if certificate.status != "revoked":
+        return
+    if renewing:
+        message = _("Certificate %(number)s is revoked, so it cannot be renewed. If the reason for revoking it no "
+                    "longer holds, reinstate it first.", number=certificate.number)
+    else:
+        message = _("Certificate %(number)s is revoked, so it cannot be extended. If the reason for revoking it no "
+                    "longer holds, reinstate it first.", number=certificate.number)
+    raise CertificateError(message)
+
+
 def renew(actor, certificate, today=None):
     """Issue the next certificate, linked to this one, once the renewal rules are met."""
+    _refuse_if_revoked(certificate, renewing=True)
     missing = [c.label for c in renewal_checklist(certificate, today) if not c.met]
     if missing:
         raise CertificateError(_("The renewal rules are not met yet: %(missing)s.", missing=", ".join(missing)))
@@ -334,6 +349,7 @@ def extensions_left(certificate):
 def extend(actor, certificate, today=None):
     """Extend a certificate once more, as its credential allows: a new certificate, linked, that
     starts when this one ends and runs for the extension's months."""
+    _refuse_if_revoked(certificate, renewing=False)
     if not extensions_left(certificate):
         raise CertificateError(_("This certificate cannot be extended (again)."))
     newer = db.session.scalar(select(Certificate).where(Certificate.previous_id == certificate.id))
