@@ -1054,8 +1054,8 @@ def _readme_row(email):
 
 def test_the_readmes_demo_accounts_say_what_the_demo_makes(app, course, credentials):
     """The README's table of demo accounts is what people read before signing in: the new trainee
-    it describes has done no course work and logged no hours, but is in the demo cohort, late to
-    one session and absent from another (so at risk), and credited the live training attended."""
+    it describes is supervised but has done no course work and logged no work, is in the demo cohort,
+    late to one session and absent from another (so at risk), and credited the live training attended."""
     from training.auth.models import user_by_email
     from training.courses.models import ModuleCompletion
     from training.credentials.models import Enrolment
@@ -1069,14 +1069,14 @@ def test_the_readmes_demo_accounts_say_what_the_demo_makes(app, course, credenti
     assert marks == ["absent", "late", "present"]
     assert db.session.scalar(db.select(ModuleCompletion).where(ModuleCompletion.user_id == robin.id)) is None
     kinds = set(db.session.scalars(db.select(HourEntry.kind).where(HourEntry.trainee_id == robin.id)))
-    assert kinds == {"training"}
+    assert kinds == {"training", "supervision"}
     trainer = login(app.test_client(), user_by_email("trainer@example.org"), app.config["DEMO_PASSWORD"])
     trainer = trainer.get(f"/cohorts/{cohort.id}").text
     assert "Robin Okafor</strong>: missed 1 session" in trainer
 
     row = _readme_row("new.trainee@example.org")
     assert "nothing done" not in row
-    assert DEMO_COHORT in row and "late" in row and "missed" in row and "at risk" in row
+    assert DEMO_COHORT in row and "late" in row and "missed" in row and "at risk" in row and "supervised" in row
     state = db.session.scalar(db.select(Credential).where(Credential.slug == "state-peer-support-specialist"))
     jordan = user_by_email("trainee@example.org")
     assert db.session.scalar(db.select(Enrolment).where(Enrolment.user_id == jordan.id,

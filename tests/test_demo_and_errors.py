@@ -9,7 +9,34 @@ from training.extensions import db
 from .conftest import login
 
 
-def test_demo_creates_the_documented_accounts_and_activity(app, course, client):
+def dated_activity(user):
+    """(what, day) of everything a trainee did or was given that carries a date."""
+    from training.cohorts.models import Attendance, CohortSession
+    from training.credentials.models import Enrolment
+    from training.quizzes.models import QuizAttempt
+    from training.supervision.models import HourEntry, WellbeingCheckIn
+
+    def days(what, column, *where):
+        return [(what, day.date() if hasattr(day, "date") else day) for day in db.session.scalars(
+            db.select(column).where(*where))]
+
+    return [
+        *days("hour entry", HourEntry.occurred_on, HourEntry.trainee_id == user.id),
+        *days("cohort session", CohortSession.starts_at, CohortSession.id == Attendance.session_id,
+              Attendance.user_id == user.id),
+        *days("module", ModuleCompletion.completed_at, ModuleCompletion.user_id == user.id),
+        *days("quiz attempt", QuizAttempt.started_at, QuizAttempt.user_id == user.id),
+        *days("course", CourseCompletion.completed_at, CourseCompletion.user_id == user.id),
+        *days("training credit", TrainingCredit.credited_at, TrainingCredit.user_id == user.id),
+        *days("check-in", WellbeingCheckIn.day, WellbeingCheckIn.user_id == user.id),
+        *days("enrolment", Enrolment.started_on, Enrolment.user_id == user.id),
+        *days("supervisor assignment", SupervisorAssignment.starts_on, SupervisorAssignment.trainee_id == user.id),
+    ]
+
+
+def test_demo_creates_the_documented_accounts_and_activity(app, course, credentials, client):
+    from training.supervision.risk import assess
+
     load_demo()
     for email in ("admin@example.org", "supervisor@example.org", "trainee@example.org", "ready@example.org"):
         assert user_by_email(email) is not None, email
@@ -21,6 +48,13 @@ def test_demo_creates_the_documented_accounts_and_activity(app, course, client):
                              .where(TrainingCredit.user_id == ready.id)) == course.credited_minutes
     supervised = set(db.session.scalars(db.select(SupervisorAssignment.trainee_id)))
     assert {trainee.id, ready.id} <= supervised
+    # Nobody did anything before their programme started, and the trainees said to be fine raise no flag.
+    trainees = [u for u in db.session.scalars(db.select(User)) if u.has_role("trainee")]
+    for user in trainees:
+        early = [(what, day) for what, day in dated_activity(user) if day < user.programme_started_on]
+        assert not early, (user.full_name, user.programme_started_on, early)
+    flags = {risk.trainee.email: {flag.key for flag in risk.flags} for risk in assess(trainees)}
+    assert flags["ready@example.org"] == flags["new.trainee@example.org"] == set()
     # The demo password from the configuration signs in.
     response = client.post("/login", data={"email": "trainee@example.org",
                                            "password": app.config["DEMO_PASSWORD"]})

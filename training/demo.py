@@ -28,7 +28,7 @@ PEOPLE = [
     ("trainer@example.org", "Taylor Brooks", {"trainer"}, None),
     ("trainee@example.org", "Jordan Lee", {"trainee"}, 3),
     ("ready@example.org", "Casey Taylor", {"trainee"}, 14),
-    ("new.trainee@example.org", "Robin Okafor", {"trainee"}, 0),
+    ("new.trainee@example.org", "Robin Okafor", {"trainee"}, 1),
     ("overdue.trainee@example.org", "Priya Shah", {"trainee"}, 4),
     ("busy.trainee@example.org", "Marcus Bell", {"trainee"}, 9),
 ]
@@ -49,7 +49,7 @@ def _person(email, name, roles, months, password_hash):
     user = user_by_email(email)
     if user is not None:
         return user, False
-    started = date.today() - timedelta(days=max(30 * months, 5)) if months is not None else None
+    started = date.today() - timedelta(days=30 * months) if months is not None else None
     user = User(email=email, full_name=name, password_hash=password_hash,
                 programme_started_on=started)
     user.set_roles(roles)
@@ -165,6 +165,10 @@ def _demo_hours(people, supervisor):
                                 size=len(pdf), sha256=hashlib.sha256(pdf).hexdigest(), data=pdf)
         _entry(ready, supervisor, today - timedelta(days=200 + hours), "training", hours * 60, domain,
                provider="Regional Peer Workforce Academy", attachment=attachment)
+    # Robin: a month in, since before the demo cohort began; supervised weekly, nothing else logged yet.
+    robin = people["new.trainee@example.org"]
+    _monthly_supervision(robin, supervisor, robin.programme_started_on, today - timedelta(days=4), 60, domains,
+                         every_days=7)
     # Jordan: supervised last week, but three entries waiting, the oldest for 17 days.
     jordan = people["trainee@example.org"]
     _weekly_work(jordan, supervisor, today - timedelta(days=70), today - timedelta(days=20), 15, domains)
