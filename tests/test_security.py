@@ -350,7 +350,7 @@ def test_no_csv_export_lets_a_cell_run_as_a_formula(formula_people, login_as):
         assert running == [], url
     # Neutralised, not dropped: the text is all there after the quote mark.
     sheet = _csv_rows(login_as(people["trainer"]).get(f"/cohorts/sessions/{session.id}/sign-in-sheet.csv"))
-    assert "'\t=1+1" in [row[5] for row in sheet] and "'=cmd|'/Ccalc'!A0@example.org" in [row[6] for row in sheet]
+    assert "'\t=1+1" in [row[5] for row in sheet] and "'=cmd|'/ccalc'!a0@example.org" in [row[6] for row in sheet]
 
 
 @pytest.mark.parametrize("number", [-1, -2.5, 0, 3])
