@@ -1,4 +1,5 @@
 """Sign-in, sign-out, invitations, self-registration, password reset and sessions."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -188,26 +189,92 @@ def test_self_registration_is_off_by_default(client):
     assert "Create a trainee account" not in client.get("/login").text
 
 
-def test_self_registration_creates_a_trainee_when_the_site_allows_it(app, client):
+REGISTRATION = {"full_name": "Sol Self", "email": "sol@example.org"}
+
+
+def _mails(caplog):
+    return [r.getMessage() for r in caplog.records if r.name == "training.mail"]
+
+
+def test_self_registration_creates_a_trainee_once_the_address_is_confirmed(app, client, caplog):
+    """The account opens only through the link e-mailed to the address: nobody can register someone
+    else's address and use it."""
     app.config["ALLOW_SELF_REGISTRATION"] = True
+    caplog.set_level("INFO", logger="training.mail")
     assert "Create a trainee account" in client.get("/login").text
-    response = client.post("/register", data={"full_name": "Sol Self", "email": "sol@example.org",
-                                              "password": "a good long password",
-                                              "confirm": "a good long password"})
-    assert response.status_code == 302
+    response = client.post("/register", data=REGISTRATION)
+    assert response.status_code == 302 and response.location == "/login"
     user = user_by_email("sol@example.org")
-    assert user.role_names == {"trainee"}
-    assert "user.registered" in _actions()
+    assert user.role_names == {"trainee"} and not user.has_accepted_invitation
+    assert client.get("/dashboard").status_code == 302  # not signed in yet
+    assert client.post("/login", data={"email": "sol@example.org", "password": ""}).status_code == 200
+    [link] = mailed_links(caplog)
+    assert link.startswith("http://localhost/invitation/")
+    path = link.replace("http://localhost", "")
+    assert "Welcome, Sol Self" in client.get(path).text
+    response = client.post(path, data={"full_name": "Sol Self", "password": "a good long password",
+                                       "confirm": "a good long password"})
+    assert response.status_code == 302 and "Hello, Sol" in client.get("/dashboard").text
+    assert "user.registered" in _actions() and "user.invitation_accepted" in _actions()
 
 
-def test_self_registration_refuses_a_taken_email(app, client, make_user):
+def test_registering_answers_the_same_whether_or_not_the_address_has_an_account(app, make_user, caplog):
+    """Being enrolled in a recovery programme is sensitive: registering must not tell who is."""
     app.config["ALLOW_SELF_REGISTRATION"] = True
-    make_user("taken@example.org")
-    response = client.post("/register", data={"full_name": "X", "email": "Taken@example.org",
-                                              "password": "a good long password",
-                                              "confirm": "a good long password"})
-    assert "already has an account" in response.text
+    caplog.set_level("INFO", logger="training.mail")
+    make_user("taken@example.org", name="Tara Taken")
+
+    def answer(email):
+        client = app.test_client()
+        response = client.post("/register", data={"full_name": "X", "email": email})
+        page = client.get(response.location).text.replace(email, "ADDRESS")
+        return response.status_code, response.location, re.sub(r'name="csrf_token" value="[^"]+"', "", page)
+
+    taken, free = answer("Taken@example.org"), answer("free@example.org")
+    assert taken == free
+    assert taken[0] == 302 and "Check your inbox at ADDRESS" in taken[2]
+    assert "already has an account" not in taken[2]
+    assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 2  # the taken one, and free@
+
+
+def test_registering_with_a_taken_address_tells_its_owner_in_their_language(app, client, make_user, caplog):
+    """The owner learns that someone tried, with links to sign in and to reset the password, from BASE_URL."""
+    app.config["ALLOW_SELF_REGISTRATION"] = True
+    caplog.set_level("INFO", logger="training.mail")
+    owner = make_user("taken@example.org", name="Tara Taken", locale="es")
+    before = owner.password_hash
+    client.post("/register", data={"full_name": "Someone Else", "email": "taken@example.org"},
+                headers={"Host": "attacker.example"})
+    [mail] = _mails(caplog)
+    assert "To: taken@example.org" in mail and "Hola, Tara Taken:" in mail
+    assert "ya tiene una cuenta" in mail
+    assert mailed_links(caplog) == ["http://localhost/login", "http://localhost/password/forgot"]
+    owner = db.session.get(User, owner.id)
+    assert owner.full_name == "Tara Taken" and owner.password_hash == before
+    assert db.session.scalar(db.select(db.func.count()).select_from(AccountToken)) == 0
+
+
+def test_registering_again_before_confirming_sends_a_new_link(app, client, make_user, caplog):
+    """A lost confirmation (or an invitation never accepted) gets a new link; the earlier one stops working;
+    a deactivated account gets nothing."""
+    app.config["ALLOW_SELF_REGISTRATION"] = True
+    caplog.set_level("INFO", logger="training.mail")
+    client.post("/register", data=REGISTRATION)
+    client.post("/register", data=REGISTRATION, headers={"Accept-Language": "es"})
+    first, second = (link.replace("http://localhost", "") for link in mailed_links(caplog))
+    assert client.get(first).status_code == 404 and client.get(second).status_code == 200
     assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 1
+    make_user("gone@example.org", active=False)
+    client.post("/register", data={"full_name": "Gone", "email": "gone@example.org"})
+    assert len(mailed_links(caplog)) == 2
+
+
+def test_a_registration_is_written_in_the_language_it_was_asked_in(app, client, caplog):
+    app.config["ALLOW_SELF_REGISTRATION"] = True
+    caplog.set_level("INFO", logger="training.mail")
+    client.post("/register", data=REGISTRATION, headers={"Accept-Language": "es"})
+    [mail] = _mails(caplog)
+    assert "Hola, Sol Self:" in mail and user_by_email("sol@example.org").locale == "es"
 
 
 # --- Password reset --------------------------------------------------------------------

@@ -42,8 +42,8 @@ class AcceptInvitationForm(FlaskForm):
 
 class RegistrationForm(FlaskForm):
     full_name = StringField(_l("Full name"), NAME, filters=[strip], render_kw={"autocomplete": "name"})
-    email = EmailField(_l("E-mail address"), EMAIL, filters=[strip], render_kw={"autocomplete": "email"})
-    password, confirm = new_password_fields()
+    email = EmailField(_l("E-mail address"), EMAIL, filters=[strip], render_kw={"autocomplete": "email"},
+                       description=_l("We will e-mail you a link to confirm the address and choose your password."))
     submit = SubmitField(_l("Create my account"))
 
 

@@ -12,11 +12,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from training import audit, jobs
 from training.auth.models import AccountToken, User, user_by_email
 from training.db_types import utcnow
 from training.extensions import db
+from training.i18n import current_language, known
 from training.mail import external_url, send_to
 
 
@@ -180,18 +182,56 @@ def accept_invitation(record, full_name, password):
 
 # --- Self-registration --------------------------------------------------------------------
 
-def register(email, full_name, password):
+def request_registration(email, full_name):
+    """Register in a background job, whether or not an account already uses ``email``.
+
+    The answer and the work are the same for every address, so registering does not tell anyone
+    who is enrolled (being in a recovery programme is sensitive). The address proves itself before
+    anything can be done with it: a new account has no password until its owner follows the link
+    e-mailed to them, as an invited person does.
+    """
     if not current_app.config["ALLOW_SELF_REGISTRATION"]:
         raise AccountError(_("Self-registration is turned off on this site."))
-    email = email.strip().lower()
-    if user_by_email(email) is not None:
-        raise AccountError(_("Someone with this e-mail address already has an account."), "email")
-    user = User(email=email, full_name=full_name.strip(), programme_started_on=date.today())
-    set_password(user, password)
+    jobs.start("training.auth.services.complete_registration", email.strip(), full_name.strip(),
+               current_language())
+
+
+def complete_registration(email, full_name, language):
+    """E-mail the owner of ``email``: a link to confirm the address and choose a password, or, when
+    the address has an account already, a note that someone tried to register with it.
+
+    An account nobody has set up yet (an invitation waiting, or a registration never confirmed) gets
+    a new link; a deactivated one gets nothing."""
+    if not current_app.config["ALLOW_SELF_REGISTRATION"]:
+        return None
+    user = user_by_email(email) or _registered(email, full_name, language)
+    if not user.active:
+        return None
+    if user.has_accepted_invitation:
+        send_to(user, "registration_existing", sign_in=external_url("auth.login"),
+                reset=external_url("auth.forgot_password"))
+        return None
+    hours = current_app.config["INVITATION_TTL_HOURS"]
+    token = issue_token(user, "invitation", timedelta(hours=hours))
+    db.session.commit()
+    link = external_url("auth.accept_invitation", token=token)
+    send_to(user, "registration", link=link, hours=hours)
+    return link
+
+
+def _registered(email, full_name, language):
+    """A new trainee account for ``email``, without a password until its owner confirms the address."""
+    user = User(email=email.lower(), full_name=full_name, programme_started_on=date.today(), locale=known(language))
     user.set_roles({"trainee"})
     db.session.add(user)
     audit.record("user.registered", actor=user, subject=user)
-    db.session.commit()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same address registered twice at once: the other request created it
+        db.session.rollback()
+        user = user_by_email(email)
+        if user is None:
+            raise
     return user
 
 

@@ -19,8 +19,8 @@ from training.auth.services import (
     accept_invitation,
     authenticate,
     find_token,
-    register,
     request_password_reset,
+    request_registration,
     reset_password,
     set_password,
 )
@@ -101,22 +101,18 @@ def accept_invitation_page(token):
 @bp.route("/register", methods=["GET", "POST"], endpoint="register")
 @sign_in_limit
 def register_page():
-    """Create a trainee account, where the site allows self-registration."""
+    """Ask for a trainee account, where the site allows self-registration; the address confirms it."""
     if not current_app.config["ALLOW_SELF_REGISTRATION"]:
         abort(404)
     if current_user.is_authenticated:
         return redirect(url_for("core.dashboard"))
     form = RegistrationForm()
     if form.validate_on_submit():
-        try:
-            user = register(form.email.data, form.full_name.data, form.password.data)
-        except AccountError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            login_user(user)
-            flash(_("Your account is ready. Welcome!"), "success")
-            return redirect(url_for("core.dashboard"))
+        # The same answer whether or not the address has an account: the e-mail says which.
+        request_registration(form.email.data, form.full_name.data)
+        flash(_("Thank you. Check your inbox at %(email)s: our message tells you how to go on. If nothing "
+                "arrives within a few minutes, look in your spam folder.", email=form.email.data), "info")
+        return redirect(url_for("auth.login"))
     return render_template("auth/register.html", form=form)
 
 
