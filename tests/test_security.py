@@ -157,6 +157,74 @@ def test_the_remember_me_lifetime_is_a_setting(monkeypatch):
         importlib.reload(training.config)
 
 
+# --- Sign-ins end SESSION_ABSOLUTE_HOURS after the password was typed ----------------------------
+
+def _later(**delta):
+    import time_machine
+
+    return time_machine.travel(datetime.now(UTC) + timedelta(**delta), tick=True)
+
+
+def test_a_sign_in_ends_after_twelve_hours_however_busy_it_has_been(app, make_user):
+    assert app.config["SESSION_ABSOLUTE_HOURS"] == 12
+    browser = login(app.test_client(), make_user("ana@example.org"))
+    for hours in (1, 6, 11.9):  # in use all day
+        with _later(hours=hours):
+            assert browser.get("/dashboard").status_code == 200
+    with _later(hours=12, minutes=1):
+        response = browser.get("/hours?page=2")
+        assert response.status_code == 302 and response.location == "/login?next=/hours?page%3D2"
+        page = browser.get(response.location).text
+        assert "For your security, a sign-in lasts 12 hours at most. Please sign in again." in page
+        assert browser.get("/dashboard").location == "/login?next=%2Fdashboard"  # signed out, not told twice
+        assert "a sign-in lasts" not in browser.get("/login").text
+        again = browser.post("/login?next=/hours", data={"email": "ana@example.org", "password": PASSWORD})
+        assert again.location == "/hours" and browser.get("/dashboard").status_code == 200
+
+
+def test_keep_me_signed_in_ends_with_the_sign_in_it_was_chosen_at(app, make_user):
+    """The cookie carries the first sign-in's time: bringing a browser back with it never starts the
+    twelve hours again, and a copy of it stops working at the same time."""
+    user = make_user("ana@example.org")
+    phone = app.test_client()
+    assert phone.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y"}).status_code == 302
+    reopened = app.test_client()  # the browser closed and opened again: only the cookie is left
+    with _later(hours=11):
+        _copy_cookies(phone, reopened, names=("remember_token",))
+        assert reopened.get("/dashboard").status_code == 200
+    with _later(hours=12, minutes=1):
+        response = reopened.get("/dashboard")
+        assert response.status_code == 302 and response.location.startswith("/login")
+        assert "remember_token=;" in " ".join(response.headers.getlist("Set-Cookie"))  # removed from the browser
+        copy = app.test_client()
+        _copy_cookies(phone, copy, names=("remember_token",))
+        assert copy.get("/dashboard").status_code == 302
+        assert "Please sign in again." in copy.get("/login").text
+
+
+@pytest.mark.config(SESSION_ABSOLUTE_HOURS=1)
+def test_the_absolute_lifetime_of_a_sign_in_is_a_setting(app, make_user):
+    browser = login(app.test_client(), make_user("ana@example.org"))
+    with _later(minutes=59):
+        assert browser.get("/dashboard").status_code == 200
+    with _later(minutes=61):
+        response = browser.get("/dashboard", headers={"Accept-Language": "es"})
+        assert response.status_code == 302
+        page = browser.get(response.location, headers={"Accept-Language": "es"}).text
+        assert "Por su seguridad, una sesión dura como máximo 1 hora." in page
+
+
+def test_a_session_from_before_sign_ins_carried_a_time_has_ended(app, make_user):
+    """A session cookie that names only the account (as every one did before) cannot say how old it is."""
+    user = make_user("ana@example.org")
+    browser = login(app.test_client(), user)
+    with browser.session_transaction() as session:
+        session["_user_id"] = user.session_token
+    response = browser.get("/dashboard")
+    assert response.status_code == 302 and response.location.startswith("/login")
+    assert "Please sign in again." in browser.get(response.location).text
+
+
 # --- One-time links retire ----------------------------------------------------------------------
 
 def test_a_reset_link_made_before_a_password_change_stops_working(app, make_user, caplog):

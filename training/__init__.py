@@ -156,8 +156,16 @@ def configure_extensions(app):
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
+    from training.auth import sessions
+
+    sessions.init_app(app, login_manager)
+
     @login_manager.user_loader
-    def load_user(session_token):
+    def load_user(identity):
+        session_token, signed_in_at = sessions.parse(identity)
+        if sessions.ended(signed_in_at):
+            g.sign_in_ended = True  # the person is told why, and signed out (``sessions``)
+            return None
         # The roles and the header's count of unread notifications come in the same statement:
         # every page shows them.
         from training.notifications.services import unread_count_of
@@ -167,6 +175,7 @@ def configure_extensions(app):
         if row is None or not row[0].active:
             return None
         user, user.unread_notifications = row
+        user.signed_in_at = signed_in_at
         return user
 
 

@@ -78,8 +78,18 @@ class User(UserMixin, db.Model):
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
 
+    # When this sign-in began (seconds since the epoch): set at sign-in and read back from the
+    # session on each request, never stored in the table (see ``training.auth.sessions``).
+    signed_in_at = None
+
     def get_id(self):
         return self.session_token
+
+    def sign_in_identity(self):
+        """What Flask-Login stores for this sign-in: the session token with the sign-in's time."""
+        from training.auth.sessions import identity
+
+        return identity(self)
 
     @property
     def is_active(self):

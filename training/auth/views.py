@@ -24,6 +24,7 @@ from training.auth.services import (
     reset_password,
     set_password,
 )
+from training.auth.sessions import sign_in
 from training.extensions import db, limiter
 from training.forms import show_error
 from training.i18n import SESSION_KEY, known
@@ -55,7 +56,7 @@ def login():
         if user is None:
             form.password.errors.append(_("That e-mail address and password do not match an active account."))
         else:
-            login_user(user, remember=form.remember.data)
+            sign_in(user, remember=form.remember.data)
             flash(_("Welcome back, %(name)s.", name=user.full_name), "success")
             return redirect(safe_next_url(request.args.get("next")) or url_for("core.dashboard"))
     return render_template("auth/login.html", form=form)
@@ -92,7 +93,7 @@ def accept_invitation_page(token):
             db.session.rollback()
             show_error(form, error)
         else:
-            login_user(user)
+            sign_in(user)
             flash(_("Your account is ready. Welcome!"), "success")
             return redirect(url_for("core.dashboard"))
     return render_template("auth/accept_invitation.html", form=form, user=record.user)
@@ -185,7 +186,7 @@ def account():
                 show_error(form, error)
             else:
                 db.session.commit()
-                login_user(user)  # the session token changed; keep this session
+                login_user(user)  # the session token changed; keep this session, and its sign-in time
                 flash(_("Your password is changed. Other devices have been signed out."), "success")
                 return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form, profile=profile, delivery_form=_delivery_form()), \
