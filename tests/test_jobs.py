@@ -169,6 +169,99 @@ def test_reports_are_refused_for_someone_no_longer_supervised_and_a_retry_adds_t
     assert "Nothing to retry" in again
 
 
+def test_a_supervisors_zip_is_theirs_to_download_only_while_they_supervise_everyone_in_it(people, login_as):
+    """The file holds supervisees' records: an assignment that ends, or the supervisor role taken away,
+    ends the download too, with the reason on the job's page."""
+    from datetime import timedelta
+
+    supervisor, trainee, other = people["supervisor"], people["trainee"], people["other_trainee"]
+    assignments = [SupervisorAssignment(supervisor=supervisor, trainee=t, starts_on=date.today() - timedelta(days=90))
+                   for t in (trainee, other)]
+    db.session.add_all(assignments)
+    db.session.commit()
+    client = login_as(supervisor)
+    page = client.post("/supervision/reports", follow_redirects=True).text
+    job = db.session.scalar(db.select(Job))
+    assert len(_download(client, page).namelist()) == 2
+
+    assignments[1].ends_on = date.today() - timedelta(days=1)
+    db.session.commit()
+    refused = client.get(f"/jobs/{job.id}/download")
+    assert refused.status_code == 403 and refused.mimetype == "text/html"
+    reason = "You no longer supervise 1 of the people in this file, so it is no longer yours to download."
+    assert reason in refused.text
+    page = client.get(f"/jobs/{job.id}").text
+    assert reason in page and f"/jobs/{job.id}/download" not in page
+    spanish = client.get(f"/jobs/{job.id}", headers={"Accept-Language": "es"}).text
+    assert "Ya no supervisa a 1 de las personas de este archivo" in spanish
+
+    db.session.add(SupervisorAssignment(supervisor=supervisor, trainee=other, starts_on=date.today()))
+    db.session.commit()
+    assert len(_download(client, client.get(f"/jobs/{job.id}").text).namelist()) == 2  # supervised again
+
+    supervisor.set_roles(["trainer"])
+    db.session.commit()
+    refused = client.get(f"/jobs/{job.id}/download")
+    assert refused.status_code == 403
+    assert "You no longer have the role this file was made for (Supervisor)" in refused.text
+    assert "You no longer have the role" in client.get(f"/jobs/{job.id}").text
+
+
+def test_a_supervisee_whose_reports_failed_is_not_in_the_file_and_does_not_hold_it_back(people, login_as,
+                                                                                         monkeypatch):
+    """Each supervisee's reports are all written or none: one that fails halfway leaves nothing of
+    theirs in the zip, so no longer supervising them later does not stop the download."""
+    from datetime import timedelta
+
+    from training.supervision import exports
+
+    supervisor, trainee, other = people["supervisor"], people["trainee"], people["other_trainee"]
+    assignments = [SupervisorAssignment(supervisor=supervisor, trainee=t, starts_on=date.today() - timedelta(days=90))
+                   for t in (trainee, other)]
+    db.session.add_all(assignments)
+    db.session.commit()
+    _attested(trainee, supervisor, "Riverside Centre")
+    _attested(trainee, supervisor, "Harbour Drop-in", kind="supervision")
+    real, made = exports.verification_report_pdf, []
+
+    def second_fails(who, *args):
+        made.append(who.id)
+        if made.count(trainee.id) == 2:
+            raise RuntimeError("renderer stopped")
+        return real(who, *args)
+
+    monkeypatch.setattr(exports, "verification_report_pdf", second_fails)
+    client = login_as(supervisor)
+    page = client.post("/supervision/reports", follow_redirects=True).text
+    assert "1 failed" in page
+    names = _download(client, page).namelist()
+    assert names == [f"supervision-report-{'-'.join(other.full_name.lower().split())}-{other.id}-no-report.txt"]
+    assignments[0].ends_on = date.today() - timedelta(days=1)
+    db.session.commit()
+    assert _download(client, client.get(f"/jobs/{db.session.scalar(db.select(Job.id))}").text).namelist() == names
+
+
+def test_a_certificates_zip_is_refused_to_someone_no_longer_an_administrator(people, login_as, course,
+                                                                            credential):  # noqa: F811
+    from training.certificates.jobs import start_zip
+    from training.certificates.services import issue
+
+    make_eligible(people["trainee"], course)
+    admin = people["admin"]
+    job = start_zip(admin, [issue(people["trainee"], credential, actor=admin)[0]])
+    client = login_as(admin)
+    assert len(_download(client, client.get(f"/jobs/{job.id}").text).namelist()) == 1
+    admin.set_roles(["trainer"])
+    db.session.commit()
+    refused = client.get(f"/jobs/{job.id}/download")
+    assert refused.status_code == 403 and "(Administrator)" in refused.text
+    job.failed = 1  # a retry would add to a file that is no longer theirs
+    db.session.commit()
+    page = client.get(f"/jobs/{job.id}").text
+    assert "Retry" not in page and f"/jobs/{job.id}/download" not in page
+    assert "no longer yours to download" in client.post(f"/jobs/{job.id}/retry", follow_redirects=True).text
+
+
 def test_reminders_run_as_a_job_from_the_command_line(app, runner, people):
     result = runner.invoke(args=["reminders", "send", "--background"])
     assert result.exit_code == 0 and "Job #" in result.output

@@ -60,6 +60,7 @@ class CertificatesZip(ZipOfPdfs):
     """Each item adds one certificate's stored PDF (rendered now if it never was) to the zip file."""
 
     prefix = "certificates"
+    roles = ("admin",)
 
     def title(self, job):
         return ngettext("Zip file of %(num)d certificate", "Zip file of %(num)d certificates", job.total)

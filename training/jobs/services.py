@@ -88,6 +88,10 @@ class JobKind:
         """(label, url) pairs shown on the job's page: where to go next, a file to download."""
         return []
 
+    def download_refusal(self, job, user):
+        """Why ``user``, who started the job, may no longer download its file; None when they may."""
+        return None
+
 
 def reasons(error):
     """Why an item failed, ``{language: text}``, for whoever reads the job later in whatever language.
@@ -127,6 +131,8 @@ class ZipOfPdfs(JobKind):
 
     chunk_size = None
     prefix = "documents"
+    # The roles that start this kind of job: its starter must still hold one to download the file.
+    roles = ()
 
     def pdf(self, job, key):
         raise NotImplementedError
@@ -161,6 +167,16 @@ class ZipOfPdfs(JobKind):
         if result_file(job) is not None:
             return [(_("Download the zip file"), url_for("jobs.download", job_id=job.id))]
         return []
+
+    def download_refusal(self, job, user):
+        """Rights are checked at every download, not only when the job was started: the file holds
+        other people's records, and whoever started it may since have lost the role it needed."""
+        from training.auth.models import ROLES
+
+        if self.roles and not user.has_role(*self.roles):
+            return _("You no longer have the role this file was made for (%(roles)s), so it is no longer yours "
+                     "to download.", roles=", ".join(str(ROLES[role]) for role in self.roles))
+        return None
 
 
 def kind_of(job):
@@ -337,8 +353,18 @@ def title(job):
     return kind_of(job).title(job)
 
 
-def links(job):
-    return kind_of(job).links(job)
+def links(job, downloadable=True):
+    """Where the job's page leads; without the download when its file is no longer the reader's to download."""
+    found = kind_of(job).links(job)
+    if not downloadable:
+        download = url_for("jobs.download", job_id=job.id)
+        found = [(label, href) for label, href in found if href != download]
+    return found
+
+
+def download_refusal(job, user):
+    """Why ``user`` may no longer download the job's file (see ``JobKind.download_refusal``), or None."""
+    return kind_of(job).download_refusal(job, user)
 
 
 def for_person(user, limit=20):

@@ -1,5 +1,6 @@
 """Pages for background jobs: each person sees the jobs they started, their progress and failures."""
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
@@ -32,7 +33,9 @@ def index():
 def show(job_id):
     """A job's progress, what it made, and each item that failed with its reason."""
     job = _own_job_or_404(job_id)
-    return render_template("jobs/show.html", job=job, title=services.title(job), links=services.links(job),
+    refusal = services.download_refusal(job, current_user)
+    return render_template("jobs/show.html", job=job, title=services.title(job),
+                           links=services.links(job, downloadable=not refusal), refusal=refusal,
                            failures=services.failures(job), file_removed=services.file_removed(job),
                            stalled=services.stalled(job), form=ConfirmForm())
 
@@ -44,6 +47,10 @@ def retry(job_id):
     job = _own_job_or_404(job_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    refusal = services.download_refusal(job, current_user)
+    if refusal:  # the file it would add to is no longer theirs
+        flash(refusal, "error")
+        return redirect(url_for("jobs.show", job_id=job.id))
     try:
         count = services.retry(job)
         flash(ngettext("%(num)d item queued again.", "%(num)d items queued again.", count), "success")
@@ -55,10 +62,14 @@ def retry(job_id):
 @bp.route("/<int:job_id>/download")
 @login_required
 def download(job_id):
-    """The file the job wrote, streamed from disk."""
+    """The file the job wrote, streamed from disk, while it is still the starter's to read."""
     job = _own_job_or_404(job_id)
     path = services.result_file(job)
     if path is None:
         abort(404)
+    refusal = services.download_refusal(job, current_user)
+    if refusal:
+        return render_template("errors/error.html", code=403, title=_("This file is no longer yours to download"),
+                               message=refusal), 403
     return send_file(path, mimetype="application/zip", as_attachment=True,
                      download_name=path.name, max_age=0)

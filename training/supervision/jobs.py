@@ -3,6 +3,7 @@ import re
 import zipfile
 from datetime import date
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
@@ -36,10 +37,31 @@ class VerificationReports(ZipOfPdfs):
     and in the job's summary instead."""
 
     prefix = "supervision-reports"
+    roles = ("supervisor",)
 
     def title(self, job):
         return ngettext("Supervision report for %(num)d supervisee", "Supervision reports for %(num)d supervisees",
                         job.total)
+
+    def download_refusal(self, job, user):
+        """As when the reports are made: the starter must still supervise everyone the file was made for
+        (an administrator sees everyone's records)."""
+        from sqlalchemy import select
+
+        from training.jobs.models import JobItem
+        from training.supervision.services import supervisee_ids
+
+        refusal = super().download_refusal(job, user)
+        if refusal or user.is_admin:
+            return refusal
+        # The people in the file: an item that failed wrote nothing (see ``run_chunk``).
+        people = {int(key) for key in db.session.scalars(select(JobItem.key).where(
+            JobItem.job_id == job.id, JobItem.status == "done"))}
+        gone = len(people - supervisee_ids(user))
+        if gone:
+            return _("You no longer supervise %(num)d of the people in this file, so it is no longer yours to "
+                     "download. Start the reports again for the people you supervise now.", num=gone)
+        return None
 
     def scopes(self, job, key):
         """The trainee and the reports to make for them: those the starter signs (their own
@@ -75,10 +97,13 @@ class VerificationReports(ZipOfPdfs):
                             archive.writestr(note, f"{NOTHING_ATTESTED}\n\n{trainee.full_name}\n")
                         present.add(note)
                         nothing.append(trainee.full_name)
-                    for name, scope in zip(report_names(item.label, scopes), scopes, strict=True):
-                        if name not in present:
-                            archive.writestr(name, verification_report_pdf(trainee, scope, *period))
-                            present.add(name)
+                    # Every report of the person is made before any is written: an item that fails leaves
+                    # nothing of theirs in the file, so the file holds only the people whose items are done.
+                    reports = [(name, verification_report_pdf(trainee, scope, *period)) for name, scope
+                               in zip(report_names(item.label, scopes), scopes, strict=True) if name not in present]
+                    for name, pdf in reports:
+                        archive.writestr(name, pdf)
+                        present.add(name)
                 except Exception as exc:
                     error = self._failure(job, item, exc)
                 step(item, error)
