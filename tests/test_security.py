@@ -182,24 +182,28 @@ def test_a_sign_in_ends_after_twelve_hours_however_busy_it_has_been(app, make_us
         assert again.location == "/hours" and browser.get("/dashboard").status_code == 200
 
 
-def test_keep_me_signed_in_ends_with_the_sign_in_it_was_chosen_at(app, make_user):
-    """The cookie carries the first sign-in's time: bringing a browser back with it never starts the
-    twelve hours again, and a copy of it stops working at the same time."""
+def test_keep_me_signed_in_lasts_its_days_from_the_sign_in_it_was_chosen_at(app, make_user):
+    """Chosen at sign-in, it lasts REMEMBER_ME_DAYS rather than twelve hours. The cookie carries the
+    first sign-in's time: bringing a browser back with it never starts the days again, and a copy of
+    it stops working at the same time."""
     user = make_user("ana@example.org")
     phone = app.test_client()
     assert phone.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y"}).status_code == 302
+    with _later(hours=13):
+        assert phone.get("/dashboard").status_code == 200  # past the twelve hours of a sign-in not kept
     reopened = app.test_client()  # the browser closed and opened again: only the cookie is left
-    with _later(hours=11):
+    with _later(days=13, hours=23):
         _copy_cookies(phone, reopened, names=("remember_token",))
-        assert reopened.get("/dashboard").status_code == 200
-    with _later(hours=12, minutes=1):
+        for page in ("/dashboard", "/hours", "/dashboard"):  # and it stays signed in, click after click
+            assert reopened.get(page).status_code == 200, page
+    with _later(days=14, minutes=1):
         response = reopened.get("/dashboard")
         assert response.status_code == 302 and response.location.startswith("/login")
         assert "remember_token=;" in " ".join(response.headers.getlist("Set-Cookie"))  # removed from the browser
+        assert "“Keep me signed in” lasts 14 days at most. Please sign in again." in reopened.get("/login").text
         copy = app.test_client()
         _copy_cookies(phone, copy, names=("remember_token",))
         assert copy.get("/dashboard").status_code == 302
-        assert "Please sign in again." in copy.get("/login").text
 
 
 @pytest.mark.config(SESSION_ABSOLUTE_HOURS=1)

@@ -162,9 +162,9 @@ def configure_extensions(app):
 
     @login_manager.user_loader
     def load_user(identity):
-        session_token, signed_in_at = sessions.parse(identity)
-        if sessions.ended(signed_in_at):
-            g.sign_in_ended = True  # the person is told why, and signed out (``sessions``)
+        session_token, signed_in_at, remembered = sessions.parse(identity)
+        if sessions.ended(signed_in_at, remembered):
+            g.sign_in_ended = "remembered" if remembered else "session"  # told why, and signed out (``sessions``)
             return None
         # The roles and the header's count of unread notifications come in the same statement:
         # every page shows them.
@@ -175,7 +175,7 @@ def configure_extensions(app):
         if row is None or not row[0].active:
             return None
         user, user.unread_notifications = row
-        user.signed_in_at = signed_in_at
+        user.signed_in_at, user.remembered = signed_in_at, remembered
         return user
 
 

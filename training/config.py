@@ -62,11 +62,10 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
-    # A sign-in ends this long after the password was typed, however busy it has been, "Keep me
-    # signed in" included: then the person signs in again.
+    # A sign-in ends this long after the password was typed, however busy it has been: then the
+    # person signs in again.
     SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", 12))
-    # The "Keep me signed in" cookie lasts this long in the browser (the sign-in it carries still
-    # ends after SESSION_ABSOLUTE_HOURS).
+    # With "Keep me signed in", the sign-in and its cookie last this long instead, counted the same way.
     REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("REMEMBER_ME_DAYS", 14)))
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 

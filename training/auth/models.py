@@ -81,6 +81,7 @@ class User(UserMixin, db.Model):
     # When this sign-in began (seconds since the epoch): set at sign-in and read back from the
     # session on each request, never stored in the table (see ``training.auth.sessions``).
     signed_in_at = None
+    remembered = False  # "Keep me signed in" chosen at that sign-in
 
     def get_id(self):
         return self.session_token
