@@ -131,6 +131,7 @@ def test_invitation_link_lets_the_person_choose_a_password_once(app, people, log
     visitor = app.test_client()
     page = visitor.get(path)
     assert page.status_code == 200 and "Welcome, New Person" in page.text
+    assert "<title>Finish setting up your account" in page.text  # true of an invitation and a registration alike
     response = visitor.post(path, data={"full_name": "Nia Newcomer", "password": "brand new password",
                                         "confirm": "brand new password"})
     assert response.status_code == 302
