@@ -150,13 +150,14 @@ def send_invitation(actor, user, action="user.invitation_resent", **details):
     return mail_invitation(actor, user)
 
 
-def mail_invitation(actor, user):
-    """E-mail ``user`` a new one-time link to choose a password; return the link."""
+def mail_invitation(actor, user, message="invitation"):
+    """E-mail ``user`` a new one-time link to choose a password; return the link. ``message``: the
+    e-mail that carries it (an invitation, or the confirmation of a registration)."""
     hours = current_app.config["INVITATION_TTL_HOURS"]
     token = issue_token(user, "invitation", timedelta(hours=hours))
     db.session.commit()
     link = external_url("auth.accept_invitation", token=token)
-    send_to(user, "invitation", inviter=actor, link=link, hours=hours)
+    send_to(user, message, inviter=actor, link=link, hours=hours)
     return link
 
 
@@ -211,12 +212,7 @@ def complete_registration(email, full_name, language):
         send_to(user, "registration_existing", sign_in=external_url("auth.login"),
                 reset=external_url("auth.forgot_password"))
         return None
-    hours = current_app.config["INVITATION_TTL_HOURS"]
-    token = issue_token(user, "invitation", timedelta(hours=hours))
-    db.session.commit()
-    link = external_url("auth.accept_invitation", token=token)
-    send_to(user, "registration", link=link, hours=hours)
-    return link
+    return mail_invitation(None, user, message="registration")
 
 
 def _registered(email, full_name, language):
