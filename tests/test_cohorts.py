@@ -1257,3 +1257,29 @@ def test_a_trainer_is_told_who_issues_the_cohorts_training_certificates(running,
     assert "Issue training certificates" not in page
     admin_page = login_as(people["admin"]).get(f"/cohorts/{running.id}").text
     assert "Issue training certificates" in admin_page and "an administrator issues one" not in admin_page
+
+
+def test_a_trainee_is_told_of_a_place_given_by_an_administrator_or_freed_for_the_waiting_list(
+        people, trainer, credential, make_user, login_as):
+    from training.notifications.models import Notification
+
+    def told(user):
+        return [(n.kind, n.message_in("en")) for n in db.session.scalars(
+            db.select(Notification).where(Notification.user_id == user.id).order_by(Notification.id))]
+
+    cohort = _cohort(trainer, people, credential, [], capacity=3, title="Spring evenings", self_enrolment=True)
+    day = format_date(cohort.starts_on)
+    admin = login_as(people["admin"])
+    placed, waiting, joined = make_user("p1@example.org"), make_user("p2@example.org"), make_user("p3@example.org")
+    admin.post(f"/cohorts/{cohort.id}/members", data={"email": placed.email, "action": "enrol"})
+    admin.post(f"/cohorts/{cohort.id}/members", data={"email": waiting.email, "action": "enrol"})
+    login_as(joined).post(f"/cohorts/{cohort.id}/join")  # joined the waiting list themselves: nothing to tell
+    assert told(placed) == [("cohort_place", f"Ada Admin gave you a place in Spring evenings, from {day}.")]
+    assert told(waiting) == [("cohort_place", f"Ada Admin put you on the waiting list of Spring evenings (from "
+                                              f"{day}): you will get the first place that frees up.")]
+    assert told(joined) == []
+    login_as(people["trainee"]).post(f"/cohorts/{cohort.id}/leave")
+    assert told(waiting)[-1] == ("cohort_place", f"A place freed up in Spring evenings (from {day}): it is yours.")
+    assert told(joined) == []  # still waiting
+    spanish = db.session.scalars(db.select(Notification).where(Notification.user_id == placed.id)).one()
+    assert spanish.message_in("es").startswith("Ada Admin le dio una plaza en Spring evenings")

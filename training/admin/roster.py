@@ -261,10 +261,9 @@ def invite_roster(actor, roster, today, filename=""):
             db.session.add(SupervisorAssignment(supervisor=supervisor, trainee=user, starts_on=today))
             events.append(audit.record("assignment.created", actor=actor, subject=user,
                                        supervisor=supervisor.email, starts_on=today.isoformat(), ends_on=None))
-    _take_places(actor, roster)
+    events += _take_places(actor, roster)
     db.session.commit()
-    for event in events:
-        announce(event)
+    announce(*events)
     return [user for _row, user in invited]
 
 
@@ -299,10 +298,9 @@ def _take_places(actor, roster):
     from training.cohorts.services import take_place
 
     if roster.cohort is None:
-        return
-    for row in roster.rows:
-        if row.place in ("enrolled", "waiting"):
-            take_place(actor, roster.cohort, row.existing or row.user)
+        return []
+    return [take_place(actor, roster.cohort, row.existing or row.user).placed
+            for row in roster.rows if row.place in ("enrolled", "waiting")]
 
 
 def send_invitations(actor_id, user_ids):

@@ -113,6 +113,10 @@ class CohortMember(db.Model):
         CheckConstraint("status IN ('enrolled', 'waiting', 'invited', 'withdrawn')", name="known_status"),
     )
 
+    # The audit event of a place just given (or a place on the waiting list), to announce once
+    # committed; never stored.
+    placed = None
+
     id: Mapped[int] = mapped_column(primary_key=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)

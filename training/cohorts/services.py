@@ -205,8 +205,9 @@ def update_cohort(actor, cohort, data):
         setattr(cohort, key, value)
     if changed:
         audit.record("cohort.updated", actor=actor, cohort=cohort.id, changed=changed)
-    promote_waiting(actor, cohort)
+    promoted = promote_waiting(actor, cohort)
     db.session.commit()
+    announce(*(m.placed for m in promoted))
     return cohort
 
 
@@ -316,8 +317,8 @@ def _place(actor, cohort, user, how):
         member.status, member.requested_at = status, utcnow()
     member.enrolled_at = utcnow() if status == "enrolled" else None
     db.session.flush()
-    audit.record("cohort.joined" if status == "enrolled" else "cohort.waiting", actor=actor, subject=user,
-                 cohort=cohort.id, how=how)
+    member.placed = audit.record("cohort.joined" if status == "enrolled" else "cohort.waiting", actor=actor,
+                                 subject=user, cohort=cohort.id, how=how)
     return member
 
 
@@ -338,6 +339,7 @@ def enrol(actor, cohort, user):
                             "To give them a place now, raise the cohort's number of places.", name=user.full_name), "email")
     member = _place(actor, cohort, user, "administrator")
     db.session.commit()
+    announce(member.placed)
     return member
 
 
@@ -395,8 +397,9 @@ def withdraw(actor, member):
     member.status = "withdrawn"
     audit.record("cohort.withdrawn", actor=actor, subject=member.user, cohort=member.cohort_id)
     db.session.flush()
-    promote_waiting(actor, member.cohort)
+    promoted = promote_waiting(actor, member.cohort)
     db.session.commit()
+    announce(*(m.placed for m in promoted))
 
 
 def promote_waiting(actor, cohort):
@@ -410,7 +413,8 @@ def promote_waiting(actor, cohort):
         .order_by(CohortMember.requested_at, CohortMember.id).limit(free)))
     for member in waiting:
         member.status, member.enrolled_at = "enrolled", utcnow()
-        audit.record("cohort.joined", actor=actor, subject=member.user, cohort=cohort.id, how="waiting list")
+        member.placed = audit.record("cohort.joined", actor=actor, subject=member.user, cohort=cohort.id,
+                                     how="waiting list")
     db.session.flush()
     return waiting
 

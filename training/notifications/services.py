@@ -42,6 +42,7 @@ SUBJECTS = {
     "reflection_submitted": lambda: _("A reflection waiting for your review"),
     "reflection_accepted": lambda: _("Your reflection was accepted"),
     "reflection_returned": lambda: _("Your reflection was returned"),
+    "cohort_place": lambda: _("Your place in a live training"),
 }
 
 
@@ -282,6 +283,30 @@ def _attempt_allowed(event):
     return [(event.subject_id, "attempt_allowed", message, "quizzes.overview", {"quiz_id": quiz.id})]
 
 
+def _cohort_place(event):
+    """A trainee given a place in a cohort, or put on its waiting list, by someone else: an
+    administrator, or a place freed for the waiting list. Those who joined themselves saw it happen."""
+    from training.cohorts.models import Cohort
+
+    details = event.details or {}
+    how = details.get("how")
+    cohort = db.session.get(Cohort, details["cohort"]) if isinstance(details.get("cohort"), int) else None
+    if cohort is None or event.subject_id is None or how not in ("administrator", "waiting list"):
+        return []
+
+    def message():
+        words = {"cohort": cohort.title, "day": format_date(cohort.starts_on)}
+        if event.action == "cohort.waiting":
+            return _("%(who)s put you on the waiting list of %(cohort)s (from %(day)s): you will get the first "
+                     "place that frees up.", who=_who(event, lambda: _("Your programme administrator")), **words)
+        if how == "waiting list":
+            return _("A place freed up in %(cohort)s (from %(day)s): it is yours.", **words)
+        return _("%(who)s gave you a place in %(cohort)s, from %(day)s.",
+                 who=_who(event, lambda: _("Your programme administrator")), **words)
+
+    return [(event.subject_id, "cohort_place", message, "cohorts.detail", {"cohort_id": cohort.id})]
+
+
 def _who(event, default):
     return event.actor.full_name if event.actor else default()
 
@@ -423,6 +448,8 @@ HANDLERS = {
     "reflection.submitted": _reflection_sent,
     "reflection.accepted": _reflection_reviewed,
     "reflection.returned": _reflection_reviewed,
+    "cohort.joined": _cohort_place,
+    "cohort.waiting": _cohort_place,
 }
 
 
