@@ -160,6 +160,23 @@ def _chromium_available():
         pytest.skip(message)
 
 
+def _closing_each_body(app):
+    """The app, with each response read whole and closed before the server writes it.
+
+    When a browser drops a connection (it often gives up on the favicon), Werkzeug's development
+    server stops before closing the response, so a static file stays open until the garbage
+    collector finds it, and its ResourceWarning fails whichever test is running then.
+    """
+    def application(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+    return application
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """The app with demo data, served on a free port of 127.0.0.1 for the whole session."""
@@ -211,7 +228,7 @@ def live_server(tmp_path_factory):
     werkzeug_level = werkzeug_logger.level
     werkzeug_logger.setLevel(logging.WARNING)
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _closing_each_body(app), threaded=True)
     app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"  # e-mailed links come from it
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
