@@ -98,16 +98,12 @@ def users_import(path, cohort_id, dry_run):
     from training.admin.roster import invite_roster, plan_places, read_roster
     from training.auth.services import mail_invitation
     from training.cohorts.models import Cohort
+    from training.spreadsheet import spreadsheet_text
 
     cohort = db.session.get(Cohort, cohort_id) if cohort_id is not None else None
     if cohort_id is not None and (cohort is None or cohort.ends_on < date.today()):
         raise click.ClickException(_("No cohort %(id)s still running.", id=cohort_id))
-    raw = Path(path).read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
-    roster = read_roster(text)
+    roster = read_roster(spreadsheet_text(Path(path).read_bytes()))
     plan_places(roster, cohort)
     for problem in roster.problems:
         click.echo(_("error: %(error)s", error=problem), err=True)

@@ -32,3 +32,12 @@ def csv_text(rows, bom=False):
     for row in rows:
         writer.writerow([safe_cell(cell) for cell in row])
     return ("\ufeff" if bom else "") + out.getvalue()
+
+
+def spreadsheet_text(raw):
+    """The text of a CSV file as spreadsheets save it: UTF-8 (with or without a byte-order mark), or
+    else the Windows encoding Excel uses for "CSV", whose accents then read right."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")

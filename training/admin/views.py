@@ -46,7 +46,7 @@ from training.forms import ConfirmForm, choices, show_error
 from training.http import content_disposition, page_count, page_number, paginate
 from training.quizzes.models import Quiz
 from training.quizzes.services import QuizRefused, allow_another_attempt, allowances_of, used_up
-from training.spreadsheet import csv_text
+from training.spreadsheet import csv_text, spreadsheet_text
 from training.supervision.services import current_supervisor, pending_count
 from training.templating import format_date, format_number
 
@@ -144,11 +144,7 @@ def _uploaded_text(field):
     if len(raw) > limit:
         field.errors.append(_("The file is larger than %(limit)s MB.", limit=format_number(limit / 1024 / 1024)))
         return None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Excel on Windows saves "CSV" in this encoding; the preview shows the names as read.
-        return raw.decode("cp1252", errors="replace")
+    return spreadsheet_text(raw)  # the preview shows the names as read
 
 
 def _roster_preview(roster, text, filename):
