@@ -117,8 +117,7 @@ def users_import(path, cohort_id, dry_run):
                             "%(num)d already have an account and are left as they are.", len(roster.existing)))
     if cohort is not None:
         click.echo(_("%(cohort)s: %(placed)s given a place, %(waiting)s on the waiting list.", cohort=cohort.title,
-                     placed=sum(r.place == "enrolled" for r in roster.rows),
-                     waiting=sum(r.place == "waiting" for r in roster.rows)))
+                     placed=roster.placed, waiting=roster.waiting))
     if dry_run:
         click.echo(_("Nothing was changed (--dry-run)."))
         return

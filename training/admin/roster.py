@@ -101,6 +101,16 @@ class Roster:
         return [row for row in self.rows if row.place in ("enrolled", "waiting")]
 
     @property
+    def placed(self):
+        """How many of the file's people are given a place in the cohort chosen."""
+        return sum(row.place == "enrolled" for row in self.rows)
+
+    @property
+    def waiting(self):
+        """How many go on the cohort's waiting list, in the file's order after the free places."""
+        return sum(row.place == "waiting" for row in self.rows)
+
+    @property
     def with_problems(self):
         return [row for row in self.rows if row.problems]
 

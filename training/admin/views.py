@@ -173,10 +173,8 @@ def invite_from_file_confirm():
     invited = invite_roster(current_user, roster, date.today(), form.filename.data or "")
     links = deliver(current_user, invited)
     if cohort is not None:
-        placed = sum(row.place == "enrolled" for row in roster.rows)
-        waiting = sum(row.place == "waiting" for row in roster.rows)
         flash(_("%(cohort)s: %(placed)s given a place, %(waiting)s on the waiting list.", cohort=cohort.title,
-                placed=placed, waiting=waiting), "success")
+                placed=roster.placed, waiting=roster.waiting), "success")
     if links:
         response = current_app.make_response(render_template("admin/invitation_links.html", links=links))
         response.headers["Cache-Control"] = "no-store"
