@@ -602,3 +602,39 @@ def test_no_certificate_is_issued_under_a_retired_credential_or_to_someone_not_a
                           follow_redirects=True)
     assert "Ada Admin is not a trainee: certificates are issued to trainees." in response.text
     assert db.session.scalar(db.select(db.func.count()).select_from(Certificate)) == 0
+
+
+def test_the_administrators_dashboard_lists_what_waits_for_them(ready, credential, people, login_as):
+    from training.credentials.models import Evidence
+
+    admin = login_as(people["admin"])
+    page = admin.get("/dashboard").text
+    assert ('<a href="/admin/certificates/eligible?credential=peer-recovery-specialist">1 trainee meets every '
+            'requirement of Peer Recovery Specialist and has no certificate yet.</a>') in page
+    assert "Nothing is waiting for you" not in page
+
+    certificate, _created = issue(ready, credential, actor=people["admin"])
+    page = admin.get("/dashboard").text
+    assert "meets every requirement" not in page and "Nothing is waiting for you" in page
+
+    certificate.expires_on = TODAY + timedelta(days=45)
+    db.session.add(Evidence(user_id=people["other_trainee"].id, key="background_check", title="Background check",
+                            status="submitted"))
+    db.session.commit()
+    page = admin.get("/dashboard").text
+    assert ('<a href="/admin/certificates?status=expiring">1 certificate expires within 60 days and has not been '
+            'renewed.</a>') in page
+    assert '<a href="/admin/evidence">1 document sent by a trainee is waiting for review.</a>' in page
+    listed = admin.get("/admin/certificates?status=expiring").text
+    assert certificate.number in listed and "Some filters were not valid" not in listed
+    assert '<option selected value="expiring">Expiring within 60 days, not renewed</option>' in listed
+
+    # Renewed: the newer certificate takes over, and the old one no longer waits.
+    newer, _created = issue(ready, credential, check=False, previous=certificate, valid_from=certificate.expires_on,
+                            issued_as="renewal")
+    assert newer.previous_id == certificate.id
+    assert "certificate expires within" not in admin.get("/dashboard").text
+    assert certificate.number not in admin.get("/admin/certificates?status=expiring").text
+
+    # Nothing waits for someone who is not an administrator.
+    assert "Waiting for you" not in login_as(people["supervisor"]).get("/dashboard").text

@@ -347,3 +347,41 @@ def _start_of(day, days=0):
     from datetime import UTC, datetime, time, timedelta
 
     return datetime.combine(day + timedelta(days=days), time.min, tzinfo=UTC)
+
+
+@dataclass
+class Waiting:
+    """What waits for the programme's administrators, for their dashboard."""
+
+    eligible: list   # (credential, how many trainees meet it with no certificate of it yet)
+    evidence: int    # documents sent by trainees, not yet reviewed
+    expiring: int    # valid certificates that expire within the reminder window, not yet renewed
+    expiring_days: int
+    unsupervised: int  # hour entries waiting with no supervisor to review them
+
+    def __bool__(self):
+        return bool(self.eligible or self.evidence or self.expiring or self.unsupervised)
+
+
+def waiting_for_administrators(today, expiring_days):
+    """The eligible trainees by credential in one statement, then the documents and the certificates
+    near expiry in another, and the entries nobody supervises."""
+    from training.certificates.models import Certificate
+    from training.certificates.services import expiring_certificates
+    from training.credentials.models import Credential, Enrolment, Evidence
+    from training.supervision.services import unsupervised_pending_count
+
+    held = select(Certificate.id).where(Certificate.user_id == Enrolment.user_id,
+                                        Certificate.credential_id == Enrolment.credential_id)
+    eligible = db.session.execute(
+        select(Credential, func.count()).join(Enrolment, Enrolment.credential_id == Credential.id)
+        .join(User, User.id == Enrolment.user_id)
+        .where(Credential.active, Enrolment.eligible, Enrolment.ended_on.is_(None), User.active,
+               User.roles.any(UserRole.role == "trainee"), ~held.exists())
+        .group_by(Credential.id).order_by(Credential.title)).all()
+    expiring = expiring_certificates(today, expiring_days).with_only_columns(func.count()).scalar_subquery()
+    evidence, expiring = db.session.execute(select(
+        select(func.count()).select_from(Evidence).where(Evidence.status == "submitted").scalar_subquery(),
+        expiring)).one()
+    return Waiting(eligible=[(credential, count) for credential, count in eligible], evidence=evidence,
+                   expiring=expiring, expiring_days=expiring_days, unsupervised=unsupervised_pending_count())

@@ -361,10 +361,14 @@ def extend(actor, certificate, today=None):
                  months=certificate.credential.spec.extension.months, issued_as="extension")
 
 
+def expiring_certificates(today, days):
+    """A query of valid certificates expiring in the next ``days`` days that no newer certificate renews."""
+    renewed = select(Certificate.previous_id).where(Certificate.previous_id.is_not(None))
+    return select(Certificate).where(
+        Certificate.status == "valid", Certificate.expires_on >= today,
+        Certificate.expires_on <= today + timedelta(days=days), Certificate.id.not_in(renewed))
+
+
 def expiry_due(days, today=None):
     """Valid certificates expiring in exactly ``days`` days or fewer, not yet renewed."""
-    today = today or date.today()
-    renewed = select(Certificate.previous_id).where(Certificate.previous_id.is_not(None))
-    return list(db.session.scalars(select(Certificate).where(
-        Certificate.status == "valid", Certificate.expires_on >= today,
-        Certificate.expires_on <= today + timedelta(days=days), Certificate.id.not_in(renewed))))
+    return list(db.session.scalars(expiring_certificates(today or date.today(), days)))

@@ -27,6 +27,7 @@ from training.certificates.render import qr_svg
 from training.certificates.services import (
     CertificateError,
     certificate_pdf,
+    expiring_certificates,
     extend,
     extensions_left,
     find_by_code,
@@ -329,6 +330,8 @@ def _filtered(form):
     if form.errors:
         return query
     today = date.today()
+    if form.status.data == "expiring":
+        return expiring_certificates(today, _expiring_days()).order_by(Certificate.expires_on, Certificate.id)
     if form.status.data == "revoked":
         query = query.where(Certificate.status == "revoked")
     elif form.status.data == "expired":
@@ -344,8 +347,14 @@ def _filtered(form):
     return query
 
 
+def _expiring_days():
+    return max(current_app.config["EXPIRY_REMINDER_DAYS"], default=60)
+
+
 def _filter_form():
     form = CertificateFilterForm(formdata=request.args)
+    form.status.choices = [*form.status.choices, *choices([("expiring", _(
+        "Expiring within %(days)d days, not renewed", days=_expiring_days()))])]
     # A credential retired since (its file removed) still has the certificates issued under it.
     credentials = by_local_title(db.session.scalars(select(Credential).where(
         Credential.active | Credential.id.in_(select(Certificate.credential_id)))))

@@ -1,9 +1,12 @@
+from datetime import date
+
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from training.admin.services import waiting_for_administrators
 from training.audit import AuditEvent, with_people
 from training.auth.access import page_to_show, safe_next_url
 from training.auth.models import User, UserRole
@@ -17,7 +20,7 @@ from training.quizzes.progress import learning_of
 from training.quizzes.services import quiz_status
 from training.supervision.assessments import most_at_risk
 from training.supervision.risk import own_flags
-from training.supervision.services import caseload, pending_count, returned_count, unsupervised_pending_count
+from training.supervision.services import caseload, pending_count, returned_count
 
 
 @bp.route("/")
@@ -69,7 +72,8 @@ def dashboard():
         context["role_counts"] = role_counts
         context["invited_count"] = db.session.scalar(
             select(func.count()).select_from(User).where(User.active, User.password_hash.is_(None)))
-        context["unsupervised_pending"] = unsupervised_pending_count()
+        context["waiting_for_you"] = waiting_for_administrators(
+            date.today(), max(current_app.config["EXPIRY_REMINDER_DAYS"], default=60))
         context["courses"] = active_courses()
         context["recent_events"] = list(db.session.scalars(
             select(AuditEvent).options(*with_people())
