@@ -786,3 +786,34 @@ def every_address_is_in_lower_case_unless_its_twin_has_it(db):
 def an_account_made_after_the_change(db):
     db.insert("user", id=14, email="after@example.org", full_name="After Change", name_key="after change",
               active=True, session_token="tok-after", created_at=datetime(2026, 12, 2))
+
+
+# --- 0026: certificates by expiry date, documents waiting for review ---------------------------------
+
+@after_upgrade("0026")
+def expiring_certificates_and_waiting_documents_have_their_indexes(db):
+    assert "ix_certificate_expires_on" in _index_names(db, "certificate")
+    assert "ix_evidence_submitted" in _index_names(db, "evidence")
+    assert db.scalar("SELECT count(*) FROM certificate WHERE expires_on >= '2026-01-01'") >= 1
+    assert db.scalar("SELECT count(*) FROM evidence WHERE status = 'submitted'") >= 1
+
+
+@seed("0026")
+def a_certificate_near_expiry_and_a_document_waiting(db):
+    db.insert("certificate", id=4, user_id=2, credential_id=1, cycle=1, number="PRS-2026-000104", code="T" * 20,
+              holder_name="Ben Trainee", credential_slug="peer-recovery-specialist", credential_title="PRS",
+              credential_description="", hours={"service": 30000}, issued_on=date(2024, 12, 20),
+              expires_on=date(2026, 12, 20), issuer_name="Programme", signatory_name="", signatory_title="",
+              verify_url="https://x.example/verify/t", design="classic", pdf=b"%PDF", pdf_sha256="t" * 64,
+              status="valid", revoked_reason="", revoked_note="", pdf_public=False, issued_as="award",
+              locale="en", translations={})
+    db.insert("evidence", user_id=2, key="background-check", title="Background check", status="submitted",
+              signed_name="", text_sha256="", signed_language="en", note="", review_reason="",
+              created_at=datetime(2026, 12, 2, 15))
+
+
+@after_downgrade("0026")
+def the_indexes_are_gone_and_the_rows_stay(db):
+    assert "ix_certificate_expires_on" not in _index_names(db, "certificate")
+    assert "ix_evidence_submitted" not in _index_names(db, "evidence")
+    assert db.scalar("SELECT count(*) FROM certificate") >= 1

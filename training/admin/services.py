@@ -371,17 +371,19 @@ def waiting_for_administrators(today, expiring_days):
     from training.credentials.models import Credential, Enrolment, Evidence
     from training.supervision.services import unsupervised_pending_count
 
+    # Counted per credential, so that each count reads that credential's eligible enrolments by their index.
     held = select(Certificate.id).where(Certificate.user_id == Enrolment.user_id,
                                         Certificate.credential_id == Enrolment.credential_id)
-    eligible = db.session.execute(
-        select(Credential, func.count()).join(Enrolment, Enrolment.credential_id == Credential.id)
-        .join(User, User.id == Enrolment.user_id)
-        .where(Credential.active, Enrolment.eligible, Enrolment.ended_on.is_(None), User.active,
-               User.roles.any(UserRole.role == "trainee"), ~held.exists())
-        .group_by(Credential.id).order_by(Credential.title)).all()
+    trainee = select(User.id).where(User.id == Enrolment.user_id, User.active,
+                                    User.roles.any(UserRole.role == "trainee"))
+    count = (select(func.count()).select_from(Enrolment)
+             .where(Enrolment.credential_id == Credential.id, Enrolment.eligible, Enrolment.ended_on.is_(None),
+                    trainee.exists(), ~held.exists()).scalar_subquery())
+    eligible = [(credential, number) for credential, number in db.session.execute(
+        select(Credential, count).where(Credential.active).order_by(Credential.title)) if number]
     expiring = expiring_certificates(today, expiring_days).with_only_columns(func.count()).scalar_subquery()
     evidence, expiring = db.session.execute(select(
         select(func.count()).select_from(Evidence).where(Evidence.status == "submitted").scalar_subquery(),
         expiring)).one()
-    return Waiting(eligible=[(credential, count) for credential, count in eligible], evidence=evidence,
+    return Waiting(eligible=eligible, evidence=evidence,
                    expiring=expiring, expiring_days=expiring_days, unsupervised=unsupervised_pending_count())

@@ -44,7 +44,8 @@ class Certificate(WordsInLanguages, db.Model):
     translations: Mapped[dict | None] = mapped_column(JSON)
     hours: Mapped[dict] = mapped_column(JSON)
     issued_on: Mapped[date]
-    expires_on: Mapped[date]
+    # Indexed: reminders, the administrators' dashboard and the certificates list look for those expiring soon.
+    expires_on: Mapped[date] = mapped_column(index=True)
     issuer_name: Mapped[str] = mapped_column(String(200))
     signatory_name: Mapped[str] = mapped_column(String(200))
     signatory_title: Mapped[str] = mapped_column(String(200))
