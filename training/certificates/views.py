@@ -354,7 +354,7 @@ def _expiring_days():
 def _filter_form():
     form = CertificateFilterForm(formdata=request.args)
     form.status.choices = [*form.status.choices, *choices([("expiring", _(
-        "Expiring within %(days)d days, not renewed", days=_expiring_days()))])]
+        "Expiring within %(days)d days", days=_expiring_days()))])]
     # A credential retired since (its file removed) still has the certificates issued under it.
     credentials = by_local_title(db.session.scalars(select(Credential).where(
         Credential.active | Credential.id.in_(select(Certificate.credential_id)))))
