@@ -602,6 +602,78 @@ def test_two_trainers_confirming_one_roster_at_once_credit_only_the_first_ones_m
     assert _confirmed_events() == 1
 
 
+# --- Trainees given a place after the cohort started ----------------------------------------------------
+
+@pytest.fixture
+def joined_late(people, trainer, credential):
+    """Three sessions held on the last three days. Tina was enrolled from the start; Otto was given his
+    place after the second, which he took part in as a guest: he is marked present there, and not at
+    the first. At the third, Tina is absent and Otto present."""
+    cohort = _cohort(trainer, people, credential, [(timedelta(days=-3), 2, {ADVOCACY: 120}),
+                                                  (timedelta(days=-2), 2, {ETHICS: 120}),
+                                                  (timedelta(days=-1), 2, {MENTORING: 120})])
+    first, second, third = cohort.sessions
+    tina, otto = people["trainee"], people["other_trainee"]
+    member_of(cohort, otto).enrolled_at = second.ends_at + timedelta(hours=1)
+    db.session.commit()
+    mark(trainer, first, tina, "present")
+    confirm(trainer, first, "Tia Trainer")
+    mark(trainer, second, tina, "present")
+    mark(trainer, second, otto, "present")
+    confirm(trainer, second, "Tia Trainer")
+    mark(trainer, third, tina, "absent")
+    mark(trainer, third, otto, "present")
+    confirm(trainer, third, "Tia Trainer")
+    return cohort
+
+
+def test_a_session_held_before_a_trainee_joined_is_not_one_they_missed(joined_late, people, trainer, login_as):
+    """Otto missed only the session held before he had a place: he is not at risk, and that session is
+    no place of his in the attendance rate; the session before joining that he did attend still counts."""
+    tina, otto = people["trainee"], people["other_trainee"]
+    client = login_as(trainer)
+    dashboard = client.get("/dashboard").text
+    assert "Tina Trainee: missed 1 session" in dashboard and "Otto Other: missed" not in dashboard
+    assert "Attendance rate: 80%" in dashboard  # Tina 2 of 3, Otto 2 of his 2
+    page = client.get(f"/cohorts/{joined_late.id}").text
+    assert "Attendance rate: 80% of places at confirmed sessions." in page
+    assert "Otto Other</strong>" not in page  # not listed as at risk
+    row = _row_of(page, "Otto Other")
+    assert re.search(r'data-label="Attended" class="num">2<', row) and re.search(r'data-label="Missed" class="num">0<',
+                                                                                 row)
+    report = client.get(f"/cohorts/{joined_late.id}/attendance.csv")
+    rows = list(csv.reader(io.StringIO(report.data.decode("utf-8-sig"))))
+    by_name = {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    assert (by_name[otto.full_name]["Sessions attended"], by_name[otto.full_name]["Sessions missed"]) == ("2", "0")
+    assert (by_name[tina.full_name]["Sessions attended"], by_name[tina.full_name]["Sessions missed"]) == ("2", "1")
+    pdf = client.get(f"/cohorts/{joined_late.id}/attendance.pdf")
+    text = " ".join(PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text().split())
+    assert "Attendance rate at confirmed sessions: 80%" in text
+
+
+def test_minutes_lost_count_only_the_sessions_missed_since_joining(joined_late, people, trainer):
+    """Otto, absent from the third session, is at risk for it alone: not for the one held before he joined."""
+    from training.cohorts.services import at_risk, attendance_report
+
+    otto = people["other_trainee"]
+    mark(trainer, joined_late.sessions[2], otto, "absent", signed_name="Tia Trainer")
+    db.session.commit()
+    risky = {record.user.id: (record.missed, lost) for record, lost in at_risk(attendance_report(joined_late),
+                                                                               joined_late)}
+    assert risky[otto.id] == (1, 120)
+
+
+def test_a_late_joiners_training_certificate_counts_the_sessions_they_attended(joined_late, people):
+    """Of the cohort's three sessions, Otto attended two: his certificate says so, neither three nor one."""
+    from training.cohorts.certificates import issue_for_cohort
+    from training.cohorts.models import TrainingCertificate
+
+    issue_for_cohort(people["admin"], joined_late)
+    certificate = db.session.scalar(db.select(TrainingCertificate).where(
+        TrainingCertificate.user_id == people["other_trainee"].id))
+    assert (certificate.sessions_attended, certificate.sessions_total) == (2, 3)
+
+
 # --- Setting up ---------------------------------------------------------------------------------------
 
 def test_creating_a_cohort_of_a_live_training_schedules_its_planned_sessions(app, people, trainer, live, login_as):

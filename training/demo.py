@@ -241,7 +241,10 @@ def _demo_cohort(people):
     trainees = [people[e] for e in ("trainee@example.org", "new.trainee@example.org", "overdue.trainee@example.org")]
     with untold():  # three weeks ago in the demo's story: not news today
         for trainee in trainees:
-            enrol(admin, cohort, trainee)
+            member = enrol(admin, cohort, trainee)
+            # Dated in the story too: a place given today would not cover the sessions already held.
+            member.requested_at = member.enrolled_at = cohort.sessions[0].starts_at - timedelta(days=7)
+    db.session.commit()
     marks = [{}, {"new.trainee@example.org": ("late", 30)},
              {"new.trainee@example.org": ("absent", 0), "overdue.trainee@example.org": ("left_early", 60)}]
     for session, changes in zip(cohort.sessions[:3], marks, strict=True):

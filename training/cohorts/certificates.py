@@ -121,6 +121,8 @@ def issue_for_cohort(actor, cohort, today=None):
     domains = cohort.credential.domains if cohort.credential else []
     regular = [s for s in sessions if s.makeup_of_id is None]
     issued = []
+    # Attended: each session of theirs attended or made up; one held before they joined and not
+    # attended was never theirs, so it is neither attended nor missed, but still one of the cohort's.
     for record in attendance_report(cohort):
         if not record.total:
             continue
@@ -131,7 +133,8 @@ def issue_for_cohort(actor, cohort, today=None):
         certificate = TrainingCertificate(
             cohort_id=cohort.id, user_id=record.user.id, number=f"pending-{code}", code=code,
             holder_name=record.user.printed_name, training_title=cohort.training_title, cohort_title=cohort.title,
-            hours=dict(record.credited), sessions_attended=len(regular) - record.missed, sessions_total=len(regular),
+            hours=dict(record.credited), sessions_attended=len(regular) - record.before_joining - record.missed,
+            sessions_total=len(regular),
             first_day=local_day(sessions[0].starts_at), last_day=local_day(sessions[-1].starts_at),
             issued_on=today, issuer_name=current_app.config["ORGANISATION_NAME"],
             trainer_names=", ".join(t.full_name for t in cohort.trainers)[:500],

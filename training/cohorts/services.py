@@ -680,6 +680,11 @@ def _sync_entries(attendance, session, trainer, signed_name, now):
     return changes
 
 
+def before_enrolment(session, enrolled_at):
+    """True when ``session`` started before a place given at ``enrolled_at`` (None: from the start)."""
+    return enrolled_at is not None and session.starts_at < enrolled_at
+
+
 def roster(session):
     """(member's user, attendance or None) for everyone enrolled, and anyone else marked."""
     marks = {a.user_id: a for a in db.session.scalars(select(Attendance).where(Attendance.session_id == session.id))}
@@ -855,12 +860,28 @@ class MemberRecord:
     user: object
     marks: dict          # session id -> Attendance
     credited: dict       # domain -> minutes
-    missed: int          # confirmed sessions missed (absent or excused), not made up
-    attended: int
+    missed: int = 0      # confirmed sessions missed (absent or excused), not made up, since enrolment
+    attended: int = 0
+    # Confirmed sessions held before the place was given and not attended: neither attended nor missed.
+    before_joining: int = 0
+    enrolled_at: datetime | None = None  # when the place was given; None for a place from the start
 
     @property
     def total(self):
         return sum(self.credited.values())
+
+    def attended_at(self, session):
+        mark = self.marks.get(session.id)
+        return mark is not None and mark.status in CREDITED
+
+    def not_yet_enrolled(self, session):
+        """True for a session held before the trainee had a place and not attended: neither
+        attended nor missed, and no place in the attendance rate."""
+        return before_enrolment(session, self.enrolled_at) and not self.attended_at(session)
+
+
+def _regular_confirmed(cohort):
+    return [s for s in cohort.sessions if s.confirmed_at and s.makeup_of_id is None]
 
 
 def attendance_report(cohort):
@@ -870,7 +891,9 @@ def attendance_report(cohort):
 
 def attendance_reports(cohorts):
     """:func:`attendance_report` of each cohort, by id, in a fixed number of statements however
-    many cohorts and trainees (a trainer's dashboard lists up to 20 cohorts)."""
+    many cohorts and trainees (a trainer's dashboard lists up to 20 cohorts).
+
+    A session held before a trainee was given a place counts for them only if they attended it."""
     ids = [cohort.id for cohort in cohorts]
     if not ids:
         return {}
@@ -885,35 +908,36 @@ def attendance_reports(cohorts):
     reports = {}
     for cohort in cohorts:
         sessions, cohort_marks = cohort.sessions, marks.get(cohort.id, {})
-        confirmed = [s for s in sessions if s.confirmed_at and s.makeup_of_id is None]
+        confirmed = _regular_confirmed(cohort)
         records = []
         for member in members.get(cohort.id, []):
-            own = cohort_marks.get(member.user_id, {})
-            made_up = {s.makeup_of_id for s in sessions if s.makeup_of_id and s.id in own
-                       and own[s.id].status in CREDITED}
-            attended = sum(1 for s in confirmed if s.id in own and own[s.id].status in CREDITED)
-            missed = sum(1 for s in confirmed if (s.id not in own or own[s.id].status not in CREDITED)
-                         and s.id not in made_up)
-            records.append(MemberRecord(member.user, own, credited.get(cohort.id, {}).get(member.user_id, {}), missed,
-                                        attended))
+            record = MemberRecord(member.user, cohort_marks.get(member.user_id, {}),
+                                  credited.get(cohort.id, {}).get(member.user_id, {}), enrolled_at=member.enrolled_at)
+            made_up = {s.makeup_of_id for s in sessions if s.makeup_of_id and record.attended_at(s)}
+            theirs = [s for s in confirmed if not record.not_yet_enrolled(s)]
+            record.before_joining = len(confirmed) - len(theirs)
+            record.attended = sum(1 for s in theirs if record.attended_at(s))
+            record.missed = sum(1 for s in theirs if not record.attended_at(s) and s.id not in made_up)
+            records.append(record)
         reports[cohort.id] = records
     return reports
 
 
 def attendance_rate(records, cohort):
-    """Share of confirmed (regular) session places attended, or None before any is confirmed."""
-    confirmed = sum(1 for s in cohort.sessions if s.confirmed_at and s.makeup_of_id is None)
-    places = confirmed * len(records)
+    """Share of confirmed (regular) session places attended, or None before any is confirmed. A
+    session held before a trainee joined is a place of theirs only if they attended it."""
+    places = sum(len(_regular_confirmed(cohort)) - r.before_joining for r in records)
     return None if not places else sum(r.attended for r in records) / places
 
 
 def at_risk(records, cohort):
-    """Trainees who missed sessions not yet made up, most missed first, each with the reason."""
+    """Trainees who missed sessions not yet made up, most missed first, each with the reason and
+    the minutes the sessions they missed (since they joined) would have credited."""
     risky = []
     for record in records:
         if record.missed:
-            lost = sum(s.credited_minutes for s in cohort.sessions if s.confirmed_at and s.makeup_of_id is None
-                       and (s.id not in record.marks or record.marks[s.id].status not in CREDITED))
+            lost = sum(s.credited_minutes for s in _regular_confirmed(cohort)
+                       if not record.attended_at(s) and not record.not_yet_enrolled(s))
             risky.append((record, lost))
     return sorted(risky, key=lambda item: (-item[0].missed, item[0].user.full_name))
 
