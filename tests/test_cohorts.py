@@ -651,6 +651,65 @@ def test_a_session_held_before_a_trainee_joined_is_not_one_they_missed(joined_la
     assert "Attendance rate at confirmed sessions: 80%" in text
 
 
+def test_every_record_shows_a_session_before_a_trainee_joined_as_not_yet_enrolled(joined_late, people, trainer,
+                                                                                  login_as):
+    """Not "absent": the cohort page (the trainer's and the trainee's own), the attendance report and
+    the sign-in sheet all say the trainee was not yet enrolled, and confirming recorded nothing for him."""
+    first = joined_late.sessions[0]
+    otto = people["other_trainee"]
+    # Confirming the first session recorded no absence for someone not yet enrolled (and told him of none).
+    assert db.session.scalar(db.select(Attendance).where(Attendance.session_id == first.id,
+                                                         Attendance.user_id == otto.id)) is None
+    client = login_as(trainer)
+    page = client.get(f"/cohorts/{joined_late.id}").text
+    joined = format_date(local(member_of(joined_late, otto).enrolled_at).date())
+    assert f"Enrolled on {joined}, after 1 session" in _row_of(page, "Otto Other")
+    assert "Enrolled on" not in _row_of(page, "Tina Trainee")
+
+    own = login_as(otto).get(f"/cohorts/{joined_late.id}").text
+    assert "Not yet enrolled" in _row_of(own, first.topic) and "Absent" not in _row_of(own, first.topic)
+    assert "Nothing credited" not in _row_of(own, first.topic)  # what the session offered, never his to get
+    assert "Present" in _row_of(own, joined_late.sessions[1].topic)
+
+    report = client.get(f"/cohorts/{joined_late.id}/attendance.csv")
+    rows = list(csv.reader(io.StringIO(report.data.decode("utf-8-sig"))))
+    by_name = {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    marks = [v for k, v in by_name[otto.full_name].items() if k.endswith(tuple(s.topic for s in joined_late.sessions))]
+    assert marks == ["Not yet enrolled", "Present", "Present"]
+    pdf = client.get(f"/cohorts/{joined_late.id}/attendance.pdf")
+    text = " ".join(PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text().split())
+    assert "– not yet enrolled" in text
+
+    sheet = client.get(f"/cohorts/sessions/{first.id}/sign-in-sheet.csv")
+    rows = list(csv.reader(io.StringIO(sheet.data.decode("utf-8-sig"))))
+    assert {r[5]: r[7] for r in rows[1:]} == {"Otto Other": "Not yet enrolled", "Tina Trainee": "Present"}
+    sheet = client.get(f"/cohorts/sessions/{first.id}/sign-in-sheet.pdf")
+    text = " ".join(PdfReader(io.BytesIO(sheet.data)).pages[0].extract_text().split())
+    assert "Otto Other Not yet enrolled" in text
+
+
+def test_a_trainee_who_joined_late_is_told_on_the_roster_and_can_still_be_marked(joined_late, people, trainer,
+                                                                                 login_as):
+    """The roster of a session held before a trainee had a place says so beside them, and still lets the
+    trainer record that they took part: then it counts as attended."""
+    first, otto = joined_late.sessions[0], people["other_trainee"]
+    client = login_as(trainer)
+    roster_page = client.get(f"/cohorts/sessions/{first.id}/attendance").text
+    item = re.search(rf'<fieldset id="status_{otto.id}".*?</fieldset>', roster_page, re.S).group(0)
+    assert "Not yet enrolled when this session started" in item and f'name="status_{otto.id}"' in item
+    assert f'aria-describedby="status_{otto.id}-joined"' in item
+    tina = people["trainee"]
+    assert "Not yet enrolled" not in re.search(rf'<fieldset id="status_{tina.id}".*?</fieldset>', roster_page,
+                                               re.S).group(0)
+    response = client.post(f"/cohorts/sessions/{first.id}/attendance", data={
+        f"status_{otto.id}": "present", "signed_name": "Tia Trainer"})
+    assert response.status_code == 302
+    assert training_minutes(otto)[ADVOCACY] == 120
+    page = client.get(f"/cohorts/{joined_late.id}").text
+    assert "Enrolled on" not in _row_of(page, "Otto Other")
+    assert re.search(r'data-label="Attended" class="num">3<', _row_of(page, "Otto Other"))
+
+
 def test_minutes_lost_count_only_the_sessions_missed_since_joining(joined_late, people, trainer):
     """Otto, absent from the third session, is at risk for it alone: not for the one held before he joined."""
     from training.cohorts.services import at_risk, attendance_report

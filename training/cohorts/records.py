@@ -7,7 +7,14 @@ from flask_babel import gettext as _
 from flask_babel import pgettext
 
 from training.cohorts.forms import ATTENDANCE_CHOICES
-from training.cohorts.services import attendance_rate, attendance_report, local, roster, session_topic_in
+from training.cohorts.services import (
+    CREDITED,
+    attendance_rate,
+    attendance_report,
+    local,
+    roster,
+    session_topic_in,
+)
 from training.i18n import current_language, organisation_name
 from training.pdf import render_html_pdf
 from training.spreadsheet import csv_text
@@ -27,7 +34,11 @@ def report_filename(cohort, extension):
     return f"attendance-{_slug(cohort.title)}.{extension}"
 
 
-def mark_text(attendance):
+def mark_text(attendance, not_yet_enrolled=False):
+    """A trainee's mark at a session; "Not yet enrolled" for a session held before their place
+    was given that they did not attend, rather than the absence nobody expected of them."""
+    if not_yet_enrolled and (attendance is None or attendance.status not in CREDITED):
+        return _("Not yet enrolled")
     if attendance is None:
         return ""
     return mark_words(attendance.status, attendance.minutes_missed)
@@ -60,10 +71,11 @@ def sign_in_sheet_csv(session):
     rows = [[_("Cohort"), _("Session"), _("Date"), pgettext("time of day", "Start"), pgettext("time of day", "End"),
              _("Trainee"), _("E-mail"),
              _("Attendance"), _("Checked in at")]]
-    for user, attendance in roster(session):
+    for user, attendance, not_yet_enrolled in roster(session):
         checked = local(attendance.checked_in_at).strftime("%H:%M") if attendance and attendance.checked_in_at else ""
         rows.append([session.cohort.title, session_topic_in(session), start.date().isoformat(), start.strftime("%H:%M"),
-                     end.strftime("%H:%M"), user.full_name, user.email, mark_text(attendance), checked])
+                     end.strftime("%H:%M"), user.full_name, user.email, mark_text(attendance, not_yet_enrolled),
+                     checked])
     return _csv(rows)
 
 
@@ -86,7 +98,7 @@ def report_csv(cohort):
     rows = [header]
     for record in records:
         row = [record.user.full_name, record.user.email]
-        row += [mark_text(record.marks.get(s.id)) for s in sessions]
+        row += [mark_text(record.marks.get(s.id), record.not_yet_enrolled(s)) for s in sessions]
         row += [record.attended, record.missed]
         row += [f"{record.credited.get(d, 0) / 60:g}" for d in domains] + [f"{record.total / 60:g}"]
         rows.append(row)

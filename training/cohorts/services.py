@@ -9,6 +9,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -680,16 +681,23 @@ def _sync_entries(attendance, session, trainer, signed_name, now):
     return changes
 
 
+class RosterRow(NamedTuple):
+    user: object
+    attendance: object          # Attendance, or None while unmarked
+    not_yet_enrolled: bool      # the session started before the trainee was given a place
+
+
 def before_enrolment(session, enrolled_at):
     """True when ``session`` started before a place given at ``enrolled_at`` (None: from the start)."""
     return enrolled_at is not None and session.starts_at < enrolled_at
 
 
 def roster(session):
-    """(member's user, attendance or None) for everyone enrolled, and anyone else marked."""
+    """A :class:`RosterRow` for everyone enrolled, and anyone else marked."""
     marks = {a.user_id: a for a in db.session.scalars(select(Attendance).where(Attendance.session_id == session.id))}
-    rows = [(m.user, marks.pop(m.user_id, None)) for m in enrolled_members(session.cohort)]
-    rows += [(a.user, a) for a in marks.values()]
+    rows = [RosterRow(m.user, marks.pop(m.user_id, None), before_enrolment(session, m.enrolled_at))
+            for m in enrolled_members(session.cohort)]
+    rows += [RosterRow(a.user, a, False) for a in marks.values()]
     return rows
 
 
@@ -803,7 +811,8 @@ def save_and_confirm(trainer, session, marks, signed_name, now=None):
 
 def confirm(trainer, session, signed_name, now=None):
     """Confirm a session's attendance: each credited trainee gets approved training hours by
-    domain, signed by the trainer. Trainees not marked are recorded as absent.
+    domain, signed by the trainer. Trainees not marked are recorded as absent, except those given
+    their place after the session started, for whom nothing is recorded.
 
     The session is claimed first, in one statement: a second confirmation at the same time
     changes nothing and raises :class:`CohortError` saying who confirmed it."""
@@ -811,7 +820,9 @@ def confirm(trainer, session, signed_name, now=None):
     signed = _confirmable(trainer, session, signed_name, now)
     _claim(session, confirmed_at=now, confirmed_by_id=trainer.id, signed_name=signed)
     credited = {}
-    for user, attendance in roster(session):
+    for user, attendance, not_yet_enrolled in roster(session):
+        if attendance is None and not_yet_enrolled:
+            continue  # a session held before they had a place was not theirs to miss: nothing to record
         if attendance is None:
             attendance = _attendance(session, user)
             attendance.marked_by_id, attendance.updated_at = trainer.id, now
@@ -878,6 +889,11 @@ class MemberRecord:
         """True for a session held before the trainee had a place and not attended: neither
         attended nor missed, and no place in the attendance rate."""
         return before_enrolment(session, self.enrolled_at) and not self.attended_at(session)
+
+    @property
+    def joined_on(self):
+        """The local day the place was given, or None for a place from the start."""
+        return local_day(self.enrolled_at) if self.enrolled_at else None
 
 
 def _regular_confirmed(cohort):

@@ -493,7 +493,7 @@ def _roster_form(session, rows):
         pass
 
     length = max(0, int((session.ends_at - session.starts_at).total_seconds() // 60))
-    for user, attendance in rows:
+    for user, attendance, _not_yet_enrolled in rows:
         setattr(Form, f"status_{user.id}", RadioField(
             user.full_name, choices=choices(ATTENDANCE_CHOICES), default=attendance.status if attendance else None,
             validators=[Optional()]))
@@ -523,7 +523,7 @@ def attendance(session_id):
         form.signed_name.render_kw = {"data-enter-presses": "confirm-button"}
     if form.validate_on_submit():
         marks = {}
-        for user, _attendance in rows:
+        for user, _attendance, _not_yet_enrolled in rows:
             status = getattr(form, f"status_{user.id}").data
             if status:
                 marks[user.id] = (status, getattr(form, f"missed_{user.id}").data or 0)
@@ -552,7 +552,7 @@ def attendance(session_id):
                 flash(_("Attendance saved and the hours it credits updated.") if confirmed else _("Attendance saved."),
                       "success")
             return redirect(url_for("cohorts.attendance", session_id=session.id))
-    credits = {user.id: credit_for(att, session) if att else {} for user, att in rows}
+    credits = {row.user.id: credit_for(row.attendance, session) if row.attendance else {} for row in rows}
     return render_template("cohorts/attendance.html", session=session, cohort=session.cohort, rows=rows, form=form,
                            credits=credits, local=local,
                            checkin=checkin_open(session)), 400 if form.errors else 200
