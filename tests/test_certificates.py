@@ -556,6 +556,25 @@ def test_a_preview_shows_the_certificate_without_issuing(ready, credential, peop
     assert login_as(people["admin"]).get("/admin/certificates/preview.pdf?credential=nope&user=1").status_code == 404
 
 
+def test_a_trainees_revoked_certificate_says_it_cannot_be_renewed_until_reinstated(certificate, ready, login_as,
+                                                                                   people):
+    """Plainly, in the trainee's language: not as a renewal checklist with its standing still "to do"."""
+    client = login_as(ready)
+    assert "Toward renewal" in client.get("/certificates").text
+    revoke(people["admin"], certificate, "Issued in error")
+    page = client.get("/certificates").text
+    assert "Revoked: Issued in error" in page
+    assert "A revoked certificate cannot be renewed unless your programme reinstates it." in page
+    assert "Toward renewal" not in page and "good standing" not in page
+    ready.locale = "es"
+    db.session.commit()
+    page = client.get("/certificates").text
+    assert "Un certificado revocado no se puede renovar a menos que su programa lo restablezca." in page
+    reinstate(people["admin"], certificate, "Checked again")
+    page = client.get("/certificates").text
+    assert "no se puede renovar" not in page and "Para la renovación" in page
+
+
 def test_the_sharing_switch_works_with_its_csrf_token(app, certificate, ready, login_as):
     """The real form, CSRF on: the token the page prints must be the one the POST expects."""
     import re
