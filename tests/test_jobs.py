@@ -133,8 +133,10 @@ def test_no_two_reports_of_one_supervisee_share_a_name_in_the_zip():
 
 
 def test_reports_are_refused_for_someone_no_longer_supervised_and_a_retry_adds_them(people, login_as, monkeypatch):
-    """A failed item says why; once the cause is fixed, a retry adds just that report to the same zip."""
-    from training.supervision.jobs import VerificationReports, start_reports
+    """An item about someone the supervisor does not supervise is counted, never named, and cannot be
+    retried; once they are supervised, it says why it failed, and a retry adds just that report to the
+    same zip."""
+    from training.supervision.jobs import VerificationReports, report_filename, start_reports
 
     supervisor, trainee = people["supervisor"], people["trainee"]
     assignment = SupervisorAssignment(supervisor=supervisor, trainee=trainee, starts_on=date(2026, 1, 1))
@@ -152,15 +154,24 @@ def test_reports_are_refused_for_someone_no_longer_supervised_and_a_retry_adds_t
     monkeypatch.setattr(VerificationReports, "run_chunk", counting)
     job = start_reports(supervisor, [trainee, people["other_trainee"]])
     client = login_as(supervisor)
+    other_file = report_filename(people["other_trainee"])
     page = client.get(f"/jobs/{job.id}").text
-    assert "1 failed" in page and "other@example.org" not in page
-    assert "You no longer supervise this person." in page
-    assert "Deal with the reasons listed first: an item that fails for the same reason fails again." in page
+    assert "1 failed" in page and "other@example.org" not in page and other_file not in page
+    assert "1 item about someone you no longer supervise is hidden and is not retried." in page
+    assert "You no longer supervise this person." not in page and "Retry" not in page
     spanish = client.get(f"/jobs/{job.id}", headers={"Accept-Language": "es"}).text
     assert "1 completado ·" in spanish and "1 completados" not in spanish
+    assert "1 elemento sobre una persona a la que ya no supervisa está oculto y no se reintenta." in spanish
+    refused = client.post(f"/jobs/{job.id}/retry", follow_redirects=True).text
+    assert "Nothing to retry. 1 item about someone you no longer supervise is hidden" in refused
+    assert calls == [2]
+
     db.session.add(SupervisorAssignment(supervisor=supervisor, trainee=people["other_trainee"],
                                         starts_on=date(2026, 1, 1)))
     db.session.commit()
+    page = client.get(f"/jobs/{job.id}").text
+    assert f"{other_file}: You no longer supervise this person." in page and "is hidden" not in page
+    assert "Deal with the reasons listed first: an item that fails for the same reason fails again." in page
     page = client.post(f"/jobs/{job.id}/retry", follow_redirects=True).text
     assert "1 item queued again." in page and "2 of 2 processed · 2 done · 0 failed" in page
     assert calls == [2, 1]
@@ -205,6 +216,95 @@ def test_a_supervisors_zip_is_theirs_to_download_only_while_they_supervise_every
     assert refused.status_code == 403
     assert "You no longer have the role this file was made for (Supervisor)" in refused.text
     assert "You no longer have the role" in client.get(f"/jobs/{job.id}").text
+
+
+def test_a_supervisors_job_page_names_only_the_people_they_still_supervise(people, make_user, login_as,
+                                                                           monkeypatch):
+    """Failures and the summary count, never name, the people the supervisor no longer supervises (the
+    download's rule); a retry leaves their items alone and retries the others."""
+    from datetime import timedelta
+
+    from training.jobs.models import JobItem
+    from training.supervision import exports
+    from training.supervision.jobs import report_filename
+
+    supervisor, trainee, other = people["supervisor"], people["trainee"], people["other_trainee"]
+    fay, lou, nell = (make_user(f"{name.split()[0].lower()}@example.org", name=name)
+                      for name in ("Fay Failing", "Lou Leaving", "Nell Nothing"))
+    assignments = {t.id: SupervisorAssignment(supervisor=supervisor, trainee=t, starts_on=date.today() - timedelta(days=90))
+                   for t in (trainee, other, fay, lou, nell)}
+    db.session.add_all(assignments.values())
+    db.session.commit()
+    for someone in (trainee, fay, lou):  # Otto and Nell have nothing attested
+        _attested(someone, supervisor, "Riverside Centre")
+    real, broken = exports.verification_report_pdf, {fay.id, lou.id}
+
+    def breaking(who, *args):
+        if who.id in broken:
+            raise RuntimeError("renderer stopped")
+        return real(who, *args)
+
+    monkeypatch.setattr(exports, "verification_report_pdf", breaking)
+    client = login_as(supervisor)
+    page = client.post("/supervision/reports", follow_redirects=True).text
+    job = db.session.scalar(db.select(Job))
+    assert "5 of 5 processed · 3 done · 2 failed" in page
+    assert "so this file holds no report for them: Nell Nothing, Otto Other." in page
+    assert report_filename(fay) in page and report_filename(lou) in page
+
+    assignments[lou.id].ends_on = date.today() - timedelta(days=1)  # Lou's report failed: not in the file
+    db.session.commit()
+    page = client.get(f"/jobs/{job.id}").text
+    assert report_filename(fay) in page and "Lou Leaving" not in page and report_filename(lou) not in page
+    assert "1 item about someone you no longer supervise is hidden and is not retried." in page
+    assert "Retry the failed items" in page and "Download the zip file" in page
+    broken.clear()
+    page = client.post(f"/jobs/{job.id}/retry", follow_redirects=True).text
+    assert "1 item queued again." in page and "5 of 5 processed · 4 done · 1 failed" in page
+    assert db.session.scalar(db.select(JobItem.status).where(JobItem.key == str(lou.id))) == "failed"
+    assert "Retry the failed items" not in page and "is hidden and is not retried" in page
+
+    assignments[nell.id].ends_on = date.today() - timedelta(days=1)  # Nell is in the file: a note names her
+    db.session.commit()
+    page = client.get(f"/jobs/{job.id}").text
+    assert "so this file holds no report for them: Otto Other, 1 person you no longer supervise." in page
+    assert "Nell Nothing" not in page and "You no longer supervise 1 of the people in this file" in page
+    spanish = client.get(f"/jobs/{job.id}", headers={"Accept-Language": "es"}).text
+    assert "Otto Other, 1 persona a la que ya no supervisa." in spanish
+
+    supervisor.set_roles(["trainer"])  # no longer a supervisor: nobody in the job is named
+    db.session.commit()
+    page = client.get(f"/jobs/{job.id}").text
+    assert "Otto Other" not in page and "2 people you no longer supervise." in page
+    assert "1 item is hidden and is not retried: you no longer have the role this job was started with (Supervisor)." \
+        in page
+
+
+def test_a_summary_written_before_people_were_kept_by_key_is_shown_only_while_it_names_nobody_hidden(
+        people, login_as):
+    """Jobs made before kept their summary as text with names in it: it is shown as written while the
+    supervisor still supervises everyone in the file, and not at all after."""
+    from datetime import timedelta
+
+    from training.db_types import utcnow
+    from training.jobs.models import JobItem
+
+    supervisor, other = people["supervisor"], people["other_trainee"]
+    assignment = SupervisorAssignment(supervisor=supervisor, trainee=other, starts_on=date.today() - timedelta(days=9))
+    job = Job(kind="supervision_reports", started_by_id=supervisor.id, status="finished", total=1, done=1,
+              params={"date_from": None, "date_to": None}, finished_at=utcnow(),
+              summaries={"en": "These supervisees have no approved work or supervision to attest, so this file "
+                               "holds no report for them: Otto Other."})
+    db.session.add_all([assignment, job])
+    db.session.flush()
+    db.session.add(JobItem(job_id=job.id, key=str(other.id), label="otto.pdf", status="done"))
+    db.session.commit()
+    client = login_as(supervisor)
+    assert "holds no report for them: Otto Other." in client.get(f"/jobs/{job.id}").text
+    assignment.ends_on = date.today() - timedelta(days=1)
+    db.session.commit()
+    page = client.get(f"/jobs/{job.id}").text
+    assert "Otto Other" not in page and "holds no report" not in page
 
 
 def test_a_supervisee_whose_reports_failed_is_not_in_the_file_and_does_not_hold_it_back(people, login_as,
@@ -260,6 +360,39 @@ def test_a_certificates_zip_is_refused_to_someone_no_longer_an_administrator(peo
     page = client.get(f"/jobs/{job.id}").text
     assert "Retry" not in page and f"/jobs/{job.id}/download" not in page
     assert "no longer yours to download" in client.post(f"/jobs/{job.id}/retry", follow_redirects=True).text
+
+
+def test_a_bulk_issue_names_nobody_to_someone_no_longer_an_administrator(people, login_as, credential):  # noqa: F811
+    """Its failures name trainees (their e-mail addresses): once the starter is no longer an administrator
+    they are counted, not named, and nothing is issued again in their name."""
+    from datetime import timedelta
+
+    from training.certificates.jobs import start_bulk_issue
+    from training.db_types import utcnow
+    from training.jobs.models import JobItem
+
+    admin = people["admin"]
+    job = start_bulk_issue(admin, credential, [people["trainee"]])  # not eligible: the item fails
+    client = login_as(admin)
+    page = client.get(f"/jobs/{job.id}").text
+    assert "trainee@example.org: " in page and "Retry the failed items" in page
+    admin.set_roles(["trainer"])
+    db.session.commit()
+    page = client.get(f"/jobs/{job.id}").text
+    assert "trainee@example.org" not in page and "Retry" not in page
+    assert "1 item is hidden and is not retried: you no longer have the role this job was started with " \
+        "(Administrator)." in page
+    refused = client.post(f"/jobs/{job.id}/retry", follow_redirects=True).text
+    assert "no longer yours to retry" in refused and "trainee@example.org" not in refused
+    assert db.session.get(Job, job.id).failed == 1
+    job = db.session.get(Job, job.id)  # a worker stopped with an item left: not theirs to queue again either
+    job.status, job.failed = "running", 0
+    job.created_at = job.started_at = utcnow() - timedelta(minutes=20)
+    db.session.execute(db.update(JobItem).where(JobItem.job_id == job.id).values(
+        status="pending", finished_at=None))
+    db.session.commit()
+    page = client.get(f"/jobs/{job.id}").text
+    assert "may have stopped" not in page and "Queue the remaining items again" not in page
 
 
 def test_reminders_run_as_a_job_from_the_command_line(app, runner, people):

@@ -17,6 +17,8 @@ def start_bulk_issue(actor, credential, users):
 class BulkIssue(JobKind):
     """One certificate per item (a trainee): checked, issued, rendered and signed, as one issued alone."""
 
+    roles = ("admin",)
+
     def title(self, job):
         from training.credentials.models import Credential
 

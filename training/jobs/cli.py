@@ -75,7 +75,7 @@ def list_jobs(limit):
 @click.argument("job_id", type=int)
 @option("--watch", is_flag=True, help=_l("Show a progress bar until the job finishes."))
 def show(job_id, watch):
-    from training.jobs.services import failures, result_file
+    from training.jobs.services import failures, result_file, summary
 
     job = _job_or_fail(job_id)
     if watch and job.status != "finished":
@@ -88,8 +88,9 @@ def show(job_id, watch):
                 shown = job.done
             bar.update(job.done - shown)
     click.echo(_line(job))
-    if job.summary:
-        click.echo(job.summary)
+    said = summary(job)
+    if said:
+        click.echo(said)
     path = result_file(job)
     if path:
         click.echo(_("File: %(path)s (%(size)s bytes)", path=path, size=job.result_size))

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select, update
 
 from training.db_types import utcnow
@@ -51,6 +52,9 @@ class JobKind:
     """What a kind of job does with each item; subclasses name themselves in ``KINDS``."""
 
     chunk_size = 25  # items per RQ job: small enough to spread over workers, large enough to keep overhead low
+    # The roles that start this kind of job: whoever started it must still hold one to see who its items
+    # are about, to retry them and to download its file.
+    roles = ()
 
     def title(self, job):
         raise NotImplementedError
@@ -92,6 +96,33 @@ class JobKind:
         """Why ``user``, who started the job, may no longer download its file; None when they may."""
         return None
 
+    def role_lost(self, user):
+        return bool(self.roles) and not user.has_role(*self.roles)
+
+    def out_of_sight(self, job, user, keys):
+        """Of ``keys`` (the job's items), those about people ``user`` may no longer see: their page
+        does not name them, they are not retried, and a file holding them is not theirs to download.
+        Every one, once ``user`` no longer holds the role the job was started with."""
+        return set(keys) if self.role_lost(user) else set()
+
+    def hidden_note(self, user, count):
+        """What the job's page says of ``count`` failed items it does not show ``user``."""
+        from training.auth.models import ROLES
+
+        if self.role_lost(user):
+            return ngettext("%(num)d item is hidden and is not retried: you no longer have the role this job was "
+                            "started with (%(roles)s).",
+                            "%(num)d items are hidden and are not retried: you no longer have the role this job "
+                            "was started with (%(roles)s).",
+                            count, roles=", ".join(str(ROLES[role]) for role in self.roles))
+        return ngettext("%(num)d item about someone you no longer have access to is hidden and is not retried.",
+                        "%(num)d items about people you no longer have access to are hidden and are not retried.",
+                        count)
+
+    def summary(self, job, user=None):
+        """The job's report, as ``user`` may read it now (everything, for the command line)."""
+        return job.summary
+
 
 def reasons(error):
     """Why an item failed, ``{language: text}``, for whoever reads the job later in whatever language.
@@ -115,6 +146,15 @@ def add_to_summary(job, render):
         for language, line in lines.items()}))
 
 
+def add_to_params(job, name, values):
+    """Add ``values`` to the list ``job.params[name]``, each once (a chunk run twice adds nothing): what
+    the work learnt of its items, for the page to report to each reader as they may read it now."""
+    params = db.session.scalar(select(Job.params).where(Job.id == job.id).with_for_update()) or {}
+    listed = list(params.get(name, []))
+    listed += [value for value in values if value not in listed]
+    db.session.execute(update(Job).where(Job.id == job.id).values(params={**params, name: listed}))
+
+
 def job_files_dir():
     """Where jobs write their files: a folder that app servers and workers share (``JOB_FILES_DIR``)."""
     folder = Path(current_app.config.get("JOB_FILES_DIR") or Path(current_app.instance_path) / "job-files")
@@ -131,8 +171,6 @@ class ZipOfPdfs(JobKind):
 
     chunk_size = None
     prefix = "documents"
-    # The roles that start this kind of job: its starter must still hold one to download the file.
-    roles = ()
 
     def pdf(self, job, key):
         raise NotImplementedError
@@ -173,7 +211,7 @@ class ZipOfPdfs(JobKind):
         other people's records, and whoever started it may since have lost the role it needed."""
         from training.auth.models import ROLES
 
-        if self.roles and not user.has_role(*self.roles):
+        if self.role_lost(user):
             return _("You no longer have the role this file was made for (%(roles)s), so it is no longer yours "
                      "to download.", roles=", ".join(str(ROLES[role]) for role in self.roles))
         return None
@@ -281,15 +319,24 @@ def _finish_when_complete(job_id):
             log.exception("Job %s could not finish", job_id)
 
 
-def retry(job):
-    """Put the failed items back in the queue (and any left pending by a worker that stopped)."""
+def retry(job, viewer=None):
+    """Put the failed items back in the queue (and any left pending by a worker that stopped); when
+    ``viewer`` asks, only those about people they may still see (see ``JobKind.out_of_sight``)."""
     if file_removed(job):
         raise ServiceError(_("This job's file has been removed, so retrying would make a file without the "
                              "items already done. Start the job again instead."))
-    failed = db.session.execute(update(JobItem).where(JobItem.job_id == job.id, JobItem.status == "failed")
-                                .values(status="pending", errors={})).rowcount
+    if not may_retry(job, viewer):
+        raise ServiceError(_("You no longer have the role this job was started with, so it is no longer yours to "
+                             "retry."))
+    hidden = hidden_failures(job, viewer)
+    again = update(JobItem).where(JobItem.job_id == job.id, JobItem.status == "failed")
+    if hidden:
+        again = again.where(JobItem.key.not_in(hidden))
+    failed = db.session.execute(again.values(status="pending", errors={})).rowcount
     pending = db.session.scalar(select(func.count()).select_from(JobItem).where(
         JobItem.job_id == job.id, JobItem.status == "pending"))
+    if not pending and hidden:
+        raise ServiceError(" ".join([_("Nothing to retry."), hidden_note(job, viewer, len(hidden))]))
     if not pending and job.total:
         raise ServiceError(_("Nothing to retry: every item of this job is done."))
     db.session.execute(update(Job).where(Job.id == job.id).values(
@@ -313,10 +360,38 @@ def stalled(job, now=None):
     return (now or utcnow()) - since > STALLED_AFTER
 
 
-def failures(job, limit=200):
-    """The job's failed items with their reasons, first failed first."""
+def may_retry(job, viewer):
+    """Whether ``viewer`` (None: the command line) may queue the job's items again: not once they no
+    longer hold the role it was started with, whose items are all about people they may no longer see."""
+    return viewer is None or not kind_of(job).role_lost(viewer)
+
+
+def hidden_failures(job, viewer):
+    """The keys of the job's failed items about people ``viewer`` may no longer see (none for the
+    command line, ``viewer`` None): the same rule as for downloading the job's file."""
+    if viewer is None or not job.failed:
+        return set()
+    keys = db.session.scalars(select(JobItem.key).where(JobItem.job_id == job.id, JobItem.status == "failed"))
+    return kind_of(job).out_of_sight(job, viewer, list(keys))
+
+
+def hidden_note(job, viewer, count):
+    """What the job's page says of ``count`` failed items it does not show ``viewer``."""
+    return kind_of(job).hidden_note(viewer, count)
+
+
+def failures(job, limit=200, hidden=()):
+    """The job's failed items with their reasons, first failed first, but for those ``hidden``
+    (keys, see ``hidden_failures``)."""
     query = select(JobItem).where(JobItem.job_id == job.id, JobItem.status == "failed").order_by(JobItem.id)
+    if hidden:
+        query = query.where(JobItem.key.not_in(hidden))
     return list(db.session.scalars(query.limit(limit) if limit else query))
+
+
+def summary(job, viewer=None):
+    """The job's report as ``viewer`` may read it now: never naming people they may no longer see."""
+    return kind_of(job).summary(job, viewer)
 
 
 def result_file(job):

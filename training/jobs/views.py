@@ -31,13 +31,17 @@ def index():
 @bp.route("/<int:job_id>")
 @login_required
 def show(job_id):
-    """A job's progress, what it made, and each item that failed with its reason."""
+    """A job's progress, what it made, and each item that failed with its reason, but for items about
+    people the reader may no longer see, which are only counted."""
     job = _own_job_or_404(job_id)
     refusal = services.download_refusal(job, current_user)
+    hidden = services.hidden_failures(job, current_user)
     return render_template("jobs/show.html", job=job, title=services.title(job),
                            links=services.links(job, downloadable=not refusal), refusal=refusal,
-                           failures=services.failures(job), file_removed=services.file_removed(job),
-                           stalled=services.stalled(job), form=ConfirmForm())
+                           summary=services.summary(job, current_user), failures=services.failures(job, hidden=hidden),
+                           hidden=len(hidden), hidden_note=hidden and services.hidden_note(job, current_user, len(hidden)),
+                           file_removed=services.file_removed(job), stalled=services.stalled(job),
+                           may_retry=not refusal and services.may_retry(job, current_user), form=ConfirmForm())
 
 
 @bp.route("/<int:job_id>/retry", methods=["POST"])
@@ -52,7 +56,7 @@ def retry(job_id):
         flash(refusal, "error")
         return redirect(url_for("jobs.show", job_id=job.id))
     try:
-        count = services.retry(job)
+        count = services.retry(job, current_user)
         flash(ngettext("%(num)d item queued again.", "%(num)d items queued again.", count), "success")
     except ServiceError as error:
         flash(error.message, "error")
