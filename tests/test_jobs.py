@@ -417,10 +417,11 @@ def test_bulk_issue_from_the_command_line_in_the_background(app, runner, people,
     assert db.session.scalar(db.select(db.func.count()).select_from(Certificate)) == 1
 
 
-def test_old_job_files_are_removed_and_the_job_says_so(app, runner, people, login_as):
-    """`jobs clean` removes the file of a job finished more than JOB_FILES_KEEP_DAYS ago; the job stays
-    listed, its page says why there is nothing to download, and a retry is refused rather than
-    making a zip without the items already done."""
+def test_old_job_files_are_refused_then_removed_and_the_job_says_so(app, runner, people, login_as):
+    """A job's file is downloadable for JOB_FILES_KEEP_DAYS after the job finished, and refused (410)
+    from then on, even before `jobs clean` removes it; the job stays listed, its page says why there is
+    nothing to download, and a retry is refused rather than making the file downloadable again, or a
+    zip without the items already done."""
     from datetime import timedelta
 
     from training.db_types import utcnow
@@ -433,25 +434,50 @@ def test_old_job_files_are_removed_and_the_job_says_so(app, runner, people, logi
     new_page = client.post("/supervision/reports", follow_redirects=True).text
     old, new = db.session.scalars(db.select(Job).order_by(Job.id)).all()
     old_file, new_file = (app.config["JOB_FILES_DIR"] + "/" + job.result_path for job in (old, new))
-    old.finished_at = utcnow() - timedelta(days=app.config["JOB_FILES_KEEP_DAYS"] + 1)
+    import os
+
+    days = app.config["JOB_FILES_KEEP_DAYS"]
+    kept = f"This file was kept for {days} days after the job finished and is no longer available. Start the " \
+           "job again to make a new one."
+    old.finished_at = utcnow() - timedelta(days=days, minutes=-1)
     db.session.commit()
-    _download(client, old_page)  # there until cleaned
+    _download(client, old_page)  # a minute left
+
+    old.finished_at = utcnow() - timedelta(days=days, minutes=1)
+    db.session.commit()
+    assert os.path.exists(old_file)  # not cleaned yet, and no longer served
+    refused = client.get(f"/jobs/{old.id}/download")
+    assert refused.status_code == 410 and refused.mimetype == "text/html" and kept in refused.text
+    spanish = client.get(f"/jobs/{old.id}/download", headers={"Accept-Language": "es"})
+    assert spanish.status_code == 410 and f"se conservó durante {days} días" in spanish.text
+    page = client.get(f"/jobs/{old.id}").text
+    assert kept in page and f"/jobs/{old.id}/download" not in page
+    old.failed = 1  # what failed is not retried into a file that is no longer kept
+    db.session.commit()
+    assert "Retry" not in client.get(f"/jobs/{old.id}").text
+    assert kept in client.post(f"/jobs/{old.id}/retry", follow_redirects=True).text
+    assert db.session.get(Job, old.id).status == "finished"
 
     result = runner.invoke(args=["jobs", "clean"])
     assert result.exit_code == 0 and "1 file removed" in result.output, result.output
-    import os
-
     assert not os.path.exists(old_file) and os.path.exists(new_file)
     _download(client, new_page)  # a recent job keeps its file
-    page = client.get(f"/jobs/{old.id}").text
-    assert "Its file has been removed to free space on the server" in page
-    assert f"/jobs/{old.id}/download" not in page and "Retry" not in page
-    assert client.get(f"/jobs/{old.id}/download").status_code == 404
-    refused = client.post(f"/jobs/{old.id}/retry", follow_redirects=True).text
-    assert "Start the job again instead" in refused
+    assert client.get(f"/jobs/{old.id}/download").status_code == 410
+    assert kept in client.get(f"/jobs/{old.id}").text
     assert f"/jobs/{old.id}" in client.get("/jobs").text  # still listed
     assert "0 files removed" in runner.invoke(args=["jobs", "clean"]).output  # nothing twice
+
+    # Removed sooner than its days by hand: the page says so, and a retry would make a zip without the items done.
     assert "1 file removed" in runner.invoke(args=["jobs", "clean", "--days", "0"]).output
+    new = db.session.get(Job, new.id)
+    new.failed = 1
+    db.session.commit()
+    page = client.get(f"/jobs/{new.id}").text
+    assert "Its file has been removed to free space on the server" in page
+    assert f"/jobs/{new.id}/download" not in page and "Retry" not in page
+    assert client.get(f"/jobs/{new.id}/download").status_code == 404
+    refused = client.post(f"/jobs/{new.id}/retry", follow_redirects=True).text
+    assert "Start the job again instead" in refused
     assert runner.invoke(args=["jobs", "clean", "--days", "-1"]).exit_code != 0
 
 

@@ -143,7 +143,7 @@ class Config:
     RQ_ENABLED = _bool("RQ_ENABLED", default=bool(REDIS_URL))
     # Files that jobs write (zip files) for people to download: shared by app servers and workers.
     JOB_FILES_DIR = os.environ.get("JOB_FILES_DIR", "")
-    # `jobs clean` removes a finished job's file after this many days.
+    # A finished job's file is served for this many days, then refused; `jobs clean` removes it.
     JOB_FILES_KEEP_DAYS = int(os.environ.get("JOB_FILES_KEEP_DAYS", 7))
 
     # Log lines: "text" to read in a terminal, "json" (one object a line) for a log collector.

@@ -325,6 +325,8 @@ def retry(job, viewer=None):
     if file_removed(job):
         raise ServiceError(_("This job's file has been removed, so retrying would make a file without the "
                              "items already done. Start the job again instead."))
+    if file_expired(job):  # a retry would make it downloadable again, for its days over again
+        raise ServiceError(expiry_note())
     if not may_retry(job, viewer):
         raise ServiceError(_("You no longer have the role this job was started with, so it is no longer yours to "
                              "retry."))
@@ -394,17 +396,43 @@ def summary(job, viewer=None):
     return kind_of(job).summary(job, viewer)
 
 
-def result_file(job):
-    """The file the job wrote, when it is finished and the file is still there."""
+def _stored_file(job):
+    """The file the job wrote, when it is finished and the file is still on disk, kept or not."""
     if job.status != "finished" or not job.result_path:
         return None
     path = job_files_dir() / Path(job.result_path).name
     return path if path.is_file() else None
 
 
+def result_file(job):
+    """The file the job wrote, while it is kept: finished, on disk, and not past ``file_expired``."""
+    return None if file_expired(job) else _stored_file(job)
+
+
+def keep_days():
+    """How many days a finished job's file is kept for download (``JOB_FILES_KEEP_DAYS``)."""
+    return current_app.config["JOB_FILES_KEEP_DAYS"]
+
+
+def file_expired(job, now=None):
+    """Whether the job's file has been kept its days (``keep_days``) since the job finished: it is no
+    longer served from then, whether or not ``remove_old_files`` has deleted it yet."""
+    return (job.status == "finished" and bool(job.result_path) and job.finished_at is not None
+            and job.finished_at < (now or utcnow()) - timedelta(days=keep_days()))
+
+
+def expiry_note():
+    """What a job's page and its refused download say of a file past its days."""
+    days = keep_days()
+    return ngettext("This file was kept for %(num)d day after the job finished and is no longer available. "
+                    "Start the job again to make a new one.",
+                    "This file was kept for %(num)d days after the job finished and is no longer available. "
+                    "Start the job again to make a new one.", days)
+
+
 def file_removed(job):
     """Whether the job wrote a file that is no longer there (removed by ``remove_old_files``)."""
-    return job.status == "finished" and bool(job.result_path) and result_file(job) is None
+    return job.status == "finished" and bool(job.result_path) and _stored_file(job) is None
 
 
 def remove_old_files(days, now=None):
@@ -416,7 +444,7 @@ def remove_old_files(days, now=None):
     removed = freed = 0
     for job in db.session.scalars(select(Job).where(Job.status == "finished", Job.finished_at < cutoff,
                                                     Job.result_path.is_not(None))):
-        path = result_file(job)
+        path = _stored_file(job)
         if path is not None:
             freed += path.stat().st_size
             path.unlink()

@@ -40,6 +40,7 @@ def show(job_id):
                            links=services.links(job, downloadable=not refusal), refusal=refusal,
                            summary=services.summary(job, current_user), failures=services.failures(job, hidden=hidden),
                            hidden=len(hidden), hidden_note=hidden and services.hidden_note(job, current_user, len(hidden)),
+                           expired=services.file_expired(job) and services.expiry_note(),
                            file_removed=services.file_removed(job), stalled=services.stalled(job),
                            may_retry=not refusal and services.may_retry(job, current_user), form=ConfirmForm())
 
@@ -66,8 +67,11 @@ def retry(job_id):
 @bp.route("/<int:job_id>/download")
 @login_required
 def download(job_id):
-    """The file the job wrote, streamed from disk, while it is still the starter's to read."""
+    """The file the job wrote, streamed from disk, while it is kept and still the starter's to read."""
     job = _own_job_or_404(job_id)
+    if services.file_expired(job):  # gone for good, whether or not `jobs clean` has deleted it yet
+        return render_template("errors/error.html", code=410, title=_("This file is no longer available"),
+                               message=services.expiry_note()), 410
     path = services.result_file(job)
     if path is None:
         abort(404)
