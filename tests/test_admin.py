@@ -66,6 +66,48 @@ def test_people_list_filters_by_role_and_status(people, login_as, make_user):
     assert "Wade Waiting" in invited and "Lee Left" not in invited
 
 
+def test_a_registration_not_yet_confirmed_is_not_shown_as_an_invitation(app, people, login_as, make_user, caplog):
+    """A self-registered account waits for its owner to confirm the address, as an invitation waits to
+    be accepted, but nobody invited them: the list, its filter, the person's page and the CSV say so."""
+    from .conftest import mailed_links
+
+    app.config["ALLOW_SELF_REGISTRATION"] = True
+    caplog.set_level("INFO", logger="training.mail")
+    app.test_client().post("/register", data={"full_name": "Sol Self", "email": "sol@example.org"})
+    sol = user_by_email("sol@example.org")
+    client = login_as(people["admin"])
+    client.post("/admin/people/invite", data={"full_name": "Wade Waiting", "email": "wade@example.org",
+                                              "roles": ["trainee"]})
+
+    def row(page, name):
+        return page.split(f">{name}</a>", 1)[1].split("</tr>", 1)[0]
+
+    page = client.get("/admin/people").text
+    assert "Registered, not confirmed" in row(page, "Sol Self") and "Invited" not in row(page, "Sol Self")
+    assert "Invited" in row(page, "Wade Waiting") and "Active" in row(page, "Tina Trainee")
+    assert '<option value="registered">Registered, not yet confirmed</option>' in page
+    registered = client.get("/admin/people?status=registered").text
+    assert "Sol Self" in registered and "Wade Waiting" not in registered and "1 person found" in registered
+    invited = client.get("/admin/people?status=invited").text
+    assert "Wade Waiting" in invited and "Sol Self" not in invited and "1 person found" in invited
+    person = client.get(f"/admin/people/{sol.id}").text
+    assert "Registered, not confirmed" in person and "has not confirmed the e-mail address yet" in person
+    assert "has not accepted yet" not in person
+    lines = client.get("/admin/people.csv?q=example.org").text.splitlines()
+    assert any(line.startswith('"sol@example.org","Sol Self","Trainee","","Registered, not confirmed"') for line in lines)
+    assert any(line.startswith('"wade@example.org","Wade Waiting","Trainee","","Invited"') for line in lines)
+    assert "sol@example.org" in client.get("/admin/people.csv?status=registered").text
+    spanish = client.get("/admin/people", headers={"Accept-Language": "es"}).text
+    assert "Registrada, sin confirmar" in row(spanish, "Sol Self")
+
+    path = mailed_links(caplog)[0].replace("http://localhost", "")  # Sol's, mailed first
+    assert path.startswith("/invitation/")
+    app.test_client().post(path, data={"full_name": "Sol Self", "password": "a good long password",
+                                       "confirm": "a good long password"})
+    assert "Active" in row(client.get("/admin/people").text, "Sol Self")
+    assert "Sol Self" not in client.get("/admin/people?status=registered").text
+
+
 def test_people_list_pages(app, people, login_as, make_user):
     app.config["PEOPLE_PER_PAGE"] = 3
     for n in range(5):

@@ -298,7 +298,7 @@ def register_template_helpers(app):
     from markupsafe import Markup
 
     from training.audit import detail_name
-    from training.auth.models import ROLES
+    from training.auth.models import ACCOUNT_STATUSES, ROLES
     from training.navigation import main_nav
     from training.rendering import markdown_to_html
     from training.templating import (
@@ -329,6 +329,7 @@ def register_template_helpers(app):
     app.jinja_env.filters["evidence_title"] = evidence_title
     app.jinja_env.filters["markdown"] = lambda text: Markup(markdown_to_html(text or ""))
     app.jinja_env.globals["ROLES"] = ROLES
+    app.jinja_env.globals["ACCOUNT_STATUSES"] = ACCOUNT_STATUSES
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["tr"] = localized

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload, lazyload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload, undefer
 
 from training import audit
 from training.audit import AuditEvent, with_people
@@ -18,8 +18,9 @@ from training.supervision.services import current_supervisor, reassign_pending, 
 
 
 def people_query(search="", role="", status=""):
-    """People matching a free-text search, a role and a status, ordered by name."""
-    query = select(User).order_by(User.name_key, User.id)
+    """People matching a free-text search, a role and a status (a key of ``ACCOUNT_STATUSES``), ordered
+    by name, each with their status."""
+    query = select(User).options(undefer(User.registration_unconfirmed)).order_by(User.name_key, User.id)
     if (search or "").strip():
         query = query.where(matching_name_or_email(search))
     if role in ROLES:
@@ -27,7 +28,9 @@ def people_query(search="", role="", status=""):
     if status == "active":
         query = query.where(User.active, User.password_hash.is_not(None))
     elif status == "invited":
-        query = query.where(User.active, User.password_hash.is_(None))
+        query = query.where(User.active, User.password_hash.is_(None), ~User.registration_unconfirmed)
+    elif status == "registered":
+        query = query.where(User.active, User.registration_unconfirmed)
     elif status == "deactivated":
         query = query.where(User.active.is_(False))
     return query

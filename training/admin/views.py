@@ -36,7 +36,7 @@ from training.admin.services import (
 )
 from training.audit import ACTIONS
 from training.auth.access import roles_required
-from training.auth.models import ROLES, SupervisorAssignment, User, UserRole
+from training.auth.models import ACCOUNT_STATUSES, ROLES, SupervisorAssignment, User, UserRole
 from training.auth.services import AccountError, invite_with_link, send_invitation
 from training.cohorts.models import Cohort
 from training.courses.loader import ContentErrors
@@ -84,8 +84,7 @@ def people_csv():
     rows = [[_("E-mail"), _("Name"), _("Roles"), _("Supervisor"), _("Status"), _("Programme started"),
              _("Last sign-in")]]
     for person in people:
-        state = _("Deactivated") if not person.active else _("Invited") if not person.has_accepted_invitation \
-            else _("Active")
+        state = ACCOUNT_STATUSES[person.account_status]
         rows.append([person.email, person.full_name, ", ".join(str(ROLES[r]) for r in sorted(person.role_names)),
                      ", ".join(s.email for s in supervisors.get(person.id, [])), state,
                      person.programme_started_on.isoformat() if person.programme_started_on else "",

@@ -5,10 +5,11 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, func, or_, select
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, case, exists, func, or_, select
 from sqlalchemy import false as sa_false
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship, validates
 
+from training.audit import AuditEvent
 from training.db_types import UTCDateTime, utcnow
 from training.extensions import db
 
@@ -18,6 +19,14 @@ ROLES = {
     "supervisor": _l("Supervisor"),
     "trainer": _l("Trainer"),
     "admin": _l("Administrator"),
+}
+
+# Where an account stands (``User.account_status``), as administrators' lists show it.
+ACCOUNT_STATUSES = {
+    "active": _l("Active"),
+    "invited": _l("Invited"),
+    "registered": _l("Registered, not confirmed"),
+    "deactivated": _l("Deactivated"),
 }
 
 
@@ -138,6 +147,16 @@ class User(UserMixin, db.Model):
     def has_accepted_invitation(self):
         return self.password_hash is not None
 
+    @property
+    def account_status(self):
+        """A key of ``ACCOUNT_STATUSES``: deactivated; active (the account is set up); registered (its owner
+        registered and has not yet confirmed the address); or invited (not yet accepted)."""
+        if not self.active:
+            return "deactivated"
+        if self.has_accepted_invitation:
+            return "active"
+        return "registered" if self.registration_unconfirmed else "invited"
+
     def set_roles(self, names):
         wanted = set(names)
         self.roles = [r for r in self.roles if r.role in wanted] + [
@@ -149,6 +168,15 @@ class User(UserMixin, db.Model):
 
     def __repr__(self):
         return f"<User {self.email}>"
+
+
+# A registration its owner has not confirmed: an account with no password yet, as an invitation not
+# yet accepted is, told apart by the event that registering records (the audit log is never changed).
+# Deferred: a list that shows it reads it with the people, in the same statement (``undefer``).
+User.registration_unconfirmed = column_property(
+    case((User.password_hash.is_(None), exists().where(AuditEvent.subject_id == User.id,
+                                                       AuditEvent.action == "user.registered")), else_=sa_false()),
+    deferred=True)
 
 
 class UserRole(db.Model):
