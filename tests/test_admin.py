@@ -1,4 +1,5 @@
 """Administration: people, invitations, roles, deactivation, supervisors, audit log."""
+import re
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import insert
@@ -99,6 +100,8 @@ def test_a_registration_not_yet_confirmed_is_not_shown_as_an_invitation(app, peo
     assert "sol@example.org" in client.get("/admin/people.csv?status=registered").text
     spanish = client.get("/admin/people", headers={"Accept-Language": "es"}).text
     assert "Registrada, sin confirmar" in row(spanish, "Sol Self")
+    # The dashboard counts the invitations its link lists: Wade's, not Sol's registration.
+    assert re.search(r'<span class="stat">1</span> invitation waiting</a>', client.get("/dashboard").text)
 
     path = mailed_links(caplog)[0].replace("http://localhost", "")  # Sol's, mailed first
     assert path.startswith("/invitation/")

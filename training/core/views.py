@@ -71,7 +71,8 @@ def dashboard():
         ).all())
         context["role_counts"] = role_counts
         context["invited_count"] = db.session.scalar(
-            select(func.count()).select_from(User).where(User.active, User.password_hash.is_(None)))
+            select(func.count()).select_from(User).where(User.active, User.password_hash.is_(None),
+                                                         ~User.registration_unconfirmed))
         context["waiting_for_you"] = waiting_for_administrators(
             date.today(), max(current_app.config["EXPIRY_REMINDER_DAYS"], default=60))
         context["courses"] = active_courses()
