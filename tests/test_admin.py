@@ -103,7 +103,17 @@ def test_a_registration_not_yet_confirmed_is_not_shown_as_an_invitation(app, peo
     # The dashboard counts the invitations its link lists: Wade's, not Sol's registration.
     assert re.search(r'<span class="stat">1</span> invitation waiting</a>', client.get("/dashboard").text)
 
-    path = mailed_links(caplog)[0].replace("http://localhost", "")  # Sol's, mailed first
+    # Sent again, Sol's link comes as the registration's confirmation, not as an invitation nobody made.
+    assert 'Send a new confirmation link' in person and 'Send a new invitation link' not in person
+    caplog.clear()
+    resent = client.post(f"/admin/people/{sol.id}/resend-invitation", follow_redirects=True)
+    mailed = "\n".join(r.getMessage() for r in caplog.records if r.name == "training.mail")
+    assert "Confirm your e-mail address" in mailed and "has invited you" not in mailed
+    assert "sol@example.org" in resent.text
+    wade = client.get(f"/admin/people/{user_by_email('wade@example.org').id}").text
+    assert 'Send a new invitation link' in wade
+
+    path = mailed_links(caplog)[0].replace("http://localhost", "")  # Sol's newest link
     assert path.startswith("/invitation/")
     app.test_client().post(path, data={"full_name": "Sol Self", "password": "a good long password",
                                        "confirm": "a good long password"})

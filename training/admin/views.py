@@ -334,7 +334,8 @@ def person_resend_invitation(user_id):
         link = send_invitation(current_user, user)
         if not current_app.config["MAIL_SERVER"]:
             return _invitation_link_page(user, link)
-        flash(_("A new invitation is on its way to %(email)s.", email=user.email), "success")
+        flash(_("A new confirmation link is on its way to %(email)s.", email=user.email) if user.registration_unconfirmed
+              else _("A new invitation is on its way to %(email)s.", email=user.email), "success")
     return redirect(url_for("admin.person", user_id=user.id))
 
 

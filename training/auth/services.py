@@ -146,8 +146,11 @@ def invite_with_link(actor, email, full_name, roles):
 
 
 def send_invitation(actor, user, action="user.invitation_resent", **details):
+    """Record and mail a new one-time link. Sent again to someone who registered and has not yet
+    confirmed, it is the registration's confirmation, not an invitation nobody made."""
+    registered = action == "user.invitation_resent" and user.registration_unconfirmed
     audit.record(action, actor=actor, subject=user, email=user.email, **details)
-    return mail_invitation(actor, user)
+    return mail_invitation(actor, user, message="registration" if registered else "invitation")
 
 
 def mail_invitation(actor, user, message="invitation"):
