@@ -503,6 +503,25 @@ def test_a_make_up_session_credits_only_what_was_missed(people, trainer, credent
     assert training_minutes(people["other_trainee"])[ADVOCACY] == 180
 
 
+def test_at_risk_counts_only_the_hours_of_sessions_not_made_up(people, trainer, credential):
+    """Missed two sessions and made one up: one session missed, and only its hours not credited."""
+    from training.cohorts.services import at_risk, attendance_report
+
+    cohort = _cohort(trainer, people, credential, [(timedelta(hours=-30), 3, {ADVOCACY: 180}),
+                                                   (timedelta(hours=-26), 2, {ADVOCACY: 120}),
+                                                   (timedelta(hours=-2), 3, {ADVOCACY: 180})])
+    first, second, makeup = cohort.sessions
+    makeup.makeup_of_id = first.id
+    db.session.commit()
+    for session in (first, second):
+        mark(trainer, session, people["other_trainee"], "present")
+        confirm(trainer, session, "Tia Trainer")
+    mark(trainer, makeup, people["trainee"], "present")
+    confirm(trainer, makeup, "Tia Trainer")
+    risky = {record.user.id: (record.missed, lost) for record, lost in at_risk(attendance_report(cohort), cohort)}
+    assert risky == {people["trainee"].id: (1, 120)}
+
+
 def test_late_or_left_early_needs_quarter_hours_shorter_than_the_session(running, people, trainer, login_as):
     session = running.sessions[0]
     client = login_as(trainer)

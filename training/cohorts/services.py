@@ -952,8 +952,9 @@ def at_risk(records, cohort):
     risky = []
     for record in records:
         if record.missed:
+            made_up = {s.makeup_of_id for s in cohort.sessions if s.makeup_of_id and record.attended_at(s)}
             lost = sum(s.credited_minutes for s in _regular_confirmed(cohort)
-                       if not record.attended_at(s) and not record.not_yet_enrolled(s))
+                       if not record.attended_at(s) and not record.not_yet_enrolled(s) and s.id not in made_up)
             risky.append((record, lost))
     return sorted(risky, key=lambda item: (-item[0].missed, item[0].user.full_name))
 
