@@ -344,6 +344,55 @@ def test_a_document_is_uploaded_returned_with_a_reason_then_accepted(documents, 
     assert trainee.get(f"/evidence/{second.id}/file").data == b"%PDF-1.4 clearer"
 
 
+def test_administrators_and_the_trainee_are_told_of_a_document_sent_and_reviewed(documents, people, make_user,
+                                                                                 login_as, caplog):
+    """A document sent: every administrator is told, with a link to it among those to review, and the
+    notice is marked read for all once one reviews it. The trainee is told of the review, with the
+    reason of a return, in their language, and led back to where they send it again."""
+    from training.notifications.models import Notification
+
+    def told(user, kind):
+        return [(n.message_in(user.locale or "en"), n.read_at is not None) for n in db.session.scalars(
+            db.select(Notification).where(Notification.user_id == user.id, Notification.kind == kind)
+            .order_by(Notification.id))]
+
+    caplog.set_level("INFO", logger="training.mail")
+    second_admin = make_user("admin2@example.org", roles=("admin",), name="Abe Admin")
+    trainee, admin = login_as(people["trainee"]), login_as(people["admin"])
+    url = "/credentials/documents/evidence/diploma"
+    trainee.post(url, data={"upload-file": (io.BytesIO(b"%PDF-1.4 diploma"), "diploma.pdf")},
+                 content_type="multipart/form-data")
+    item = db.session.scalar(db.select(Evidence))
+    waiting = ("Tina Trainee sent “High school diploma” for review.", False)
+    assert told(people["admin"], "evidence_submitted") == [waiting]
+    assert told(second_admin, "evidence_submitted") == [waiting]
+    assert told(people["supervisor"], "evidence_submitted") == []
+    page = admin.get("/notifications").text
+    opened = re.search(r'href="(/notifications/\d+/open)">Tina Trainee sent', page).group(1)
+    assert admin.get(opened).location == f"/admin/evidence?evidence={item.id}#evidence-{item.id}"
+    assert any("A document waiting for your review" in r.getMessage() for r in caplog.records
+               if r.name == "training.mail")
+
+    people["trainee"].locale = "es"
+    db.session.commit()
+    admin.post(f"/admin/evidence/{item.id}", data={f"e{item.id}-decision": "return",
+                                                   f"e{item.id}-reason": "The scan is unreadable."})
+    db.session.expire_all()
+    assert told(people["admin"], "evidence_submitted") == [(waiting[0], True)]
+    assert told(second_admin, "evidence_submitted") == [(waiting[0], True)]
+    assert told(people["trainee"], "evidence_returned") == [
+        ("Ada Admin devolvió su documento “High school diploma”: The scan is unreadable.", False)]
+    notice = db.session.scalar(db.select(Notification).where(Notification.kind == "evidence_returned"))
+    assert trainee.get(f"/notifications/{notice.id}/open").location == url
+
+    trainee.post(url, data={"upload-file": (io.BytesIO(b"%PDF-1.4 clearer"), "diploma.pdf")},
+                 content_type="multipart/form-data")
+    second = db.session.scalar(db.select(Evidence).where(Evidence.status == "submitted"))
+    login_as(second_admin).post(f"/admin/evidence/{second.id}", data={f"e{second.id}-decision": "accept"})
+    assert told(people["trainee"], "evidence_accepted") == [("Abe Admin aceptó su documento “High school diploma”.", False)]
+    assert all(read for _message, read in told(people["admin"], "evidence_submitted"))
+
+
 def test_a_review_asks_for_a_number_only_where_the_requirement_counts_one(documents, people, login_as):
     """A diploma counts nothing: its review shows no number and keeps none sent by hand. A transcript
     counts college credits: its review asks how many, and accepting it needs the number."""

@@ -15,6 +15,7 @@ from training.credentials.models import Credential, Enrolment, Evidence
 from training.db_types import utcnow
 from training.errors import ServiceError
 from training.extensions import db
+from training.notifications.services import announce, settle_evidence_requests
 from training.templating import format_date
 
 
@@ -219,8 +220,10 @@ def submit_document(user, credential, key, attachment, note=""):
                         note=(note or "").strip())
     db.session.add(evidence)
     db.session.flush()
-    audit.record("evidence.submitted", actor=user, subject=user, key=key, title=spec.title, evidence=evidence.id)
+    event = audit.record("evidence.submitted", actor=user, subject=user, key=key, title=spec.title,
+                         evidence=evidence.id)
     db.session.commit()
+    announce(event)  # to the administrators, who review it
     return evidence
 
 
@@ -268,9 +271,12 @@ def review_evidence(admin, evidence, decision, reason="", quantity=None):
     evidence.review_reason, evidence.reviewer_id, evidence.reviewed_at = reason, admin.id, utcnow()
     if counted is not None and quantity is not None:
         evidence.quantity = quantity
-    audit.record(f"evidence.{'accepted' if decision == 'accept' else 'returned'}", actor=admin, subject=evidence.user,
-                 key=evidence.key, title=evidence.title, evidence=evidence.id, reason=reason)
+    event = audit.record(f"evidence.{'accepted' if decision == 'accept' else 'returned'}", actor=admin,
+                         subject=evidence.user, key=evidence.key, title=evidence.title, evidence=evidence.id,
+                         reason=reason)
+    settle_evidence_requests(evidence)  # it waits for no other administrator now
     db.session.commit()
+    announce(event)  # to the trainee
 
 
 def evidence_waiting(limit=200):

@@ -43,6 +43,9 @@ SUBJECTS = {
     "reflection_accepted": lambda: _("Your reflection was accepted"),
     "reflection_returned": lambda: _("Your reflection was returned"),
     "cohort_place": lambda: _("Your place in a live training"),
+    "evidence_submitted": lambda: _("A document waiting for your review"),
+    "evidence_accepted": lambda: _("Your document was accepted"),
+    "evidence_returned": lambda: _("Your document was returned"),
 }
 
 
@@ -134,6 +137,17 @@ def settle_review_requests(pairs):
             Notification.user_id.in_({pair[0] for pair in settled}), Notification.kind == "entries_submitted",
             Notification.read_at.is_(None))):
         if (notification.user_id, (notification.link_args or {}).get("trainee")) in settled:
+            notification.read_at, marked = now, marked + 1
+    return marked
+
+
+def settle_evidence_requests(evidence):
+    """Mark read, for every administrator told of it, the notification that ``evidence`` waits for
+    review: once reviewed, it waits for nobody. Left to the caller's commit; returns how many."""
+    now, marked = utcnow(), 0
+    for notification in db.session.scalars(select(Notification).where(
+            Notification.kind == "evidence_submitted", Notification.read_at.is_(None))):
+        if (notification.link_args or {}).get("evidence") == evidence.id:
             notification.read_at, marked = now, marked + 1
     return marked
 
@@ -307,6 +321,57 @@ def _cohort_place(event):
     return [(event.subject_id, "cohort_place", message, "cohorts.detail", {"cohort_id": cohort.id})]
 
 
+def _evidence(event):
+    from training.credentials.models import Evidence
+
+    evidence_id = (event.details or {}).get("evidence")
+    return db.session.get(Evidence, evidence_id) if isinstance(evidence_id, int) else None
+
+
+def _evidence_sent(event):
+    """Every active administrator, while the document still waits for review."""
+    from training.auth.models import User, UserRole
+    from training.credentials.services import evidence_title_text
+
+    evidence = _evidence(event)
+    if evidence is None or evidence.status != "submitted":
+        return []
+    administrators = db.session.scalars(select(User.id).where(
+        User.active, User.roles.any(UserRole.role == "admin")).order_by(User.id))
+
+    def message():
+        return _("%(trainee)s sent “%(title)s” for review.", trainee=evidence.user.full_name,
+                 title=evidence_title_text(evidence)[0])
+
+    # The link leads to this document among those to review; its id also finds the notice to settle.
+    return [(admin_id, "evidence_submitted", message, "credentials.admin_evidence",
+             {"evidence": evidence.id, "_anchor": f"evidence-{evidence.id}"}) for admin_id in administrators]
+
+
+def _evidence_reviewed(event):
+    """The trainee, with the reason of a document returned; the link leads to where they send it again."""
+    from training.credentials.services import evidence_title_text, evidence_titles
+
+    evidence = _evidence(event)
+    if evidence is None:
+        return []
+    reason = (event.details or {}).get("reason", "")
+
+    def message():
+        title = evidence_title_text(evidence)[0]
+        if event.action == "evidence.accepted":
+            return _("%(who)s accepted your “%(title)s”.", who=_who(event, lambda: _("Your programme administrator")),
+                     title=title)
+        return _("%(who)s returned your “%(title)s”: %(reason)s",
+                 who=_who(event, lambda: _("Your programme administrator")), title=title, reason=reason)
+
+    found = evidence_titles().get(evidence.key)
+    endpoint, args = ("credentials.evidence", {"credential_slug": found[0].slug, "key": evidence.key}) if found \
+        else ("supervision.progress", {})
+    kind = "evidence_accepted" if event.action == "evidence.accepted" else "evidence_returned"
+    return [(evidence.user_id, kind, message, endpoint, args)]
+
+
 def _who(event, default):
     return event.actor.full_name if event.actor else default()
 
@@ -450,6 +515,9 @@ HANDLERS = {
     "reflection.returned": _reflection_reviewed,
     "cohort.joined": _cohort_place,
     "cohort.waiting": _cohort_place,
+    "evidence.submitted": _evidence_sent,
+    "evidence.accepted": _evidence_reviewed,
+    "evidence.returned": _evidence_reviewed,
 }
 
 
