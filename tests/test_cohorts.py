@@ -707,6 +707,19 @@ def test_every_record_shows_a_session_before_a_trainee_joined_as_not_yet_enrolle
     assert "Otto Other Not yet enrolled" in text
 
 
+def test_the_confirmation_says_who_is_not_recorded_absent(people, trainer, credential, login_as):
+    """Confirming records as absent anyone not marked, except someone given their place after the
+    session started: the confirmation says so, only when someone on the roster is in that case."""
+    cohort = _cohort(trainer, people, credential, [(timedelta(hours=-3), 2, {ADVOCACY: 120})])
+    session, client = cohort.sessions[0], login_as(trainer)
+    exception = "Except those given their place after the session started"
+    assert exception not in client.get(f"/cohorts/sessions/{session.id}/attendance").text
+    member_of(cohort, people["other_trainee"]).enrolled_at = session.starts_at + timedelta(hours=1)
+    db.session.commit()
+    page = client.get(f"/cohorts/sessions/{session.id}/attendance").text
+    assert "Anyone not marked is recorded as absent. " + exception in page
+
+
 def test_a_trainee_who_joined_late_is_told_on_the_roster_and_can_still_be_marked(joined_late, people, trainer,
                                                                                  login_as):
     """The roster of a session held before a trainee had a place says so beside them, and still lets the
