@@ -1446,3 +1446,30 @@ def test_a_trainee_is_told_of_a_place_given_by_an_administrator_or_freed_for_the
     assert told(joined) == []  # still waiting
     spanish = db.session.scalars(db.select(Notification).where(Notification.user_id == placed.id)).one()
     assert spanish.message_in("es").startswith("Ada Admin le dio una plaza en Spring evenings")
+
+
+def test_lists_of_sessions_say_which_is_on_now_today_or_tomorrow(app, people, trainer, credential, login_as):
+    from training.templating import session_day
+
+    cohort = _cohort(trainer, people, credential, [(timedelta(minutes=-30), 3, {ADVOCACY: 180}),
+                                                   (timedelta(days=1), 3, {ADVOCACY: 180}),
+                                                   (timedelta(days=5), 3, {ADVOCACY: 180})])
+    running, tomorrow, later = cohort.sessions
+    page = login_as(people["trainee"]).get("/dashboard").text
+    listed = {s.topic: re.search(rf"<li>(?:(?!</li>).)*{re.escape(s.topic)}.*?</li>", page, re.S).group(0)
+              for s in cohort.sessions}
+    assert '<span class="badge badge-open">On now</span>' in listed[running.topic]
+    assert '<span class="badge badge-locked">Tomorrow</span>' in listed[tomorrow.topic]
+    assert "badge" not in listed[later.topic]
+    assert "Mañana" in login_as(trainer).get(f"/cohorts/{cohort.id}", headers={"Accept-Language": "es"}).text
+
+    # In the programme's time zone: late in the evening there, a session early next morning is tomorrow.
+    app.config["TIMEZONE"] = "America/Chicago"
+    evening = datetime(2026, 12, 2, 4, 0, tzinfo=UTC)  # 22:00 on 1 December in Chicago
+    session = CohortSession(starts_at=datetime(2026, 12, 2, 15, 0, tzinfo=UTC),
+                            ends_at=datetime(2026, 12, 2, 17, 0, tzinfo=UTC))
+    assert session_day(session, evening) == "tomorrow"
+    assert session_day(session, datetime(2026, 12, 2, 14, 0, tzinfo=UTC)) == "today"
+    assert session_day(session, datetime(2026, 12, 2, 16, 0, tzinfo=UTC)) == "now"
+    assert session_day(session, datetime(2026, 12, 2, 18, 0, tzinfo=UTC)) == "today"
+    assert session_day(session, datetime(2026, 12, 4, 4, 0, tzinfo=UTC)) == ""

@@ -313,6 +313,7 @@ def register_template_helpers(app):
         local_domain,
         local_label,
         local_title,
+        session_day,
     )
 
     app.jinja_env.filters["date"] = format_date
@@ -336,6 +337,7 @@ def register_template_helpers(app):
     app.jinja_env.globals["content_language"] = content_language
     app.jinja_env.globals["language_name"] = language_name
     app.jinja_env.globals["main_nav"] = main_nav
+    app.jinja_env.globals["session_day"] = session_day
 
     @app.context_processor
     def inject_settings():

@@ -4,7 +4,7 @@ Babel takes tens of microseconds to format one number or date, and a long list r
 few hundred values (1.5 h, a day of this month) in one language: each value is formatted once
 per process and language."""
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -47,6 +47,17 @@ def programme_zone():
     from flask import current_app, has_app_context
 
     return ZoneInfo(current_app.config.get("TIMEZONE") or "UTC") if has_app_context() else UTC
+
+
+def session_day(session, now=None):
+    """Whether a live session is on now, today or tomorrow in the programme's time zone ("now",
+    "today", "tomorrow"), or "" for any other day: lists of sessions say so beside the date."""
+    now = now or datetime.now(UTC)
+    if session.starts_at <= now < session.ends_at:
+        return "now"
+    zone = programme_zone()
+    today, day = now.astimezone(zone).date(), session.starts_at.astimezone(zone).date()
+    return {today: "today", today + timedelta(days=1): "tomorrow"}.get(day, "")
 
 
 def format_datetime(value):
