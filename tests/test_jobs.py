@@ -407,6 +407,29 @@ def test_reminders_run_as_a_job_from_the_command_line(app, runner, people):
     assert runner.invoke(args=["jobs", "show", "999"]).exit_code != 0
 
 
+def test_a_retried_reminder_keeps_the_summary_of_those_sent_before(app, runner, people, monkeypatch):
+    """Each kind of reminder is an item that adds its line to the job's summary: retrying the one that
+    failed adds its line and keeps the lines of the others."""
+    import training.cohorts.reminders
+
+    def mail_server_down():
+        raise OSError("connection refused")
+
+    original = training.cohorts.reminders.send_session_reminders
+    monkeypatch.setattr(training.cohorts.reminders, "send_session_reminders", mail_server_down)
+    runner.invoke(args=["reminders", "send", "--background"])
+    job = db.session.scalar(db.select(Job).where(Job.kind == "reminders"))
+    shown = runner.invoke(args=["jobs", "show", str(job.id)]).output
+    assert "3/3 processed, 1 failed" in shown and "Certificate expiry: 0." in shown
+    monkeypatch.setattr(training.cohorts.reminders, "send_session_reminders", original)
+    runner.invoke(args=["jobs", "retry", str(job.id)])
+    db.session.expire_all()  # the retry ran in its own thread and session
+    shown = runner.invoke(args=["jobs", "show", str(job.id)]).output
+    assert "3/3 processed, 0 failed" in shown
+    for line in ("Supervision digests and reminders: 0.", "Certificate expiry: 0.", "Live sessions tomorrow: 0."):
+        assert line in shown
+
+
 def test_bulk_issue_from_the_command_line_in_the_background(app, runner, people, course, credential):  # noqa: F811
     make_eligible(people["trainee"], course)
     result = runner.invoke(args=["certificates", "issue", "--credential", credential.slug, "--all-eligible",

@@ -341,8 +341,9 @@ def retry(job, viewer=None):
         raise ServiceError(" ".join([_("Nothing to retry."), hidden_note(job, viewer, len(hidden))]))
     if not pending and job.total:
         raise ServiceError(_("Nothing to retry: every item of this job is done."))
+    # The summary keeps what the items already done said; the items retried add their own.
     db.session.execute(update(Job).where(Job.id == job.id).values(
-        status="queued", done=Job.done - failed, failed=Job.failed - failed, finished_at=None, summaries={}))
+        status="queued", done=Job.done - failed, failed=Job.failed - failed, finished_at=None))
     db.session.commit()
     db.session.refresh(job)
     dispatch(job)
