@@ -473,8 +473,12 @@ def test_old_job_files_are_refused_then_removed_and_the_job_says_so(app, runner,
     assert refused.status_code == 410 and refused.mimetype == "text/html" and kept in refused.text
     spanish = client.get(f"/jobs/{old.id}/download", headers={"Accept-Language": "es"})
     assert spanish.status_code == 410 and f"se conservó durante {days} días" in spanish.text
+    again = '<a class="button" href="/supervision">Make new reports from your supervisees’ page</a>'
+    assert again in refused.text  # the way to a new file, where such reports are made
     page = client.get(f"/jobs/{old.id}").text
     assert kept in page and f"/jobs/{old.id}/download" not in page
+    assert again.replace('class="button"', 'class="button button-secondary"') in page
+    assert "Make new reports" not in client.get(f"/jobs/{new.id}").text  # its file is still there
     old.failed = 1  # what failed is not retried into a file that is no longer kept
     db.session.commit()
     assert "Retry" not in client.get(f"/jobs/{old.id}").text

@@ -67,6 +67,9 @@ class CertificatesZip(ZipOfPdfs):
     def title(self, job):
         return ngettext("Zip file of %(num)d certificate", "Zip file of %(num)d certificates", job.total)
 
+    def start_again(self, job):
+        return _("Make a new zip from the issued certificates"), url_for("certificates.admin_list")
+
     def pdf(self, job, key):
         from training.certificates.models import Certificate
         from training.certificates.services import certificate_pdf

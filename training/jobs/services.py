@@ -96,6 +96,10 @@ class JobKind:
         """Why ``user``, who started the job, may no longer download its file; None when they may."""
         return None
 
+    def start_again(self, job):
+        """(label, url) of a button to the page where a job like this one is started, for when its file is gone."""
+        return None
+
     def role_lost(self, user):
         return bool(self.roles) and not user.has_role(*self.roles)
 
@@ -464,6 +468,11 @@ def links(job, downloadable=True):
         download = url_for("jobs.download", job_id=job.id)
         found = [(label, href) for label, href in found if href != download]
     return found
+
+
+def start_again(job):
+    """Where to start a job like this one again (see ``JobKind.start_again``), or None."""
+    return kind_of(job).start_again(job)
 
 
 def download_refusal(job, user):

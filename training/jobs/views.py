@@ -41,7 +41,8 @@ def show(job_id):
                            summary=services.summary(job, current_user), failures=services.failures(job, hidden=hidden),
                            hidden=len(hidden), hidden_note=hidden and services.hidden_note(job, current_user, len(hidden)),
                            expired=services.file_expired(job) and services.expiry_note(),
-                           file_removed=services.file_removed(job), stalled=services.stalled(job),
+                           file_removed=services.file_removed(job), start_again=services.start_again(job),
+                           stalled=services.stalled(job),
                            may_retry=not refusal and services.may_retry(job, current_user), form=ConfirmForm())
 
 
@@ -71,7 +72,7 @@ def download(job_id):
     job = _own_job_or_404(job_id)
     if services.file_expired(job):  # gone for good, whether or not `jobs clean` has deleted it yet
         return render_template("errors/error.html", code=410, title=_("This file is no longer available"),
-                               message=services.expiry_note()), 410
+                               message=services.expiry_note(), action=services.start_again(job)), 410
     path = services.result_file(job)
     if path is None:
         abort(404)

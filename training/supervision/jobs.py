@@ -3,6 +3,7 @@ import re
 import zipfile
 from datetime import date
 
+from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -42,6 +43,9 @@ class VerificationReports(ZipOfPdfs):
     def title(self, job):
         return ngettext("Supervision report for %(num)d supervisee", "Supervision reports for %(num)d supervisees",
                         job.total)
+
+    def start_again(self, job):
+        return _("Make new reports from your supervisees’ page"), url_for("supervision.supervisees")
 
     def out_of_sight(self, job, user, keys):
         """The people ``user`` no longer supervises (an administrator sees everyone's records): the one
