@@ -720,6 +720,36 @@ def test_the_confirmation_says_who_is_not_recorded_absent(people, trainer, crede
     assert "Anyone not marked is recorded as absent. " + exception in page
 
 
+def test_an_absence_recorded_before_a_trainee_withdrew_and_came_back_still_counts(people, trainer, credential,
+                                                                                  login_as):
+    """Coming back to a cohort gives a new place, but the absence recorded while Tina had her first
+    place is still hers: missed, not "not yet enrolled". A session held while she was away, with no
+    mark, is not one she missed."""
+    from training.cohorts.services import at_risk, attendance_report, enrol, withdraw
+
+    cohort = _cohort(trainer, people, credential, [(timedelta(hours=-30), 2, {ADVOCACY: 120}),
+                                                   (timedelta(hours=-20), 2, {ETHICS: 120}),
+                                                   (timedelta(hours=-2), 2, {MENTORING: 120})])
+    first, second, third = cohort.sessions
+    tina, otto, admin = people["trainee"], people["other_trainee"], people["admin"]
+    mark(trainer, first, otto, "present")
+    confirm(trainer, first, "Tia Trainer")  # Tina is recorded absent
+    withdraw(admin, member_of(cohort, tina))
+    db.session.commit()
+    mark(trainer, second, otto, "present")
+    confirm(trainer, second, "Tia Trainer")  # Tina was not in the cohort
+    enrol(admin, cohort, tina)
+    mark(trainer, third, tina, "present")
+    mark(trainer, third, otto, "present")
+    confirm(trainer, third, "Tia Trainer")
+    record = next(r for r in attendance_report(cohort) if r.user.id == tina.id)
+    assert (record.attended, record.missed, record.before_joining) == (1, 1, 1)
+    assert not record.not_yet_enrolled(first) and record.not_yet_enrolled(second)
+    assert [(r.user.id, lost) for r, lost in at_risk(attendance_report(cohort), cohort)] == [(tina.id, 120)]
+    page = login_as(tina).get(f"/cohorts/{cohort.id}").text
+    assert "Absent" in _row_of(page, first.topic) and "Not yet enrolled" in _row_of(page, second.topic)
+
+
 def test_a_trainee_who_joined_late_is_told_on_the_roster_and_can_still_be_marked(joined_late, people, trainer,
                                                                                  login_as):
     """The roster of a session held before a trainee had a place says so beside them, and still lets the

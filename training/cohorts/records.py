@@ -7,14 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import pgettext
 
 from training.cohorts.forms import ATTENDANCE_CHOICES
-from training.cohorts.services import (
-    CREDITED,
-    attendance_rate,
-    attendance_report,
-    local,
-    roster,
-    session_topic_in,
-)
+from training.cohorts.services import attendance_rate, attendance_report, local, roster, session_topic_in
 from training.i18n import current_language, organisation_name
 from training.pdf import render_html_pdf
 from training.spreadsheet import csv_text
@@ -36,8 +29,8 @@ def report_filename(cohort, extension):
 
 def mark_text(attendance, not_yet_enrolled=False):
     """A trainee's mark at a session; "Not yet enrolled" for a session held before their place
-    was given that they did not attend, rather than the absence nobody expected of them."""
-    if not_yet_enrolled and (attendance is None or attendance.status not in CREDITED):
+    was given with no mark of theirs, rather than the absence nobody expected of them."""
+    if not_yet_enrolled and attendance is None:
         return _("Not yet enrolled")
     if attendance is None:
         return ""

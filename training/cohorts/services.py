@@ -886,9 +886,10 @@ class MemberRecord:
         return mark is not None and mark.status in CREDITED
 
     def not_yet_enrolled(self, session):
-        """True for a session held before the trainee had a place and not attended: neither
-        attended nor missed, and no place in the attendance rate."""
-        return before_enrolment(session, self.enrolled_at) and not self.attended_at(session)
+        """True for a session held before the trainee had a place, with no mark of theirs: neither
+        attended nor missed, and no place in the attendance rate. A mark makes it theirs: attended,
+        or an absence recorded while they had an earlier place (they withdrew, then came back)."""
+        return before_enrolment(session, self.enrolled_at) and session.id not in self.marks
 
     @property
     def joined_on(self):
