@@ -1503,3 +1503,39 @@ def test_lists_of_sessions_say_which_is_on_now_today_or_tomorrow(app, people, tr
     assert session_day(session, datetime(2026, 12, 2, 16, 0, tzinfo=UTC)) == "now"
     assert session_day(session, datetime(2026, 12, 2, 18, 0, tzinfo=UTC)) == "today"
     assert session_day(session, datetime(2026, 12, 4, 4, 0, tzinfo=UTC)) == ""
+
+
+def test_the_cohorts_list_says_which_have_sessions_to_confirm_in_a_fixed_number_of_statements(
+        people, trainer, credential, login_as, make_user):
+    """Administrators and each cohort's trainers see how many of its ended sessions wait for their
+    attendance to be confirmed; the administrators' dashboard counts those ended more than a day ago.
+    The list reads the same number of statements for one cohort as for four."""
+    from .conftest import count_statements
+
+    ended = _cohort(trainer, people, credential, [(timedelta(days=-2), 2, {ADVOCACY: 120}),
+                                                  (timedelta(hours=-3), 2, {ADVOCACY: 120}),
+                                                  (timedelta(days=2), 2, {ADVOCACY: 120})], slug="a", title="Ended")
+    admin, tia = login_as(people["admin"]), login_as(trainer)
+
+    def card(page, title):
+        return re.search(rf'<li class="card">(?:(?!</li>).)*>{title}</a>.*?</li>', page, re.S).group(0)
+
+    with count_statements() as one:
+        page = admin.get("/cohorts/").text
+    assert "2 sessions to confirm" in card(page, "Ended")
+    assert "2 sessions to confirm" in card(tia.get("/cohorts/").text, "Ended")
+    assert "to confirm" not in login_as(people["trainee"]).get("/cohorts/").text
+    dashboard = admin.get("/dashboard").text
+    assert ('<a href="/cohorts/">1 live session ended more than a day ago and its attendance is not confirmed: its '
+            'training hours are not credited yet.</a>') in dashboard
+
+    mark(trainer, ended.sessions[0], people["trainee"], "present")
+    confirm(trainer, ended.sessions[0], "Tia Trainer")
+    assert "1 session to confirm" in card(admin.get("/cohorts/").text, "Ended")
+    assert "live session ended more than a day ago" not in admin.get("/dashboard").text
+    for n in range(3):
+        _cohort(trainer, people, credential, [(timedelta(days=n + 3), 2, {ADVOCACY: 120})], slug=f"more{n}",
+                title=f"More {n}")
+    with count_statements() as four:
+        page = admin.get("/cohorts/").text
+    assert page.count('<li class="card">') == 4 and len(four) == len(one)

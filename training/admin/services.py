@@ -361,16 +361,18 @@ class Waiting:
     expiring: int    # valid certificates that expire within the reminder window, not yet renewed
     expiring_days: int
     unsupervised: int  # hour entries waiting with no supervisor to review them
+    unconfirmed: int = 0  # live sessions ended more than a day ago whose attendance nobody confirmed
 
     def __bool__(self):
-        return bool(self.eligible or self.evidence or self.expiring or self.unsupervised)
+        return bool(self.eligible or self.evidence or self.expiring or self.unsupervised or self.unconfirmed)
 
 
 def waiting_for_administrators(today, expiring_days):
-    """The eligible trainees by credential in one statement, then the documents and the certificates
-    near expiry in another, and the entries nobody supervises."""
+    """The eligible trainees by credential in one statement; the documents, the certificates near
+    expiry and the live sessions not confirmed in another; and the entries nobody supervises."""
     from training.certificates.models import Certificate
     from training.certificates.services import expiring_certificates
+    from training.cohorts.models import CohortSession
     from training.credentials.models import Credential, Enrolment, Evidence
     from training.supervision.services import unsupervised_pending_count
 
@@ -385,8 +387,11 @@ def waiting_for_administrators(today, expiring_days):
     eligible = [(credential, number) for credential, number in db.session.execute(
         select(Credential, count).where(Credential.active).order_by(Credential.title)) if number]
     expiring = expiring_certificates(today, expiring_days).with_only_columns(func.count()).scalar_subquery()
-    evidence, expiring = db.session.execute(select(
+    # A day to confirm after the session ends; until then the trainees' training hours are not credited.
+    unconfirmed = select(func.count()).select_from(CohortSession).where(
+        CohortSession.confirmed_at.is_(None), CohortSession.ends_at < utcnow() - timedelta(days=1)).scalar_subquery()
+    evidence, expiring, unconfirmed = db.session.execute(select(
         select(func.count()).select_from(Evidence).where(Evidence.status == "submitted").scalar_subquery(),
-        expiring)).one()
-    return Waiting(eligible=eligible, evidence=evidence,
-                   expiring=expiring, expiring_days=expiring_days, unsupervised=unsupervised_pending_count())
+        expiring, unconfirmed)).one()
+    return Waiting(eligible=eligible, evidence=evidence, expiring=expiring, expiring_days=expiring_days,
+                   unsupervised=unsupervised_pending_count(), unconfirmed=unconfirmed)

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from training import audit
 from training.auth.models import User
@@ -240,8 +240,10 @@ def set_trainers(actor, cohort, trainers, record=True):
 
 
 def cohorts_for(user):
-    """The cohorts a person sees: all for administrators, their own for trainers and trainees."""
-    query = select(Cohort).order_by(Cohort.starts_on.desc(), Cohort.id.desc())
+    """The cohorts a person sees: all for administrators, their own for trainers and trainees, each
+    with its live training and its sessions (the list names the one and counts the others)."""
+    query = (select(Cohort).options(joinedload(Cohort.live_training), selectinload(Cohort.sessions))
+             .order_by(Cohort.starts_on.desc(), Cohort.id.desc()))
     if user.has_role("admin"):
         return list(db.session.scalars(query))
     trained = select(CohortTrainer.cohort_id).where(CohortTrainer.user_id == user.id)

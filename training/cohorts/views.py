@@ -132,8 +132,12 @@ def _cohort_input(form):
 def index():
     """The cohorts a person runs or takes part in, and those open to join."""
     joinable = open_cohorts(current_user) if current_user.has_role("trainee") else []
-    return render_template("cohorts/index.html", cohorts=cohorts_for(current_user), open=joinable,
-                           full=full_cohorts(joinable), form=ConfirmForm())
+    cohorts, now = cohorts_for(current_user), utcnow()
+    # Sessions ended whose attendance waits to be confirmed, for those who confirm it.
+    to_confirm = {c.id: sum(1 for s in c.sessions if s.confirmed_at is None and s.ends_at <= now)
+                  for c in cohorts if can_manage(current_user, c)}
+    return render_template("cohorts/index.html", cohorts=cohorts, open=joinable, full=full_cohorts(joinable),
+                           to_confirm=to_confirm, form=ConfirmForm())
 
 
 @bp.route("/new", methods=["GET", "POST"])
