@@ -20,7 +20,6 @@ from training.badges.status import publish as publish_status
 from training.certificates.models import Certificate
 from training.certificates.render import design_metadata, qr_png, render_pdf, sha256, signatory
 from training.credentials.evaluation import evaluate_one, renewal_items_of, store_after_issue
-from training.credentials.rules import Item
 from training.db_types import utcnow
 from training.errors import ServiceError
 from training.extensions import db
@@ -295,13 +294,9 @@ def renewal_checklist(certificate, today=None):
 
 
 def renewal_checklists(certificates, today=None):
-    """:func:`renewal_checklist` of each certificate, by id, in a fixed number of statements."""
-    checklists = renewal_items_of(certificates, today)
-    for certificate in certificates:
-        if certificate.status == "revoked":
-            checklists[certificate.id].append(Item("good_standing", _("Certificate in good standing"), False,
-                                                   _("Revoked"), _("A revoked certificate is not renewed.")))
-    return checklists
+    """:func:`renewal_checklist` of each certificate, by id, in a fixed number of statements. A
+    revoked certificate is refused before its checklist is read (see ``_refuse_if_revoked``)."""
+    return renewal_items_of(certificates, today)
 
 
 def _refuse_if_revoked(certificate, renewing):
