@@ -6,7 +6,7 @@ from flask_babel import refresh
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from training.admin.services import waiting_for_administrators
+from training.admin.services import named_in, waiting_for_administrators
 from training.audit import AuditEvent, with_people
 from training.auth.access import page_to_show, safe_next_url
 from training.auth.models import User, UserRole
@@ -79,6 +79,8 @@ def dashboard():
         context["recent_events"] = list(db.session.scalars(
             select(AuditEvent).options(*with_people())
             .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(8)))
+        # Which session, cohort, course or quiz each names, as the audit log shows them (read together).
+        context["recent_named"] = named_in(context["recent_events"])
     return render_template("core/dashboard.html", **context)
 
 
