@@ -46,6 +46,26 @@ def test_preview_lists_every_row_and_saves_nothing(people, login_as):
     assert people_count() == before
 
 
+def test_a_row_for_an_account_that_exists_says_what_it_asks_is_not_applied(people, login_as):
+    """Tina has an account: the supervisor and roles her row gives are shown greyed, with why, and
+    confirming changes nothing of hers. A row that matches the account needs no such word."""
+    client = login_as(people["admin"])
+    page = upload(client, "email,name,roles,supervisor\n"
+                          "trainee@example.org,Tina T.,Trainee;Trainer,supervisor@example.org\n"
+                          "other@example.org,Otto Other,Trainee,\n"
+                          "new@example.org,New Person,,\n").text
+    tina = re.search(r'<tr id="row-2">.*?</tr>', page, re.S).group(0)
+    otto = re.search(r'<tr id="row-3">.*?</tr>', page, re.S).group(0)
+    assert '<span class="muted">supervisor@example.org</span>' in tina
+    assert "are not applied to an account that exists" in tina and "are not applied" not in otto
+    confirm(client, upload(client, "email,name,roles,supervisor\n"
+                                   "trainee@example.org,Tina T.,Trainee;Trainer,supervisor@example.org\n"
+                                   "new@example.org,New Person,,\n"))
+    tina = user_by_email("trainee@example.org")
+    assert tina.full_name == "Tina Trainee" and tina.role_names == {"trainee"}
+    assert db.session.scalar(select(SupervisorAssignment).where(SupervisorAssignment.trainee_id == tina.id)) is None
+
+
 def test_confirming_invites_each_person_with_their_roles_supervisor_and_link(people, login_as, caplog):
     caplog.set_level("INFO", logger="training.mail")
     client = login_as(people["admin"])
