@@ -4,12 +4,12 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, lazyload, selectinload, undefer
 
 from training import audit
 from training.audit import AuditEvent, with_people
-from training.auth.models import ROLES, SupervisorAssignment, User, UserRole, matching_name_or_email
+from training.auth.models import ACCOUNT_STATUSES, ROLES, SupervisorAssignment, User, UserRole, matching_name_or_email
 from training.auth.services import AccountError, retire_tokens
 from training.db_types import utcnow
 from training.extensions import db
@@ -25,15 +25,21 @@ def people_query(search="", role="", status=""):
         query = query.where(matching_name_or_email(search))
     if role in ROLES:
         query = query.where(User.roles.any(UserRole.role == role))
-    if status == "active":
-        query = query.where(User.active, User.password_hash.is_not(None))
-    elif status == "invited":
-        query = query.where(User.active, User.password_hash.is_(None), ~User.registration_unconfirmed)
-    elif status == "registered":
-        query = query.where(User.active, User.registration_unconfirmed)
-    elif status == "deactivated":
-        query = query.where(User.active.is_(False))
+    if status in ACCOUNT_STATUSES:
+        query = query.where(account_status_is(status))
     return query
+
+
+def account_status_is(status):
+    """The condition for accounts whose ``User.account_status`` is ``status``, in SQL: for the people
+    list's filter and the counts that link to it."""
+    if status == "active":
+        return and_(User.active, User.password_hash.is_not(None))
+    if status == "invited":
+        return and_(User.active, User.password_hash.is_(None), ~User.registration_unconfirmed)
+    if status == "registered":
+        return and_(User.active, User.registration_unconfirmed)
+    return User.active.is_(False)
 
 
 def current_supervisors(trainee_ids, today):

@@ -6,7 +6,7 @@ from flask_babel import refresh
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from training.admin.services import named_in, waiting_for_administrators
+from training.admin.services import account_status_is, named_in, waiting_for_administrators
 from training.audit import AuditEvent, with_people
 from training.auth.access import page_to_show, safe_next_url
 from training.auth.models import User, UserRole
@@ -71,8 +71,7 @@ def dashboard():
         ).all())
         context["role_counts"] = role_counts
         context["invited_count"] = db.session.scalar(
-            select(func.count()).select_from(User).where(User.active, User.password_hash.is_(None),
-                                                         ~User.registration_unconfirmed))
+            select(func.count()).select_from(User).where(account_status_is("invited")))
         context["waiting_for_you"] = waiting_for_administrators(
             date.today(), max(current_app.config["EXPIRY_REMINDER_DAYS"], default=60))
         context["courses"] = active_courses()
