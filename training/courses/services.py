@@ -1,9 +1,10 @@
 """Course operations shared by the views, the CLI and the demo data."""
+import functools
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import inspect, select, update
+from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -325,22 +326,30 @@ def _load_modules(courses):
         set_committed_value(missing[course_id], "modules", modules)
 
 
+@functools.cache
+def _completions():
+    """The statements for a trainee's completed modules (of some courses) and completed courses, built
+    once: every course and module page, and the dashboard, runs them."""
+    modules = (select(ModuleCompletion.module_id, ModuleCompletion.completed_at)
+               .join(Module, Module.id == ModuleCompletion.module_id)
+               .where(ModuleCompletion.user_id == bindparam("user"),
+                      Module.course_id.in_(bindparam("courses", expanding=True))))
+    courses = (select(Course.slug, CourseCompletion.completed_at)
+               .join(Course, Course.id == CourseCompletion.course_id)
+               .where(CourseCompletion.user_id == bindparam("user")))
+    return modules, courses
+
+
 def progress_for(user, courses, completions=None):
     """Progress of one trainee through each course, in a fixed number of queries.
 
     ``completions`` (course slug -> day completed) when the caller has read them already."""
     _load_modules(courses)
     course_ids = [c.id for c in courses]
-    done_modules = dict(db.session.execute(
-        select(ModuleCompletion.module_id, ModuleCompletion.completed_at)
-        .join(Module, Module.id == ModuleCompletion.module_id)
-        .where(ModuleCompletion.user_id == user.id, Module.course_id.in_(course_ids))
-    ).all())
-    done_courses = completions if completions is not None else dict(db.session.execute(
-        select(Course.slug, CourseCompletion.completed_at)
-        .join(Course, Course.id == CourseCompletion.course_id)
-        .where(CourseCompletion.user_id == user.id)
-    ).all())
+    modules_done, courses_done = _completions()
+    done_modules = dict(db.session.execute(modules_done, {"user": user.id, "courses": course_ids}).all())
+    done_courses = completions if completions is not None else dict(
+        db.session.execute(courses_done, {"user": user.id}).all())
     # Prerequisites are named by their titles; most courses have none, so the lookup is rare.
     wanted = {s for c in courses for s in c.prerequisites if s not in done_courses}
     titles = {c.slug: localized(c, "title") for c in db.session.scalars(

@@ -1,7 +1,9 @@
+import functools
+
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from training.courses import bp
@@ -25,14 +27,19 @@ from training.i18n import localized
 from training.quizzes.services import quiz_status
 
 
+@functools.cache
+def _course_with_modules():
+    """The statement behind every course and module page, built once (see ``_course_or_404``)."""
+    return (select(Course).options(joinedload(Course.translations),
+                                   selectinload(Course.modules).options(joinedload(Module.quiz),
+                                                                        joinedload(Module.translations)))
+            .where(Course.slug == bindparam("slug"), Course.active))
+
+
 def _course_or_404(slug):
     """The course with its modules, their quizzes and all their translations, which every course and
     module page shows: two statements, the course's row and its modules' rows, translations joined."""
-    course = db.session.execute(
-        select(Course).options(joinedload(Course.translations),
-                               selectinload(Course.modules).options(joinedload(Module.quiz),
-                                                                    joinedload(Module.translations)))
-        .where(Course.slug == slug, Course.active)).unique().scalar_one_or_none()
+    course = db.session.execute(_course_with_modules(), {"slug": slug}).unique().scalar_one_or_none()
     if course is None:
         abort(404)
     return course
