@@ -748,6 +748,10 @@ def test_an_absence_recorded_before_a_trainee_withdrew_and_came_back_still_count
     assert [(r.user.id, lost) for r, lost in at_risk(attendance_report(cohort), cohort)] == [(tina.id, 120)]
     page = login_as(tina).get(f"/cohorts/{cohort.id}").text
     assert "Absent" in _row_of(page, first.topic) and "Not yet enrolled" in _row_of(page, second.topic)
+    mark(trainer, first, tina, "excused", signed_name="Tia Trainer")  # a correction of a mark from her first place
+    db.session.commit()
+    record = next(r for r in attendance_report(cohort) if r.user.id == tina.id)
+    assert (record.marks[first.id].status, record.missed) == ("excused", 1)
 
 
 def test_a_trainee_who_joined_late_is_told_on_the_roster_and_can_still_be_marked(joined_late, people, trainer,
@@ -770,6 +774,48 @@ def test_a_trainee_who_joined_late_is_told_on_the_roster_and_can_still_be_marked
     page = client.get(f"/cohorts/{joined_late.id}").text
     assert "Enrolled on" not in _row_of(page, "Otto Other")
     assert re.search(r'data-label="Attended" class="num">3<', _row_of(page, "Otto Other"))
+
+
+def test_marking_a_late_joiner_absent_before_their_place_records_nothing(joined_late, people, trainer, login_as):
+    """Otto had no place at the first session: a trainer who marks him absent there (or excused) records
+    nothing, so he has missed no session and is not at risk; his records still say not yet enrolled."""
+    from training.cohorts.services import at_risk, attendance_report
+
+    first, otto, tina = joined_late.sessions[0], people["other_trainee"], people["trainee"]
+    client = login_as(trainer)
+    for status in ("absent", "excused"):
+        response = client.post(f"/cohorts/sessions/{first.id}/attendance", data={
+            f"status_{otto.id}": status, f"status_{tina.id}": "present", "signed_name": "Tia Trainer"})
+        assert response.status_code == 302
+        assert db.session.scalar(db.select(Attendance).where(Attendance.session_id == first.id,
+                                                             Attendance.user_id == otto.id)) is None
+    record = next(r for r in attendance_report(joined_late) if r.user.id == otto.id)
+    assert (record.attended, record.missed, record.before_joining) == (2, 0, 1)
+    assert otto.id not in [r.user.id for r, _lost in at_risk(attendance_report(joined_late), joined_late)]
+    assert "Not yet enrolled" in _row_of(login_as(otto).get(f"/cohorts/{joined_late.id}").text, first.topic)
+
+
+def test_a_mark_of_taking_part_before_a_place_is_taken_back_with_its_hours(joined_late, people, trainer, login_as):
+    """Otto was marked present at the second session, held before his place; he was not there after all.
+    Marked absent, he is recorded nowhere there: the hours it credited are removed, he is told so,
+    and the session is again one held before he joined, neither attended nor missed."""
+    from training.cohorts.services import attendance_report
+
+    second, otto, tina = joined_late.sessions[1], people["other_trainee"], people["trainee"]
+    assert training_minutes(otto)[ETHICS] == 120
+    response = login_as(trainer).post(f"/cohorts/sessions/{second.id}/attendance", data={
+        f"status_{otto.id}": "absent", f"status_{tina.id}": "present", "signed_name": "Tia Trainer"})
+    assert response.status_code == 302
+    assert training_minutes(otto)[ETHICS] == 0 and training_minutes(tina)[ETHICS] == 120
+    record = next(r for r in attendance_report(joined_late) if r.user.id == otto.id)
+    assert (record.attended, record.missed, record.before_joining) == (1, 0, 2)
+    day = format_date(local(second.starts_at).date())
+    assert _told(otto)[-1] == ("attendance_corrected", f"Tia Trainer corrected your attendance at “{second.topic}” "
+                               f"on {day}: it was held before you had your place, and you are no longer recorded "
+                               "there, nor credited any training hours for it.")
+    event = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "attendance.changed")).all()[-1]
+    assert (event.subject_id, event.details["before"]["attendance"], event.details["after"]["attendance"]) == \
+        (otto.id, "present", None)
 
 
 def test_minutes_lost_count_only_the_sessions_missed_since_joining(joined_late, people, trainer):

@@ -730,6 +730,9 @@ def _mark(trainer, session, user, status, minutes_missed=0, signed_name=""):
     before = (attendance.status, attendance.minutes_missed)
     if before == (status, minutes_missed) and attendance.marked_by_id is not None:
         return attendance, {}, None
+    if status not in CREDITED and before_enrolment(session, member.enrolled_at) \
+            and not _marked_in_an_earlier_place(attendance, member.enrolled_at):
+        return _not_taken_part(trainer, session, user, attendance, signed)
     now = utcnow()
     attendance.status, attendance.minutes_missed = status, minutes_missed
     attendance.marked_by_id, attendance.updated_at = trainer.id, now
@@ -739,6 +742,34 @@ def _mark(trainer, session, user, status, minutes_missed=0, signed_name=""):
                          after={"attendance": status, "minutes_missed": minutes_missed},
                          hours={d: f"{a / 60:g} -> {b / 60:g}" for d, (a, b) in changes.items()})
     return attendance, changes, event
+
+
+def _marked_in_an_earlier_place(attendance, enrolled_at):
+    """Whether the mark was made while the trainee held an earlier place in the cohort (they withdrew
+    and came back): an absence then is still theirs."""
+    return attendance.marked_by_id is not None and attendance.updated_at < enrolled_at
+
+
+def _not_taken_part(trainer, session, user, attendance, signed):
+    """Absent or excused, at a session held before the trainee had a place: they did not take part,
+    and the session was not theirs to miss, so nothing is recorded for them. A mark of taking part
+    given in error is taken back, with the hours it credited."""
+    if attendance.marked_by_id is None:  # nothing was recorded, and nothing is
+        db.session.delete(attendance)
+        db.session.flush()
+        return None, {}, None
+    before = (attendance.status, attendance.minutes_missed)
+    attendance.status, attendance.minutes_missed = "absent", 0
+    changes = _sync_entries(attendance, session, trainer, signed, utcnow()) if session.confirmed_at else {}
+    db.session.flush()  # the hours go before the mark they belong to
+    db.session.delete(attendance)
+    db.session.flush()
+    event = audit.record("attendance.changed" if session.confirmed_at else "attendance.marked", actor=trainer,
+                         subject=user, session=session.id,
+                         before={"attendance": before[0], "minutes_missed": before[1]},
+                         after={"attendance": None, "minutes_missed": 0},
+                         hours={d: f"{a / 60:g} -> {b / 60:g}" for d, (a, b) in changes.items()})
+    return None, changes, event
 
 
 def save_roster(trainer, session, marks, signed_name="", commit=True):

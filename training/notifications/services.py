@@ -433,7 +433,7 @@ def _corrected(event):
     attendance = db.session.scalar(select(Attendance).where(
         Attendance.session_id == session_id, Attendance.user_id == event.subject_id)) if session_id else None
     if attendance is None:
-        return []
+        return _taken_back(event, session_id)
     minutes = _credited_minutes([attendance]).get(attendance.id, 0)
 
     def message():
@@ -446,6 +446,24 @@ def _corrected(event):
                  "with %(hours)s of training credited.", who=who, **words)
 
     return [(attendance.user_id, "attendance_corrected", message, *_attendance_link(attendance))]
+
+
+def _taken_back(event, session_id):
+    """A mark of taking part, at a session held before the trainee had a place, taken back."""
+    from training.cohorts.models import CohortSession
+    from training.cohorts.services import local_day, session_topic_in
+
+    session = db.session.get(CohortSession, session_id) if session_id else None
+    if session is None or (event.details or {}).get("after", {}).get("attendance", "") is not None:
+        return []
+
+    def message():
+        return _("%(who)s corrected your attendance at “%(topic)s” on %(day)s: it was held before you had your "
+                 "place, and you are no longer recorded there, nor credited any training hours for it.",
+                 who=_who(event, lambda: _("Your trainer")), topic=session_topic_in(session),
+                 day=format_date(local_day(session.starts_at)))
+
+    return [(event.subject_id, "attendance_corrected", message, "cohorts.detail", {"cohort_id": session.cohort_id})]
 
 
 def _reflection(event):
