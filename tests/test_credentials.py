@@ -393,6 +393,36 @@ def test_administrators_and_the_trainee_are_told_of_a_document_sent_and_reviewed
     assert all(read for _message, read in told(people["admin"], "evidence_submitted"))
 
 
+def test_evidence_to_review_comes_a_page_at_a_time_and_a_link_opens_the_page_of_its_document(documents, people,
+                                                                                             login_as):
+    """Thirty documents wait: the list shows the oldest 25 and says how many wait; the notification's
+    link to the 28th opens the second page; a decision made there comes back to the second page."""
+    from datetime import timedelta
+
+    from training.db_types import utcnow
+
+    trainee, admin = people["trainee"], login_as(people["admin"])
+    sent = utcnow() - timedelta(days=40)
+    items = [Evidence(user_id=trainee.id, key="diploma", title="High school diploma", status="submitted",
+                      created_at=sent + timedelta(days=n)) for n in range(30)]
+    db.session.add_all(items)
+    db.session.commit()
+    first = admin.get("/admin/evidence").text
+    assert "30 documents are waiting, oldest first." in first and "Page 1 of 2" in first
+    assert f'id="evidence-{items[0].id}"' in first and f'id="evidence-{items[24].id}"' in first
+    assert f'id="evidence-{items[25].id}"' not in first
+    linked = admin.get(f"/admin/evidence?evidence={items[27].id}").text
+    assert "Page 2 of 2" in linked and f'id="evidence-{items[27].id}"' in linked
+    assert f'id="evidence-{items[0].id}"' not in linked
+    assert "Page 1 of 2" in admin.get(f"/admin/evidence?evidence={items[3].id}").text
+    response = admin.post(f"/admin/evidence/{items[27].id}?page=2", data={f"e{items[27].id}-decision": "accept"})
+    assert response.status_code == 302 and response.location == "/admin/evidence?page=2"
+    left = admin.get("/admin/evidence?page=2").text
+    assert "29 documents are waiting" in left and f'id="evidence-{items[27].id}"' not in left
+    assert "Page 9 of" not in admin.get("/admin/evidence?page=9").text  # past the end: the last page
+    assert "Page 2 of 2" in admin.get("/admin/evidence?page=9").text
+
+
 def test_a_review_asks_for_a_number_only_where_the_requirement_counts_one(documents, people, login_as):
     """A diploma counts nothing: its review shows no number and keeps none sent by hand. A transcript
     counts college credits: its review asks how many, and accepting it needs the number."""

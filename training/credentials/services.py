@@ -6,7 +6,7 @@ from dateutil.relativedelta import relativedelta
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import load_only, selectinload
 
 from training import audit
@@ -279,15 +279,23 @@ def review_evidence(admin, evidence, decision, reason="", quantity=None):
     announce(event)  # to the trainee
 
 
-def evidence_waiting(limit=200):
+def evidence_waiting():
+    """Documents trainees sent that wait for review, oldest first, as a statement to page through."""
     from training.supervision.models import Attachment
 
     # The list names each file; the files themselves stay in the database until opened.
-    return list(db.session.scalars(select(Evidence).options(
-        selectinload(Evidence.user),
-        selectinload(Evidence.attachment).options(load_only(Attachment.id, Attachment.filename)))
-        .where(Evidence.status == "submitted")
-                                   .order_by(Evidence.created_at, Evidence.id).limit(limit)))
+    return (select(Evidence).options(selectinload(Evidence.user),
+                                     selectinload(Evidence.attachment).options(load_only(Attachment.id,
+                                                                                         Attachment.filename)))
+            .where(Evidence.status == "submitted").order_by(Evidence.created_at, Evidence.id))
+
+
+def evidence_waiting_before(evidence):
+    """How many documents waiting for review come before ``evidence`` in :func:`evidence_waiting`'s order."""
+    return db.session.scalar(select(func.count()).select_from(Evidence).where(
+        Evidence.status == "submitted",
+        or_(Evidence.created_at < evidence.created_at,
+            and_(Evidence.created_at == evidence.created_at, Evidence.id < evidence.id))))
 
 
 def evidence_titles():

@@ -20,6 +20,7 @@ from training.credentials.services import (
     evidence_counts,
     evidence_title_text,
     evidence_waiting,
+    evidence_waiting_before,
     record_evidence,
     requirement_spec,
     review_evidence,
@@ -30,12 +31,13 @@ from training.credentials.services import (
 from training.errors import ServiceError
 from training.extensions import db
 from training.forms import choices, show_error
-from training.http import content_disposition
+from training.http import content_disposition, paginate
 from training.i18n import current_language
 from training.templating import format_date
 
 bp = Blueprint("credentials", __name__)
 EVIDENCE_KINDS = ("document", "signature", "external_exam")
+EVIDENCE_PER_PAGE = 25  # each with its own review form
 
 
 def _credential_or_404(slug):
@@ -125,10 +127,17 @@ def admin_list():
 @bp.route("/admin/evidence")
 @roles_required("admin")
 def admin_evidence():
-    """Documents trainees sent, waiting for review."""
-    items = evidence_waiting()
-    forms = {item.id: _review_form(item) for item in items}
-    return render_template("credentials/admin_evidence.html", items=items, review_forms=forms)
+    """Documents trainees sent, waiting for review, a page at a time, oldest first. A link to one
+    document (``evidence``, from its notification) opens the page that lists it."""
+    page = request.args.get("page", 1, type=int)
+    linked = request.args.get("evidence", type=int)
+    if linked is not None and "page" not in request.args:
+        item = db.session.get(Evidence, linked)
+        if item is not None and item.status == "submitted":
+            page = evidence_waiting_before(item) // EVIDENCE_PER_PAGE + 1
+    pagination = paginate(evidence_waiting(), page, per_page=EVIDENCE_PER_PAGE)
+    forms = {item.id: _review_form(item) for item in pagination.items}
+    return render_template("credentials/admin_evidence.html", pagination=pagination, review_forms=forms)
 
 
 def _review_form(item):
@@ -160,10 +169,16 @@ def admin_review(evidence_id):
         else:
             flash(_("%(title)s of %(name)s: %(status)s.", title=evidence_title_text(item)[0], name=item.user.full_name,
                     status=item.status_label.lower()), "success")
-            return redirect(url_for("credentials.admin_evidence"))
-    items = evidence_waiting()
-    forms = {i.id: (form if i.id == item.id else _review_form(i)) for i in items}
-    return render_template("credentials/admin_evidence.html", items=items, review_forms=forms), 400
+            return redirect(url_for("credentials.admin_evidence", page=_page_asked()))
+    pagination = paginate(evidence_waiting(), _page_asked() or 1, per_page=EVIDENCE_PER_PAGE)
+    forms = {i.id: (form if i.id == item.id else _review_form(i)) for i in pagination.items}
+    return render_template("credentials/admin_evidence.html", pagination=pagination, review_forms=forms), 400
+
+
+def _page_asked():
+    """The page of the evidence list a decision was made on, to go back to it (None for the first)."""
+    page = request.args.get("page", type=int)
+    return page if page and page > 1 else None
 
 
 def _person_forms(person, credentials):
