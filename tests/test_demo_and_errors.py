@@ -61,6 +61,33 @@ def test_demo_creates_the_documented_accounts_and_activity(app, course, credenti
     assert response.status_code == 302
 
 
+def test_the_demo_holds_a_certificate_near_expiry_with_its_renewal_under_way(app, course, credentials):
+    """Dana's certificate expires in three weeks: the administrators' dashboard counts it among the
+    certificates to renew, and her certificates page shows what its renewal still asks. The audit
+    log dates the demo's story as it happened, not the moment the demo was loaded."""
+    from datetime import date, timedelta
+
+    from training.audit import AuditEvent
+    from training.certificates.models import Certificate
+
+    load_demo()
+    dana, admin = user_by_email("certified@example.org"), user_by_email("admin@example.org")
+    certificate = db.session.scalar(db.select(Certificate).where(Certificate.user_id == dana.id))
+    assert certificate.expires_on == date.today() + timedelta(days=21) and certificate.status == "valid"
+    password = app.config["DEMO_PASSWORD"]
+    dashboard = login(app.test_client(), admin, password).get("/dashboard").text
+    assert "1 certificate expires within 60 days and has not been renewed." in dashboard
+    page = login(app.test_client(), dana, password).get("/certificates").text
+    assert "14 h of 20 h" in page and "Log 4 more hours of continuing education in the category “Ethics”." in page
+    issued = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "certificate.issued"))
+    assert issued.created_at.date() == certificate.issued_on
+    confirmed = db.session.scalars(db.select(AuditEvent.created_at).where(
+        AuditEvent.action == "attendance.confirmed")).all()
+    assert len(confirmed) == 3 and all(day.date() < date.today() - timedelta(days=6) for day in confirmed)
+    load_demo()  # again: nothing more
+    assert db.session.scalar(db.select(db.func.count()).select_from(Certificate)) == 1
+
+
 def test_demo_load_is_idempotent(app, course, runner):
     first = runner.invoke(args=["demo", "load"])
     second = runner.invoke(args=["demo", "load"])

@@ -31,6 +31,7 @@ PEOPLE = [
     ("new.trainee@example.org", "Robin Okafor", {"trainee"}, 1),
     ("overdue.trainee@example.org", "Priya Shah", {"trainee"}, 4),
     ("busy.trainee@example.org", "Marcus Bell", {"trainee"}, 9),
+    ("certified@example.org", "Dana Cruz", {"trainee"}, 38),
 ]
 SUPERVISEES = ["trainee@example.org", "ready@example.org", "new.trainee@example.org",
                "overdue.trainee@example.org", "busy.trainee@example.org"]
@@ -96,6 +97,9 @@ def _backdate_completion(user, course, when):
         for credit in db.session.scalars(select(TrainingCredit).where(
                 TrainingCredit.user_id == user.id, TrainingCredit.course_id == course.id)):
             credit.credited_at = when
+        for event in db.session.scalars(select(audit.AuditEvent).where(
+                audit.AuditEvent.action == "course.completed", audit.AuditEvent.subject_id == user.id)):
+            event.created_at = when
     db.session.commit()
 
 
@@ -222,6 +226,7 @@ def _demo_cohort(people):
         return
     trainer, admin = people["trainer@example.org"], people["admin@example.org"]
     today = date.today()
+    first_event = (db.session.scalar(select(db.func.max(audit.AuditEvent.id))) or 0) + 1
     cohort = create_cohort(admin, CohortInput(
         title=DEMO_COHORT, starts_on=today - timedelta(days=21), ends_on=today + timedelta(days=60),
         delivery="in_person", capacity=12, address="Riverside Recovery Community Centre, 14 Mill Lane, Room 2"),
@@ -244,16 +249,58 @@ def _demo_cohort(people):
             member = enrol(admin, cohort, trainee)
             # Dated in the story too: a place given today would not cover the sessions already held.
             member.requested_at = member.enrolled_at = cohort.sessions[0].starts_at - timedelta(days=7)
+    for event in db.session.scalars(select(audit.AuditEvent).where(audit.AuditEvent.id >= first_event)):
+        event.created_at = member.enrolled_at  # the cohort made and its places given, in the audit log too
     db.session.commit()
     marks = [{}, {"new.trainee@example.org": ("late", 30)},
              {"new.trainee@example.org": ("absent", 0), "overdue.trainee@example.org": ("left_early", 60)}]
     for session, changes in zip(cohort.sessions[:3], marks, strict=True):
+        before = db.session.scalar(select(db.func.max(audit.AuditEvent.id))) or 0
         for trainee in trainees:
             status, missed = changes.get(trainee.email, ("present", 0))
             mark(trainer, session, trainee, status, missed)
         with untold():  # weeks ago, in the story the demo tells: not news today
             confirm(trainer, session, trainer.full_name, now=session.ends_at)
         session.confirmed_at = session.ends_at
+        for event in db.session.scalars(select(audit.AuditEvent).where(audit.AuditEvent.id > before)):
+            event.created_at = session.ends_at  # the audit log tells the same story
+    db.session.commit()
+
+
+def _demo_renewal(people):
+    """Dana was certified almost two years ago: her certificate expires in three weeks, and she has
+    logged part of the continuing education its renewal asks for (two of six hours in ethics)."""
+    from training.certificates.models import Certificate
+    from training.certificates.services import add_months, issue
+    from training.notifications.services import untold
+    from training.supervision.models import HourEntry
+
+    dana, admin = people["certified@example.org"], people["admin@example.org"]
+    credential = db.session.scalar(select(Credential).where(Credential.slug == "peer-recovery-specialist"))
+    if credential is None or db.session.scalar(select(Certificate).where(Certificate.user_id == dana.id)):
+        return
+    today = date.today()
+    issued_on = add_months(today + timedelta(days=21), -credential.validity_months)
+    domains = credential.domains
+    if db.session.scalar(select(HourEntry).where(HourEntry.trainee_id == dana.id).limit(1)) is None:
+        # The year before her certificate, approved by the administrator (she has no supervisor now).
+        _weekly_work(dana, admin, issued_on - timedelta(days=7 * 52), issued_on - timedelta(days=7), 9.75, domains)
+        _monthly_supervision(dana, admin, issued_on - timedelta(days=7 * 52), issued_on - timedelta(days=14), 60,
+                             domains, every_days=14)
+        for domain, hours in zip(domains, (10, 8, 8, 16), strict=False):
+            _entry(dana, admin, issued_on - timedelta(days=120 + hours), "training", hours * 60, domain,
+                   provider="Regional Peer Workforce Academy")
+        db.session.commit()
+    with untold():  # issued long ago in the demo's story: not news today
+        certificate, _created = issue(dana, credential, actor=admin, today=issued_on, check=False)
+    for event in db.session.scalars(select(audit.AuditEvent).where(audit.AuditEvent.subject_id == dana.id,
+                                                                   audit.AuditEvent.action == "certificate.issued")):
+        event.created_at = _at(issued_on)
+    # Since then: continuing education toward renewal, some of it in ethics.
+    for months_ago, hours, category in ((14, 6, ""), (8, 2, "ethics"), (5, 4, ""), (2, 2, "")):
+        _entry(dana, admin, add_months(today, -months_ago), "training", hours * 60, domains[months_ago % 4],
+               provider="Regional Peer Workforce Academy", category=category)
+    db.session.commit()
 
 
 def _demo_second_credential(trainee):
@@ -306,6 +353,7 @@ def load_demo():
         _demo_hours(people, supervisor)
         _demo_cohort(people)
         _demo_second_credential(people["trainee@example.org"])
+        _demo_renewal(people)
     summary = ngettext("Demo data ready: %(num)d account created, %(existing)d already there.",
                        "Demo data ready: %(num)d accounts created, %(existing)d already there.",
                        created, existing=len(PEOPLE) - created)
