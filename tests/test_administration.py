@@ -54,10 +54,10 @@ def test_a_person_who_has_not_accepted_shows_as_invited_not_joined(app, people, 
     invited = make_user("nora@example.org", name="Nora New", accepted=False)
     admin = login_as(people["admin"])
     page = admin.get(f"/admin/people/{invited.id}").text
-    assert "<dt>Invited</dt>" in page and "has not accepted yet" in page and "Joined" not in page
+    assert "<dt>Invited</dt>" in page and "has not accepted yet" in page and "Account opened" not in page
     assert "Invited</span>" in admin.get("/admin/people?status=invited").text
     page = admin.get(f"/admin/people/{people['trainee'].id}").text
-    assert "<dt>Joined</dt>" in page and "has not accepted yet" not in page
+    assert "<dt>Account opened</dt>" in page and "has not accepted yet" not in page
 
 
 # --- Revoking asks first ---------------------------------------------------------------------------

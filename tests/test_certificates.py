@@ -109,6 +109,39 @@ def test_issuing_to_someone_not_eligible_is_refused(people, credential):
     assert db.session.scalar(db.select(db.func.count()).select_from(Certificate)) == 0
 
 
+def test_a_trainee_certified_is_told_so_on_the_dashboard_not_that_the_certificate_is_to_come(ready, credential,
+                                                                                             people, login_as):
+    """Eligible, the trainee is told the administrator will issue the certificate; once it is issued,
+    the dashboard says they hold the credential, until when, and leads to the certificate. Revoked,
+    it is no longer held, and the dashboard says so rather than promise a certificate."""
+    from training.templating import format_date
+
+    client = login_as(ready)
+    waiting = "You meet every requirement. Your programme administrator will issue your certificate."
+    assert waiting in client.get("/dashboard").text
+    certificate, _created = issue(ready, credential, actor=people["admin"])
+    page = client.get("/dashboard").text
+    assert waiting not in page and "Toward Peer Recovery Specialist" not in page
+    assert (f"You hold this credential: your certificate was issued on {format_date(certificate.issued_on)} and is "
+            f"valid until {format_date(certificate.expires_on)}.") in page
+    assert 'href="/certificates">Your certificates</a>' in page
+    revoke(people["admin"], certificate, "Issued in error.")
+    db.session.commit()
+    page = client.get("/dashboard").text
+    assert "You hold this credential" not in page and waiting not in page
+    assert "Your certificate of this credential was revoked." in page
+
+
+def test_a_trainee_whose_certificate_expired_is_told_so_on_the_dashboard(ready, credential, people, login_as):
+    from training.templating import format_date
+
+    certificate, _created = issue(ready, credential, actor=people["admin"], today=date.today() - timedelta(days=800))
+    assert certificate.expires_on < date.today()
+    page = login_as(ready).get("/dashboard").text
+    assert f"Your certificate of this credential expired on {format_date(certificate.expires_on)}." in page
+    assert "You hold this credential" not in page and "will issue your certificate" not in page
+
+
 def test_issue_freezes_a_snapshot_with_number_code_and_pdf_hash(certificate, ready):
     assert certificate.number == f"PRS-{TODAY.year}-{certificate.id:06d}"
     assert len(certificate.code) == 20 and set(certificate.code) <= set("0123456789ABCDEFGHJKMNPQRSTVWXYZ")

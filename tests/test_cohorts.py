@@ -652,7 +652,7 @@ def test_a_session_held_before_a_trainee_joined_is_not_one_they_missed(joined_la
     tina, otto = people["trainee"], people["other_trainee"]
     client = login_as(trainer)
     dashboard = client.get("/dashboard").text
-    assert "Tina Trainee: missed 1 session" in dashboard and "Otto Other: missed" not in dashboard
+    assert "Tina Trainee: missed 1 session (2 h of training)" in dashboard and "Otto Other: missed" not in dashboard
     assert "Attendance rate: 80%" in dashboard  # Tina 2 of 3, Otto 2 of his 2
     page = client.get(f"/cohorts/{joined_late.id}").text
     assert "Attendance rate: 80% of places at confirmed sessions." in page

@@ -167,7 +167,7 @@ def test_a_spanish_trainees_checklist_and_signature_page_name_the_evidence_in_sp
     client = login_as(ana)
     text = text_of(client.get("/certificates").text)
     assert "Código de ética" in text and "Verificación de antecedentes" in text
-    assert "Lea y firme Código de ética." in text
+    assert "Lea y firme “Código de ética”." in text
     assert "Code of ethics" not in text and "Background check" not in text
     page = client.get(f"/credentials/{STATE}/evidence/code_of_ethics").text
     assert "<h1>Código de ética</h1>" in page and "<title>Código de ética ·" in page

@@ -379,7 +379,7 @@ def test_a_signature_counts_for_the_text_that_was_signed():
     assert not found["evidence:code_of_ethics"].met and found["evidence:code_of_ethics"].done == \
         "The text changed since you signed it"
     found, _ = items(rules, facts())
-    assert found["evidence:code_of_ethics"].next_step == "Read and sign Code of ethics."
+    assert found["evidence:code_of_ethics"].next_step == "Read and sign “Code of ethics”."
 
 
 def test_a_prior_credential_counts_while_valid():

@@ -159,13 +159,13 @@ def test_an_administrator_enrols_a_trainee_who_then_sees_each_item_with_its_next
     assert "Toward Lived Experience Peer Specialist" in page
     assert "Log 500 more hours of supervised peer support work." in page
     assert "Log 250 more hours of work marked “With people who share a similar lived experience”." in page
-    assert "Read and sign Code of ethics." in page
+    assert "Read and sign “Code of ethics”." in page
     assert "Toward Peer Recovery Specialist" in page  # enrolled in the default credential as well
     assert "credential.enrolled" in set(db.session.scalars(db.select(AuditEvent.action)))
     # The next steps speak to the trainee: elsewhere they are shown as the trainee reads them.
     assert "as the trainee reads it" not in page
     admin_page = admin.get(f"/admin/people/{trainee.id}/credentials").text
-    assert "Next step, as the trainee reads it:</span> Read and sign Code of ethics." in admin_page
+    assert "Next step, as the trainee reads it:</span> Read and sign “Code of ethics”." in admin_page
 
 
 @pytest.mark.parametrize("started, message", [("30/11/2026", "Enter a date like 2026-03-31."),

@@ -114,6 +114,15 @@ def test_bad_entries_are_refused_with_a_message_and_nothing_saved(team, login_as
     assert count_entries() == 0
 
 
+def test_a_date_in_the_future_and_hours_not_in_quarters_are_both_said_at_once(team, login_as):
+    """Both mistakes in one sending: both are shown beside their fields, not the second after the first is mended."""
+    page = login_as(team["trainee"]).post("/hours/new", data=entry_form(
+        occurred_on=(TODAY + timedelta(days=3)).isoformat(), hours="2.3")).text
+    assert re.search(r'<p class="error" id="occurred_on-error">The date cannot be in the future.</p>', page)
+    assert re.search(r'<p class="error" id="hours-error">Enter the duration in quarter hours', page)
+    assert count_entries() == 0
+
+
 def test_hours_that_are_not_a_number_are_said_once(team, login_as):
     for typed in ("abc", "2.5h"):
         page = login_as(team["trainee"]).post("/hours/new", data=entry_form(hours=typed)).text
@@ -875,6 +884,21 @@ def test_a_supervisor_is_told_that_the_next_steps_are_worded_for_the_trainee(tea
     theirs = login_as(team["supervisor"]).get(f"/supervisees/{trainee.id}").text
     assert f"Each next step is worded as {trainee.full_name} reads it on their own progress page." in theirs
     assert "Each next step is worded" not in login_as(trainee).get("/progress").text
+
+
+def test_a_supervisees_page_leads_their_supervisor_to_the_entries_waiting(team, make_user, login_as):
+    """Two entries wait: the supervisor's page of the trainee offers to review them, and the link opens
+    the review queue on that trainee alone. Another supervisor, who may see the page, is not offered it."""
+    trainee = team["trainee"]
+    path = f"/supervisees/{trainee.id}"
+    assert "/supervision/review?trainee=" not in login_as(team["supervisor"]).get(path).text
+    _log(trainee, days_ago=2)
+    _log(trainee, days_ago=1)
+    db.session.commit()
+    page = login_as(team["supervisor"]).get(path).text
+    assert f'<a class="button" href="/supervision/review?trainee={trainee.id}">Review 2 entries</a>' in page
+    admin = login_as(team["admin"]).get(path).text
+    assert "Review 2 entries" not in admin  # the supervisor's to review, not the administrators'
 
 
 def test_a_supervisor_sees_each_supervisees_course_and_quiz_progress(team, people, course, make_user, login_as):

@@ -188,6 +188,19 @@ class Evaluation:
     def next_step(self):
         return next((item.next_step for item in self.items if not item.met and item.next_step), "")
 
+    def held(self, today=None):
+        """The trainee's valid certificate of this credential (a ``facts.HeldCertificate``), or None."""
+        today = today or date.today()
+        return max((c for c in self._certificates() if c.valid(today)), key=lambda c: c.expires_on, default=None)
+
+    def last_certificate(self):
+        """The trainee's latest certificate of this credential, valid, expired or revoked, or None."""
+        return max(self._certificates(), key=lambda c: c.cycle, default=None)
+
+    def _certificates(self):
+        slug = self.credential.slug
+        return [c for c in getattr(self.facts, "certificates", ()) if c.credential == slug]
+
     @property
     def hour_items(self):
         """Items measured in hours, for progress bars and charts."""

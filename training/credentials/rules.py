@@ -526,11 +526,11 @@ class DocumentRule(Rule):
             done += ngettext("; %(num)s waiting for review", "; %(num)s waiting for review", len(waiting))
             step = _("Wait for your programme administrator to review what you sent.")
         elif self.spec.provided_by == "administrator":
-            step = _("Your programme administrator records %(title)s; ask them about it.", title=self.title)
+            step = _("Your programme administrator records “%(title)s”; ask them about it.", title=self.title)
         elif self.spec.count > 1:
-            step = _("Upload %(more)s more: %(title)s.", more=self.spec.count - len(accepted), title=self.title)
+            step = _("Upload %(more)s more: “%(title)s”.", more=self.spec.count - len(accepted), title=self.title)
         else:
-            step = _("Upload %(title)s.", title=self.title)
+            step = _("Upload “%(title)s”.", title=self.title)
         return [Item(key, label, False, done, step, evidence_key=own)]
 
 
@@ -538,7 +538,7 @@ class SignatureRule(Rule):
     kind = "signature"
 
     def describe(self):
-        return _("Sign %(title)s.", title=self.title)
+        return _("Sign “%(title)s”.", title=self.title)
 
     def evaluate(self, facts, ctx):
         label = self.label(self.title)
@@ -550,7 +550,7 @@ class SignatureRule(Rule):
         older = _accepted(facts, self.spec.key)
         return [Item(f"evidence:{self.spec.key}", label, False,
                      _("The text changed since you signed it") if older else _("Not signed yet"),
-                     _("Read and sign %(title)s.", title=self.title), evidence_key=self.spec.key)]
+                     _("Read and sign “%(title)s”.", title=self.title), evidence_key=self.spec.key)]
 
 
 class PriorCredentialRule(Rule):

@@ -78,10 +78,22 @@ def _submission_key(value):
     return value if isinstance(value, str) and re.fullmatch(r"[0-9a-f]{32}", value) else None
 
 
+def loggable_day(form, field):
+    """The day of hours, checked with the other fields: not in the future, nor too far back."""
+    from training.supervision.services import EntryError, check_day
+
+    if field.data is None:
+        return
+    try:
+        check_day(field.data)
+    except EntryError as error:
+        raise StopValidation(error.message) from None
+
+
 class EntryForm(FlaskForm):
     kind = RadioField(_l("What kind of hours?"), choices=choices(KINDS.items()), default="service",
                       validators=[InputRequired(message=_l("Choose what kind of hours these are."))])
-    occurred_on = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter the date."))])
+    occurred_on = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter the date.")), loggable_day])
     hours = hours_field()
     domain = SelectField(_l("Domain"), validators=[DataRequired(message=_l("Choose a domain."))])
     organisation = StringField(_l("Organisation or setting"), filters=[strip],

@@ -574,15 +574,18 @@ def new_session():
 def supervisee(user_id):
     """A supervisee's flags, progress and entries."""
     trainee = _supervisee_or_404(user_id)
-    # Only the trainee's own supervisor sees the wellbeing signal (assess() also requires consent).
-    risk = assess([trainee], include_wellbeing=trainee.id in supervisee_ids(current_user))[0]
+    # Only the trainee's own supervisor sees the wellbeing signal (assess() also requires consent),
+    # and reviews the entries waiting.
+    supervised = trainee.id in supervisee_ids(current_user)
+    risk = assess([trainee], include_wellbeing=supervised)[0]
     scopes = report_scopes(trainee)
     pagination = paginate(filtered_entries(trainee, HourFilter()), request.args.get("page", 1, type=int),
                           per_page=current_app.config["HOURS_PER_PAGE"])
     return render_template("supervision/progress.html", trainee=trainee, risk=risk, own=False,
                            entries=pagination.items, entries_pagination=pagination, report_form=ReportForm(),
                            scopes=scopes, report_language=language_name(user_locale(trainee)),
-                           chosen_scope=find_scope(scopes, None, current_user), **_progress_context(trainee))
+                           chosen_scope=find_scope(scopes, None, current_user), to_review=risk.pending if supervised else 0,
+                           **_progress_context(trainee))
 
 
 @bp.route("/supervisees/<int:user_id>/hours.csv")
