@@ -707,6 +707,18 @@ def test_every_record_shows_a_session_before_a_trainee_joined_as_not_yet_enrolle
     assert "Otto Other Not yet enrolled" in text
 
 
+def test_confirming_a_session_still_running_warns_that_it_credits_the_full_hours(running, people, trainer, credential,
+                                                                                login_as):
+    """The first session runs for two and a half hours more: the confirmation says until when, and what
+    confirming now means. A session that has ended carries no such warning."""
+    session, client = running.sessions[0], login_as(trainer)
+    page = client.get(f"/cohorts/sessions/{session.id}/attendance").text
+    until = local(session.ends_at).strftime("%H:%M")
+    assert f"This session runs until {until}. Confirming before it ends credits its full hours" in page
+    ended = _cohort(trainer, people, credential, [(timedelta(hours=-3), 2, {ADVOCACY: 120})], slug="ended").sessions[0]
+    assert "Confirming before it ends" not in client.get(f"/cohorts/sessions/{ended.id}/attendance").text
+
+
 def test_the_confirmation_says_who_is_not_recorded_absent(people, trainer, credential, login_as):
     """Confirming records as absent anyone not marked, except someone given their place after the
     session started: the confirmation says so, only when someone on the roster is in that case."""

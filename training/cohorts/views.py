@@ -558,7 +558,7 @@ def attendance(session_id):
             return redirect(url_for("cohorts.attendance", session_id=session.id))
     credits = {row.user.id: credit_for(row.attendance, session) if row.attendance else {} for row in rows}
     return render_template("cohorts/attendance.html", session=session, cohort=session.cohort, rows=rows, form=form,
-                           credits=credits, local=local,
+                           credits=credits, local=local, still_running=utcnow() < session.ends_at,
                            checkin=checkin_open(session)), 400 if form.errors else 200
 
 
