@@ -322,6 +322,30 @@ def test_approved_entries_are_locked_and_pending_ones_editable(team, login_as):
     assert "These hours were already withdrawn." in client.get("/hours").text
 
 
+def test_an_edited_entry_leaves_what_changed_in_the_audit_log(team, login_as):
+    """The trainee changes the domain and the hours of an entry waiting: the audit log keeps both values of
+    each, in the reader's words; the note's words stay out of it, only that it changed."""
+    from training.audit import AuditEvent
+
+    entry = _log(team["trainee"], days_ago=2)
+    response = login_as(team["trainee"]).post(f"/hours/{entry.id}/edit", data=entry_form(
+        occurred_on=entry.occurred_on.isoformat(), hours="2.5", domain="Ethical Responsibility", organisation="",
+        note="Group at the drop-in."))
+    assert response.status_code == 302
+    event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "hours.edited"))
+    assert event.details["before"] == {"minutes": 120, "domain": "Advocacy"}
+    assert event.details["after"] == {"minutes": 150, "domain": "Ethical Responsibility"}
+    assert event.details["note_changed"] is True and "drop-in" not in str(event.details)
+    admin = login_as(team["admin"])
+    page = admin.get("/admin/audit").text
+    row = re.search(r"<tr>(?:(?!</tr>).)*Hours edited(?:(?!</tr>).)*</tr>", page, re.S).group(0)
+    assert "<strong>before</strong>: minutes: 120; domain: Advocacy" in row
+    assert "<strong>after</strong>: minutes: 150; domain: Ethical Responsibility" in row
+    assert "<strong>note changed</strong>: yes" in row
+    submitted = re.search(r"<tr>(?:(?!</tr>).)*Hours submitted(?:(?!</tr>).)*</tr>", page, re.S).group(0)
+    assert "<strong>kind</strong>: Peer support work" in submitted
+
+
 def test_an_administrator_corrects_an_approved_entry_with_a_reason(team, login_as):
     entry = _log(team["trainee"])
     review_entries(team["supervisor"], [entry], "approve", signed_name="Sue Supervisor")

@@ -113,8 +113,11 @@ def audit_value(value, key=None):
             from training.cohorts.records import mark_words
 
             return mark_words(value["attendance"], value["minutes_missed"])
-        return "; ".join(f"{local_domain_text(k)[0]}: {audit_value(v)}" for k, v in value.items()
-                         if v not in (None, "", [], {}))
+        # Keys are details (before and after a change) or, in hours credited, domains.
+        from training.audit import DETAILS
+
+        return "; ".join(f"{DETAILS[k] if k in DETAILS else local_domain_text(k)[0]}: {audit_value(v, k)}"
+                         for k, v in value.items() if v not in (None, "", [], {}))
     if isinstance(value, list | tuple):
         from training.auth.models import ROLES
 
@@ -133,6 +136,12 @@ def audit_value(value, key=None):
             return str(JOINED_HOW[value])
         if key == "credential":
             return credential_titles().get(value, value)
+        if key == "kind":
+            from training.supervision.models import KINDS
+
+            return str(KINDS.get(value, value))
+        if key == "domain":
+            return local_domain_text(value)[0]
         if STORED_DAY.fullmatch(value):
             try:
                 return format_date(date.fromisoformat(value))

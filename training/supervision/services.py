@@ -254,13 +254,28 @@ def log_entry(trainee, data, upload=None, submission_key=None):
     return entry
 
 
+AUDITED_CHANGES = ("kind", "occurred_on", "minutes", "domain", "organisation", "provider", "supervision_format",
+                   "attributes", "category")
+
+
+def _audited(value):
+    """An entry's field as the audit log keeps it: days as ISO dates, nothing as None."""
+    if value in (None, ""):
+        return None
+    return value.isoformat() if isinstance(value, date) else value
+
+
 def edit_entry(trainee, entry, data, upload=None):
     """Change a pending or returned entry; it goes back to the supervisor for approval."""
     if entry.trainee_id != trainee.id or not entry.editable:
         raise EntryError(_("Only your own entries waiting for approval or returned to you can be changed."))
     attachment = read_upload(upload, trainee) if upload is not None and upload.filename else None
     _check_entry(trainee, data, exclude_id=entry.id, has_attachment=bool(attachment or entry.attachment_id))
-    for name, value in _values(data).items():
+    values, before, after = _values(data), {}, {}
+    note_changed = (entry.note or "") != values["note"]
+    for name, value in values.items():
+        if name in AUDITED_CHANGES and _audited(getattr(entry, name)) != _audited(value):
+            before[name], after[name] = _audited(getattr(entry, name)), _audited(value)
         setattr(entry, name, value)
     if attachment is not None:
         entry.attachment = attachment
@@ -268,7 +283,9 @@ def edit_entry(trainee, entry, data, upload=None):
         entry.attachment = None
     entry.status, entry.submitted_at = "pending", utcnow()
     entry.supervisor_id = getattr(current_supervisor(trainee), "id", None)
-    event = audit.record("hours.edited", actor=trainee, subject=trainee, entry=entry.id)
+    # What changed, as a correction records it; the note is the trainee's own words, and only its change is noted.
+    event = audit.record("hours.edited", actor=trainee, subject=trainee, entry=entry.id, before=before, after=after,
+                         note_changed=note_changed or None)
     db.session.commit()
     announce(event)
     return entry
