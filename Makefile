@@ -29,7 +29,7 @@ $(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/message
 # After marking strings: gather them into messages.pot and add the new ones to every
 # language's .po (untranslated, never guessed), then translate them there.
 translations: $(VENV)/.installed
-	$(PYBABEL) extract -F babel.cfg --ignore-dirs ".* __pycache__ instance" -k lazy_gettext -k _l -k lazy_ngettext:1,2 --no-location --sort-output \
+	$(PYBABEL) extract -F babel.cfg --ignore-dirs ".* __pycache__ instance" -k lazy_gettext -k _l -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 --no-location --sort-output \
 	  --project "Peer Recovery Training" -o $(TRANSLATIONS)/messages.pot .
 	$(PYBABEL) update --no-fuzzy-matching --ignore-obsolete -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
 	$(MAKE) $(CATALOGUES:.po=.mo)

@@ -116,6 +116,12 @@ def test_an_administrators_pages_read_in_spanish(spanish_admin, make_user):
         missing = [text for text in spanish if text not in html.unescape(page)]
         assert missing == [], path
         assert english_left(page) == [], path
+    # The header shortens three long names, so that an administrator's links fit on one line; the pages
+    # they lead to keep the full name as their heading.
+    header = re.search(r'<nav[^>]*id="main-nav".*?</nav>', client.get("/dashboard").text, re.S).group(0)
+    assert [">Contenidos<", ">Certificados<", ">Auditoría<"] == [
+        text for text in (">Contenidos<", ">Certificados<", ">Auditoría<") if text in header]
+    assert "<h1>Registro de auditoría</h1>" in client.get("/admin/audit").text
 
 
 def test_role_names_show_in_spanish_and_are_stored_in_english(spanish_admin, make_user):

@@ -6,6 +6,7 @@ rather than translated and looked up in the URL map on every page (see ``trainin
 """
 from flask import request, url_for
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from training.fragments import fragments
 
@@ -22,11 +23,12 @@ SECTIONS = [
     ("supervision.review", _l("Review hours"), {"supervisor"}),
     ("admin.people", _l("People"), {"admin"}),
     ("admin.programme", _l("Programme"), {"admin"}),
-    ("admin.courses", _l("Course content"), {"admin"}),
+    # Three labels a language may shorten in the header, where the page's heading keeps the full name.
+    ("admin.courses", lazy_pgettext("header link", "Course content"), {"admin"}),
     ("quizzes.bank", _l("Questions"), {"admin"}),
     ("credentials.admin_list", _l("Credentials"), {"admin"}),
-    ("certificates.admin_list", _l("Issued certificates"), {"admin"}),
-    ("admin.audit_log", _l("Audit log"), {"admin"}),
+    ("certificates.admin_list", lazy_pgettext("header link", "Issued certificates"), {"admin"}),
+    ("admin.audit_log", lazy_pgettext("header link", "Audit log"), {"admin"}),
 ]
 
 
