@@ -60,7 +60,7 @@ def test_a_cohort_invitation_is_in_the_invitees_language_not_the_senders(running
     assert subject == es("You are invited to %(title)s", title=running.title)
     assert body.startswith(es("Hello %(name)s,", name="Ana Ruiz")) and "You are" not in body
     assert es("You are invited to join the cohort “%(title)s” (%(training)s), from %(first)s to %(last)s. Accept your "
-              "place here:", title=running.title, training="Core skills", first="", last="").split("“")[0] in body
+              "place here:", title=running.title, training="Core skills", first="", last="").split("«")[0] in body
     subject, body = sent[ben.email]
     assert subject == f"You are invited to {running.title}"
     assert body.startswith("Hello Ben Shaw,") and "Accept your place here:" in body and "Hola" not in body
@@ -108,7 +108,7 @@ def test_the_reminder_the_day_before_a_session_is_in_each_persons_language(peopl
     told = {n.user_id: n.message_in(user_locale(db.session.get(User, n.user_id)))
             for n in db.session.scalars(db.select(Notification).where(Notification.kind == "session_tomorrow"))}
     spanish_start = es("A reminder: your session “%(topic)s” (%(cohort)s) is tomorrow, %(day)s, from %(start)s to "
-                       "%(end)s.", topic="", cohort="", day="", start="", end="").split("“")[0]
+                       "%(end)s.", topic="", cohort="", day="", start="", end="").split("«")[0]
     assert told[people["trainee"].id].startswith(spanish_start) and spanish_start != "A reminder: your session "
     assert told[people["other_trainee"].id].startswith("A reminder: your session “")
 

@@ -131,7 +131,7 @@ def test_checklist_labels_and_next_steps_use_the_files_spanish(app):
         assert "Trabajo o estudios universitarios" in criteria and "Work or college" not in criteria
         renewal = rules.renewal.evaluate(facts(), date(2026, 1, 1), date(2026, 6, 1))
         assert renewal[1].label == "Educación continua en Ética"
-        assert "“Ética”" in renewal[1].next_step and "Ética 3 h" in rules.renewal.describe()
+        assert "«Ética»" in renewal[1].next_step and "Ética 3 h" in rules.renewal.describe()
         assert "Ethics" not in renewal[1].label + renewal[1].next_step + rules.renewal.describe()
     with app.test_request_context(headers={"Accept-Language": "en"}):
         refresh()
@@ -167,7 +167,7 @@ def test_a_spanish_trainees_checklist_and_signature_page_name_the_evidence_in_sp
     client = login_as(ana)
     text = text_of(client.get("/certificates").text)
     assert "Código de ética" in text and "Verificación de antecedentes" in text
-    assert "Lea y firme “Código de ética”." in text
+    assert "Lea y firme «Código de ética»." in text
     assert "Code of ethics" not in text and "Background check" not in text
     page = client.get(f"/credentials/{STATE}/evidence/code_of_ethics").text
     assert "<h1>Código de ética</h1>" in page and "<title>Código de ética ·" in page

@@ -174,7 +174,7 @@ def test_a_spanish_trainee_reads_and_signs_the_spanish_text(ana, state, login_as
     event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "evidence.signed"))
     assert event.details["language"] == "es" and event.details["text_sha256"] == evidence.text_sha256
     checklist = text_of(client.get("/certificates").text)
-    assert "Código de ética" in checklist and "Lea y firme “Código de ética”." not in checklist
+    assert "Código de ética" in checklist and "Lea y firme «Código de ética»." not in checklist
 
 
 def test_an_english_reader_signs_the_english_text(ana, state, login_as):  # noqa: F811
@@ -214,7 +214,7 @@ def test_an_english_signature_given_before_translations_still_counts(ana, state,
     assert db.session.scalar(db.select(Evidence.signed_language)) == "en"
     client = login_as(ana)
     checklist = text_of(client.get("/certificates").text)
-    assert "Lea y firme “Código de ética”." not in checklist and "Firmado el" in checklist
+    assert "Lea y firme «Código de ética»." not in checklist and "Firmado el" in checklist
     page = client.get(f"/credentials/{STATE}/evidence/code_of_ethics").text
     assert "firmado como Ana Alvarez (el texto en inglés)" in text_of(page)
     admin = text_of(login_as(people["admin"]).get(f"/admin/people/{ana.id}/credentials").text)

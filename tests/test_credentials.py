@@ -381,7 +381,7 @@ def test_administrators_and_the_trainee_are_told_of_a_document_sent_and_reviewed
     assert told(people["admin"], "evidence_submitted") == [(waiting[0], True)]
     assert told(second_admin, "evidence_submitted") == [(waiting[0], True)]
     assert told(people["trainee"], "evidence_returned") == [
-        ("Ada Admin devolvió su documento “High school diploma”: The scan is unreadable.", False)]
+        ("Ada Admin devolvió su documento «High school diploma»: The scan is unreadable.", False)]
     notice = db.session.scalar(db.select(Notification).where(Notification.kind == "evidence_returned"))
     assert trainee.get(f"/notifications/{notice.id}/open").location == url
 
@@ -389,7 +389,7 @@ def test_administrators_and_the_trainee_are_told_of_a_document_sent_and_reviewed
                  content_type="multipart/form-data")
     second = db.session.scalar(db.select(Evidence).where(Evidence.status == "submitted"))
     login_as(second_admin).post(f"/admin/evidence/{second.id}", data={f"e{second.id}-decision": "accept"})
-    assert told(people["trainee"], "evidence_accepted") == [("Abe Admin aceptó su documento “High school diploma”.", False)]
+    assert told(people["trainee"], "evidence_accepted") == [("Abe Admin aceptó su documento «High school diploma».", False)]
     assert all(read for _message, read in told(people["admin"], "evidence_submitted"))
 
 
