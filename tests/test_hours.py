@@ -158,6 +158,10 @@ def test_a_returned_entry_sent_again_shows_the_comment_as_what_was_said_then(tea
     client.post(f"/hours/{entry.id}/edit", data=entry_form(organisation="Riverside Recovery Centre"))
     page = client.get("/hours").text.replace("&#39;", "'")
     assert "Waiting" in page and "When it was returned: “Add the organisation's full name.”" in page
+    team["trainee"].locale = "es"  # quoted as Spanish quotes
+    db.session.commit()
+    page = client.get("/hours").text.replace("&#39;", "'")
+    assert "Cuando se le devolvió: «Add the organisation's full name.»" in page
 
 
 def test_the_identifier_message_says_why(team, login_as):
